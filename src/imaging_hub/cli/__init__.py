@@ -1,0 +1,41 @@
+"""The ``imaging-hub`` command. Thin: each command parses flags and calls the layer below.
+
+One module per command group (``serve``, ``deid``, ``spoke``, ``audit``, ``demo``); this file only
+assembles them. A module registers itself by defining ``register(app)``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import typer
+
+from imaging_hub import __version__
+
+app = typer.Typer(
+    name="imaging-hub",
+    help="Imaging Hub: collect, de-identify, move, govern and use imaging across an NHS research network.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,  # locals can hold identifiable values
+)
+
+
+@app.callback()
+def main() -> None:
+    """Imaging Hub command line."""
+
+
+@app.command()
+def version() -> None:
+    """Print the Imaging Hub version."""
+    typer.echo(__version__)
+
+
+def _register_commands() -> None:
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}").register(app)
+
+
+_register_commands()

@@ -1,0 +1,50 @@
+"""Settings shared by every face: flags override environment (``IMAGING_HUB_*``), which overrides a TOML file."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATA_DIR = Path("imaging-hub-data")
+
+
+class HubSettings(BaseSettings):
+    """How a hub runs. Every field can be set by flag, ``IMAGING_HUB_<FIELD>`` or a TOML file."""
+
+    model_config = SettingsConfigDict(env_prefix="IMAGING_HUB_", extra="forbid")
+
+    data: Path = DEFAULT_DATA_DIR
+    database: str | None = None  # None: SQLite inside the data folder
+    host: str = "127.0.0.1"
+    http_port: int = 8000
+    dicom_port: int = 11112
+    ae_title: str = "IMAGINGHUB"
+
+    @classmethod
+    def load(cls, config_file: Path | None = None, **overrides: Any) -> HubSettings:
+        """Build settings from an optional TOML file, the environment and explicit (flag) overrides."""
+        file_values: dict[str, Any] = {}
+        if config_file is not None:
+            try:
+                file_values = tomllib.loads(config_file.read_text())
+            except FileNotFoundError as exc:
+                raise ValueError(f"configuration file not found: {config_file}") from exc
+            except tomllib.TOMLDecodeError as exc:
+                raise ValueError(f"configuration file {config_file} is not valid TOML: {exc}") from exc
+        from_env = cls()
+        merged = {**file_values}
+        # The environment wins over the file; explicit flags win over both.
+        for name in cls.model_fields:
+            if name in from_env.model_fields_set:
+                merged[name] = getattr(from_env, name)
+        merged.update({k: v for k, v in overrides.items() if v is not None})
+        return cls.model_validate(merged)
+
+    @property
+    def database_url(self) -> str:
+        if self.database:
+            return self.database
+        return f"sqlite:///{(self.data / 'index.sqlite3').resolve()}"
