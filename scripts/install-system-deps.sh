@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Debian packages Imaging Hub's tests, benchmarks and demo use as real peers.
+# Idempotent: skips apt entirely when every tool is already present.
+set -euo pipefail
+
+packages=(
+  chromium            # browser tests (Playwright drives Debian's Chromium; no browser download)
+  dcmtk               # echoscu/storescu/findscu/movescu/getscu/storescp: DIMSE peers
+  dicom3tools         # dciodvfy: validates de-identified output
+  orthanc             # the hospital PACS in tests and the ingest/query peer in benchmarks
+  orthanc-dicomweb    # Orthanc's DICOMweb plugin (the spoke's DICOMweb pull path)
+  tesseract-ocr       # burned-in text detection
+)
+tools=(chromium storescu dciodvfy Orthanc tesseract)
+
+missing=0
+for tool in "${tools[@]}"; do command -v "$tool" >/dev/null 2>&1 || missing=1; done
+[ -f /usr/share/orthanc/plugins/libOrthancDicomWeb.so ] || missing=1
+command -v npm >/dev/null 2>&1 || { packages+=(nodejs npm); missing=1; }
+if ! command -v psql >/dev/null 2>&1 && [ "${IMAGING_HUB_SKIP_POSTGRES:-}" != "1" ]; then
+  packages+=(postgresql)
+  missing=1
+fi
+
+if [ "$missing" = 1 ]; then
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${packages[@]}"
+fi
