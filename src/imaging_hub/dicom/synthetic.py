@@ -9,13 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian, MRImageStorage, generate_uid
+from pydicom.uid import UID, CTImageStorage, ExplicitVRLittleEndian, MRImageStorage, generate_uid
 
-IMPLEMENTATION_CLASS_UID = "1.2.826.0.1.3680043.10.1452.1"  # under the pydicom root, for our writer
+IMPLEMENTATION_CLASS_UID = UID("1.2.826.0.1.3680043.10.1452.1")  # under the pydicom root, for our writer
 
 _FAMILY = ["SMITH", "JONES", "TAYLOR", "BROWN", "WILLIAMS", "WILSON", "JOHNSON", "DAVIES", "PATEL", "KHAN"]
 _GIVEN = ["OLIVIA", "AMELIA", "ISLA", "NOAH", "OLIVER", "GEORGE", "MUHAMMAD", "ARTHUR", "FREYA", "AVA"]
@@ -209,11 +209,13 @@ def make_network_sample(
         for _ in range(patients_per_site):
             patient = SyntheticPatient.make(rng, site_prefix=site)
             for study_index in range(studies_per_patient):
-                base = spec or StudySpec()
-                study_spec = StudySpec(**{**base.__dict__})
-                study_spec.modality = rng.choice(["CT", "MR"])
-                study_spec.description = "CT CHEST WITH CONTRAST" if study_spec.modality == "CT" else "MR BRAIN"
-                study_spec.study_date = dt.date(2023, 1, 1) + dt.timedelta(days=rng.randrange(600) + study_index)
+                modality = rng.choice(["CT", "MR"])
+                study_spec = replace(
+                    spec or StudySpec(),
+                    modality=modality,
+                    description="CT CHEST WITH CONTRAST" if modality == "CT" else "MR BRAIN",
+                    study_date=dt.date(2023, 1, 1) + dt.timedelta(days=rng.randrange(600) + study_index),
+                )
                 counter += 1
                 for ds in make_study(patient, study_spec, seed=counter):
                     yield site, patient, ds

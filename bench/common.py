@@ -1,0 +1,135 @@
+"""Shared pieces of the benchmarks: corpora, ports, processes, memory sampling, reporting.
+
+Benchmarks print ratios against a peer measured in the same run on the same data, never absolute targets
+checked by tests.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import platform
+import random
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+
+from imaging_hub.dicom.synthetic import StudySpec, SyntheticPatient, make_study
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))  # the Orthanc runner lives with the test peers
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for_port(port: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return
+        time.sleep(0.1)
+    raise TimeoutError(f"nothing listening on port {port} after {timeout}s")
+
+
+def write_corpus(folder: Path, studies: int, spec: StudySpec, seed: int = 7) -> list[Path]:
+    """Write synthetic Part 10 files, one subfolder a study; returns the file paths."""
+    rng = random.Random(seed)
+    paths: list[Path] = []
+    folder.mkdir(parents=True, exist_ok=True)
+    for study_index in range(studies):
+        patient = SyntheticPatient.make(rng)
+        study_dir = folder / f"study{study_index:05d}"
+        study_dir.mkdir(exist_ok=True)
+        for n, ds in enumerate(make_study(patient, spec, seed=seed * 100_000 + study_index)):
+            path = study_dir / f"{n:05d}.dcm"
+            ds.save_as(path, enforce_file_format=True)
+            paths.append(path)
+    return paths
+
+
+@dataclass
+class MemorySampler:
+    """Samples the resident set size of a process tree in the background; keeps the peak."""
+
+    pid: int
+    interval: float = 0.02
+    peak_rss: int = 0
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def _sample(self) -> None:
+        root = psutil.Process(self.pid)
+        while not self._stop.is_set():
+            with contextlib.suppress(psutil.Error):
+                rss = root.memory_info().rss
+                for child in root.children(recursive=True):
+                    with contextlib.suppress(psutil.Error):
+                        rss += child.memory_info().rss
+                self.peak_rss = max(self.peak_rss, rss)
+            time.sleep(self.interval)
+
+    def __enter__(self) -> MemorySampler:
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join()
+
+
+@contextlib.contextmanager
+def hub_process(
+    data: Path, *, database: str | None = None, http_port: int | None = None, dicom_port: int | None = None,
+) -> Iterator[tuple[subprocess.Popen[bytes], int, int]]:
+    """Run `imaging-hub serve` as a real subprocess; yields (process, http port, dicom port)."""
+    http_port = http_port or free_port()
+    dicom_port = dicom_port or free_port()
+    command = [
+        str(ROOT / ".venv" / "bin" / "imaging-hub"), "serve", "--data", str(data),
+        "--http-port", str(http_port), "--dicom-port", str(dicom_port),
+    ]
+    if database:
+        command += ["--database", database]
+    log = open(data.parent / f"{data.name}-hub.log", "wb")  # noqa: SIM115 - closed below
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_for_port(http_port, 60)
+        wait_for_port(dicom_port, 60)
+        yield process, http_port, dicom_port
+    finally:
+        process.terminate()
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def machine_line() -> str:
+    cpu = platform.processor() or platform.machine()
+    memory = psutil.virtual_memory().total / 2**30
+    return f"{os.cpu_count()} cores ({cpu}), {memory:.0f} GiB RAM, Python {platform.python_version()}"
+
+
+def today() -> str:
+    return dt.date.today().isoformat()
