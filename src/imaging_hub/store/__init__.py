@@ -1,0 +1,33 @@
+"""The hub's archive: Part 10 files stored as received, deduplicated, indexed for QIDO-RS and C-FIND.
+
+Public surface::
+
+    archive = Archive.open(data_dir, database_url=None)   # SQLite in data_dir, or postgresql://...
+    archive.store_stream(fp) / store_bytes(data) / store_file(path) -> StoreOutcome
+    archive.get(sop_instance_uid) -> StoredInstance | None
+    archive.instances(study_uid, series_uid=None, sop_instance_uid=None) -> list[StoredInstance]
+    archive.search(Query(...)) -> list[pydicom.Dataset]
+    archive.delete(study_uid, series_uid=None, sop_instance_uid=None) -> int
+    archive.conflicts() -> list[Conflict]; archive.count_instances() -> int; archive.close()
+
+``imaging_hub.store.bulk.insert_synthetic_index`` fills the index with file-less rows for query benchmarks.
+"""
+
+from imaging_hub.store.archive import Archive
+from imaging_hub.store.attributes import ATTRIBUTES, Level
+from imaging_hub.store.errors import InvalidInstance, QueryError
+from imaging_hub.store.records import Conflict, StoredInstance, StoreOutcome, StoreStatus
+from imaging_hub.store.search import Query
+
+__all__ = [
+    "ATTRIBUTES",
+    "Archive",
+    "Conflict",
+    "InvalidInstance",
+    "Level",
+    "Query",
+    "QueryError",
+    "StoreOutcome",
+    "StoreStatus",
+    "StoredInstance",
+]

@@ -1,0 +1,149 @@
+"""Cheap structural check of a Part 10 file: preamble, file meta, and every element's length fits the file.
+
+The walk reads element headers only and jumps over values, so a truncated file (an element, including the
+pixel data or an encapsulated fragment, declaring more bytes than remain) is caught without decoding it.
+"""
+
+from __future__ import annotations
+
+import mmap
+import struct
+import zlib
+from dataclasses import dataclass
+
+from imaging_hub.store.errors import InvalidInstance
+
+PREAMBLE = 128
+_LONG_VRS = frozenset({b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"UC", b"UN", b"UR", b"UT", b"SV", b"UV"})
+_UNDEFINED = 0xFFFFFFFF
+_ITEM, _ITEM_END, _SEQUENCE_END = 0xFFFEE000, 0xFFFEE00D, 0xFFFEE0DD
+_PIXEL_DATA = 0x7FE00010
+_TRANSFER_SYNTAX = 0x00020010
+_MEDIA_SOP_INSTANCE = 0x00020003
+
+IMPLICIT_LITTLE = "1.2.840.10008.1.2"
+EXPLICIT_BIG = "1.2.840.10008.1.2.2"
+DEFLATED = "1.2.840.10008.1.2.1.99"
+
+
+@dataclass(frozen=True)
+class FileMeta:
+    transfer_syntax_uid: str
+    media_sop_instance_uid: str
+    dataset_offset: int  # where the dataset starts, just after the file meta group
+
+
+def check_structure(buf: bytes | bytearray | memoryview | mmap.mmap) -> FileMeta:
+    """Validate preamble, file meta and the dataset's element lengths; return what the meta says."""
+    data = memoryview(buf).cast("B")
+    if len(data) < PREAMBLE + 4 or bytes(data[PREAMBLE:PREAMBLE + 4]) != b"DICM":
+        raise InvalidInstance("no file meta: not a DICOM Part 10 file (missing preamble and 'DICM' prefix)")
+    meta = _read_meta(data)
+    body: memoryview = data
+    start = meta.dataset_offset
+    if meta.transfer_syntax_uid == DEFLATED:
+        try:
+            body = memoryview(zlib.decompressobj(-zlib.MAX_WBITS).decompress(data[start:]))
+        except zlib.error as exc:
+            raise InvalidInstance(f"unparsable: deflated dataset does not inflate ({exc})") from None
+        start = 0
+    walker = _Walker(
+        body,
+        explicit=meta.transfer_syntax_uid != IMPLICIT_LITTLE,
+        little=meta.transfer_syntax_uid != EXPLICIT_BIG,
+    )
+    walker.dataset(start, len(body), nested=False)
+    return meta
+
+
+def _read_meta(data: memoryview) -> FileMeta:
+    position = PREAMBLE + 4
+    values: dict[int, str] = {}
+    walker = _Walker(data, explicit=True, little=True)
+    while position + 8 <= len(data):
+        group = struct.unpack_from("<H", data, position)[0]
+        if group != 0x0002:
+            break
+        tag, _vr, length, value_at = walker.header(position)
+        if length == _UNDEFINED:
+            raise InvalidInstance("unparsable: file meta element with undefined length")
+        walker.need(value_at, length, tag)
+        if tag in (_TRANSFER_SYNTAX, _MEDIA_SOP_INSTANCE):
+            values[tag] = bytes(data[value_at:value_at + length]).rstrip(b"\x00 ").decode("ascii", "replace")
+        position = value_at + length
+    if not values.get(_TRANSFER_SYNTAX):
+        raise InvalidInstance("no file meta: TransferSyntaxUID (0002,0010) is missing")
+    return FileMeta(values[_TRANSFER_SYNTAX], values.get(_MEDIA_SOP_INSTANCE, ""), position)
+
+
+class _Walker:
+    def __init__(self, data: memoryview, *, explicit: bool, little: bool) -> None:
+        self.data = data
+        self.explicit = explicit
+        self.order = "<" if little else ">"
+
+    def need(self, at: int, length: int, tag: int, end: int | None = None) -> None:
+        limit = len(self.data) if end is None else end
+        if at + length > limit:
+            raise InvalidInstance(
+                f"truncated: element {_tag(tag)} declares {length} bytes but only {max(limit - at, 0)} remain"
+            )
+
+    def header(self, at: int) -> tuple[int, bytes, int, int]:
+        """(tag, VR or b'', value length, value offset) of the element starting at ``at``."""
+        data, order = self.data, self.order
+        if at + 8 > len(data):
+            raise InvalidInstance(f"truncated: element header at byte {at} runs past the end")
+        group, element = struct.unpack_from(order + "HH", data, at)
+        tag = group << 16 | element
+        if group == 0xFFFE or not self.explicit:
+            return tag, b"", struct.unpack_from(order + "L", data, at + 4)[0], at + 8
+        vr = bytes(data[at + 4:at + 6])
+        if vr in _LONG_VRS:
+            if at + 12 > len(data):
+                raise InvalidInstance(f"truncated: element {_tag(tag)} header runs past the end")
+            return tag, vr, struct.unpack_from(order + "L", data, at + 8)[0], at + 12
+        if not vr.isalpha() or not vr.isupper():
+            raise InvalidInstance(f"unparsable: element {_tag(tag)} has no valid VR")
+        return tag, vr, struct.unpack_from(order + "H", data, at + 6)[0], at + 8
+
+    def dataset(self, at: int, end: int, *, nested: bool) -> int:
+        """Walk elements from ``at`` to ``end`` (or an item delimiter when nested); return where it stopped."""
+        while at < end:
+            tag, vr, length, value_at = self.header(at)
+            if tag == _ITEM_END and nested:
+                return value_at
+            if length != _UNDEFINED:
+                self.need(value_at, length, tag, end)
+                at = value_at + length
+            elif vr == b"UN" or vr == b"SQ" or not self.explicit or tag == _PIXEL_DATA:
+                # Undefined length: a sequence of items or encapsulated pixel fragments, to its delimiter.
+                at = self.items(value_at, end, tag, implicit_un=vr == b"UN")
+            else:
+                raise InvalidInstance(f"unparsable: element {_tag(tag)} ({vr.decode()}) has undefined length")
+        if nested:
+            raise InvalidInstance("truncated: sequence item has no item delimiter before the end")
+        return at
+
+    def items(self, at: int, end: int, owner: int, *, implicit_un: bool) -> int:
+        saved = self.explicit
+        if implicit_un:
+            self.explicit = False  # UN of undefined length holds an implicit VR little endian sequence
+        try:
+            while True:
+                tag, _vr, length, value_at = self.header(at)
+                if tag == _SEQUENCE_END:
+                    return value_at
+                if tag != _ITEM:
+                    raise InvalidInstance(f"unparsable: {_tag(owner)} holds {_tag(tag)} where an item belongs")
+                if length == _UNDEFINED:
+                    at = self.dataset(value_at, end, nested=True)
+                else:
+                    self.need(value_at, length, owner, end)
+                    at = value_at + length
+        finally:
+            self.explicit = saved
+
+
+def _tag(tag: int) -> str:
+    return f"({tag >> 16:04X},{tag & 0xFFFF:04X})"
