@@ -1,0 +1,46 @@
+"""The seam where governance plugs in authorisation and audit.
+
+Every DICOMweb route asks for an ``AccessScope`` through the ``current_scope`` dependency (replaced via
+``create_app(scope_dependency=...)``) and reports each read and write to an ``AccessHook``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class AccessScope:
+    """Who is asking and which projects (ClinicalTrialProtocolID values) they may see; None: all."""
+
+    principal: str
+    projects: frozenset[str] | None
+    purpose: str = ""
+
+    def allows(self, project: str | None) -> bool:
+        return self.projects is None or (project or "") in self.projects
+
+
+UNRESTRICTED = AccessScope(principal="anonymous", projects=None)
+
+
+def current_scope() -> AccessScope:
+    """Default dependency: everything is visible. Governance overrides this."""
+    return UNRESTRICTED
+
+
+class AccessHook(Protocol):
+    """Called on every read and write: ``hook(action, principal, uids, outcome)``.
+
+    action: "store", "search", "retrieve", "metadata", "bulkdata", "frames", "rendered".
+    uids: the SOP Instance UIDs touched (for a search, the UIDs at the searched level).
+    outcome: "success", "partial", "failure", "not-found", "denied", "invalid".
+    """
+
+    def __call__(self, action: str, principal: str, uids: Sequence[str], outcome: str) -> None: ...
+
+
+def no_audit(action: str, principal: str, uids: Sequence[str], outcome: str) -> None:
+    """The default AccessHook: records nothing."""

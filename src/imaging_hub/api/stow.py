@@ -1,0 +1,117 @@
+"""STOW-RS routes (PS3.18 10.5): the body is spooled part by part to disk, then stored instance by instance.
+
+Nothing is stored until the whole body has arrived intact, so a truncated, oversized or malformed
+body leaves the archive untouched.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response
+
+from imaging_hub.api.access import AccessScope, current_scope
+from imaging_hub.api.context import HubContext, dicomweb_base, hub_context
+from imaging_hub.dicomweb.media import DICOM, DICOM_JSON, MULTIPART_RELATED, parse_media_type
+from imaging_hub.dicomweb.multipart import MultipartError, MultipartReader, ReceivedPart
+from imaging_hub.dicomweb.qido import QidoParameterError, normalise_value
+from imaging_hub.dicomweb.stow import PartOutcome, build_response, response_status, store_parts
+
+router = APIRouter()
+log = logging.getLogger(__name__)
+
+
+def _boundary(content_type: str | None) -> str:
+    if not content_type:
+        raise HTTPException(415, detail="Content-Type is missing; send multipart/related; type=\"application/dicom\"")
+    try:
+        media = parse_media_type(content_type)
+    except ValueError as exc:
+        raise HTTPException(400, detail=f"malformed Content-Type: {exc}") from exc
+    if media.media_type != MULTIPART_RELATED:
+        raise HTTPException(415, detail=f"STOW-RS accepts multipart/related, not {media.media_type}")
+    inner = (media.inner_type or DICOM).lower()
+    if inner != DICOM:
+        raise HTTPException(415, detail=f"STOW-RS here accepts parts of type {DICOM}, not {inner}")
+    boundary = media.params.get("boundary")
+    if not boundary:
+        raise HTTPException(400, detail="multipart/related Content-Type has no boundary parameter")
+    return boundary
+
+
+async def _receive(request: Request, spool: Path, limit: int) -> list[ReceivedPart]:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise HTTPException(413, detail=f"request body of {declared} bytes exceeds the limit of {limit}")
+    reader = MultipartReader(_boundary(request.headers.get("content-type")), spool)
+    received = 0
+    try:
+        async for chunk in request.stream():
+            received += len(chunk)
+            if received > limit:
+                raise HTTPException(413, detail=f"request body exceeds the limit of {limit} bytes")
+            await run_in_threadpool(reader.feed, chunk)
+        parts = reader.finish()
+    except MultipartError as exc:
+        raise HTTPException(400, detail=str(exc)) from exc
+    finally:
+        reader.close()
+    if not parts:
+        raise HTTPException(400, detail="the multipart body holds no parts")
+    return parts
+
+
+async def _stow(request: Request, context: HubContext, scope: AccessScope, study: str | None) -> Response:
+    if study is not None:
+        try:
+            study = normalise_value("StudyInstanceUID", study)
+        except QidoParameterError as exc:
+            raise HTTPException(400, detail=str(exc)) from exc
+    with tempfile.TemporaryDirectory(prefix="imaging-hub-stow-") as spool:
+        try:
+            parts = await _receive(request, Path(spool), context.max_upload_bytes)
+        except HTTPException:
+            context.audit("store", scope, [], "invalid")
+            raise
+        outcomes = await run_in_threadpool(
+            store_parts, context.archive, parts, expected_study=study, projects=scope.projects)
+    base = dicomweb_base(request)
+    studies = {o.study_instance_uid for o in outcomes if o.stored}
+    study_url = f"{base}/studies/{study or next(iter(studies))}" if study or len(studies) == 1 else None
+    body = build_response(outcomes, lambda o: _instance_url(base, o), study_url)
+    status = response_status(outcomes)
+    stored = [o.sop_instance_uid for o in outcomes if o.stored]
+    context.audit("store", scope, [o.sop_instance_uid for o in outcomes if o.sop_instance_uid],
+                  {200: "success", 202: "partial"}.get(status, "failure"))
+    failures = [o for o in outcomes if not o.stored]
+    for outcome in failures:
+        log.info("STOW part refused (0x%04X): %s", int(outcome.failure or 0), outcome.reason)
+    headers = {"Warning": ", ".join(f'299 imaging-hub "{_quote(o.reason)}"' for o in failures[:20])} \
+        if failures else None
+    log.debug("STOW stored %d of %d parts", len(stored), len(outcomes))
+    return JSONResponse(body, status_code=status, media_type=DICOM_JSON, headers=headers)
+
+
+def _quote(text: str) -> str:
+    return text.replace("\\", "/").replace('"', "'").encode("latin-1", "replace").decode("latin-1")
+
+
+def _instance_url(base: str, outcome: PartOutcome) -> str:
+    return (f"{base}/studies/{outcome.study_instance_uid}/series/{outcome.series_instance_uid}"
+            f"/instances/{outcome.sop_instance_uid}")
+
+
+@router.post("/studies")
+async def store_instances(request: Request, context: HubContext = Depends(hub_context),
+                          scope: AccessScope = Depends(current_scope)) -> Response:
+    return await _stow(request, context, scope, None)
+
+
+@router.post("/studies/{study}")
+async def store_study_instances(study: str, request: Request, context: HubContext = Depends(hub_context),
+                                scope: AccessScope = Depends(current_scope)) -> Response:
+    return await _stow(request, context, scope, study)

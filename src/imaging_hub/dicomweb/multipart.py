@@ -1,0 +1,199 @@
+"""multipart/related (RFC 2387) as DICOMweb uses it: a streaming encoder and a streaming decoder.
+
+The encoder yields file contents in chunks, so a response never holds a whole study. The decoder writes
+each part to its own file as bytes arrive, so a request never holds a whole upload.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+CHUNK_SIZE = 256 * 1024
+MAX_HEADER_BYTES = 16 * 1024
+
+
+class MultipartError(ValueError):
+    """The body is not well-formed multipart/related; the message names what is wrong."""
+
+
+def new_boundary() -> str:
+    return f"imaging-hub-{secrets.token_hex(16)}"
+
+
+@dataclass(frozen=True)
+class OutgoingPart:
+    """A part to send: bytes, or a file region streamed from disk."""
+
+    content_type: str
+    data: bytes | None = None
+    path: Path | None = None
+    offset: int = 0
+    length: int | None = None  # None: to the end of the file
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def content_type_header(inner_type: str, boundary: str, transfer_syntax: str | None = None) -> str:
+    value = f'multipart/related; type="{inner_type}"; boundary={boundary}'
+    if transfer_syntax:
+        value += f"; transfer-syntax={transfer_syntax}"
+    return value
+
+
+def encode(parts: Iterable[OutgoingPart], boundary: str) -> Iterator[bytes]:
+    """Yield the multipart body chunk by chunk; files are read lazily, CHUNK_SIZE at a time."""
+    for part in parts:
+        head = [f"--{boundary}", f"Content-Type: {part.content_type}"]
+        head += [f"{name}: {value}" for name, value in part.headers.items()]
+        yield ("\r\n".join(head) + "\r\n\r\n").encode("latin-1")
+        if part.data is not None:
+            yield part.data
+        elif part.path is not None:
+            yield from read_file_region(part.path, part.offset, part.length)
+        yield b"\r\n"
+    yield f"--{boundary}--\r\n".encode("latin-1")
+
+
+def read_file_region(path: Path, offset: int = 0, length: int | None = None) -> Iterator[bytes]:
+    with path.open("rb") as fp:
+        fp.seek(offset)
+        remaining = length
+        while remaining is None or remaining > 0:
+            chunk = fp.read(CHUNK_SIZE if remaining is None else min(CHUNK_SIZE, remaining))
+            if not chunk:
+                break
+            if remaining is not None:
+                remaining -= len(chunk)
+            yield chunk
+
+
+@dataclass
+class ReceivedPart:
+    """A part of a request body, spooled to ``path``."""
+
+    index: int
+    headers: dict[str, str]
+    path: Path
+    size: int = 0
+
+    @property
+    def content_type(self) -> str | None:
+        return self.headers.get("content-type")
+
+
+class MultipartReader:
+    """Incremental parser: ``feed`` chunks as they arrive, then ``finish``; parts land in ``spool_dir``."""
+
+    def __init__(self, boundary: str, spool_dir: Path) -> None:
+        if not boundary or len(boundary) > 200:
+            raise MultipartError("multipart boundary is missing or longer than 200 characters")
+        self._marker = b"--" + boundary.encode("latin-1")
+        self._delimiter = b"\r\n" + self._marker
+        self._spool_dir = spool_dir
+        self._buffer = bytearray()
+        self._state = "preamble"
+        self._sink: BinaryIO | None = None
+        self.parts: list[ReceivedPart] = []
+
+    def feed(self, chunk: bytes) -> None:
+        self._buffer += chunk
+        while self._step():
+            pass
+
+    def finish(self) -> list[ReceivedPart]:
+        if self._state != "end":
+            self._close_sink()
+            where = "before the first boundary" if self._state == "preamble" else "before the closing boundary"
+            raise MultipartError(f"multipart body ended {where} (truncated or wrong boundary)")
+        return self.parts
+
+    def close(self) -> None:
+        """Release the open part file (after an error)."""
+        self._close_sink()
+
+    def _step(self) -> bool:
+        buf = self._buffer
+        if self._state == "preamble":
+            index = buf.find(self._marker)
+            if index < 0:
+                del buf[: max(0, len(buf) - len(self._marker))]
+                return False
+            del buf[: index + len(self._marker)]
+            self._state = "after-boundary"
+            return True
+        if self._state == "after-boundary":
+            if len(buf) < 2:
+                return False
+            if buf[:2] == b"--":
+                self._state = "end"
+                return True
+            line_end = buf.find(b"\r\n")
+            if line_end < 0:
+                if len(buf) > 256:
+                    raise MultipartError("boundary line is not followed by CRLF")
+                return False
+            if buf[:line_end].strip(b" \t"):
+                raise MultipartError("unexpected characters after a multipart boundary")
+            del buf[: line_end + 2]
+            self._state = "headers"
+            return True
+        if self._state == "headers":
+            if buf[:2] == b"\r\n":
+                headers_text, consumed = b"", 2
+            else:
+                end = buf.find(b"\r\n\r\n")
+                if end < 0:
+                    if len(buf) > MAX_HEADER_BYTES:
+                        raise MultipartError(f"part headers longer than {MAX_HEADER_BYTES} bytes")
+                    return False
+                headers_text, consumed = bytes(buf[:end]), end + 4
+            del buf[:consumed]
+            self._open_part(_parse_headers(headers_text))
+            self._state = "body"
+            return True
+        if self._state == "body":
+            index = buf.find(self._delimiter)
+            if index < 0:
+                keep = len(self._delimiter) - 1
+                if len(buf) > keep:
+                    self._write(bytes(buf[: len(buf) - keep]))
+                    del buf[: len(buf) - keep]
+                return False
+            self._write(bytes(buf[:index]))
+            del buf[: index + len(self._delimiter)]
+            self._close_sink()
+            self._state = "after-boundary"
+            return True
+        buf.clear()  # epilogue after the closing boundary is ignored
+        return False
+
+    def _open_part(self, headers: dict[str, str]) -> None:
+        index = len(self.parts)
+        path = self._spool_dir / f"part-{index:06d}.dcm"
+        self.parts.append(ReceivedPart(index, headers, path))
+        self._sink = path.open("wb")
+
+    def _write(self, data: bytes) -> None:
+        if data and self._sink is not None:
+            self._sink.write(data)
+            self.parts[-1].size += len(data)
+
+    def _close_sink(self) -> None:
+        if self._sink is not None:
+            self._sink.close()
+            self._sink = None
+
+
+def _parse_headers(text: bytes) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for line in text.decode("latin-1").split("\r\n"):
+        if not line.strip():
+            continue
+        name, sep, value = line.partition(":")
+        if not sep:
+            raise MultipartError(f"malformed part header line {line[:80]!r}")
+        headers[name.strip().lower()] = value.strip()
+    return headers

@@ -1,0 +1,159 @@
+"""STOW-RS: storing received parts in the archive and the Store Instances Response (PS3.18 10.5.3).
+
+Each part is checked (readable header, Study Instance UID matching the request path, project inside the
+caller's scope) before the archive sees it; every outcome becomes either a ReferencedSOPSequence item
+or a FailedSOPSequence item with a Failure Reason from PS3.4 / PS3.7.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import TYPE_CHECKING, Any
+
+from pydicom import dcmread
+
+from imaging_hub.dicomweb.json_model import JsonDataset, dataset_to_json
+from imaging_hub.dicomweb.media import DICOM
+from imaging_hub.dicomweb.multipart import ReceivedPart
+
+if TYPE_CHECKING:
+    from imaging_hub.store import Archive
+
+log = logging.getLogger(__name__)
+
+
+class FailureReason(IntEnum):
+    PROCESSING_FAILURE = 0x0110
+    DUPLICATE_SOP_INSTANCE = 0x0111  # same UID, different content: kept aside for review, not indexed
+    NOT_AUTHORIZED = 0x0124
+    OUT_OF_RESOURCES = 0xA700
+    DATASET_DOES_NOT_MATCH = 0xA900  # includes a Study Instance UID other than the request's
+    CANNOT_UNDERSTAND = 0xC000
+
+
+@dataclass(frozen=True)
+class PartOutcome:
+    """What happened to one part; ``reason`` is for logs and headers and holds no identifiable value."""
+
+    sop_class_uid: str
+    sop_instance_uid: str
+    study_instance_uid: str
+    failure: FailureReason | None = None
+    reason: str = ""
+    duplicate: bool = False
+    series_instance_uid: str = ""
+
+    @property
+    def stored(self) -> bool:
+        return self.failure is None
+
+
+def store_parts(
+    archive: Archive,
+    parts: Iterable[ReceivedPart],
+    *,
+    expected_study: str | None = None,
+    projects: frozenset[str] | None = None,
+) -> list[PartOutcome]:
+    """Store each spooled part; never raises for a bad part, only records its failure."""
+    return [store_part(archive, part, expected_study=expected_study, projects=projects) for part in parts]
+
+
+def store_part(
+    archive: Archive,
+    part: ReceivedPart,
+    *,
+    expected_study: str | None = None,
+    projects: frozenset[str] | None = None,
+) -> PartOutcome:
+    from imaging_hub.store import InvalidInstance, StoreStatus
+
+    content_type = (part.content_type or DICOM).split(";")[0].strip().lower()
+    identity = _identity(part)
+    if content_type != DICOM:
+        return _failed(identity, FailureReason.CANNOT_UNDERSTAND, f"part {part.index + 1} is {content_type}")
+    if identity is None:
+        return _failed(None, FailureReason.CANNOT_UNDERSTAND,
+                       f"part {part.index + 1} is not a readable DICOM Part 10 instance")
+    if expected_study and identity[2] != expected_study:
+        return _failed(identity, FailureReason.DATASET_DOES_NOT_MATCH,
+                       f"part {part.index + 1} belongs to another study than the request path names")
+    if projects is not None and identity[3] not in projects:
+        return _failed(identity, FailureReason.NOT_AUTHORIZED,
+                       f"part {part.index + 1} belongs to a project outside the caller's scope")
+    try:
+        with part.path.open("rb") as fp:
+            outcome = archive.store_stream(fp)
+    except InvalidInstance as exc:
+        return _failed(identity, FailureReason.CANNOT_UNDERSTAND, f"part {part.index + 1}: {exc}")
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return _failed(identity, FailureReason.OUT_OF_RESOURCES, "storage is full")
+        log.exception("storing STOW part %d failed", part.index + 1)
+        return _failed(identity, FailureReason.PROCESSING_FAILURE, "storage error")
+    instance = outcome.instance
+    if outcome.status == StoreStatus.CONFLICT:
+        return _failed(identity, FailureReason.DUPLICATE_SOP_INSTANCE,
+                       f"part {part.index + 1} has the UID of a stored instance with different content")
+    return PartOutcome(instance.sop_class_uid, instance.sop_instance_uid, instance.study_instance_uid,
+                       duplicate=outcome.status == StoreStatus.DUPLICATE,
+                       series_instance_uid=instance.series_instance_uid)
+
+
+def _identity(part: ReceivedPart) -> tuple[str, str, str, str] | None:
+    """(SOP class, SOP instance, study, project) from the part's header, or None if unreadable."""
+    try:
+        ds = dcmread(part.path, stop_before_pixels=True, specific_tags=[
+            "SOPClassUID", "SOPInstanceUID", "StudyInstanceUID", "ClinicalTrialProtocolID"])
+        return (str(ds.get("SOPClassUID", "")), str(ds.get("SOPInstanceUID", "")),
+                str(ds.get("StudyInstanceUID", "")), str(ds.get("ClinicalTrialProtocolID", "")))
+    except Exception:  # pydicom raises many exception types on corrupt input; all mean "unreadable"
+        return None
+
+
+def _failed(identity: tuple[str, str, str, str] | None, failure: FailureReason, reason: str) -> PartOutcome:
+    sop_class, sop_instance, study = identity[:3] if identity else ("", "", "")
+    return PartOutcome(sop_class, sop_instance, study, failure, reason)
+
+
+def response_status(outcomes: list[PartOutcome]) -> int:
+    """200 all stored, 202 some stored, 409 none stored (PS3.18 Table 10.5.3-1)."""
+    stored = sum(1 for o in outcomes if o.stored)
+    if stored == len(outcomes):
+        return 200
+    return 202 if stored else 409
+
+
+def build_response(
+    outcomes: list[PartOutcome],
+    instance_url: Callable[[PartOutcome], str],
+    study_url: str | None,
+) -> JsonDataset:
+    """The Store Instances Response dataset as DICOM JSON."""
+    from pydicom.dataset import Dataset
+
+    response = Dataset()
+    if study_url:
+        response.RetrieveURL = study_url
+    referenced, failed = [], []
+    for outcome in outcomes:
+        item = Dataset()
+        item.ReferencedSOPClassUID = outcome.sop_class_uid or None
+        item.ReferencedSOPInstanceUID = outcome.sop_instance_uid or None
+        if outcome.stored:
+            item.RetrieveURL = instance_url(outcome)
+            referenced.append(item)
+        else:
+            assert outcome.failure is not None
+            item.FailureReason = int(outcome.failure)
+            failed.append(item)
+    if referenced:
+        response.ReferencedSOPSequence = referenced
+    if failed:
+        response.FailedSOPSequence = failed
+    encoded: dict[str, Any] = dataset_to_json(response)
+    return encoded

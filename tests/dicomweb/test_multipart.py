@@ -1,0 +1,68 @@
+"""multipart/related: encoder output parses back; the decoder copes with any chunking and bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from imaging_hub.dicomweb.multipart import (
+    MultipartError,
+    MultipartReader,
+    OutgoingPart,
+    encode,
+    new_boundary,
+)
+
+
+def _decode(body: bytes, boundary: str, spool: Path, chunk: int) -> list[bytes]:
+    reader = MultipartReader(boundary, spool)
+    for start in range(0, len(body), chunk):
+        reader.feed(body[start:start + chunk])
+    return [p.path.read_bytes() for p in reader.finish()]
+
+
+def test_encode_streams_files_and_bytes(tmp_path: Path) -> None:
+    path = tmp_path / "f.bin"
+    path.write_bytes(b"0123456789")
+    boundary = new_boundary()
+    body = b"".join(encode([OutgoingPart("application/dicom", path=path, offset=2, length=5),
+                            OutgoingPart("application/octet-stream", data=b"\r\n--x")], boundary))
+    assert body.startswith(f"--{boundary}\r\nContent-Type: application/dicom\r\n\r\n23456\r\n".encode())
+    assert body.endswith(f"--{boundary}--\r\n".encode())
+    assert _decode(body, boundary, tmp_path, 3) == [b"23456", b"\r\n--x"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(parts=st.lists(st.binary(max_size=300), min_size=1, max_size=4), chunk=st.integers(1, 64))
+def test_round_trip_any_chunking(tmp_path_factory: pytest.TempPathFactory, parts: list[bytes], chunk: int) -> None:
+    spool = tmp_path_factory.mktemp("spool")
+    boundary = new_boundary()
+    body = b"preamble\r\n" + b"".join(encode([OutgoingPart("application/dicom", data=p) for p in parts], boundary))
+    assert _decode(body, boundary, spool, chunk) == parts
+
+
+def test_part_headers_are_parsed(tmp_path: Path) -> None:
+    body = b"--b\r\nContent-Type: application/dicom\r\nContent-Location: x\r\n\r\nDATA\r\n--b--"
+    reader = MultipartReader("b", tmp_path)
+    reader.feed(body)
+    (part,) = reader.finish()
+    assert part.content_type == "application/dicom"
+    assert part.headers["content-location"] == "x"
+    assert part.size == 4
+
+
+@pytest.mark.parametrize("body,message", [
+    (b"--b\r\nContent-Type: application/dicom\r\n\r\nDATA", "closing boundary"),
+    (b"no boundary at all", "before the first boundary"),
+    (b"--b\r\nbroken header line\r\n\r\nDATA\r\n--b--", "malformed part header"),
+    (b"--bXYZ\r\n\r\nDATA\r\n--b--", "unexpected characters"),
+])
+def test_malformed_bodies_name_the_problem(tmp_path: Path, body: bytes, message: str) -> None:
+    reader = MultipartReader("b", tmp_path)
+    with pytest.raises(MultipartError, match=message):
+        reader.feed(body)
+        reader.finish()
+    reader.close()
