@@ -1,0 +1,37 @@
+"""Roles a person holds, and what each lets them do. The one place authority is written down."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    NETWORK_ADMINISTRATOR = "network_administrator"  # network-wide: runs governance, not data access
+    AUDITOR = "auditor"  # network-wide: reads governance objects and the audit trail
+    SITE_DATA_MANAGER = "site_data_manager"  # a site: sends its data into the projects it takes part in
+    PROJECT_LEAD = "project_lead"  # a project: defines it, releases snapshots
+    RESEARCHER = "researcher"  # a project: reads its data under an agreement
+    ANNOTATOR = "annotator"  # a project: reads its data to label it
+
+
+NETWORK_ROLES = frozenset({Role.NETWORK_ADMINISTRATOR, Role.AUDITOR})
+SITE_ROLES = frozenset({Role.SITE_DATA_MANAGER})
+PROJECT_ROLES = frozenset({Role.PROJECT_LEAD, Role.RESEARCHER, Role.ANNOTATOR})
+# Roles that read a project's imaging, and then only under an active data-sharing agreement.
+DATA_READ_ROLES = frozenset({Role.PROJECT_LEAD, Role.RESEARCHER, Role.ANNOTATOR})
+# Roles that see cohort counts unsuppressed.
+UNSUPPRESSED_ROLES = frozenset({Role.PROJECT_LEAD, Role.NETWORK_ADMINISTRATOR, Role.AUDITOR})
+
+
+class Scope(StrEnum):
+    """What an API token may be used for; a token never carries more than its owner holds."""
+
+    DICOM_READ = "dicom:read"
+    DICOM_WRITE = "dicom:write"
+    GOVERNANCE_READ = "governance:read"
+    GOVERNANCE_WRITE = "governance:write"
+    AUDIT_READ = "audit:read"
+    EXPORT = "export"
+
+
+ALL_SCOPES = frozenset(Scope)
