@@ -1,0 +1,34 @@
+"""De-identification engine: DICOM PS3.15 Annex E with every option, keyed pseudonyms and UIDs, date
+shifting, free-text cleaning, private tags by the TCIA knowledge base and burned-in text.
+
+Public surface::
+
+    ProjectKey.generate() / .load(path) / .save(path)     the project's secret
+    Profile.builtin("basic" | "research") / .from_toml(path)   ProfileError names a problem
+    Deidentifier(profile, key, project_id=None, site_id=None)
+        .deidentify(ds, subject_id=None) -> DeidOutcome(dataset, actions, review)   raises Quarantined
+        .uid(original_uid) -> str      .pseudonym(value) -> str
+    deidentify_tree(src, dst, ...) -> RunReport            a whole folder, optionally in a process pool
+"""
+
+from imaging_hub.deid.batch import FileResult, deidentify_tree
+from imaging_hub.deid.deidentifier import Deidentifier, DeidOutcome
+from imaging_hub.deid.errors import Quarantined
+from imaging_hub.deid.report import RunReport
+from imaging_hub.deid.profile import BurnedInPolicy, FixedRegion, Profile, ProfileError
+from imaging_hub.deid.project_key import KeyFileError, ProjectKey
+
+__all__ = [
+    "BurnedInPolicy",
+    "DeidOutcome",
+    "Deidentifier",
+    "FileResult",
+    "FixedRegion",
+    "KeyFileError",
+    "Profile",
+    "ProfileError",
+    "ProjectKey",
+    "Quarantined",
+    "RunReport",
+    "deidentify_tree",
+]

@@ -1,0 +1,149 @@
+"""The de-identifier: one profile and one project key applied to one instance at a time.
+
+Usable alone::
+
+    deid = Deidentifier(Profile.builtin("research"), ProjectKey.load("project.key"), project_id="LUNG1")
+    outcome = deid.deidentify(pydicom.dcmread(path))   # the dataset is changed in place and returned
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.uid import UID, ExplicitVRLittleEndian, ImplicitVRLittleEndian
+
+from imaging_hub import __version__
+from imaging_hub.deid.burned_in import PixelFacts, check_pixels
+from imaging_hub.deid.errors import Quarantined
+from imaging_hub.deid.identity import PatientIdentity
+from imaging_hub.deid.plan import ActionPlan, compile_plan
+from imaging_hub.deid.profile import Profile
+from imaging_hub.deid.project_key import ProjectKey
+from imaging_hub.deid.walker import KeyedUIDs, WalkContext, walk
+from imaging_hub.dicom.confidentiality import BASIC_PROFILE_CODE, CLEAN_PIXEL_DATA_CODE
+from imaging_hub.dicom.iod_types import iod_kind
+
+IMPLEMENTATION_CLASS_UID = "1.2.826.0.1.3680043.10.1452.1"
+IMPLEMENTATION_VERSION_NAME = f"IMAGINGHUB_{__version__}"[:16]
+DEFAULT_SPONSOR = "Imaging Hub research network"
+
+
+@dataclass
+class DeidOutcome:
+    dataset: Dataset
+    actions: Counter[str] = field(default_factory=Counter)
+    review: list[str] = field(default_factory=list)
+
+
+class Deidentifier:
+    def __init__(
+        self, profile: Profile, key: ProjectKey, project_id: str | None = None, site_id: str | None = None,
+        sponsor: str = DEFAULT_SPONSOR,
+    ) -> None:
+        self.profile = profile
+        self._key = key
+        self.project_id = project_id
+        self.site_id = site_id
+        self.sponsor = sponsor
+        self._plans: dict[str, ActionPlan] = {}
+        self._uids = KeyedUIDs(key.uid)
+
+    def __repr__(self) -> str:
+        return f"Deidentifier(profile={self.profile.name!r}, key={self._key!r}, project_id={self.project_id!r})"
+
+    def uid(self, original_uid: str) -> str:
+        """The keyed 2.25 UID that replaces ``original_uid`` (the same at every site for the same key)."""
+        return self._uids(original_uid)
+
+    def pseudonym(self, value: str) -> str:
+        return self._key.pseudonym(value)
+
+    def plan_for(self, sop_class_uid: str) -> ActionPlan:
+        kind = iod_kind(sop_class_uid)
+        plan = self._plans.get(kind)
+        if plan is None:
+            plan = self._plans[kind] = compile_plan(self.profile, kind)
+        return plan
+
+    def deidentify(self, ds: Dataset, subject_id: str | None = None) -> DeidOutcome:
+        """De-identify one instance in place. Raises Quarantined if it cannot be made safe."""
+        for required in ("SOPClassUID", "SOPInstanceUID", "StudyInstanceUID", "SeriesInstanceUID"):
+            if not ds.get(required):
+                raise Quarantined(f"{required} is missing: not a storable instance")
+        facts = PixelFacts.of(ds)
+        identity = PatientIdentity.of(ds)
+        original_id = str(ds.get("PatientID", "") or "")
+        subject = subject_id or (self._key.pseudonym(original_id) if original_id else
+                                 self._key.pseudonym(str(ds.get("StudyInstanceUID", ""))))
+        plan = self.plan_for(facts.sop_class_uid)
+        ctx = WalkContext(
+            plan=plan,
+            matcher=identity.matcher(),
+            uids=self._uids,
+            pseudonym=self._key.pseudonym,
+            offset_days=self._key.date_offset_days(subject) if plan.dates == "shift" else None,
+        )
+        walk(ds, ctx)
+        review = sorted(ctx.review)
+        pixel_notes = check_pixels(ds, facts, self.profile.burned_in, ctx.matcher)
+        review.extend(pixel_notes)
+        pixels_cleaned = any(note.startswith("burned-in text masked") for note in pixel_notes)
+        self._mark(ds, subject, plan, pixels_cleaned)
+        self._file_meta(ds)
+        return DeidOutcome(ds, ctx.actions, review)
+
+    def _mark(self, ds: Dataset, subject: str, plan: ActionPlan, pixels_cleaned: bool) -> None:
+        ds.PatientID = subject
+        ds.PatientName = subject
+        ds.PatientIdentityRemoved = "YES"
+        codes = [BASIC_PROFILE_CODE]
+        if pixels_cleaned:
+            codes.append(CLEAN_PIXEL_DATA_CODE)
+        codes.extend((opt.code, opt.meaning) for opt in sorted(plan.options, key=lambda o: o.code))
+        ds.DeidentificationMethod = f"Imaging Hub {__version__}: PS3.15 E.1-1 profile {self.profile.name}"[:64]
+        items = []
+        for value, meaning in codes:
+            item = Dataset()
+            item.CodeValue = value
+            item.CodingSchemeDesignator = "DCM"
+            item.CodeMeaning = meaning
+            items.append(item)
+        ds.DeidentificationMethodCodeSequence = items
+        ds.LongitudinalTemporalInformationModified = {
+            "shift": "MODIFIED", "keep": "UNMODIFIED", "remove": "REMOVED"}[plan.dates]
+        if self.project_id:
+            ds.ClinicalTrialSponsorName = self.sponsor
+            ds.ClinicalTrialProtocolID = self.project_id
+            ds.ClinicalTrialProtocolName = ""
+            ds.ClinicalTrialSiteID = self.site_id or ""
+            ds.ClinicalTrialSiteName = ""
+            ds.ClinicalTrialSubjectID = subject
+
+    def _file_meta(self, ds: Dataset) -> None:
+        old = getattr(ds, "file_meta", None)
+        syntax = old.get("TransferSyntaxUID") if old is not None else None
+        meta = FileMetaDataset()
+        meta.MediaStorageSOPClassUID = ds.SOPClassUID
+        meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+        meta.TransferSyntaxUID = _output_syntax(ds, UID(syntax) if syntax else ExplicitVRLittleEndian)
+        meta.ImplementationClassUID = IMPLEMENTATION_CLASS_UID
+        meta.ImplementationVersionName = IMPLEMENTATION_VERSION_NAME
+        ds.file_meta = meta
+
+
+def _output_syntax(ds: Dataset, declared: UID) -> UID:
+    """The declared syntax; a body read as implicit VR under an explicit syntax (a mislabelled file) has
+    every element decoded so that it is written with real VRs."""
+    first = next(iter(ds.keys()), None)
+    raw = ds.get_item(first) if first is not None else None
+    if raw is not None and getattr(raw, "is_implicit_VR", False) and not declared.is_implicit_VR:
+        if not declared.is_compressed:
+            return ImplicitVRLittleEndian
+        for _ in ds.iterall():
+            pass  # iterating decodes each raw element and gives it its dictionary VR
+    return declared
+
+
+__all__ = ["DeidOutcome", "Deidentifier", "Quarantined"]
