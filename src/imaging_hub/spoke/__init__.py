@@ -1,0 +1,66 @@
+"""The site gateway (spoke): intake from hospital systems, enrolment and opt-out filtering, de-identification
+at the edge, and durable, idempotent delivery to the hub with reconciliation.
+
+Public surface::
+
+    SpokeSettings, ProjectSettings, HubLink, PacsLink, OptOutPolicy     configuration
+    Spoke(settings).start() / .stop() / .pull(project_id=None)          a running spoke
+    connect(data_dir)                                                     the spoke's state database
+    load_enrolment_file(conn, project_id, csv_path)  EnrolmentError      enrolment
+    load_register_file(conn, path, hasher)  OptOutFileError  register_status(conn)   national data opt-out
+    SubjectHasher.for_data_dir(data_dir)                                  keyed hashes for decision logs
+    withdraw(conn, project_id, participant_id)  WithdrawalError          withdrawal
+    study_reports(conn, project_id=None) -> [StudyReport]; classify(report)          reconciliation
+    ReconciliationReport / ReconciliationAnswer / HeldStudy, WithdrawalRequest / WithdrawalAnswer   hub wire
+    SpokeStatus.read(data_dir)                                            what `imaging-hub spoke status` shows
+"""
+
+from imaging_hub.spoke.enrolment import EnrolmentError, Participant, load_enrolment_file, participants
+from imaging_hub.spoke.gateway import Spoke
+from imaging_hub.spoke.identity import SubjectHasher, normalise_nhs_number
+from imaging_hub.spoke.optout import OptOutFileError
+from imaging_hub.spoke.pull import PullSummary
+from imaging_hub.spoke.reconciliation import (
+    HeldStudy,
+    ReconciliationAnswer,
+    ReconciliationReport,
+    StudyReport,
+    classify,
+    study_reports,
+)
+from imaging_hub.spoke.register import load_register_file, register_status
+from imaging_hub.spoke.settings import HubLink, OptOutPolicy, PacsLink, ProjectSettings, SpokeSettings
+from imaging_hub.spoke.state import connect
+from imaging_hub.spoke.status import SpokeStatus
+from imaging_hub.spoke.withdrawal import WithdrawalAnswer, WithdrawalError, WithdrawalRequest, withdraw
+
+__all__ = [
+    "EnrolmentError",
+    "HeldStudy",
+    "HubLink",
+    "OptOutFileError",
+    "OptOutPolicy",
+    "PacsLink",
+    "Participant",
+    "ProjectSettings",
+    "PullSummary",
+    "ReconciliationAnswer",
+    "ReconciliationReport",
+    "Spoke",
+    "SpokeSettings",
+    "SpokeStatus",
+    "StudyReport",
+    "SubjectHasher",
+    "WithdrawalAnswer",
+    "WithdrawalError",
+    "WithdrawalRequest",
+    "classify",
+    "connect",
+    "load_enrolment_file",
+    "load_register_file",
+    "normalise_nhs_number",
+    "participants",
+    "register_status",
+    "study_reports",
+    "withdraw",
+]

@@ -1,0 +1,177 @@
+"""The courier: drains the outbox to the hub in batches, sends withdrawals, and reconciles.
+
+One thread, in order, so a withdrawal notice can never overtake a batch already on its way. When the hub
+is away (down, overloaded, refusing the token) everything waits with exponential backoff and jitter; the
+outbox keeps growing on disk and drains when the hub is back.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+from imaging_hub.spoke import outbox
+from imaging_hub.spoke.backoff import backoff_delay
+from imaging_hub.spoke.hubclient import HubClient, HubRejected, HubUnavailable
+from imaging_hub.spoke.reconciliation import ReconciliationReport, apply_answer, study_reports
+from imaging_hub.spoke.settings import HubLink
+from imaging_hub.spoke.state import set_health, transaction
+from imaging_hub.spoke.stow import TRANSIENT_FAILURES
+from imaging_hub.spoke.withdrawal import mark_notified, mark_retry, pending_withdrawals, withdrawal_request
+
+log = logging.getLogger(__name__)
+
+PERMANENT_ITEM_ATTEMPTS = 8  # an instance the hub keeps refusing "for now" is failed after this many tries
+
+
+class Courier:
+    def __init__(self, conn: sqlite3.Connection, client: HubClient, link: HubLink, site_id: str) -> None:
+        self._conn = conn
+        self._client = client
+        self._link = link
+        self._site_id = site_id
+        self._hub_failures = 0
+        self._hub_retry_at = 0.0
+        self._last_reconcile = 0.0
+        self._solo = 0  # after a batch was rejected as a whole, send this many one at a time
+        self.delivered = 0
+
+    # --- the loop ------------------------------------------------------------------------------------
+
+    def run(self, stop: threading.Event, wake: threading.Event | None = None) -> None:
+        while not stop.is_set():
+            worked = self.step()
+            if not worked:
+                pause = max(0.05, min(1.0, self._hub_retry_at - time.time()))
+                if wake is not None:
+                    wake.wait(pause)
+                    wake.clear()
+                else:
+                    stop.wait(pause)
+
+    def step(self) -> bool:
+        """Do one unit of work; False when there was nothing to do (or the hub is in backoff)."""
+        if time.time() < self._hub_retry_at:
+            return False
+        try:
+            worked = self._send_withdrawals()
+            worked = self._deliver_batch() or worked
+            if not worked:
+                worked = self._reconcile_if_due()
+        except HubUnavailable as exc:
+            self._hub_down(str(exc))
+            return False
+        if self._hub_failures:
+            log.info("hub reachable again after %d failed attempt(s)", self._hub_failures)
+            self._hub_failures = 0
+            set_health(self._conn, "hub", "ok")
+        return worked
+
+    def _hub_down(self, why: str) -> None:
+        self._hub_failures += 1
+        delay = backoff_delay(self._hub_failures, self._link.retry_base_s, self._link.retry_cap_s)
+        self._hub_retry_at = time.time() + delay
+        log.warning("hub unavailable (%s); retry %d in %.1fs", why, self._hub_failures, delay)
+        set_health(self._conn, "hub", f"unavailable: {why}; retry {self._hub_failures} in {delay:.0f}s")
+
+    # --- delivery ------------------------------------------------------------------------------------
+
+    def _deliver_batch(self) -> bool:
+        limit = 1 if self._solo > 0 else self._link.batch_size
+        batch = outbox.due(self._conn, limit, self._link.batch_bytes)
+        if not batch:
+            return False
+        present = [item for item in batch if item.blob.exists()]
+        if len(present) < len(batch):
+            lost = [item for item in batch if not item.blob.exists()]
+            with transaction(self._conn):
+                outbox.set_state(self._conn, lost, outbox.FAILED, reason="outbox file missing")
+            batch = present
+            if not batch:
+                return True
+        try:
+            answer = self._client.stow([item.blob for item in batch])
+        except HubRejected as exc:
+            self._rejected(batch, exc)
+            return True
+        if self._solo > 0:
+            self._solo -= 1
+        delivered = [i for i in batch if i.deid_sop_uid in answer.referenced]
+        with transaction(self._conn):
+            outbox.set_state(self._conn, delivered, outbox.DELIVERED)
+            for item in batch:
+                if item.deid_sop_uid in answer.referenced:
+                    continue
+                reason = answer.failed.get(item.deid_sop_uid)
+                if reason is not None and reason not in TRANSIENT_FAILURES:
+                    outbox.set_state(self._conn, [item], outbox.FAILED,
+                                     reason=f"hub refused it (failure reason 0x{reason:04X})")
+                elif item.attempts + 1 >= PERMANENT_ITEM_ATTEMPTS:
+                    outbox.set_state(self._conn, [item], outbox.FAILED,
+                                     reason=f"hub did not accept it after {PERMANENT_ITEM_ATTEMPTS} attempts")
+                else:
+                    why = "hub did not store it" if reason is None else f"hub busy (0x{reason:04X})"
+                    outbox.defer(self._conn, [item], self._item_delay(item.attempts + 1), why)
+        self.delivered += len(delivered)
+        return True
+
+    def _rejected(self, batch: list[outbox.OutboxItem], exc: HubRejected) -> None:
+        if len(batch) > 1:
+            self._solo = len(batch)  # find the one the hub objects to
+            log.warning("hub rejected a batch of %d (%s); sending them one by one", len(batch), exc)
+            return
+        with transaction(self._conn):
+            outbox.set_state(self._conn, batch, outbox.FAILED, reason=f"hub rejected it: {exc}")
+        self._solo = max(0, self._solo - 1)
+
+    def _item_delay(self, attempts: int) -> float:
+        return backoff_delay(attempts, self._link.retry_base_s, self._link.retry_cap_s)
+
+    # --- withdrawals ---------------------------------------------------------------------------------
+
+    def _send_withdrawals(self) -> bool:
+        worked = False
+        for pending in pending_withdrawals(self._conn):
+            request = withdrawal_request(self._conn, self._site_id, pending)
+            try:
+                answer = self._client.withdraw(request)
+            except HubRejected as exc:
+                mark_retry(self._conn, pending, self._item_delay(pending.attempts + 1), str(exc))
+                continue
+            mark_notified(self._conn, pending, answer.removed_instances)
+            log.info("hub removed %d instance(s) for withdrawn participant %s of project %s",
+                     answer.removed_instances, pending.participant_id, pending.project_id)
+            worked = True
+        return worked
+
+    # --- reconciliation ------------------------------------------------------------------------------
+
+    def _reconcile_if_due(self) -> bool:
+        now = time.time()
+        unacknowledged = self._conn.execute("SELECT 1 FROM instance WHERE state = 'delivered' LIMIT 1").fetchone()
+        interval = self._link.reconcile_interval_s
+        if now - self._last_reconcile < (min(1.0, interval) if unacknowledged else interval):
+            return False
+        self.reconcile()
+        return unacknowledged is not None
+
+    def reconcile(self) -> None:
+        """Send the per-study report; mark what the hub holds acknowledged and requeue what it lacks."""
+        self._last_reconcile = time.time()
+        reports = study_reports(self._conn, with_checks=True)
+        try:
+            answer = self._client.reconcile(ReconciliationReport(site_id=self._site_id, studies=reports))
+        except HubRejected as exc:
+            log.warning("hub refused the reconciliation report: %s", exc)
+            set_health(self._conn, "reconciliation", f"refused by hub: {exc}")
+            return
+        with transaction(self._conn):
+            blobs, requeued = apply_answer(self._conn, reports, answer)
+        for blob in blobs:
+            Path(blob).unlink(missing_ok=True)
+        if requeued:
+            log.warning("hub lacks %d delivered instance(s); queued again", requeued)
+        set_health(self._conn, "reconciliation", f"ok: {len(blobs)} acknowledged, {requeued} requeued")

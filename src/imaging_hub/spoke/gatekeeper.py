@@ -1,0 +1,103 @@
+"""Which projects an instance may leave for: enrolment, withdrawal, time window, modality, opt-out.
+
+Every decision is recorded (per project, subject and study, with a count) under keyed hashes, so the
+decision log shows who was kept back and why without holding an NHS number or a patient ID in clear.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from imaging_hub.spoke.enrolment import Participant, candidates
+from imaging_hub.spoke.identity import InstanceIdentity, SubjectHasher
+from imaging_hub.spoke.register import is_opted_out
+from imaging_hub.spoke.settings import OptOutPolicy, ProjectSettings
+
+log = logging.getLogger(__name__)
+
+NOT_ENROLLED = "not enrolled"
+OPTED_OUT = "national data opt-out"
+OPT_OUT_UNCHECKABLE = "opt-out cannot be checked: no NHS number"
+WITHDRAWN = "participant withdrawn"
+AMBIGUOUS = "matches more than one participant"
+PROJECT_NOT_CONFIGURED = "project not configured at this spoke"
+
+
+@dataclass(frozen=True)
+class Decision:
+    project_id: str  # "" when no project matched at all
+    participant: Participant | None
+    reason: str = ""  # empty: accepted
+
+    @property
+    def accepted(self) -> bool:
+        return not self.reason and self.participant is not None
+
+
+class Gatekeeper:
+    def __init__(self, projects: Mapping[str, ProjectSettings], hasher: SubjectHasher) -> None:
+        self._projects = dict(projects)
+        self._hasher = hasher
+
+    def decide(self, conn: sqlite3.Connection, who: InstanceIdentity) -> list[Decision]:
+        found = candidates(conn, who.patient_id, who.nhs_numbers)
+        if not found:
+            return [Decision("", None, NOT_ENROLLED)]
+        by_project: dict[str, list[Participant]] = {}
+        for participant in found:
+            by_project.setdefault(participant.project_id, []).append(participant)
+        return [self._decide_project(conn, who, project_id, group) for project_id, group in sorted(by_project.items())]
+
+    def _decide_project(
+        self, conn: sqlite3.Connection, who: InstanceIdentity, project_id: str, group: list[Participant]
+    ) -> Decision:
+        project = self._projects.get(project_id)
+        if project is None:
+            return Decision(project_id, None, PROJECT_NOT_CONFIGURED)
+        if len(group) > 1:
+            return Decision(project_id, None, AMBIGUOUS)
+        participant = group[0]
+        if participant.withdrawn:
+            return Decision(project_id, participant, WITHDRAWN)
+        unwanted = participant.wants(who.study_date, who.modality)
+        if unwanted:
+            return Decision(project_id, participant, unwanted)
+        if project.opt_out is OptOutPolicy.APPLIES:
+            numbers = set(who.nhs_numbers)
+            if participant.nhs_number:
+                numbers.add(participant.nhs_number)
+            if not numbers:
+                return Decision(project_id, participant, OPT_OUT_UNCHECKABLE)
+            if is_opted_out(conn, [self._hasher.hash(n) for n in sorted(numbers)]):
+                return Decision(project_id, participant, OPTED_OUT)
+        return Decision(project_id, participant)
+
+    def record(self, conn: sqlite3.Connection, who: InstanceIdentity, decisions: list[Decision]) -> None:
+        """Log the decisions (inside the caller's transaction). Subject = keyed hash of NHS number or ID."""
+        subject = self._hasher.hash(min(who.nhs_numbers) if who.nhs_numbers else who.patient_id)
+        study = self._hasher.hash(who.study_uid)
+        now = time.time()
+        for d in decisions:
+            verdict = "accepted" if d.accepted else "dropped"
+            basis = ""
+            if d.accepted:
+                project = self._projects[d.project_id]
+                basis = "opt-out checked" if project.opt_out is OptOutPolicy.APPLIES else (
+                    f"opt-out not applied: {project.opt_out.value} ({project.opt_out_basis})"
+                )
+            reason = d.reason or basis
+            cursor = conn.execute(
+                "INSERT INTO decision(project_id, subject_hash, study_hash, decision, reason, instances, first_at,"
+                " last_at) VALUES (?,?,?,?,?,1,?,?) ON CONFLICT(project_id, subject_hash, study_hash, decision,"
+                " reason) DO UPDATE SET instances = instances + 1, last_at = excluded.last_at RETURNING instances",
+                (d.project_id, subject, study, verdict, reason, now, now),
+            )
+            if cursor.fetchone()[0] == 1:  # log each (subject, study, decision) once, not per instance
+                log.info(
+                    "decision project=%s subject=%s study=%s %s: %s",
+                    d.project_id or "-", subject, study, verdict, reason,
+                )

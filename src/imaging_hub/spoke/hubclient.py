@@ -1,0 +1,85 @@
+"""The spoke's HTTPS client for its hub: STOW-RS, reconciliation and withdrawal, with the per-spoke bearer
+token and certificate checking always on (a CA bundle may be given for a private network CA)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from imaging_hub.spoke.reconciliation import ReconciliationAnswer, ReconciliationReport
+from imaging_hub.spoke.settings import HubLink
+from imaging_hub.spoke.stow import StowResponse, content_type, multipart_body, new_boundary, parse_stow_response
+from imaging_hub.spoke.withdrawal import WithdrawalAnswer, WithdrawalRequest
+
+RECONCILIATION_PATH = "/spokes/reconciliation"
+WITHDRAWALS_PATH = "/spokes/withdrawals"
+STOW_PATH = "/dicom-web/studies"
+
+_RETRYABLE = {408, 425, 429, 500, 502, 503, 504}
+
+
+class HubUnavailable(Exception):
+    """The hub cannot take anything right now (down, overloaded, refusing our token): retry later."""
+
+
+class HubRejected(Exception):
+    """The hub refused this request as such (4xx other than auth and throttling)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(f"HTTP {status}: {message}")
+        self.status = status
+
+
+class HubClient:
+    def __init__(self, link: HubLink) -> None:
+        verify: Any = str(link.ca_bundle) if link.ca_bundle is not None else True
+        self._client = httpx.Client(
+            base_url=link.url.rstrip("/"),
+            verify=verify,
+            timeout=httpx.Timeout(link.timeout_s, connect=min(10.0, link.timeout_s)),
+            headers={"Authorization": f"Bearer {link.bearer_token()}", "User-Agent": "imaging-hub-spoke"},
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        try:
+            response = self._client.request(method, path, **kwargs)
+        except httpx.TransportError as exc:
+            raise HubUnavailable(f"hub unreachable: {type(exc).__name__}: {exc}") from exc
+        if response.status_code in (401, 403):
+            raise HubUnavailable(f"hub refused the spoke's token (HTTP {response.status_code})")
+        if response.status_code in _RETRYABLE:
+            raise HubUnavailable(f"hub answered HTTP {response.status_code}")
+        return response
+
+    def stow(self, paths: list[Path]) -> StowResponse:
+        boundary = new_boundary()
+        response = self._send(
+            "POST", STOW_PATH, content=multipart_body(paths, boundary),
+            headers={"Content-Type": content_type(boundary), "Accept": "application/dicom+json"},
+        )
+        if response.status_code in (200, 202, 409):
+            try:
+                return parse_stow_response(response.json())
+            except (ValueError, json.JSONDecodeError) as exc:
+                if response.status_code == 409:
+                    raise HubRejected(409, "every instance failed and the response was not DICOM JSON") from exc
+                raise HubUnavailable(f"hub's STOW-RS response could not be read: {exc}") from exc
+        raise HubRejected(response.status_code, response.text[:300])
+
+    def reconcile(self, report: ReconciliationReport) -> ReconciliationAnswer:
+        response = self._send("POST", RECONCILIATION_PATH, json=report.model_dump(mode="json"))
+        if response.status_code != 200:
+            raise HubRejected(response.status_code, response.text[:300])
+        return ReconciliationAnswer.model_validate(response.json())
+
+    def withdraw(self, request: WithdrawalRequest) -> WithdrawalAnswer:
+        response = self._send("POST", WITHDRAWALS_PATH, json=request.model_dump(mode="json"))
+        if response.status_code != 200:
+            raise HubRejected(response.status_code, response.text[:300])
+        return WithdrawalAnswer.model_validate(response.json())

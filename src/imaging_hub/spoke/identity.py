@@ -1,0 +1,96 @@
+"""Who an instance is about, found in its header, and keyed hashes that let us log that without saying it.
+
+NHS numbers are ten digits with a modulus 11 check digit; DICOM carries them as the PatientID (when the
+issuer is the NHS or the value is a valid NHS number) or in OtherPatientIDsSequence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydicom.dataset import Dataset
+
+from imaging_hub.dicom.synthetic import nhs_number_check_digit
+
+_NHS_ISSUERS = ("NHS", "NHSN", "NHS NUMBER", "2.16.840.1.113883.2.1.4.1")
+
+
+def normalise_nhs_number(value: str) -> str | None:
+    """The ten digits of a valid NHS number written with or without spaces/dashes, else None."""
+    digits = "".join(ch for ch in value if ch not in " -")
+    if len(digits) != 10 or not digits.isdigit():
+        return None
+    if nhs_number_check_digit(digits[:9]) != int(digits[9]):
+        return None
+    return digits
+
+
+@dataclass(frozen=True)
+class InstanceIdentity:
+    """The identifying values of one instance that enrolment and the opt-out need."""
+
+    patient_id: str
+    nhs_numbers: frozenset[str]
+    study_date: str  # DA or ""
+    modality: str
+    study_uid: str
+    sop_uid: str
+
+    @classmethod
+    def of(cls, ds: Dataset) -> InstanceIdentity:
+        patient_id = str(ds.get("PatientID", "") or "").strip()
+        nhs: set[str] = set()
+        issuer = str(ds.get("IssuerOfPatientID", "") or "").strip().upper()
+        if (found := normalise_nhs_number(patient_id)) and (issuer in _NHS_ISSUERS or issuer == ""):
+            nhs.add(found)
+        for item in ds.get("OtherPatientIDsSequence", []) or []:
+            value = str(item.get("PatientID", "") or "")
+            found = normalise_nhs_number(value)
+            item_issuer = str(item.get("IssuerOfPatientID", "") or "").strip().upper()
+            if found and (item_issuer in _NHS_ISSUERS or item_issuer == ""):
+                nhs.add(found)
+        return cls(
+            patient_id=patient_id,
+            nhs_numbers=frozenset(nhs),
+            study_date=str(ds.get("StudyDate", "") or ""),
+            modality=str(ds.get("Modality", "") or "").upper(),
+            study_uid=str(ds.get("StudyInstanceUID", "") or ""),
+            sop_uid=str(ds.get("SOPInstanceUID", "") or ""),
+        )
+
+
+class SubjectHasher:
+    """Keyed hashes of identifiers (HMAC-SHA256 with the spoke's own secret), for decision logs.
+
+    The secret never leaves the spoke, so a hash cannot be matched against a list of NHS numbers elsewhere,
+    yet the same patient always gets the same hash here, which is what an auditor needs.
+    """
+
+    def __init__(self, secret: bytes) -> None:
+        if len(secret) < 16:
+            raise ValueError("spoke secret must be at least 16 bytes")
+        self._secret = secret
+
+    def __repr__(self) -> str:
+        return "SubjectHasher(<secret>)"
+
+    @classmethod
+    def for_data_dir(cls, data_dir: Path) -> SubjectHasher:
+        """Load the spoke secret from ``data_dir/spoke.secret``, creating it (mode 0600) the first time."""
+        path = data_dir / "spoke.secret"
+        if not path.exists():
+            data_dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as out:
+                out.write(secrets.token_bytes(32))
+        return cls(path.read_bytes())
+
+    def hash(self, value: str) -> str:
+        if not value:
+            return ""
+        return hmac.new(self._secret, value.encode(), hashlib.sha256).hexdigest()[:24]

@@ -1,0 +1,110 @@
+"""The durable outbox: de-identified instances waiting for the hub, as files named by their new UIDs plus
+rows in the spoke database that say where each one is.
+
+States: deidentified (queued) -> delivered (the hub's STOW response referenced it) -> acknowledged (the
+hub confirmed, by SOP Instance UID and content hash, that it holds it; the file is then removed).
+Also: quarantined (de-identification could not make it safe), failed (the hub refused it, with why),
+withdrawn (the participant left the project).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+DEIDENTIFIED = "deidentified"
+DELIVERED = "delivered"
+ACKNOWLEDGED = "acknowledged"
+QUARANTINED = "quarantined"
+FAILED = "failed"
+WITHDRAWN = "withdrawn"
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    project_id: str
+    source_sop_uid: str
+    deid_sop_uid: str
+    deid_study_uid: str
+    blob: Path
+    size: int
+    attempts: int
+
+
+@dataclass(frozen=True)
+class WrittenBlob:
+    path: Path
+    sha256: str
+    size: int
+
+
+class Outbox:
+    def __init__(self, directory: Path, fsync: bool = True) -> None:
+        self.directory = directory
+        self._fsync = fsync
+        directory.mkdir(parents=True, exist_ok=True)
+
+    def write(self, project_id: str, deid_sop_uid: str, part10: bytes) -> WrittenBlob:
+        """Write atomically (temp, fsync, rename); the row is committed by the caller afterwards."""
+        folder = self.directory / project_id
+        folder.mkdir(exist_ok=True)
+        final = folder / f"{deid_sop_uid}.dcm"
+        tmp = folder / f".{deid_sop_uid}.tmp"
+        with open(tmp, "wb") as out:
+            out.write(part10)
+            if self._fsync:
+                out.flush()
+                os.fsync(out.fileno())
+        os.replace(tmp, final)
+        return WrittenBlob(final, hashlib.sha256(part10).hexdigest(), len(part10))
+
+
+def due(conn: sqlite3.Connection, limit: int, max_bytes: int, now: float | None = None) -> list[OutboxItem]:
+    """The next batch to send: queued and due, oldest first, within count and byte limits (at least one)."""
+    rows = conn.execute(
+        "SELECT project_id, source_sop_uid, deid_sop_uid, deid_study_uid, blob, size, attempts FROM instance"
+        " WHERE state = ? AND next_attempt <= ? ORDER BY updated_at, rowid LIMIT ?",
+        (DEIDENTIFIED, time.time() if now is None else now, limit),
+    ).fetchall()
+    batch: list[OutboxItem] = []
+    total = 0
+    for r in rows:
+        if batch and total + r["size"] > max_bytes:
+            break
+        total += r["size"]
+        batch.append(OutboxItem(r["project_id"], r["source_sop_uid"], r["deid_sop_uid"], r["deid_study_uid"],
+                                Path(r["blob"]), r["size"], r["attempts"]))
+    return batch
+
+
+def next_due_at(conn: sqlite3.Connection) -> float | None:
+    row = conn.execute("SELECT MIN(next_attempt) FROM instance WHERE state = ?", (DEIDENTIFIED,)).fetchone()
+    return None if row[0] is None else float(row[0])
+
+
+def set_state(conn: sqlite3.Connection, items: list[OutboxItem], state: str, *, only_from: str = DEIDENTIFIED,
+              reason: str = "") -> None:
+    """Move items on, but only those still in ``only_from`` (a withdrawal meanwhile wins)."""
+    now = time.time()
+    conn.executemany(
+        "UPDATE instance SET state = ?, reason = ?, updated_at = ? WHERE project_id = ? AND source_sop_uid = ?"
+        " AND state = ?",
+        [(state, reason, now, i.project_id, i.source_sop_uid, only_from) for i in items],
+    )
+
+
+def defer(conn: sqlite3.Connection, items: list[OutboxItem], delay_s: float, reason: str) -> None:
+    when = time.time() + delay_s
+    conn.executemany(
+        "UPDATE instance SET attempts = attempts + 1, next_attempt = ?, reason = ? WHERE project_id = ? AND"
+        " source_sop_uid = ? AND state = ?",
+        [(when, reason, i.project_id, i.source_sop_uid, DEIDENTIFIED) for i in items],
+    )
+
+
+def backlog(conn: sqlite3.Connection) -> dict[str, int]:
+    return {r[0]: r[1] for r in conn.execute("SELECT state, COUNT(*) FROM instance GROUP BY state")}

@@ -1,0 +1,135 @@
+"""A PACS reached by DIMSE: C-FIND (study root) for studies and series, C-MOVE to the spoke's own Storage
+SCP or C-GET on the same association."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from pydicom.dataset import Dataset
+from pynetdicom import AE, StoragePresentationContexts, build_role, evt
+from pynetdicom.association import Association
+from pynetdicom.sop_class import (  # type: ignore[attr-defined]
+    StudyRootQueryRetrieveInformationModelFind,
+    StudyRootQueryRetrieveInformationModelGet,
+    StudyRootQueryRetrieveInformationModelMove,
+)
+
+from imaging_hub.spoke.pacs import PacsError, SeriesFound, StudyFound
+
+_PENDING = (0xFF00, 0xFF01)
+_MAX_CONTEXTS = 128
+
+
+class DimsePacs:
+    def __init__(
+        self, host: str, port: int, called_ae: str, calling_ae: str, *, retrieve: str = "move",
+        move_destination: str = "", store_handler: Callable[[Any], int] | None = None, timeout_s: float = 120,
+    ) -> None:
+        if retrieve == "get" and store_handler is None:
+            raise ValueError("C-GET needs a store handler for the instances it brings back")
+        self._host, self._port, self._called = host, port, called_ae
+        self._calling = calling_ae
+        self._retrieve = retrieve
+        self._destination = move_destination or calling_ae
+        self._store_handler = store_handler
+        self._timeout = timeout_s
+
+    def _associate(self, contexts: list[Any], roles: list[Any] | None = None,
+                   handlers: list[Any] | None = None) -> Association:
+        ae = AE(ae_title=self._calling)
+        ae.acse_timeout = ae.dimse_timeout = ae.network_timeout = self._timeout
+        for context in contexts:
+            ae.add_requested_context(context)
+        assoc = ae.associate(self._host, self._port, ae_title=self._called, ext_neg=roles or [],
+                             evt_handlers=handlers or [])
+        if not assoc.is_established:
+            raise PacsError(f"PACS {self._called} at {self._host}:{self._port} refused or did not answer")
+        return assoc
+
+    def _find(self, query: Dataset) -> Iterator[Dataset]:
+        assoc = self._associate([StudyRootQueryRetrieveInformationModelFind])
+        try:
+            for status, identifier in assoc.send_c_find(query, StudyRootQueryRetrieveInformationModelFind):
+                if not status:
+                    raise PacsError("C-FIND got no answer from the PACS (timeout or aborted)")
+                code = int(status.Status)
+                if code in _PENDING and identifier is not None:
+                    yield identifier
+                elif code != 0x0000:
+                    raise PacsError(f"C-FIND failed with status 0x{code:04X}")
+        finally:
+            assoc.release()
+
+    def find_studies(self, patient_id: str, date_from: str, date_to: str) -> list[StudyFound]:
+        query = Dataset()
+        query.QueryRetrieveLevel = "STUDY"
+        query.PatientID = patient_id
+        query.StudyInstanceUID = ""
+        query.StudyDate = f"{date_from}-{date_to}" if (date_from or date_to) else ""
+        studies = [(str(r.StudyInstanceUID), str(r.get("StudyDate", "") or "")) for r in self._find(query)]
+        found = []
+        for study_uid, study_date in studies:
+            series_query = Dataset()
+            series_query.QueryRetrieveLevel = "SERIES"
+            series_query.StudyInstanceUID = study_uid
+            series_query.SeriesInstanceUID = ""
+            series_query.Modality = ""
+            series_query.NumberOfSeriesRelatedInstances = ""
+            series = tuple(
+                SeriesFound(str(r.SeriesInstanceUID), str(r.get("Modality", "") or "").upper(),
+                            _int(r.get("NumberOfSeriesRelatedInstances")))
+                for r in self._find(series_query)
+            )
+            found.append(StudyFound(study_uid, study_date, series))
+        return found
+
+    def retrieve(self, study_uid: str, series_uids: list[str]) -> int:
+        identifier = Dataset()
+        identifier.QueryRetrieveLevel = "SERIES"
+        identifier.StudyInstanceUID = study_uid
+        identifier.SeriesInstanceUID = series_uids
+        if self._retrieve == "get":
+            return self._c_get(identifier)
+        return self._c_move(identifier)
+
+    def _c_move(self, identifier: Dataset) -> int:
+        assoc = self._associate([StudyRootQueryRetrieveInformationModelMove])
+        try:
+            return _drain(assoc.send_c_move(identifier, self._destination,
+                                            StudyRootQueryRetrieveInformationModelMove), "C-MOVE")
+        finally:
+            assoc.release()
+
+    def _c_get(self, identifier: Dataset) -> int:
+        storage = [c.abstract_syntax for c in StoragePresentationContexts if c.abstract_syntax][: _MAX_CONTEXTS - 1]
+        roles = [build_role(uid, scp_role=True) for uid in storage]
+        handlers = [(evt.EVT_C_STORE, self._store_handler)]
+        assoc = self._associate([StudyRootQueryRetrieveInformationModelGet, *storage], roles, handlers)
+        try:
+            return _drain(assoc.send_c_get(identifier, StudyRootQueryRetrieveInformationModelGet), "C-GET")
+        finally:
+            assoc.release()
+
+
+def _drain(responses: Iterator[tuple[Dataset, Dataset | None]], what: str) -> int:
+    completed = failed = 0
+    final = None
+    for status, _ in responses:
+        if not status:
+            raise PacsError(f"{what} got no answer from the PACS (timeout or aborted)")
+        final = int(status.Status)
+        completed = int(status.get("NumberOfCompletedSuboperations", completed) or completed)
+        failed = int(status.get("NumberOfFailedSuboperations", failed) or failed)
+    if final is None:
+        raise PacsError(f"{what}: the PACS sent no final status")
+    if final not in (0x0000, 0xB000) or failed:
+        raise PacsError(f"{what} ended with status 0x{final:04X}: {completed} sent, {failed} failed")
+    return completed
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None

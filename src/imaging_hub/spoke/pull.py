@@ -1,0 +1,137 @@
+"""Pull from the PACS for enrolled participants: find their studies in the project's time window, note
+what is expected (series of wanted modalities and their instance counts), and retrieve what is not here yet,
+a few studies at a time."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from imaging_hub.spoke.enrolment import Participant, participants
+from imaging_hub.spoke.identity import SubjectHasher
+from imaging_hub.spoke.pacs import Pacs, PacsError, StudyFound
+from imaging_hub.spoke.projects import ProjectDeidentifiers
+from imaging_hub.spoke.register import is_opted_out
+from imaging_hub.spoke.settings import OptOutPolicy, ProjectSettings
+from imaging_hub.spoke.state import transaction
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PullSummary:
+    participants: int = 0
+    studies_found: int = 0
+    studies_retrieved: int = 0
+    instances_sent: int = 0
+    skipped_opted_out: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Wanted:
+    study_uid: str
+    series: set[str] = field(default_factory=set)
+    projects: set[str] = field(default_factory=set)
+
+
+class Puller:
+    def __init__(
+        self, connect: Callable[[], sqlite3.Connection], pacs: Pacs, projects: Mapping[str, ProjectSettings],
+        deidentifiers: ProjectDeidentifiers, hasher: SubjectHasher, concurrency: int = 2,
+    ) -> None:
+        self._connect = connect
+        self._pacs = pacs
+        self._projects = dict(projects)
+        self._deid = deidentifiers
+        self._hasher = hasher
+        self._concurrency = concurrency
+
+    def pull(self, project_id: str | None = None) -> PullSummary:
+        summary = PullSummary()
+        conn = self._connect()
+        try:
+            wanted: dict[str, _Wanted] = {}
+            for participant in participants(conn, project_id):
+                if participant.withdrawn or participant.project_id not in self._projects:
+                    continue
+                if self._opted_out(conn, participant):
+                    summary.skipped_opted_out += 1
+                    continue
+                summary.participants += 1
+                query_id = participant.local_patient_id or participant.nhs_number
+                try:
+                    studies = self._pacs.find_studies(query_id, participant.window_start, participant.window_end)
+                except PacsError as exc:
+                    summary.errors.append(f"project {participant.project_id}, participant "
+                                          f"{participant.participant_id}: {exc}")
+                    continue
+                for study in studies:
+                    self._note_expected(conn, participant, study, wanted)
+            summary.studies_found = len(wanted)
+        finally:
+            conn.close()
+        with ThreadPoolExecutor(max_workers=self._concurrency, thread_name_prefix="pull") as pool:
+            for outcome in pool.map(self._retrieve, wanted.values()):
+                if isinstance(outcome, str):
+                    summary.errors.append(outcome)
+                else:
+                    summary.studies_retrieved += 1
+                    summary.instances_sent += outcome
+        return summary
+
+    def _opted_out(self, conn: sqlite3.Connection, participant: Participant) -> bool:
+        project = self._projects[participant.project_id]
+        if project.opt_out is not OptOutPolicy.APPLIES or not participant.nhs_number:
+            return False  # without an NHS number here, the gatekeeper checks the one in the images
+        return is_opted_out(conn, [self._hasher.hash(participant.nhs_number)])
+
+    def _note_expected(
+        self, conn: sqlite3.Connection, participant: Participant, study: StudyFound, wanted: dict[str, _Wanted]
+    ) -> None:
+        series = [s for s in study.series if not participant.modalities or s.modality in participant.modalities]
+        if not series:
+            return
+        counts = [s.instances for s in series]
+        expected = sum(c for c in counts if c is not None) if all(c is not None for c in counts) else None
+        project_id = participant.project_id
+        with transaction(conn):
+            conn.execute(
+                "INSERT INTO study(project_id, source_study_uid, deid_study_uid, participant_id, expected_instances,"
+                " expected_series, queried_at) VALUES (?,?,?,?,?,?,?) ON CONFLICT(project_id, source_study_uid)"
+                " DO UPDATE SET expected_instances=excluded.expected_instances,"
+                " expected_series=excluded.expected_series, queried_at=excluded.queried_at",
+                (project_id, study.study_uid, self._deid.study_uid(project_id, study.study_uid),
+                 participant.participant_id, expected, len(series), time.time()),
+            )
+        have = conn.execute(
+            "SELECT COUNT(*) FROM instance WHERE project_id = ? AND source_study_uid = ? AND state != 'withdrawn'",
+            (project_id, study.study_uid),
+        ).fetchone()[0]
+        if expected is not None and have >= expected:
+            return  # already here: a scheduled pull does not fetch it again
+        entry = wanted.setdefault(study.study_uid, _Wanted(study.study_uid))
+        entry.series.update(s.series_uid for s in series)
+        entry.projects.add(project_id)
+
+    def _retrieve(self, wanted: _Wanted) -> int | str:
+        try:
+            sent = self._pacs.retrieve(wanted.study_uid, sorted(wanted.series))
+            error = ""
+        except PacsError as exc:
+            sent, error = 0, str(exc)
+            log.warning("retrieve of a study for project(s) %s failed: %s", ",".join(sorted(wanted.projects)), exc)
+        conn = self._connect()
+        try:
+            with transaction(conn):
+                conn.executemany(
+                    "UPDATE study SET retrieve_error = ? WHERE project_id = ? AND source_study_uid = ?",
+                    [(error, p, wanted.study_uid) for p in wanted.projects],
+                )
+        finally:
+            conn.close()
+        return error if error else sent

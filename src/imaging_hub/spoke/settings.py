@@ -1,0 +1,154 @@
+"""How a spoke runs: its site, hub link, PACS link and projects. TOML file, environment
+(``IMAGING_HUB_SPOKE_*``, nested with ``__``) and flags, flags winning."""
+
+from __future__ import annotations
+
+import tomllib
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SPOKE_DATA = Path("imaging-hub-spoke-data")
+
+
+class OptOutPolicy(StrEnum):
+    """Whether the national data opt-out applies to a project, and if not, why not."""
+
+    APPLIES = "applies"
+    CONSENT = "consent"  # explicit consent from every participant
+    EXEMPTION = "exemption"  # e.g. section 251 support, or another recorded legal exemption
+
+
+class ProjectSettings(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    id: str = Field(min_length=1, max_length=64)
+    profile: str = "research"  # a built-in profile name, or a path to a TOML profile
+    key_file: Path
+    opt_out: OptOutPolicy = OptOutPolicy.APPLIES
+    opt_out_basis: str = ""  # required when the opt-out does not apply: the consent or exemption on record
+
+    @model_validator(mode="after")
+    def _basis_recorded(self) -> ProjectSettings:
+        if self.opt_out is not OptOutPolicy.APPLIES and not self.opt_out_basis.strip():
+            raise ValueError(
+                f"project {self.id}: opt_out = '{self.opt_out.value}' needs opt_out_basis "
+                "(the consent or exemption on record)"
+            )
+        return self
+
+
+class HubLink(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    url: str = "https://127.0.0.1:8443"
+    token: SecretStr | None = None
+    token_file: Path | None = None
+    ca_bundle: Path | None = None  # None: the system's trust store
+    batch_size: int = Field(default=50, ge=1, le=1000)
+    batch_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    timeout_s: float = 60.0
+    retry_base_s: float = 1.0
+    retry_cap_s: float = 300.0
+    reconcile_interval_s: float = 30.0
+
+    def bearer_token(self) -> str:
+        if self.token is not None:
+            return self.token.get_secret_value()
+        if self.token_file is not None:
+            try:
+                return self.token_file.read_text().strip()
+            except OSError as exc:
+                raise ValueError(f"hub token file cannot be read: {self.token_file}") from exc
+        raise ValueError("no hub token configured (hub.token or hub.token_file)")
+
+
+class PacsLink(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    kind: Literal["none", "dimse", "dicomweb"] = "none"
+    host: str = "127.0.0.1"
+    port: int = 104
+    ae_title: str = "PACS"
+    retrieve: Literal["move", "get"] = "move"
+    url: str = ""  # DICOMweb root, e.g. http://pacs/dicom-web
+    concurrency: int = Field(default=2, ge=1, le=32)  # studies retrieved at once
+    rate: float = Field(default=0.0, ge=0.0)  # instances per second at most; 0 = no limit
+    interval_s: float = 0.0  # pull every enrolled participant this often; 0 = on demand only
+
+
+class SpokeSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="IMAGING_HUB_SPOKE_", env_nested_delimiter="__", extra="forbid")
+
+    site_id: str = "SITE"
+    data: Path = DEFAULT_SPOKE_DATA
+    host: str = "127.0.0.1"
+    dicom_port: int = 11113
+    ae_title: str = "IMAGINGSPOKE"
+    min_free_mb: int = 1024  # stop accepting below this much free disk
+    opt_out_file: Path | None = None  # reloaded whenever it changes
+    intake_fsync: bool = True
+    projects: list[ProjectSettings] = Field(default_factory=list)
+    hub: HubLink = Field(default_factory=HubLink)
+    pacs: PacsLink = Field(default_factory=PacsLink)
+
+    @model_validator(mode="after")
+    def _distinct_projects(self) -> SpokeSettings:
+        ids = [p.id for p in self.projects]
+        if len(ids) != len(set(ids)):
+            raise ValueError("a project is listed twice in the spoke configuration")
+        return self
+
+    def project(self, project_id: str) -> ProjectSettings:
+        for project in self.projects:
+            if project.id == project_id:
+                return project
+        raise KeyError(f"project {project_id} is not configured at this spoke")
+
+    @classmethod
+    def load(cls, config_file: Path | None = None, **overrides: Any) -> SpokeSettings:
+        file_values: dict[str, Any] = {}
+        if config_file is not None:
+            try:
+                file_values = tomllib.loads(config_file.read_text())
+            except FileNotFoundError as exc:
+                raise ValueError(f"spoke configuration file not found: {config_file}") from exc
+            except tomllib.TOMLDecodeError as exc:
+                raise ValueError(f"spoke configuration file {config_file} is not valid TOML: {exc}") from exc
+            base = config_file.parent
+            _resolve_paths(file_values, base)
+        from_env = cls()
+        merged = dict(file_values)
+        for name in cls.model_fields:
+            if name in from_env.model_fields_set:
+                merged[name] = getattr(from_env, name)
+        merged.update({k: v for k, v in overrides.items() if v is not None})
+        return cls.model_validate(merged)
+
+
+def _resolve_paths(values: dict[str, Any], base: Path) -> None:
+    """Relative paths in a configuration file are relative to that file."""
+
+    def resolve(value: Any) -> Any:
+        if isinstance(value, str) and value and not Path(value).is_absolute():
+            return str(base / value)
+        return value
+
+    for key in ("data", "opt_out_file"):
+        if key in values:
+            values[key] = resolve(values[key])
+    hub = values.get("hub")
+    if isinstance(hub, dict):
+        for key in ("token_file", "ca_bundle"):
+            if key in hub:
+                hub[key] = resolve(hub[key])
+    for project in values.get("projects", []) or []:
+        if isinstance(project, dict):
+            if "key_file" in project:
+                project["key_file"] = resolve(project["key_file"])
+            profile = project.get("profile")
+            if isinstance(profile, str) and profile.endswith(".toml"):
+                project["profile"] = resolve(profile)

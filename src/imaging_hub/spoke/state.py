@@ -1,0 +1,160 @@
+"""The spoke's durable state: one SQLite database (WAL) in its data folder.
+
+Holds the enrolment, the opt-out register (hashes only), the outbox (one row per instance per project),
+studies expected from the PACS, decisions, withdrawals and the running spoke's health. Every writer uses
+short transactions; the CLI may read and write while a spoke runs.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS participant (
+    project_id TEXT NOT NULL,
+    participant_id TEXT NOT NULL,
+    local_patient_id TEXT NOT NULL DEFAULT '',
+    nhs_number TEXT NOT NULL DEFAULT '',
+    window_start TEXT NOT NULL DEFAULT '',
+    window_end TEXT NOT NULL DEFAULT '',
+    modalities TEXT NOT NULL DEFAULT '',
+    withdrawn_at REAL,
+    PRIMARY KEY (project_id, participant_id)
+);
+CREATE INDEX IF NOT EXISTS participant_local ON participant(local_patient_id);
+CREATE INDEX IF NOT EXISTS participant_nhs ON participant(nhs_number);
+
+CREATE TABLE IF NOT EXISTS opt_out (
+    nhs_hash TEXT PRIMARY KEY,
+    checked_on TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS opt_out_load (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    loaded_at REAL NOT NULL,
+    source TEXT NOT NULL,
+    source_mtime REAL NOT NULL,
+    entries INTEGER NOT NULL,
+    latest_check TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS study (
+    project_id TEXT NOT NULL,
+    source_study_uid TEXT NOT NULL,
+    deid_study_uid TEXT NOT NULL,
+    participant_id TEXT NOT NULL,
+    expected_instances INTEGER,
+    expected_series INTEGER,
+    retrieve_error TEXT NOT NULL DEFAULT '',
+    queried_at REAL,
+    PRIMARY KEY (project_id, source_study_uid)
+);
+
+CREATE TABLE IF NOT EXISTS instance (
+    project_id TEXT NOT NULL,
+    source_sop_uid TEXT NOT NULL,
+    source_study_uid TEXT NOT NULL,
+    source_sha256 TEXT NOT NULL,
+    participant_id TEXT NOT NULL,
+    deid_study_uid TEXT NOT NULL DEFAULT '',
+    deid_sop_uid TEXT NOT NULL DEFAULT '',
+    state TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT '',
+    blob TEXT NOT NULL DEFAULT '',
+    sha256 TEXT NOT NULL DEFAULT '',
+    size INTEGER NOT NULL DEFAULT 0,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt REAL NOT NULL DEFAULT 0,
+    updated_at REAL NOT NULL,
+    PRIMARY KEY (project_id, source_sop_uid)
+);
+CREATE INDEX IF NOT EXISTS instance_due ON instance(state, next_attempt);
+CREATE INDEX IF NOT EXISTS instance_study ON instance(project_id, source_study_uid);
+CREATE INDEX IF NOT EXISTS instance_participant ON instance(project_id, participant_id);
+
+CREATE TABLE IF NOT EXISTS decision (
+    project_id TEXT NOT NULL,
+    subject_hash TEXT NOT NULL,
+    study_hash TEXT NOT NULL,
+    decision TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    instances INTEGER NOT NULL,
+    first_at REAL NOT NULL,
+    last_at REAL NOT NULL,
+    PRIMARY KEY (project_id, subject_hash, study_hash, decision, reason)
+);
+
+CREATE TABLE IF NOT EXISTS withdrawal (
+    project_id TEXT NOT NULL,
+    participant_id TEXT NOT NULL,
+    requested_at REAL NOT NULL,
+    hub_notified_at REAL,
+    hub_removed INTEGER,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt REAL NOT NULL DEFAULT 0,
+    last_error TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (project_id, participant_id)
+);
+
+CREATE TABLE IF NOT EXISTS pull_request (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    project_id TEXT NOT NULL DEFAULT '',
+    requested_at REAL NOT NULL,
+    started_at REAL,
+    finished_at REAL,
+    outcome TEXT NOT NULL DEFAULT ''
+);
+
+CREATE TABLE IF NOT EXISTS health (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    updated_at REAL NOT NULL
+);
+"""
+
+
+def connect(data_dir: Path) -> sqlite3.Connection:
+    """Open (creating if needed) the spoke database. One connection per thread."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / "spoke.sqlite3"
+    fresh = not path.exists()
+    conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+    if fresh:
+        os.chmod(path, 0o600)  # it holds the enrolment list
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across process crashes
+    conn.execute("PRAGMA busy_timeout=30000")
+    conn.executescript(_SCHEMA)
+    conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+    return conn
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """BEGIN IMMEDIATE ... COMMIT, rolled back on any error."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def set_health(conn: sqlite3.Connection, key: str, value: str) -> None:
+    conn.execute(
+        "INSERT INTO health(key, value, updated_at) VALUES (?, ?, ?) "
+        "ON CONFLICT(key) DO UPDATE SET value=excluded.value, updated_at=excluded.updated_at",
+        (key, value, time.time()),
+    )
+
+
+def health(conn: sqlite3.Connection) -> dict[str, tuple[str, float]]:
+    return {row["key"]: (row["value"], row["updated_at"]) for row in conn.execute("SELECT * FROM health")}
