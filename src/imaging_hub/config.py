@@ -22,6 +22,7 @@ class HubSettings(BaseSettings):
     http_port: int = 8000
     dicom_port: int = 11112
     ae_title: str = "IMAGINGHUB"
+    peers: list[str] = []  # C-MOVE destinations, each "AETITLE@host:port"
 
     @classmethod
     def load(cls, config_file: Path | None = None, **overrides: Any) -> HubSettings:

@@ -1,0 +1,19 @@
+"""DIMSE engine: the hub's DICOM network services over pynetdicom.
+
+Public surface:
+
+- ``DicomServer(archive, *, ae_title, host, port, peers, scope_for)`` with ``start()``, ``stop()``, ``port``:
+  Verification, Storage (all storage SOP classes, stored as received), Q/R C-FIND (patient and study root),
+  C-MOVE (to ``peers``) and C-GET (back over the requesting association), sent as stored.
+- ``Peer(ae_title, host, port)``, ``Peer.parse("AE@host:port")``: a C-MOVE destination.
+- ``ProjectScope``: what ``scope_for(calling_ae_title, peer_address)`` returns (anything with ``projects``).
+
+Starting a server switches on pynetdicom's process-wide chunked send/receive, so datasets go between the
+network and disk without being decoded.
+"""
+
+from imaging_hub.dimse.peers import Peer
+from imaging_hub.dimse.scope import ProjectScope, ScopeProvider, Unrestricted
+from imaging_hub.dimse.server import DicomServer
+
+__all__ = ["DicomServer", "Peer", "ProjectScope", "ScopeProvider", "Unrestricted"]

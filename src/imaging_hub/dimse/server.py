@@ -1,0 +1,124 @@
+"""The hub's DICOM server: verification, storage and query/retrieve SCPs on one AE."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Any
+
+from pynetdicom import AE, evt
+from pynetdicom.association import Association
+from pynetdicom.transport import ThreadedAssociationServer
+
+from imaging_hub.dimse.contexts import (
+    FIND_SOP_CLASSES,
+    GET_SOP_CLASSES,
+    MOVE_SOP_CLASSES,
+    QUERY_TRANSFER_SYNTAXES,
+    STORAGE_SOP_CLASSES,
+    STORAGE_TRANSFER_SYNTAXES,
+    VERIFICATION,
+)
+from imaging_hub.dimse.find import FindSCP
+from imaging_hub.dimse.peers import Peer
+from imaging_hub.dimse.retrieve import RetrieveSCP
+from imaging_hub.dimse.scope import ScopeProvider, unrestricted
+from imaging_hub.dimse.sender import enable_raw_transfer, install_sender
+from imaging_hub.dimse.storage import StorageSCP
+from imaging_hub.store import Archive
+
+log = logging.getLogger(__name__)
+
+MAX_PDU = 256 * 1024  # larger PDUs than pynetdicom's 16 KiB default: fewer round trips per instance
+MAX_ASSOCIATIONS = 32
+
+
+class _HubAE(AE):
+    """pynetdicom's AE, but each association it requests (a C-MOVE destination) sends stored files as stored."""
+
+    def associate(self, *args: Any, **kwargs: Any) -> Association:
+        assoc = super().associate(*args, **kwargs)
+        install_sender(assoc)
+        return assoc
+
+
+class DicomServer:
+    """Verification, Storage (every storage SOP class) and Q/R FIND/MOVE/GET SCPs over one ``Archive``.
+
+    ``scope_for(calling_ae_title, peer_address)`` returns an object with ``projects``; when that is not
+    None, C-FIND answers and C-MOVE/C-GET sub-operations are limited to instances of those projects.
+    """
+
+    def __init__(
+        self,
+        archive: Archive,
+        *,
+        ae_title: str = "IMAGINGHUB",
+        host: str = "127.0.0.1",
+        port: int = 11112,
+        peers: Sequence[Peer] = (),
+        scope_for: ScopeProvider | None = None,
+    ) -> None:
+        destinations = {peer.ae_title: peer for peer in peers}
+        if len(destinations) != len(peers):
+            raise ValueError("two peers share an AE title; C-MOVE destinations must be unambiguous")
+        self.ae_title = ae_title
+        self.host = host
+        self._requested_port = port
+        self._server: ThreadedAssociationServer | None = None
+        scope = scope_for or unrestricted
+        self._handlers: list[evt.EventHandlerType] = [
+            (evt.EVT_C_STORE, StorageSCP(archive)),
+            (evt.EVT_C_FIND, FindSCP(archive, ae_title, scope)),
+            (evt.EVT_C_MOVE, RetrieveSCP(archive, destinations, scope).move),
+            (evt.EVT_C_GET, RetrieveSCP(archive, destinations, scope).get),
+        ]
+        self._ae = _application_entity(ae_title)
+
+    @property
+    def port(self) -> int:
+        """The port listened on (the one the OS picked when constructed with ``port=0``)."""
+        if self._server is None:
+            return self._requested_port
+        return int(self._server.server_address[1])
+
+    def start(self) -> None:
+        """Start listening and return; associations are served on background threads."""
+        if self._server is not None:
+            return
+        enable_raw_transfer()
+        self._server = self._ae.start_server(
+            (self.host, self._requested_port), block=False, evt_handlers=self._handlers
+        )
+        log.info("DICOM %s listening on %s:%d", self.ae_title, self.host, self.port)
+
+    def stop(self) -> None:
+        """Stop listening and end open associations."""
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server = None
+        self._ae.shutdown()
+
+    def __enter__(self) -> DicomServer:
+        self.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+def _application_entity(ae_title: str) -> AE:
+    ae = _HubAE(ae_title=ae_title)
+    ae.maximum_pdu_size = MAX_PDU
+    ae.maximum_associations = MAX_ASSOCIATIONS
+    ae.add_supported_context(VERIFICATION, list(QUERY_TRANSFER_SYNTAXES))
+    for sop_class in STORAGE_SOP_CLASSES:
+        # Both roles, so a C-GET requestor's SCP/SCU role selection for storage is accepted.
+        ae.add_supported_context(sop_class, list(STORAGE_TRANSFER_SYNTAXES), scu_role=True, scp_role=True)
+    for sop_class in (*FIND_SOP_CLASSES, *MOVE_SOP_CLASSES, *GET_SOP_CLASSES):
+        ae.add_supported_context(sop_class, list(QUERY_TRANSFER_SYNTAXES))
+    return ae
