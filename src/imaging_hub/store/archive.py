@@ -28,7 +28,7 @@ from imaging_hub.store.database import Database, normalise_url
 from imaging_hub.store.errors import InvalidInstance
 from imaging_hub.store.header import InstanceHeader, read_header
 from imaging_hub.store.migrate import upgrade
-from imaging_hub.store.part10 import check_structure
+from imaging_hub.store.part10 import FileMeta, check_structure
 from imaging_hub.store.records import Conflict, StoredInstance, StoreOutcome, StoreStatus
 from imaging_hub.store.schema import conflict, instance, patient, series, study
 from imaging_hub.store.search import Query, run_search
@@ -85,8 +85,7 @@ class Archive:
             with open(received.temp, "rb") as f:
                 if received.size == 0:
                     raise InvalidInstance("no file meta: the stream is empty")
-                with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as view:
-                    meta = check_structure(view)
+                meta = _check_file(f)
                 header = read_header(f, meta)
             return self._file(received, header)
         except BaseException:
@@ -253,6 +252,17 @@ class Archive:
                     raise
                 time.sleep(0.01 * 2**attempt)
         raise AssertionError("unreachable")
+
+
+def _check_file(f: BinaryIO) -> FileMeta:
+    """Check a received file through a read-only map, so a large file is never copied into memory."""
+    reason = ""
+    with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as view:
+        try:
+            return check_structure(view)
+        except InvalidInstance as exc:
+            reason = str(exc)  # the traceback holds views of the map, which must go before it closes
+    raise InvalidInstance(reason)
 
 
 def _transient(exc: DBAPIError) -> bool:

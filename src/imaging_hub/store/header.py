@@ -10,6 +10,7 @@ from typing import Any, BinaryIO
 import pydicom
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
+from pydicom.uid import UID
 
 from imaging_hub.store.attributes import ATTRIBUTES, HEADER_KEYWORDS
 from imaging_hub.store.errors import InvalidInstance
@@ -62,6 +63,9 @@ def read_header(fp: BinaryIO, meta: FileMeta) -> InstanceHeader:
             raise InvalidInstance(f"invalid {keyword}: not a DICOM UID (digits and dots, at most 64)")
     if meta.media_sop_instance_uid and meta.media_sop_instance_uid != values["SOPInstanceUID"]:
         raise InvalidInstance("invalid SOPInstanceUID: differs from MediaStorageSOPInstanceUID in the file meta")
+    if not meta.has_pixel_data and (values["Rows"] or "Image Storage" in UID(values["SOPClassUID"]).name):
+        # A file cut exactly at an element boundary still parses; an image without pixels gives it away.
+        raise InvalidInstance("truncated: an image instance without pixel data")
     if not is_valid_uid(meta.transfer_syntax_uid):
         raise InvalidInstance("no file meta: TransferSyntaxUID is not a valid UID")
     return InstanceHeader(meta.transfer_syntax_uid, values)
@@ -83,7 +87,7 @@ def _value(ds: Dataset, keyword: str) -> Any:
             return None  # a malformed optional number is not worth refusing the instance for
     if isinstance(value, MultiValue):
         value = "\\".join(str(v) for v in value)
-    text = str(value)  # PersonName keeps its original FAMILY^GIVEN form
+    text = str(value).replace("\x00", "")  # PersonName keeps its FAMILY^GIVEN form; NUL cannot be indexed
     if kind == "date":
         return text.replace(".", "")[:8]
     if kind == "time":

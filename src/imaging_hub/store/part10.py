@@ -18,6 +18,7 @@ _LONG_VRS = frozenset({b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"UC", b
 _UNDEFINED = 0xFFFFFFFF
 _ITEM, _ITEM_END, _SEQUENCE_END = 0xFFFEE000, 0xFFFEE00D, 0xFFFEE0DD
 _PIXEL_DATA = 0x7FE00010
+_ANY_PIXEL_DATA = frozenset({0x7FE00008, 0x7FE00009, _PIXEL_DATA})
 _TRANSFER_SYNTAX = 0x00020010
 _MEDIA_SOP_INSTANCE = 0x00020003
 
@@ -31,6 +32,7 @@ class FileMeta:
     transfer_syntax_uid: str
     media_sop_instance_uid: str
     dataset_offset: int  # where the dataset starts, just after the file meta group
+    has_pixel_data: bool = False  # (7FE0,0010), or float / double float pixel data, at the top level
 
 
 def check_structure(buf: bytes | bytearray | memoryview | mmap.mmap) -> FileMeta:
@@ -53,7 +55,7 @@ def check_structure(buf: bytes | bytearray | memoryview | mmap.mmap) -> FileMeta
         little=meta.transfer_syntax_uid != EXPLICIT_BIG,
     )
     walker.dataset(start, len(body), nested=False)
-    return meta
+    return FileMeta(meta.transfer_syntax_uid, meta.media_sop_instance_uid, meta.dataset_offset, walker.saw_pixels)
 
 
 def _read_meta(data: memoryview) -> FileMeta:
@@ -81,6 +83,7 @@ class _Walker:
         self.data = data
         self.explicit = explicit
         self.order = "<" if little else ">"
+        self.saw_pixels = False
 
     def need(self, at: int, length: int, tag: int, end: int | None = None) -> None:
         limit = len(self.data) if end is None else end
@@ -113,6 +116,8 @@ class _Walker:
             tag, vr, length, value_at = self.header(at)
             if tag == _ITEM_END and nested:
                 return value_at
+            if not nested and tag in _ANY_PIXEL_DATA:
+                self.saw_pixels = True
             if length != _UNDEFINED:
                 self.need(value_at, length, tag, end)
                 at = value_at + length
