@@ -17,6 +17,11 @@ from store_samples import make_datasets, part10
 from imaging_hub.store import Archive, InvalidInstance
 from imaging_hub.store.part10 import check_structure
 
+_FUZZ = settings(
+    max_examples=int(os.environ.get("STORE_FUZZ_EXAMPLES", "60")),  # raise it for a longer local fuzz run
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 _SAMPLE = part10(make_datasets(11, instances=1)[0])
 
 
@@ -124,7 +129,7 @@ def test_undefined_length_sequence_without_delimiter_is_truncated() -> None:
         check_structure(data[:position])
 
 
-@settings(max_examples=int(os.environ.get('STORE_FUZZ_EXAMPLES', '60')), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@_FUZZ
 @given(cut=st.integers(min_value=0, max_value=len(_SAMPLE) - 1))
 def test_every_truncation_is_refused(archive: Archive, cut: int) -> None:
     with pytest.raises(InvalidInstance):
@@ -133,7 +138,7 @@ def test_every_truncation_is_refused(archive: Archive, cut: int) -> None:
 
 
 @pytest.mark.filterwarnings("ignore::UserWarning")  # pydicom warns about the corrupted values it reads
-@settings(max_examples=int(os.environ.get('STORE_FUZZ_EXAMPLES', '60')), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@_FUZZ
 @given(data=st.data())
 def test_corrupted_bytes_are_stored_or_refused_never_half_kept(archive: Archive, data: st.DataObject) -> None:
     buffer = bytearray(_SAMPLE)
