@@ -76,6 +76,19 @@ class Gatekeeper:
                 return Decision(project_id, participant, OPTED_OUT)
         return Decision(project_id, participant)
 
+    def record_skipped_pull(self, conn: sqlite3.Connection, participant: Participant, reason: str) -> None:
+        """A participant not even queried at the PACS (e.g. opted out): logged, with no instance counted."""
+        subject = self._hasher.hash(participant.nhs_number or participant.local_patient_id)
+        now = time.time()
+        cursor = conn.execute(
+            "INSERT INTO decision(project_id, subject_hash, study_hash, decision, reason, instances, first_at,"
+            " last_at) VALUES (?,?,'','not pulled',?,0,?,?) ON CONFLICT(project_id, subject_hash, study_hash,"
+            " decision, reason) DO UPDATE SET last_at = excluded.last_at RETURNING first_at = last_at",
+            (participant.project_id, subject, reason, now, now),
+        )
+        if cursor.fetchone()[0]:
+            log.info("decision project=%s subject=%s not pulled: %s", participant.project_id, subject, reason)
+
     def record(self, conn: sqlite3.Connection, who: InstanceIdentity, decisions: list[Decision]) -> None:
         """Log the decisions (inside the caller's transaction). Subject = keyed hash of NHS number or ID."""
         subject = self._hasher.hash(min(who.nhs_numbers) if who.nhs_numbers else who.patient_id)

@@ -154,7 +154,7 @@ class Spoke:
         if pacs is None:
             raise ValueError("no PACS configured for this spoke (pacs.kind is 'none')")
         puller = Puller(lambda: connect(self.settings.data), pacs, {p.id: p for p in self.settings.projects},
-                        self.deidentifiers, self.hasher, self.settings.pacs.concurrency)
+                        self.deidentifiers, self.hasher, self.gatekeeper, self.settings.pacs.concurrency)
         summary = puller.pull(project_id)
         self.last_pull = summary
         return summary

@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from imaging_hub.spoke.enrolment import Participant, participants
+from imaging_hub.spoke.gatekeeper import OPTED_OUT, Gatekeeper
 from imaging_hub.spoke.identity import SubjectHasher
 from imaging_hub.spoke.pacs import Pacs, PacsError, StudyFound
 from imaging_hub.spoke.projects import ProjectDeidentifiers
@@ -42,8 +43,9 @@ class _Wanted:
 class Puller:
     def __init__(
         self, connect: Callable[[], sqlite3.Connection], pacs: Pacs, projects: Mapping[str, ProjectSettings],
-        deidentifiers: ProjectDeidentifiers, hasher: SubjectHasher, concurrency: int = 2,
+        deidentifiers: ProjectDeidentifiers, hasher: SubjectHasher, gatekeeper: Gatekeeper, concurrency: int = 2,
     ) -> None:
+        self._gatekeeper = gatekeeper
         self._connect = connect
         self._pacs = pacs
         self._projects = dict(projects)
@@ -61,6 +63,8 @@ class Puller:
                     continue
                 if self._opted_out(conn, participant):
                     summary.skipped_opted_out += 1
+                    with transaction(conn):
+                        self._gatekeeper.record_skipped_pull(conn, participant, OPTED_OUT)
                     continue
                 summary.participants += 1
                 query_id = participant.local_patient_id or participant.nhs_number

@@ -33,7 +33,8 @@ class SpokeStatus:
             running = beat is not None and beat[0] != "stopped" and time.time() - beat[1] < HEARTBEAT_STALE_S
             dropped = {
                 r[0]: r[1] for r in conn.execute(
-                    "SELECT reason, SUM(instances) FROM decision WHERE decision = 'dropped' GROUP BY reason"
+                    "SELECT reason, SUM(instances) FROM decision WHERE decision IN ('dropped', 'not pulled')"
+                    " GROUP BY reason"
                 )
             }
             pending = conn.execute("SELECT COUNT(*) FROM withdrawal WHERE hub_notified_at IS NULL").fetchone()[0]
