@@ -35,11 +35,13 @@ def create_app(
     extra_routers: Iterable[APIRouter] = (),
     on_access: AccessHook | None = None,
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
+    public_url: str | None = None,
 ) -> FastAPI:
     """Build the hub's HTTP app.
 
     ``source``: settings (the app opens and closes the archive) or an open Archive (the caller owns it).
     ``scope_dependency`` replaces ``current_scope``; ``on_access`` receives every read and write.
+    ``public_url`` (e.g. behind a proxy) roots the URLs written into responses; default: the request's.
     """
     from imaging_hub.store import Archive
 
@@ -49,7 +51,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if isinstance(source, HubSettings):
             archive = Archive.open(source.data, source.database)
-            app.state.hub = HubContext(archive, hook, max_upload_bytes)
+            app.state.hub = HubContext(archive, hook, max_upload_bytes, public_url)
             try:
                 yield
             finally:
@@ -59,7 +61,7 @@ def create_app(
 
     app = FastAPI(title="Imaging Hub", version=__version__, lifespan=lifespan)
     if not isinstance(source, HubSettings):
-        app.state.hub = HubContext(source, hook, max_upload_bytes)
+        app.state.hub = HubContext(source, hook, max_upload_bytes, public_url)
     app.include_router(dicomweb_router())
     for router in extra_routers:
         app.include_router(router)

@@ -21,6 +21,7 @@ class HubContext:
     archive: Archive
     on_access: AccessHook
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
+    public_url: str | None = None  # where clients reach the hub; None: from each request's Host
 
     def audit(self, action: str, scope: AccessScope, uids: Sequence[str], outcome: str) -> None:
         self.on_access(action, scope.principal, list(uids), outcome)
@@ -36,4 +37,5 @@ def hub_context(request: Request) -> HubContext:
 
 def dicomweb_base(request: Request) -> str:
     """Absolute URL of the DICOMweb root, for RetrieveURL and BulkDataURI values."""
-    return str(request.base_url).rstrip("/") + "/dicom-web"
+    public = hub_context(request).public_url
+    return (public or str(request.base_url)).rstrip("/") + "/dicom-web"

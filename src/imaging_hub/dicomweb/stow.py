@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import errno
 import logging
+import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from pydicom import dcmread
 
@@ -86,7 +87,7 @@ def store_part(
         return _failed(identity, FailureReason.NOT_AUTHORIZED,
                        f"part {part.index + 1} belongs to a project outside the caller's scope")
     try:
-        with part.path.open("rb") as fp:
+        with open_part10(part) as fp:
             outcome = archive.store_stream(fp)
     except InvalidInstance as exc:
         return _failed(identity, FailureReason.CANNOT_UNDERSTAND, f"part {part.index + 1}: {exc}")
@@ -107,12 +108,32 @@ def store_part(
 def _identity(part: ReceivedPart) -> tuple[str, str, str, str] | None:
     """(SOP class, SOP instance, study, project) from the part's header, or None if unreadable."""
     try:
-        ds = dcmread(part.path, stop_before_pixels=True, specific_tags=[
-            "SOPClassUID", "SOPInstanceUID", "StudyInstanceUID", "ClinicalTrialProtocolID"])
+        with open_part10(part) as fp:
+            ds = dcmread(fp, stop_before_pixels=True, specific_tags=[
+                "SOPClassUID", "SOPInstanceUID", "StudyInstanceUID", "ClinicalTrialProtocolID"])
         return (str(ds.get("SOPClassUID", "")), str(ds.get("SOPInstanceUID", "")),
                 str(ds.get("StudyInstanceUID", "")), str(ds.get("ClinicalTrialProtocolID", "")))
     except Exception:  # pydicom raises many exception types on corrupt input; all mean "unreadable"
         return None
+
+
+def open_part10(part: ReceivedPart) -> BinaryIO:
+    """The part as a Part 10 stream.
+
+    Some clients (dicomweb-client among them) send the file meta without the 128-byte preamble and
+    'DICM'; such a part is rewritten once with an empty preamble so the archive stores a complete file.
+    """
+    fp = part.path.open("rb")
+    head = fp.read(132)
+    fp.seek(0)
+    if head[128:132] == b"DICM" or head[:2] != b"\x02\x00":
+        return fp
+    fixed = part.path.with_suffix(".part10")
+    with fp, fixed.open("wb") as out:
+        out.write(bytes(128) + b"DICM")
+        shutil.copyfileobj(fp, out, 1 << 20)
+    fixed.replace(part.path)
+    return part.path.open("rb")
 
 
 def _failed(identity: tuple[str, str, str, str] | None, failure: FailureReason, reason: str) -> PartOutcome:
