@@ -12,6 +12,7 @@ from pathlib import Path
 from pydicom import dcmread
 from pydicom.dataset import Dataset
 from pydicom.filereader import read_file_meta_info
+from pynetdicom import AE
 from pynetdicom.dsutils import split_dataset
 
 HUB_AE = "IMAGINGHUB"
@@ -105,3 +106,22 @@ def dataset_bytes(path: Path) -> bytes:
 
 def transfer_syntax(path: Path) -> str:
     return str(read_file_meta_info(path).TransferSyntaxUID)
+
+
+def scu_find(port: int, model: str, identifier: Dataset) -> list[tuple[int, Dataset | None]]:
+    """C-FIND with pynetdicom as the SCU: every response's (status, identifier), final one included."""
+    ae = AE(ae_title="PYSCU")
+    ae.add_requested_context(model)
+    assoc = ae.associate("127.0.0.1", port, ae_title=HUB_AE)
+    assert assoc.is_established
+    try:
+        return [(int(status.Status), found) for status, found in assoc.send_c_find(identifier, model)]
+    finally:
+        assoc.release()
+
+
+def keyed(**values: object) -> Dataset:
+    ds = Dataset()
+    for keyword, value in values.items():
+        setattr(ds, keyword, value)
+    return ds

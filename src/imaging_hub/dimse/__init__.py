@@ -8,8 +8,8 @@ Public surface:
 - ``Peer(ae_title, host, port)``, ``Peer.parse("AE@host:port")``: a C-MOVE destination.
 - ``ProjectScope``: what ``scope_for(calling_ae_title, peer_address)`` returns (anything with ``projects``).
 
-Starting a server switches on pynetdicom's process-wide chunked send/receive, so datasets go between the
-network and disk without being decoded.
+Starting a server switches on pynetdicom's process-wide ``STORE_SEND_CHUNKED_DATASET`` (files are sent from
+disk undecoded); ``spool_received=True`` also spools received datasets to disk (see ``DicomServer``).
 """
 
 from imaging_hub.dimse.peers import Peer

@@ -40,8 +40,10 @@ class OutgoingInstance(Dataset):
 
 
 def enable_raw_transfer() -> None:
-    """Receive to temporary files and send from files without decoding (pynetdicom's process-wide switches)."""
-    _config.STORE_RECV_CHUNKED_DATASET = True
+    """Send a file path's dataset from disk without decoding it (pynetdicom's process-wide switch).
+
+    It changes only sends given a path, which nothing else in the hub does.
+    """
     _config.STORE_SEND_CHUNKED_DATASET = True
 
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from types import TracebackType
 from typing import Any
 
-from pynetdicom import AE, evt
+from pynetdicom import AE, _config, evt
 from pynetdicom.association import Association
 from pynetdicom.transport import ThreadedAssociationServer
 
@@ -48,6 +48,11 @@ class DicomServer:
 
     ``scope_for(calling_ae_title, peer_address)`` returns an object with ``projects``; when that is not
     None, C-FIND answers and C-MOVE/C-GET sub-operations are limited to instances of those projects.
+
+    ``spool_received`` turns on pynetdicom's process-wide ``STORE_RECV_CHUNKED_DATASET`` so incoming
+    datasets go to a temporary file instead of memory (for very large instances). It is off by default
+    because it changes every pynetdicom SCP in the process: one that calls ``event.encoded_dataset()``
+    (the spoke's intake does) would then read an empty dataset.
     """
 
     def __init__(
@@ -59,6 +64,7 @@ class DicomServer:
         port: int = 11112,
         peers: Sequence[Peer] = (),
         scope_for: ScopeProvider | None = None,
+        spool_received: bool = False,
     ) -> None:
         destinations = {peer.ae_title: peer for peer in peers}
         if len(destinations) != len(peers):
@@ -66,6 +72,7 @@ class DicomServer:
         self.ae_title = ae_title
         self.host = host
         self._requested_port = port
+        self._spool_received = spool_received
         self._server: ThreadedAssociationServer | None = None
         scope = scope_for or unrestricted
         self._handlers: list[evt.EventHandlerType] = [
@@ -88,6 +95,8 @@ class DicomServer:
         if self._server is not None:
             return
         enable_raw_transfer()
+        if self._spool_received:
+            _config.STORE_RECV_CHUNKED_DATASET = True
         self._server = self._ae.start_server(
             (self.host, self._requested_port), block=False, evt_handlers=self._handlers
         )

@@ -1,8 +1,9 @@
 """Storage SCP: keep each C-STORE dataset exactly as it arrived (PS3.4 Annex B).
 
-The dataset is never decoded and re-encoded: pynetdicom writes the received bytes behind a Part 10 header
-(to a temporary file when ``STORE_RECV_CHUNKED_DATASET`` is on, so large instances never sit in memory)
-and that stream goes to ``Archive.store_stream``, which validates it and keeps all of it or nothing.
+The dataset is never decoded and re-encoded: the received bytes, behind a Part 10 header, go to
+``Archive.store_stream``, which validates them and keeps all or nothing. They come from pynetdicom's
+in-memory buffer (``event.encoded_dataset()``), or from its temporary file when the process has
+``STORE_RECV_CHUNKED_DATASET`` on (``DicomServer(spool_received=True)``).
 """
 
 from __future__ import annotations
@@ -67,9 +68,8 @@ class StorageSCP:
 @contextlib.contextmanager
 def _received(event: Event) -> Iterator[BinaryIO]:
     """The received instance as a Part 10 stream: the temporary file if pynetdicom spooled one."""
-    try:
-        path = event.dataset_path
-    except AttributeError:
+    path = event.dataset_path  # None unless pynetdicom spooled the dataset to a temporary file
+    if path is None:
         yield io.BytesIO(event.encoded_dataset(include_meta=True))
         return
     with open(path, "rb") as stream:
