@@ -72,6 +72,7 @@ class Deidentifier:
         for required in ("SOPClassUID", "SOPInstanceUID", "StudyInstanceUID", "SeriesInstanceUID"):
             if not ds.get(required):
                 raise Quarantined(f"{required} is missing: not a storable instance")
+        read_implicit = _read_as_implicit(ds)
         facts = PixelFacts.of(ds)
         identity = PatientIdentity.of(ds)
         original_id = str(ds.get("PatientID", "") or "")
@@ -91,7 +92,7 @@ class Deidentifier:
         review.extend(pixel_notes)
         pixels_cleaned = any(note.startswith("burned-in text masked") for note in pixel_notes)
         self._mark(ds, subject, plan, pixels_cleaned)
-        self._file_meta(ds)
+        self._file_meta(ds, read_implicit)
         return DeidOutcome(ds, ctx.actions, review)
 
     def _mark(self, ds: Dataset, subject: str, plan: ActionPlan, pixels_cleaned: bool) -> None:
@@ -121,24 +122,29 @@ class Deidentifier:
             ds.ClinicalTrialSiteName = ""
             ds.ClinicalTrialSubjectID = subject
 
-    def _file_meta(self, ds: Dataset) -> None:
+    def _file_meta(self, ds: Dataset, read_implicit: bool) -> None:
         old = getattr(ds, "file_meta", None)
         syntax = old.get("TransferSyntaxUID") if old is not None else None
         meta = FileMetaDataset()
         meta.MediaStorageSOPClassUID = ds.SOPClassUID
         meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
-        meta.TransferSyntaxUID = _output_syntax(ds, UID(syntax) if syntax else ExplicitVRLittleEndian)
+        meta.TransferSyntaxUID = _output_syntax(ds, UID(syntax) if syntax else ExplicitVRLittleEndian, read_implicit)
         meta.ImplementationClassUID = IMPLEMENTATION_CLASS_UID
         meta.ImplementationVersionName = IMPLEMENTATION_VERSION_NAME
         ds.file_meta = meta
 
 
-def _output_syntax(ds: Dataset, declared: UID) -> UID:
-    """The declared syntax; a body read as implicit VR under an explicit syntax (a mislabelled file) has
-    every element decoded so that it is written with real VRs."""
+def _read_as_implicit(ds: Dataset) -> bool:
+    """Whether the body was parsed as implicit VR (checked before any element is decoded)."""
     first = next(iter(ds.keys()), None)
     raw = ds.get_item(first) if first is not None else None
-    if raw is not None and getattr(raw, "is_implicit_VR", False) and not declared.is_implicit_VR:
+    return bool(getattr(raw, "is_implicit_VR", False))
+
+
+def _output_syntax(ds: Dataset, declared: UID, read_implicit: bool) -> UID:
+    """The declared syntax; a body read as implicit VR under an explicit syntax (a mislabelled file) is
+    written implicit, or, if its pixels are compressed, has every element decoded to get real VRs."""
+    if read_implicit and not declared.is_implicit_VR:
         if not declared.is_compressed:
             return ImplicitVRLittleEndian
         for _ in ds.iterall():

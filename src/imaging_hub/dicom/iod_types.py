@@ -34,11 +34,11 @@ ATTRIBUTE_TYPES: dict[str, dict[str, int]] = {
     "InstitutionName": {"*": 3},
     "LabelText": {"*": 3},
     "OperatorIdentificationSequence": {"*": 3},
-    "OperatorsName": {"*": 3},
+    "OperatorsName": {"*": 2},  # Type 2 in the RT Series module; Z is valid where it is Type 3
     "PatientID": {"*": 2},
     "PatientSexNeutered": {"*": 3},  # 2C only for non-human subjects
     "ProtocolName": {_IMAGE: 3, _SR: 3},
-    "ReferencedPerformedProcedureStepSequence": {"*": 3},
+    "ReferencedPerformedProcedureStepSequence": {"*": 2},  # Type 2 in SR Document Series
     "ReferencedStudySequence": {"*": 3},
     "RequestedProcedureDescription": {"*": 3},
     "SeriesDate": {"*": 3},
