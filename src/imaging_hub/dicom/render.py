@@ -86,6 +86,7 @@ def to_display(array: np.ndarray, ds: Dataset, frame: int = 1, window: Window | 
         display = _min_max(apply_voi_lut(array, ds).astype(np.float64))
     else:
         display = _min_max(values)
+    display = np.rint(display)
     if photometric == "MONOCHROME1":
         display = 255 - display
     return display.astype(np.uint8)
