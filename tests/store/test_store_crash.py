@@ -1,0 +1,106 @@
+"""Crash leftovers: orphan temp files, a blob renamed into place whose commit was lost, unfinished unlinks."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from store_samples import make_datasets, part10
+
+from imaging_hub.store import Archive, StoreStatus
+from imaging_hub.store.blobs import BlobStore
+from imaging_hub.store.schema import pending_unlink
+
+
+def test_orphan_temp_files_of_dead_writers_are_removed_on_open(tmp_path: Path, database_url: str) -> None:
+    data_dir = tmp_path / "data"
+    Archive.open(data_dir, database_url).close()
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    host = os.uname().nodename
+    orphan = data_dir / "tmp" / f"{host}~{dead.stdout.strip()}~abc.part"
+    live = data_dir / "tmp" / f"{host}~{os.getpid()}~def.part"
+    orphan.write_bytes(b"half a file")
+    live.write_bytes(b"being written by a thread of this process")
+    with Archive.open(data_dir, database_url):
+        assert not orphan.exists()
+        assert live.exists()
+
+
+_CRASH_AFTER_RENAME = textwrap.dedent(
+    """
+    import os, sys
+    from pathlib import Path
+    from imaging_hub.store import Archive
+    from imaging_hub.store.blobs import BlobStore
+
+    real_place = BlobStore.place
+    def place_then_die(self, received, relative):
+        real_place(self, received, relative)
+        os._exit(9)  # the process dies after the rename, before the index commit
+    BlobStore.place = place_then_die
+    archive = Archive.open(Path(sys.argv[1]), sys.argv[2])
+    archive.store_file(Path(sys.argv[3]))
+    """
+)
+
+
+def test_resend_after_a_crash_between_rename_and_commit_indexes_exactly_once(
+    tmp_path: Path, database_url: str
+) -> None:
+    data_dir = tmp_path / "data"
+    (ds,) = make_datasets(51, instances=1)
+    data = part10(ds)
+    source = tmp_path / "in.dcm"
+    source.write_bytes(data)
+    crashed = subprocess.run(
+        [sys.executable, "-c", _CRASH_AFTER_RENAME, str(data_dir), database_url, str(source)], capture_output=True
+    )
+    assert crashed.returncode == 9, crashed.stderr
+    with Archive.open(data_dir, database_url) as archive:
+        assert archive.count_instances() == 0  # the commit never happened
+        orphans = [p for p in (data_dir / "blobs").rglob("*.dcm")]
+        assert len(orphans) == 1 and orphans[0].read_bytes() == data
+        outcome = archive.store_bytes(data)
+        assert outcome.status is StoreStatus.STORED and outcome.instance.path == orphans[0]
+        assert archive.count_instances() == 1
+        assert [p for p in (data_dir / "blobs").rglob("*.dcm")] == orphans
+        assert archive.store_bytes(data).status is StoreStatus.DUPLICATE
+
+
+def test_unlinks_left_by_a_crashed_delete_finish_on_open(tmp_path: Path, database_url: str) -> None:
+    data_dir = tmp_path / "data"
+    with Archive.open(data_dir, database_url) as archive:
+        stored = archive.store_bytes(part10(make_datasets(52, instances=1)[0])).instance
+        # What a delete leaves if it dies after its commit: rows gone, the file listed as pending.
+        leftover = BlobStore(data_dir).blob_path("1.2.3.999", "0" * 64)
+        (data_dir / leftover).parent.mkdir(parents=True, exist_ok=True)
+        (data_dir / leftover).write_bytes(b"bytes of a deleted instance")
+        with archive.database.writing() as conn:
+            conn.execute(pending_unlink.insert().values(sop_instance_uid="1.2.3.999", path=leftover))
+            # A pending entry whose path was stored again since must not take the new file with it.
+            conn.execute(pending_unlink.insert().values(sop_instance_uid=stored.sop_instance_uid,
+                                                        path=str(stored.path.relative_to(data_dir))))
+    with Archive.open(data_dir, database_url) as archive:
+        assert not (data_dir / leftover).exists()
+        assert stored.path.exists() and archive.get(stored.sop_instance_uid) == stored
+        with archive.database.reading() as conn:
+            assert conn.execute(sa.select(sa.func.count()).select_from(pending_unlink)).scalar_one() == 0
+
+
+def test_failed_index_write_keeps_no_file(archive: Archive, monkeypatch: pytest.MonkeyPatch) -> None:
+    (ds,) = make_datasets(53, instances=1)
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("imaging_hub.store.ingest.add_instance", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        archive.store_bytes(part10(ds))
+    assert archive.count_instances() == 0
+    for folder in ("tmp", "blobs"):
+        assert [p for p in (archive.data_dir / folder).rglob("*") if p.is_file()] == []
