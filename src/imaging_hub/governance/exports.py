@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import zipfile
-from typing import BinaryIO
+from typing import IO
 
 from imaging_hub.governance.agreement_register import AgreementRegister
 from imaging_hub.governance.authority import DataAuthority
@@ -52,7 +52,7 @@ class Exports:
             raise Forbidden("export needs a data-sharing agreement in force for this project and your organisation")
 
     def write_zip(
-        self, actor: Principal, project_code: str, version: int, source: InstanceSource, out: BinaryIO
+        self, actor: Principal, project_code: str, version: int, source: InstanceSource, out: IO[bytes]
     ) -> int:
         """Write the export to ``out``; returns the number of instances. Call ``check`` first."""
         self.check(actor, project_code, version)

@@ -1,0 +1,32 @@
+"""The hub's HTTP app with governance wired in: DICOMweb filtered by agreement, every access audited,
+the governance API and the web pages. This is what ``imaging-hub serve`` should run."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from imaging_hub.api.app import create_app
+from imaging_hub.api.governance import governance_router
+from imaging_hub.api.governance_admin import admin_router
+from imaging_hub.api.governance_auth import HttpAuth
+from imaging_hub.governance import Governance
+from imaging_hub.governance.archive_source import ArchiveSource
+from imaging_hub.store import Archive
+from imaging_hub.web import assets_router, web_router
+
+
+def create_governed_app(archive: Archive, gov: Governance) -> FastAPI:
+    """``archive`` and ``gov`` stay owned by the caller (open them before, close them after)."""
+    auth = HttpAuth(gov)
+    source = ArchiveSource(archive)
+    return create_app(
+        archive,
+        scope_dependency=auth.dicomweb_scope,
+        on_access=auth.dicomweb_audit,
+        extra_routers=[
+            admin_router(gov),
+            governance_router(gov, source),
+            web_router(gov, source),
+            assets_router(),
+        ],
+    )

@@ -1,0 +1,54 @@
+"""Jinja2 rendering with autoescaping, and the navigation each role sees."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from imaging_hub.governance import Principal
+
+_env = Environment(
+    loader=FileSystemLoader(Path(__file__).with_name("templates")),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+
+
+def navigation(who: Principal) -> list[tuple[str, str]]:
+    nav = [
+        ("/projects", "Projects"),
+        ("/sites", "Sites"),
+        ("/people", "People and roles"),
+        ("/agreements", "Agreements"),
+        ("/snapshots", "Snapshots"),
+    ]
+    if who.is_auditor or who.is_administrator:
+        nav.append(("/audit", "Audit"))
+    return nav
+
+
+def render(
+    template: str,
+    title: str,
+    who: Principal | None = None,
+    csrf: str = "",
+    section: str = "",
+    status_code: int = 200,
+    **values: Any,
+) -> HTMLResponse:
+    html = _env.get_template(template).render(
+        title=title, who=who, csrf=csrf, section=section, nav=navigation(who) if who else [], **values
+    )
+    return HTMLResponse(html, status_code=status_code, headers=SECURITY_HEADERS)
