@@ -104,14 +104,20 @@ def check_pixels(ds: Dataset, facts: PixelFacts, policy: BurnedInPolicy, matcher
         boxes.extend(text_boxes(frames[index], matcher, policy.mask_all_text))
     if not boxes:
         return notes
-    monochrome1 = str(ds.get("PhotometricInterpretation", "")) == "MONOCHROME1"
+    fill = _black(ds, frames)
     for frame in frames:
-        fill = frame.max() if monochrome1 else frame.min()
         for x, y, w, h in boxes:
             frame[y:y + h, x:x + w] = fill
     _write(ds, frames)
     notes.append(f"burned-in text masked in {len(boxes)} region(s): confirm visually")
     return notes
+
+
+def _black(ds: Dataset, frames: np.ndarray) -> int:
+    """The value that displays black: the top of the stored range for MONOCHROME1, else zero or the least."""
+    if str(ds.get("PhotometricInterpretation", "")) == "MONOCHROME1":
+        return int(2 ** int(ds.get("BitsStored", 8)) - 1) if frames.dtype.kind == "u" else int(frames.max())
+    return 0 if frames.dtype.kind == "u" else int(frames.min())
 
 
 def _decode(ds: Dataset) -> np.ndarray:
