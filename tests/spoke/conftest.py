@@ -10,10 +10,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import TlsFiles, make_tls  # noqa: E402
+from harness import TlsFiles, make_tls
 
-from imaging_hub.deid import ProjectKey  # noqa: E402
-from imaging_hub.dicom.synthetic import SyntheticPatient  # noqa: E402
+from imaging_hub.deid import ProjectKey
+from imaging_hub.dicom.synthetic import SyntheticPatient
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ import io
 import ipaddress
 import os
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -110,7 +111,7 @@ class HubProcess:
             if self.process.poll() is not None:
                 raise RuntimeError(f"hub exited with {self.process.returncode}")
             with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{self.url}/healthz", verify=str(self.tls.ca), timeout=2).status_code == 200:
+                if httpx.get(f"{self.url}/healthz", verify=ssl.create_default_context(cafile=str(self.tls.ca)), timeout=2).status_code == 200:
                     return
             time.sleep(0.2)
         raise RuntimeError("hub did not start")
@@ -129,7 +130,7 @@ class HubProcess:
                 self.kill()
 
     def client(self, site: str) -> httpx.Client:
-        return httpx.Client(base_url=self.url, verify=str(self.tls.ca), timeout=60,
+        return httpx.Client(base_url=self.url, verify=ssl.create_default_context(cafile=str(self.tls.ca)), timeout=60,
                             headers={"Authorization": f"Bearer {self.tokens[site]}"})
 
 

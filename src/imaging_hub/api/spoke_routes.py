@@ -71,13 +71,15 @@ def spoke_router(reports_dir: Path) -> APIRouter:
                 i.sop_instance_uid: i.sha256 for i in context.archive.instances(study.study_uid)
                 if (i.clinical_trial_protocol_id or "") == study.project_id
             }
-            answers.append(HeldStudy(
+            answer = HeldStudy(
                 project_id=study.project_id, study_uid=study.study_uid,
                 held=[uid for uid, sha in study.check.items() if held.get(uid) == sha],
                 conflicting=[uid for uid, sha in study.check.items() if uid in held and held[uid] != sha],
                 hub_instances=len(held),
-            ))
+            )
+            answers.append(answer)
             row = study.model_dump(mode="json", exclude={"check"})
+            row["acknowledged"] = study.acknowledged + len(answer.held)  # this answer acknowledges them
             row["hub_instances"] = len(held)
             by_project.setdefault(study.project_id, []).append(row)
         for project_id, rows in by_project.items():

@@ -115,9 +115,10 @@ def status(
     if state.withdrawals_pending:
         console.print(f"  withdrawals waiting to reach the hub: {state.withdrawals_pending}")
     table = Table(title="Enrolled studies")
-    for column in ("project", "participant", "study", "expected", "received", "de-id", "delivered", "acked",
-                   "status", "detail"):
+    for column in ("project", "participant", "study", "expected", "received", "de-id", "delivered", "acked"):
         table.add_column(column)
+    table.add_column("status", min_width=10, no_wrap=True)
+    table.add_column("detail")
     colours = {"complete": "green", "incomplete": "yellow", "failed": "red"}
     for s in state.studies:
         verdict, detail = classify(s)

@@ -4,6 +4,7 @@ token and certificate checking always on (a CA bundle may be given for a private
 from __future__ import annotations
 
 import json
+import ssl
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,8 @@ class HubRejected(Exception):
 
 class HubClient:
     def __init__(self, link: HubLink) -> None:
-        verify: Any = str(link.ca_bundle) if link.ca_bundle is not None else True
+        # Certificate checking is always on; a CA bundle only adds the network's own CA.
+        verify: Any = ssl.create_default_context(cafile=str(link.ca_bundle)) if link.ca_bundle is not None else True
         self._client = httpx.Client(
             base_url=link.url.rstrip("/"),
             verify=verify,

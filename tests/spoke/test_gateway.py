@@ -1,0 +1,203 @@
+"""One spoke against a real Orthanc PACS and a real hub over TLS: pull by C-MOVE, C-GET and QIDO/WADO, push
+by storescu, reconciliation at both ends, hub downtime, a refused token, a full disk and withdrawal."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from harness import (
+    HubProcess,
+    OrthancPacs,
+    SpokeProcess,
+    TlsFiles,
+    free_port,
+    part10,
+    wait_for,
+    write_spoke_config,
+)
+
+from imaging_hub.deid import ProjectKey
+from imaging_hub.dicom.synthetic import StudySpec, SyntheticPatient, make_study
+from imaging_hub.spoke import SpokeStatus, classify
+
+SPEC = StudySpec(rows=16, columns=16, series=2, instances_per_series=3)
+PYTHON = sys.executable
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory: pytest.TempPathFactory, tls: TlsFiles) -> Iterator[HubProcess]:
+    process = HubProcess(tmp_path_factory.mktemp("hub") / "data", tls, {"RX1": "token-rx1", "RY2": "token-ry2"})
+    process.start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture(scope="module")
+def pacs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[OrthancPacs, list[SyntheticPatient]]]:
+    rng = random.Random(7)
+    people = [SyntheticPatient.make(rng, "RX1") for _ in range(3)]
+    with OrthancPacs.running(tmp_path_factory.mktemp("pacs")) as orthanc:
+        for seed, person in enumerate(people, start=1):
+            orthanc.upload_many([part10(ds) for ds in make_study(person, SPEC, seed=seed)])
+        yield orthanc, people
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([PYTHON, "-m", "imaging_hub", "spoke", *args], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "COLUMNS": "200"})
+
+
+def _setup_spoke(tmp: Path, hub: HubProcess, orthanc: OrthancPacs, people: list[SyntheticPatient], *,
+                 kind: str, retrieve: str = "move", site: str = "RX1", **extra: object) -> tuple[Path, Path]:
+    key = tmp / "project.key"
+    ProjectKey.generate().save(key)
+    port = free_port()
+    ae = f"SP{tmp.name[-10:].upper().replace('-', '').replace('_', '')}"[:16]
+    orthanc.add_modality(ae, ae, "127.0.0.1", port)
+    pacs_link: dict[str, object] = {"kind": kind, "ae_title": "ORTHANC", "concurrency": 2, "rate": 200}
+    if kind == "dimse":
+        pacs_link |= {"host": "127.0.0.1", "port": orthanc.dicom_port, "retrieve": retrieve}
+    else:
+        pacs_link |= {"url": orthanc.dicomweb_url}
+    optout = tmp / "optout.csv"
+    optout.write_text(f"{people[1].nhs_number},2024-05-01\n")
+    project = f"PRJ-{tmp.name[-6:]}".replace("_", "-")
+    config = write_spoke_config(tmp / "spoke", site_id=site, hub=hub, dicom_port=port, ae_title=ae, pacs=pacs_link,
+                                opt_out_file=optout, projects=[{"id": project, "key_file": str(key)}], **extra)
+    enrol = tmp / "enrol.csv"
+    enrol.write_text("participant_id,local_patient_id,nhs_number\n"
+                     f"{project}-001,{people[0].patient_id},\n{project}-002,,{people[1].nhs_number}\n")
+    result = _cli("enrol", project, str(enrol), "--config", str(config))
+    assert result.returncode == 0, result.stdout + result.stderr
+    return config, tmp / "spoke" / "data"
+
+
+def _complete(data: Path, studies: int = 1) -> bool:
+    state = SpokeStatus.read(data)
+    return len(state.studies) == studies and all(classify(s)[0] == "complete" for s in state.studies)
+
+
+@pytest.mark.parametrize(("kind", "retrieve"), [("dimse", "move"), ("dimse", "get"), ("dicomweb", "")])
+def test_pull_delivers_enrolled_study_only(
+    tmp_path: Path, hub: HubProcess, pacs: tuple[OrthancPacs, list[SyntheticPatient]], kind: str, retrieve: str
+) -> None:
+    orthanc, people = pacs
+    config, data = _setup_spoke(tmp_path, hub, orthanc, people, kind=kind, retrieve=retrieve)
+    spoke = SpokeProcess(config, ["--pull"])
+    spoke.start()
+    try:
+        wait_for(lambda: _complete(data), 90, what="the enrolled study to be acknowledged")
+        state = SpokeStatus.read(data)
+        study = state.studies[0]
+        assert (study.expected_instances, study.received, study.acknowledged) == (6, 6, 6)
+        assert state.backlog == {"acknowledged": 6}
+        assert not list((data / "outbox").rglob("*.dcm"))  # acknowledged files are removed
+        assert not list((data / "intake").glob("*.dcm"))
+        status = _cli("status", "--config", str(config))
+        assert status.returncode == 0 and "complete" in status.stdout
+        assert people[1].nhs_number not in status.stdout and people[0].patient_id not in status.stdout
+        with hub.client("RX1") as client:
+            view = client.get("/spokes/reconciliation", params={"project": study.project_id}).json()
+        assert [(s["status"], s["hub_instances"]) for s in view["studies"]] == [("complete", 6)]
+        with hub.client("RX1") as client:
+            found = client.get("/dicom-web/studies", params={"StudyInstanceUID": study.study_uid}).json()
+        assert found and found[0]["00100020"]["Value"][0] == study.participant_id  # pseudonymous PatientID
+    finally:
+        spoke.stop()
+
+
+def test_push_survives_hub_downtime_and_disk_guard(
+    tmp_path: Path, tls: TlsFiles, pacs: tuple[OrthancPacs, list[SyntheticPatient]]
+) -> None:
+    orthanc, people = pacs
+    hub = HubProcess(tmp_path / "own-hub", tls, {"RX1": "token-rx1"})
+    hub.start()
+    config, data = _setup_spoke(tmp_path, hub, orthanc, people, kind="dimse")
+    hub.stop()  # the hub is down before anything is sent
+    spoke = SpokeProcess(config)
+    spoke.start()
+    folder = tmp_path / "modality"
+    folder.mkdir()
+    for ds in make_study(people[0], SPEC, seed=99):
+        (folder / f"{ds.InstanceNumber}-{ds.SeriesNumber}.dcm").write_bytes(part10(ds))
+    port = int(config.read_text().split("dicom_port = ")[1].split()[0])
+    try:
+        wait_for(lambda: SpokeStatus.read(data).health.get("accepting") == "yes", 60, what="spoke start")
+        storescu = shutil.which("storescu")
+        assert storescu, "dcmtk storescu is required"
+        sent = subprocess.run([storescu, "-aec", "ANY", "+sd", "127.0.0.1", str(port), str(folder)],
+                              capture_output=True, text=True, timeout=60)
+        assert sent.returncode == 0, sent.stderr
+        wait_for(lambda: SpokeStatus.read(data).backlog.get("deidentified") == 6, 60, what="queued while hub down")
+        wait_for(lambda: "unavailable" in SpokeStatus.read(data).health.get("hub", ""), 30, what="hub reported down")
+        hub.start()
+        wait_for(lambda: SpokeStatus.read(data).backlog == {"acknowledged": 6}, 90, what="backlog to drain")
+        study = SpokeStatus.read(data).studies[0]
+        assert classify(study)[0] == "complete" and study.expected_instances is None  # pushed: not queried
+    finally:
+        spoke.stop()
+    # Restart with a disk floor no disk can meet: the SCP refuses with Out of Resources, status says why.
+    text = config.read_text().replace("min_free_mb = 1", "min_free_mb = 1000000000")
+    config.write_text(text)
+    spoke = SpokeProcess(config)
+    spoke.start()
+    try:
+        wait_for(lambda: SpokeStatus.read(data).health.get("accepting") == "no", 60, what="disk guard")
+        refused = subprocess.run([storescu, "-aec", "ANY", "127.0.0.1", str(port), str(next(folder.iterdir()))],
+                                 capture_output=True, text=True, timeout=60)
+        assert "0xa700" in (refused.stdout + refused.stderr).lower() or refused.returncode != 0
+        status = _cli("status", "--config", str(config))
+        assert "NOT ACCEPTING: disk nearly full" in status.stdout
+    finally:
+        spoke.stop()
+        hub.stop()
+
+
+def test_refused_token_keeps_backlog_and_withdrawal_removes_from_hub(
+    tmp_path: Path, hub: HubProcess, pacs: tuple[OrthancPacs, list[SyntheticPatient]]
+) -> None:
+    orthanc, people = pacs
+    config, data = _setup_spoke(tmp_path, hub, orthanc, people, kind="dimse")
+    token_file = config.parent / "hub.token"
+    token_file.write_text("not-a-valid-token")
+    spoke = SpokeProcess(config, ["--pull"])
+    spoke.start()
+    try:
+        wait_for(lambda: "refused the spoke's token" in SpokeStatus.read(data).health.get("hub", ""), 60,
+                 what="token refusal reported")
+        assert SpokeStatus.read(data).backlog.get("acknowledged", 0) == 0
+    finally:
+        spoke.stop()
+    token_file.write_text("token-rx1")
+    spoke = SpokeProcess(config)
+    spoke.start()
+    try:
+        wait_for(lambda: _complete(data), 90, what="delivery with the right token")
+        study = SpokeStatus.read(data).studies[0]
+        with hub.client("RX1") as client:
+            assert len(client.get(f"/dicom-web/studies/{study.study_uid}/instances").json()) == 6
+        result = _cli("withdraw", study.project_id, study.participant_id, "--config", str(config))
+        assert result.returncode == 0, result.stdout
+        wait_for(lambda: SpokeStatus.read(data).withdrawals_pending == 0, 60, what="hub told of withdrawal")
+
+        def gone() -> bool:
+            with hub.client("RX1") as client:
+                response = client.get(f"/dicom-web/studies/{study.study_uid}/instances")
+            return response.status_code in (204, 404) or response.json() == []
+
+        wait_for(gone, 30, what="hub to remove the withdrawn participant's study")
+    finally:
+        spoke.stop()
+    unknown = _cli("withdraw", "NOPE", "X", "--config", str(config))
+    assert unknown.returncode == 1 and "not enrolled" in unknown.stdout
+    with pytest.raises(httpx.HTTPStatusError), hub.client("RX1") as client:
+        client.headers["Authorization"] = "Bearer wrong"
+        client.get("/spokes/reconciliation").raise_for_status()
