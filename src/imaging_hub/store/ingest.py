@@ -60,13 +60,13 @@ def add_instance(
             received_at=received_at,
         )
     )
-    # Counters in a fixed order (series, study, patient) so concurrent writers lock rows alike.
-    conn.execute(sa.update(series).where(series.c.pk == series_pk).values(num_instances=series.c.num_instances + 1))
+    # Counters in the order deletion locks them too (study, series, patient), so writers never deadlock.
     conn.execute(
         sa.update(study)
         .where(study.c.pk == study_pk)
         .values(num_instances=study.c.num_instances + 1, num_series=study.c.num_series + int(new_series))
     )
+    conn.execute(sa.update(series).where(series.c.pk == series_pk).values(num_instances=series.c.num_instances + 1))
     conn.execute(
         sa.update(patient)
         .where(patient.c.pk == patient_pk)

@@ -28,8 +28,9 @@ def delete_rows(
     conn: Connection, study_uid: str, series_uid: str | None, sop_instance_uid: str | None
 ) -> tuple[int, list[Doomed]]:
     """Remove the matching index rows and adjust counters; (instances removed, files now to unlink)."""
+    # Lock the study first: a concurrent delete of the same rows waits here, then sees what is left.
     study_row = conn.execute(
-        sa.select(study.c.pk, study.c.patient_pk).where(study.c.study_instance_uid == study_uid)
+        sa.select(study.c.pk, study.c.patient_pk).where(study.c.study_instance_uid == study_uid).with_for_update()
     ).first()
     doomed = _doomed_conflicts(conn, study_uid, series_uid, sop_instance_uid)
     removed = 0
@@ -44,10 +45,10 @@ def delete_rows(
         if sop_instance_uid is not None:
             where.append(instance.c.sop_instance_uid == sop_instance_uid)
         rows = conn.execute(
-            sa.select(instance.c.sop_instance_uid, instance.c.path, instance.c.series_pk).where(*where)
+            sa.delete(instance).where(*where)
+            .returning(instance.c.sop_instance_uid, instance.c.path, instance.c.series_pk)
         ).all()
         if rows:
-            conn.execute(sa.delete(instance).where(*where))
             per_series = Counter(row.series_pk for row in rows)
             removed = len(rows)
             doomed.extend(Doomed(row.sop_instance_uid, row.path) for row in rows)
