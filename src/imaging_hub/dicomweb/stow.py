@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import logging
 import shutil
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import IntEnum
@@ -108,7 +109,9 @@ def store_part(
 def _identity(part: ReceivedPart) -> tuple[str, str, str, str] | None:
     """(SOP class, SOP instance, study, project) from the part's header, or None if unreadable."""
     try:
-        with open_part10(part) as fp:
+        # pydicom warns with the offending (possibly identifiable) value; the failure reason says enough
+        with warnings.catch_warnings(), open_part10(part) as fp:
+            warnings.simplefilter("ignore")
             ds = dcmread(fp, stop_before_pixels=True, specific_tags=[
                 "SOPClassUID", "SOPInstanceUID", "StudyInstanceUID", "ClinicalTrialProtocolID"])
         return (str(ds.get("SOPClassUID", "")), str(ds.get("SOPInstanceUID", "")),
