@@ -11,8 +11,8 @@ from pydicom.dataset import Dataset
 from pydicom.uid import ExplicitVRLittleEndian, SecondaryCaptureImageStorage, generate_uid
 
 from imaging_hub.deid import Deidentifier, Profile, ProjectKey
-from imaging_hub.deid.identity import IdentityMatcher
 from imaging_hub.deid.burned_in import text_boxes
+from imaging_hub.deid.identity import IdentityMatcher
 
 from .helpers import roundtrip, synthetic_study
 

@@ -19,13 +19,14 @@ runner = CliRunner()
 
 
 def _tree(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in root.rglob("*") if p.is_file()}
+    files = (p for p in root.rglob("*") if p.is_file())
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
 
 
 def _source(tmp_path: Path) -> Path:
     src = tmp_path / "in" / "SMITH_JOHN"
     src.mkdir(parents=True)
-    patient, study = synthetic_study(instances=3)
+    _patient, study = synthetic_study(instances=3)
     for i, ds in enumerate(study):
         ds.save_as(src / f"{i}.dcm", enforce_file_format=True)
     (src / "notes.txt").write_text("not dicom")

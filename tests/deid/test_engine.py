@@ -73,7 +73,7 @@ def test_references_stay_consistent(research: Deidentifier) -> None:
 
 
 def test_dates_shift_by_one_offset_per_subject(research: Deidentifier) -> None:
-    patient, study = synthetic_study()
+    _patient, study = synthetic_study()
     ds = study[0]
     ds.SeriesDate = "20240301"
     ds.AcquisitionDateTime = "20240314101500.25+0000"

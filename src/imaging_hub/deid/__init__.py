@@ -14,9 +14,9 @@ Public surface::
 from imaging_hub.deid.batch import FileResult, deidentify_tree
 from imaging_hub.deid.deidentifier import Deidentifier, DeidOutcome
 from imaging_hub.deid.errors import Quarantined
-from imaging_hub.deid.report import RunReport
 from imaging_hub.deid.profile import BurnedInPolicy, FixedRegion, Profile, ProfileError
 from imaging_hub.deid.project_key import KeyFileError, ProjectKey
+from imaging_hub.deid.report import RunReport
 
 __all__ = [
     "BurnedInPolicy",

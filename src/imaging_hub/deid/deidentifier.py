@@ -49,6 +49,8 @@ class Deidentifier:
         self.sponsor = sponsor
         self._plans: dict[str, ActionPlan] = {}
         self._uids = KeyedUIDs(key.uid)
+        self._codes: dict[tuple[int, bool], list[Dataset]] = {}
+        self._method = f"Imaging Hub {__version__}: PS3.15 E.1-1 profile {profile.name}"[:64]
 
     def __repr__(self) -> str:
         return f"Deidentifier(profile={self.profile.name!r}, key={self._key!r}, project_id={self.project_id!r})"
@@ -99,19 +101,8 @@ class Deidentifier:
         ds.PatientID = subject
         ds.PatientName = subject
         ds.PatientIdentityRemoved = "YES"
-        codes = [BASIC_PROFILE_CODE]
-        if pixels_cleaned:
-            codes.append(CLEAN_PIXEL_DATA_CODE)
-        codes.extend((opt.code, opt.meaning) for opt in sorted(plan.options, key=lambda o: o.code))
-        ds.DeidentificationMethod = f"Imaging Hub {__version__}: PS3.15 E.1-1 profile {self.profile.name}"[:64]
-        items = []
-        for value, meaning in codes:
-            item = Dataset()
-            item.CodeValue = value
-            item.CodingSchemeDesignator = "DCM"
-            item.CodeMeaning = meaning
-            items.append(item)
-        ds.DeidentificationMethodCodeSequence = items
+        ds.DeidentificationMethod = self._method
+        ds.DeidentificationMethodCodeSequence = self._method_codes(plan, pixels_cleaned)
         ds.LongitudinalTemporalInformationModified = {
             "shift": "MODIFIED", "keep": "UNMODIFIED", "remove": "REMOVED"}[plan.dates]
         if self.project_id:
@@ -122,14 +113,34 @@ class Deidentifier:
             ds.ClinicalTrialSiteName = ""
             ds.ClinicalTrialSubjectID = subject
 
+    def _method_codes(self, plan: ActionPlan, pixels_cleaned: bool) -> list[Dataset]:
+        """The CID 7050 items, built once per plan (items are shared: they are only ever written)."""
+        cache_key = (id(plan), pixels_cleaned)
+        items = self._codes.get(cache_key)
+        if items is None:
+            codes = [BASIC_PROFILE_CODE]
+            if pixels_cleaned:
+                codes.append(CLEAN_PIXEL_DATA_CODE)
+            codes.extend((opt.code, opt.meaning) for opt in sorted(plan.options, key=lambda o: o.code))
+            items = []
+            for value, meaning in codes:
+                item = Dataset()
+                item.CodeValue = value
+                item.CodingSchemeDesignator = "DCM"
+                item.CodeMeaning = meaning
+                items.append(item)
+            self._codes[cache_key] = items
+        return list(items)
+
     def _file_meta(self, ds: Dataset, read_implicit: bool) -> None:
         old = getattr(ds, "file_meta", None)
         syntax = old.get("TransferSyntaxUID") if old is not None else None
         meta = FileMetaDataset()
         meta.MediaStorageSOPClassUID = ds.SOPClassUID
         meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
-        meta.TransferSyntaxUID = _output_syntax(ds, UID(syntax) if syntax else ExplicitVRLittleEndian, read_implicit)
-        meta.ImplementationClassUID = IMPLEMENTATION_CLASS_UID
+        declared = UID(str(syntax)) if syntax else ExplicitVRLittleEndian
+        declared = UID(str(syntax) if syntax else str(ExplicitVRLittleEndian))
+        meta.TransferSyntaxUID = _output_syntax(ds, declared, read_implicit)
         meta.ImplementationVersionName = IMPLEMENTATION_VERSION_NAME
         ds.file_meta = meta
 

@@ -23,7 +23,10 @@ _IDENTIFIERS = ("PatientID", "OtherPatientIDs", "AccessionNumber", "MedicalRecor
                 "PatientInsurancePlanCodeSequence")
 _ADDRESSES = ("PatientAddress", "RegionOfResidence", "CountryOfResidence")
 _PHONES = ("PatientTelephoneNumbers", "PatientTelecomInformation")
-_MONTHS = ("january february march april may june july august september october november december").split()
+_MONTHS = (
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december",
+)
 _SEP = r"[\s./-]"
 
 
@@ -60,7 +63,7 @@ def _values(ds: Dataset, keyword: str) -> list[object]:
     if elem is None or elem == "":
         return []
     if isinstance(elem, (list, tuple)) or type(elem).__name__ == "MultiValue":
-        return list(elem)  # type: ignore[arg-type]
+        return list(elem)
     if isinstance(elem, Dataset):
         return []
     return [elem]

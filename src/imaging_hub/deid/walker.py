@@ -10,9 +10,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from pydicom.datadict import dictionary_VR, keyword_for_tag
-from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset
-from pydicom.uid import UID_dictionary  # type: ignore[attr-defined]
+from pydicom.uid import UID_dictionary
 
 from imaging_hub.deid.dates import shift_da, shift_dt
 from imaging_hub.deid.identity import IdentityMatcher
@@ -110,7 +109,7 @@ def _outside_table(ds: Dataset, tag: int, ctx: WalkContext, path: Signature) -> 
     if vr in TEXT_VRS:
         _clean_text(ds, tag, ctx)
     elif vr == "SQ":
-        _recurse(ds, tag, ctx, path + (tag,))
+        _recurse(ds, tag, ctx, (*path, tag))
     elif vr in ("DA", "DT"):
         policy = ctx.plan.dates
         if policy == "shift":
@@ -131,7 +130,7 @@ def _apply(ds: Dataset, tag: int, action: str, ctx: WalkContext, path: Signature
         if vr in TEXT_VRS:
             _clean_text(ds, tag, ctx)  # a kept text still loses the patient's own values
         elif vr == "SQ":
-            _recurse(ds, tag, ctx, path + (tag,))
+            _recurse(ds, tag, ctx, (*path, tag))
         return
     if action == "X":
         _remove(ds, tag, ctx)
@@ -141,14 +140,14 @@ def _apply(ds: Dataset, tag: int, action: str, ctx: WalkContext, path: Signature
         ds[tag].value = [] if vr == "SQ" else None
     elif action == "D":
         if vr == "SQ":
-            _recurse(ds, tag, ctx, path + (tag,))  # a sequence's dummy is its own items, cleaned
+            _recurse(ds, tag, ctx, (*path, tag))  # a sequence's dummy is its own items, cleaned
         elif vr == "UI":
             _replace_uids(ds, tag, ctx, keep_registered=False)
         else:
             ds[tag].value = dummy_value(vr)
     elif action == "U" or action == KEEP_REFERENCES:
         if vr == "SQ":
-            _recurse(ds, tag, ctx, path + (tag,))
+            _recurse(ds, tag, ctx, (*path, tag))
         else:
             _replace_uids(ds, tag, ctx, keep_registered=False)
     elif action == "C":
@@ -167,7 +166,7 @@ def _clean(ds: Dataset, tag: int, vr: str, ctx: WalkContext, path: Signature) ->
         else:
             _shift_dates(ds, tag, vr, ctx)
     elif vr == "SQ":
-        _recurse(ds, tag, ctx, path + (tag,))
+        _recurse(ds, tag, ctx, (*path, tag))
     elif vr in _BINARY_VRS and tag >> 16 & 0xFF00 != 0x6000:
         _remove(ds, tag, ctx)  # opaque bytes cannot be cleaned
     # TM (whole-day offsets leave times unchanged), codes and numbers are kept
@@ -284,17 +283,16 @@ def _keep_private(ds: Dataset, tag: int, vr: str, ctx: WalkContext, signature: S
 def _drop_empty_private_blocks(ds: Dataset) -> None:
     used: set[int] = set()
     creators: list[int] = []
-    for tag in ds.keys():
-        if tag >> 16 & 1:
-            element = tag & 0xFFFF
+    for key in ds.keys():  # noqa: SIM118 - iterating a Dataset yields elements, keys() yields tags
+        number = int(key)
+        if number >> 16 & 1:
+            element = number & 0xFFFF
             if 0x0010 <= element <= 0x00FF:
-                creators.append(tag)
+                creators.append(number)
             elif element >= 0x1000:
-                used.add((tag & 0xFFFF0000) | (element >> 8))
-    for tag in creators:
-        if tag not in used:
-            del ds[tag]
+                used.add((number & 0xFFFF0000) | (element >> 8))
+    for creator in creators:
+        if creator not in used:
+            del ds[creator]
 
 
-def text_value_vr(elem: DataElement) -> bool:
-    return elem.VR in _STRING_VRS

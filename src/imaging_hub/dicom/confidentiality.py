@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import enum
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from types import MappingProxyType
-from collections.abc import Mapping
 
 TABLE_RESOURCE = "ps3.15-table-e1-1.json"
 
