@@ -109,30 +109,28 @@ class Archive:
 
     def _file(self, received: Received, header: InstanceHeader) -> StoreOutcome:
         uid = header.sop_instance_uid
-        existing = self.get(uid)
-        if existing is None:
-            relative = self.blobs.blob_path(uid, received.sha256)
-            existing = self._retrying(lambda: self._insert(received, header, relative))
-            if existing is None:
-                stored = self.get(uid)
-                assert stored is not None
-                return StoreOutcome(StoreStatus.STORED, stored)
+        relative = self.blobs.blob_path(uid, received.sha256)
+        inserted, existing = self._retrying(lambda: self._insert(received, header, relative))
+        if inserted:
+            return StoreOutcome(StoreStatus.STORED, existing)
         if existing.sha256 == received.sha256:
             self.blobs.discard(received)
             return StoreOutcome(StoreStatus.DUPLICATE, existing, "already stored with identical content")
         return self._keep_conflict(received, header, existing)
 
-    def _insert(self, received: Received, header: InstanceHeader, relative: str) -> StoredInstance | None:
-        """Index and place the file in one transaction; the existing instance if another writer won."""
+    def _insert(self, received: Received, header: InstanceHeader, relative: str) -> tuple[bool, StoredInstance]:
+        """Index and place the file in one transaction: (whether this call indexed it, the indexed instance)."""
         now = dt.datetime.now(dt.UTC)
+        uid = header.sop_instance_uid
         with self.database.writing() as conn:
-            self.database.lock_instances(conn, [header.sop_instance_uid])
-            existing = self._get(conn, header.sop_instance_uid)
-            if existing is not None:
-                return existing
-            ingest.add_instance(conn, header, relative, received.size, received.sha256, now)
-            self.blobs.place(received, relative)
-        return None
+            self.database.lock_instances(conn, [uid])
+            inserted = not ingest.is_indexed(conn, uid)
+            if inserted:
+                ingest.add_instance(conn, header, relative, received.size, received.sha256, now)
+                self.blobs.place(received, relative)
+            stored = self._get(conn, uid)
+        assert stored is not None  # read in the same transaction that found or wrote it
+        return inserted, stored
 
     def _keep_conflict(self, received: Received, header: InstanceHeader, existing: StoredInstance) -> StoreOutcome:
         relative = self.blobs.conflict_path(header.sop_instance_uid, received.sha256)

@@ -33,6 +33,11 @@ def level_values(header: InstanceHeader, level: Level) -> dict[str, Any]:
     return values
 
 
+def is_indexed(conn: Connection, sop_instance_uid: str) -> bool:
+    found = conn.execute(sa.select(instance.c.pk).where(instance.c.sop_instance_uid == sop_instance_uid)).first()
+    return found is not None
+
+
 def add_instance(
     conn: Connection, header: InstanceHeader, path: str, size: int, sha256: str, received_at: dt.datetime
 ) -> None:
