@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import zlib
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from pydicom import dcmread
 from pydicom.data import get_testdata_file
 from pydicom.uid import DeflatedExplicitVRLittleEndian
 
+from imaging_hub.dicom.synthetic import StudySpec, SyntheticPatient, make_study
 from imaging_hub.dimse import DicomServer
 from imaging_hub.store import Archive
 
@@ -98,3 +100,21 @@ def test_each_transfer_syntax_is_stored_as_sent(hub: DicomServer, archive: Archi
             assert dataset_bytes(stored.path) == dataset_bytes(path), path.name
         syntaxes.add(stored.transfer_syntax_uid)
     assert len(syntaxes) == 12  # every accepted syntax but retired big endian
+
+
+def test_storescu_synthetic_study_directory(hub: DicomServer, archive: Archive, tmp_path: Path) -> None:
+    folder = tmp_path / "study"
+    folder.mkdir()
+    patient = SyntheticPatient.make(random.Random(3))
+    files = []
+    spec = StudySpec(series=2, instances_per_series=3, rows=32, columns=32)
+    for index, ds in enumerate(make_study(patient, spec)):
+        path = folder / f"{index:03d}.dcm"
+        ds.save_as(path, enforce_file_format=True)
+        files.append(path)
+    result = storescu(hub.port, [folder], "+sd")
+    assert result.returncode == 0, result.stderr
+    assert archive.count_instances() == 6
+    for path in files:
+        stored = archive.get(str(dcmread(path, stop_before_pixels=True).SOPInstanceUID))
+        assert stored is not None and dataset_bytes(stored.path) == dataset_bytes(path)

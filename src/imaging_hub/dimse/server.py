@@ -75,11 +75,12 @@ class DicomServer:
         self._spool_received = spool_received
         self._server: ThreadedAssociationServer | None = None
         scope = scope_for or unrestricted
+        retrieve = RetrieveSCP(archive, destinations, scope)
         self._handlers: list[evt.EventHandlerType] = [
             (evt.EVT_C_STORE, StorageSCP(archive)),
             (evt.EVT_C_FIND, FindSCP(archive, ae_title, scope)),
-            (evt.EVT_C_MOVE, RetrieveSCP(archive, destinations, scope).move),
-            (evt.EVT_C_GET, RetrieveSCP(archive, destinations, scope).get),
+            (evt.EVT_C_MOVE, retrieve.move),
+            (evt.EVT_C_GET, retrieve.get),
         ]
         self._ae = _application_entity(ae_title)
 
