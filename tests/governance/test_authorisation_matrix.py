@@ -1,0 +1,502 @@
+"""Authorisation, generated from the route table: every HTTP route x every role x inside/outside the project
+x with/without an agreement in force. A route the matrix does not cover fails the test."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from pydicom import dcmread
+
+from imaging_hub.governance import SYSTEM, Governance, SettableClock
+
+from .hub import Hub, build_hub, study_bytes
+from .network import START
+
+ROLES = (
+    "anonymous",
+    "network_administrator",
+    "auditor",
+    "site_data_manager",
+    "project_lead",
+    "researcher",
+    "annotator",
+)
+EMAILS = {
+    "network_administrator": "admin@network.example",
+    "auditor": "audit@network.example",
+    "site_data_manager": "sdm@rxx.example",
+    "project_lead": "lead@uni.example",
+    "researcher": "res@uni.example",
+    "annotator": "ann@uni.example",
+}
+PROJECT_ROLES = {"project_lead", "researcher", "annotator"}
+DATA_READERS = PROJECT_ROLES  # and only under an agreement in force
+
+
+@dataclass(frozen=True)
+class Cell:
+    role: str
+    inside: bool  # the route targets the project the role is held in (LUNG1), or another (BRAIN2)
+    agreement: bool  # the recipient organisation's agreements are in force, or suspended
+
+    @property
+    def project(self) -> str:
+        return "LUNG1" if self.inside else "BRAIN2"
+
+    @property
+    def signed_in(self) -> bool:
+        return self.role != "anonymous"
+
+    @property
+    def admin(self) -> bool:
+        return self.role == "network_administrator"
+
+    @property
+    def oversight(self) -> bool:
+        return self.role in {"network_administrator", "auditor"}
+
+    @property
+    def sees_project(self) -> bool:  # site data manager works at RXX, which takes part in LUNG1 only
+        return self.oversight or (self.inside and self.role in PROJECT_ROLES | {"site_data_manager"})
+
+    @property
+    def reads_data(self) -> bool:
+        return self.role in DATA_READERS and self.inside and self.agreement
+
+    @property
+    def writes_data(self) -> bool:
+        return self.inside and self.role in {"site_data_manager", "project_lead"}
+
+    @property
+    def lead_inside(self) -> bool:
+        return self.role == "project_lead" and self.inside
+
+
+Request = tuple[str, str, dict[str, Any]]  # method, url, httpx keyword arguments
+Builder = Callable[[Hub, Cell], Request]
+
+
+@dataclass(frozen=True)
+class Rule:
+    build: Builder
+    allowed: Callable[[Cell], bool]
+    visible: Callable[[Hub, Cell, Any], bool] | None = None  # for searches: allowed means "the data shows"
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}{uuid.uuid4().hex[:6].upper()}"
+
+
+def get(url: str) -> Builder:
+    return lambda hub, cell: ("GET", url.format(p=cell.project, **_uids(hub, cell)), {})
+
+
+def _uids(hub: Hub, cell: Cell) -> dict[str, str]:
+    study, series, sop = hub.instances[cell.project]
+    return {"study": study, "series": series, "sop": sop}
+
+
+def new_person(hub: Hub) -> int:
+    return hub.gov.directory.create_person(
+        SYSTEM, f"{unique('p')}@uni.example".lower(), "New Person", hub.network.researcher.organisation_id
+    ).id
+
+
+def grant_body(hub: Hub, cell: Cell) -> Request:
+    return (
+        "POST",
+        f"/api/governance/people/{new_person(hub)}/roles",
+        {"json": {"role": "researcher", "project": cell.project}},
+    )
+
+
+def revoke(hub: Hub, cell: Cell) -> Request:
+    membership = hub.gov.directory.grant(SYSTEM, new_person(hub), "researcher", project_code=cell.project)
+    return "DELETE", f"/api/governance/roles/{membership.id}", {}
+
+
+def token_for_self(hub: Hub, cell: Cell) -> Request:
+    person = hub.gov.directory.person_by_email(EMAILS.get(cell.role, "admin@network.example"))
+    assert person is not None
+    return (
+        "POST",
+        "/api/governance/tokens",
+        {"json": {"person_id": person.id, "name": "runner", "scopes": ["dicom:read"], "days": 1}},
+    )
+
+
+def revoke_own_token(hub: Hub, cell: Cell) -> Request:
+    person = hub.gov.directory.person_by_email(EMAILS.get(cell.role, "admin@network.example"))
+    assert person is not None
+    _, row = hub.gov.access.issue_token(SYSTEM, person.id, "t", frozenset(hub_scopes()), timedelta(days=1))
+    return "DELETE", f"/api/governance/tokens/{row.key_id}", {}
+
+
+def hub_scopes() -> set[Any]:
+    from imaging_hub.governance import Scope
+
+    return {Scope.DICOM_READ}
+
+
+def agreement_body(hub: Hub, cell: Cell) -> Request:
+    now = hub.gov.clock()
+    return (
+        "POST",
+        "/api/governance/agreements",
+        {
+            "json": {
+                "reference": unique("DSA-"),
+                "organisation_id": hub.network.outsider.organisation_id,
+                "projects": [cell.project],
+                "purpose": "p",
+                "permitted_data": ["imaging"],
+                "starts_at": now.isoformat(),
+                "ends_at": (now + timedelta(days=5)).isoformat(),
+            }
+        },
+    )
+
+
+def decision(hub: Hub, cell: Cell) -> Request:
+    reference = unique("DSA-")
+    now = hub.gov.clock()
+    hub.gov.agreements.create(
+        SYSTEM,
+        reference,
+        hub.network.outsider.organisation_id,
+        [cell.project],
+        "p",
+        ["imaging"],
+        now,
+        now + timedelta(days=3),
+    )
+    return "POST", f"/api/governance/agreements/{reference}/decisions", {"json": {"decision": "activate"}}
+
+
+def web_decision(hub: Hub, cell: Cell) -> Request:
+    _, url, _ = decision(hub, cell)
+    return "POST", url.replace("/api/governance", ""), {"data": {"decision": "activate", "csrf": "{csrf}"}}
+
+
+def attestation(hub: Hub, cell: Cell) -> Request:
+    _, url, _ = decision(hub, cell)
+    reference = url.split("/")[-2]
+    hub.gov.agreements.terminate(SYSTEM, reference, "ended")
+    return (
+        "POST",
+        f"/api/governance/agreements/{reference}/deletion-attestation",
+        {"json": {"attested_by": "Recipient DPO"}},
+    )
+
+
+def stow(hub: Hub, cell: Cell) -> Request:
+    boundary = "imaginghubboundary"
+    part = study_bytes(cell.project, "RXX" if cell.inside else "RYY", seed=hash(uuid.uuid4()) % 10_000)[0]
+    body = (
+        f"--{boundary}\r\nContent-Type: application/dicom\r\n\r\n".encode() + part + f"\r\n--{boundary}--\r\n".encode()
+    )
+    return (
+        "POST",
+        "/dicom-web/studies",
+        {
+            "content": body,
+            "headers": {"Content-Type": f'multipart/related; type="application/dicom"; boundary={boundary}'},
+        },
+    )
+
+
+def fresh_session(path: str) -> Builder:
+    return lambda hub, cell: (
+        "POST" if path == "/sign-out" else "DELETE",
+        path,
+        {"fresh_session": True, **({"data": {"csrf": "{csrf}"}} if path == "/sign-out" else {})},
+    )
+
+
+def in_study_search(hub: Hub, cell: Cell, answer: Any) -> bool:
+    return answer.status_code == 200 and hub.studies[cell.project] in answer.text
+
+
+def signed_out(hub: Hub, cell: Cell, answer: Any) -> bool:
+    return answer.status_code == 303 and "imaging_hub_session=" in answer.headers.get("set-cookie", "")
+
+
+ANY = lambda cell: cell.signed_in  # noqa: E731
+PUBLIC = lambda cell: True  # noqa: E731
+ADMIN = lambda cell: cell.admin  # noqa: E731
+OVERSIGHT = lambda cell: cell.oversight  # noqa: E731
+SEES = lambda cell: cell.sees_project  # noqa: E731
+READS = lambda cell: cell.reads_data  # noqa: E731
+UNI = {"project_lead", "researcher", "annotator"}
+
+W = "/dicom-web/studies/{study}"
+RULES: dict[tuple[str, str], Rule] = {
+    ("GET", "/openapi.json"): Rule(get("/openapi.json"), PUBLIC),
+    ("GET", "/docs"): Rule(get("/docs"), PUBLIC),
+    ("GET", "/docs/oauth2-redirect"): Rule(get("/docs/oauth2-redirect"), PUBLIC),
+    ("GET", "/redoc"): Rule(get("/redoc"), PUBLIC),
+    ("GET", "/healthz"): Rule(get("/healthz"), PUBLIC),
+    # DICOMweb: searches show the project's study only to readers under an agreement; retrieval answers 404.
+    ("POST", "/dicom-web/studies"): Rule(stow, lambda c: c.writes_data),
+    ("POST", "/dicom-web/studies/{study}"): Rule(
+        lambda h, c: (lambda r: ("POST", f"/dicom-web/studies/{_new_study(r)}", r[2]))(stow(h, c)),
+        lambda c: c.writes_data,
+    ),
+    ("GET", "/dicom-web/studies"): Rule(get("/dicom-web/studies"), READS, in_study_search),
+    ("GET", "/dicom-web/series"): Rule(get("/dicom-web/series"), READS, in_study_search),
+    ("GET", "/dicom-web/instances"): Rule(get("/dicom-web/instances"), READS, in_study_search),
+    ("GET", "/dicom-web/studies/{study}/series"): Rule(get(W + "/series"), READS, in_study_search),
+    ("GET", "/dicom-web/studies/{study}/instances"): Rule(get(W + "/instances"), READS, in_study_search),
+    ("GET", "/dicom-web/studies/{study}/series/{series}/instances"): Rule(
+        get(W + "/series/{series}/instances"), READS, in_study_search
+    ),
+    ("GET", "/dicom-web/studies/{study}"): Rule(get(W), READS),
+    ("GET", "/dicom-web/studies/{study}/series/{series}"): Rule(get(W + "/series/{series}"), READS),
+    ("GET", "/dicom-web/studies/{study}/series/{series}/instances/{instance}"): Rule(
+        get(W + "/series/{series}/instances/{sop}"), READS
+    ),
+    ("GET", "/dicom-web/studies/{study}/metadata"): Rule(get(W + "/metadata"), READS),
+    ("GET", "/dicom-web/studies/{study}/series/{series}/metadata"): Rule(get(W + "/series/{series}/metadata"), READS),
+    ("GET", "/dicom-web/studies/{study}/series/{series}/instances/{instance}/metadata"): Rule(
+        get(W + "/series/{series}/instances/{sop}/metadata"), READS
+    ),
+    ("GET", "/dicom-web/studies/{study}/series/{series}/instances/{instance}/rendered"): Rule(
+        get(W + "/series/{series}/instances/{sop}/rendered"), READS
+    ),
+    ("GET", "/dicom-web/studies/{study}/series/{series}/instances/{instance}/frames/{frames}/rendered"): Rule(
+        get(W + "/series/{series}/instances/{sop}/frames/1/rendered"), READS
+    ),
+    ("GET", "/dicom-web/studies/{study}/series/{series}/instances/{instance}/frames/{frames}"): Rule(
+        get(W + "/series/{series}/instances/{sop}/frames/1"), READS
+    ),
+    ("GET", "/dicom-web/studies/{study}/series/{series}/instances/{instance}/bulkdata/{path:path}"): Rule(
+        get(W + "/series/{series}/instances/{sop}/bulkdata/7FE00010"), READS
+    ),
+    # Governance API
+    ("POST", "/api/governance/session"): Rule(
+        lambda h, c: (
+            "POST",
+            "/api/governance/session",
+            {"json": {"email": "res@uni.example", "password": "correct horse battery staple"}},
+        ),
+        PUBLIC,
+    ),
+    ("DELETE", "/api/governance/session"): Rule(fresh_session("/api/governance/session"), ANY),
+    ("GET", "/api/governance/me"): Rule(get("/api/governance/me"), ANY),
+    ("GET", "/api/governance/tokens"): Rule(get("/api/governance/tokens"), ANY),
+    ("POST", "/api/governance/tokens"): Rule(token_for_self, ANY),
+    ("DELETE", "/api/governance/tokens/{key_id}"): Rule(revoke_own_token, ANY),
+    ("POST", "/api/governance/dimse-peers"): Rule(
+        lambda h, c: (
+            "POST",
+            "/api/governance/dimse-peers",
+            {"json": {"ae_title": unique("AE"), "address": "*", "person_id": h.network.researcher.person_id}},
+        ),
+        ADMIN,
+    ),
+    ("GET", "/api/governance/audit"): Rule(get("/api/governance/audit?project={p}"), OVERSIGHT),
+    ("GET", "/api/governance/audit/verify"): Rule(get("/api/governance/audit/verify"), OVERSIGHT),
+    ("GET", "/api/governance/audit/fhir"): Rule(get("/api/governance/audit/fhir?limit=5"), OVERSIGHT),
+    ("GET", "/api/governance/sites"): Rule(get("/api/governance/sites"), ANY),
+    ("POST", "/api/governance/sites"): Rule(
+        lambda h, c: ("POST", "/api/governance/sites", {"json": {"ods_code": unique("R"), "name": "Trust"}}), ADMIN
+    ),
+    ("GET", "/api/governance/organisations"): Rule(get("/api/governance/organisations"), ANY),
+    ("POST", "/api/governance/organisations"): Rule(
+        lambda h, c: ("POST", "/api/governance/organisations", {"json": {"name": unique("Org "), "kind": "company"}}),
+        ADMIN,
+    ),
+    ("GET", "/api/governance/people"): Rule(get("/api/governance/people"), ANY),
+    ("POST", "/api/governance/people"): Rule(
+        lambda h, c: (
+            "POST",
+            "/api/governance/people",
+            {
+                "json": {
+                    "email": f"{unique('n')}@x.example".lower(),
+                    "display_name": "N",
+                    "organisation_id": h.network.researcher.organisation_id,
+                }
+            },
+        ),
+        ADMIN,
+    ),
+    ("POST", "/api/governance/people/{person_id}/roles"): Rule(grant_body, lambda c: c.admin or c.lead_inside),
+    ("DELETE", "/api/governance/roles/{membership_id}"): Rule(revoke, lambda c: c.admin or c.lead_inside),
+    ("GET", "/api/governance/projects"): Rule(get("/api/governance/projects"), ANY),
+    ("POST", "/api/governance/projects"): Rule(
+        lambda h, c: ("POST", "/api/governance/projects", {"json": {"code": unique("P"), "title": "T"}}), ADMIN
+    ),
+    ("GET", "/api/governance/projects/{code}"): Rule(get("/api/governance/projects/{p}"), SEES),
+    ("PATCH", "/api/governance/projects/{code}"): Rule(
+        lambda h, c: ("PATCH", f"/api/governance/projects/{c.project}", {"json": {"status": "open"}}),
+        lambda c: c.admin or c.lead_inside,
+    ),
+    ("GET", "/api/governance/projects/{code}/cohort"): Rule(get("/api/governance/projects/{p}/cohort"), SEES),
+    ("GET", "/api/governance/agreements"): Rule(get("/api/governance/agreements"), ANY),
+    ("POST", "/api/governance/agreements"): Rule(agreement_body, ADMIN),
+    ("GET", "/api/governance/agreements/{reference}"): Rule(
+        get("/api/governance/agreements/DSA-2026-001"), lambda c: c.oversight or c.role in UNI
+    ),
+    ("POST", "/api/governance/agreements/{reference}/decisions"): Rule(decision, ADMIN),
+    ("POST", "/api/governance/agreements/{reference}/deletion-attestation"): Rule(attestation, ADMIN),
+    ("GET", "/api/governance/projects/{code}/snapshots"): Rule(get("/api/governance/projects/{p}/snapshots"), SEES),
+    ("POST", "/api/governance/projects/{code}/snapshots"): Rule(
+        lambda h, c: (
+            "POST",
+            f"/api/governance/projects/{c.project}/snapshots",
+            {"json": {"agreement": "DSA-2026-001" if c.inside else "DSA-2026-002"}},
+        ),
+        lambda c: c.lead_inside and c.agreement,
+    ),
+    ("GET", "/api/governance/projects/{code}/snapshots/{version}"): Rule(
+        get("/api/governance/projects/{p}/snapshots/1"), SEES
+    ),
+    ("GET", "/api/governance/projects/{code}/snapshots/{version}/export"): Rule(
+        get("/api/governance/projects/{p}/snapshots/1/export"), READS
+    ),
+    # Web pages
+    ("GET", "/"): Rule(get("/"), ANY),
+    ("GET", "/sign-in"): Rule(get("/sign-in"), PUBLIC),
+    ("POST", "/sign-in"): Rule(
+        lambda h, c: (
+            "POST",
+            "/sign-in",
+            {"data": {"email": "res@uni.example", "password": "correct horse battery staple"}},
+        ),
+        PUBLIC,
+    ),
+    ("POST", "/sign-out"): Rule(fresh_session("/sign-out"), ANY, signed_out),
+    ("GET", "/projects"): Rule(get("/projects"), ANY),
+    ("GET", "/projects/{code}"): Rule(get("/projects/{p}"), SEES),
+    ("GET", "/sites"): Rule(get("/sites"), ANY),
+    ("POST", "/sites"): Rule(
+        lambda h, c: ("POST", "/sites", {"data": {"ods_code": unique("R"), "name": "T", "csrf": "{csrf}"}}), ADMIN
+    ),
+    ("GET", "/people"): Rule(get("/people"), ANY),
+    ("POST", "/people/roles"): Rule(
+        lambda h, c: (
+            "POST",
+            "/people/roles",
+            {"data": {"person_id": str(new_person(h)), "role": "researcher", "project": c.project, "csrf": "{csrf}"}},
+        ),
+        lambda c: c.admin or c.lead_inside,
+    ),
+    ("GET", "/agreements"): Rule(get("/agreements"), ANY),
+    ("POST", "/agreements/{reference}/decisions"): Rule(web_decision, ADMIN),
+    ("GET", "/snapshots"): Rule(get("/snapshots?project={p}"), ANY),
+    ("GET", "/audit"): Rule(get("/audit?project={p}"), OVERSIGHT),
+    ("GET", "/audit/entries"): Rule(get("/audit/entries?outcome=denied"), OVERSIGHT),
+    ("GET", "/static/{package}/{path:path}"): Rule(get("/static/nhsuk/nhsuk-frontend.min.css"), PUBLIC),
+}
+
+
+def _new_study(request: Request) -> str:
+    body: bytes = request[2]["content"]
+    start = body.index(b"\r\n\r\n") + 4
+    return str(dcmread(io.BytesIO(body[start:])).StudyInstanceUID)
+
+
+def route_table(app: FastAPI) -> Iterator[tuple[str, str]]:
+    def walk(routes: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
+        for route in routes:
+            if hasattr(route, "original_router"):
+                yield from walk(route.original_router.routes, prefix + route.include_context.prefix)
+            else:
+                for method in sorted(set(getattr(route, "methods", None) or {"*"}) - {"HEAD"}):
+                    yield method, prefix + route.path
+
+    return walk(app.routes)
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
+    data = tmp_path_factory.mktemp("matrix")
+    gov = Governance.open(f"sqlite:///{data / 'hub.sqlite3'}", SettableClock(START))
+    built = build_hub(gov, data / "archive")
+    yield built
+    built.archive.close()
+    gov.close()
+
+
+def test_every_route_is_in_the_matrix(hub: Hub) -> None:
+    routes = set(route_table(hub.app))
+    assert routes - RULES.keys() == set(), "routes missing from the authorisation matrix"
+    assert RULES.keys() - routes == set(), "matrix names routes that no longer exist"
+
+
+def _set_agreements(hub: Hub, in_force: bool) -> None:
+    for reference in ("DSA-2026-001", "DSA-2026-002"):
+        state = hub.gov.agreements.get(reference).state
+        if in_force and state == "suspended":
+            hub.gov.agreements.decide(SYSTEM, reference, "resume")
+        if not in_force and state == "active":
+            hub.gov.agreements.decide(SYSTEM, reference, "suspend")
+
+
+@pytest.mark.parametrize("agreement", [True, False], ids=["agreement", "no-agreement"])
+@pytest.mark.parametrize("role", ROLES)
+def test_authorisation_matrix(hub: Hub, role: str, agreement: bool) -> None:
+    _set_agreements(hub, agreement)
+    failures = []
+    for inside in (True, False):
+        cell = Cell(role, inside, agreement)
+        for (method, path), rule in sorted(RULES.items()):
+            verb, url, kwargs = rule.build(hub, cell)
+            if kwargs.pop("fresh_session", False) and cell.signed_in:
+                client = hub.client(EMAILS[role])
+            else:
+                client = _session(hub, role)
+            csrf = _csrf(hub, client)
+            if "data" in kwargs:
+                kwargs["data"] = {k: (csrf if v == "{csrf}" else v) for k, v in kwargs["data"].items()}
+            answer = client.request(verb, url, **kwargs)
+            if rule.visible is not None:
+                granted = rule.visible(hub, cell, answer)
+            else:
+                location = answer.headers.get("location", "")
+                granted = answer.status_code < 400 and not location.startswith("/sign-in")
+                if not granted and answer.status_code not in {401, 403, 404, 409, 303}:
+                    failures.append(f"{method} {path} {cell}: unexpected {answer.status_code} {answer.text[:200]}")
+                    continue
+            if granted != rule.allowed(cell):
+                failures.append(
+                    f"{method} {path} as {cell}: {'allowed' if granted else 'refused'} "
+                    f"({answer.status_code}) but the matrix says otherwise: {answer.text[:160]}"
+                )
+    assert not failures, "\n".join(failures)
+
+
+_SESSIONS: dict[str, str] = {}
+
+
+def _session(hub: Hub, role: str) -> Any:
+    """One signed-in session per role for the whole matrix (argon2 is slow on purpose)."""
+    from imaging_hub.api.governance_auth import SESSION_COOKIE
+
+    client = hub.client()
+    if role == "anonymous":
+        return client
+    if role not in _SESSIONS:
+        _SESSIONS[role] = hub.client(EMAILS[role]).cookies[SESSION_COOKIE]
+    client.cookies.set(SESSION_COOKIE, _SESSIONS[role])
+    return client
+
+
+def _csrf(hub: Hub, client: Any) -> str:
+    from imaging_hub.api.governance_auth import SESSION_COOKIE
+    from imaging_hub.governance.credentials import csrf_token
+
+    secret = client.cookies.get(SESSION_COOKIE)
+    return csrf_token(secret) if secret else ""
+
+
+def test_audit_trail_stays_intact_under_the_matrix(hub: Hub) -> None:
+    assert hub.gov.verify_audit().ok
