@@ -11,7 +11,7 @@ import pkgutil
 
 import typer
 
-from imaging_hub import __version__
+from imaging_hub import __version__, logs
 
 app = typer.Typer(
     name="imaging-hub",
@@ -25,6 +25,7 @@ app = typer.Typer(
 @app.callback()
 def main() -> None:
     """Imaging Hub command line."""
+    logs.silence_value_quoting_libraries()
 
 
 @app.command()

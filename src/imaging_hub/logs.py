@@ -1,0 +1,30 @@
+"""Process-wide logging policy: no identifiable value reaches a log line.
+
+Our own code never logs patient attributes. Third-party libraries can: pydicom's validation warnings and
+log records quote the offending value (a malformed PatientName, say), and pynetdicom can dump whole datasets
+at debug level. Those channels are raised to a level at which they carry only structural messages.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+
+# Loggers whose lower levels quote element values or dump datasets.
+_QUOTING_LOGGERS = {"pydicom": logging.ERROR, "pynetdicom": logging.WARNING}
+
+
+def configure(level: str | int = "INFO") -> None:
+    """Set up logging for a command: our records at ``level``, value-quoting libraries kept quiet."""
+    logging.basicConfig(level=level if isinstance(level, int) else level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    silence_value_quoting_libraries()
+
+
+def silence_value_quoting_libraries() -> None:
+    """Keep pydicom and pynetdicom from writing element values to logs or stderr."""
+    for name, floor in _QUOTING_LOGGERS.items():
+        logger = logging.getLogger(name)
+        logger.setLevel(max(logger.getEffectiveLevel(), floor))
+    # pydicom reports invalid values with warnings.warn, quoting the value; those would reach stderr.
+    warnings.filterwarnings("ignore", module=r"pydicom(\.|$)")
