@@ -111,7 +111,8 @@ class HubProcess:
             if self.process.poll() is not None:
                 raise RuntimeError(f"hub exited with {self.process.returncode}")
             with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{self.url}/healthz", verify=ssl.create_default_context(cafile=str(self.tls.ca)), timeout=2).status_code == 200:
+                verify = ssl.create_default_context(cafile=str(self.tls.ca))
+                if httpx.get(f"{self.url}/healthz", verify=verify, timeout=2).status_code == 200:
                     return
             time.sleep(0.2)
         raise RuntimeError("hub did not start")
