@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Response
 from fastapi.responses import StreamingResponse
 
 from imaging_hub.api.governance_auth import HttpAuth
-from imaging_hub.api.governance_errors import GovernanceRoute
+from imaging_hub.api.governance_errors import ERROR_RESPONSES, GovernanceRoute
 from imaging_hub.api.governance_models import (
     AgreementIn,
     AgreementOut,
@@ -43,7 +43,7 @@ PREFIX = "/api/governance"
 
 def governance_router(gov: Governance, source: ArchiveSource) -> APIRouter:
     auth = HttpAuth(gov)
-    router = APIRouter(prefix=PREFIX, tags=["governance"], route_class=GovernanceRoute)
+    router = APIRouter(prefix=PREFIX, tags=["governance"], route_class=GovernanceRoute, responses=ERROR_RESPONSES)
     caller = Depends(auth.require)
 
     # Sites and organisations -----------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from imaging_hub.api.governance_auth import SESSION_COOKIE, HttpAuth, client_address
-from imaging_hub.api.governance_errors import GovernanceRoute
+from imaging_hub.api.governance_errors import ERROR_RESPONSES, GovernanceRoute
 from imaging_hub.api.governance_models import (
     AuditEntryOut,
     DimsePeerIn,
@@ -43,7 +43,7 @@ def set_session_cookie(response: Response, secret: str, request: Request) -> Non
 
 def admin_router(gov: Governance) -> APIRouter:
     auth = HttpAuth(gov)
-    router = APIRouter(prefix=PREFIX, tags=["security"], route_class=GovernanceRoute)
+    router = APIRouter(prefix=PREFIX, tags=["security"], route_class=GovernanceRoute, responses=ERROR_RESPONSES)
     caller = Depends(auth.require)
 
     @router.post("/session", response_model=Me)

@@ -18,7 +18,7 @@ from imaging_hub.governance import (
     Unauthenticated,
 )
 
-STATUS = {Unauthenticated: 401, Forbidden: 403, NotFound: 404, InvalidTransition: 409, InvalidInput: 422}
+STATUS = {Unauthenticated: 401, Forbidden: 403, NotFound: 404, InvalidTransition: 409, InvalidInput: 400}
 
 
 def status_for(error: GovernanceError) -> int:
@@ -41,3 +41,16 @@ class GovernanceRoute(APIRoute):
                 return JSONResponse({"detail": str(exc)}, status_code=status_for(exc))
 
         return guarded
+
+
+_ERROR_BODY: dict[str, Any] = {
+    "content": {"application/json": {"schema": {"type": "object", "properties": {"detail": {"type": "string"}}}}}
+}
+# Declared on every governance route so the OpenAPI description tells clients every refusal they can meet.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"description": "The request names something impossible; the detail says what", **_ERROR_BODY},
+    401: {"description": "Not signed in, or the credentials are wrong, expired or revoked", **_ERROR_BODY},
+    403: {"description": "Signed in but not allowed", **_ERROR_BODY},
+    404: {"description": "No such object, or not one the caller may know about", **_ERROR_BODY},
+    409: {"description": "Not possible in the object's current state", **_ERROR_BODY},
+}

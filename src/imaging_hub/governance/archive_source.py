@@ -13,9 +13,7 @@ class ArchiveSource:
         self._archive = archive
 
     def project_instances(self, project_code: str) -> Iterator[InstanceRef]:
-        studies = self._archive.search(
-            Query(level="STUDY", filters={"ClinicalTrialProtocolID": project_code})
-        )
+        studies = self._archive.search(Query(level="STUDY", filters={"ClinicalTrialProtocolID": project_code}))
         for study in studies:
             for stored in self._archive.instances(str(study.StudyInstanceUID)):
                 if stored.clinical_trial_protocol_id == project_code:
