@@ -1,0 +1,185 @@
+"""Spoke end to end, PACS to hub: instances/s, and where the time goes.
+
+Each stage is measured alone on the same data, then the whole pipeline (a real `imaging-hub spoke` process
+pulling from a real Orthanc and delivering over TLS to a real hub process):
+
+  retrieve      Orthanc -> spoke intake buffer by C-MOVE (the spoke's Storage SCP)
+  de-identify   intake buffer -> outbox (enrolment match, opt-out, research profile, atomic write, commit)
+  transfer      outbox -> hub by STOW-RS over TLS, batches of 50 (includes the hub's ingest)
+  hub ingest    Archive.store_file of the de-identified files, in process (no HTTP)
+
+Target: end to end >= 80% of the slowest stage's rate.
+
+    .venv/bin/python bench/spoke_bench.py [--instances 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests" / "spoke"))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from harness import (  # noqa: E402
+    HubProcess,
+    OrthancPacs,
+    SpokeProcess,
+    free_port,
+    make_tls,
+    part10,
+    wait_for,
+    write_spoke_config,
+)
+
+from imaging_hub.deid import ProjectKey  # noqa: E402
+from imaging_hub.dicom.synthetic import StudySpec, SyntheticPatient, make_study  # noqa: E402
+from imaging_hub.spoke import SpokeSettings, SpokeStatus, connect, load_enrolment_file  # noqa: E402
+from imaging_hub.spoke.delivery import Courier  # noqa: E402
+from imaging_hub.spoke.gateway import Spoke  # noqa: E402
+from imaging_hub.spoke.hubclient import HubClient  # noqa: E402
+from imaging_hub.spoke.pacs_dimse import DimsePacs  # noqa: E402
+from imaging_hub.spoke.processor import Processor  # noqa: E402
+from imaging_hub.store import Archive  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--instances", type=int, default=1000)
+    args = parser.parse_args()
+    patients = 4
+    per_series = 50
+    series = max(1, args.instances // (patients * per_series))
+    total = patients * series * per_series
+    spec = StudySpec(rows=16, columns=16, series=series, instances_per_series=per_series,
+                     study_date=dt.date(2024, 2, 1))
+    work = Path(tempfile.mkdtemp(prefix="spoke-bench-"))
+    tls = make_tls(work / "tls")
+    key = work / "p.key"
+    ProjectKey.generate().save(key)
+    people = [SyntheticPatient.make(random.Random(n), "RX1") for n in range(patients)]
+    enrol = work / "enrol.csv"
+    enrol.write_text("participant_id,local_patient_id\n" + "".join(
+        f"B-{n:03d},{p.patient_id}\n" for n, p in enumerate(people)))
+    rates: dict[str, float] = {}
+    with OrthancPacs.running(work / "pacs") as orthanc:
+        for n, person in enumerate(people):
+            orthanc.upload_many([part10(ds) for ds in make_study(person, spec, seed=n + 1)])
+        hub = HubProcess(work / "hub-stages", tls, {"RX1": "token"})
+        hub.start()
+        try:
+            rates.update(_stages(work, hub, orthanc, key, enrol, total))
+        finally:
+            hub.stop()
+        hub = HubProcess(work / "hub-e2e", tls, {"RX1": "token"})
+        hub.start()
+        try:
+            rates["end to end"] = _end_to_end(work, hub, orthanc, key, enrol, total)
+        finally:
+            hub.stop()
+    slowest = min((v, k) for k, v in rates.items() if k not in ("end to end", "hub ingest"))
+    print(f"\nSpoke end to end, {total} instances of 16x16 CT, {dt.date.today()}")
+    for name, rate in rates.items():
+        print(f"  {name:<12} {rate:8.1f} instances/s")
+    ratio = rates["end to end"] / slowest[0]
+    print(f"  slowest stage alone: {slowest[1]} ({slowest[0]:.1f}/s); end to end is {ratio:.0%} of it "
+          f"(target >= 80%)")
+
+
+def _settings(work: Path, name: str, hub: HubProcess, orthanc: OrthancPacs, key: Path) -> tuple[SpokeSettings, Path]:
+    port = free_port()
+    ae = f"BENCH{name.upper()}"[:16]
+    orthanc.add_modality(ae, ae, "127.0.0.1", port)
+    config = write_spoke_config(
+        work / name, site_id="RX1", hub=hub, dicom_port=port, ae_title=ae, reconcile_interval_s=5.0,
+        projects=[{"id": "BENCH", "key_file": str(key), "opt_out": "consent", "opt_out_basis": "bench"}],
+        pacs={"kind": "dimse", "host": "127.0.0.1", "port": orthanc.dicom_port, "ae_title": "ORTHANC",
+              "retrieve": "move", "concurrency": 2},
+    )
+    return SpokeSettings.load(config), config
+
+
+def _stages(work: Path, hub: HubProcess, orthanc: OrthancPacs, key: Path, enrol: Path,
+            total: int) -> dict[str, float]:
+    settings, _ = _settings(work, "stages", hub, orthanc, key)
+    spoke = Spoke(settings)
+    conn = connect(settings.data)
+    load_enrolment_file(conn, "BENCH", enrol)
+    rates = {}
+    # retrieve alone: only the SCP runs; the pull's C-FIND is outside the timing
+    spoke.scp.start()
+    pacs = spoke.make_pacs()
+    assert isinstance(pacs, DimsePacs)
+    studies = []
+    for line in enrol.read_text().splitlines()[1:]:
+        studies += pacs.find_studies(line.split(",")[1], "", "")
+    started = time.perf_counter()
+    threads = [threading.Thread(target=pacs.retrieve, args=(s.study_uid, [x.series_uid for x in s.series]))
+               for s in studies]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wait_for(lambda: spoke.intake.count() >= total, 600, interval=0.05)
+    rates["retrieve"] = total / (time.perf_counter() - started)
+    spoke.scp.stop()
+    # de-identify alone
+    processor = Processor(conn, spoke.intake, spoke.outbox, spoke.gatekeeper, spoke.deidentifiers)
+    started = time.perf_counter()
+    while spoke.intake.count():
+        processor.run_once()
+    rates["de-identify"] = total / (time.perf_counter() - started)
+    files = list((settings.data / "outbox").rglob("*.dcm"))
+    # hub ingest alone, in process
+    archive = Archive.open(work / "ingest-alone")
+    started = time.perf_counter()
+    for path in files:
+        archive.store_file(path)
+    rates["hub ingest"] = len(files) / (time.perf_counter() - started)
+    archive.close()
+    # transfer alone (STOW-RS over TLS, hub ingest included)
+    client = HubClient(settings.hub)
+    courier = Courier(conn, client, settings.hub, "RX1")
+    started = time.perf_counter()
+    while conn.execute("SELECT COUNT(*) FROM instance WHERE state = 'deidentified'").fetchone()[0]:
+        courier.step()
+    rates["transfer"] = total / (time.perf_counter() - started)
+    client.close()
+    conn.close()
+    return rates
+
+
+def _end_to_end(work: Path, hub: HubProcess, orthanc: OrthancPacs, key: Path, enrol: Path, total: int) -> float:
+    settings, config = _settings(work, "e2e", hub, orthanc, key)
+    conn = connect(settings.data)
+    load_enrolment_file(conn, "BENCH", enrol)
+    conn.close()
+    spoke = SpokeProcess(config)
+    spoke.start()
+    try:
+        wait_for(lambda: SpokeStatus.read(settings.data).health.get("accepting") == "yes", 60, interval=0.1)
+        started = time.perf_counter()
+        conn = connect(settings.data)
+        conn.execute("INSERT INTO pull_request(project_id, requested_at) VALUES ('', ?)", (time.time(),))
+
+        def delivered() -> bool:
+            row = conn.execute("SELECT COUNT(*) FROM instance WHERE state IN ('delivered', 'acknowledged')")
+            return int(row.fetchone()[0]) >= total
+
+        wait_for(delivered, 900, interval=0.05)
+        elapsed = time.perf_counter() - started
+        conn.close()
+    finally:
+        spoke.stop()
+    return total / elapsed
+
+
+if __name__ == "__main__":
+    main()
