@@ -1,19 +1,20 @@
 """The hub's archive: a blob store of Part 10 files plus a searchable index, safe across threads and processes.
 
 Store path: receive into a temp file (hashing as it streams) -> check structure and read the header ->
-look the SOP Instance UID up -> in one write transaction, holding the UID's lock: index rows and counters,
-rename the file into place (fsync'd), commit. The rename happens while the lock is held so a concurrent
-delete of the same instance can never unlink a file that a just-committed row points at.
+fsync -> in one write transaction shared with other threads' arrivals (group commit), holding the UIDs'
+locks: look the UIDs up, index rows and counters, rename the files into place, fsync their folders,
+commit. The rename happens while the lock is held so a concurrent delete of the same instance can never
+unlink a file that a just-committed row points at.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import io
 import logging
 import mmap
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, TypeVar
 
@@ -26,7 +27,8 @@ from imaging_hub.store import ingest, removal
 from imaging_hub.store.blobs import BlobStore, Received
 from imaging_hub.store.database import Database, normalise_url
 from imaging_hub.store.errors import InvalidInstance
-from imaging_hub.store.header import InstanceHeader, read_header
+from imaging_hub.store.group_commit import GroupCommit
+from imaging_hub.store.header import HEADER_TAGS, InstanceHeader, read_header
 from imaging_hub.store.migrate import upgrade
 from imaging_hub.store.part10 import FileMeta, check_structure
 from imaging_hub.store.records import Conflict, StoredInstance, StoreOutcome, StoreStatus
@@ -57,6 +59,7 @@ class Archive:
         self.data_dir = data_dir
         self.database = database
         self.blobs = BlobStore(data_dir)
+        self._group: GroupCommit[_Arrival, tuple[bool, StoredInstance]] = GroupCommit(self._insert)
 
     @classmethod
     def open(cls, data_dir: Path, database_url: str | None = None) -> Archive:
@@ -80,25 +83,43 @@ class Archive:
 
     # -- storing ---------------------------------------------------------------------------------------
     def store_stream(self, fp: BinaryIO) -> StoreOutcome:
-        received = self.blobs.receive_stream(fp)
+        return _one(self.store_streams([fp]))
+
+    def store_streams(self, streams: Iterable[BinaryIO]) -> list[StoreOutcome | InvalidInstance]:
+        """Store several Part 10 streams with one index transaction: each one's outcome, or why it was refused.
+
+        Refused streams keep nothing; the others are stored exactly as by ``store_stream``.
+        """
+        arrivals: list[_Arrival | InvalidInstance] = []
         try:
-            with open(received.temp, "rb") as f:
-                if received.size == 0:
-                    raise InvalidInstance("no file meta: the stream is empty")
-                meta = _check_file(f)
-                header = read_header(f, meta)
-            return self._file(received, header)
+            for fp in streams:
+                received = self.blobs.receive_stream(fp, sync=False)
+                try:
+                    arrivals.append(self._arrival(received))
+                except InvalidInstance as exc:
+                    self.blobs.discard(received)
+                    arrivals.append(exc)
+            return self._store(arrivals)
         except BaseException:
-            self.blobs.discard(received)
+            for arrival in arrivals:
+                if isinstance(arrival, _Arrival):
+                    self.blobs.discard(arrival.received)
             raise
+
+    def _arrival(self, received: Received) -> _Arrival:
+        with open(received.temp, "rb") as f:
+            if received.size == 0:
+                raise InvalidInstance("no file meta: the stream is empty")
+            header = read_header(_check_file(f))
+        return _Arrival(received, header, self.blobs.blob_path(header.sop_instance_uid, received.sha256))
 
     def store_bytes(self, data: bytes) -> StoreOutcome:
         # Validate in memory first so refused input never touches the disk.
-        meta = check_structure(data)
-        header = read_header(io.BytesIO(data), meta)
-        received = self.blobs.receive_bytes(data)
+        header = read_header(check_structure(data, HEADER_TAGS))
+        received = self.blobs.receive_bytes(data, sync=False)
+        arrival = _Arrival(received, header, self.blobs.blob_path(header.sop_instance_uid, received.sha256))
         try:
-            return self._file(received, header)
+            return _one(self._store([arrival]))
         except BaseException:
             self.blobs.discard(received)
             raise
@@ -107,34 +128,68 @@ class Archive:
         with open(path, "rb") as fp:
             return self.store_stream(fp)
 
-    def _file(self, received: Received, header: InstanceHeader) -> StoreOutcome:
-        uid = header.sop_instance_uid
-        relative = self.blobs.blob_path(uid, received.sha256)
-        inserted, existing = self._retrying(lambda: self._insert(received, header, relative))
-        if inserted:
-            return StoreOutcome(StoreStatus.STORED, existing)
-        if existing.sha256 == received.sha256:
-            self.blobs.discard(received)
-            return StoreOutcome(StoreStatus.DUPLICATE, existing, "already stored with identical content")
-        return self._keep_conflict(received, header, existing)
-
-    def _insert(self, received: Received, header: InstanceHeader, relative: str) -> tuple[bool, StoredInstance]:
-        """Index and place the file in one transaction: (whether this call indexed it, the indexed instance)."""
-        now = dt.datetime.now(dt.UTC)
-        uid = header.sop_instance_uid
-        with self.database.writing() as conn:
-            self.database.lock_instances(conn, [uid])
-            inserted = not ingest.is_indexed(conn, uid)
+    def _store(self, arrivals: list[_Arrival | InvalidInstance]) -> list[StoreOutcome | InvalidInstance]:
+        """Fsync the temp files together, index them with whatever other threads are storing, then settle."""
+        valid = [a for a in arrivals if isinstance(a, _Arrival)]
+        self.blobs.sync_files([a.received for a in valid])
+        indexed = iter(self._group.submit(valid))
+        outcomes: list[StoreOutcome | InvalidInstance] = []
+        for arrival in arrivals:
+            if isinstance(arrival, InvalidInstance):
+                outcomes.append(arrival)
+                continue
+            inserted, existing = next(indexed)
+            received = arrival.received
             if inserted:
-                ingest.add_instance(conn, header, relative, received.size, received.sha256, now)
-                self.blobs.place(received, relative)
-            stored = self._get(conn, uid)
-        assert stored is not None  # read in the same transaction that found or wrote it
-        return inserted, stored
+                outcomes.append(StoreOutcome(StoreStatus.STORED, existing))
+            elif existing.sha256 == received.sha256:
+                self.blobs.discard(received)
+                outcomes.append(StoreOutcome(StoreStatus.DUPLICATE, existing, "already stored with identical content"))
+            else:
+                outcomes.append(self._keep_conflict(received, arrival.header, existing))
+        return outcomes
+
+    def _insert(self, arrivals: list[_Arrival]) -> list[tuple[bool, StoredInstance]]:
+        return self._retrying(lambda: self._insert_once(arrivals))
+
+    def _insert_once(self, arrivals: list[_Arrival]) -> list[tuple[bool, StoredInstance]]:
+        """Index and place the files in one transaction: (whether this call indexed each, the indexed instance).
+
+        Files are renamed into place after the rows are written and their folders fsynced before the commit,
+        so a committed row always points at a durable file; a crash before the commit leaves only files at
+        the deterministic paths an identical re-send overwrites.
+        """
+        now = dt.datetime.now(dt.UTC)
+        uids = [a.header.sop_instance_uid for a in arrivals]
+        with self.database.writing() as conn:
+            self.database.lock_instances(conn, uids)
+            known = ingest.indexed_uids(conn, uids)
+            batch = ingest.IndexBatch(conn)
+            placing: list[_Arrival] = []
+            for arrival in arrivals:
+                uid = arrival.header.sop_instance_uid
+                if uid in known:
+                    continue  # already indexed, or an earlier arrival in this group: duplicate or conflict
+                known.add(uid)
+                received = arrival.received
+                ingest.add_instance(conn, arrival.header, arrival.relative, received.size, received.sha256, now,
+                                    batch=batch)
+                placing.append(arrival)
+            batch.flush()
+            folders: list[Path] = []
+            for arrival in placing:
+                folders += self.blobs.folders_to_sync(arrival.relative)
+                self.blobs.place(arrival.received, arrival.relative)
+            self.blobs.sync_dirs(folders)
+            stored = self._get_many(conn, uids)
+        placed = {id(a) for a in placing}
+        return [(id(a) in placed, stored[a.header.sop_instance_uid]) for a in arrivals]
 
     def _keep_conflict(self, received: Received, header: InstanceHeader, existing: StoredInstance) -> StoreOutcome:
         relative = self.blobs.conflict_path(header.sop_instance_uid, received.sha256)
+        folders = self.blobs.folders_to_sync(relative)
         self.blobs.place(received, relative)
+        self.blobs.sync_dirs(folders)
         now = dt.datetime.now(dt.UTC)
 
         def record() -> None:
@@ -159,6 +214,17 @@ class Archive:
             .where(instance.c.sop_instance_uid == sop_instance_uid)
         ).first()
         return None if row is None else self._instance(row._mapping)
+
+    def _get_many(self, conn: Connection, sop_instance_uids: list[str]) -> dict[str, StoredInstance]:
+        found: dict[str, StoredInstance] = {}
+        unique = sorted(set(sop_instance_uids))
+        for start in range(0, len(unique), 500):
+            rows = conn.execute(
+                sa.select(*_INSTANCE_COLUMNS).select_from(_INSTANCE_SOURCE)
+                .where(instance.c.sop_instance_uid.in_(unique[start:start + 500]))
+            ).mappings()
+            found.update((row["sop_instance_uid"], self._instance(row)) for row in rows)
+        return found
 
     def instances(
         self, study_uid: str, series_uid: str | None = None, sop_instance_uid: str | None = None
@@ -252,12 +318,28 @@ class Archive:
         raise AssertionError("unreachable")
 
 
+@dataclass(frozen=True, eq=False)
+class _Arrival:
+    """A received, checked instance waiting for its index transaction."""
+
+    received: Received
+    header: InstanceHeader
+    relative: str  # where it goes, relative to the data folder
+
+
+def _one(outcomes: list[StoreOutcome | InvalidInstance]) -> StoreOutcome:
+    (outcome,) = outcomes
+    if isinstance(outcome, InvalidInstance):
+        raise outcome
+    return outcome
+
+
 def _check_file(f: BinaryIO) -> FileMeta:
     """Check a received file through a read-only map, so a large file is never copied into memory."""
     reason = ""
     with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as view:
         try:
-            return check_structure(view)
+            return check_structure(view, HEADER_TAGS)
         except InvalidInstance as exc:
             reason = str(exc)  # the traceback holds views of the map, which must go before it closes
     raise InvalidInstance(reason)

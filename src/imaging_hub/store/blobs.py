@@ -15,9 +15,11 @@ import contextlib
 import hashlib
 import os
 import socket
+import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -25,6 +27,9 @@ from typing import BinaryIO
 CHUNK = 1 << 20
 _HOST = socket.gethostname()
 _STALE_SECONDS = 24 * 3600  # temp files from other hosts sharing the folder are removed once this old
+_SYNC_THREADS = 16  # fsyncs in flight at once; the file system merges them into few journal commits
+_SYNC_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -50,7 +55,8 @@ class BlobStore:
         # Host and pid in the name let cleanup tell a crashed writer's file from a live one's.
         return self.tmp / f"{_HOST}~{os.getpid()}~{uuid.uuid4().hex}.part"
 
-    def receive_stream(self, fp: BinaryIO) -> Received:
+    def receive_stream(self, fp: BinaryIO, *, sync: bool = True) -> Received:
+        """Copy the stream to a temp file while hashing; ``sync=False`` leaves the fsync to ``sync_files``."""
         temp = self._temp_path()
         digest = hashlib.sha256()
         size = 0
@@ -61,19 +67,21 @@ class BlobStore:
                     out.write(chunk)
                     size += len(chunk)
                 out.flush()
-                os.fsync(out.fileno())
+                if sync:
+                    os.fsync(out.fileno())
         except BaseException:
             temp.unlink(missing_ok=True)
             raise
         return Received(temp, size, digest.hexdigest())
 
-    def receive_bytes(self, data: bytes | memoryview) -> Received:
+    def receive_bytes(self, data: bytes | memoryview, *, sync: bool = True) -> Received:
         temp = self._temp_path()
         try:
             with open(temp, "wb") as out:
                 out.write(data)
                 out.flush()
-                os.fsync(out.fileno())
+                if sync:
+                    os.fsync(out.fileno())
         except BaseException:
             temp.unlink(missing_ok=True)
             raise
@@ -92,12 +100,38 @@ class BlobStore:
         return f"conflicts/{sop_instance_uid}.{sha256[:16]}.dcm"
 
     def place(self, received: Received, relative: str) -> Path:
-        """Rename the temp file into place (replacing an identical orphan) and make the rename durable."""
+        """Rename the (fsynced) temp file into place, replacing an identical orphan.
+
+        The rename is durable only once ``sync_dirs`` has run on the folders it touched; callers do that
+        before the index commit, once for all the files of a group.
+        """
         final = self.root / relative
         final.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(received.temp, final)
-        _fsync_dir(final.parent)
+        try:
+            os.replace(received.temp, final)
+        except FileNotFoundError:
+            if not final.exists():
+                raise
+            # a retried transaction: this file was renamed into place by the attempt that failed
         return final
+
+    def folders_to_sync(self, relative: str) -> list[Path]:
+        """The folders whose entries change when ``relative`` is placed (new fan-out folders included)."""
+        final = self.root / relative
+        folders = [final.parent]
+        parent = final.parent
+        while not parent.exists() and parent != self.root:
+            folders.append(parent.parent)
+            parent = parent.parent
+        return folders
+
+    def sync_files(self, received: list[Received]) -> None:
+        """Make the temp files' contents durable; concurrent fsyncs share the file system's journal commits."""
+        _in_parallel(_fsync_path, [r.temp for r in received])
+
+    def sync_dirs(self, folders: Iterable[Path]) -> None:
+        """Make renames into these folders durable."""
+        _in_parallel(_fsync_dir, sorted(set(folders)))
 
     def unlink(self, relative: str) -> None:
         path = self.root / relative
@@ -139,6 +173,28 @@ def _pid_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def _in_parallel(work: Callable[[Path], None], paths: list[Path]) -> None:
+    if len(paths) <= 1:
+        for path in paths:
+            work(path)
+        return
+    global _SYNC_POOL
+    with _POOL_LOCK:
+        if _SYNC_POOL is None:
+            _SYNC_POOL = ThreadPoolExecutor(_SYNC_THREADS, thread_name_prefix="blob-fsync")
+        pool = _SYNC_POOL
+    for _ in pool.map(work, paths):
+        pass
+
+
+def _fsync_path(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _fsync_dir(folder: Path) -> None:

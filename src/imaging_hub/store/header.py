@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-import io
 import re
+import warnings
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import Any
 
-import pydicom
-from pydicom.dataset import Dataset
+from pydicom.charset import convert_encodings
+from pydicom.datadict import dictionary_VR, tag_for_keyword
+from pydicom.dataelem import RawDataElement
 from pydicom.multival import MultiValue
+from pydicom.tag import BaseTag
 from pydicom.uid import UID
+from pydicom.values import convert_value
 
 from imaging_hub.store.attributes import ATTRIBUTES, HEADER_KEYWORDS
 from imaging_hub.store.errors import InvalidInstance
@@ -18,7 +21,9 @@ from imaging_hub.store.part10 import FileMeta
 
 _UID = re.compile(r"(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*")
 _REQUIRED_UIDS = ("SOPClassUID", "SOPInstanceUID", "StudyInstanceUID", "SeriesInstanceUID")
-_TAGS = list(HEADER_KEYWORDS)
+_TAG_OF: dict[str, int] = {keyword: int(tag_for_keyword(keyword) or 0) for keyword in HEADER_KEYWORDS}
+_CHARSET = 0x00080005
+HEADER_TAGS: frozenset[int] = frozenset({*_TAG_OF.values(), _CHARSET})  # what check_structure should collect
 
 
 @dataclass(frozen=True)
@@ -45,12 +50,12 @@ def is_valid_uid(value: str) -> bool:
     return 0 < len(value) <= 64 and _UID.fullmatch(value) is not None
 
 
-def read_header(fp: BinaryIO, meta: FileMeta) -> InstanceHeader:
-    """Parse only the indexed attributes (no pixel data) from a structurally checked Part 10 stream."""
-    fp.seek(0)
+def read_header(meta: FileMeta) -> InstanceHeader:
+    """Decode the indexed attributes from the raw top-level values ``check_structure(data, HEADER_TAGS)``
+    collected: pydicom's value converters on a handful of elements, no dataset parse."""
     try:
-        ds = pydicom.dcmread(fp, stop_before_pixels=True, specific_tags=_TAGS)
-        values = {keyword: _value(ds, keyword) for keyword in HEADER_KEYWORDS}
+        encodings = _encodings(meta)
+        values = {keyword: _value(meta, keyword, encodings) for keyword in HEADER_KEYWORDS}
     except InvalidInstance:
         raise
     except Exception as exc:  # pydicom raises many kinds for malformed input
@@ -71,21 +76,37 @@ def read_header(fp: BinaryIO, meta: FileMeta) -> InstanceHeader:
     return InstanceHeader(meta.transfer_syntax_uid, values)
 
 
-def read_header_bytes(data: bytes, meta: FileMeta) -> InstanceHeader:
-    return read_header(io.BytesIO(data), meta)
+def _encodings(meta: FileMeta) -> list[str]:
+    raw = meta.elements.get(_CHARSET)
+    if raw is None or not raw[1].strip(b"\x00 "):
+        return convert_encodings(None)
+    return convert_encodings(_convert(meta, _CHARSET, raw, None))
 
 
-def _value(ds: Dataset, keyword: str) -> Any:
-    value = ds.get(keyword)
-    if value is None or value == "":
+def _convert(meta: FileMeta, tag: int, raw: tuple[str, bytes], encodings: list[str] | None) -> Any:
+    vr = raw[0] if raw[0] and raw[0] != "UN" else dictionary_VR(tag)  # implicit VR, or UN of a known tag
+    element = RawDataElement(BaseTag(tag), vr, len(raw[1]), raw[1], 0, meta.implicit_vr, meta.little_endian)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pydicom's value warnings may quote identifiable values
+        return convert_value(vr, element, encodings)
+
+
+def _value(meta: FileMeta, keyword: str, encodings: list[str]) -> Any:
+    raw = meta.elements.get(_TAG_OF[keyword])
+    if raw is None:
+        return None
+    value = _convert(meta, _TAG_OF[keyword], raw, encodings)
+    if isinstance(value, MultiValue | list) and len(value) == 1:
+        value = value[0]  # what a dataset returns for a single value
+    if value is None or value == "" or (isinstance(value, MultiValue | list) and not value):
         return None
     kind = ATTRIBUTES[keyword].kind
     if kind == "int":
         try:
-            return int(value[0] if isinstance(value, MultiValue) else value)
+            return int(value[0] if isinstance(value, MultiValue | list) else value)
         except (TypeError, ValueError):
             return None  # a malformed optional number is not worth refusing the instance for
-    if isinstance(value, MultiValue):
+    if isinstance(value, MultiValue | list):
         value = "\\".join(str(v) for v in value)
     text = str(value).replace("\x00", "")  # PersonName keeps its FAMILY^GIVEN form; NUL cannot be indexed
     if kind == "date":

@@ -17,6 +17,7 @@ from imaging_hub.store.header import InstanceHeader
 from imaging_hub.store.schema import conflict, instance, patient, series, study, study_modality
 
 _NAME_COLUMNS = ("patient_name", "referring_physician_name")
+_CHUNK = 500
 
 
 def level_values(header: InstanceHeader, level: Level) -> dict[str, Any]:
@@ -33,61 +34,124 @@ def level_values(header: InstanceHeader, level: Level) -> dict[str, Any]:
     return values
 
 
-def is_indexed(conn: Connection, sop_instance_uid: str) -> bool:
-    found = conn.execute(sa.select(instance.c.pk).where(instance.c.sop_instance_uid == sop_instance_uid)).first()
-    return found is not None
+def indexed_uids(conn: Connection, sop_instance_uids: list[str]) -> set[str]:
+    """Which of these SOP Instance UIDs the index already holds (one query per 500)."""
+    found: set[str] = set()
+    for start in range(0, len(sop_instance_uids), _CHUNK):
+        chunk = sop_instance_uids[start:start + _CHUNK]
+        found.update(conn.execute(
+            sa.select(instance.c.sop_instance_uid).where(instance.c.sop_instance_uid.in_(chunk))).scalars())
+    return found
+
+
+class IndexBatch:
+    """Index writes of several instances in one transaction, with as few statements as it can.
+
+    Patient/study/series keys are looked up once per batch, instance rows go in with one executemany,
+    and each touched row's counters are bumped once with the batch's total.
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self._patients: dict[str, int] = {}
+        self._studies: dict[str, int] = {}
+        self._series: dict[str, int] = {}
+        self._rows: list[dict[str, Any]] = []
+        self._study_counts: dict[int, list[int]] = {}  # pk -> [instances, new series]
+        self._series_counts: dict[int, int] = {}
+        self._patient_counts: dict[int, list[int]] = {}  # pk -> [instances, new series, new studies]
+        self._new_modalities: list[tuple[int, str]] = []
+
+    def add(self, header: InstanceHeader, path: str, size: int, sha256: str, received_at: dt.datetime) -> None:
+        conn = self.conn
+        patient_values = level_values(header, "PATIENT")
+        patient_values["patient_id"] = patient_values["patient_id"] or ""  # no PatientID: one anonymous patient
+        patient_pk = self._patients.get(patient_values["patient_id"])
+        if patient_pk is None:
+            patient_pk, _ = _get_or_create(conn, patient, "patient_id", patient_values)
+            self._patients[patient_values["patient_id"]] = patient_pk
+
+        study_pk = self._studies.get(header.study_instance_uid)
+        new_study = False
+        if study_pk is None:
+            study_values = level_values(header, "STUDY") | {"patient_pk": patient_pk, "received_at": received_at}
+            study_pk, new_study = _get_or_create(conn, study, "study_instance_uid", study_values)
+            self._studies[header.study_instance_uid] = study_pk
+
+        series_pk = self._series.get(header.series_instance_uid)
+        new_series = False
+        if series_pk is None:
+            series_values = level_values(header, "SERIES") | {"study_pk": study_pk}
+            series_pk, new_series = _get_or_create(conn, series, "series_instance_uid", series_values)
+            self._series[header.series_instance_uid] = series_pk
+            if new_series and series_values.get("modality"):
+                self._new_modalities.append((study_pk, series_values["modality"]))
+
+        self._rows.append(
+            level_values(header, "INSTANCE") | {
+                "series_pk": series_pk,
+                "study_pk": study_pk,
+                "transfer_syntax_uid": header.transfer_syntax_uid,
+                "clinical_trial_protocol_id": header.values["ClinicalTrialProtocolID"],
+                "clinical_trial_site_id": header.values["ClinicalTrialSiteID"],
+                "path": path,
+                "size": size,
+                "sha256": sha256,
+                "received_at": received_at,
+            }
+        )
+        study_count = self._study_counts.setdefault(study_pk, [0, 0])
+        study_count[0] += 1
+        study_count[1] += int(new_series)
+        self._series_counts[series_pk] = self._series_counts.get(series_pk, 0) + 1
+        patient_count = self._patient_counts.setdefault(patient_pk, [0, 0, 0])
+        patient_count[0] += 1
+        patient_count[1] += int(new_series)
+        patient_count[2] += int(new_study)
+
+    def flush(self) -> None:
+        conn = self.conn
+        if self._rows:
+            conn.execute(instance.insert(), self._rows)
+        # Counters in the order deletion locks them too (study, series, patient), each table by key, so
+        # writers never deadlock.
+        for pk, (instances, new_series) in sorted(self._study_counts.items()):
+            conn.execute(
+                sa.update(study).where(study.c.pk == pk)
+                .values(num_instances=study.c.num_instances + instances, num_series=study.c.num_series + new_series)
+            )
+        for pk, instances in sorted(self._series_counts.items()):
+            conn.execute(
+                sa.update(series).where(series.c.pk == pk).values(num_instances=series.c.num_instances + instances)
+            )
+        for pk, (instances, new_series, new_studies) in sorted(self._patient_counts.items()):
+            conn.execute(
+                sa.update(patient).where(patient.c.pk == pk).values(
+                    num_instances=patient.c.num_instances + instances,
+                    num_series=patient.c.num_series + new_series,
+                    num_studies=patient.c.num_studies + new_studies,
+                )
+            )
+        changed = {
+            study_pk for study_pk, modality in self._new_modalities
+            if insert_ignoring_conflicts(
+                conn, study_modality, {"study_pk": study_pk, "modality": modality}, ["study_pk", "modality"])
+        }
+        for study_pk in sorted(changed):
+            refresh_modalities(conn, study_pk)
 
 
 def add_instance(
-    conn: Connection, header: InstanceHeader, path: str, size: int, sha256: str, received_at: dt.datetime
+    conn: Connection, header: InstanceHeader, path: str, size: int, sha256: str, received_at: dt.datetime,
+    batch: IndexBatch | None = None,
 ) -> None:
-    patient_values = level_values(header, "PATIENT")
-    patient_values["patient_id"] = patient_values["patient_id"] or ""  # no PatientID: one anonymous patient
-    patient_pk, _ = _get_or_create(conn, patient, "patient_id", patient_values)
-
-    study_values = level_values(header, "STUDY") | {"patient_pk": patient_pk, "received_at": received_at}
-    study_pk, new_study = _get_or_create(conn, study, "study_instance_uid", study_values)
-
-    series_values = level_values(header, "SERIES") | {"study_pk": study_pk}
-    series_pk, new_series = _get_or_create(conn, series, "series_instance_uid", series_values)
-
-    conn.execute(
-        instance.insert().values(
-            **level_values(header, "INSTANCE"),
-            series_pk=series_pk,
-            study_pk=study_pk,
-            transfer_syntax_uid=header.transfer_syntax_uid,
-            clinical_trial_protocol_id=header.values["ClinicalTrialProtocolID"],
-            clinical_trial_site_id=header.values["ClinicalTrialSiteID"],
-            path=path,
-            size=size,
-            sha256=sha256,
-            received_at=received_at,
-        )
-    )
-    # Counters in the order deletion locks them too (study, series, patient), so writers never deadlock.
-    conn.execute(
-        sa.update(study)
-        .where(study.c.pk == study_pk)
-        .values(num_instances=study.c.num_instances + 1, num_series=study.c.num_series + int(new_series))
-    )
-    conn.execute(sa.update(series).where(series.c.pk == series_pk).values(num_instances=series.c.num_instances + 1))
-    conn.execute(
-        sa.update(patient)
-        .where(patient.c.pk == patient_pk)
-        .values(
-            num_instances=patient.c.num_instances + 1,
-            num_series=patient.c.num_series + int(new_series),
-            num_studies=patient.c.num_studies + int(new_study),
-        )
-    )
-    modality = series_values.get("modality")
-    if new_series and modality:
-        added = insert_ignoring_conflicts(
-            conn, study_modality, {"study_pk": study_pk, "modality": modality}, ["study_pk", "modality"]
-        )
-        if added:
-            refresh_modalities(conn, study_pk)
+    """Index one instance; with ``batch`` the writes wait for its ``flush`` (same transaction)."""
+    if batch is not None:
+        batch.add(header, path, size, sha256, received_at)
+        return
+    single = IndexBatch(conn)
+    single.add(header, path, size, sha256, received_at)
+    single.flush()
 
 
 def refresh_modalities(conn: Connection, study_pk: int) -> None:

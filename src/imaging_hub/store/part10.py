@@ -9,7 +9,8 @@ from __future__ import annotations
 import mmap
 import struct
 import zlib
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
 
 from imaging_hub.store.errors import InvalidInstance
 
@@ -33,10 +34,23 @@ class FileMeta:
     media_sop_instance_uid: str
     dataset_offset: int  # where the dataset starts, just after the file meta group
     has_pixel_data: bool = False  # (7FE0,0010), or float / double float pixel data, at the top level
+    # The raw (VR or "" when implicit, value bytes) of the top-level elements the caller asked for.
+    elements: Mapping[int, tuple[str, bytes]] = field(default_factory=dict)
+
+    @property
+    def implicit_vr(self) -> bool:
+        return self.transfer_syntax_uid == IMPLICIT_LITTLE
+
+    @property
+    def little_endian(self) -> bool:
+        return self.transfer_syntax_uid != EXPLICIT_BIG
 
 
-def check_structure(buf: bytes | bytearray | memoryview | mmap.mmap) -> FileMeta:
-    """Validate preamble, file meta and the dataset's element lengths; return what the meta says."""
+def check_structure(
+    buf: bytes | bytearray | memoryview | mmap.mmap, collect: Collection[int] = frozenset()
+) -> FileMeta:
+    """Validate preamble, file meta and the dataset's element lengths; return what the meta says, plus the
+    raw values of the top-level elements whose tags are in ``collect`` (read on the same walk)."""
     data = memoryview(buf).cast("B")
     if len(data) < PREAMBLE + 4 or bytes(data[PREAMBLE:PREAMBLE + 4]) != b"DICM":
         raise InvalidInstance("no file meta: not a DICOM Part 10 file (missing preamble and 'DICM' prefix)")
@@ -53,9 +67,11 @@ def check_structure(buf: bytes | bytearray | memoryview | mmap.mmap) -> FileMeta
         body,
         explicit=meta.transfer_syntax_uid != IMPLICIT_LITTLE,
         little=meta.transfer_syntax_uid != EXPLICIT_BIG,
+        collect=collect,
     )
     walker.dataset(start, len(body), nested=False)
-    return FileMeta(meta.transfer_syntax_uid, meta.media_sop_instance_uid, meta.dataset_offset, walker.saw_pixels)
+    return FileMeta(meta.transfer_syntax_uid, meta.media_sop_instance_uid, meta.dataset_offset, walker.saw_pixels,
+                    walker.found)
 
 
 def _read_meta(data: memoryview) -> FileMeta:
@@ -79,11 +95,13 @@ def _read_meta(data: memoryview) -> FileMeta:
 
 
 class _Walker:
-    def __init__(self, data: memoryview, *, explicit: bool, little: bool) -> None:
+    def __init__(self, data: memoryview, *, explicit: bool, little: bool, collect: Collection[int] = ()) -> None:
         self.data = data
         self.explicit = explicit
         self.order = "<" if little else ">"
         self.saw_pixels = False
+        self.collect = collect
+        self.found: dict[int, tuple[str, bytes]] = {}
 
     def need(self, at: int, length: int, tag: int, end: int | None = None) -> None:
         limit = len(self.data) if end is None else end
@@ -120,6 +138,8 @@ class _Walker:
                 self.saw_pixels = True
             if length != _UNDEFINED:
                 self.need(value_at, length, tag, end)
+                if not nested and tag in self.collect:
+                    self.found[tag] = (vr.decode("ascii"), bytes(self.data[value_at:value_at + length]))
                 at = value_at + length
             elif vr == b"UN" or vr == b"SQ" or not self.explicit or tag == _PIXEL_DATA:
                 # Undefined length: a sequence of items or encapsulated pixel fragments, to its delimiter.
