@@ -23,9 +23,10 @@ from imaging_hub.dicomweb.media import DICOM
 from imaging_hub.dicomweb.multipart import ReceivedPart
 
 if TYPE_CHECKING:
-    from imaging_hub.store import Archive
+    from imaging_hub.store import Archive, StoreOutcome
 
 log = logging.getLogger(__name__)
+_GROUP = 64  # parts handed to the archive at once
 
 
 class FailureReason(IntEnum):
@@ -61,8 +62,42 @@ def store_parts(
     expected_study: str | None = None,
     projects: frozenset[str] | None = None,
 ) -> list[PartOutcome]:
-    """Store each spooled part; never raises for a bad part, only records its failure."""
-    return [store_part(archive, part, expected_study=expected_study, projects=projects) for part in parts]
+    """Store the spooled parts that pass the checks together (shared index transactions); never raises for
+    a bad part, only records its failure."""
+    outcomes: list[PartOutcome | None] = []
+    accepted: list[tuple[int, ReceivedPart, tuple[str, str, str, str]]] = []
+    for part in parts:
+        identity = _identity(part)
+        refused = _refusal(part, identity, expected_study, projects)
+        if refused is None and identity is not None:
+            accepted.append((len(outcomes), part, identity))
+        outcomes.append(refused)
+    for start in range(0, len(accepted), _GROUP):  # bounded: each part is an open file until stored
+        _store_group(archive, accepted[start:start + _GROUP], outcomes)
+    return [o for o in outcomes if o is not None]
+
+
+def _store_group(archive: Archive, group: list[tuple[int, ReceivedPart, tuple[str, str, str, str]]],
+                 outcomes: list[PartOutcome | None]) -> None:
+    from imaging_hub.store import InvalidInstance
+
+    streams: list[BinaryIO] = []
+    try:
+        for _, part, _ in group:
+            streams.append(open_part10(part))
+        stored = archive.store_streams(streams)
+    except OSError as exc:
+        for index, part, identity in group:
+            outcomes[index] = _storage_error(part, identity, exc)
+    else:
+        for (index, part, identity), result in zip(group, stored, strict=True):
+            if isinstance(result, InvalidInstance):
+                outcomes[index] = _failed(identity, FailureReason.CANNOT_UNDERSTAND, f"part {part.index + 1}: {result}")
+            else:
+                outcomes[index] = _settled(part, identity, result)
+    finally:
+        for stream in streams:
+            stream.close()
 
 
 def store_part(
@@ -72,10 +107,14 @@ def store_part(
     expected_study: str | None = None,
     projects: frozenset[str] | None = None,
 ) -> PartOutcome:
-    from imaging_hub.store import InvalidInstance, StoreStatus
+    (outcome,) = store_parts(archive, [part], expected_study=expected_study, projects=projects)
+    return outcome
 
+
+def _refusal(part: ReceivedPart, identity: tuple[str, str, str, str] | None, expected_study: str | None,
+             projects: frozenset[str] | None) -> PartOutcome | None:
+    """Why a part is refused before the archive sees it, or None."""
     content_type = (part.content_type or DICOM).split(";")[0].strip().lower()
-    identity = _identity(part)
     if content_type != DICOM:
         return _failed(identity, FailureReason.CANNOT_UNDERSTAND, f"part {part.index + 1} is {content_type}")
     if identity is None:
@@ -87,16 +126,19 @@ def store_part(
     if projects is not None and identity[3] not in projects:
         return _failed(identity, FailureReason.NOT_AUTHORIZED,
                        f"part {part.index + 1} belongs to a project outside the caller's scope")
-    try:
-        with open_part10(part) as fp:
-            outcome = archive.store_stream(fp)
-    except InvalidInstance as exc:
-        return _failed(identity, FailureReason.CANNOT_UNDERSTAND, f"part {part.index + 1}: {exc}")
-    except OSError as exc:
-        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            return _failed(identity, FailureReason.OUT_OF_RESOURCES, "storage is full")
-        log.exception("storing STOW part %d failed", part.index + 1)
-        return _failed(identity, FailureReason.PROCESSING_FAILURE, "storage error")
+    return None
+
+
+def _storage_error(part: ReceivedPart, identity: tuple[str, str, str, str], exc: OSError) -> PartOutcome:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return _failed(identity, FailureReason.OUT_OF_RESOURCES, "storage is full")
+    log.error("storing STOW part %d failed: %s", part.index + 1, exc.strerror or type(exc).__name__)
+    return _failed(identity, FailureReason.PROCESSING_FAILURE, "storage error")
+
+
+def _settled(part: ReceivedPart, identity: tuple[str, str, str, str], outcome: StoreOutcome) -> PartOutcome:
+    from imaging_hub.store import StoreStatus
+
     instance = outcome.instance
     if outcome.status == StoreStatus.CONFLICT:
         return _failed(identity, FailureReason.DUPLICATE_SOP_INSTANCE,
