@@ -16,6 +16,7 @@ from pydicom.errors import InvalidDicomError
 
 from imaging_hub.deid.deidentifier import Deidentifier
 from imaging_hub.deid.errors import Quarantined
+from imaging_hub.deid.part10 import encode_part10, read_part10
 from imaging_hub.deid.profile import Profile
 from imaging_hub.deid.project_key import ProjectKey
 from imaging_hub.deid.report import RunReport
@@ -47,17 +48,21 @@ def output_path(ds: pydicom.Dataset) -> Path:
 
 def deidentify_file(deid: Deidentifier, src_root: Path, dst_root: Path, path: Path) -> FileResult:
     relative = str(path.relative_to(src_root))
-    if not is_dicom_file(path):
+    try:
+        with path.open("rb") as fp:
+            data = fp.read()  # one read: the Part 10 check and the parse work on the same bytes
+    except OSError as exc:
+        return FileResult(relative, "failed", reason=f"unreadable file ({type(exc).__name__})")
+    if len(data) < 132 or data[128:132] != b"DICM":
         return FileResult(relative, "skipped", reason="not a DICOM Part 10 file")
     try:
-        ds = pydicom.dcmread(path)
-        outcome = deid.deidentify(ds)
+        outcome = deid.deidentify(read_part10(data))
+        encoded = encode_part10(outcome.dataset)
         target = output_path(outcome.dataset)
         final = dst_root / target
-        final.parent.mkdir(parents=True, exist_ok=True)
         temporary = final.with_name(f".{final.name}.{os.getpid()}.tmp")
         try:
-            outcome.dataset.save_as(temporary, enforce_file_format=True)
+            _write_new(temporary, encoded)
             os.replace(temporary, final)
         finally:
             temporary.unlink(missing_ok=True)
@@ -69,6 +74,17 @@ def deidentify_file(deid: Deidentifier, src_root: Path, dst_root: Path, path: Pa
         return FileResult(relative, "failed", reason=f"{type(exc).__name__} while de-identifying")
     return FileResult(relative, "deidentified", str(target), actions=dict(outcome.actions),
                       review=outcome.review)
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    """One write; the folder is made only when missing (a study's instances share one)."""
+    try:
+        fp = path.open("wb")
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fp = path.open("wb")
+    with fp:
+        fp.write(data)
 
 
 def iter_files(src: Path) -> Iterator[Path]:

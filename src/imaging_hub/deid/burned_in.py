@@ -24,6 +24,7 @@ from pydicom.uid import ExplicitVRLittleEndian
 from imaging_hub.deid.errors import Quarantined
 from imaging_hub.deid.identity import IdentityMatcher
 from imaging_hub.deid.profile import BurnedInPolicy
+from imaging_hub.deid.raw_values import peek
 
 _MODALITIES = frozenset({"US", "IVUS", "SC", "XA", "RF", "XC", "ES", "GM", "OT", "DOC", "OP", "SM"})
 _SOP_PREFIXES = (
@@ -54,15 +55,16 @@ class PixelFacts:
 
     @classmethod
     def of(cls, ds: Dataset) -> PixelFacts:
-        image_type = ds.get("ImageType", None) or ()
+        # peek, not ds.get: decoding in place would make the writer re-encode values it keeps
+        image_type = peek(ds, 0x00080008) or ()
         return cls(
-            modality=str(ds.get("Modality", "") or "").upper(),
-            sop_class_uid=str(ds.get("SOPClassUID", "") or ""),
-            burned_in=str(ds.get("BurnedInAnnotation", "") or "").upper(),
+            modality=str(peek(ds, 0x00080060) or "").upper(),
+            sop_class_uid=str(peek(ds, 0x00080016) or ""),
+            burned_in=str(peek(ds, 0x00280301) or "").upper(),
             image_type=tuple(str(v).upper() for v in ([image_type] if isinstance(image_type, str)
                                                        else image_type)),
-            manufacturer=str(ds.get("Manufacturer", "") or ""),
-            model=str(ds.get("ManufacturerModelName", "") or ""),
+            manufacturer=str(peek(ds, 0x00080070) or ""),
+            model=str(peek(ds, 0x00081090) or ""),
             has_pixels="PixelData" in ds or "FloatPixelData" in ds or "DoubleFloatPixelData" in ds,
             has_document="EncapsulatedDocument" in ds,
         )
@@ -124,7 +126,9 @@ def _decode(ds: Dataset) -> np.ndarray:
     """All frames as one writable array (frames, rows, columns[, samples]), decompressed in place."""
     try:
         if ds.file_meta.TransferSyntaxUID.is_compressed:
-            ds.decompress()  # also fixes photometric interpretation and the transfer syntax
+            # also fixes photometric interpretation and the transfer syntax; the instance keeps its keyed
+            # UID (a random one would break determinism across sites and every reference to it)
+            ds.decompress(generate_instance_uid=False)
         pixels = np.array(ds.pixel_array, copy=True)
     except Exception as exc:  # any decoder failure: the pixels cannot be checked
         raise Quarantined(f"pixel data cannot be decoded ({type(exc).__name__})") from None

@@ -11,16 +11,20 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.tag import BaseTag
 from pydicom.uid import UID, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
 from imaging_hub import __version__
 from imaging_hub.deid.burned_in import PixelFacts, check_pixels
 from imaging_hub.deid.errors import Quarantined
 from imaging_hub.deid.identity import PatientIdentity
+from imaging_hub.deid.part10 import encode_value
 from imaging_hub.deid.plan import ActionPlan, compile_plan
 from imaging_hub.deid.profile import Profile
 from imaging_hub.deid.project_key import ProjectKey
+from imaging_hub.deid.raw_values import put_text
 from imaging_hub.deid.walker import KeyedUIDs, WalkContext, walk
 from imaging_hub.dicom.confidentiality import BASIC_PROFILE_CODE, CLEAN_PIXEL_DATA_CODE
 from imaging_hub.dicom.iod_types import iod_kind
@@ -28,6 +32,19 @@ from imaging_hub.dicom.iod_types import iod_kind
 IMPLEMENTATION_CLASS_UID = "1.2.826.0.1.3680043.10.1452.1"
 IMPLEMENTATION_VERSION_NAME = f"IMAGINGHUB_{__version__}"[:16]
 DEFAULT_SPONSOR = "Imaging Hub research network"
+
+PATIENT_NAME = 0x00100010
+PATIENT_ID = 0x00100020
+PATIENT_IDENTITY_REMOVED = 0x00120062
+DEIDENTIFICATION_METHOD = 0x00120063
+METHOD_CODES = 0x00120064  # DeidentificationMethodCodeSequence
+LONGITUDINAL_MODIFIED = 0x00280303  # LongitudinalTemporalInformationModified
+CLINICAL_TRIAL_SPONSOR_NAME = 0x00120010
+CLINICAL_TRIAL_PROTOCOL_ID = 0x00120020
+CLINICAL_TRIAL_PROTOCOL_NAME = 0x00120021
+CLINICAL_TRIAL_SITE_ID = 0x00120030
+CLINICAL_TRIAL_SITE_NAME = 0x00120031
+CLINICAL_TRIAL_SUBJECT_ID = 0x00120040
 
 
 @dataclass
@@ -49,7 +66,7 @@ class Deidentifier:
         self.sponsor = sponsor
         self._plans: dict[str, ActionPlan] = {}
         self._uids = KeyedUIDs(key.uid)
-        self._codes: dict[tuple[int, bool], list[Dataset]] = {}
+        self._codes: dict[tuple[int, bool, bool], bytes] = {}
         self._method = f"Imaging Hub {__version__}: PS3.15 E.1-1 profile {profile.name}"[:64]
 
     def __repr__(self) -> str:
@@ -98,39 +115,40 @@ class Deidentifier:
         return DeidOutcome(ds, ctx.actions, review)
 
     def _mark(self, ds: Dataset, subject: str, plan: ActionPlan, pixels_cleaned: bool) -> None:
-        ds.PatientID = subject
-        ds.PatientName = subject
-        ds.PatientIdentityRemoved = "YES"
-        ds.DeidentificationMethod = self._method
-        ds.DeidentificationMethodCodeSequence = self._method_codes(plan, pixels_cleaned)
-        ds.LongitudinalTemporalInformationModified = {
-            "shift": "MODIFIED", "keep": "UNMODIFIED", "remove": "REMOVED"}[plan.dates]
+        marks: list[tuple[int, str, str]] = [
+            (PATIENT_NAME, "PN", subject),
+            (PATIENT_ID, "LO", subject),
+            (PATIENT_IDENTITY_REMOVED, "CS", "YES"),
+            (DEIDENTIFICATION_METHOD, "LO", self._method),
+            (LONGITUDINAL_MODIFIED, "CS", {"shift": "MODIFIED", "keep": "UNMODIFIED", "remove": "REMOVED"}[plan.dates]),
+        ]
         if self.project_id:
-            ds.ClinicalTrialSponsorName = self.sponsor
-            ds.ClinicalTrialProtocolID = self.project_id
-            ds.ClinicalTrialProtocolName = ""
-            ds.ClinicalTrialSiteID = self.site_id or ""
-            ds.ClinicalTrialSiteName = ""
-            ds.ClinicalTrialSubjectID = subject
+            marks += [
+                (CLINICAL_TRIAL_SPONSOR_NAME, "LO", self.sponsor),
+                (CLINICAL_TRIAL_PROTOCOL_ID, "LO", self.project_id),
+                (CLINICAL_TRIAL_PROTOCOL_NAME, "LO", ""),
+                (CLINICAL_TRIAL_SITE_ID, "LO", self.site_id or ""),
+                (CLINICAL_TRIAL_SITE_NAME, "LO", ""),
+                (CLINICAL_TRIAL_SUBJECT_ID, "LO", subject),
+            ]
+        for tag, vr, value in marks:
+            put_text(ds, tag, vr, [value])
+        self._put_method_codes(ds, plan, pixels_cleaned)
 
-    def _method_codes(self, plan: ActionPlan, pixels_cleaned: bool) -> list[Dataset]:
-        """The CID 7050 items, built once per plan (items are shared: they are only ever written)."""
-        cache_key = (id(plan), pixels_cleaned)
-        items = self._codes.get(cache_key)
-        if items is None:
-            codes = [BASIC_PROFILE_CODE]
-            if pixels_cleaned:
-                codes.append(CLEAN_PIXEL_DATA_CODE)
-            codes.extend((opt.code, opt.meaning) for opt in sorted(plan.options, key=lambda o: o.code))
-            items = []
-            for value, meaning in codes:
-                item = Dataset()
-                item.CodeValue = value
-                item.CodingSchemeDesignator = "DCM"
-                item.CodeMeaning = meaning
-                items.append(item)
-            self._codes[cache_key] = items
-        return list(items)
+    def _put_method_codes(self, ds: Dataset, plan: ActionPlan, pixels_cleaned: bool) -> None:
+        """The CID 7050 items, encoded once per plan and encoding and set as a raw element (decoded only
+        if someone reads them); datasets built in memory get ordinary items."""
+        implicit, little = ds.original_encoding
+        if implicit is None or not little or (METHOD_CODES in ds and not ds.get_item(METHOD_CODES).is_raw):
+            ds[METHOD_CODES] = DataElement(METHOD_CODES, "SQ", _code_items(plan, pixels_cleaned))
+            return
+        cache_key = (id(plan), pixels_cleaned, implicit)
+        value = self._codes.get(cache_key)
+        if value is None:
+            value = self._codes[cache_key] = encode_value(
+                DataElement(METHOD_CODES, "SQ", _code_items(plan, pixels_cleaned)), implicit=implicit)
+        ds._dict[BaseTag(METHOD_CODES)] = RawDataElement(
+            BaseTag(METHOD_CODES), "SQ", len(value), value, 0, implicit, True)
 
     def _file_meta(self, ds: Dataset, read_implicit: bool) -> None:
         old = getattr(ds, "file_meta", None)
@@ -143,6 +161,22 @@ class Deidentifier:
         meta.TransferSyntaxUID = _output_syntax(ds, declared, read_implicit)
         meta.ImplementationVersionName = IMPLEMENTATION_VERSION_NAME
         ds.file_meta = meta
+        ds.preamble = None  # written as zeros: an input preamble (e.g. a TIFF header) may hold anything
+
+
+def _code_items(plan: ActionPlan, pixels_cleaned: bool) -> list[Dataset]:
+    codes = [BASIC_PROFILE_CODE]
+    if pixels_cleaned:
+        codes.append(CLEAN_PIXEL_DATA_CODE)
+    codes.extend((opt.code, opt.meaning) for opt in sorted(plan.options, key=lambda o: o.code))
+    items = []
+    for value, meaning in codes:
+        item = Dataset()
+        item.CodeValue = value
+        item.CodingSchemeDesignator = "DCM"
+        item.CodeMeaning = meaning
+        items.append(item)
+    return items
 
 
 def _read_as_implicit(ds: Dataset) -> bool:

@@ -11,9 +11,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from pydicom.datadict import tag_for_keyword
 from pydicom.dataset import Dataset
 
 from imaging_hub.deid.detectors import EMAIL, POSTCODE, REDACTION, redact_detected
+from imaging_hub.deid.raw_values import peek
 
 _PATIENT_NAMES = ("PatientName", "OtherPatientNames", "PatientBirthName", "PatientMotherBirthName",
                   "ResponsiblePerson")
@@ -28,6 +30,10 @@ _MONTHS = (
     "october", "november", "december",
 )
 _SEP = r"[\s./-]"
+_TAGS: dict[str, int] = {
+    kw: tag_for_keyword(kw)  # type: ignore[misc]
+    for kw in (*_PATIENT_NAMES, *_STAFF_NAMES, *_IDENTIFIERS, *_ADDRESSES, *_PHONES, "PatientBirthDate")
+}
 
 
 @dataclass(frozen=True)
@@ -59,7 +65,7 @@ class PatientIdentity:
 
 
 def _values(ds: Dataset, keyword: str) -> list[object]:
-    elem = ds.get(keyword, None)
+    elem = peek(ds, _TAGS[keyword])  # a copy: the dataset keeps the raw bytes for the writer
     if elem is None or elem == "":
         return []
     if isinstance(elem, (list, tuple)) or type(elem).__name__ == "MultiValue":

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from pydicom.datadict import dictionary_VR, keyword_for_tag
 from pydicom.dataset import Dataset
@@ -16,6 +17,7 @@ from pydicom.uid import UID_dictionary
 from imaging_hub.deid.dates import shift_da, shift_dt
 from imaging_hub.deid.identity import IdentityMatcher
 from imaging_hub.deid.plan import KEEP_REFERENCES, ActionPlan
+from imaging_hub.deid.raw_values import ascii_text, ascii_values, put_text
 from imaging_hub.dicom.private_kb import PrivateDisposition, Signature, load_private_kb, normalise_creator
 from imaging_hub.dicom.vr_dummies import dummy_value
 
@@ -51,6 +53,7 @@ class WalkContext:
     review: set[str] = field(default_factory=set)
 
 
+@lru_cache(maxsize=4096)
 def _name(tag: int) -> str:
     return keyword_for_tag(tag) or f"({tag >> 16:04X},{tag & 0xFFFF:04X})"
 
@@ -92,9 +95,11 @@ def _overlay_action(tag: int, plan: ActionPlan) -> str:
 
 
 def _vr(ds: Dataset, tag: int) -> str:
+    """The element's VR; a standard attribute read as UN (implicit VR, or explicit UN) has its
+    dictionary VR, as pydicom gives it on decoding, so its content is judged, not its encoding."""
     raw = ds.get_item(tag)
     vr = raw.VR if raw is not None else None
-    if not vr:
+    if not vr or vr == "UN":
         try:
             vr = dictionary_VR(tag)
         except KeyError:
@@ -183,6 +188,9 @@ def _recurse(ds: Dataset, tag: int, ctx: WalkContext, path: Signature) -> None:
 
 
 def _clean_text(ds: Dataset, tag: int, ctx: WalkContext) -> None:
+    text = ascii_text(ds.get_item(tag))
+    if text is not None and not ctx.matcher.redact(text)[1]:
+        return  # nothing to redact in the value as a whole, so in none of its parts: keep the bytes
     elem = ds[tag]
     value = elem.value
     if value is None or value == "":
@@ -209,30 +217,35 @@ def _clean_text(ds: Dataset, tag: int, ctx: WalkContext) -> None:
 
 
 def _shift_dates(ds: Dataset, tag: int, vr: str, ctx: WalkContext) -> None:
-    elem = ds[tag]
-    if ctx.offset_days is None or elem.value in (None, ""):
+    if ctx.offset_days is None:
+        return
+    values = ascii_values(ds.get_item(tag))
+    if values is None:
+        value = ds[tag].value
+        values = [] if value in (None, "") else [str(value)] if isinstance(value, str) else [str(v) for v in value]
+    if not values:
         return
     shift = shift_da if vr == "DA" else shift_dt
-    values = [elem.value] if isinstance(elem.value, str) else list(elem.value)
-    shifted = [shift(str(v), ctx.offset_days) for v in values]
+    shifted = [shift(v, ctx.offset_days) for v in values]
     if any(s is None for s in shifted):
-        elem.value = None  # not a date: nothing to shift, nothing to keep
+        ds[tag].value = None  # not a date: nothing to shift, nothing to keep
         ctx.actions[f"{_name(tag)} Z"] += 1
         return
-    elem.value = shifted[0] if len(shifted) == 1 else shifted
+    put_text(ds, tag, vr, shifted)  # type: ignore[arg-type]
     ctx.actions[f"{_name(tag)} C"] += 1
 
 
 def _replace_uids(ds: Dataset, tag: int, ctx: WalkContext, *, keep_registered: bool) -> None:
-    elem = ds[tag]
-    value = elem.value
-    if value in (None, ""):
+    values = ascii_values(ds.get_item(tag))
+    if values is None:
+        value = ds[tag].value
+        values = [] if value in (None, "") else [str(value)] if isinstance(value, str) else [str(v) for v in value]
+    if not values:
         return
-    values = [value] if isinstance(value, str) else list(value)
     if keep_registered and all(v in UID_dictionary for v in values):
         return
-    new = [v if keep_registered and v in UID_dictionary else ctx.uids(str(v)) for v in values]
-    elem.value = new[0] if len(new) == 1 else new
+    new = [v if keep_registered and v in UID_dictionary else ctx.uids(v) for v in values]
+    put_text(ds, tag, "UI", new)
     ctx.actions[f"{_name(tag)} U"] += 1
 
 

@@ -1,0 +1,132 @@
+"""Part 10 bytes in and out, fast: one read, one buffer, one write per instance.
+
+The de-identifier leaves every element it keeps unchanged as pydicom's raw element (the bytes as read),
+so the writer here copies those bytes with a hand-packed header instead of passing each through
+pydicom's general element writer. Everything else (elements the engine changed, sequences it walked) is
+encoded by pydicom. Only the common case takes the fast path: a little-endian body written in the
+encoding it was read in and with the character set it was read with; any other dataset is written by
+``pydicom.dcmwrite`` unchanged, so output is byte-for-byte what pydicom would write.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+
+import pydicom
+from pydicom.dataelem import DataElement, RawDataElement
+from pydicom.dataset import Dataset, FileDataset, FileMetaDataset, validate_file_meta
+from pydicom.filebase import DicomBytesIO
+from pydicom.filewriter import write_data_element
+from pydicom.tag import BaseTag
+from pydicom.uid import UID, DeflatedExplicitVRLittleEndian
+from pydicom.valuerep import EXPLICIT_VR_LENGTH_32
+
+PREAMBLE = b"\x00" * 128 + b"DICM"
+_LONG_VRS = frozenset(str(vr) for vr in EXPLICIT_VR_LENGTH_32)
+_EXPLICIT_SHORT = struct.Struct("<HH2sH")
+_EXPLICIT_LONG = struct.Struct("<HH2s2xL")
+_IMPLICIT = struct.Struct("<HHL")
+_UNDEFINED = 0xFFFFFFFF
+PIXEL_DATA = 0x7FE00010
+
+
+def read_part10(data: bytes) -> FileDataset:
+    """Parse a Part 10 file already read into memory (raises InvalidDicomError if it is not one)."""
+    return pydicom.dcmread(io.BytesIO(data))
+
+
+def encode_part10(ds: Dataset) -> bytes:
+    """The dataset as a Part 10 file, as ``ds.save_as(..., enforce_file_format=True)`` writes it (the file
+    meta is completed in place the same way) but with a zero preamble: the input's preamble, which may
+    hold anything, is never copied."""
+    if not _fast_path(ds):
+        ds.preamble = None
+        buffer = io.BytesIO()
+        ds.save_as(buffer, enforce_file_format=True)
+        return buffer.getvalue()
+    meta = ds.file_meta
+    syntax = UID(str(meta.TransferSyntaxUID))
+    validate_file_meta(meta, enforce_standard=True)
+    pixels = ds._dict.get(BaseTag(PIXEL_DATA))
+    if pixels is not None and _undefined_length(pixels) != syntax.is_compressed:
+        ds[PIXEL_DATA].is_undefined_length = syntax.is_compressed  # PS3.5 A.4, as dcmwrite does
+    out = DicomBytesIO()
+    out.is_little_endian, out.is_implicit_VR = True, False
+    out.write(PREAMBLE)
+    _write_meta(out, meta)
+    out.is_implicit_VR = syntax.is_implicit_VR
+    _write_body(out, ds, syntax.is_implicit_VR)
+    return out.getvalue()
+
+
+def encode_value(elem: DataElement, *, implicit: bool) -> bytes:
+    """The little-endian encoding of one element's value (what a raw element of it holds)."""
+    buffer = DicomBytesIO()
+    buffer.is_little_endian, buffer.is_implicit_VR = True, implicit
+    write_data_element(buffer, elem)
+    header = 8 if implicit or elem.VR not in _LONG_VRS else 12
+    if elem.is_undefined_length:
+        raise ValueError("only elements of defined length can be held raw")
+    return buffer.getvalue()[header:]
+
+
+def _fast_path(ds: Dataset) -> bool:
+    """Whether the raw elements' bytes are valid as they are in the output encoding."""
+    meta = getattr(ds, "file_meta", None)
+    if meta is None:
+        return False
+    syntax = meta.get("TransferSyntaxUID")
+    if not syntax or not meta.get("MediaStorageSOPInstanceUID") or not meta.get("MediaStorageSOPClassUID"):
+        return False
+    if meta.MediaStorageSOPInstanceUID != ds.get("SOPInstanceUID", meta.MediaStorageSOPInstanceUID):
+        return False  # dcmwrite's path brings the meta up to date
+    if meta.MediaStorageSOPClassUID != ds.get("SOPClassUID", meta.MediaStorageSOPClassUID):
+        return False
+    syntax = UID(str(syntax))
+    if not syntax.is_transfer_syntax or syntax.is_private or syntax == DeflatedExplicitVRLittleEndian:
+        return False
+    if not syntax.is_little_endian or ds.original_encoding != (syntax.is_implicit_VR, True):
+        return False
+    return ds.original_character_set == ds._character_set
+
+
+def _undefined_length(elem: DataElement | RawDataElement) -> bool:
+    if isinstance(elem, RawDataElement):
+        return elem.length == _UNDEFINED
+    return elem.is_undefined_length
+
+
+def _write_meta(out: DicomBytesIO, meta: FileMetaDataset) -> None:
+    group = DicomBytesIO()
+    group.is_little_endian, group.is_implicit_VR = True, False
+    for tag in sorted(meta.keys()):
+        if tag != 0x00020000:
+            write_data_element(group, meta.get_item(tag))
+    encoded = group.getvalue()
+    out.write(_EXPLICIT_SHORT.pack(0x0002, 0x0000, b"UL", 4))
+    out.write_UL(len(encoded))
+    out.write(encoded)
+
+
+def _write_body(out: DicomBytesIO, ds: Dataset, implicit: bool) -> None:
+    charset = ds.get("SpecificCharacterSet", None)
+    write = out.write
+    elements = ds._dict
+    for tag in sorted(elements):
+        if tag & 0xFFFF == 0 and tag >> 16 > 6:
+            continue  # group lengths are retired (PS3.5 7.2)
+        elem = elements[tag]
+        if type(elem) is RawDataElement:
+            value, vr = elem.value, elem.VR
+            if value is not None and elem.length != _UNDEFINED and (implicit or vr):
+                group, element = tag >> 16, tag & 0xFFFF
+                if implicit:
+                    write(_IMPLICIT.pack(group, element, len(value)))
+                elif vr in _LONG_VRS:
+                    write(_EXPLICIT_LONG.pack(group, element, str(vr).encode(), len(value)))
+                else:
+                    write(_EXPLICIT_SHORT.pack(group, element, str(vr).encode(), len(value)))
+                write(value)
+                continue
+        write_data_element(out, ds.get_item(tag), charset)

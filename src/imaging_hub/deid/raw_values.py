@@ -1,0 +1,75 @@
+"""Reading and writing element values without pydicom's decode/encode round trip.
+
+An element pydicom has not decoded is a ``RawDataElement`` holding the bytes as read; it is written back
+as those bytes. Looking at a value through ``ds[tag]`` or ``ds.Keyword`` decodes it for good, so the
+engine looks through :func:`peek` (decodes a copy) or :func:`ascii_text` (reads the bytes), and writes
+plain ASCII text values as raw elements again with :func:`put_text`. Text in any other form, and
+datasets built in memory, take pydicom's ordinary path.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydicom.dataelem import DataElement, RawDataElement, convert_raw_data_element
+from pydicom.dataset import Dataset
+from pydicom.tag import BaseTag
+
+_ESC = 0x1B  # ISO 2022 code extension: the bytes do not decode as plain ASCII
+
+
+def peek(ds: Dataset, tag: int, default: Any = None) -> Any:
+    """The element's value, decoding a raw element without replacing it in ``ds``."""
+    elem = ds._dict.get(BaseTag(tag))
+    if elem is None:
+        return default
+    if isinstance(elem, RawDataElement):
+        elem = convert_raw_data_element(elem, encoding=ds._character_set, ds=ds)
+    return elem.value
+
+
+def ascii_text(elem: DataElement | RawDataElement) -> str | None:
+    """A raw element's whole value (backslash-separated, with its padding) when it is plain ASCII."""
+    if not isinstance(elem, RawDataElement) or elem.value is None:
+        return None
+    data = elem.value
+    if not data.isascii() or _ESC in data:
+        return None
+    return data.decode("ascii")
+
+
+def ascii_values(elem: DataElement | RawDataElement) -> list[str] | None:
+    """A raw string element's values, padding stripped, when it is plain ASCII."""
+    text = ascii_text(elem)
+    if text is None:
+        return None
+    text = text.rstrip("\x00 ")
+    return [v.strip("\x00 ") for v in text.split("\\")] if text else []
+
+
+def put_text(ds: Dataset, tag: int, vr: str, values: list[str]) -> None:
+    """Set a string element: as raw bytes in the dataset's own encoding when it was read from bytes and
+    the text is ASCII, else through pydicom."""
+    key = BaseTag(tag)
+    encoding = _raw_encoding(ds, ds._dict.get(key))
+    joined = "\\".join(values)
+    if encoding is not None and joined.isascii():
+        data = joined.encode("ascii")
+        if len(data) % 2:
+            data += b"\x00" if vr == "UI" else b" "
+        ds._dict[key] = RawDataElement(key, vr, len(data), data, 0, encoding[0], encoding[1])
+        return
+    value: Any = values[0] if len(values) == 1 else values
+    if key in ds._dict:
+        ds[key].value = value
+    else:
+        ds.add_new(key, vr, value)
+
+
+def _raw_encoding(ds: Dataset, elem: DataElement | RawDataElement | None) -> tuple[bool, bool] | None:
+    if isinstance(elem, RawDataElement):
+        return elem.is_implicit_VR, elem.is_little_endian
+    implicit, little = ds.original_encoding
+    if implicit is None or little is None:
+        return None
+    return implicit, little

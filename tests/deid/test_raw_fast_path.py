@@ -1,0 +1,162 @@
+"""The fast path: datasets parsed from bytes keep untouched elements raw and are written by encode_part10.
+The same identities as the property tests never survive it, its output is what pydicom's writer gives,
+and attributes encoded as UN are judged by their real VR."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pydicom
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pydicom.data import get_testdata_file
+from pydicom.dataelem import RawDataElement
+from pydicom.dataset import Dataset
+
+from imaging_hub.deid import Deidentifier, Profile, ProjectKey
+from imaging_hub.deid.batch import deidentify_file
+from imaging_hub.deid.part10 import encode_part10, read_part10
+from imaging_hub.deid.raw_values import peek, put_text
+
+from .helpers import add_private_block, synthetic_study, to_bytes
+from .test_properties import DEIDS, TEXT_ATTRIBUTES, _forms, _patient, _survivors, identities
+
+
+def _through_bytes(ds: Dataset, profile: str) -> bytes:
+    """Serialise, parse back (every element raw), de-identify and encode as the CLI does."""
+    parsed = read_part10(to_bytes(ds))
+    return encode_part10(DEIDS[profile].deidentify(parsed).dataset)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.large_base_example])
+@given(who=identities(), data=st.data(), profile=st.sampled_from(["basic", "research"]))
+def test_raw_text_with_planted_identity_is_cleaned(who: dict[str, str], data: st.DataObject, profile: str) -> None:
+    _, study = synthetic_study(instances=1)
+    ds = study[0]
+    _patient(ds, who)
+    forms = _forms(who)
+    for keyword in data.draw(st.lists(st.sampled_from(TEXT_ATTRIBUTES), min_size=1, max_size=6, unique=True)):
+        form = data.draw(st.sampled_from(forms))
+        setattr(ds, keyword, f"seen {form} today"[:16] if keyword in ("StationName", "ConvolutionKernel",
+                                                                     "ReceiveCoilName") else f"note: {form} ok")
+    out = _through_bytes(ds, profile)
+    assert _survivors(out, who) == []
+    assert who["dob"].encode() not in out
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.large_base_example])
+@given(who=identities(), depth=st.integers(1, 3), profile=st.sampled_from(["basic", "research"]))
+def test_raw_sequences_and_private_blocks_are_cleaned(who: dict[str, str], depth: int, profile: str) -> None:
+    _, study = synthetic_study(instances=1)
+    ds = study[0]
+    _patient(ds, who)
+    item = Dataset()
+    item.TextValue = f"{who['given']} {who['family']} NHS {who['nhs']}"
+    item.PatientID = who["id"]
+    for _ in range(depth):
+        parent = Dataset()
+        parent.ContentSequence = [item]
+        item = parent
+    ds.AcquisitionContextSequence = [item]
+    add_private_block(ds, 0x0019, "GEMS_ACQU_01", {0x03: ("LO", who["family"]), 0x10: ("LT", f"id {who['id']}")})
+    out = _through_bytes(ds, profile)
+    assert _survivors(out, who) == []
+
+
+def test_multi_valued_raw_text_is_cleaned_per_value() -> None:
+    patient, study = synthetic_study(instances=1)
+    ds = study[0]
+    family = patient.name.split("^")[0]
+    ds.ImageComments = f"first\\second {family}\\third"  # LT has one value: backslash is text here
+    ds.AdmittingDiagnosesDescription = ["calm", f"{family} again", "quiet"]
+    out = pydicom.dcmread(io.BytesIO(_through_bytes(ds, "research")))
+    assert family.encode().upper() not in to_bytes(out).upper()
+    assert list(out.AdmittingDiagnosesDescription) == ["calm", "* again", "quiet"]
+
+
+def test_non_ascii_raw_text_takes_the_decoding_path() -> None:
+    patient, study = synthetic_study(instances=1)
+    ds = study[0]
+    ds.SpecificCharacterSet = "ISO_IR 100"
+    family = patient.name.split("^")[0]
+    ds.StudyDescription = f"Scanné {family} café"
+    out = pydicom.dcmread(io.BytesIO(_through_bytes(ds, "research")))
+    assert family.upper() not in str(out.StudyDescription).upper()
+    assert "Scanné" in str(out.StudyDescription)
+
+
+def test_encode_part10_matches_pydicom_writer(key: ProjectKey) -> None:
+    deid = Deidentifier(Profile.builtin("research"), key, project_id="LUNG1", site_id="RX1")
+    paths = [get_testdata_file(name) for name in ("CT_small.dcm", "MR_small_implicit.dcm", "rtplan.dcm",
+                                                  "MR_small_RLE.dcm")]
+    _, study = synthetic_study(instances=2)
+    sources = [Path(p).read_bytes() for p in paths if p] + [to_bytes(ds) for ds in study]
+    for data in sources:
+        ours = deid.deidentify(read_part10(data)).dataset
+        theirs = deid.deidentify(read_part10(data)).dataset
+        buffer = io.BytesIO()
+        theirs.save_as(buffer, enforce_file_format=True)
+        assert encode_part10(ours) == buffer.getvalue()
+
+
+def test_kept_elements_stay_raw_and_marks_read_back(key: ProjectKey) -> None:
+    _, study = synthetic_study(instances=1)
+    ds = read_part10(to_bytes(study[0]))
+    out = Deidentifier(Profile.builtin("research"), key).deidentify(ds).dataset
+    assert isinstance(out.get_item("Modality"), RawDataElement)  # kept unchanged, never decoded
+    assert isinstance(out.get_item("DeidentificationMethodCodeSequence"), RawDataElement)
+    codes = {item.CodeValue for item in out.DeidentificationMethodCodeSequence}  # decodes on demand
+    assert "113100" in codes and "113107" in codes
+    assert out.PatientIdentityRemoved == "YES"
+    again = pydicom.dcmread(io.BytesIO(encode_part10(out)))
+    assert {item.CodeValue for item in again.DeidentificationMethodCodeSequence} == codes
+
+
+def test_standard_attribute_encoded_as_un_is_judged_by_its_real_vr(key: ProjectKey) -> None:
+    patient, study = synthetic_study(instances=1)
+    ds = study[0]
+    family = patient.name.split("^")[0]
+    ds.add_new(0x00081030, "UN", f"CT for {family} ".encode())  # StudyDescription sent as UN
+    ds.add_new(0x00181030, "UN", f"{family} protocol".encode().ljust(16))  # ProtocolName
+    out = encode_part10(Deidentifier(Profile.builtin("research"), key).deidentify(read_part10(to_bytes(ds))).dataset)
+    assert family.upper().encode() not in out.upper()
+    assert b"CT for *" in out
+
+
+def test_peek_and_put_text_leave_in_memory_datasets_ordinary() -> None:
+    ds = Dataset()
+    put_text(ds, 0x00100020, "LO", ["ABC"])
+    assert ds.PatientID == "ABC" and not ds.get_item("PatientID").is_raw
+    assert peek(ds, 0x00100020) == "ABC" and peek(ds, 0x00100010, "none") == "none"
+
+
+def test_cli_path_output_is_valid_and_named_by_new_uids(key: ProjectKey, tmp_path: Path) -> None:
+    _, study = synthetic_study(instances=2)
+    src = tmp_path / "in"
+    src.mkdir()
+    for i, ds in enumerate(study):
+        (src / f"{i}.dcm").write_bytes(to_bytes(ds))
+    (src / "notes.txt").write_text("not dicom")
+    deid = Deidentifier(Profile.builtin("research"), key)
+    results = [deidentify_file(deid, src, tmp_path / "out", path) for path in sorted(src.iterdir())]
+    assert [r.status for r in results] == ["deidentified", "deidentified", "skipped"]
+    for result in results[:2]:
+        written = pydicom.dcmread(tmp_path / "out" / result.output)
+        assert result.output.endswith(f"{written.SOPInstanceUID}.dcm")
+        assert written.file_meta.MediaStorageSOPInstanceUID == written.SOPInstanceUID
+        assert written.preamble == b"\x00" * 128
+
+
+@pytest.mark.parametrize("name", ["MR_small_bigendian.dcm", "JPEG2000.dcm"])
+def test_other_encodings_fall_back_to_pydicom(key: ProjectKey, name: str) -> None:
+    path = get_testdata_file(name)
+    assert path is not None
+    data = Path(path).read_bytes()
+    deid = Deidentifier(Profile.builtin("basic"), key)
+    ours = deid.deidentify(read_part10(data)).dataset
+    theirs = deid.deidentify(read_part10(data)).dataset
+    buffer = io.BytesIO()
+    theirs.save_as(buffer, enforce_file_format=True)
+    assert encode_part10(ours) == buffer.getvalue()
