@@ -70,7 +70,7 @@ def test_hub_output_never_carries_planted_identity(tmp_path: Path, channel: str)
     env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1", "PYTHONWARNINGS": "always"}
     process = subprocess.Popen(
         [sys.executable, "-m", "imaging_hub", "serve", "--data", str(tmp_path / "hub"), "--http-port", "0",
-         "--dicom-port", "0"],
+         "--dicom-port", "0", "--open-access"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     seen: list[str] = []
     try:

@@ -23,6 +23,10 @@ class HubSettings(BaseSettings):
     dicom_port: int = 11112
     ae_title: str = "IMAGINGHUB"
     peers: list[str] = []  # C-MOVE destinations, each "AETITLE@host:port"
+    tls_cert: Path | None = None  # PEM certificate chain: with tls_key, HTTP is served over TLS
+    tls_key: Path | None = None
+    # No sign-in and no project restriction: only for an isolated test rig or benchmark, never a real network.
+    open_access: bool = False
 
     @classmethod
     def load(cls, config_file: Path | None = None, **overrides: Any) -> HubSettings:

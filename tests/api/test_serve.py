@@ -34,7 +34,7 @@ def test_serve_answers_http_and_dicom_then_stops_on_sigterm(tmp_path: Path) -> N
     env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
     process = subprocess.Popen(
         [sys.executable, "-m", "imaging_hub", "serve", "--data", str(tmp_path / "hub"), "--http-port", "0",
-         "--dicom-port", "0", "--ae-title", "TESTHUB"],
+         "--dicom-port", "0", "--ae-title", "TESTHUB", "--open-access"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     try:
         url = _wait_for_line(process, r"DICOMweb\s+(\S+)").group(1)
@@ -64,3 +64,30 @@ def test_serve_reports_a_bad_peer(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert "AETITLE@host:port" in result.stdout
+
+
+def test_serve_is_governed_unless_asked_for_open_access(tmp_path: Path) -> None:
+    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "imaging_hub", "serve", "--data", str(tmp_path / "hub"), "--http-port", "0",
+         "--dicom-port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    try:
+        url = _wait_for_line(process, r"DICOMweb\s+(\S+)").group(1)
+        assert httpx.get(f"{url}/studies", timeout=10).status_code == 401
+        web = url.removesuffix("/dicom-web")
+        sign_in = httpx.get(f"{web}/", timeout=10, follow_redirects=True)
+        assert sign_in.status_code == 200
+        assert "Sign in" in sign_in.text
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+
+
+def test_serve_refuses_half_a_tls_configuration(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "imaging_hub", "serve", "--data", str(tmp_path / "hub"),
+         "--tls-cert", str(tmp_path / "missing.pem")],
+        capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "--tls-cert and --tls-key go together" in result.stdout

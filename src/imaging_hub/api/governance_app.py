@@ -3,9 +3,12 @@ the governance API and the web pages. This is what ``imaging-hub serve`` should 
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from collections.abc import Sequence
+
+from fastapi import APIRouter, FastAPI
 
 from imaging_hub.api.app import create_app
+from imaging_hub.api.context import DEFAULT_MAX_UPLOAD_BYTES
 from imaging_hub.api.governance import governance_router
 from imaging_hub.api.governance_admin import admin_router
 from imaging_hub.api.governance_auth import HttpAuth
@@ -15,7 +18,10 @@ from imaging_hub.store import Archive
 from imaging_hub.web import assets_router, web_router
 
 
-def create_governed_app(archive: Archive, gov: Governance) -> FastAPI:
+def create_governed_app(
+    archive: Archive, gov: Governance, *, extra_routers: Sequence[APIRouter] = (),
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
+) -> FastAPI:
     """``archive`` and ``gov`` stay owned by the caller (open them before, close them after)."""
     auth = HttpAuth(gov)
     source = ArchiveSource(archive)
@@ -28,5 +34,7 @@ def create_governed_app(archive: Archive, gov: Governance) -> FastAPI:
             governance_router(gov, source),
             web_router(gov, source),
             assets_router(),
+            *extra_routers,
         ],
+        max_upload_bytes=max_upload_bytes,
     )

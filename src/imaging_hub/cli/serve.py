@@ -1,4 +1,4 @@
-"""``imaging-hub serve``: the hub's DICOMweb (HTTP) and DIMSE services in one process, until SIGTERM."""
+"""``imaging-hub serve``: the hub's web, DICOMweb and DIMSE services in one process, until SIGTERM."""
 
 from __future__ import annotations
 
@@ -24,20 +24,31 @@ def serve(
     ae_title: str | None = typer.Option(None, "--ae-title", help="The hub's AE title (default IMAGINGHUB)."),
     config: Path | None = typer.Option(None, "--config", help="TOML file with any of these settings."),
     peer: list[str] = typer.Option([], "--peer", help="C-MOVE destination AE@host:port (repeatable)."),
+    tls_cert: Path | None = typer.Option(None, "--tls-cert", help="PEM certificate chain: serve HTTPS."),
+    tls_key: Path | None = typer.Option(None, "--tls-key", help="PEM private key for --tls-cert."),
+    open_access: bool | None = typer.Option(
+        None, "--open-access", help="No sign-in, no project restriction. Isolated test rigs and benchmarks only."),
     max_upload_mb: int = typer.Option(2048, "--max-upload-mb", min=1, help="Largest STOW-RS body accepted."),
 ) -> None:
-    """Run the hub: DICOMweb at /dicom-web and a DICOM SCP, until interrupted (SIGINT or SIGTERM)."""
-    from imaging_hub.api import create_app
-    from imaging_hub.dimse import DicomServer, Peer
-    from imaging_hub.store import Archive
+    """Run the hub: web UI, governance API, DICOMweb at /dicom-web and a DICOM SCP, until SIGINT or SIGTERM."""
+    from imaging_hub.api.hub import Hub
+    from imaging_hub.dimse import Peer
 
     try:
         settings = HubSettings.load(config, data=data, database=database, host=host, http_port=http_port,
-                                    dicom_port=dicom_port, ae_title=ae_title)
-        peers = [Peer.parse(text) for text in peer]
+                                    dicom_port=dicom_port, ae_title=ae_title, tls_cert=tls_cert, tls_key=tls_key,
+                                    open_access=open_access)
+        peers = [Peer.parse(text) for text in [*settings.peers, *peer]]
     except ValueError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
+    if (settings.tls_cert is None) != (settings.tls_key is None):
+        console.print("[red]error:[/red] --tls-cert and --tls-key go together")
+        raise typer.Exit(2)
+    for path in (settings.tls_cert, settings.tls_key):
+        if path is not None and not path.is_file():
+            console.print(f"[red]error:[/red] TLS file not found: {path}")
+            raise typer.Exit(2)
     try:
         # Re-wrapped so the socket reports proto TCP: asyncio then sets TCP_NODELAY on each connection,
         # without which small responses wait ~40 ms on delayed ACKs.
@@ -45,27 +56,34 @@ def serve(
     except OSError as exc:
         console.print(f"[red]error:[/red] cannot listen on {settings.host}:{settings.http_port}: {exc.strerror}")
         raise typer.Exit(1) from exc
-    archive = Archive.open(settings.data, settings.database)
-    dimse = DicomServer(archive, ae_title=settings.ae_title, host=settings.host, port=settings.dicom_port,
-                        peers=peers)
     try:
-        dimse.start()
-        app = create_app(archive, max_upload_bytes=max_upload_mb * 1024 * 1024)
-        http_port_bound = http_socket.getsockname()[1]
-        base = f"http://{_url_host(settings.host)}:{http_port_bound}"
+        hub = Hub(settings.model_copy(update={"peers": []}), extra_peers=peers,
+                  max_upload_bytes=max_upload_mb * 1024 * 1024)
+    except Exception:
+        http_socket.close()
+        raise
+    try:
+        scheme = "https" if settings.tls_cert else "http"
+        base = f"{scheme}://{_url_host(settings.host)}:{http_socket.getsockname()[1]}"
         console.print(f"Imaging Hub serving data in [bold]{settings.data}[/bold]")
+        console.print(f"  Web       {base}/")
         console.print(f"  DICOMweb  {base}/dicom-web")
-        console.print(f"  DICOM     {settings.ae_title}@{settings.host}:{dimse.port}", highlight=False)
+        console.print(f"  DICOM     {settings.ae_title}@{settings.host}:{hub.dicom.port}", highlight=False)
+        if settings.open_access:
+            console.print("  [bold yellow]open access: no sign-in, every caller sees everything[/bold yellow]")
         console.print("Press Ctrl+C (or send SIGTERM) to stop.", style="dim")
-        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+        server = uvicorn.Server(uvicorn.Config(
+            hub.app, log_level="warning", lifespan="on",
+            ssl_certfile=str(settings.tls_cert) if settings.tls_cert else None,
+            ssl_keyfile=str(settings.tls_key) if settings.tls_key else None,
+        ))
         # uvicorn handles SIGINT/SIGTERM while running and re-raises them once it has stopped; these
         # handlers receive that re-raise (and any signal during start-up), so the cleanup below runs.
         for number in (signal.SIGINT, signal.SIGTERM):
             signal.signal(number, lambda *_: setattr(server, "should_exit", True))
         server.run(sockets=[http_socket])
     finally:
-        dimse.stop()
-        archive.close()
+        hub.close()
         http_socket.close()
     console.print("Imaging Hub stopped.")
 
