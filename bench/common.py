@@ -101,6 +101,7 @@ def hub_process(
     command = [
         str(ROOT / ".venv" / "bin" / "imaging-hub"), "serve", "--data", str(data),
         "--http-port", str(http_port), "--dicom-port", str(dicom_port),
+        "--open-access",  # an isolated rig: no sign-in, as the Orthanc peer runs without authentication
     ]
     if database:
         command += ["--database", database]

@@ -149,7 +149,20 @@ def _settled(part: ReceivedPart, identity: tuple[str, str, str, str], outcome: S
 
 
 def _identity(part: ReceivedPart) -> tuple[str, str, str, str] | None:
-    """(SOP class, SOP instance, study, project) from the part's header, or None if unreadable."""
+    """(SOP class, SOP instance, study, project) from the part's header, or None if unreadable.
+
+    The archive's header reader (one walk over element headers) answers for a well-formed part; pydicom
+    is asked only about the others, so a refused part still names what it could be read as.
+    """
+    from imaging_hub.store import InvalidInstance, peek_header
+
+    try:
+        with open_part10(part) as fp:
+            values = peek_header(fp).values
+        return (values["SOPClassUID"], values["SOPInstanceUID"], values["StudyInstanceUID"],
+                values["ClinicalTrialProtocolID"] or "")
+    except (InvalidInstance, OSError, ValueError):
+        pass
     try:
         # pydicom warns with the offending (possibly identifiable) value; the failure reason says enough
         with warnings.catch_warnings(), open_part10(part) as fp:

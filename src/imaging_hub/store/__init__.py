@@ -10,10 +10,11 @@ Public surface::
     archive.delete(study_uid, series_uid=None, sop_instance_uid=None) -> int
     archive.conflicts() -> list[Conflict]; archive.count_instances() -> int; archive.close()
 
+``peek_header(fp)`` checks a Part 10 file and reads its indexed attributes without storing it.
 ``imaging_hub.store.bulk.insert_synthetic_index`` fills the index with file-less rows for query benchmarks.
 """
 
-from imaging_hub.store.archive import Archive
+from imaging_hub.store.archive import Archive, peek_header
 from imaging_hub.store.attributes import ATTRIBUTES, Level
 from imaging_hub.store.errors import InvalidInstance, QueryError
 from imaging_hub.store.records import Conflict, StoredInstance, StoreOutcome, StoreStatus
@@ -30,4 +31,5 @@ __all__ = [
     "StoreOutcome",
     "StoreStatus",
     "StoredInstance",
+    "peek_header",
 ]

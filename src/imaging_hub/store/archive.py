@@ -334,6 +334,11 @@ def _one(outcomes: list[StoreOutcome | InvalidInstance]) -> StoreOutcome:
     return outcome
 
 
+def peek_header(fp: BinaryIO) -> InstanceHeader:
+    """Check a Part 10 file and read its indexed attributes without storing it; InvalidInstance says why not."""
+    return read_header(_check_file(fp))
+
+
 def _check_file(f: BinaryIO) -> FileMeta:
     """Check a received file through a read-only map, so a large file is never copied into memory."""
     reason = ""

@@ -1,0 +1,161 @@
+"""Ingest and query: Imaging Hub against Orthanc, same corpus, same disk, same run.
+
+    .venv/bin/python bench/ingest_bench.py [--studies 40] [--instances 25] [--size 256]
+
+Measures instances/s through C-STORE (dcmtk storescu, one association per study folder) and through STOW-RS
+(the same multipart batches POSTed to both), then QIDO-RS study search latency on both archives holding the
+same instances. Rounds alternate Orthanc and Imaging Hub; medians are reported. Prints ratios
+(Imaging Hub / Orthanc; > 1 means Imaging Hub is faster).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import tempfile
+import time
+import uuid
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+from common import hub_process, machine_line, percentile, today, write_corpus
+
+from imaging_hub.dicom.synthetic import StudySpec
+from peers.orthanc import OrthancPacs
+
+
+def storescu(port: int, ae_title: str, folders: list[Path], parallel: int) -> float:
+    """Send every folder (one association each) with `parallel` storescu processes; returns seconds."""
+
+    def send(folder: Path) -> None:
+        files = sorted(str(p) for p in folder.glob("*.dcm"))
+        subprocess.run(
+            ["storescu", "-aec", ae_title, "-aet", "BENCH", "127.0.0.1", str(port), *files],
+            check=True, capture_output=True,
+        )
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(parallel) as pool:
+        list(pool.map(send, folders))
+    return time.perf_counter() - start
+
+
+def multipart(paths: Iterable[Path]) -> tuple[bytes, str]:
+    boundary = uuid.uuid4().hex
+    chunks: list[bytes] = []
+    for path in paths:
+        chunks += [f"--{boundary}\r\nContent-Type: application/dicom\r\n\r\n".encode(), path.read_bytes(), b"\r\n"]
+    chunks.append(f"--{boundary}--\r\n".encode())
+    return b"".join(chunks), f'multipart/related; type="application/dicom"; boundary={boundary}'
+
+
+def stow(url: str, folders: list[Path], parallel: int) -> float:
+    """POST one multipart request per study folder; returns seconds (encoding done before timing)."""
+    bodies = [multipart(sorted(folder.glob("*.dcm"))) for folder in folders]
+
+    def post(body: tuple[bytes, str]) -> None:
+        response = httpx.post(
+            f"{url}/studies", content=body[0],
+            headers={"Content-Type": body[1], "Accept": "application/dicom+json"}, timeout=300,
+        )
+        response.raise_for_status()
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(parallel) as pool:
+        list(pool.map(post, bodies))
+    return time.perf_counter() - start
+
+
+QUERIES = [
+    {"PatientName": "SMITH*"},
+    {"StudyDate": "20240101-20241231"},
+    {"ModalitiesInStudy": "CT"},
+    {"PatientID": "RX1*"},
+    {},
+]
+
+
+def qido_latencies(url: str, repeats: int) -> list[float]:
+    latencies: list[float] = []
+    with httpx.Client(timeout=60) as client:
+        for _ in range(repeats):
+            for params in QUERIES:
+                start = time.perf_counter()
+                response = client.get(f"{url}/studies", params={**params, "limit": "100"},
+                                      headers={"Accept": "application/dicom+json"})
+                response.raise_for_status()
+                latencies.append((time.perf_counter() - start) * 1000)
+    return latencies
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--studies", type=int, default=40)
+    parser.add_argument("--instances", type=int, default=25, help="instances per study")
+    parser.add_argument("--size", type=int, default=256, help="rows = columns of each image")
+    parser.add_argument("--parallel", type=int, default=2, help="concurrent senders")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds; medians are reported")
+    parser.add_argument("--work", type=Path, default=None, help="scratch folder (default: a temp folder)")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(dir=args.work) as scratch:
+        work = Path(scratch)
+        spec = StudySpec(series=1, instances_per_series=args.instances, rows=args.size, columns=args.size)
+        write_corpus(work / "corpus", args.studies, spec)
+        folders = sorted((work / "corpus").iterdir())
+        total = sum(len(list(f.glob("*.dcm"))) for f in folders)
+        print(f"corpus: {total} instances of {args.size}x{args.size}, {len(folders)} studies")
+
+        # Rounds alternate the two servers so load from other work on the machine falls on both alike;
+        # each measure is the median over rounds.
+        rates: dict[str, dict[str, list[float]]] = {n: {"cstore": [], "stow": []} for n in ("orthanc", "imaging-hub")}
+        qido: dict[str, list[float]] = {"orthanc": [], "imaging-hub": []}
+        for round_number in range(args.rounds):
+            for name in ("orthanc", "imaging-hub"):
+                for path in ("cstore", "stow"):
+                    data = work / f"{name}-{path}-{round_number}"
+                    data.mkdir()
+                    if name == "orthanc":
+                        with OrthancPacs.running(data) as orthanc:
+                            if path == "cstore":
+                                seconds = storescu(orthanc.dicom_port, orthanc.ae_title, folders, args.parallel)
+                            else:
+                                seconds = stow(orthanc.dicomweb_url, folders, args.parallel)
+                                qido[name] += qido_latencies(orthanc.dicomweb_url, 20)
+                    else:
+                        with hub_process(data / "hub") as (_, http_port, dicom_port):
+                            url = f"http://127.0.0.1:{http_port}/dicom-web"
+                            if path == "cstore":
+                                seconds = storescu(dicom_port, "IMAGINGHUB", folders, args.parallel)
+                            else:
+                                seconds = stow(url, folders, args.parallel)
+                                qido[name] += qido_latencies(url, 20)
+                    rates[name][path].append(total / seconds)
+                    print(f"round {round_number + 1} {name:12s} {path:7s} {total / seconds:8.1f} instances/s")
+                    shutil.rmtree(data, ignore_errors=True)
+        results = {name: {path: statistics.median(values) for path, values in by_path.items()}
+                   for name, by_path in rates.items()}
+
+        hub, orthanc = results["imaging-hub"], results["orthanc"]
+        hub_q, orthanc_q = qido["imaging-hub"], qido["orthanc"]
+        print()
+        print(f"## Ingest and query vs Orthanc ({today()}, {machine_line()})")
+        print(f"Command: `.venv/bin/python bench/ingest_bench.py --studies {args.studies} "
+              f"--instances {args.instances} --size {args.size} --parallel {args.parallel} --rounds {args.rounds}`; "
+              f"{total} instances, median of {args.rounds} alternating rounds.")
+        print()
+        print("| measure | Imaging Hub | Orthanc | ratio (hub/Orthanc) |")
+        print("|---|---|---|---|")
+        for path, label in (("cstore", "C-STORE (storescu), instances/s"), ("stow", "STOW-RS, instances/s")):
+            print(f"| {label} | {hub[path]:.1f} | {orthanc[path]:.1f} | {hub[path] / orthanc[path]:.2f} |")
+        for fraction, label in ((0.5, "p50"), (0.95, "p95")):
+            ours, theirs = percentile(hub_q, fraction), percentile(orthanc_q, fraction)
+            print(f"| QIDO-RS study search {label}, ms | {ours:.1f} | {theirs:.1f} | {theirs / ours:.2f} (speed-up) |")
+
+
+if __name__ == "__main__":
+    main()
