@@ -1,0 +1,64 @@
+"""``imaging-hub demo``: run a hub and three site spokes on this machine, fed with sample hospital data."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+
+console = Console()
+
+
+def demo(
+    data: Path = typer.Option(Path("imaging-hub-data") / "demo", "--data",
+                              help="Demo folder (emptied and rebuilt on every run)."),
+    http_port: int = typer.Option(8000, "--http-port", help="The hub's HTTPS port."),
+    dicom_port: int = typer.Option(11112, "--dicom-port", help="The hub's DICOM port."),
+    patients: int = typer.Option(4, "--patients", min=2, max=50, help="Enrolled patients per site."),
+    once: bool = typer.Option(False, "--once", help="Stop after loading and checking, instead of serving."),
+) -> None:
+    """A whole network: hub + three spokes, sample data pushed, filtered, de-identified and delivered."""
+    from imaging_hub.demo import DemoError, DemoNetwork, summary_table
+
+    network = DemoNetwork(data.resolve(), http_port=http_port, dicom_port=dicom_port, patients_per_site=patients,
+                          console=console)
+    stop = threading.Event()
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, lambda *_: stop.set())
+    try:
+        with console.status("starting the hub and three site spokes"):
+            accounts, samples = network.start()
+        total = sum(len(s.instances()) for s in samples)
+        with Progress(console=console, transient=True) as bar:
+            task = bar.add_task("modalities sending to their site's spoke", total=total)
+            network.push(samples, lambda n: bar.advance(task, n))
+        network.wait_for_delivery(samples)
+        studies = network.hub_view(accounts)
+        console.print(summary_table(network, samples, studies))
+        expected = sum(1 for s in samples for p in s.patients if p.participant_id and not p.opted_out)
+        if len(studies) != expected:
+            raise DemoError(f"the hub shows {len(studies)} studies where {expected} were expected")
+        console.print(f"\nImaging Hub is running at [bold]{network.hub_url}/[/bold] "
+                      f"(certificate from the demo's own CA: {network.folder / 'tls' / 'ca.pem'})")
+        console.print(f"  DICOMweb  {network.hub_url}/dicom-web")
+        console.print(f"  sign in   {accounts.admin_email} or {accounts.researcher_email}, "
+                      f"password {accounts.password}")
+        status_config = network.folder / 'sites' / 'RX1' / 'spoke.toml'
+        console.print(f"  spokes    imaging-hub spoke status --config {status_config}")
+        if not once:
+            console.print("Press Ctrl+C to stop the network.", style="dim")
+            stop.wait()
+    except DemoError as exc:
+        console.print(f"[red]demo failed:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    finally:
+        network.stop()
+    console.print("demo network stopped")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(demo)

@@ -1,0 +1,5 @@
+"""A whole research network on one machine: hub, spokes, sample hospital data (``imaging-hub demo``)."""
+
+from imaging_hub.demo.network import DemoError, DemoNetwork, summary_table
+
+__all__ = ["DemoError", "DemoNetwork", "summary_table"]
