@@ -14,11 +14,17 @@ from pathlib import Path
 import pydicom
 from pydicom.errors import InvalidDicomError
 
-from imaging_hub.deid.deidentifier import Deidentifier
+from imaging_hub.deid.deidentifier import (
+    SERIES_INSTANCE_UID,
+    SOP_INSTANCE_UID,
+    STUDY_INSTANCE_UID,
+    Deidentifier,
+)
 from imaging_hub.deid.errors import Quarantined
 from imaging_hub.deid.part10 import encode_part10, read_part10
 from imaging_hub.deid.profile import Profile
 from imaging_hub.deid.project_key import ProjectKey
+from imaging_hub.deid.raw_values import text_value
 from imaging_hub.deid.report import RunReport
 
 
@@ -43,7 +49,9 @@ def is_dicom_file(path: Path) -> bool:
 
 
 def output_path(ds: pydicom.Dataset) -> Path:
-    return Path(str(ds.StudyInstanceUID), str(ds.SeriesInstanceUID), f"{ds.SOPInstanceUID}.dcm")
+    study, series, instance = (text_value(ds, tag) for tag in (STUDY_INSTANCE_UID, SERIES_INSTANCE_UID,
+                                                                 SOP_INSTANCE_UID))
+    return Path(study, series, f"{instance}.dcm")
 
 
 def deidentify_file(deid: Deidentifier, src_root: Path, dst_root: Path, path: Path) -> FileResult:

@@ -24,7 +24,7 @@ from imaging_hub.deid.part10 import encode_value
 from imaging_hub.deid.plan import ActionPlan, compile_plan
 from imaging_hub.deid.profile import Profile
 from imaging_hub.deid.project_key import ProjectKey
-from imaging_hub.deid.raw_values import put_text
+from imaging_hub.deid.raw_values import has_value, put_text, text_value
 from imaging_hub.deid.walker import KeyedUIDs, WalkContext, walk
 from imaging_hub.dicom.confidentiality import BASIC_PROFILE_CODE, CLEAN_PIXEL_DATA_CODE
 from imaging_hub.dicom.iod_types import iod_kind
@@ -33,6 +33,12 @@ IMPLEMENTATION_CLASS_UID = "1.2.826.0.1.3680043.10.1452.1"
 IMPLEMENTATION_VERSION_NAME = f"IMAGINGHUB_{__version__}"[:16]
 DEFAULT_SPONSOR = "Imaging Hub research network"
 
+SOP_CLASS_UID = 0x00080016
+SOP_INSTANCE_UID = 0x00080018
+STUDY_INSTANCE_UID = 0x0020000D
+SERIES_INSTANCE_UID = 0x0020000E
+_REQUIRED_UIDS = (("SOPClassUID", SOP_CLASS_UID), ("SOPInstanceUID", SOP_INSTANCE_UID),
+                  ("StudyInstanceUID", STUDY_INSTANCE_UID), ("SeriesInstanceUID", SERIES_INSTANCE_UID))
 PATIENT_NAME = 0x00100010
 PATIENT_ID = 0x00100020
 PATIENT_IDENTITY_REMOVED = 0x00120062
@@ -88,15 +94,15 @@ class Deidentifier:
 
     def deidentify(self, ds: Dataset, subject_id: str | None = None) -> DeidOutcome:
         """De-identify one instance in place. Raises Quarantined if it cannot be made safe."""
-        for required in ("SOPClassUID", "SOPInstanceUID", "StudyInstanceUID", "SeriesInstanceUID"):
-            if not ds.get(required):
+        for required, tag in _REQUIRED_UIDS:
+            if not has_value(ds, tag):
                 raise Quarantined(f"{required} is missing: not a storable instance")
         read_implicit = _read_as_implicit(ds)
         facts = PixelFacts.of(ds)
         identity = PatientIdentity.of(ds)
-        original_id = str(ds.get("PatientID", "") or "")
+        original_id = text_value(ds, PATIENT_ID)
         subject = subject_id or (self._key.pseudonym(original_id) if original_id else
-                                 self._key.pseudonym(str(ds.get("StudyInstanceUID", ""))))
+                                 self._key.pseudonym(text_value(ds, STUDY_INSTANCE_UID)))
         plan = self.plan_for(facts.sop_class_uid)
         ctx = WalkContext(
             plan=plan,
@@ -154,8 +160,8 @@ class Deidentifier:
         old = getattr(ds, "file_meta", None)
         syntax = old.get("TransferSyntaxUID") if old is not None else None
         meta = FileMetaDataset()
-        meta.MediaStorageSOPClassUID = ds.SOPClassUID
-        meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+        meta.MediaStorageSOPClassUID = UID(text_value(ds, SOP_CLASS_UID))
+        meta.MediaStorageSOPInstanceUID = UID(text_value(ds, SOP_INSTANCE_UID))
         declared = UID(str(syntax)) if syntax else ExplicitVRLittleEndian
         declared = UID(str(syntax) if syntax else str(ExplicitVRLittleEndian))
         meta.TransferSyntaxUID = _output_syntax(ds, declared, read_implicit)

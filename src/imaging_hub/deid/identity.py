@@ -172,4 +172,6 @@ def _compile(identity: PatientIdentity) -> IdentityMatcher:
     if not patterns:
         return IdentityMatcher(None)
     ordered = sorted(patterns, key=len, reverse=True)  # longest first: a full ID before its fragments
-    return IdentityMatcher(re.compile("|".join(_bounded(p) for p in ordered), re.IGNORECASE))
+    # One boundary pair around the alternation matches exactly what a pair on each alternative would
+    # (a failed look-ahead backtracks into the next alternative) and compiles several times faster.
+    return IdentityMatcher(re.compile(_bounded("(?:" + "|".join(ordered) + ")"), re.IGNORECASE))

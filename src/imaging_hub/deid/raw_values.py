@@ -47,13 +47,43 @@ def ascii_values(elem: DataElement | RawDataElement) -> list[str] | None:
     return [v.strip("\x00 ") for v in text.split("\\")] if text else []
 
 
+def has_value(ds: Dataset, tag: int) -> bool:
+    """Whether the element is present and not empty, without decoding it."""
+    elem = ds._dict.get(BaseTag(tag))
+    if elem is None:
+        return False
+    if isinstance(elem, RawDataElement):
+        return elem.value is None or bool(elem.value.strip(b"\x00 "))
+    return not elem.is_empty
+
+
+def text_value(ds: Dataset, tag: int) -> str:
+    """A single string value ("" when absent), read from the bytes when they are plain ASCII."""
+    elem = ds._dict.get(BaseTag(tag))
+    if elem is None:
+        return ""
+    values = ascii_values(elem)
+    if values is not None:
+        return "\\".join(values)
+    value = peek(ds, tag)
+    return "" if value is None else str(value)
+
+
+def put_empty(ds: Dataset, tag: int, vr: str) -> None:
+    """Empty an element (PS3.15 Z), as raw bytes where the dataset was read from bytes."""
+    if len(vr) == 2 and _raw_encoding(ds, ds._dict.get(BaseTag(tag))) is not None:
+        put_text(ds, tag, vr, [])
+    else:
+        ds[tag].value = [] if vr == "SQ" else None
+
+
 def put_text(ds: Dataset, tag: int, vr: str, values: list[str]) -> None:
     """Set a string element: as raw bytes in the dataset's own encoding when it was read from bytes and
     the text is ASCII, else through pydicom."""
     key = BaseTag(tag)
     encoding = _raw_encoding(ds, ds._dict.get(key))
     joined = "\\".join(values)
-    if encoding is not None and joined.isascii():
+    if encoding is not None and joined.isascii() and len(vr) == 2:
         data = joined.encode("ascii")
         if len(data) % 2:
             data += b"\x00" if vr == "UI" else b" "

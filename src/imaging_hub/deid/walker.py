@@ -17,7 +17,7 @@ from pydicom.uid import UID_dictionary
 from imaging_hub.deid.dates import shift_da, shift_dt
 from imaging_hub.deid.identity import IdentityMatcher
 from imaging_hub.deid.plan import KEEP_REFERENCES, ActionPlan
-from imaging_hub.deid.raw_values import ascii_text, ascii_values, put_text
+from imaging_hub.deid.raw_values import ascii_text, ascii_values, put_empty, put_text
 from imaging_hub.dicom.private_kb import PrivateDisposition, Signature, load_private_kb, normalise_creator
 from imaging_hub.dicom.vr_dummies import dummy_value
 
@@ -142,14 +142,18 @@ def _apply(ds: Dataset, tag: int, action: str, ctx: WalkContext, path: Signature
         return
     vr = _vr(ds, tag)
     if action == "Z":
-        ds[tag].value = [] if vr == "SQ" else None
+        put_empty(ds, tag, vr)
     elif action == "D":
         if vr == "SQ":
             _recurse(ds, tag, ctx, (*path, tag))  # a sequence's dummy is its own items, cleaned
         elif vr == "UI":
             _replace_uids(ds, tag, ctx, keep_registered=False)
         else:
-            ds[tag].value = dummy_value(vr)
+            dummy = dummy_value(vr)
+            if isinstance(dummy, str):
+                put_text(ds, tag, vr, [dummy])
+            else:
+                ds[tag].value = dummy
     elif action == "U" or action == KEEP_REFERENCES:
         if vr == "SQ":
             _recurse(ds, tag, ctx, (*path, tag))
