@@ -6,7 +6,8 @@ Public surface:
   Verification, Storage (all storage SOP classes, stored as received), Q/R C-FIND (patient and study root),
   C-MOVE (to ``peers``) and C-GET (back over the requesting association), sent as stored.
 - ``Peer(ae_title, host, port)``, ``Peer.parse("AE@host:port")``: a C-MOVE destination.
-- ``ProjectScope``: what ``scope_for(calling_ae_title, peer_address)`` returns (anything with ``projects``).
+- ``ProjectScope``: what ``scope_for(calling_ae_title, peer_address)`` returns (anything with ``projects``;
+  optionally ``writable_projects`` to restrict C-STORE, and ``record_store(...)`` to hear of each store).
 
 Starting a server switches on pynetdicom's process-wide ``STORE_SEND_CHUNKED_DATASET`` (files are sent from
 disk undecoded); ``spool_received=True`` also spools received datasets to disk (see ``DicomServer``).

@@ -47,7 +47,8 @@ class DicomServer:
     """Verification, Storage (every storage SOP class) and Q/R FIND/MOVE/GET SCPs over one ``Archive``.
 
     ``scope_for(calling_ae_title, peer_address)`` returns an object with ``projects``; when that is not
-    None, C-FIND answers and C-MOVE/C-GET sub-operations are limited to instances of those projects.
+    None, C-FIND answers and C-MOVE/C-GET sub-operations are limited to instances of those projects. When it
+    also has ``writable_projects`` (not None), C-STOREs of instances of other projects are refused.
 
     ``spool_received`` turns on pynetdicom's process-wide ``STORE_RECV_CHUNKED_DATASET`` so incoming
     datasets go to a temporary file instead of memory (for very large instances). It is off by default
@@ -77,7 +78,7 @@ class DicomServer:
         scope = scope_for or unrestricted
         retrieve = RetrieveSCP(archive, destinations, scope)
         self._handlers: list[evt.EventHandlerType] = [
-            (evt.EVT_C_STORE, StorageSCP(archive)),
+            (evt.EVT_C_STORE, StorageSCP(archive, scope)),
             (evt.EVT_C_FIND, FindSCP(archive, ae_title, scope)),
             (evt.EVT_C_MOVE, retrieve.move),
             (evt.EVT_C_GET, retrieve.get),
