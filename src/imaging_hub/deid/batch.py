@@ -26,6 +26,8 @@ from imaging_hub.deid.profile import Profile
 from imaging_hub.deid.project_key import ProjectKey
 from imaging_hub.deid.raw_values import text_value
 from imaging_hub.deid.report import RunReport
+from imaging_hub.dicom.confidentiality import ConfidentialityOption, load_table
+from imaging_hub.dicom.private_kb import load_private_kb
 
 
 @dataclass
@@ -135,12 +137,20 @@ def deidentify_tree(
         results: Iterator[FileResult] = (deidentify_file(deid, src, dst, p) for p in paths)
         _collect(results, report, on_result)
     else:
+        # Parse the shipped tables once here: forked workers inherit them instead of each parsing its own.
+        load_table()
+        if _keeps_private(profile):
+            load_private_kb()
         with ProcessPoolExecutor(workers, initializer=_init_worker,
                                  initargs=(profile, key, project_id, site_id, src, dst)) as pool:
             chunk = max(1, min(32, len(paths) // (workers * 4) or 1))
             _collect(pool.map(_work, paths, chunksize=chunk), report, on_result)
     report.elapsed_s = time.perf_counter() - started
     return report
+
+
+def _keeps_private(profile: Profile) -> bool:
+    return ConfidentialityOption.RETAIN_SAFE_PRIVATE in profile.options
 
 
 def _collect(results: Iterator[FileResult], report: RunReport,

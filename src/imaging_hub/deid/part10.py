@@ -29,6 +29,7 @@ _EXPLICIT_LONG = struct.Struct("<HH2s2xL")
 _IMPLICIT = struct.Struct("<HHL")
 _UNDEFINED = 0xFFFFFFFF
 PIXEL_DATA = 0x7FE00010
+_META_TEXT_VRS = frozenset({"UI", "SH", "AE"})
 
 
 def read_part10(data: bytes) -> FileDataset:
@@ -101,8 +102,23 @@ def _write_meta(out: DicomBytesIO, meta: FileMetaDataset) -> None:
     group = DicomBytesIO()
     group.is_little_endian, group.is_implicit_VR = True, False
     for tag in sorted(meta.keys()):
-        if tag != 0x00020000:
-            write_data_element(group, meta.get_item(tag))
+        if tag == 0x00020000:
+            continue
+        elem = meta[tag]
+        value = elem.value
+        if elem.VR in _META_TEXT_VRS and isinstance(value, str) and value.isascii():
+            data = value.encode("ascii")
+            pad = b"\x00" if elem.VR == "UI" else b" "
+        elif elem.VR == "OB" and isinstance(value, bytes):
+            data, pad = value, b"\x00"
+        else:
+            write_data_element(group, elem)
+            continue
+        if len(data) % 2:
+            data += pad
+        header = _EXPLICIT_LONG if elem.VR == "OB" else _EXPLICIT_SHORT
+        group.write(header.pack(tag >> 16, tag & 0xFFFF, elem.VR.encode(), len(data)))
+        group.write(data)
     encoded = group.getvalue()
     out.write(_EXPLICIT_SHORT.pack(0x0002, 0x0000, b"UL", 4))
     out.write_UL(len(encoded))
