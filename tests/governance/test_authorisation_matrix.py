@@ -230,6 +230,7 @@ def signed_out(hub: Hub, cell: Cell, answer: Any) -> bool:
 
 ANY = lambda cell: cell.signed_in  # noqa: E731
 PUBLIC = lambda cell: True  # noqa: E731
+NOBODY = lambda cell: False  # noqa: E731
 ADMIN = lambda cell: cell.admin  # noqa: E731
 OVERSIGHT = lambda cell: cell.oversight  # noqa: E731
 SEES = lambda cell: cell.sees_project  # noqa: E731
@@ -395,6 +396,10 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/audit"): Rule(get("/audit?project={p}"), OVERSIGHT),
     ("GET", "/audit/entries"): Rule(get("/audit/entries?outcome=denied"), OVERSIGHT),
     ("GET", "/static/{package}/{path:path}"): Rule(get("/static/nhsuk/nhsuk-frontend.min.css"), PUBLIC),
+    # OIDC sign-in: this hub has no identity provider configured, so both answer 404 to everyone; the
+    # configured flow and its refusals are exercised against a real provider in test_oidc.py.
+    ("GET", "/auth/oidc/login"): Rule(get("/auth/oidc/login"), NOBODY),
+    ("GET", "/auth/oidc/callback"): Rule(get("/auth/oidc/callback?code=c&state=s"), NOBODY),
 }
 
 

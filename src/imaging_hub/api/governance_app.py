@@ -15,16 +15,24 @@ from imaging_hub.api.governance_auth import HttpAuth
 from imaging_hub.governance import Governance
 from imaging_hub.governance.archive_source import ArchiveSource
 from imaging_hub.store import Archive
-from imaging_hub.web import assets_router, web_router
+from imaging_hub.web import OidcSettings, assets_router, oidc_router, web_router
 
 
 def create_governed_app(
-    archive: Archive, gov: Governance, *, extra_routers: Sequence[APIRouter] = (),
+    archive: Archive,
+    gov: Governance,
+    *,
+    extra_routers: Sequence[APIRouter] = (),
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
+    oidc: OidcSettings | None = None,
 ) -> FastAPI:
-    """``archive`` and ``gov`` stay owned by the caller (open them before, close them after)."""
+    """``archive`` and ``gov`` stay owned by the caller (open them before, close them after).
+
+    ``oidc``: sign-in through an identity provider; by default from ``IMAGING_HUB_OIDC_*`` (off when unset).
+    """
     auth = HttpAuth(gov)
     source = ArchiveSource(archive)
+    oidc = oidc if oidc is not None else OidcSettings()
     return create_app(
         archive,
         scope_dependency=auth.dicomweb_scope,
@@ -32,7 +40,8 @@ def create_governed_app(
         extra_routers=[
             admin_router(gov),
             governance_router(gov, source),
-            web_router(gov, source),
+            web_router(gov, source, oidc_enabled=oidc.enabled),
+            oidc_router(gov, oidc),
             assets_router(),
             *extra_routers,
         ],
