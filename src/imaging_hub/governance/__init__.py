@@ -2,6 +2,8 @@
 
 Public surface: ``Governance`` (open one per process), the ``Principal`` it recognises callers as, roles and
 token scopes, agreement states, errors, the audit trail types, clocks and small-number suppression.
+``governance.administration`` sets a network up by name (first administrator, sites, people, projects,
+agreements, tokens, DICOM peers) for the CLI and scripts; ``governance.dimse_scope.DimseScopes`` scopes DICOM peers.
 """
 
 from imaging_hub.governance.agreements import AgreementState, effective_state, is_in_force
