@@ -15,7 +15,7 @@ from pydicom.datadict import tag_for_keyword
 from pydicom.dataset import Dataset
 
 from imaging_hub.deid.detectors import EMAIL, POSTCODE, REDACTION, redact_detected
-from imaging_hub.deid.raw_values import peek
+from imaging_hub.deid.raw_values import ascii_values, peek
 
 _PATIENT_NAMES = ("PatientName", "OtherPatientNames", "PatientBirthName", "PatientMotherBirthName",
                   "ResponsiblePerson")
@@ -65,7 +65,12 @@ class PatientIdentity:
 
 
 def _values(ds: Dataset, keyword: str) -> list[object]:
-    elem = peek(ds, _TAGS[keyword])  # a copy: the dataset keeps the raw bytes for the writer
+    tag = _TAGS[keyword]
+    if not keyword.endswith("Sequence"):
+        raw = ascii_values(ds.get_item(tag)) if tag in ds else None
+        if raw is not None:
+            return list(raw)  # plain ASCII read from the bytes, as decoding would give it
+    elem = peek(ds, tag)  # a copy: the dataset keeps the raw bytes for the writer
     if elem is None or elem == "":
         return []
     if isinstance(elem, (list, tuple)) or type(elem).__name__ == "MultiValue":
