@@ -22,6 +22,8 @@ from pydicom.tag import BaseTag
 from pydicom.uid import UID, DeflatedExplicitVRLittleEndian
 from pydicom.valuerep import EXPLICIT_VR_LENGTH_32
 
+from imaging_hub.deid.raw_values import text_value
+
 PREAMBLE = b"\x00" * 128 + b"DICM"
 _LONG_VRS = frozenset(str(vr) for vr in EXPLICIT_VR_LENGTH_32)
 _EXPLICIT_SHORT = struct.Struct("<HH2sH")
@@ -80,10 +82,9 @@ def _fast_path(ds: Dataset) -> bool:
     syntax = meta.get("TransferSyntaxUID")
     if not syntax or not meta.get("MediaStorageSOPInstanceUID") or not meta.get("MediaStorageSOPClassUID"):
         return False
-    if meta.MediaStorageSOPInstanceUID != ds.get("SOPInstanceUID", meta.MediaStorageSOPInstanceUID):
-        return False  # dcmwrite's path brings the meta up to date
-    if meta.MediaStorageSOPClassUID != ds.get("SOPClassUID", meta.MediaStorageSOPClassUID):
-        return False
+    for meta_uid, tag in ((meta.MediaStorageSOPInstanceUID, 0x00080018), (meta.MediaStorageSOPClassUID, 0x00080016)):
+        if tag in ds and meta_uid != text_value(ds, tag):
+            return False  # dcmwrite's path brings the meta up to date
     syntax = UID(str(syntax))
     if not syntax.is_transfer_syntax or syntax.is_private or syntax == DeflatedExplicitVRLittleEndian:
         return False
