@@ -22,6 +22,7 @@ from imaging_hub.deid.raw_values import peek, put_text
 
 from .helpers import add_private_block, synthetic_study, to_bytes
 from .test_properties import DEIDS, TEXT_ATTRIBUTES, _forms, _patient, _survivors, identities
+from .test_pydicom_files import DCIODVFY_FILES, _errors, _path
 
 
 def _through_bytes(ds: Dataset, profile: str) -> bytes:
@@ -160,3 +161,21 @@ def test_other_encodings_fall_back_to_pydicom(key: ProjectKey, name: str) -> Non
     buffer = io.BytesIO()
     theirs.save_as(buffer, enforce_file_format=True)
     assert encode_part10(ours) == buffer.getvalue()
+
+
+@pytest.mark.parametrize("name", [*DCIODVFY_FILES, "rtdose_rle.dcm", "MR_small_implicit.dcm"])
+def test_dciodvfy_reports_no_new_error_on_the_fast_path(research: Deidentifier, name: str, tmp_path: Path) -> None:
+    source = Path(_path(name))
+    output = tmp_path / "out.dcm"
+    output.write_bytes(encode_part10(research.deidentify(read_part10(source.read_bytes())).dataset))
+    assert _errors(output) - _errors(source) == set()
+
+
+def test_dciodvfy_on_a_synthetic_instance_through_the_cli_path(research: Deidentifier, tmp_path: Path) -> None:
+    _, study = synthetic_study(instances=1)
+    source = tmp_path / "in" / "ct.dcm"
+    source.parent.mkdir()
+    source.write_bytes(to_bytes(study[0]))
+    result = deidentify_file(research, source.parent, tmp_path / "out", source)
+    assert result.status == "deidentified"
+    assert _errors(tmp_path / "out" / result.output) - _errors(source) == set()
