@@ -9,11 +9,15 @@ Public surface::
         .deidentify(ds, subject_id=None) -> DeidOutcome(dataset, actions, review)   raises Quarantined
         .uid(original_uid) -> str      .pseudonym(value) -> str
     deidentify_tree(src, dst, ...) -> RunReport            a whole folder, optionally in a process pool
+    read_part10(data) -> FileDataset / encode_part10(ds) -> bytes
+        the fast way in and out: elements the engine keeps are copied as raw bytes (the same output as
+        ``ds.save_as(..., enforce_file_format=True)``, with a zero preamble)
 """
 
 from imaging_hub.deid.batch import FileResult, deidentify_tree
 from imaging_hub.deid.deidentifier import Deidentifier, DeidOutcome
 from imaging_hub.deid.errors import Quarantined
+from imaging_hub.deid.part10 import encode_part10, read_part10
 from imaging_hub.deid.profile import BurnedInPolicy, FixedRegion, Profile, ProfileError
 from imaging_hub.deid.project_key import KeyFileError, ProjectKey
 from imaging_hub.deid.report import RunReport
@@ -31,4 +35,6 @@ __all__ = [
     "Quarantined",
     "RunReport",
     "deidentify_tree",
+    "encode_part10",
+    "read_part10",
 ]
