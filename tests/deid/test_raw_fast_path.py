@@ -179,3 +179,10 @@ def test_dciodvfy_on_a_synthetic_instance_through_the_cli_path(research: Deident
     result = deidentify_file(research, source.parent, tmp_path / "out", source)
     assert result.status == "deidentified"
     assert _errors(tmp_path / "out" / result.output) - _errors(source) == set()
+
+
+def test_each_action_is_counted_once_per_attribute(key: ProjectKey) -> None:
+    _, study = synthetic_study(instances=1)
+    outcome = Deidentifier(Profile.builtin("research"), key).deidentify(read_part10(to_bytes(study[0])))
+    assert outcome.actions["SOPInstanceUID U"] == 1
+    assert outcome.actions["StudyDate C"] == 1

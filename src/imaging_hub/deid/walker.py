@@ -141,6 +141,8 @@ def _apply(ds: Dataset, tag: int, action: str, ctx: WalkContext, path: Signature
         _remove(ds, tag, ctx)
         return
     vr = _vr(ds, tag)
+    key = f"{_name(tag)} {action}"
+    counted = ctx.actions[key]  # the helpers below count what they do; count the action once
     if action == "Z":
         put_empty(ds, tag, vr)
     elif action == "D":
@@ -163,7 +165,8 @@ def _apply(ds: Dataset, tag: int, action: str, ctx: WalkContext, path: Signature
         _clean(ds, tag, vr, ctx, path)
     else:
         raise ValueError(f"unknown action {action!r}")
-    ctx.actions[f"{_name(tag)} {action}"] += 1
+    if ctx.actions[key] == counted:
+        ctx.actions[key] += 1
 
 
 def _clean(ds: Dataset, tag: int, vr: str, ctx: WalkContext, path: Signature) -> None:
