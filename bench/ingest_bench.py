@@ -100,6 +100,8 @@ def main() -> None:
     parser.add_argument("--parallel", type=int, default=2, help="concurrent senders")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds; medians are reported")
     parser.add_argument("--work", type=Path, default=None, help="scratch folder (default: a temp folder)")
+    parser.add_argument("--paths", nargs="+", choices=("cstore", "stow"), default=["cstore", "stow"],
+                        help="ingest paths to measure (default both; QIDO runs with stow)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(dir=args.work) as scratch:
@@ -112,11 +114,11 @@ def main() -> None:
 
         # Rounds alternate the two servers so load from other work on the machine falls on both alike;
         # each measure is the median over rounds.
-        rates: dict[str, dict[str, list[float]]] = {n: {"cstore": [], "stow": []} for n in ("orthanc", "imaging-hub")}
+        rates: dict[str, dict[str, list[float]]] = {n: {p: [] for p in args.paths} for n in ("orthanc", "imaging-hub")}
         qido: dict[str, list[float]] = {"orthanc": [], "imaging-hub": []}
         for round_number in range(args.rounds):
             for name in ("orthanc", "imaging-hub"):
-                for path in ("cstore", "stow"):
+                for path in args.paths:
                     data = work / f"{name}-{path}-{round_number}"
                     data.mkdir()
                     if name == "orthanc":
@@ -145,14 +147,17 @@ def main() -> None:
         print()
         print(f"## Ingest and query vs Orthanc ({today()}, {machine_line()})")
         print(f"Command: `.venv/bin/python bench/ingest_bench.py --studies {args.studies} "
-              f"--instances {args.instances} --size {args.size} --parallel {args.parallel} --rounds {args.rounds}`; "
+              f"--instances {args.instances} --size {args.size} --parallel {args.parallel} --rounds {args.rounds} "
+              f"--paths {' '.join(args.paths)}`; "
               f"{total} instances, median of {args.rounds} alternating rounds.")
         print()
         print("| measure | Imaging Hub | Orthanc | ratio (hub/Orthanc) |")
         print("|---|---|---|---|")
         for path, label in (("cstore", "C-STORE (storescu), instances/s"), ("stow", "STOW-RS, instances/s")):
+            if path not in args.paths:
+                continue
             print(f"| {label} | {hub[path]:.1f} | {orthanc[path]:.1f} | {hub[path] / orthanc[path]:.2f} |")
-        for fraction, label in ((0.5, "p50"), (0.95, "p95")):
+        for fraction, label in ((0.5, "p50"), (0.95, "p95")) if hub_q else ():
             ours, theirs = percentile(hub_q, fraction), percentile(orthanc_q, fraction)
             print(f"| QIDO-RS study search {label}, ms | {ours:.1f} | {theirs:.1f} | {theirs / ours:.2f} (speed-up) |")
 

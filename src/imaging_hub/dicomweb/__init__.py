@@ -2,9 +2,10 @@
 
 Public surface:
 - ``json_model``: ``dataset_to_json`` (Annex F, BulkDataURI for large binaries), ``bulk_path``.
-- ``multipart``: ``encode`` (streaming), ``MultipartReader`` (streaming, parts spooled to files).
+- ``multipart``: ``encode`` (streaming), ``MultipartReader`` (streaming, parts spooled to files or sinks).
 - ``qido``: ``parse_search`` -> ``QidoSearch`` -> store ``Query``; ``QidoParameterError``.
-- ``stow``: ``store_parts``, ``build_response``, ``response_status``, ``FailureReason``.
+- ``stow``: ``StowSpools`` (parts received into archive spools), ``store_parts``, ``build_response``,
+  ``response_status``, ``FailureReason``.
 - ``pixels``: ``read_header`` and frame access straight from stored files.
 - ``media``: media types, transfer syntaxes, Accept parsing.
 """

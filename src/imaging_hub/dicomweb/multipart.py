@@ -1,16 +1,17 @@
 """multipart/related (RFC 2387) as DICOMweb uses it: a streaming encoder and a streaming decoder.
 
 The encoder yields file contents in chunks, so a response never holds a whole study. The decoder writes
-each part to its own file as bytes arrive, so a request never holds a whole upload.
+each part to its own sink as bytes arrive, so a request never holds a whole upload; it is cheap enough
+(one ``bytes.find`` and one write per received chunk) to run on the event loop.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Protocol
 
 CHUNK_SIZE = 256 * 1024
 MAX_HEADER_BYTES = 16 * 1024
@@ -84,18 +85,48 @@ class ReceivedPart:
         return self.headers.get("content-type")
 
 
-class MultipartReader:
-    """Incremental parser: ``feed`` chunks as they arrive, then ``finish``; parts land in ``spool_dir``."""
+class PartSink(Protocol):
+    """Where one part's body goes: a file at ``path``, written in order, then closed."""
 
-    def __init__(self, boundary: str, spool_dir: Path) -> None:
+    path: Path
+
+    def write(self, data: bytes | memoryview, /) -> object: ...
+
+    def close(self) -> None: ...
+
+
+class _FileSink:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._file = path.open("wb")
+
+    def write(self, data: bytes | memoryview, /) -> object:
+        return self._file.write(data)
+
+    def close(self) -> None:
+        self._file.close()
+
+
+class MultipartReader:
+    """Incremental parser: ``feed`` chunks as they arrive, then ``finish``.
+
+    Parts land in files in ``spool_dir``, or in whatever ``open_part(index, headers)`` returns (STOW-RS
+    hands out files in the archive's own tmp folder, so storing a part is a rename).
+    """
+
+    def __init__(self, boundary: str, spool_dir: Path | None = None, *,
+                 open_part: Callable[[int, dict[str, str]], PartSink] | None = None) -> None:
         if not boundary or len(boundary) > 200:
             raise MultipartError("multipart boundary is missing or longer than 200 characters")
+        if (spool_dir is None) == (open_part is None):
+            raise ValueError("give a spool folder or an open_part function, not both")
         self._marker = b"--" + boundary.encode("latin-1")
         self._delimiter = b"\r\n" + self._marker
         self._spool_dir = spool_dir
+        self._open_sink = open_part
         self._buffer = bytearray()
         self._state = "preamble"
-        self._sink: BinaryIO | None = None
+        self._sink: PartSink | None = None
         self.parts: list[ReceivedPart] = []
 
     def feed(self, chunk: bytes) -> None:
@@ -157,12 +188,12 @@ class MultipartReader:
         if self._state == "body":
             index = buf.find(self._delimiter)
             if index < 0:
-                keep = len(self._delimiter) - 1
+                keep = len(self._delimiter) - 1  # a delimiter may start in these last bytes
                 if len(buf) > keep:
-                    self._write(bytes(buf[: len(buf) - keep]))
+                    self._write(len(buf) - keep)
                     del buf[: len(buf) - keep]
                 return False
-            self._write(bytes(buf[:index]))
+            self._write(index)
             del buf[: index + len(self._delimiter)]
             self._close_sink()
             self._state = "after-boundary"
@@ -172,14 +203,20 @@ class MultipartReader:
 
     def _open_part(self, headers: dict[str, str]) -> None:
         index = len(self.parts)
-        path = self._spool_dir / f"part-{index:06d}.dcm"
-        self.parts.append(ReceivedPart(index, headers, path))
-        self._sink = path.open("wb")
+        if self._open_sink is not None:
+            sink = self._open_sink(index, headers)
+        else:
+            assert self._spool_dir is not None
+            sink = _FileSink(self._spool_dir / f"part-{index:06d}.dcm")
+        self.parts.append(ReceivedPart(index, headers, sink.path))
+        self._sink = sink
 
-    def _write(self, data: bytes) -> None:
-        if data and self._sink is not None:
-            self._sink.write(data)
-            self.parts[-1].size += len(data)
+    def _write(self, length: int) -> None:
+        """Hand the buffer's first ``length`` bytes to the open part, without copying them."""
+        if length and self._sink is not None:
+            with memoryview(self._buffer) as view, view[:length] as data:
+                self._sink.write(data)
+            self.parts[-1].size += length
 
     def _close_sink(self) -> None:
         if self._sink is not None:

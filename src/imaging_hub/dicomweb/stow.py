@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import errno
 import logging
-import shutil
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any
 
 from pydicom import dcmread
 
@@ -23,10 +22,11 @@ from imaging_hub.dicomweb.media import DICOM
 from imaging_hub.dicomweb.multipart import ReceivedPart
 
 if TYPE_CHECKING:
-    from imaging_hub.store import Archive, StoreOutcome
+    from imaging_hub.store import Archive, Spool, StoreOutcome
 
 log = logging.getLogger(__name__)
-_GROUP = 64  # parts handed to the archive at once
+_GROUP = 256  # parts per index transaction: bounds how long one request holds the index's write lock
+_PREAMBLE_LENGTH = 132  # 128-byte preamble + "DICM"
 
 
 class FailureReason(IntEnum):
@@ -55,60 +55,94 @@ class PartOutcome:
         return self.failure is None
 
 
+class StowSpools:
+    """The parts of one STOW-RS request, each received straight into an archive spool (no copy to store).
+
+    ``open_part`` is the multipart reader's sink factory; ``discard_all`` removes whatever was not stored.
+    """
+
+    def __init__(self, archive: Archive) -> None:
+        self.archive = archive
+        self.spools: list[Spool] = []
+
+    def open_part(self, index: int, headers: dict[str, str]) -> Part10Sink:
+        spool = self.archive.spool()
+        self.spools.append(spool)
+        return Part10Sink(spool)
+
+    def discard_all(self) -> None:
+        for spool in self.spools:
+            self.archive.discard(spool)  # a stored spool's temp name is gone already: nothing happens
+
+
+class Part10Sink:
+    """Writes a part into its spool; a part sent as file meta without the 128-byte preamble and 'DICM'
+    (dicomweb-client does this) gets them in front, so the archive stores a complete Part 10 file."""
+
+    def __init__(self, spool: Spool) -> None:
+        self.spool = spool
+        self.path = spool.path
+        self._head: bytearray | None = bytearray()  # the first bytes, until it is clear which case this is
+
+    def write(self, data: bytes | memoryview, /) -> object:
+        if self._head is None:
+            return self.spool.write(data)
+        self._head += data
+        if len(self._head) >= _PREAMBLE_LENGTH:
+            self._write_head()
+        return len(data)
+
+    def close(self) -> None:
+        if self._head is not None:
+            self._write_head()
+        self.spool.close()
+
+    def _write_head(self) -> None:
+        head, self._head = self._head or bytearray(), None
+        if head[128:132] != b"DICM" and head[:2] == b"\x02\x00":
+            self.spool.write(bytes(128) + b"DICM")
+        self.spool.write(head)
+
+
 def store_parts(
     archive: Archive,
     parts: Iterable[ReceivedPart],
+    spools: StowSpools,
     *,
     expected_study: str | None = None,
     projects: frozenset[str] | None = None,
 ) -> list[PartOutcome]:
     """Store the spooled parts that pass the checks together (shared index transactions); never raises for
-    a bad part, only records its failure."""
+    a bad part, only records its failure. Refused parts' spools are left for ``spools.discard_all``."""
     outcomes: list[PartOutcome | None] = []
-    accepted: list[tuple[int, ReceivedPart, tuple[str, str, str, str]]] = []
+    accepted: list[tuple[int, ReceivedPart, Spool, tuple[str, str, str, str]]] = []
     for part in parts:
-        identity = _identity(part)
+        spool = spools.spools[part.index]
+        identity = _identity(archive, spool)
         refused = _refusal(part, identity, expected_study, projects)
         if refused is None and identity is not None:
-            accepted.append((len(outcomes), part, identity))
+            accepted.append((len(outcomes), part, spool, identity))
         outcomes.append(refused)
-    for start in range(0, len(accepted), _GROUP):  # bounded: each part is an open file until stored
+    for start in range(0, len(accepted), _GROUP):
         _store_group(archive, accepted[start:start + _GROUP], outcomes)
     return [o for o in outcomes if o is not None]
 
 
-def _store_group(archive: Archive, group: list[tuple[int, ReceivedPart, tuple[str, str, str, str]]],
+def _store_group(archive: Archive, group: list[tuple[int, ReceivedPart, Spool, tuple[str, str, str, str]]],
                  outcomes: list[PartOutcome | None]) -> None:
     from imaging_hub.store import InvalidInstance
 
-    streams: list[BinaryIO] = []
     try:
-        for _, part, _ in group:
-            streams.append(open_part10(part))
-        stored = archive.store_streams(streams)
+        stored = archive.store_spooled([spool for _, _, spool, _ in group])
     except OSError as exc:
-        for index, part, identity in group:
+        for index, part, _, identity in group:
             outcomes[index] = _storage_error(part, identity, exc)
     else:
-        for (index, part, identity), result in zip(group, stored, strict=True):
+        for (index, part, _, identity), result in zip(group, stored, strict=True):
             if isinstance(result, InvalidInstance):
                 outcomes[index] = _failed(identity, FailureReason.CANNOT_UNDERSTAND, f"part {part.index + 1}: {result}")
             else:
                 outcomes[index] = _settled(part, identity, result)
-    finally:
-        for stream in streams:
-            stream.close()
-
-
-def store_part(
-    archive: Archive,
-    part: ReceivedPart,
-    *,
-    expected_study: str | None = None,
-    projects: frozenset[str] | None = None,
-) -> PartOutcome:
-    (outcome,) = store_parts(archive, [part], expected_study=expected_study, projects=projects)
-    return outcome
 
 
 def _refusal(part: ReceivedPart, identity: tuple[str, str, str, str] | None, expected_study: str | None,
@@ -148,24 +182,24 @@ def _settled(part: ReceivedPart, identity: tuple[str, str, str, str], outcome: S
                        series_instance_uid=instance.series_instance_uid)
 
 
-def _identity(part: ReceivedPart) -> tuple[str, str, str, str] | None:
+def _identity(archive: Archive, spool: Spool) -> tuple[str, str, str, str] | None:
     """(SOP class, SOP instance, study, project) from the part's header, or None if unreadable.
 
-    The archive's header reader (one walk over element headers) answers for a well-formed part; pydicom
-    is asked only about the others, so a refused part still names what it could be read as.
+    The archive's header reader (one walk over element headers, kept for storing) answers for a
+    well-formed part; pydicom is asked only about the others, so a refused part still names what it could
+    be read as.
     """
-    from imaging_hub.store import InvalidInstance, peek_header
+    from imaging_hub.store import InvalidInstance
 
     try:
-        with open_part10(part) as fp:
-            values = peek_header(fp).values
+        values = archive.inspect(spool).values
         return (values["SOPClassUID"], values["SOPInstanceUID"], values["StudyInstanceUID"],
                 values["ClinicalTrialProtocolID"] or "")
     except (InvalidInstance, OSError, ValueError):
         pass
     try:
         # pydicom warns with the offending (possibly identifiable) value; the failure reason says enough
-        with warnings.catch_warnings(), open_part10(part) as fp:
+        with warnings.catch_warnings(), spool.path.open("rb") as fp:
             warnings.simplefilter("ignore")
             ds = dcmread(fp, stop_before_pixels=True, specific_tags=[
                 "SOPClassUID", "SOPInstanceUID", "StudyInstanceUID", "ClinicalTrialProtocolID"])
@@ -173,25 +207,6 @@ def _identity(part: ReceivedPart) -> tuple[str, str, str, str] | None:
                 str(ds.get("StudyInstanceUID", "")), str(ds.get("ClinicalTrialProtocolID", "")))
     except Exception:  # pydicom raises many exception types on corrupt input; all mean "unreadable"
         return None
-
-
-def open_part10(part: ReceivedPart) -> BinaryIO:
-    """The part as a Part 10 stream.
-
-    Some clients (dicomweb-client among them) send the file meta without the 128-byte preamble and
-    'DICM'; such a part is rewritten once with an empty preamble so the archive stores a complete file.
-    """
-    fp = part.path.open("rb")
-    head = fp.read(132)
-    fp.seek(0)
-    if head[128:132] == b"DICM" or head[:2] != b"\x02\x00":
-        return fp
-    fixed = part.path.with_suffix(".part10")
-    with fp, fixed.open("wb") as out:
-        out.write(bytes(128) + b"DICM")
-        shutil.copyfileobj(fp, out, 1 << 20)
-    fixed.replace(part.path)
-    return part.path.open("rb")
 
 
 def _failed(identity: tuple[str, str, str, str] | None, failure: FailureReason, reason: str) -> PartOutcome:

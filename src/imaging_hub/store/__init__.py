@@ -10,6 +10,12 @@ Public surface::
     archive.delete(study_uid, series_uid=None, sop_instance_uid=None) -> int
     archive.conflicts() -> list[Conflict]; archive.count_instances() -> int; archive.close()
 
+Receiving in place (no copy when stored)::
+
+    spool = archive.spool(); spool.write(...); spool.close()   # a file in the archive's tmp folder
+    archive.inspect(spool) -> InstanceHeader                    # checked once; InvalidInstance says why not
+    archive.store_spooled([spool, ...]) -> list[StoreOutcome | InvalidInstance]; archive.discard(spool)
+
 ``peek_header(fp)`` checks a Part 10 file and reads its indexed attributes without storing it.
 ``imaging_hub.store.bulk.insert_synthetic_index`` fills the index with file-less rows for query benchmarks.
 """
@@ -19,6 +25,7 @@ from imaging_hub.store.attributes import ATTRIBUTES, Level
 from imaging_hub.store.errors import InvalidInstance, QueryError
 from imaging_hub.store.records import Conflict, StoredInstance, StoreOutcome, StoreStatus
 from imaging_hub.store.search import Query
+from imaging_hub.store.spool import Spool
 
 __all__ = [
     "ATTRIBUTES",
@@ -28,6 +35,7 @@ __all__ = [
     "Level",
     "Query",
     "QueryError",
+    "Spool",
     "StoreOutcome",
     "StoreStatus",
     "StoredInstance",

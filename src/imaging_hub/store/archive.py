@@ -34,6 +34,7 @@ from imaging_hub.store.part10 import FileMeta, check_structure
 from imaging_hub.store.records import Conflict, StoredInstance, StoreOutcome, StoreStatus
 from imaging_hub.store.schema import conflict, instance, patient, series, study
 from imaging_hub.store.search import Query, run_search
+from imaging_hub.store.spool import Spool
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -106,18 +107,55 @@ class Archive:
                     self.blobs.discard(arrival.received)
             raise
 
-    def _arrival(self, received: Received) -> _Arrival:
-        with open(received.temp, "rb") as f:
-            if received.size == 0:
-                raise InvalidInstance("no file meta: the stream is empty")
-            header = read_header(_check_file(f))
-        return _Arrival(received, header, self.blobs.blob_path(header.sop_instance_uid, received.sha256))
+    def _arrival(self, received: Received, header: InstanceHeader | None = None) -> _Arrival:
+        if header is None:
+            header = _read_file_header(received.temp, received.size)
+        return _Arrival(received, header, self._blob_path(header, received.sha256))
+
+    def _blob_path(self, header: InstanceHeader, sha256: str) -> str:
+        return self.blobs.blob_path(header.sop_instance_uid, sha256, header.study_instance_uid)
+
+    # -- receiving in place ----------------------------------------------------------------------------
+    def spool(self) -> Spool:
+        """A new file in the archive's tmp folder to write one incoming instance into (see ``Spool``)."""
+        return Spool(self.blobs.new_temp_path())
+
+    def inspect(self, spool: Spool) -> InstanceHeader:
+        """Check a closed spool and read its indexed attributes (once); InvalidInstance says why it is refused."""
+        if spool.header is None:
+            spool.header = _read_file_header(spool.path, spool.size)
+        return spool.header
+
+    def store_spooled(self, spools: Iterable[Spool]) -> list[StoreOutcome | InvalidInstance]:
+        """Store closed spools as ``store_streams`` stores streams, renaming each file into place (no copy).
+
+        The archive owns the spools from here: refused ones are deleted, stored ones become the blobs.
+        """
+        spools = list(spools)
+        arrivals: list[_Arrival | InvalidInstance] = []
+        try:
+            for spool in spools:
+                try:
+                    arrivals.append(self._arrival(spool.received(), self.inspect(spool)))
+                except InvalidInstance as exc:
+                    self.discard(spool)
+                    arrivals.append(exc)
+            return self._store(arrivals)
+        except BaseException:
+            for spool in spools:
+                self.discard(spool)
+            raise
+
+    def discard(self, spool: Spool) -> None:
+        """Delete a spool that will not be stored (harmless after it has been stored or discarded)."""
+        spool.close()
+        spool.path.unlink(missing_ok=True)
 
     def store_bytes(self, data: bytes) -> StoreOutcome:
         # Validate in memory first so refused input never touches the disk.
         header = read_header(check_structure(data, HEADER_TAGS))
         received = self.blobs.receive_bytes(data, sync=False)
-        arrival = _Arrival(received, header, self.blobs.blob_path(header.sop_instance_uid, received.sha256))
+        arrival = _Arrival(received, header, self._blob_path(header, received.sha256))
         try:
             return _one(self._store([arrival]))
         except BaseException:
@@ -332,6 +370,13 @@ def _one(outcomes: list[StoreOutcome | InvalidInstance]) -> StoreOutcome:
     if isinstance(outcome, InvalidInstance):
         raise outcome
     return outcome
+
+
+def _read_file_header(path: Path, size: int) -> InstanceHeader:
+    if size == 0:
+        raise InvalidInstance("no file meta: the stream is empty")
+    with open(path, "rb") as f:
+        return read_header(_check_file(f))
 
 
 def peek_header(fp: BinaryIO) -> InstanceHeader:

@@ -2,11 +2,19 @@
 
 Layout (relative to the data folder):
   tmp/        files being received; a crash leaves them here and the next open removes them
-  blobs/      indexed files, at a path derived from SOP Instance UID + content hash
+  blobs/      indexed files, at a path derived from Study + SOP Instance UID + content hash
   conflicts/  different content that arrived for an already indexed SOP Instance UID
 
-Because the path is derived from UID and hash, a file renamed into place whose index commit was lost in a
-crash is simply overwritten by the identical re-send, which then commits: exactly one indexed instance.
+Because the path is derived from the content (its UIDs and hash), a file renamed into place whose index
+commit was lost in a crash is simply overwritten by the identical re-send, which then commits: exactly one
+indexed instance.
+
+The fan-out folder is chosen by a hash of the Study Instance UID, so a study's files share one folder and
+storing a study needs one folder fsync rather than one per instance. Earlier versions fanned out by the SOP
+Instance UID; their files stay where they are, because the index stores each file's path and every reader
+goes through it. (An orphan such a version left in a crash before its index commit is not found by a
+re-send under the new layout; the re-send is stored and indexed at its new path, still exactly once, and
+the orphan is an unindexed file no reader sees.)
 """
 
 from __future__ import annotations
@@ -51,13 +59,13 @@ class BlobStore:
             folder.mkdir(parents=True, exist_ok=True)
 
     # -- receiving -------------------------------------------------------------------------------------
-    def _temp_path(self) -> Path:
-        # Host and pid in the name let cleanup tell a crashed writer's file from a live one's.
+    def new_temp_path(self) -> Path:
+        """A fresh name in tmp/; host and pid in it let cleanup tell a crashed writer's file from a live one's."""
         return self.tmp / f"{_HOST}~{os.getpid()}~{uuid.uuid4().hex}.part"
 
     def receive_stream(self, fp: BinaryIO, *, sync: bool = True) -> Received:
         """Copy the stream to a temp file while hashing; ``sync=False`` leaves the fsync to ``sync_files``."""
-        temp = self._temp_path()
+        temp = self.new_temp_path()
         digest = hashlib.sha256()
         size = 0
         try:
@@ -75,7 +83,7 @@ class BlobStore:
         return Received(temp, size, digest.hexdigest())
 
     def receive_bytes(self, data: bytes | memoryview, *, sync: bool = True) -> Received:
-        temp = self._temp_path()
+        temp = self.new_temp_path()
         try:
             with open(temp, "wb") as out:
                 out.write(data)
@@ -91,9 +99,13 @@ class BlobStore:
         received.temp.unlink(missing_ok=True)
 
     # -- placing ---------------------------------------------------------------------------------------
-    def blob_path(self, sop_instance_uid: str, sha256: str) -> str:
-        """Relative path of an indexed file; UIDs are validated digits and dots, safe as file names."""
-        fan = hashlib.sha256(sop_instance_uid.encode()).hexdigest()
+    def blob_path(self, sop_instance_uid: str, sha256: str, study_instance_uid: str = "") -> str:
+        """Relative path of an indexed file; UIDs are validated digits and dots, safe as file names.
+
+        The archive always passes the study, so a study's files share a folder; without it the folder is
+        chosen by the SOP Instance UID (the layout of earlier versions).
+        """
+        fan = hashlib.sha256((study_instance_uid or sop_instance_uid).encode()).hexdigest()
         return f"blobs/{fan[:2]}/{fan[2:4]}/{sop_instance_uid}.{sha256[:16]}.dcm"
 
     def conflict_path(self, sop_instance_uid: str, sha256: str) -> str:

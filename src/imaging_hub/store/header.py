@@ -54,8 +54,10 @@ def read_header(meta: FileMeta) -> InstanceHeader:
     """Decode the indexed attributes from the raw top-level values ``check_structure(data, HEADER_TAGS)``
     collected: pydicom's value converters on a handful of elements, no dataset parse."""
     try:
-        encodings = _encodings(meta)
-        values = {keyword: _value(meta, keyword, encodings) for keyword in HEADER_KEYWORDS}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pydicom's value warnings may quote identifiable values
+            encodings = _encodings(meta)
+            values = {keyword: _value(meta, keyword, encodings) for keyword in HEADER_KEYWORDS}
     except InvalidInstance:
         raise
     except Exception as exc:  # pydicom raises many kinds for malformed input
@@ -86,9 +88,7 @@ def _encodings(meta: FileMeta) -> list[str]:
 def _convert(meta: FileMeta, tag: int, raw: tuple[str, bytes], encodings: list[str] | None) -> Any:
     vr = raw[0] if raw[0] and raw[0] != "UN" else dictionary_VR(tag)  # implicit VR, or UN of a known tag
     element = RawDataElement(BaseTag(tag), vr, len(raw[1]), raw[1], 0, meta.implicit_vr, meta.little_endian)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # pydicom's value warnings may quote identifiable values
-        return convert_value(vr, element, encodings)
+    return convert_value(vr, element, encodings)  # inside read_header's catch_warnings
 
 
 def _value(meta: FileMeta, keyword: str, encodings: list[str]) -> Any:
