@@ -16,6 +16,7 @@ Target: end to end >= 80% of the slowest stage's rate.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import random
 import sys
@@ -23,6 +24,9 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
+
+import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "spoke"))
@@ -46,7 +50,7 @@ from imaging_hub.spoke.delivery import Courier  # noqa: E402
 from imaging_hub.spoke.gateway import Spoke  # noqa: E402
 from imaging_hub.spoke.hubclient import HubClient  # noqa: E402
 from imaging_hub.spoke.pacs_dimse import DimsePacs  # noqa: E402
-from imaging_hub.spoke.processor import Processor  # noqa: E402
+from imaging_hub.spoke.settings import default_deid_workers  # noqa: E402
 from imaging_hub.store import Archive  # noqa: E402
 
 
@@ -99,6 +103,7 @@ def _settings(work: Path, name: str, hub: HubProcess, orthanc: OrthancPacs, key:
     orthanc.add_modality(ae, ae, "127.0.0.1", port)
     config = write_spoke_config(
         work / name, site_id="RX1", hub=hub, dicom_port=port, ae_title=ae, reconcile_interval_s=5.0,
+        batch_size=100, deid_workers=default_deid_workers(),
         projects=[{"id": "BENCH", "key_file": str(key), "opt_out": "consent", "opt_out_basis": "bench"}],
         pacs={"kind": "dimse", "host": "127.0.0.1", "port": orthanc.dicom_port, "ae_title": "ORTHANC",
               "retrieve": "move", "concurrency": 2},
@@ -131,11 +136,12 @@ def _stages(work: Path, hub: HubProcess, orthanc: OrthancPacs, key: Path, enrol:
     rates["retrieve"] = total / (time.perf_counter() - started)
     spoke.scp.stop()
     # de-identify alone
-    processor = Processor(conn, spoke.intake, spoke.outbox, spoke.gatekeeper, spoke.deidentifiers)
+    processor = spoke.make_processor(conn)
+    processor.warm_up()  # worker processes started before the clock starts, as in a running spoke
     started = time.perf_counter()
-    while spoke.intake.count():
-        processor.run_once()
+    processor.drain()
     rates["de-identify"] = total / (time.perf_counter() - started)
+    processor.close()
     files = list((settings.data / "outbox").rglob("*.dcm"))
     # hub ingest alone, in process
     archive = Archive.open(work / "ingest-alone")
@@ -165,6 +171,8 @@ def _end_to_end(work: Path, hub: HubProcess, orthanc: OrthancPacs, key: Path, en
     spoke.start()
     try:
         wait_for(lambda: SpokeStatus.read(settings.data).health.get("accepting") == "yes", 60, interval=0.1)
+        time.sleep(3.0)  # let the spoke's worker processes start
+        before = _cpu_seconds({"spoke": spoke.process, "hub": hub.process, "orthanc": orthanc.process})
         started = time.perf_counter()
         conn = connect(settings.data)
         conn.execute("INSERT INTO pull_request(project_id, requested_at) VALUES ('', ?)", (time.time(),))
@@ -176,9 +184,31 @@ def _end_to_end(work: Path, hub: HubProcess, orthanc: OrthancPacs, key: Path, en
         wait_for(delivered, 900, interval=0.05)
         elapsed = time.perf_counter() - started
         conn.close()
+        for name, seconds in _cpu_seconds({"spoke": spoke.process, "hub": hub.process,
+                                           "orthanc": orthanc.process}, before).items():
+            print(f"  end-to-end CPU: {name:<16} {seconds:6.1f} s ({1000 * seconds / total:.1f} ms/instance)")
+        print(f"  end-to-end wall: {elapsed:.1f} s on {psutil.cpu_count()} core(s)")
     finally:
         spoke.stop()
     return total / elapsed
+
+
+def _cpu_seconds(processes: dict[str, Any], before: dict[str, float] | None = None) -> dict[str, float]:
+    """CPU time (user + system) of each process and, for the spoke, of its worker processes too."""
+    used: dict[str, float] = {}
+    for name, popen in processes.items():
+        if popen is None:
+            continue
+        proc = psutil.Process(popen.pid)
+        with contextlib.suppress(psutil.Error):
+            times = proc.cpu_times()
+            used[name] = times.user + times.system
+            children = proc.children(recursive=True)
+            if children and name == "spoke":
+                used["spoke workers"] = sum(c.cpu_times().user + c.cpu_times().system for c in children)
+    if before is not None:
+        used = {k: v - before.get(k, 0.0) for k, v in used.items()}
+    return used
 
 
 if __name__ == "__main__":

@@ -139,8 +139,9 @@ def write_spoke_config(
     folder: Path, *, site_id: str, hub: HubProcess, projects: list[dict[str, object]], dicom_port: int,
     pacs: dict[str, object] | None = None, opt_out_file: Path | None = None, min_free_mb: int = 1,
     ae_title: str | None = None, batch_size: int = 50, reconcile_interval_s: float = 2.0,
-    retry_cap_s: float = 2.0,
+    retry_cap_s: float = 2.0, deid_workers: int = 1,
 ) -> Path:
+    """One worker process by default: tests run several spokes at once on a couple of shared cores."""
     folder.mkdir(parents=True, exist_ok=True)
     token_file = folder / "hub.token"
     token_file.write_text(hub.tokens[site_id])
@@ -148,6 +149,7 @@ def write_spoke_config(
     lines = [
         f'site_id = "{site_id}"', f'data = "{folder / "data"}"', f"dicom_port = {dicom_port}",
         f'ae_title = "{ae_title or "SPOKE" + site_id}"', f"min_free_mb = {min_free_mb}",
+        f"deid_workers = {deid_workers}",
     ]
     if opt_out_file is not None:
         lines.append(f'opt_out_file = "{opt_out_file}"')

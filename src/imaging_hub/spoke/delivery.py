@@ -170,8 +170,11 @@ class Courier:
             return
         with transaction(self._conn):
             blobs, requeued = apply_answer(self._conn, reports, answer)
-        for blob in blobs:
-            Path(blob).unlink(missing_ok=True)
+            # Removed before the commit, so no one sees "acknowledged" with the file still here. A crash in
+            # between leaves them "delivered" without a file, which the next report acknowledges all the same:
+            # only files the hub confirmed holding are removed.
+            for blob in blobs:
+                Path(blob).unlink(missing_ok=True)
         if requeued:
             log.warning("hub lacks %d delivered instance(s); queued again", requeued)
         set_health(self._conn, "reconciliation", f"ok: {len(blobs)} acknowledged, {requeued} requeued")

@@ -6,13 +6,18 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import multiprocessing
 import os
 import sqlite3
+import sys
 import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from imaging_hub.spoke import outbox
+from imaging_hub.spoke.backoff import backoff_delay
+from imaging_hub.spoke.deid_work import WorkContext, init_worker
 from imaging_hub.spoke.delivery import Courier
 from imaging_hub.spoke.diskguard import DiskGuard
 from imaging_hub.spoke.gatekeeper import Gatekeeper
@@ -25,7 +30,7 @@ from imaging_hub.spoke.pacs_dicomweb import DicomWebPacs
 from imaging_hub.spoke.pacs_dimse import DimsePacs
 from imaging_hub.spoke.processor import Processor
 from imaging_hub.spoke.projects import ProjectDeidentifiers
-from imaging_hub.spoke.pull import Puller, PullSummary
+from imaging_hub.spoke.pull import Puller, PullSummary, projects_to_retry
 from imaging_hub.spoke.register import refresh_if_changed
 from imaging_hub.spoke.scp import IntakeScp, make_store_handler
 from imaging_hub.spoke.settings import SpokeSettings
@@ -45,7 +50,7 @@ class Spoke:
         self.hasher = SubjectHasher.for_data_dir(data)
         self.guard = DiskGuard(data, settings.min_free_mb * MB)
         self.intake = IntakeBuffer(data / "intake", fsync=settings.intake_fsync)
-        self.outbox = outbox.Outbox(data / "outbox", fsync=settings.intake_fsync)
+        self.outbox = outbox.Outbox(data / "outbox", fsync=settings.intake_fsync)  # synced per group
         self.deidentifiers = ProjectDeidentifiers(settings.projects, settings.site_id)
         self.gatekeeper = Gatekeeper({p.id: p for p in settings.projects}, self.hasher)
         self.limiter = RateLimiter(settings.pacs.rate)
@@ -59,6 +64,9 @@ class Spoke:
     # --- lifecycle -----------------------------------------------------------------------------------
 
     def start(self) -> None:
+        # pynetdicom hands every PDU between polling threads; with the courier and coordinator busy in the
+        # same interpreter, the default 5 ms GIL switch interval adds up to tens of ms per C-STORE.
+        sys.setswitchinterval(0.0005)
         conn = connect(self.settings.data)
         self._refresh_opt_out(conn)
         conn.close()
@@ -104,21 +112,36 @@ class Spoke:
             log.error("opt-out file not loaded, previous register kept: %s", exc)
             set_health(conn, "opt_out", f"last file rejected: {exc}")
 
+    def make_processor(self, conn: sqlite3.Connection) -> Processor:
+        """The coordinator with, unless ``deid_workers`` is 0, its pool of de-identification processes
+        (spawned, not forked: this process runs threads and holds sockets and database handles)."""
+        workers = self.settings.deid_workers
+
+        def pool() -> ProcessPoolExecutor:
+            return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                       initializer=init_worker, initargs=(self.settings,))
+
+        context = WorkContext(conn, self.outbox, self.gatekeeper, self.deidentifiers)
+        return Processor(conn, self.intake, context, self.gatekeeper, pool if workers > 0 else None, max(1, workers))
+
     def _process_loop(self) -> None:
         conn = connect(self.settings.data)
-        processor = Processor(conn, self.intake, self.outbox, self.gatekeeper, self.deidentifiers)
-        while not self._stop.is_set():
-            try:
-                result = processor.run_once()
-            except Exception:
-                log.exception("processor step failed; retrying")
-                self._stop.wait(1.0)
-                continue
-            if result.queued:
-                self._wake_courier.set()
-            if not (result.queued or result.dropped or result.duplicates or result.quarantined):
-                self.intake.wait(0.5)
-        conn.close()
+        processor = self.make_processor(conn)
+        try:
+            while not self._stop.is_set():
+                try:
+                    result = processor.run_once()
+                except Exception:
+                    log.exception("processor step failed; retrying")
+                    self._stop.wait(1.0)
+                    continue
+                if result.queued:
+                    self._wake_courier.set()
+                if not result.worked and processor.idle:
+                    self.intake.wait(0.5)
+        finally:
+            processor.close()
+            conn.close()
 
     def _courier_loop(self) -> None:
         conn = connect(self.settings.data)
@@ -154,41 +177,59 @@ class Spoke:
         if pacs is None:
             raise ValueError("no PACS configured for this spoke (pacs.kind is 'none')")
         puller = Puller(lambda: connect(self.settings.data), pacs, {p.id: p for p in self.settings.projects},
-                        self.deidentifiers, self.hasher, self.gatekeeper, self.settings.pacs.concurrency)
+                        self.deidentifiers, self.hasher, self.gatekeeper, self.settings.pacs.concurrency,
+                        self.settings.pacs.nhs_number_keys)
         summary = puller.pull(project_id)
         self.last_pull = summary
         return summary
 
     def _schedule_loop(self) -> None:
+        """Pull when asked (``pull_request`` rows), every ``interval_s`` if set, and again, with backoff, for
+        projects whose last retrieve of some study failed (a PACS busy or timing out must not leave a study
+        failed for good)."""
         conn = connect(self.settings.data)
         interval = self.settings.pacs.interval_s
         next_scheduled = time.time() + interval if interval > 0 else float("inf")
+        retry_at = 0.0
         while not self._stop.wait(1.0):
             if self.settings.pacs.kind == "none" or not self.guard.accepting():
                 continue
             request = conn.execute(
                 "SELECT id, project_id FROM pull_request WHERE started_at IS NULL ORDER BY id LIMIT 1"
             ).fetchone()
-            if request is None and time.time() < next_scheduled:
-                continue
+            scope: str | None = None
             if request is not None:
+                scope = request[1] or None
                 with transaction(conn):
                     conn.execute("UPDATE pull_request SET started_at = ? WHERE id = ?", (time.time(), request[0]))
-            else:
+            elif time.time() >= next_scheduled:
                 next_scheduled = time.time() + interval
-            try:
-                summary = self.pull(request[1] or None if request is not None else None)
-                outcome = (f"{summary.studies_retrieved} of {summary.studies_found} studies retrieved, "
-                           f"{len(summary.errors)} error(s)")
-            except Exception as exc:
-                log.exception("pull failed")
-                outcome = f"failed: {exc}"
+            else:
+                retry, failures = projects_to_retry(conn)
+                if not retry or time.time() < retry_at:
+                    continue
+                scope = next(iter(retry)) if len(retry) == 1 else None
+            outcome = self._pull_and_describe(scope)
             set_health(conn, "last_pull", outcome)
+            retry, failures = projects_to_retry(conn)
+            if retry:
+                delay = backoff_delay(failures, self.settings.pacs.retry_base_s, self.settings.pacs.retry_cap_s)
+                retry_at = time.time() + delay
+                log.warning("retrieve of %d project(s)' studies failed; retrying in %.0fs", len(retry), delay)
             if request is not None:
                 with transaction(conn):
                     conn.execute("UPDATE pull_request SET finished_at = ?, outcome = ? WHERE id = ?",
                                  (time.time(), outcome, request[0]))
         conn.close()
+
+    def _pull_and_describe(self, project_id: str | None) -> str:
+        try:
+            summary = self.pull(project_id)
+        except Exception as exc:
+            log.exception("pull failed")
+            return f"failed: {exc}"
+        return (f"{summary.studies_retrieved} of {summary.studies_found} studies retrieved, "
+                f"{len(summary.errors)} error(s)")
 
     def _health_loop(self) -> None:
         conn = connect(self.settings.data)

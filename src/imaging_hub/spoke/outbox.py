@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import secrets
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -49,18 +50,20 @@ class Outbox:
         directory.mkdir(parents=True, exist_ok=True)
 
     def write(self, project_id: str, deid_sop_uid: str, part10: bytes) -> WrittenBlob:
-        """Write atomically (temp, fsync, rename); the row is committed by the caller afterwards."""
+        """Write atomically (temp, rename). Not yet durable: the coordinator syncs a whole batch with
+        ``sync_files`` before it commits the rows, so one group of flushes serves many instances."""
         folder = self.directory / project_id
         folder.mkdir(exist_ok=True)
         final = folder / f"{deid_sop_uid}.dcm"
-        tmp = folder / f".{deid_sop_uid}.tmp"
+        tmp = folder / f".{deid_sop_uid}.{secrets.token_hex(4)}.tmp"  # two workers may write the same one
         with open(tmp, "wb") as out:
             out.write(part10)
-            if self._fsync:
-                out.flush()
-                os.fsync(out.fileno())
         os.replace(tmp, final)
         return WrittenBlob(final, hashlib.sha256(part10).hexdigest(), len(part10))
+
+    @property
+    def fsync(self) -> bool:
+        return self._fsync
 
 
 def due(conn: sqlite3.Connection, limit: int, max_bytes: int, now: float | None = None) -> list[OutboxItem]:

@@ -4,7 +4,12 @@ which become the reconciliation's "expected"), and to send the wanted series to 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
+
+# Where a PACS may hold a patient's NHS number when it keys patients by a local ID (PS3.3 C.7.1.1):
+# the PatientID itself (some trusts key by NHS number), an OtherPatientIDsSequence item, or the retired
+# OtherPatientIDs string that many PACS still index.
+PatientKey = Literal["PatientID", "OtherPatientIDsSequence", "OtherPatientIDs"]
 
 
 @dataclass(frozen=True)
@@ -26,7 +31,11 @@ class PacsError(Exception):
 
 
 class Pacs(Protocol):
-    def find_studies(self, patient_id: str, date_from: str, date_to: str) -> list[StudyFound]: ...
+    def find_studies(self, patient_id: str, date_from: str, date_to: str, *,
+                     key: PatientKey = "PatientID") -> list[StudyFound]:
+        """Studies of the patient whose ``key`` attribute holds ``patient_id``. Results that do not show
+        that value back (a PACS that ignores a key it cannot match returns everything) are left out."""
+        ...
 
     def retrieve(self, study_uid: str, series_uids: list[str]) -> int:
         """Bring the series into the intake buffer; return how many instances arrived (or were sent)."""

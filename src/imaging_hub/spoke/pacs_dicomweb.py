@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from imaging_hub.spoke.multipart import MultipartError, boundary_of, iter_parts
-from imaging_hub.spoke.pacs import PacsError, SeriesFound, StudyFound
+from imaging_hub.spoke.pacs import PacsError, PatientKey, SeriesFound, StudyFound
 
 _STUDY_UID, _SERIES_UID, _STUDY_DATE, _MODALITY, _SERIES_COUNT = (
     "0020000D", "0020000E", "00080020", "00080060", "00201209",
@@ -41,14 +41,15 @@ class DicomWebPacs:
         body = response.json()
         return body if isinstance(body, list) else []
 
-    def find_studies(self, patient_id: str, date_from: str, date_to: str) -> list[StudyFound]:
-        params = {"PatientID": patient_id}
+    def find_studies(self, patient_id: str, date_from: str, date_to: str, *,
+                     key: PatientKey = "PatientID") -> list[StudyFound]:
+        params = {_QIDO_KEYS[key]: patient_id, "includefield": _QIDO_RETURN[key]}
         if date_from or date_to:
             params["StudyDate"] = f"{date_from}-{date_to}"
         found = []
         for study in self._qido("/studies", params):
             study_uid = str(_value(study, _STUDY_UID) or "")
-            if not study_uid:
+            if not study_uid or not _carries(study, key, patient_id):
                 continue
             series = tuple(
                 SeriesFound(str(_value(s, _SERIES_UID)), str(_value(s, _MODALITY) or "").upper(),
@@ -81,6 +82,21 @@ class DicomWebPacs:
         except MultipartError as exc:
             raise PacsError(f"WADO-RS series retrieve: {exc}") from exc
         return count
+
+
+_QIDO_KEYS = {"PatientID": "PatientID", "OtherPatientIDs": "OtherPatientIDs",
+              "OtherPatientIDsSequence": "OtherPatientIDsSequence.PatientID"}
+_QIDO_RETURN = {"PatientID": "PatientID", "OtherPatientIDs": "OtherPatientIDs",
+                "OtherPatientIDsSequence": "OtherPatientIDsSequence"}
+_TAGS = {"PatientID": "00100020", "OtherPatientIDs": "00101000", "OtherPatientIDsSequence": "00101002"}
+
+
+def _carries(study: dict[str, Any], key: PatientKey, value: str) -> bool:
+    """Whether a QIDO answer shows the matched value back (else the PACS did not match on it)."""
+    values = (study.get(_TAGS[key]) or {}).get("Value") or []
+    if key == "OtherPatientIDsSequence":
+        return any(_value(item, "00100020") == value for item in values if isinstance(item, dict))
+    return value in [str(v) for v in values]
 
 
 def _count(value: Any) -> int | None:

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from pydicom.dataset import Dataset
+from pydicom.multival import MultiValue
 from pynetdicom import AE, StoragePresentationContexts, build_role, evt
 from pynetdicom.association import Association
 from pynetdicom.sop_class import (  # type: ignore[attr-defined]
@@ -15,7 +16,8 @@ from pynetdicom.sop_class import (  # type: ignore[attr-defined]
     StudyRootQueryRetrieveInformationModelMove,
 )
 
-from imaging_hub.spoke.pacs import PacsError, SeriesFound, StudyFound
+from imaging_hub.spoke.pacs import PacsError, PatientKey, SeriesFound, StudyFound
+from imaging_hub.spoke.scp import no_delay
 
 _PENDING = (0xFF00, 0xFF01)
 _MAX_CONTEXTS = 128
@@ -42,7 +44,7 @@ class DimsePacs:
         for context in contexts:
             ae.add_requested_context(context)
         assoc = ae.associate(self._host, self._port, ae_title=self._called, ext_neg=roles or [],
-                             evt_handlers=handlers or [])
+                             evt_handlers=[*(handlers or []), (evt.EVT_CONN_OPEN, no_delay)])
         if not assoc.is_established:
             raise PacsError(f"PACS {self._called} at {self._host}:{self._port} refused or did not answer")
         return assoc
@@ -61,13 +63,22 @@ class DimsePacs:
         finally:
             assoc.release()
 
-    def find_studies(self, patient_id: str, date_from: str, date_to: str) -> list[StudyFound]:
+    def find_studies(self, patient_id: str, date_from: str, date_to: str, *,
+                     key: PatientKey = "PatientID") -> list[StudyFound]:
         query = Dataset()
         query.QueryRetrieveLevel = "STUDY"
-        query.PatientID = patient_id
+        if key == "OtherPatientIDsSequence":
+            item = Dataset()
+            item.PatientID = patient_id
+            query.OtherPatientIDsSequence = [item]
+        elif key == "OtherPatientIDs":
+            query.OtherPatientIDs = patient_id
+        else:
+            query.PatientID = patient_id
         query.StudyInstanceUID = ""
         query.StudyDate = f"{date_from}-{date_to}" if (date_from or date_to) else ""
-        studies = [(str(r.StudyInstanceUID), str(r.get("StudyDate", "") or "")) for r in self._find(query)]
+        studies = [(str(r.StudyInstanceUID), str(r.get("StudyDate", "") or "")) for r in self._find(query)
+                   if _carries(r, key, patient_id)]
         found = []
         for study_uid, study_date in studies:
             series_query = Dataset()
@@ -126,6 +137,15 @@ def _drain(responses: Iterator[tuple[Dataset, Dataset | None]], what: str) -> in
     if final not in (0x0000, 0xB000) or failed:
         raise PacsError(f"{what} ended with status 0x{final:04X}: {completed} sent, {failed} failed")
     return completed
+
+
+def _carries(answer: Dataset, key: PatientKey, value: str) -> bool:
+    """Whether a C-FIND answer shows the matched value back (else the PACS did not match on it)."""
+    if key == "OtherPatientIDsSequence":
+        return any(str(i.get("PatientID", "") or "") == value for i in answer.get("OtherPatientIDsSequence", []) or [])
+    held = answer.get(key, "") or ""
+    values = list(held) if isinstance(held, MultiValue) else [held]
+    return value in [str(v) for v in values]
 
 
 def _int(value: Any) -> int | None:

@@ -1,35 +1,33 @@
 """From intake buffer to outbox: decide, de-identify with the project's profile and key, queue.
 
-Work is done in small batches: de-identified files are written first, then one transaction records the
-decisions and outbox rows, and only then are the intake files removed. A crash anywhere repeats the batch,
-and the (project, source SOP Instance UID) key makes the repeat a no-op, so nothing is lost or doubled.
+The coordinator hands intake files to a pool of de-identification worker processes (``deid_work``), so
+receiving (the SCP, in the spoke's own process), de-identifying (the workers) and delivering (the courier)
+run at the same time on different cores. Results are recorded in groups: the group's outbox files are
+flushed together, then one transaction records the decisions and outbox rows, and only then are the intake
+files removed. A crash anywhere repeats the group, and the (project, source SOP Instance UID) key makes the
+repeat a no-op, so nothing is lost or doubled.
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
 import logging
 import sqlite3
 import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pydicom
-from pydicom.dataset import Dataset
-from pydicom.errors import InvalidDicomError
-
-from imaging_hub.deid import Quarantined
-from imaging_hub.spoke.gatekeeper import Decision, Gatekeeper
-from imaging_hub.spoke.identity import InstanceIdentity
+from imaging_hub.spoke.deid_work import FileOutcome, OutboxRow, WorkContext, process_file, process_in_worker
+from imaging_hub.spoke.durable import sync_files
+from imaging_hub.spoke.gatekeeper import Gatekeeper
 from imaging_hub.spoke.intake import IntakeBuffer
-from imaging_hub.spoke.outbox import DEIDENTIFIED, QUARANTINED, Outbox
-from imaging_hub.spoke.projects import ProjectDeidentifiers
 from imaging_hub.spoke.state import transaction
 
 log = logging.getLogger(__name__)
 
-UNREADABLE = "unreadable DICOM"
+RETRY_FAILED_FILE_S = 30.0  # a file whose processing raised is tried again after this long
+GROUP_WAIT_S = 0.5  # record a group at least this often while work keeps flowing
 
 
 @dataclass
@@ -40,135 +38,159 @@ class BatchResult:
     duplicates: int = 0
     dropped_reasons: dict[str, int] = field(default_factory=dict)
 
+    @property
+    def worked(self) -> bool:
+        return bool(self.queued or self.dropped or self.duplicates or self.quarantined)
 
-@dataclass
-class _Row:
-    project_id: str
-    source_sop_uid: str
-    source_study_uid: str
-    source_sha256: str
-    participant_id: str
-    deid_study_uid: str
-    deid_sop_uid: str = ""
-    state: str = DEIDENTIFIED
-    reason: str = ""
-    blob: str = ""
-    sha256: str = ""
-    size: int = 0
+    def add(self, outcome: FileOutcome) -> None:
+        self.queued += outcome.queued
+        self.quarantined += outcome.quarantined
+        self.duplicates += outcome.duplicates
+        for reason, n in outcome.dropped.items():
+            self.dropped += n
+            self.dropped_reasons[reason] = self.dropped_reasons.get(reason, 0) + n
 
 
 class Processor:
+    """Feeds intake files to ``pool`` (None: work in the calling thread) and records results in groups."""
+
     def __init__(
-        self, conn: sqlite3.Connection, intake: IntakeBuffer, outbox: Outbox, gatekeeper: Gatekeeper,
-        deidentifiers: ProjectDeidentifiers,
+        self, conn: sqlite3.Connection, intake: IntakeBuffer, context: WorkContext, gatekeeper: Gatekeeper,
+        pool_factory: Callable[[], Executor] | None = None, workers: int = 1, group_size: int = 64,
     ) -> None:
         self._conn = conn
         self._intake = intake
-        self._outbox = outbox
+        self._context = context
         self._gatekeeper = gatekeeper
-        self._deid = deidentifiers
+        self._pool_factory = pool_factory
+        self._pool = pool_factory() if pool_factory is not None else None
+        self._in_flight_max = max(2, workers * 4)
+        self._group_size = group_size
+        self._in_flight: dict[Future[FileOutcome], Path] = {}
+        self._done: list[FileOutcome] = []
+        self._group_started = 0.0
+        self._failed_until: dict[Path, float] = {}
 
-    def run_once(self, batch_size: int = 32) -> BatchResult:
+    def run_once(self, timeout: float = 0.5) -> BatchResult:
+        """Top up the workers, collect what finished (waiting up to ``timeout``), record a group when it is
+        full or nothing else is running. Returns what was recorded."""
+        if self._pool is None:
+            return self._run_inline()
+        self._top_up()
+        if self._in_flight:
+            finished, _ = wait(list(self._in_flight), timeout=timeout, return_when=FIRST_COMPLETED)
+            for future in finished:
+                path = self._in_flight.pop(future)
+                try:
+                    self._collect(future.result())
+                except BrokenExecutor:  # a worker died (killed, out of memory): the file is simply redone
+                    self._restart_pool()
+                except Exception as exc:
+                    self._failed(path, exc)
+        if self._done and (len(self._done) >= self._group_size or not self._in_flight
+                           or time.monotonic() - self._group_started >= GROUP_WAIT_S):
+            return self._record()
+        return BatchResult()
+
+    @property
+    def idle(self) -> bool:
+        """Nothing handed to a worker and nothing waiting to be recorded."""
+        return not self._in_flight and not self._done
+
+    def drain(self) -> BatchResult:
+        """Process until the intake buffer is empty (benchmarks, tests)."""
+        total = BatchResult()
+        while self._intake.count() or self._in_flight or self._done:
+            result = self.run_once()
+            for name in ("queued", "dropped", "quarantined", "duplicates"):
+                setattr(total, name, getattr(total, name) + getattr(result, name))
+        return total
+
+    def _run_inline(self) -> BatchResult:
+        for path in self._intake.pending(self._group_size):
+            try:
+                self._collect(process_file(self._context, path))
+            except Exception as exc:
+                self._failed(path, exc)
+        return self._record() if self._done else BatchResult()
+
+    def _restart_pool(self) -> None:
+        assert self._pool is not None and self._pool_factory is not None
+        log.error("a de-identification worker process died; starting a new pool")
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._in_flight.clear()  # every future of a broken pool fails; their files are still in the intake
+        self._pool = self._pool_factory()
+
+    def warm_up(self) -> None:
+        """Start every worker process now rather than on the first files."""
+        if self._pool is not None:
+            for done in [self._pool.submit(time.sleep, 0.2) for _ in range(self._in_flight_max)]:
+                done.result()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def _collect(self, outcome: FileOutcome) -> None:
+        if not self._done:
+            self._group_started = time.monotonic()
+        self._done.append(outcome)
+
+    def _top_up(self) -> None:
+        assert self._pool is not None
+        room = self._in_flight_max - len(self._in_flight)
+        if room <= 0:
+            return
+        busy = set(self._in_flight.values()) | {o.path for o in self._done}
+        now = time.time()
+        for path in self._intake.pending(self._in_flight_max * 2):
+            if room <= 0:
+                break
+            if path in busy or self._failed_until.get(path, 0) > now:
+                continue
+            self._in_flight[self._pool.submit(process_in_worker, path)] = path
+            room -= 1
+
+    def _failed(self, path: Path, exc: Exception) -> None:
+        if isinstance(exc, FileNotFoundError) and not path.exists():
+            return  # already recorded and removed by an earlier group
+        self._failed_until[path] = time.time() + RETRY_FAILED_FILE_S
+        log.error("processing an intake file failed (%s); it stays in the intake buffer and is retried",
+                  type(exc).__name__)
+
+    def _record(self) -> BatchResult:
+        group, self._done = self._done, []
         result = BatchResult()
-        paths = self._intake.pending(batch_size)
-        if not paths:
-            return result
-        rows: list[_Row] = []
-        decided: list[tuple[InstanceIdentity, list[Decision]]] = []
-        for path in paths:
-            self._process_file(path, rows, decided, result)
+        if self._context.outbox.fsync:
+            sync_files(Path(row.blob) for o in group for row in o.rows if row.blob)
         with transaction(self._conn):
-            for who, decisions in decided:
-                self._gatekeeper.record(self._conn, who, decisions)
-            for row in rows:
-                self._upsert(row)
-        for path in paths:
-            path.unlink(missing_ok=True)
+            for outcome in group:
+                for who, decisions in outcome.decided:
+                    self._gatekeeper.record(self._conn, who, decisions)
+                for row in outcome.rows:
+                    _upsert(self._conn, row)
+                result.add(outcome)
+        for outcome in group:
+            outcome.path.unlink(missing_ok=True)
+            self._failed_until.pop(outcome.path, None)
         return result
 
-    def _process_file(
-        self, path: Path, rows: list[_Row], decided: list[tuple[InstanceIdentity, list[Decision]]],
-        result: BatchResult,
-    ) -> None:
-        data = path.read_bytes()
-        try:
-            ds = pydicom.dcmread(io.BytesIO(data))
-            who = InstanceIdentity.of(ds)
-            if not who.sop_uid or not who.study_uid:
-                raise InvalidDicomError("missing SOPInstanceUID or StudyInstanceUID")
-        except Exception:  # anything unparsable is dropped, counted, never forwarded
-            who = InstanceIdentity("", frozenset(), "", "", "", "")
-            decided.append((who, [Decision("", None, UNREADABLE)]))
-            _count(result, UNREADABLE)
-            return
-        decisions = self._gatekeeper.decide(self._conn, who)
-        decided.append((who, decisions))
-        source_sha = hashlib.sha256(data).hexdigest()
-        first = True
-        for decision in decisions:
-            if not decision.accepted or decision.participant is None:
-                _count(result, decision.reason)
-                continue
-            if self._already_queued(decision.project_id, who.sop_uid, source_sha):
-                result.duplicates += 1
-                continue
-            if not first:
-                ds = pydicom.dcmread(io.BytesIO(data))  # each project de-identifies its own copy
-            first = False
-            rows.append(self._deidentify(ds, who, decision, source_sha, result))
 
-    def _deidentify(
-        self, ds: Dataset, who: InstanceIdentity, decision: Decision, source_sha: str, result: BatchResult
-    ) -> _Row:
-        assert decision.participant is not None
-        project_id = decision.project_id
-        deid = self._deid[project_id]
-        row = _Row(project_id, who.sop_uid, who.study_uid, source_sha, decision.participant.participant_id,
-                   deid.uid(who.study_uid))
-        try:
-            outcome = deid.deidentify(ds, subject_id=decision.participant.participant_id)
-        except Quarantined as exc:
-            row.state, row.reason = QUARANTINED, f"quarantined by de-identification: {exc}"
-            result.quarantined += 1
-            log.warning("project=%s instance quarantined: %s", project_id, exc)
-            return row
-        out = io.BytesIO()
-        outcome.dataset.save_as(out, enforce_file_format=True)
-        row.deid_sop_uid = str(outcome.dataset.SOPInstanceUID)
-        row.deid_study_uid = str(outcome.dataset.StudyInstanceUID)
-        written = self._outbox.write(project_id, row.deid_sop_uid, out.getvalue())
-        row.blob, row.sha256, row.size = str(written.path), written.sha256, written.size
-        result.queued += 1
-        return row
-
-    def _already_queued(self, project_id: str, source_sop_uid: str, source_sha: str) -> bool:
-        found = self._conn.execute(
-            "SELECT source_sha256, state FROM instance WHERE project_id = ? AND source_sop_uid = ?",
-            (project_id, source_sop_uid),
-        ).fetchone()
-        # Same bytes again (a PACS resend, a repeated pull): nothing to do. Different bytes: the PACS
-        # corrected the instance, so it goes again (the hub keeps the first and flags the conflict).
-        return found is not None and found["source_sha256"] == source_sha
-
-    def _upsert(self, row: _Row) -> None:
-        now = time.time()
-        self._conn.execute(
-            "INSERT INTO instance(project_id, source_sop_uid, source_study_uid, source_sha256, participant_id,"
-            " deid_study_uid, deid_sop_uid, state, reason, blob, sha256, size, attempts, next_attempt, updated_at)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,0,0,?) ON CONFLICT(project_id, source_sop_uid) DO UPDATE SET"
-            " source_sha256=excluded.source_sha256, deid_sop_uid=excluded.deid_sop_uid, state=excluded.state,"
-            " reason=excluded.reason, blob=excluded.blob, sha256=excluded.sha256, size=excluded.size,"
-            " attempts=0, next_attempt=0, updated_at=excluded.updated_at WHERE instance.state != 'withdrawn'",
-            (row.project_id, row.source_sop_uid, row.source_study_uid, row.source_sha256, row.participant_id,
-             row.deid_study_uid, row.deid_sop_uid, row.state, row.reason, row.blob, row.sha256, row.size, now),
-        )
-        self._conn.execute(
-            "INSERT INTO study(project_id, source_study_uid, deid_study_uid, participant_id) VALUES (?,?,?,?)"
-            " ON CONFLICT(project_id, source_study_uid) DO NOTHING",
-            (row.project_id, row.source_study_uid, row.deid_study_uid, row.participant_id),
-        )
-
-
-def _count(result: BatchResult, reason: str) -> None:
-    result.dropped += 1
-    result.dropped_reasons[reason] = result.dropped_reasons.get(reason, 0) + 1
+def _upsert(conn: sqlite3.Connection, row: OutboxRow) -> None:
+    now = time.time()
+    conn.execute(
+        "INSERT INTO instance(project_id, source_sop_uid, source_study_uid, source_sha256, participant_id,"
+        " deid_study_uid, deid_sop_uid, state, reason, blob, sha256, size, attempts, next_attempt, updated_at)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,0,0,?) ON CONFLICT(project_id, source_sop_uid) DO UPDATE SET"
+        " source_sha256=excluded.source_sha256, deid_sop_uid=excluded.deid_sop_uid, state=excluded.state,"
+        " reason=excluded.reason, blob=excluded.blob, sha256=excluded.sha256, size=excluded.size,"
+        " attempts=0, next_attempt=0, updated_at=excluded.updated_at WHERE instance.state != 'withdrawn'"
+        " AND instance.source_sha256 != excluded.source_sha256",
+        (row.project_id, row.source_sop_uid, row.source_study_uid, row.source_sha256, row.participant_id,
+         row.deid_study_uid, row.deid_sop_uid, row.state, row.reason, row.blob, row.sha256, row.size, now),
+    )
+    conn.execute(
+        "INSERT INTO study(project_id, source_study_uid, deid_study_uid, participant_id) VALUES (?,?,?,?)"
+        " ON CONFLICT(project_id, source_study_uid) DO NOTHING",
+        (row.project_id, row.source_study_uid, row.deid_study_uid, row.participant_id),
+    )

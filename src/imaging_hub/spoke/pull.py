@@ -7,15 +7,16 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from imaging_hub.spoke.enrolment import Participant, participants
 from imaging_hub.spoke.gatekeeper import OPTED_OUT, Gatekeeper
 from imaging_hub.spoke.identity import SubjectHasher
-from imaging_hub.spoke.pacs import Pacs, PacsError, StudyFound
+from imaging_hub.spoke.pacs import Pacs, PacsError, PatientKey, StudyFound
 from imaging_hub.spoke.projects import ProjectDeidentifiers
+from imaging_hub.spoke.reconciliation import NOT_FOUND_BY_LOCAL_ID, NOT_FOUND_BY_NHS_NUMBER, RETRIEVE_GIVE_UP
 from imaging_hub.spoke.register import is_opted_out
 from imaging_hub.spoke.settings import OptOutPolicy, ProjectSettings
 from imaging_hub.spoke.state import transaction
@@ -44,7 +45,9 @@ class Puller:
     def __init__(
         self, connect: Callable[[], sqlite3.Connection], pacs: Pacs, projects: Mapping[str, ProjectSettings],
         deidentifiers: ProjectDeidentifiers, hasher: SubjectHasher, gatekeeper: Gatekeeper, concurrency: int = 2,
+        nhs_number_keys: Sequence[PatientKey] = ("PatientID", "OtherPatientIDsSequence", "OtherPatientIDs"),
     ) -> None:
+        self._nhs_number_keys = list(nhs_number_keys)
         self._gatekeeper = gatekeeper
         self._connect = connect
         self._pacs = pacs
@@ -67,13 +70,13 @@ class Puller:
                         self._gatekeeper.record_skipped_pull(conn, participant, OPTED_OUT)
                     continue
                 summary.participants += 1
-                query_id = participant.local_patient_id or participant.nhs_number
                 try:
-                    studies = self._pacs.find_studies(query_id, participant.window_start, participant.window_end)
+                    studies, not_found = self._find(participant)
                 except PacsError as exc:
                     summary.errors.append(f"project {participant.project_id}, participant "
                                           f"{participant.participant_id}: {exc}")
                     continue
+                _record_lookup(conn, participant, not_found)
                 for study in studies:
                     self._note_expected(conn, participant, study, wanted)
             summary.studies_found = len(wanted)
@@ -87,6 +90,19 @@ class Puller:
                     summary.studies_retrieved += 1
                     summary.instances_sent += outcome
         return summary
+
+    def _find(self, participant: Participant) -> tuple[list[StudyFound], str]:
+        """The participant's studies, by local patient ID when enrolment gave one, else by NHS number under
+        each configured key in turn; and, when nothing is found, why (for reconciliation)."""
+        window = (participant.window_start, participant.window_end)
+        if participant.local_patient_id:
+            studies = self._pacs.find_studies(participant.local_patient_id, *window)
+            return studies, "" if studies else NOT_FOUND_BY_LOCAL_ID
+        for key in self._nhs_number_keys:
+            studies = self._pacs.find_studies(participant.nhs_number, *window, key=key)
+            if studies:
+                return studies, ""
+        return [], f"{NOT_FOUND_BY_NHS_NUMBER} (searched {', '.join(self._nhs_number_keys)})"
 
     def _opted_out(self, conn: sqlite3.Connection, participant: Participant) -> bool:
         project = self._projects[participant.project_id]
@@ -131,11 +147,33 @@ class Puller:
             log.warning("retrieve of a study for project(s) %s failed: %s", ",".join(sorted(wanted.projects)), exc)
         conn = self._connect()
         try:
-            with transaction(conn):
+            with transaction(conn):  # attempts count failures in a row; the scheduler retries with backoff
                 conn.executemany(
-                    "UPDATE study SET retrieve_error = ? WHERE project_id = ? AND source_study_uid = ?",
-                    [(error, p, wanted.study_uid) for p in wanted.projects],
+                    "UPDATE study SET retrieve_error = ?, retrieve_attempts = CASE WHEN ? = '' THEN 0"
+                    " ELSE retrieve_attempts + 1 END WHERE project_id = ? AND source_study_uid = ?",
+                    [(error, error, p, wanted.study_uid) for p in wanted.projects],
                 )
         finally:
             conn.close()
         return error if error else sent
+
+
+
+def _record_lookup(conn: sqlite3.Connection, participant: Participant, not_found: str) -> None:
+    with transaction(conn):
+        conn.execute(
+            "INSERT INTO participant_lookup(project_id, participant_id, outcome, queried_at) VALUES (?,?,?,?)"
+            " ON CONFLICT(project_id, participant_id) DO UPDATE SET outcome = excluded.outcome,"
+            " queried_at = excluded.queried_at", (participant.project_id, participant.participant_id, not_found,
+                                                  time.time()),
+        )
+
+
+def projects_to_retry(conn: sqlite3.Connection) -> tuple[set[str], int]:
+    """Projects with a study whose last retrieve failed and may be tried again, and the most failures in a
+    row among those studies (for the backoff)."""
+    rows = conn.execute(
+        "SELECT project_id, MAX(retrieve_attempts) FROM study WHERE retrieve_error != '' AND retrieve_attempts < ?"
+        " GROUP BY project_id", (RETRIEVE_GIVE_UP,),
+    ).fetchall()
+    return {r[0] for r in rows}, max((r[1] for r in rows), default=0)

@@ -17,6 +17,10 @@ from pydantic import BaseModel, Field
 
 StudyStatus = Literal["complete", "incomplete", "failed"]
 
+RETRIEVE_GIVE_UP = 6  # the spoke stops retrying a study's retrieve after this many failures in a row
+NOT_FOUND_BY_NHS_NUMBER = "not found in PACS by NHS number"
+NOT_FOUND_BY_LOCAL_ID = "not found in PACS by local patient ID"
+
 
 class StudyReport(BaseModel):
     project_id: str
@@ -31,6 +35,7 @@ class StudyReport(BaseModel):
     failed: int = 0
     failures: dict[str, int] = Field(default_factory=dict)  # reason -> instances
     retrieve_error: str = ""
+    retrieve_attempts: int = 0  # failed retrieves in a row; below RETRIEVE_GIVE_UP the spoke tries again
     check: dict[str, str] = Field(default_factory=dict)  # delivered, unacknowledged: SOP UID -> sha256
 
     @property
@@ -61,7 +66,10 @@ class ReconciliationAnswer(BaseModel):
 
 def classify(s: StudyReport) -> tuple[StudyStatus, str]:
     """Status and a one-line account of what is missing or went wrong."""
-    if s.failed or s.retrieve_error:
+    if not s.study_uid:  # a participant the PACS query found nothing for
+        return "failed", s.retrieve_error or "no study found in the PACS"
+    retrying = bool(s.retrieve_error) and 0 < s.retrieve_attempts < RETRIEVE_GIVE_UP
+    if s.failed or (s.retrieve_error and not retrying):
         why = [f"{n} {reason}" for reason, n in sorted(s.failures.items())]
         if s.retrieve_error:
             why.insert(0, f"retrieve failed: {s.retrieve_error}")
@@ -80,12 +88,14 @@ def classify(s: StudyReport) -> tuple[StudyStatus, str]:
         missing.append(f"{s.deidentified - s.delivered} awaiting delivery")
     if s.delivered > s.acknowledged:
         missing.append(f"{s.delivered - s.acknowledged} awaiting hub acknowledgement")
+    if retrying:
+        missing.insert(0, f"retrieve failed {s.retrieve_attempts} time(s), retrying: {s.retrieve_error}")
     return "incomplete", "; ".join(missing) or "nothing received yet"
 
 
 _COUNTS = """
 SELECT s.project_id, s.participant_id, s.deid_study_uid, s.source_study_uid, s.expected_instances,
-       s.expected_series, s.retrieve_error,
+       s.expected_series, s.retrieve_error, s.retrieve_attempts,
        COUNT(i.source_sop_uid) AS received,
        SUM(i.state IN ('deidentified', 'delivered', 'acknowledged')) AS deidentified,
        SUM(i.state IN ('delivered', 'acknowledged')) AS delivered,
@@ -111,6 +121,7 @@ def study_reports(
             expected_instances=r["expected_instances"], expected_series=r["expected_series"],
             received=r["received"] or 0, deidentified=r["deidentified"] or 0, delivered=r["delivered"] or 0,
             acknowledged=r["acknowledged"] or 0, failed=r["failed"] or 0, retrieve_error=r["retrieve_error"],
+            retrieve_attempts=r["retrieve_attempts"],
         )
         if report.failed:
             report.failures = {
@@ -127,7 +138,18 @@ def study_reports(
                 )
             }
         reports.append(report)
-    return reports
+    return reports + _not_found(conn, project_id)
+
+
+def _not_found(conn: sqlite3.Connection, project_id: str | None) -> list[StudyReport]:
+    """Participants the PACS query found nothing for, as study-less failed rows that say why."""
+    where, args = ("AND l.project_id = ?", [project_id]) if project_id else ("", [])
+    rows = conn.execute(
+        "SELECT l.project_id, l.participant_id, l.outcome FROM participant_lookup l JOIN participant p"
+        " ON p.project_id = l.project_id AND p.participant_id = l.participant_id"
+        f" WHERE l.outcome != '' AND p.withdrawn_at IS NULL {where} ORDER BY l.project_id, l.participant_id", args,
+    ).fetchall()
+    return [StudyReport(project_id=r[0], participant_id=r[1], study_uid="", retrieve_error=r[2]) for r in rows]
 
 
 def apply_answer(conn: sqlite3.Connection, reports: Iterable[StudyReport], answer: ReconciliationAnswer) -> tuple[
@@ -141,7 +163,7 @@ def apply_answer(conn: sqlite3.Connection, reports: Iterable[StudyReport], answe
     requeued = 0
     for report in reports:
         holds = held.get((report.project_id, report.study_uid))
-        if holds is None:
+        if holds is None or not report.study_uid:
             continue  # the hub did not answer for this study: ask again next time
         clashes = conflicting.get((report.project_id, report.study_uid), set())
         for sop_uid in report.check:

@@ -4,7 +4,9 @@ guard says the spoke must stop accepting."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
 from collections.abc import Callable
 from typing import Any
 
@@ -67,6 +69,35 @@ def make_store_handler(
     return handle_store
 
 
+def no_delay(event: Any) -> None:
+    """EVT_CONN_OPEN: tune the association's socket for many small DIMSE messages.
+
+    TCP_NODELAY sends our small responses at once. TCP_QUICKACK (Linux), re-armed after every read because
+    the kernel drops it, acknowledges the peer's data at once: a PACS that keeps Nagle's algorithm on (as
+    DCMTK-based ones, Orthanc included, do by default) otherwise holds each dataset PDU back until our
+    delayed ACK, about 40 ms per instance (20 instances/s per association instead of hundreds)."""
+    assoc_socket = getattr(event.assoc.dul, "socket", None)
+    sock = getattr(assoc_socket, "socket", None)
+    if assoc_socket is None or sock is None:
+        return
+    with contextlib.suppress(OSError):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    quickack = getattr(socket, "TCP_QUICKACK", None)
+    if quickack is None:
+        return
+    plain_recv = assoc_socket.recv
+
+    def recv_acking(nr_bytes: int) -> Any:
+        data = plain_recv(nr_bytes)
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.IPPROTO_TCP, quickack, 1)
+        return data
+
+    with contextlib.suppress(OSError):
+        sock.setsockopt(socket.IPPROTO_TCP, quickack, 1)
+    assoc_socket.recv = recv_acking  # pynetdicom's AssociationSocket: every PDU read goes through it
+
+
 class IntakeScp:
     """A Verification + Storage SCP writing to the intake buffer. Non-blocking: start(), stop()."""
 
@@ -90,7 +121,8 @@ class IntakeScp:
         for context in AllStoragePresentationContexts:
             if context.abstract_syntax is not None:
                 ae.add_supported_context(context.abstract_syntax, TRANSFER_SYNTAXES)
-        handlers: list[Any] = [(evt.EVT_C_STORE, make_store_handler(self._intake, self._guard, self._before_store))]
+        handlers: list[Any] = [(evt.EVT_C_STORE, make_store_handler(self._intake, self._guard, self._before_store)),
+                               (evt.EVT_CONN_OPEN, no_delay)]
         server = ae.start_server((self.host, self.port), block=False, evt_handlers=handlers)
         assert server is not None  # block=False always returns the server
         self._server = server

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
 from enum import StrEnum
 from pathlib import Path
@@ -11,7 +12,15 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from imaging_hub.spoke.pacs import PatientKey
+
 DEFAULT_SPOKE_DATA = Path("imaging-hub-spoke-data")
+NHS_NUMBER_KEYS: tuple[PatientKey, ...] = ("PatientID", "OtherPatientIDsSequence", "OtherPatientIDs")
+
+
+def default_deid_workers() -> int:
+    """De-identification worker processes: two where there are two cores, one on a single core."""
+    return min(2, os.cpu_count() or 1)
 
 
 class OptOutPolicy(StrEnum):
@@ -48,8 +57,8 @@ class HubLink(BaseModel):
     token: SecretStr | None = None
     token_file: Path | None = None
     ca_bundle: Path | None = None  # None: the system's trust store
-    batch_size: int = Field(default=50, ge=1, le=1000)
-    batch_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    batch_size: int = Field(default=100, ge=1, le=1000)
+    batch_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
     timeout_s: float = 60.0
     retry_base_s: float = 1.0
     retry_cap_s: float = 300.0
@@ -78,6 +87,11 @@ class PacsLink(BaseModel):
     concurrency: int = Field(default=2, ge=1, le=32)  # studies retrieved at once
     rate: float = Field(default=0.0, ge=0.0)  # instances per second at most; 0 = no limit
     interval_s: float = 0.0  # pull every enrolled participant this often; 0 = on demand only
+    # Where to look for a participant enrolled by NHS number only, in this order (the first key that finds
+    # studies wins); a key the PACS cannot match on finds nothing (answers not showing the number are ignored).
+    nhs_number_keys: list[PatientKey] = Field(default_factory=lambda: list(NHS_NUMBER_KEYS), min_length=1)
+    retry_base_s: float = Field(default=5.0, gt=0)  # a failed retrieve is tried again after about this long,
+    retry_cap_s: float = Field(default=600.0, gt=0)  # doubling each time up to this
 
 
 class SpokeSettings(BaseSettings):
@@ -91,6 +105,7 @@ class SpokeSettings(BaseSettings):
     min_free_mb: int = 1024  # stop accepting below this much free disk
     opt_out_file: Path | None = None  # reloaded whenever it changes
     intake_fsync: bool = True
+    deid_workers: int = Field(default_factory=lambda: default_deid_workers(), ge=0, le=64)  # 0: in the spoke
     projects: list[ProjectSettings] = Field(default_factory=list)
     hub: HubLink = Field(default_factory=HubLink)
     pacs: PacsLink = Field(default_factory=PacsLink)

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS participant (
@@ -52,6 +52,7 @@ CREATE TABLE IF NOT EXISTS study (
     expected_instances INTEGER,
     expected_series INTEGER,
     retrieve_error TEXT NOT NULL DEFAULT '',
+    retrieve_attempts INTEGER NOT NULL DEFAULT 0,
     queried_at REAL,
     PRIMARY KEY (project_id, source_study_uid)
 );
@@ -111,6 +112,14 @@ CREATE TABLE IF NOT EXISTS pull_request (
     outcome TEXT NOT NULL DEFAULT ''
 );
 
+CREATE TABLE IF NOT EXISTS participant_lookup (
+    project_id TEXT NOT NULL,
+    participant_id TEXT NOT NULL,
+    outcome TEXT NOT NULL,  -- why the PACS query found nothing ('' once something was found)
+    queried_at REAL NOT NULL,
+    PRIMARY KEY (project_id, participant_id)
+);
+
 CREATE TABLE IF NOT EXISTS health (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL,
@@ -128,12 +137,31 @@ def connect(data_dir: Path) -> sqlite3.Connection:
     if fresh:
         os.chmod(path, 0o600)  # it holds the enrolment list
     conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across process crashes
     conn.execute("PRAGMA busy_timeout=30000")
-    conn.executescript(_SCHEMA)
-    conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+    conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across process crashes
+    if conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
+        return conn  # status polls and workers take no write lock just to open it
+    conn.execute("PRAGMA journal_mode=WAL")  # persistent in the file: set once
+    _migrate(conn)
     return conn
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Create the schema, or bring an older one up to date, once, under the write lock."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        if conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            columns = {r[1] for r in conn.execute("PRAGMA table_info(study)")}
+            if "retrieve_attempts" not in columns:  # version 1
+                conn.execute("ALTER TABLE study ADD COLUMN retrieve_attempts INTEGER NOT NULL DEFAULT 0")
+            conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
 
 
 @contextmanager

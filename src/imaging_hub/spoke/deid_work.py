@@ -1,0 +1,162 @@
+"""One intake file's worth of work: read it, decide which projects it may leave for, de-identify a copy per
+project and write it to the outbox. Pure CPU and file work with read-only database queries, so it can run in
+a worker process; what must be committed comes back as plain data (``FileOutcome``) for the coordinator.
+
+A worker process builds its ``WorkContext`` once (``init_worker``) from the spoke settings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pydicom
+from pydicom.dataset import Dataset
+from pydicom.errors import InvalidDicomError
+
+from imaging_hub.deid import Quarantined
+from imaging_hub.spoke.gatekeeper import Decision, Gatekeeper
+from imaging_hub.spoke.identity import InstanceIdentity, SubjectHasher
+from imaging_hub.spoke.outbox import DEIDENTIFIED, QUARANTINED, Outbox
+from imaging_hub.spoke.projects import ProjectDeidentifiers
+from imaging_hub.spoke.settings import SpokeSettings
+from imaging_hub.spoke.state import connect
+
+log = logging.getLogger(__name__)
+
+UNREADABLE = "unreadable DICOM"
+
+
+@dataclass
+class OutboxRow:
+    project_id: str
+    source_sop_uid: str
+    source_study_uid: str
+    source_sha256: str
+    participant_id: str
+    deid_study_uid: str
+    deid_sop_uid: str = ""
+    state: str = DEIDENTIFIED
+    reason: str = ""
+    blob: str = ""
+    sha256: str = ""
+    size: int = 0
+
+
+@dataclass
+class FileOutcome:
+    """What one intake file came to; the coordinator records it in one transaction with its neighbours."""
+
+    path: Path
+    decided: list[tuple[InstanceIdentity, list[Decision]]] = field(default_factory=list)
+    rows: list[OutboxRow] = field(default_factory=list)
+    queued: int = 0
+    quarantined: int = 0
+    duplicates: int = 0
+    dropped: dict[str, int] = field(default_factory=dict)  # reason -> instances
+
+    def drop(self, reason: str) -> None:
+        self.dropped[reason] = self.dropped.get(reason, 0) + 1
+
+
+@dataclass
+class WorkContext:
+    conn: sqlite3.Connection
+    outbox: Outbox
+    gatekeeper: Gatekeeper
+    deidentifiers: ProjectDeidentifiers
+
+    @classmethod
+    def for_settings(cls, settings: SpokeSettings) -> WorkContext:
+        data = settings.data
+        return cls(
+            conn=connect(data),
+            outbox=Outbox(data / "outbox", fsync=settings.intake_fsync),
+            gatekeeper=Gatekeeper({p.id: p for p in settings.projects}, SubjectHasher.for_data_dir(data)),
+            deidentifiers=ProjectDeidentifiers(settings.projects, settings.site_id),
+        )
+
+
+_context: WorkContext | None = None
+
+
+def init_worker(settings: SpokeSettings) -> None:
+    """ProcessPoolExecutor initializer: one context per worker process."""
+    global _context
+    for chatty in ("pydicom",):  # value warnings would quote identifiable values
+        logging.getLogger(chatty).setLevel(logging.ERROR)
+    _context = WorkContext.for_settings(settings)
+
+
+def process_in_worker(path: Path) -> FileOutcome:
+    assert _context is not None, "init_worker was not run in this process"
+    return process_file(_context, path)
+
+
+def process_file(ctx: WorkContext, path: Path) -> FileOutcome:
+    outcome = FileOutcome(path)
+    data = path.read_bytes()
+    try:
+        ds = pydicom.dcmread(io.BytesIO(data))
+        who = InstanceIdentity.of(ds)
+        if not who.sop_uid or not who.study_uid:
+            raise InvalidDicomError("missing SOPInstanceUID or StudyInstanceUID")
+    except Exception:  # anything unparsable is dropped, counted, never forwarded
+        outcome.decided.append((InstanceIdentity("", frozenset(), "", "", "", ""), [Decision("", None, UNREADABLE)]))
+        outcome.drop(UNREADABLE)
+        return outcome
+    decisions = ctx.gatekeeper.decide(ctx.conn, who)
+    outcome.decided.append((who, decisions))
+    source_sha = hashlib.sha256(data).hexdigest()
+    first = True
+    for decision in decisions:
+        if not decision.accepted or decision.participant is None:
+            outcome.drop(decision.reason)
+            continue
+        if _already_queued(ctx.conn, decision.project_id, who.sop_uid, source_sha):
+            outcome.duplicates += 1
+            continue
+        if not first:
+            ds = pydicom.dcmread(io.BytesIO(data))  # each project de-identifies its own copy
+        first = False
+        outcome.rows.append(_deidentify(ctx, ds, who, decision, source_sha, outcome))
+    return outcome
+
+
+def _deidentify(
+    ctx: WorkContext, ds: Dataset, who: InstanceIdentity, decision: Decision, source_sha: str, outcome: FileOutcome
+) -> OutboxRow:
+    assert decision.participant is not None
+    project_id = decision.project_id
+    deid = ctx.deidentifiers[project_id]
+    row = OutboxRow(project_id, who.sop_uid, who.study_uid, source_sha, decision.participant.participant_id,
+                    deid.uid(who.study_uid))
+    try:
+        result = deid.deidentify(ds, subject_id=decision.participant.participant_id)
+    except Quarantined as exc:
+        row.state, row.reason = QUARANTINED, f"quarantined by de-identification: {exc}"
+        outcome.quarantined += 1
+        log.warning("project=%s instance quarantined: %s", project_id, exc)
+        return row
+    out = io.BytesIO()
+    result.dataset.save_as(out, enforce_file_format=True)
+    row.deid_sop_uid = str(result.dataset.SOPInstanceUID)
+    row.deid_study_uid = str(result.dataset.StudyInstanceUID)
+    written = ctx.outbox.write(project_id, row.deid_sop_uid, out.getvalue())
+    row.blob, row.sha256, row.size = str(written.path), written.sha256, written.size
+    outcome.queued += 1
+    return row
+
+
+def _already_queued(conn: sqlite3.Connection, project_id: str, source_sop_uid: str, source_sha: str) -> bool:
+    found = conn.execute(
+        "SELECT source_sha256 FROM instance WHERE project_id = ? AND source_sop_uid = ?",
+        (project_id, source_sop_uid),
+    ).fetchone()
+    # Same bytes again (a PACS resend, a repeated pull): nothing to do. Different bytes: the PACS
+    # corrected the instance, so it goes again (the hub keeps the first and flags the conflict).
+    return found is not None and found[0] == source_sha
