@@ -2,7 +2,8 @@
 by SOP Instance UID and content hash), the hub's per-project / per-site view of them, and withdrawals
 (the participant's studies removed from the archive).
 
-Mount with ``create_app(..., extra_routers=[spoke_router(reports_dir)])``. Authorisation comes through the
+Mount with ``create_app(..., extra_routers=[spoke_router(reports_dir)])``; the web page over the same reports
+is ``imaging_hub.web.reconciliation.reconciliation_page_router``. Authorisation comes through the
 same ``current_scope`` seam as DICOMweb: a spoke may only report on and withdraw from projects its token
 may write to.
 """
@@ -14,6 +15,7 @@ import logging
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +32,7 @@ from imaging_hub.spoke import (
     WithdrawalRequest,
     classify,
 )
+from imaging_hub.store import Archive
 from imaging_hub.store import Query as ArchiveQuery
 
 log = logging.getLogger(__name__)
@@ -52,6 +55,36 @@ def _write_atomic(path: Path, payload: Any) -> None:
     os.replace(tmp, path)
 
 
+def hub_reconciliation(
+    reports_dir: Path, archive: Archive, allows: Callable[[str, str], bool], project: str | None = None,
+    site: str | None = None,
+) -> dict[str, Any]:
+    """The spokes' latest reports as the hub sees them, limited to the (project, site) pairs ``allows``:
+    ``{"summary": {"PROJECT/SITE": {"complete": n, "incomplete": n, "failed": n}}, "studies": [...]}``,
+    each study with its status, a one-line detail, the hub's own instance count and when it was reported."""
+    rows: list[dict[str, Any]] = []
+    totals: dict[str, dict[str, int]] = {}
+    for path in sorted(reports_dir.glob("*.json")):
+        saved = json.loads(path.read_text())
+        if (project and saved["project_id"] != project) or (site and saved["site_id"] != site):
+            continue
+        if not allows(saved["project_id"], saved["site_id"]):
+            continue
+        for raw in saved["studies"]:
+            study = StudyReport.model_validate({k: v for k, v in raw.items() if k != "hub_instances"})
+            status, detail = classify(study)
+            hub_now = len([i for i in archive.instances(study.study_uid)
+                           if (i.clinical_trial_protocol_id or "") == study.project_id]) if study.study_uid else 0
+            if status == "complete" and hub_now < study.acknowledged:
+                status, detail = "incomplete", f"hub now holds {hub_now} of {study.acknowledged} acknowledged"
+            rows.append({**raw, "site_id": saved["site_id"], "hub_instances": hub_now, "status": status,
+                         "detail": detail, "reported_at": saved["reported_at"]})
+            key = f"{saved['project_id']}/{saved['site_id']}"
+            counts = totals.setdefault(key, {"complete": 0, "incomplete": 0, "failed": 0})
+            counts[status] += 1
+    return {"summary": totals, "studies": rows}
+
+
 def spoke_router(reports_dir: Path) -> APIRouter:
     reports_dir.mkdir(parents=True, exist_ok=True)
     router = APIRouter(prefix="/spokes", tags=["spokes"])
@@ -70,7 +103,7 @@ def spoke_router(reports_dir: Path) -> APIRouter:
             held = {
                 i.sop_instance_uid: i.sha256 for i in context.archive.instances(study.study_uid)
                 if (i.clinical_trial_protocol_id or "") == study.project_id
-            }
+            } if study.study_uid else {}  # no study: a participant the PACS query found nothing for
             answer = HeldStudy(
                 project_id=study.project_id, study_uid=study.study_uid,
                 held=[uid for uid, sha in study.check.items() if held.get(uid) == sha],
@@ -95,27 +128,7 @@ def spoke_router(reports_dir: Path) -> APIRouter:
     ) -> dict[str, Any]:
         """Per project and site: each study complete, incomplete (what is missing) or failed (why), with the
         hub's own instance count next to the spoke's acknowledged count."""
-        rows: list[dict[str, Any]] = []
-        totals: dict[str, dict[str, int]] = {}
-        for path in sorted(reports_dir.glob("*.json")):
-            saved = json.loads(path.read_text())
-            if (project and saved["project_id"] != project) or (site and saved["site_id"] != site):
-                continue
-            if not scope.allows(saved["project_id"]):
-                continue
-            for raw in saved["studies"]:
-                study = StudyReport.model_validate({k: v for k, v in raw.items() if k != "hub_instances"})
-                status, detail = classify(study)
-                hub_now = len([i for i in context.archive.instances(study.study_uid)
-                               if (i.clinical_trial_protocol_id or "") == study.project_id])
-                if status == "complete" and hub_now < study.acknowledged:
-                    status, detail = "incomplete", f"hub now holds {hub_now} of {study.acknowledged} acknowledged"
-                rows.append({**raw, "site_id": saved["site_id"], "hub_instances": hub_now, "status": status,
-                             "detail": detail, "reported_at": saved["reported_at"]})
-                key = f"{saved['project_id']}/{saved['site_id']}"
-                counts = totals.setdefault(key, {"complete": 0, "incomplete": 0, "failed": 0})
-                counts[status] += 1
-        return {"summary": totals, "studies": rows}
+        return hub_reconciliation(reports_dir, context.archive, lambda p, _site: scope.allows(p), project, site)
 
     @router.post("/withdrawals", response_model=WithdrawalAnswer)
     def withdraw(
