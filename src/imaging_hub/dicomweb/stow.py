@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydicom import dcmread
 
-from imaging_hub.dicomweb.json_model import JsonDataset, dataset_to_json
+from imaging_hub.dicomweb.json_model import JsonDataset
 from imaging_hub.dicomweb.media import DICOM
 from imaging_hub.dicomweb.multipart import ReceivedPart
 
@@ -27,6 +27,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 _GROUP = 256  # parts per index transaction: bounds how long one request holds the index's write lock
 _PREAMBLE_LENGTH = 132  # 128-byte preamble + "DICM"
+# Store Instances Response attributes (PS3.18 Table 10.5.3-3), as Annex F keys
+_RETRIEVE_URL = "00081190"
+_REFERENCED_SOP_CLASS = "00081150"
+_REFERENCED_SOP_INSTANCE = "00081155"
+_FAILURE_REASON = "00081197"
+_FAILED_SOP_SEQUENCE = "00081198"
+_REFERENCED_SOP_SEQUENCE = "00081199"
 
 
 class FailureReason(IntEnum):
@@ -227,27 +234,30 @@ def build_response(
     instance_url: Callable[[PartOutcome], str],
     study_url: str | None,
 ) -> JsonDataset:
-    """The Store Instances Response dataset as DICOM JSON."""
-    from pydicom.dataset import Dataset
-
-    response = Dataset()
+    """The Store Instances Response dataset as DICOM JSON (Annex F), written directly: a few fixed
+    attributes per part, so no Dataset is built."""
+    response: JsonDataset = {}
     if study_url:
-        response.RetrieveURL = study_url
-    referenced, failed = [], []
+        response[_RETRIEVE_URL] = _json("UR", study_url)
+    referenced: list[JsonDataset] = []
+    failed: list[JsonDataset] = []
     for outcome in outcomes:
-        item = Dataset()
-        item.ReferencedSOPClassUID = outcome.sop_class_uid or None
-        item.ReferencedSOPInstanceUID = outcome.sop_instance_uid or None
+        item = {_REFERENCED_SOP_CLASS: _json("UI", outcome.sop_class_uid),
+                _REFERENCED_SOP_INSTANCE: _json("UI", outcome.sop_instance_uid)}
         if outcome.stored:
-            item.RetrieveURL = instance_url(outcome)
+            item[_RETRIEVE_URL] = _json("UR", instance_url(outcome))
             referenced.append(item)
         else:
             assert outcome.failure is not None
-            item.FailureReason = int(outcome.failure)
+            item[_FAILURE_REASON] = _json("US", int(outcome.failure))
             failed.append(item)
-    if referenced:
-        response.ReferencedSOPSequence = referenced
     if failed:
-        response.FailedSOPSequence = failed
-    encoded: dict[str, Any] = dataset_to_json(response)
-    return encoded
+        response[_FAILED_SOP_SEQUENCE] = {"vr": "SQ", "Value": failed}
+    if referenced:
+        response[_REFERENCED_SOP_SEQUENCE] = {"vr": "SQ", "Value": referenced}
+    return response
+
+
+def _json(vr: str, value: str | int) -> dict[str, Any]:
+    """One attribute; an empty string has no "Value" (Annex F)."""
+    return {"vr": vr, "Value": [value]} if value != "" else {"vr": vr}

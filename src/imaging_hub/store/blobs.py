@@ -27,7 +27,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -47,6 +47,7 @@ class Received:
     temp: Path
     size: int
     sha256: str
+    synced: Future[None] | None = None  # an fsync already started on it (see ``sync_soon``)
 
 
 class BlobStore:
@@ -137,9 +138,19 @@ class BlobStore:
             parent = parent.parent
         return folders
 
+    def sync_soon(self, temp: Path) -> Future[None]:
+        """Start making a finished temp file's contents durable in the background."""
+        return _pool().submit(_fsync_path, temp)
+
     def sync_files(self, received: list[Received]) -> None:
-        """Make the temp files' contents durable; concurrent fsyncs share the file system's journal commits."""
-        _in_parallel(_fsync_path, [r.temp for r in received])
+        """Make the temp files' contents durable; concurrent fsyncs share the file system's journal commits.
+
+        A file whose fsync was started by ``sync_soon`` is waited for (its error, if any, raised here).
+        """
+        _in_parallel(_fsync_path, [r.temp for r in received if r.synced is None])
+        for r in received:
+            if r.synced is not None:
+                r.synced.result()
 
     def sync_dirs(self, folders: Iterable[Path]) -> None:
         """Make renames into these folders durable."""
@@ -187,17 +198,20 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def _pool() -> ThreadPoolExecutor:
+    global _SYNC_POOL
+    with _POOL_LOCK:
+        if _SYNC_POOL is None:
+            _SYNC_POOL = ThreadPoolExecutor(_SYNC_THREADS, thread_name_prefix="blob-fsync")
+        return _SYNC_POOL
+
+
 def _in_parallel(work: Callable[[Path], None], paths: list[Path]) -> None:
     if len(paths) <= 1:
         for path in paths:
             work(path)
         return
-    global _SYNC_POOL
-    with _POOL_LOCK:
-        if _SYNC_POOL is None:
-            _SYNC_POOL = ThreadPoolExecutor(_SYNC_THREADS, thread_name_prefix="blob-fsync")
-        pool = _SYNC_POOL
-    for _ in pool.map(work, paths):
+    for _ in _pool().map(work, paths):
         pass
 
 
