@@ -56,7 +56,8 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def _setup_spoke(tmp: Path, hub: HubProcess, orthanc: OrthancPacs, people: list[SyntheticPatient], *,
-                 kind: str, retrieve: str = "move", site: str = "RX1", **extra: object) -> tuple[Path, Path]:
+                 kind: str, retrieve: str = "move", site: str = "RX1", pacs_extra: dict[str, object] | None = None,
+                 **extra: object) -> tuple[Path, Path]:
     key = tmp / "project.key"
     ProjectKey.generate().save(key)
     port = free_port()
@@ -67,6 +68,7 @@ def _setup_spoke(tmp: Path, hub: HubProcess, orthanc: OrthancPacs, people: list[
         pacs_link |= {"host": "127.0.0.1", "port": orthanc.dicom_port, "retrieve": retrieve}
     else:
         pacs_link |= {"url": orthanc.dicomweb_url}
+    pacs_link |= pacs_extra or {}
     optout = tmp / "optout.csv"
     optout.write_text(f"{people[1].nhs_number},2024-05-01\n")
     project = f"PRJ-{tmp.name[-6:]}".replace("_", "-")
@@ -201,3 +203,30 @@ def test_refused_token_keeps_backlog_and_withdrawal_removes_from_hub(
     with pytest.raises(httpx.HTTPStatusError), hub.client("RX1") as client:
         client.headers["Authorization"] = "Bearer wrong"
         client.get("/spokes/reconciliation").raise_for_status()
+
+
+def test_failed_retrieve_is_retried_until_it_succeeds(
+    tmp_path: Path, hub: HubProcess, pacs: tuple[OrthancPacs, list[SyntheticPatient]]
+) -> None:
+    """A PACS that refuses a C-MOVE for a while (here: it does not know the spoke as a destination yet)
+    must not leave the study failed for good: the spoke retries with backoff and completes it."""
+    orthanc, people = pacs
+    config, data = _setup_spoke(tmp_path, hub, orthanc, people, kind="dimse",
+                                pacs_extra={"retry_base_s": 0.5, "retry_cap_s": 1.0})
+    ae = config.read_text().split('ae_title = "')[1].split('"')[0]
+    port = int(config.read_text().split("dicom_port = ")[1].split()[0])
+    httpx.delete(f"{orthanc.http_url}/modalities/{ae}", timeout=10).raise_for_status()
+    spoke = SpokeProcess(config, ["--pull"])
+    spoke.start()
+    try:
+        def retrying() -> bool:
+            studies = SpokeStatus.read(data).studies
+            return bool(studies) and "retrying" in classify(studies[0])[1]
+
+        wait_for(retrying, 60, what="the failed retrieve to be reported as being retried")
+        assert classify(SpokeStatus.read(data).studies[0])[0] == "incomplete"  # not failed while retrying
+        orthanc.add_modality(ae, ae, "127.0.0.1", port)
+        wait_for(lambda: _complete(data), 90, what="the retried retrieve to complete the study")
+        assert SpokeStatus.read(data).studies[0].retrieve_attempts == 0
+    finally:
+        spoke.stop()

@@ -10,7 +10,10 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import os
 import sqlite3
+import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,6 +93,15 @@ def init_worker(settings: SpokeSettings) -> None:
     for chatty in ("pydicom",):  # value warnings would quote identifiable values
         logging.getLogger(chatty).setLevel(logging.ERROR)
     _context = WorkContext.for_settings(settings)
+    parent = os.getppid()
+    threading.Thread(target=_exit_with_parent, args=(parent,), name="parent-watch", daemon=True).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A spoke killed with -9 cannot shut its pool down; its workers notice and leave on their own."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(0)
 
 
 def process_in_worker(path: Path) -> FileOutcome:

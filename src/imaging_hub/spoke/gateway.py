@@ -51,6 +51,7 @@ class Spoke:
         self.guard = DiskGuard(data, settings.min_free_mb * MB)
         self.intake = IntakeBuffer(data / "intake", fsync=settings.intake_fsync)
         self.outbox = outbox.Outbox(data / "outbox", fsync=settings.intake_fsync)  # synced per group
+        self.outbox.remove_stale()
         self.deidentifiers = ProjectDeidentifiers(settings.projects, settings.site_id)
         self.gatekeeper = Gatekeeper({p.id: p for p in settings.projects}, self.hasher)
         self.limiter = RateLimiter(settings.pacs.rate)

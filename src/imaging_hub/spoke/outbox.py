@@ -49,6 +49,11 @@ class Outbox:
         self._fsync = fsync
         directory.mkdir(parents=True, exist_ok=True)
 
+    def remove_stale(self) -> None:
+        """At start, before any worker runs: temp files half-written by a process that died (never recorded)."""
+        for stale in self.directory.glob("*/.*.tmp"):
+            stale.unlink(missing_ok=True)
+
     def write(self, project_id: str, deid_sop_uid: str, part10: bytes) -> WrittenBlob:
         """Write atomically (temp, rename). Not yet durable: the coordinator syncs a whole batch with
         ``sync_files`` before it commits the rows, so one group of flushes serves many instances."""
