@@ -65,6 +65,7 @@ def _wait_for(process: subprocess.Popen[str], pattern: str, seen: list[str]) -> 
     raise AssertionError(f"hub did not print {pattern!r}")
 
 
+@pytest.mark.filterwarnings("ignore:Invalid value for VR:UserWarning", "ignore:The value length:UserWarning")
 @pytest.mark.parametrize("channel", ["stow", "cstore"])
 def test_hub_output_never_carries_planted_identity(tmp_path: Path, channel: str) -> None:
     env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1", "PYTHONWARNINGS": "always"}
