@@ -21,8 +21,8 @@ import datetime as dt
 import random
 import sys
 import tempfile
-import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -126,12 +126,8 @@ def _stages(work: Path, hub: HubProcess, orthanc: OrthancPacs, key: Path, enrol:
     for line in enrol.read_text().splitlines()[1:]:
         studies += pacs.find_studies(line.split(",")[1], "", "")
     started = time.perf_counter()
-    threads = [threading.Thread(target=pacs.retrieve, args=(s.study_uid, [x.series_uid for x in s.series]))
-               for s in studies]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    with ThreadPoolExecutor(settings.pacs.concurrency) as pool:  # as many at once as the spoke's pull does
+        list(pool.map(lambda s: pacs.retrieve(s.study_uid, [x.series_uid for x in s.series]), studies))
     wait_for(lambda: spoke.intake.count() >= total, 600, interval=0.05)
     rates["retrieve"] = total / (time.perf_counter() - started)
     spoke.scp.stop()

@@ -9,7 +9,6 @@ import logging
 import multiprocessing
 import os
 import sqlite3
-import sys
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -65,9 +64,6 @@ class Spoke:
     # --- lifecycle -----------------------------------------------------------------------------------
 
     def start(self) -> None:
-        # pynetdicom hands every PDU between polling threads; with the courier and coordinator busy in the
-        # same interpreter, the default 5 ms GIL switch interval adds up to tens of ms per C-STORE.
-        sys.setswitchinterval(0.0005)
         conn = connect(self.settings.data)
         self._refresh_opt_out(conn)
         conn.close()
@@ -192,7 +188,7 @@ class Spoke:
         interval = self.settings.pacs.interval_s
         next_scheduled = time.time() + interval if interval > 0 else float("inf")
         retry_at = 0.0
-        while not self._stop.wait(1.0):
+        while not self._stop.wait(0.25):  # a pull asked for from the CLI starts within a quarter second
             if self.settings.pacs.kind == "none" or not self.guard.accepting():
                 continue
             request = conn.execute(
