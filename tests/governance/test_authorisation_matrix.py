@@ -396,6 +396,20 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/audit"): Rule(get("/audit?project={p}"), OVERSIGHT),
     ("GET", "/audit/entries"): Rule(get("/audit/entries?outcome=denied"), OVERSIGHT),
     ("GET", "/static/{package}/{path:path}"): Rule(get("/static/nhsuk/nhsuk-frontend.min.css"), PUBLIC),
+    # Spokes: reports and withdrawals need write rights in the project; the views show everyone signed in only
+    # the sites and projects they may see (a signed-out visitor of the page is sent to sign in).
+    ("POST", "/spokes/reconciliation"): Rule(
+        lambda h, c: ("POST", "/spokes/reconciliation", {"json": {"site_id": "RXX", "studies": [
+            {"project_id": c.project, "participant_id": "P-0001", "study_uid": "1.2.826.0.1.3680043.10.1452.9"}]}}),
+        lambda c: c.writes_data,
+    ),
+    ("GET", "/spokes/reconciliation"): Rule(get("/spokes/reconciliation?project={p}"), ANY),
+    ("POST", "/spokes/withdrawals"): Rule(
+        lambda h, c: ("POST", "/spokes/withdrawals", {"json": {
+            "site_id": "RXX", "project_id": c.project, "participant_id": unique("NOBODY-"), "study_uids": []}}),
+        lambda c: c.writes_data,
+    ),
+    ("GET", "/reconciliation"): Rule(get("/reconciliation?project={p}"), ANY),
     # OIDC sign-in: this hub has no identity provider configured, so both answer 404 to everyone; the
     # configured flow and its refusals are exercised against a real provider in test_oidc.py.
     ("GET", "/auth/oidc/login"): Rule(get("/auth/oidc/login"), NOBODY),

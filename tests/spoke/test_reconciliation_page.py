@@ -17,7 +17,6 @@ from imaging_hub.api.governance_app import create_governed_app
 from imaging_hub.governance import Governance, SettableClock
 from imaging_hub.spoke import StudyReport
 from imaging_hub.spoke.reconciliation import NOT_FOUND_BY_NHS_NUMBER
-from imaging_hub.web.reconciliation import reconciliation_page_router
 
 
 def _report(reports: Path, site: str, project: str, studies: list[StudyReport]) -> None:
@@ -31,8 +30,8 @@ def _report(reports: Path, site: str, project: str, studies: list[StudyReport]) 
 def hub(tmp_path: Path) -> Iterator[tuple[Hub, TestClient]]:
     gov = Governance.open(f"sqlite:///{tmp_path / 'gov.sqlite3'}", SettableClock(START))
     built = build_hub(gov, tmp_path / "archive")
-    reports = tmp_path / "spoke-reports"
-    reports.mkdir()
+    reports = built.archive.data_dir / "spoke-reports"  # where the governed app's spoke routes keep them
+    reports.mkdir(exist_ok=True)
     lung_study = built.studies["LUNG1"]
     _report(reports, "RXX", "LUNG1", [
         StudyReport(project_id="LUNG1", participant_id="LUNG1-001", study_uid=lung_study, expected_instances=2,
@@ -46,8 +45,7 @@ def hub(tmp_path: Path) -> Iterator[tuple[Hub, TestClient]]:
         StudyReport(project_id="BRAIN2", participant_id="BRAIN2-001", study_uid="2.25.999", expected_instances=4,
                     received=4, failed=4, failures={"hub refused it (failure reason 0xC000)": 4}),
     ])
-    app = create_governed_app(built.archive, gov,
-                              extra_routers=[reconciliation_page_router(gov, built.archive, reports)])
+    app = create_governed_app(built.archive, gov)
     built.app = app
     try:
         yield built, TestClient(app, follow_redirects=False)

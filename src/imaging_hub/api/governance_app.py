@@ -1,5 +1,5 @@
 """The hub's HTTP app with governance wired in: DICOMweb filtered by agreement, every access audited,
-the governance API and the web pages. This is what ``imaging-hub serve`` should run."""
+the governance API, the web pages and the routes spokes report to. This is what ``imaging-hub serve`` runs."""
 
 from __future__ import annotations
 
@@ -12,10 +12,12 @@ from imaging_hub.api.context import DEFAULT_MAX_UPLOAD_BYTES
 from imaging_hub.api.governance import governance_router
 from imaging_hub.api.governance_admin import admin_router
 from imaging_hub.api.governance_auth import HttpAuth
+from imaging_hub.api.spoke_routes import spoke_router
 from imaging_hub.governance import Governance
 from imaging_hub.governance.archive_source import ArchiveSource
 from imaging_hub.store import Archive
 from imaging_hub.web import OidcSettings, assets_router, oidc_router, web_router
+from imaging_hub.web.reconciliation import reconciliation_page_router
 
 
 def create_governed_app(
@@ -33,6 +35,7 @@ def create_governed_app(
     auth = HttpAuth(gov)
     source = ArchiveSource(archive)
     oidc = oidc if oidc is not None else OidcSettings()
+    spoke_reports = archive.data_dir / "spoke-reports"
     return create_app(
         archive,
         scope_dependency=auth.dicomweb_scope,
@@ -43,6 +46,8 @@ def create_governed_app(
             web_router(gov, source, oidc_enabled=oidc.enabled),
             oidc_router(gov, oidc),
             assets_router(),
+            spoke_router(spoke_reports),
+            reconciliation_page_router(gov, archive, spoke_reports),
             *extra_routers,
         ],
         max_upload_bytes=max_upload_bytes,

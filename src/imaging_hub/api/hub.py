@@ -34,15 +34,15 @@ class Hub:
         self.archive = Archive.open(settings.data, settings.database)
         self.governance: Governance | None = None
         try:
-            routers = [spoke_router(settings.data / "spoke-reports")]
             if settings.open_access:
-                self.app: FastAPI = create_app(self.archive, extra_routers=routers, max_upload_bytes=max_upload_bytes)
+                self.app: FastAPI = create_app(
+                    self.archive, extra_routers=[spoke_router(self.archive.data_dir / "spoke-reports")],
+                    max_upload_bytes=max_upload_bytes)
                 scope_for = None
             else:
                 # Governance lives in the same database as the index, in its own tables and migrations.
                 self.governance = Governance.open(settings.database_url)
-                self.app = create_governed_app(self.archive, self.governance, extra_routers=routers,
-                                               max_upload_bytes=max_upload_bytes)
+                self.app = create_governed_app(self.archive, self.governance, max_upload_bytes=max_upload_bytes)
                 scope_for = DimseScopes(self.governance)
             self.dicom = DicomServer(self.archive, ae_title=settings.ae_title, host=settings.host,
                                      port=settings.dicom_port, peers=peers, scope_for=scope_for)

@@ -33,6 +33,7 @@ def navigation(who: Principal) -> list[tuple[str, str]]:
         ("/people", "People and roles"),
         ("/agreements", "Agreements"),
         ("/snapshots", "Snapshots"),
+        ("/reconciliation", "Transfer reconciliation"),
     ]
     if who.is_auditor or who.is_administrator:
         nav.append(("/audit", "Audit"))
