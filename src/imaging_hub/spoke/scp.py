@@ -10,34 +10,16 @@ import socket
 from collections.abc import Callable
 from typing import Any
 
-from pydicom.uid import (
-    JPEG2000,
-    DeflatedExplicitVRLittleEndian,
-    ExplicitVRBigEndian,
-    ExplicitVRLittleEndian,
-    ImplicitVRLittleEndian,
-    JPEG2000Lossless,
-    JPEGBaseline8Bit,
-    JPEGExtended12Bit,
-    JPEGLosslessSV1,
-    JPEGLSLossless,
-    JPEGLSNearLossless,
-    RLELossless,
-)
 from pynetdicom import AE, AllStoragePresentationContexts, evt
 from pynetdicom.sop_class import Verification  # type: ignore[attr-defined]
 from pynetdicom.transport import ThreadedAssociationServer
 
+from imaging_hub.dimse import STORAGE_TRANSFER_SYNTAXES
 from imaging_hub.spoke.diskguard import DiskGuard
 from imaging_hub.spoke.intake import IntakeBuffer
 
 log = logging.getLogger(__name__)
 
-TRANSFER_SYNTAXES = [
-    ExplicitVRLittleEndian, ImplicitVRLittleEndian, DeflatedExplicitVRLittleEndian, ExplicitVRBigEndian,
-    JPEGBaseline8Bit, JPEGExtended12Bit, JPEGLosslessSV1, JPEGLSLossless, JPEGLSNearLossless,
-    JPEG2000Lossless, JPEG2000, RLELossless,
-]
 
 OUT_OF_RESOURCES = 0xA700
 CANNOT_UNDERSTAND = 0xC000
@@ -120,7 +102,7 @@ class IntakeScp:
         ae.add_supported_context(Verification)
         for context in AllStoragePresentationContexts:
             if context.abstract_syntax is not None:
-                ae.add_supported_context(context.abstract_syntax, TRANSFER_SYNTAXES)
+                ae.add_supported_context(context.abstract_syntax, list(STORAGE_TRANSFER_SYNTAXES))
         handlers: list[Any] = [(evt.EVT_C_STORE, make_store_handler(self._intake, self._guard, self._before_store)),
                                (evt.EVT_CONN_OPEN, no_delay)]
         server = ae.start_server((self.host, self.port), block=False, evt_handlers=handlers)
