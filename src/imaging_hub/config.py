@@ -4,11 +4,34 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path("imaging-hub-data")
+
+Settings = TypeVar("Settings", bound=BaseSettings)
+
+
+def read_toml(path: Path, what: str = "configuration file") -> dict[str, Any]:
+    """A TOML configuration file's values; ValueError naming the file when it is missing or malformed."""
+    try:
+        return tomllib.loads(path.read_text())
+    except FileNotFoundError as exc:
+        raise ValueError(f"{what} not found: {path}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{what} {path} is not valid TOML: {exc}") from exc
+
+
+def layered(cls: type[Settings], file_values: dict[str, Any], overrides: dict[str, Any]) -> Settings:
+    """Settings from three layers: the file, then the environment over it, then explicit flags over both."""
+    from_env = cls()
+    merged = dict(file_values)
+    for name in cls.model_fields:
+        if name in from_env.model_fields_set:
+            merged[name] = getattr(from_env, name)
+    merged.update({k: v for k, v in overrides.items() if v is not None})
+    return cls.model_validate(merged)
 
 
 class HubSettings(BaseSettings):
@@ -31,22 +54,7 @@ class HubSettings(BaseSettings):
     @classmethod
     def load(cls, config_file: Path | None = None, **overrides: Any) -> HubSettings:
         """Build settings from an optional TOML file, the environment and explicit (flag) overrides."""
-        file_values: dict[str, Any] = {}
-        if config_file is not None:
-            try:
-                file_values = tomllib.loads(config_file.read_text())
-            except FileNotFoundError as exc:
-                raise ValueError(f"configuration file not found: {config_file}") from exc
-            except tomllib.TOMLDecodeError as exc:
-                raise ValueError(f"configuration file {config_file} is not valid TOML: {exc}") from exc
-        from_env = cls()
-        merged = {**file_values}
-        # The environment wins over the file; explicit flags win over both.
-        for name in cls.model_fields:
-            if name in from_env.model_fields_set:
-                merged[name] = getattr(from_env, name)
-        merged.update({k: v for k, v in overrides.items() if v is not None})
-        return cls.model_validate(merged)
+        return layered(cls, read_toml(config_file) if config_file else {}, overrides)
 
     @property
     def database_url(self) -> str:

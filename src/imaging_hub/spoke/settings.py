@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import os
-import tomllib
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
@@ -12,6 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from imaging_hub.config import layered, read_toml
 from imaging_hub.spoke.pacs import PatientKey
 
 DEFAULT_SPOKE_DATA = Path("imaging-hub-spoke-data")
@@ -127,21 +127,9 @@ class SpokeSettings(BaseSettings):
     def load(cls, config_file: Path | None = None, **overrides: Any) -> SpokeSettings:
         file_values: dict[str, Any] = {}
         if config_file is not None:
-            try:
-                file_values = tomllib.loads(config_file.read_text())
-            except FileNotFoundError as exc:
-                raise ValueError(f"spoke configuration file not found: {config_file}") from exc
-            except tomllib.TOMLDecodeError as exc:
-                raise ValueError(f"spoke configuration file {config_file} is not valid TOML: {exc}") from exc
-            base = config_file.parent
-            _resolve_paths(file_values, base)
-        from_env = cls()
-        merged = dict(file_values)
-        for name in cls.model_fields:
-            if name in from_env.model_fields_set:
-                merged[name] = getattr(from_env, name)
-        merged.update({k: v for k, v in overrides.items() if v is not None})
-        return cls.model_validate(merged)
+            file_values = read_toml(config_file, "spoke configuration file")
+            _resolve_paths(file_values, config_file.parent)
+        return layered(cls, file_values, overrides)
 
 
 def _resolve_paths(values: dict[str, Any], base: Path) -> None:
