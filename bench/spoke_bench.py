@@ -37,13 +37,13 @@ from harness import (  # noqa: E402
     OrthancPacs,
     SpokeProcess,
     free_port,
-    make_tls,
     part10,
     wait_for,
     write_spoke_config,
 )
 
 from imaging_hub.deid import ProjectKey  # noqa: E402
+from imaging_hub.demo.tls import issue_network_tls  # noqa: E402
 from imaging_hub.dicom.synthetic import StudySpec, SyntheticPatient, make_study  # noqa: E402
 from imaging_hub.spoke import SpokeSettings, SpokeStatus, connect, load_enrolment_file  # noqa: E402
 from imaging_hub.spoke.delivery import Courier  # noqa: E402
@@ -65,7 +65,7 @@ def main() -> None:
     spec = StudySpec(rows=16, columns=16, series=series, instances_per_series=per_series,
                      study_date=dt.date(2024, 2, 1))
     work = Path(tempfile.mkdtemp(prefix="spoke-bench-"))
-    tls = make_tls(work / "tls")
+    tls = issue_network_tls(work / "tls")
     key = work / "p.key"
     ProjectKey.generate().save(key)
     people = [SyntheticPatient.make(random.Random(n), "RX1") for n in range(patients)]
@@ -76,13 +76,13 @@ def main() -> None:
     with OrthancPacs.running(work / "pacs") as orthanc:
         for n, person in enumerate(people):
             orthanc.upload_many([part10(ds) for ds in make_study(person, spec, seed=n + 1)])
-        hub = HubProcess(work / "hub-stages", tls, {"RX1": "token"})
+        hub = HubProcess(work / "hub-stages", tls, ["RX1"], ["BENCH"])
         hub.start()
         try:
             rates.update(_stages(work, hub, orthanc, key, enrol, total))
         finally:
             hub.stop()
-        hub = HubProcess(work / "hub-e2e", tls, {"RX1": "token"})
+        hub = HubProcess(work / "hub-e2e", tls, ["RX1"], ["BENCH"])
         hub.start()
         try:
             rates["end to end"] = _end_to_end(work, hub, orthanc, key, enrol, total)

@@ -10,15 +10,14 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import TlsFiles, make_tls
-
 from imaging_hub.deid import ProjectKey
+from imaging_hub.demo.tls import TlsFiles, issue_network_tls
 from imaging_hub.dicom.synthetic import SyntheticPatient
 
 
 @pytest.fixture(scope="session")
 def tls(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
-    return make_tls(tmp_path_factory.mktemp("tls"))
+    return issue_network_tls(tmp_path_factory.mktemp("tls"))
 
 
 @pytest.fixture(scope="session")

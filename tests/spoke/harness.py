@@ -1,27 +1,27 @@
-"""Real processes for spoke tests and the spoke benchmark: a TLS hub, spokes run by the CLI, Orthanc PACS."""
+"""Real processes for spoke tests and the spoke benchmark: the real hub (`imaging-hub serve`, governed, over
+TLS), spokes run by the CLI, Orthanc PACS."""
 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import io
-import ipaddress
 import os
 import signal
 import ssl
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from pydicom.dataset import Dataset
+
+from imaging_hub.config import HubSettings
+from imaging_hub.demo.tls import TlsFiles
+from imaging_hub.governance import Governance, Role, Scope
+from imaging_hub.governance import administration as admin
 
 TESTS_DIR = Path(__file__).resolve().parent.parent
 if str(TESTS_DIR) not in sys.path:
@@ -29,11 +29,12 @@ if str(TESTS_DIR) not in sys.path:
 
 from peers.orthanc import OrthancPacs, free_port  # noqa: E402
 
-__all__ = ["HubProcess", "OrthancPacs", "SpokeProcess", "TlsFiles", "free_port", "make_tls", "part10",
-           "write_spoke_config"]
+__all__ = ["HubProcess", "OrthancPacs", "SpokeProcess", "TlsFiles", "free_port", "part10", "write_spoke_config"]
 
 PYTHON = sys.executable
-HUB_SERVER = Path(__file__).resolve().parent / "hub_server.py"
+NETWORK = "Spoke test network"
+UNIVERSITY = "Spoke test university"
+READER = "researcher@university.test"
 
 
 def part10(ds: Dataset) -> bytes:
@@ -42,55 +43,54 @@ def part10(ds: Dataset) -> bytes:
     return out.getvalue()
 
 
-@dataclass(frozen=True)
-class TlsFiles:
-    ca: Path
-    cert: Path
-    key: Path
-
-
-def make_tls(folder: Path) -> TlsFiles:
-    """A private CA and a hub certificate for 127.0.0.1/localhost signed by it."""
-    folder.mkdir(parents=True, exist_ok=True)
-    now = dt.datetime.now(dt.UTC)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Imaging Hub test network CA")])
-    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
-          .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
-          .not_valid_after(now + dt.timedelta(days=2))
-          .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-          .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
-                                       content_commitment=False, key_encipherment=False, data_encipherment=False,
-                                       key_agreement=False, encipher_only=False, decipher_only=False),
-                         critical=True)
-          .sign(ca_key, hashes.SHA256()))
-    key = ec.generate_private_key(ec.SECP256R1())
-    cert = (x509.CertificateBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "hub.test")]))
-            .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=2))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost"),
-                                                        x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                           critical=False)
-            .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-            .sign(ca_key, hashes.SHA256()))
-    files = TlsFiles(folder / "ca.pem", folder / "hub.pem", folder / "hub.key")
-    files.ca.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    files.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    files.key.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                            serialization.NoEncryption()))
-    return files
-
-
 @dataclass
 class HubProcess:
-    """The hub as its own process, so a test can kill -9 it and start it again on the same data."""
+    """The real hub as its own process, so a test can kill -9 it and start it again on the same data.
+
+    Governance is set up in the hub's database on creation, as a network would: each site, a site data manager
+    there whose spoke token (dicom:write) is ``tokens[site]``, and a researcher (``reader_token``, dicom:read)
+    in every project under an active data-sharing agreement, for reading back what the hub holds."""
 
     data: Path
     tls: TlsFiles
-    tokens: dict[str, str]  # site -> token
+    sites: Sequence[str]
+    projects: Sequence[str] = ()  # each taken part in by every site; add_project for others
     port: int = 0
     process: subprocess.Popen[bytes] | None = None
+    tokens: dict[str, str] = field(default_factory=dict)  # site -> spoke token
+    reader_token: str = ""
+
+    def __post_init__(self) -> None:
+        self.data.mkdir(parents=True, exist_ok=True)
+        with self._governance() as gov:
+            admin.add_organisation(gov, NETWORK, "network")
+            admin.add_organisation(gov, UNIVERSITY, "university")
+            admin.add_person(gov, READER, "Test researcher", UNIVERSITY)
+            self.reader_token, _ = admin.issue_token(gov, READER, "test reader", [Scope.DICOM_READ.value])
+            for site in self.sites:
+                admin.add_site(gov, site, f"Test trust {site}")
+                email = f"data.manager@{site.lower()}.test"
+                admin.add_person(gov, email, f"Site data manager {site}", NETWORK)
+                admin.grant_role(gov, email, Role.SITE_DATA_MANAGER.value, site=site)
+                self.tokens[site], _ = admin.issue_token(gov, email, f"spoke {site}", [Scope.DICOM_WRITE.value])
+        for project in self.projects:
+            self.add_project(project)
+
+    def add_project(self, code: str, sites: Sequence[str] | None = None) -> None:
+        """A project at ``sites`` (default: all), readable by the researcher; the hub may be running."""
+        with self._governance() as gov:
+            admin.add_project(gov, code, f"Spoke test project {code}", sites=list(sites or self.sites))
+            admin.grant_role(gov, READER, Role.RESEARCHER.value, project=code)
+            admin.add_agreement(gov, f"DSA-{code}", UNIVERSITY, [code], "Spoke tests", ["imaging"])
+            admin.activate_agreement(gov, f"DSA-{code}", "spoke tests")
+
+    @contextlib.contextmanager
+    def _governance(self) -> Iterator[Governance]:
+        gov = Governance.open(HubSettings(data=self.data).database_url)
+        try:
+            yield gov
+        finally:
+            gov.close()
 
     @property
     def url(self) -> str:
@@ -98,11 +98,8 @@ class HubProcess:
 
     def start(self, timeout: float = 60) -> None:
         self.port = self.port or free_port()
-        self.data.mkdir(parents=True, exist_ok=True)
-        args = [PYTHON, str(HUB_SERVER), "--data", str(self.data), "--port", str(self.port),
-                "--cert", str(self.tls.cert), "--key", str(self.tls.key)]
-        for site, token in self.tokens.items():
-            args += ["--token", f"{site}={token}"]
+        args = [PYTHON, "-m", "imaging_hub", "serve", "--data", str(self.data), "--http-port", str(self.port),
+                "--dicom-port", "0", "--tls-cert", str(self.tls.cert), "--tls-key", str(self.tls.key)]
         log = (self.data.parent / f"{self.data.name}.log").open("ab")
         self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
         log.close()
@@ -131,8 +128,16 @@ class HubProcess:
                 self.kill()
 
     def client(self, site: str) -> httpx.Client:
+        """As the site's spoke."""
+        return self._client(self.tokens[site])
+
+    def reader(self) -> httpx.Client:
+        """As the researcher: reads every project's data under its agreement."""
+        return self._client(self.reader_token)
+
+    def _client(self, token: str) -> httpx.Client:
         return httpx.Client(base_url=self.url, verify=ssl.create_default_context(cafile=str(self.tls.ca)), timeout=60,
-                            headers={"Authorization": f"Bearer {self.tokens[site]}"})
+                            headers={"Authorization": f"Bearer {token}"})
 
 
 def write_spoke_config(

@@ -37,7 +37,7 @@ def test_kill_spoke_and_hub_mid_transfer(tmp_path: Path, tls: TlsFiles) -> None:
     ProjectKey.generate().save(key_file)
     deid = Deidentifier(Profile.builtin("research"), ProjectKey.load(key_file), project_id="CRASH")
     expected: set[str] = set()
-    hub = HubProcess(tmp_path / "hub", tls, {"RX1": "token-rx1"})
+    hub = HubProcess(tmp_path / "hub", tls, ["RX1"], ["CRASH"])
     hub.start()
     with OrthancPacs.running(tmp_path / "pacs") as orthanc:
         for n, person in enumerate(people):

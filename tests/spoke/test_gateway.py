@@ -34,7 +34,7 @@ PYTHON = sys.executable
 
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory: pytest.TempPathFactory, tls: TlsFiles) -> Iterator[HubProcess]:
-    process = HubProcess(tmp_path_factory.mktemp("hub") / "data", tls, {"RX1": "token-rx1", "RY2": "token-ry2"})
+    process = HubProcess(tmp_path_factory.mktemp("hub") / "data", tls, ["RX1", "RY2"])
     process.start()
     yield process
     process.stop()
@@ -72,6 +72,7 @@ def _setup_spoke(tmp: Path, hub: HubProcess, orthanc: OrthancPacs, people: list[
     optout = tmp / "optout.csv"
     optout.write_text(f"{people[1].nhs_number},2024-05-01\n")
     project = f"PRJ-{tmp.name[-6:]}".replace("_", "-")
+    hub.add_project(project, [site])
     config = write_spoke_config(tmp / "spoke", site_id=site, hub=hub, dicom_port=port, ae_title=ae, pacs=pacs_link,
                                 opt_out_file=optout, projects=[{"id": project, "key_file": str(key)}], **extra)
     enrol = tmp / "enrol.csv"
@@ -106,10 +107,10 @@ def test_pull_delivers_enrolled_study_only(
         status = _cli("status", "--config", str(config))
         assert status.returncode == 0 and "complete" in status.stdout
         assert people[1].nhs_number not in status.stdout and people[0].patient_id not in status.stdout
-        with hub.client("RX1") as client:
+        with hub.reader() as client:
             view = client.get("/spokes/reconciliation", params={"project": study.project_id}).json()
         assert [(s["status"], s["hub_instances"]) for s in view["studies"]] == [("complete", 6)]
-        with hub.client("RX1") as client:
+        with hub.reader() as client:
             found = client.get("/dicom-web/studies", params={"StudyInstanceUID": study.study_uid}).json()
         assert found and found[0]["00100020"]["Value"][0] == study.participant_id  # pseudonymous PatientID
     finally:
@@ -120,7 +121,7 @@ def test_push_survives_hub_downtime_and_disk_guard(
     tmp_path: Path, tls: TlsFiles, pacs: tuple[OrthancPacs, list[SyntheticPatient]]
 ) -> None:
     orthanc, people = pacs
-    hub = HubProcess(tmp_path / "own-hub", tls, {"RX1": "token-rx1"})
+    hub = HubProcess(tmp_path / "own-hub", tls, ["RX1"])
     hub.start()
     config, data = _setup_spoke(tmp_path, hub, orthanc, people, kind="dimse")
     hub.stop()  # the hub is down before anything is sent
@@ -178,20 +179,20 @@ def test_refused_token_keeps_backlog_and_withdrawal_removes_from_hub(
         assert SpokeStatus.read(data).backlog.get("acknowledged", 0) == 0
     finally:
         spoke.stop()
-    token_file.write_text("token-rx1")
+    token_file.write_text(hub.tokens["RX1"])
     spoke = SpokeProcess(config)
     spoke.start()
     try:
         wait_for(lambda: _complete(data), 90, what="delivery with the right token")
         study = SpokeStatus.read(data).studies[0]
-        with hub.client("RX1") as client:
+        with hub.reader() as client:
             assert len(client.get(f"/dicom-web/studies/{study.study_uid}/instances").json()) == 6
         result = _cli("withdraw", study.project_id, study.participant_id, "--config", str(config))
         assert result.returncode == 0, result.stdout
         wait_for(lambda: SpokeStatus.read(data).withdrawals_pending == 0, 60, what="hub told of withdrawal")
 
         def gone() -> bool:
-            with hub.client("RX1") as client:
+            with hub.reader() as client:
                 response = client.get(f"/dicom-web/studies/{study.study_uid}/instances")
             return response.status_code in (204, 404) or response.json() == []
 

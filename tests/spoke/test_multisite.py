@@ -62,7 +62,7 @@ def test_three_sites_one_hub(tmp_path: Path, tls: TlsFiles) -> None:
                                         traveller.birth_date, traveller.sex)
     key_file = tmp_path / "net1.key"
     ProjectKey.generate().save(key_file)
-    hub = HubProcess(tmp_path / "hub", tls, {c: f"token-{c.lower()}" for c in codes})
+    hub = HubProcess(tmp_path / "hub", tls, codes, [PROJECT])
     hub.start()
     optout = tmp_path / "optout.txt"
     optout.write_text("".join(f"{s.opted_out.nhs_number}\t2024-05-01\n" for s in sites))

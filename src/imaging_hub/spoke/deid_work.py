@@ -8,7 +8,6 @@ A worker process builds its ``WorkContext`` once (``init_worker``) from the spok
 from __future__ import annotations
 
 import hashlib
-import io
 import logging
 import os
 import sqlite3
@@ -17,11 +16,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pydicom
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 
-from imaging_hub.deid import Quarantined
+from imaging_hub.deid import Quarantined, encode_part10, read_part10
 from imaging_hub.spoke.gatekeeper import Decision, Gatekeeper
 from imaging_hub.spoke.identity import InstanceIdentity, SubjectHasher
 from imaging_hub.spoke.outbox import DEIDENTIFIED, QUARANTINED, Outbox
@@ -113,7 +111,7 @@ def process_file(ctx: WorkContext, path: Path) -> FileOutcome:
     outcome = FileOutcome(path)
     data = path.read_bytes()
     try:
-        ds = pydicom.dcmread(io.BytesIO(data))
+        ds = read_part10(data)
         who = InstanceIdentity.of(ds)
         if not who.sop_uid or not who.study_uid:
             raise InvalidDicomError("missing SOPInstanceUID or StudyInstanceUID")
@@ -133,7 +131,7 @@ def process_file(ctx: WorkContext, path: Path) -> FileOutcome:
             outcome.duplicates += 1
             continue
         if not first:
-            ds = pydicom.dcmread(io.BytesIO(data))  # each project de-identifies its own copy
+            ds = read_part10(data)  # each project de-identifies its own copy
         first = False
         outcome.rows.append(_deidentify(ctx, ds, who, decision, source_sha, outcome))
     return outcome
@@ -154,11 +152,10 @@ def _deidentify(
         outcome.quarantined += 1
         log.warning("project=%s instance quarantined: %s", project_id, exc)
         return row
-    out = io.BytesIO()
-    result.dataset.save_as(out, enforce_file_format=True)
+    encoded = encode_part10(result.dataset)  # kept elements copied as raw bytes; zero preamble
     row.deid_sop_uid = str(result.dataset.SOPInstanceUID)
     row.deid_study_uid = str(result.dataset.StudyInstanceUID)
-    written = ctx.outbox.write(project_id, row.deid_sop_uid, out.getvalue())
+    written = ctx.outbox.write(project_id, row.deid_sop_uid, encoded)
     row.blob, row.sha256, row.size = str(written.path), written.sha256, written.size
     outcome.queued += 1
     return row
