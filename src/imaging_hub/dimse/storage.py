@@ -15,6 +15,7 @@ import contextlib
 import io
 import logging
 import threading
+import warnings
 import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -127,11 +128,13 @@ class _Header:
 def _header(stream: BinaryIO) -> _Header | None:
     """The few attributes checked before storing, or None when the header cannot be read."""
     try:
-        ds = dcmread(
-            stream,
-            stop_before_pixels=True,
-            specific_tags=["SOPClassUID", "SOPInstanceUID", "ClinicalTrialProtocolID"],
-        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pydicom's value warnings quote the (possibly identifiable) value
+            ds = dcmread(
+                stream,
+                stop_before_pixels=True,
+                specific_tags=["SOPClassUID", "SOPInstanceUID", "ClinicalTrialProtocolID"],
+            )
         project = str(ds.get("ClinicalTrialProtocolID", "") or "").strip() or None
         return _Header(str(ds.get("SOPClassUID", "") or ""), str(ds.get("SOPInstanceUID", "") or ""), project)
     except Exception:  # any parse failure is the archive's to report
