@@ -125,6 +125,9 @@ class Spoke:
         conn = connect(self.settings.data)
         processor = self.make_processor(conn)
         try:
+            # start the worker processes now: started on the first files they would spend the first
+            # seconds of a pull importing, on the cores the pull needs
+            processor.warm_up()
             while not self._stop.is_set():
                 try:
                     result = processor.run_once()

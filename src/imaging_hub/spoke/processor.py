@@ -64,7 +64,8 @@ class Processor:
         self._gatekeeper = gatekeeper
         self._pool_factory = pool_factory
         self._pool = pool_factory() if pool_factory is not None else None
-        self._in_flight_max = max(2, workers * 4)
+        self._workers = workers
+        self._in_flight_max = max(2, workers * 16)  # enough queued to cover a group's flush and commit
         self._group_size = group_size
         self._in_flight: dict[Future[FileOutcome], Path] = {}
         self._done: list[FileOutcome] = []
@@ -89,6 +90,7 @@ class Processor:
                     self._failed(path, exc)
         if self._done and (len(self._done) >= self._group_size or not self._in_flight
                            or time.monotonic() - self._group_started >= GROUP_WAIT_S):
+            self._top_up()  # the workers keep going while the group is flushed and recorded
             return self._record()
         return BatchResult()
 
@@ -124,7 +126,7 @@ class Processor:
     def warm_up(self) -> None:
         """Start every worker process now rather than on the first files."""
         if self._pool is not None:
-            for done in [self._pool.submit(time.sleep, 0.2) for _ in range(self._in_flight_max)]:
+            for done in [self._pool.submit(time.sleep, 0.2) for _ in range(self._workers)]:
                 done.result()
 
     def close(self) -> None:

@@ -16,6 +16,7 @@ from pynetdicom.transport import ThreadedAssociationServer
 
 from imaging_hub.dimse import STORAGE_TRANSFER_SYNTAXES
 from imaging_hub.spoke.diskguard import DiskGuard
+from imaging_hub.spoke.filemeta import part10_header
 from imaging_hub.spoke.intake import IntakeBuffer
 
 log = logging.getLogger(__name__)
@@ -36,8 +37,13 @@ def make_store_handler(
             return OUT_OF_RESOURCES
         if before_store is not None:
             before_store(event)  # throttling for pulls
-        try:
-            part10 = event.encoded_dataset(include_meta=True)
+        try:  # the dataset as received, behind a file meta group encoded directly (not via pydicom)
+            request = event.request
+            sop_class, sop_instance = request.AffectedSOPClassUID, request.AffectedSOPInstanceUID
+            if not sop_class or not sop_instance:
+                raise ValueError("C-STORE request without its affected SOP class or instance")
+            part10 = part10_header(str(sop_class), str(sop_instance), str(event.context.transfer_syntax)) \
+                + request.DataSet.getvalue()
         except Exception:  # the peer sent something we cannot even frame
             log.warning("C-STORE from %s refused: dataset could not be read", event.assoc.requestor.ae_title)
             return CANNOT_UNDERSTAND
