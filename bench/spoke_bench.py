@@ -57,12 +57,13 @@ from imaging_hub.store import Archive  # noqa: E402
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--instances", type=int, default=1000)
+    parser.add_argument("--size", type=int, default=16, help="rows = columns of each CT image (512: a real CT slice)")
     args = parser.parse_args()
     patients = 4
     per_series = 50
     series = max(1, args.instances // (patients * per_series))
     total = patients * series * per_series
-    spec = StudySpec(rows=16, columns=16, series=series, instances_per_series=per_series,
+    spec = StudySpec(rows=args.size, columns=args.size, series=series, instances_per_series=per_series,
                      study_date=dt.date(2024, 2, 1))
     work = Path(tempfile.mkdtemp(prefix="spoke-bench-"))
     tls = issue_network_tls(work / "tls")
@@ -89,7 +90,7 @@ def main() -> None:
         finally:
             hub.stop()
     slowest = min((v, k) for k, v in rates.items() if k not in ("end to end", "hub ingest"))
-    print(f"\nSpoke end to end, {total} instances of 16x16 CT, {dt.date.today()}")
+    print(f"\nSpoke end to end, {total} instances of {args.size}x{args.size} CT, {dt.date.today()}")
     for name, rate in rates.items():
         print(f"  {name:<12} {rate:8.1f} instances/s")
     ratio = rates["end to end"] / slowest[0]
