@@ -16,6 +16,7 @@ from pynetdicom.sop_class import (  # type: ignore[attr-defined]
     StudyRootQueryRetrieveInformationModelMove,
 )
 
+from imaging_hub.dimse import MAX_PDU
 from imaging_hub.spoke.pacs import PacsError, PatientKey, SeriesFound, StudyFound
 from imaging_hub.spoke.scp import no_delay
 
@@ -41,6 +42,7 @@ class DimsePacs:
                    handlers: list[Any] | None = None) -> Association:
         ae = AE(ae_title=self._calling)
         ae.acse_timeout = ae.dimse_timeout = ae.network_timeout = self._timeout
+        ae.maximum_pdu_size = MAX_PDU  # C-GET sub-operations arrive on this association
         for context in contexts:
             ae.add_requested_context(context)
         assoc = ae.associate(self._host, self._port, ae_title=self._called, ext_neg=roles or [],
