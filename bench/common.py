@@ -16,10 +16,11 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 import psutil
 
 from imaging_hub.dicom.synthetic import StudySpec, SyntheticPatient, make_study
@@ -118,6 +119,28 @@ def hub_process(
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+def study_search_latencies(
+    url: str, queries: Sequence[Mapping[str, str]], repeats: int, limit: int, *, warm: bool = False,
+) -> list[float]:
+    """Milliseconds per QIDO-RS study search, each query shape ``repeats`` times, over one HTTP connection."""
+    latencies: list[float] = []
+    with httpx.Client(timeout=60) as client:
+        if warm:  # fill the server's caches once; every shape should match something
+            for params in queries:
+                response = client.get(f"{url}/studies", params={**params, "limit": str(limit)})
+                response.raise_for_status()
+                if params and response.status_code == 204:
+                    print(f"note: no study matches {params}")
+        for _ in range(repeats):
+            for params in queries:
+                start = time.perf_counter()
+                response = client.get(f"{url}/studies", params={**params, "limit": str(limit)},
+                                      headers={"Accept": "application/dicom+json"})
+                response.raise_for_status()
+                latencies.append((time.perf_counter() - start) * 1000)
+    return latencies
 
 
 def percentile(values: list[float], fraction: float) -> float:

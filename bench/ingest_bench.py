@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
-from common import hub_process, machine_line, percentile, today, write_corpus
+from common import hub_process, machine_line, percentile, study_search_latencies, today, write_corpus
 
 from imaging_hub.dicom.synthetic import StudySpec
 from peers.orthanc import OrthancPacs
@@ -79,19 +79,6 @@ QUERIES = [
 ]
 
 
-def qido_latencies(url: str, repeats: int) -> list[float]:
-    latencies: list[float] = []
-    with httpx.Client(timeout=60) as client:
-        for _ in range(repeats):
-            for params in QUERIES:
-                start = time.perf_counter()
-                response = client.get(f"{url}/studies", params={**params, "limit": "100"},
-                                      headers={"Accept": "application/dicom+json"})
-                response.raise_for_status()
-                latencies.append((time.perf_counter() - start) * 1000)
-    return latencies
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--studies", type=int, default=40)
@@ -127,7 +114,7 @@ def main() -> None:
                                 seconds = storescu(orthanc.dicom_port, orthanc.ae_title, folders, args.parallel)
                             else:
                                 seconds = stow(orthanc.dicomweb_url, folders, args.parallel)
-                                qido[name] += qido_latencies(orthanc.dicomweb_url, 20)
+                                qido[name] += study_search_latencies(orthanc.dicomweb_url, QUERIES, 20, 100)
                     else:
                         with hub_process(data / "hub") as (_, http_port, dicom_port):
                             url = f"http://127.0.0.1:{http_port}/dicom-web"
@@ -135,7 +122,7 @@ def main() -> None:
                                 seconds = storescu(dicom_port, "IMAGINGHUB", folders, args.parallel)
                             else:
                                 seconds = stow(url, folders, args.parallel)
-                                qido[name] += qido_latencies(url, 20)
+                                qido[name] += study_search_latencies(url, QUERIES, 20, 100)
                     rates[name][path].append(total / seconds)
                     print(f"round {round_number + 1} {name:12s} {path:7s} {total / seconds:8.1f} instances/s")
                     shutil.rmtree(data, ignore_errors=True)

@@ -14,9 +14,8 @@ import time
 import uuid
 from pathlib import Path
 
-import httpx
 import psycopg
-from common import hub_process, machine_line, percentile, today
+from common import hub_process, machine_line, percentile, study_search_latencies, today
 
 from imaging_hub.store import Archive
 from imaging_hub.store.bulk import insert_synthetic_index
@@ -34,24 +33,6 @@ QUERIES = [
     {"ClinicalTrialProtocolID": "PROJ3", "ModalitiesInStudy": "CT"},
     {},
 ]
-
-
-def measure(url: str, repeats: int) -> list[float]:
-    latencies: list[float] = []
-    with httpx.Client(timeout=60) as client:
-        for params in QUERIES:  # warm the caches once; every shape must answer with matches
-            response = client.get(f"{url}/studies", params={**params, "limit": "50"})
-            response.raise_for_status()
-            if params and response.status_code == 204:
-                print(f"note: no study matches {params}")
-        for _ in range(repeats):
-            for params in QUERIES:
-                start = time.perf_counter()
-                response = client.get(f"{url}/studies", params={**params, "limit": "50"},
-                                      headers={"Accept": "application/dicom+json"})
-                response.raise_for_status()
-                latencies.append((time.perf_counter() - start) * 1000)
-    return latencies
 
 
 def main() -> None:
@@ -77,7 +58,8 @@ def main() -> None:
                 print(f"{size} instances indexed in {time.perf_counter() - start:.0f}s")
                 archive.close()
                 with hub_process(data, database=url) as (_, http_port, _dicom):
-                    latencies = measure(f"http://127.0.0.1:{http_port}/dicom-web", args.repeats)
+                    latencies = study_search_latencies(f"http://127.0.0.1:{http_port}/dicom-web", QUERIES,
+                                                       args.repeats, 50, warm=True)
                 rows.append((size, percentile(latencies, 0.5), percentile(latencies, 0.95)))
                 print(f"{size}: p50 {rows[-1][1]:.1f} ms, p95 {rows[-1][2]:.1f} ms")
         finally:
