@@ -50,14 +50,21 @@ class WebRoute(APIRoute):
         return guarded
 
 
-def web_router(gov: Governance, source: ArchiveSource, oidc_enabled: bool = False) -> APIRouter:
-    router = APIRouter(include_in_schema=False, route_class=WebRoute)
+def signed_in_dependency(gov: Governance) -> Callable[[Request], Principal]:
+    """The dependency every page uses: the person behind the session cookie (Unauthenticated without one)."""
 
     def signed_in(request: Request) -> Principal:
         secret = request.cookies.get(SESSION_COOKIE)
         if not secret:
             raise Unauthenticated("sign in first")
         return gov.access.session_principal(secret, client_address(request))
+
+    return signed_in
+
+
+def web_router(gov: Governance, source: ArchiveSource, oidc_enabled: bool = False) -> APIRouter:
+    router = APIRouter(include_in_schema=False, route_class=WebRoute)
+    signed_in = signed_in_dependency(gov)
 
     def csrf_of(request: Request) -> str:
         return csrf_token(request.cookies.get(SESSION_COOKIE, ""))

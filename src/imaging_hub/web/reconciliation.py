@@ -13,13 +13,13 @@ from pathlib import Path
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from imaging_hub.api.governance_auth import SESSION_COOKIE, client_address
+from imaging_hub.api.governance_auth import SESSION_COOKIE
 from imaging_hub.api.spoke_routes import hub_reconciliation
-from imaging_hub.governance import Governance, Principal, Role, Unauthenticated
+from imaging_hub.governance import Governance, Principal, Role
 from imaging_hub.governance.credentials import csrf_token
 from imaging_hub.governance.roles import SITE_ROLES
 from imaging_hub.store import Archive
-from imaging_hub.web.pages import WebRoute
+from imaging_hub.web.pages import WebRoute, signed_in_dependency
 from imaging_hub.web.rendering import render
 
 
@@ -41,11 +41,7 @@ class ReconciliationViewer:
 def reconciliation_page_router(gov: Governance, archive: Archive, reports_dir: Path) -> APIRouter:
     router = APIRouter(include_in_schema=False, route_class=WebRoute)
 
-    def signed_in(request: Request) -> Principal:
-        secret = request.cookies.get(SESSION_COOKIE)
-        if not secret:
-            raise Unauthenticated("sign in first")
-        return gov.access.session_principal(secret, client_address(request))
+    signed_in = signed_in_dependency(gov)
 
     @router.get("/reconciliation")
     def reconciliation(request: Request, project: str = "", site: str = "",
