@@ -223,13 +223,19 @@ def _clean_text(ds: Dataset, tag: int, ctx: WalkContext) -> None:
             ctx.review.add(f"{kind} pattern redacted from {_name(tag)}")
 
 
+def _text_values(ds: Dataset, tag: int) -> list[str]:
+    """An element's values as strings: straight from its raw ASCII bytes when it has not been decoded."""
+    values = ascii_values(ds.get_item(tag))
+    if values is not None:
+        return values
+    value = ds[tag].value
+    return [] if value in (None, "") else [str(value)] if isinstance(value, str) else [str(v) for v in value]
+
+
 def _shift_dates(ds: Dataset, tag: int, vr: str, ctx: WalkContext) -> None:
     if ctx.offset_days is None:
         return
-    values = ascii_values(ds.get_item(tag))
-    if values is None:
-        value = ds[tag].value
-        values = [] if value in (None, "") else [str(value)] if isinstance(value, str) else [str(v) for v in value]
+    values = _text_values(ds, tag)
     if not values:
         return
     shift = shift_da if vr == "DA" else shift_dt
@@ -243,10 +249,7 @@ def _shift_dates(ds: Dataset, tag: int, vr: str, ctx: WalkContext) -> None:
 
 
 def _replace_uids(ds: Dataset, tag: int, ctx: WalkContext, *, keep_registered: bool) -> None:
-    values = ascii_values(ds.get_item(tag))
-    if values is None:
-        value = ds[tag].value
-        values = [] if value in (None, "") else [str(value)] if isinstance(value, str) else [str(v) for v in value]
+    values = _text_values(ds, tag)
     if not values:
         return
     if keep_registered and all(v in UID_dictionary for v in values):
