@@ -43,14 +43,35 @@ def part10(ds: Dataset) -> bytes:
     return out.getvalue()
 
 
+class ChildProcess:
+    """Stopping a child process: SIGTERM with a grace period, or SIGKILL as a crash test needs."""
+
+    process: subprocess.Popen[bytes] | None
+    stop_grace_s: float = 30
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=self.stop_grace_s)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
 @dataclass
-class HubProcess:
+class HubProcess(ChildProcess):
     """The real hub as its own process, so a test can kill -9 it and start it again on the same data.
 
     Governance is set up in the hub's database on creation, as a network would: each site, a site data manager
     there whose spoke token (dicom:write) is ``tokens[site]``, and a researcher (``reader_token``, dicom:read)
     in every project under an active data-sharing agreement, for reading back what the hub holds."""
 
+    stop_grace_s = 20.0
     data: Path
     tls: TlsFiles
     sites: Sequence[str]
@@ -114,19 +135,6 @@ class HubProcess:
             time.sleep(0.2)
         raise RuntimeError("hub did not start")
 
-    def kill(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait(timeout=30)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
     def client(self, site: str) -> httpx.Client:
         """As the site's spoke."""
         return self._client(self.tokens[site])
@@ -179,7 +187,7 @@ def _toml(value: object) -> str:
 
 
 @dataclass
-class SpokeProcess:
+class SpokeProcess(ChildProcess):
     """`imaging-hub spoke --config X` as a child process."""
 
     config: Path
@@ -191,19 +199,6 @@ class SpokeProcess:
         self.process = subprocess.Popen([PYTHON, "-m", "imaging_hub", "spoke", "--config", str(self.config),
                                          *self.extra], stdout=log, stderr=subprocess.STDOUT)
         log.close()
-
-    def kill(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait(timeout=30)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.kill()
 
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
