@@ -1,11 +1,16 @@
-"""Crash safety: kill -9 the spoke, and separately the hub, at random moments while a couple of thousand
-small instances move from the PACS to the hub; restart; the hub holds exactly the expected set."""
+"""Crash safety: kill -9 the spoke, its de-identification and delivery process alone, and separately the hub,
+at random moments while a couple of thousand small instances move from the PACS to the hub; restart; the hub
+holds exactly the expected set."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
+import os
 import random
+import re
+import signal
 import subprocess
 import sys
 import time
@@ -70,6 +75,9 @@ def test_kill_spoke_and_hub_mid_transfer(tmp_path: Path, tls: TlsFiles) -> None:
                 time.sleep(rng.uniform(2.0, 6.0))
                 spoke.kill()
                 spoke.start()
+            time.sleep(rng.uniform(1.0, 4.0))  # the pipeline process dies alone; the spoke restarts it
+            assert spoke.process is not None
+            os.kill(_pipeline_pid(data, spoke.process.pid), signal.SIGKILL)
             for _ in range(2):  # the hub dies mid-ingest
                 time.sleep(rng.uniform(2.0, 6.0))
                 hub.kill()
@@ -107,6 +115,24 @@ def test_kill_spoke_and_hub_mid_transfer(tmp_path: Path, tls: TlsFiles) -> None:
         assert not archive.conflicts()  # every resend was byte-identical
     finally:
         archive.close()
+
+
+def _pipeline_pid(data: Path, spoke_pid: int) -> int:
+    """The running spoke's de-identification and delivery process, as its status shows it."""
+    found: list[int] = []
+
+    def shown() -> bool:
+        match = re.search(r"running \(pid (\d+)", SpokeStatus.read(data).health.get("pipeline", ""))
+        if match is None:
+            return False
+        pid = int(match.group(1))
+        with contextlib.suppress(OSError):  # the status may still name a pipeline of the killed spoke
+            if int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1]) == spoke_pid:
+                found.append(pid)
+        return bool(found)
+
+    wait_for(shown, 30, interval=0.2, what="the spoke to report its pipeline process")
+    return found[0]
 
 
 def _all_instances(orthanc: OrthancPacs) -> list[pydicom.Dataset]:

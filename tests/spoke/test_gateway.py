@@ -113,6 +113,10 @@ def test_pull_delivers_enrolled_study_only(
         with hub.reader() as client:
             found = client.get("/dicom-web/studies", params={"StudyInstanceUID": study.study_uid}).json()
         assert found and found[0]["00100020"]["Value"][0] == study.participant_id  # pseudonymous PatientID
+        if kind == "dimse" and retrieve == "move":  # one spoke per data folder
+            second = _cli("--config", str(config))
+            assert second.returncode == 2 and "another spoke is running on the data folder" in second.stdout
+            assert spoke.alive()
     finally:
         spoke.stop()
 

@@ -19,6 +19,7 @@ from imaging_hub.spoke import (
     EnrolmentError,
     OptOutFileError,
     Spoke,
+    SpokeAlreadyRunning,
     SpokeSettings,
     SpokeStatus,
     SubjectHasher,
@@ -74,7 +75,11 @@ def run(
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    spoke.start()
+    try:
+        spoke.start()
+    except SpokeAlreadyRunning as exc:
+        console.print(f"[red]spoke cannot start:[/red] {exc}")
+        raise typer.Exit(2) from exc
     console.print(f"spoke [bold]{settings.site_id}[/bold] running: DICOM {settings.ae_title}@{settings.host}:"
                   f"{spoke.scp.port}, hub {settings.hub.url}, data {settings.data}")
     if pull_now:

@@ -16,7 +16,7 @@ Public surface::
 """
 
 from imaging_hub.spoke.enrolment import EnrolmentError, Participant, load_enrolment_file, participants
-from imaging_hub.spoke.gateway import Spoke
+from imaging_hub.spoke.gateway import Spoke, SpokeAlreadyRunning
 from imaging_hub.spoke.identity import SubjectHasher, normalise_nhs_number
 from imaging_hub.spoke.optout import OptOutFileError
 from imaging_hub.spoke.pull import PullSummary
@@ -47,6 +47,7 @@ __all__ = [
     "ReconciliationAnswer",
     "ReconciliationReport",
     "Spoke",
+    "SpokeAlreadyRunning",
     "SpokeSettings",
     "SpokeStatus",
     "StudyReport",

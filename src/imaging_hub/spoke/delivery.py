@@ -11,6 +11,7 @@ import logging
 import sqlite3
 import threading
 import time
+from multiprocessing.synchronize import Event as ProcessEvent
 from pathlib import Path
 
 from imaging_hub.spoke import outbox
@@ -41,7 +42,7 @@ class Courier:
 
     # --- the loop ------------------------------------------------------------------------------------
 
-    def run(self, stop: threading.Event, wake: threading.Event | None = None) -> None:
+    def run(self, stop: threading.Event | ProcessEvent, wake: threading.Event | None = None) -> None:
         while not stop.is_set():
             worked = self.step()
             if not worked:

@@ -1,33 +1,30 @@
-"""A running spoke: the intake SCP, the processor, the courier, the pull scheduler and the health keeper,
-each a thread over the same data folder. ``Spoke(settings).start()`` / ``.stop()``; killed at any moment,
-a restart carries on from the intake buffer and the outbox."""
+"""A running spoke. This process receives: the intake Storage SCP, the pull scheduler and the health keeper,
+a thread each. De-identification and delivery run in a second process (``pipeline``) over the same data
+folder. ``Spoke(settings).start()`` / ``.stop()``; killed at any moment, a restart carries on from the intake
+buffer and the outbox. One spoke per data folder (a lock file says so)."""
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import logging
-import multiprocessing
 import os
 import sqlite3
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
-from imaging_hub.spoke import outbox
 from imaging_hub.spoke.backoff import backoff_delay
-from imaging_hub.spoke.deid_work import WorkContext, init_worker
-from imaging_hub.spoke.delivery import Courier
 from imaging_hub.spoke.diskguard import DiskGuard
 from imaging_hub.spoke.gatekeeper import Gatekeeper
-from imaging_hub.spoke.hubclient import HubClient
 from imaging_hub.spoke.identity import SubjectHasher
 from imaging_hub.spoke.intake import IntakeBuffer
 from imaging_hub.spoke.optout import OptOutFileError
 from imaging_hub.spoke.pacs import Pacs
 from imaging_hub.spoke.pacs_dicomweb import DicomWebPacs
 from imaging_hub.spoke.pacs_dimse import DimsePacs
-from imaging_hub.spoke.processor import Processor
+from imaging_hub.spoke.pipeline import PipelineProcess
 from imaging_hub.spoke.projects import ProjectDeidentifiers
 from imaging_hub.spoke.pull import Puller, PullSummary, projects_to_retry
 from imaging_hub.spoke.register import refresh_if_changed
@@ -39,6 +36,11 @@ from imaging_hub.spoke.throttle import RateLimiter
 log = logging.getLogger(__name__)
 
 MB = 1024 * 1024
+LOCK_FILE = "spoke.lock"
+
+
+class SpokeAlreadyRunning(RuntimeError):
+    """Another spoke holds this data folder."""
 
 
 class Spoke:
@@ -48,41 +50,46 @@ class Spoke:
         data.mkdir(parents=True, exist_ok=True)
         self.hasher = SubjectHasher.for_data_dir(data)
         self.guard = DiskGuard(data, settings.min_free_mb * MB)
-        self.intake = IntakeBuffer(data / "intake", fsync=settings.intake_fsync)
-        self.outbox = outbox.Outbox(data / "outbox", fsync=settings.intake_fsync)  # synced per group
-        self.outbox.remove_stale()
+        self.pipeline = PipelineProcess(settings)
+        self.intake = IntakeBuffer(data / "intake", fsync=settings.intake_fsync,
+                                   on_arrival=self.pipeline.notify_arrival)
         self.deidentifiers = ProjectDeidentifiers(settings.projects, settings.site_id)
         self.gatekeeper = Gatekeeper({p.id: p for p in settings.projects}, self.hasher)
         self.limiter = RateLimiter(settings.pacs.rate)
         self.scp = IntakeScp(settings.ae_title, settings.host, settings.dicom_port, self.intake, self.guard,
                              before_store=self._throttle_pacs)
         self._stop = threading.Event()
-        self._wake_courier = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._lock: IO[str] | None = None
         self.last_pull: PullSummary | None = None
 
     # --- lifecycle -----------------------------------------------------------------------------------
 
     def start(self) -> None:
+        self._lock = _lock_data_folder(self.settings.data)
         conn = connect(self.settings.data)
         self._refresh_opt_out(conn)
         conn.close()
+        self.intake.remove_stale()
         self.scp.start()
         log.info("spoke %s accepting DICOM as %s on %s:%d", self.settings.site_id, self.settings.ae_title,
                  self.settings.host, self.scp.port)
-        for name, target in (("processor", self._process_loop), ("courier", self._courier_loop),
-                             ("scheduler", self._schedule_loop), ("health", self._health_loop)):
+        self.pipeline.start()
+        for name, target in (("scheduler", self._schedule_loop), ("health", self._health_loop)):
             thread = threading.Thread(target=target, name=f"spoke-{name}", daemon=True)
             thread.start()
             self._threads.append(thread)
 
     def stop(self) -> None:
         self._stop.set()
-        self._wake_courier.set()
         self.scp.stop()
+        self.pipeline.stop()  # after the SCP: what it accepted last is de-identified by the next start
         for thread in self._threads:
             thread.join(timeout=30)
         self._threads.clear()
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
 
     def wait(self) -> None:
         while not self._stop.wait(0.5):
@@ -108,53 +115,6 @@ class Spoke:
         except OptOutFileError as exc:  # keep the register we have: a partial one would be unsafe
             log.error("opt-out file not loaded, previous register kept: %s", exc)
             set_health(conn, "opt_out", f"last file rejected: {exc}")
-
-    def make_processor(self, conn: sqlite3.Connection) -> Processor:
-        """The coordinator with, unless ``deid_workers`` is 0, its pool of de-identification processes
-        (spawned, not forked: this process runs threads and holds sockets and database handles)."""
-        workers = self.settings.deid_workers
-
-        def pool() -> ProcessPoolExecutor:
-            return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                       initializer=init_worker, initargs=(self.settings,))
-
-        context = WorkContext(conn, self.outbox, self.gatekeeper, self.deidentifiers)
-        return Processor(conn, self.intake, context, self.gatekeeper, pool if workers > 0 else None, max(1, workers))
-
-    def _process_loop(self) -> None:
-        conn = connect(self.settings.data)
-        processor = self.make_processor(conn)
-        try:
-            # start the worker processes now: started on the first files they would spend the first
-            # seconds of a pull importing, on the cores the pull needs
-            processor.warm_up()
-            while not self._stop.is_set():
-                try:
-                    result = processor.run_once()
-                except Exception:
-                    log.exception("processor step failed; retrying")
-                    self._stop.wait(1.0)
-                    continue
-                if result.queued:
-                    self._wake_courier.set()
-                if not result.worked and processor.idle:
-                    self.intake.wait(0.5)
-        finally:
-            processor.close()
-            conn.close()
-
-    def _courier_loop(self) -> None:
-        conn = connect(self.settings.data)
-        client = HubClient(self.settings.hub)
-        courier = Courier(conn, client, self.settings.hub, self.settings.site_id)
-        while not self._stop.is_set():
-            try:
-                courier.run(self._stop, self._wake_courier)
-            except Exception:
-                log.exception("courier step failed; retrying")
-                self._stop.wait(1.0)
-        client.close()
-        conn.close()
 
     def make_pacs(self) -> Pacs | None:
         link = self.settings.pacs
@@ -241,6 +201,7 @@ class Spoke:
                 set_health(conn, "accepting", "yes" if state.accepting else "no")
                 set_health(conn, "intake_pending", str(self.intake.count()))
                 set_health(conn, "heartbeat", f"pid {os.getpid()}")
+                self.pipeline.keep_alive(conn)
                 if time.time() - last_refresh >= 10:
                     self._refresh_opt_out(conn)
                     last_refresh = time.time()
@@ -248,3 +209,13 @@ class Spoke:
         with contextlib.suppress(sqlite3.OperationalError):
             set_health(conn, "heartbeat", "stopped")
         conn.close()
+
+
+def _lock_data_folder(data: Path) -> IO[str]:
+    handle = (data / LOCK_FILE).open("a")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise SpokeAlreadyRunning(f"another spoke is running on the data folder {data}") from None
+    return handle

@@ -10,18 +10,26 @@ import os
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 
 class IntakeBuffer:
-    def __init__(self, directory: Path, fsync: bool = True) -> None:
+    """``on_arrival`` is called after each instance is safely buffered (the spoke wakes its pipeline process)."""
+
+    def __init__(self, directory: Path, fsync: bool = True, on_arrival: Callable[[], None] | None = None) -> None:
         self.directory = directory
         self._tmp = directory / ".incoming"
         self._tmp.mkdir(parents=True, exist_ok=True)
         self._fsync = fsync
+        self._on_arrival = on_arrival
         self._arrived = threading.Condition()
         self._arrivals = 0
-        for stale in self._tmp.iterdir():  # half-written by a process that died: never acknowledged
+
+    def remove_stale(self) -> None:
+        """At start, by the process that receives, before it does: half-written files of a receiver that died
+        (never acknowledged to the sender, so never accepted)."""
+        for stale in self._tmp.iterdir():
             stale.unlink(missing_ok=True)
 
     def put(self, part10: bytes) -> Path:
@@ -42,6 +50,8 @@ class IntakeBuffer:
         with self._arrived:
             self._arrivals += 1
             self._arrived.notify_all()
+        if self._on_arrival is not None:
+            self._on_arrival()
         return final
 
     def pending(self, limit: int | None = None) -> list[Path]:
