@@ -51,22 +51,27 @@ class DimsePacs:
             raise PacsError(f"PACS {self._called} at {self._host}:{self._port} refused or did not answer")
         return assoc
 
-    def _find(self, query: Dataset) -> Iterator[Dataset]:
-        assoc = self._associate([StudyRootQueryRetrieveInformationModelFind])
-        try:
-            for status, identifier in assoc.send_c_find(query, StudyRootQueryRetrieveInformationModelFind):
-                if not status:
-                    raise PacsError("C-FIND got no answer from the PACS (timeout or aborted)")
-                code = int(status.Status)
-                if code in _PENDING and identifier is not None:
-                    yield identifier
-                elif code != 0x0000:
-                    raise PacsError(f"C-FIND failed with status 0x{code:04X}")
-        finally:
-            assoc.release()
+    def _find(self, assoc: Association, query: Dataset) -> Iterator[Dataset]:
+        for status, identifier in assoc.send_c_find(query, StudyRootQueryRetrieveInformationModelFind):
+            if not status:
+                raise PacsError("C-FIND got no answer from the PACS (timeout or aborted)")
+            code = int(status.Status)
+            if code in _PENDING and identifier is not None:
+                yield identifier
+            elif code != 0x0000:
+                raise PacsError(f"C-FIND failed with status 0x{code:04X}")
 
     def find_studies(self, patient_id: str, date_from: str, date_to: str, *,
                      key: PatientKey = "PatientID") -> list[StudyFound]:
+        """The patient's studies and their series, every query on one association."""
+        assoc = self._associate([StudyRootQueryRetrieveInformationModelFind])
+        try:
+            return self._find_studies(assoc, patient_id, date_from, date_to, key)
+        finally:
+            assoc.release()
+
+    def _find_studies(self, assoc: Association, patient_id: str, date_from: str, date_to: str,
+                      key: PatientKey) -> list[StudyFound]:
         query = Dataset()
         query.QueryRetrieveLevel = "STUDY"
         if key == "OtherPatientIDsSequence":
@@ -79,7 +84,7 @@ class DimsePacs:
             query.PatientID = patient_id
         query.StudyInstanceUID = ""
         query.StudyDate = f"{date_from}-{date_to}" if (date_from or date_to) else ""
-        studies = [(str(r.StudyInstanceUID), str(r.get("StudyDate", "") or "")) for r in self._find(query)
+        studies = [(str(r.StudyInstanceUID), str(r.get("StudyDate", "") or "")) for r in self._find(assoc, query)
                    if _carries(r, key, patient_id)]
         found = []
         for study_uid, study_date in studies:
@@ -92,7 +97,7 @@ class DimsePacs:
             series = tuple(
                 SeriesFound(str(r.SeriesInstanceUID), str(r.get("Modality", "") or "").upper(),
                             _int(r.get("NumberOfSeriesRelatedInstances")))
-                for r in self._find(series_query)
+                for r in self._find(assoc, series_query)
             )
             found.append(StudyFound(study_uid, study_date, series))
         return found

@@ -1,14 +1,16 @@
 """Pull from the PACS for enrolled participants: find their studies in the project's time window, note
 what is expected (series of wanted modalities and their instance counts), and retrieve what is not here yet,
-a few studies at a time."""
+a few studies at a time. Retrieval starts with the first participant's studies while the next participants
+are still being looked up: a project of thousands does not wait for thousands of queries first."""
 
 from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from imaging_hub.spoke.enrolment import Participant, participants
@@ -58,38 +60,44 @@ class Puller:
 
     def pull(self, project_id: str | None = None) -> PullSummary:
         summary = PullSummary()
-        conn = self._connect()
-        try:
-            wanted: dict[str, _Wanted] = {}
-            for participant in participants(conn, project_id):
-                if participant.withdrawn or participant.project_id not in self._projects:
-                    continue
-                if self._opted_out(conn, participant):
-                    summary.skipped_opted_out += 1
-                    with transaction(conn):
-                        self._gatekeeper.record_skipped_pull(conn, participant, OPTED_OUT)
-                    continue
-                summary.participants += 1
-                try:
-                    studies, not_found = self._find(participant)
-                except PacsError as exc:
-                    summary.errors.append(f"project {participant.project_id}, participant "
-                                          f"{participant.participant_id}: {exc}")
-                    continue
-                _record_lookup(conn, participant, not_found)
-                for study in studies:
-                    self._note_expected(conn, participant, study, wanted)
-            summary.studies_found = len(wanted)
-        finally:
-            conn.close()
         with ThreadPoolExecutor(max_workers=self._concurrency, thread_name_prefix="pull") as pool:
-            for outcome in pool.map(self._retrieve, wanted.values()):
+            retrievals = _Retrievals(pool, self._retrieve)
+            conn = self._connect()
+            try:
+                self._find_all(conn, project_id, summary, retrievals)
+            finally:
+                conn.close()
+            summary.studies_found = retrievals.studies
+            for outcome in retrievals.outcomes():
                 if isinstance(outcome, str):
                     summary.errors.append(outcome)
                 else:
                     summary.studies_retrieved += 1
                     summary.instances_sent += outcome
         return summary
+
+    def _find_all(self, conn: sqlite3.Connection, project_id: str | None, summary: PullSummary,
+                  retrievals: _Retrievals) -> None:
+        for participant in participants(conn, project_id):
+            if participant.withdrawn or participant.project_id not in self._projects:
+                continue
+            if self._opted_out(conn, participant):
+                summary.skipped_opted_out += 1
+                with transaction(conn):
+                    self._gatekeeper.record_skipped_pull(conn, participant, OPTED_OUT)
+                continue
+            summary.participants += 1
+            try:
+                studies, not_found = self._find(participant)
+            except PacsError as exc:
+                summary.errors.append(f"project {participant.project_id}, participant "
+                                      f"{participant.participant_id}: {exc}")
+                continue
+            _record_lookup(conn, participant, not_found)
+            for study in studies:
+                wanted = self._note_expected(conn, participant, study)
+                if wanted is not None:
+                    retrievals.add(wanted)
 
     def _find(self, participant: Participant) -> tuple[list[StudyFound], str]:
         """The participant's studies, by local patient ID when enrolment gave one, else by NHS number under
@@ -110,12 +118,11 @@ class Puller:
             return False  # without an NHS number here, the gatekeeper checks the one in the images
         return is_opted_out(conn, [self._hasher.hash(participant.nhs_number)])
 
-    def _note_expected(
-        self, conn: sqlite3.Connection, participant: Participant, study: StudyFound, wanted: dict[str, _Wanted]
-    ) -> None:
+    def _note_expected(self, conn: sqlite3.Connection, participant: Participant, study: StudyFound) -> _Wanted | None:
+        """Record what the PACS holds of the study for the participant's project; what to fetch, if anything."""
         series = [s for s in study.series if not participant.modalities or s.modality in participant.modalities]
         if not series:
-            return
+            return None
         counts = [s.instances for s in series]
         expected = sum(c for c in counts if c is not None) if all(c is not None for c in counts) else None
         project_id = participant.project_id
@@ -133,10 +140,8 @@ class Puller:
             (project_id, study.study_uid),
         ).fetchone()[0]
         if expected is not None and have >= expected:
-            return  # already here: a scheduled pull does not fetch it again
-        entry = wanted.setdefault(study.study_uid, _Wanted(study.study_uid))
-        entry.series.update(s.series_uid for s in series)
-        entry.projects.add(project_id)
+            return None  # already here: a scheduled pull does not fetch it again
+        return _Wanted(study.study_uid, {s.series_uid for s in series}, {project_id})
 
     def _retrieve(self, wanted: _Wanted) -> int | str:
         try:
@@ -157,6 +162,52 @@ class Puller:
             conn.close()
         return error if error else sent
 
+
+class _Retrievals:
+    """Studies handed to the pool as they are found. A study found again (the same patient in another project)
+    joins its retrieval if that has not started; once started, only the series it lacks are fetched again."""
+
+    def __init__(self, pool: ThreadPoolExecutor, retrieve: Callable[[_Wanted], int | str]) -> None:
+        self._pool = pool
+        self._retrieve = retrieve
+        self._lock = threading.Lock()
+        self._waiting: dict[str, _Wanted] = {}
+        self._started: dict[str, _Wanted] = {}
+        self._futures: list[Future[int | str]] = []
+
+    @property
+    def studies(self) -> int:
+        with self._lock:
+            return len(self._waiting.keys() | self._started.keys())
+
+    def add(self, wanted: _Wanted) -> None:
+        with self._lock:
+            waiting = self._waiting.get(wanted.study_uid)
+            if waiting is not None:
+                waiting.series |= wanted.series
+                waiting.projects |= wanted.projects
+                return
+            running = self._started.get(wanted.study_uid)
+            if running is not None:
+                # its outcome is recorded for this project too (a new set: the running retrieve may be reading it)
+                running.projects = running.projects | wanted.projects
+                wanted.series -= running.series
+                if not wanted.series:
+                    return
+            self._waiting[wanted.study_uid] = wanted
+        self._futures.append(self._pool.submit(self._run, wanted.study_uid))
+
+    def _run(self, study_uid: str) -> int | str:
+        with self._lock:
+            wanted = self._waiting.pop(study_uid)
+            running = self._started.setdefault(study_uid, wanted)
+            if running is not wanted:
+                running.series = running.series | wanted.series
+                running.projects = running.projects | wanted.projects
+        return self._retrieve(wanted)
+
+    def outcomes(self) -> list[int | str]:
+        return [future.result() for future in self._futures]
 
 
 def _record_lookup(conn: sqlite3.Connection, participant: Participant, not_found: str) -> None:
