@@ -17,7 +17,7 @@ from pydicom.dataset import Dataset
 
 from imaging_hub.deid import Deidentifier, Profile, ProjectKey
 from imaging_hub.deid.batch import deidentify_file
-from imaging_hub.deid.part10 import encode_part10, read_part10
+from imaging_hub.deid.part10 import encode_part10, encode_part10_buffers, read_part10
 from imaging_hub.deid.raw_values import peek, put_text
 
 from .helpers import add_private_block, synthetic_study, to_bytes
@@ -186,3 +186,15 @@ def test_each_action_is_counted_once_per_attribute(key: ProjectKey) -> None:
     outcome = Deidentifier(Profile.builtin("research"), key).deidentify(read_part10(to_bytes(study[0])))
     assert outcome.actions["SOPInstanceUID U"] == 1
     assert outcome.actions["StudyDate C"] == 1
+
+
+def test_buffers_are_the_file_with_pixel_data_uncopied(research: Deidentifier) -> None:
+    _, study = synthetic_study(instances=1)
+    study[0].Rows = study[0].Columns = 256  # 128 KiB of pixels: passed on as read
+    study[0].PixelData = bytes(256 * 256 * 2)
+    data = to_bytes(study[0])
+    ds = research.deidentify(read_part10(data)).dataset
+    pixels = ds.get_item("PixelData").value
+    buffers = encode_part10_buffers(ds)
+    assert any(b is pixels for b in buffers)
+    assert b"".join(buffers) == encode_part10(research.deidentify(read_part10(data)).dataset)

@@ -12,12 +12,13 @@ Public surface::
     read_part10(data) -> FileDataset / encode_part10(ds) -> bytes
         the fast way in and out: elements the engine keeps are copied as raw bytes (the same output as
         ``ds.save_as(..., enforce_file_format=True)``, with a zero preamble)
+    encode_part10_buffers(ds) -> list[bytes]   the same file as buffers to write in order (no joined copy)
 """
 
 from imaging_hub.deid.batch import FileResult, deidentify_tree
 from imaging_hub.deid.deidentifier import Deidentifier, DeidOutcome
 from imaging_hub.deid.errors import Quarantined
-from imaging_hub.deid.part10 import encode_part10, read_part10
+from imaging_hub.deid.part10 import encode_part10, encode_part10_buffers, read_part10
 from imaging_hub.deid.profile import BurnedInPolicy, FixedRegion, Profile, ProfileError
 from imaging_hub.deid.project_key import KeyFileError, ProjectKey
 from imaging_hub.deid.report import RunReport
@@ -36,5 +37,6 @@ __all__ = [
     "RunReport",
     "deidentify_tree",
     "encode_part10",
+    "encode_part10_buffers",
     "read_part10",
 ]

@@ -19,7 +19,7 @@ from pathlib import Path
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 
-from imaging_hub.deid import Quarantined, encode_part10, read_part10
+from imaging_hub.deid import Quarantined, encode_part10_buffers, read_part10
 from imaging_hub.spoke.gatekeeper import Decision, Gatekeeper
 from imaging_hub.spoke.identity import InstanceIdentity, SubjectHasher
 from imaging_hub.spoke.outbox import DEIDENTIFIED, QUARANTINED, Outbox
@@ -152,7 +152,7 @@ def _deidentify(
         outcome.quarantined += 1
         log.warning("project=%s instance quarantined: %s", project_id, exc)
         return row
-    encoded = encode_part10(result.dataset)  # kept elements copied as raw bytes; zero preamble
+    encoded = encode_part10_buffers(result.dataset)  # kept elements copied as raw bytes, Pixel Data not copied
     row.deid_sop_uid = str(result.dataset.SOPInstanceUID)
     row.deid_study_uid = str(result.dataset.StudyInstanceUID)
     written = ctx.outbox.write(project_id, row.deid_sop_uid, encoded)
