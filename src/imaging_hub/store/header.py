@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import warnings
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from pydicom.charset import convert_encodings
@@ -23,6 +24,9 @@ _UID = re.compile(r"(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*")
 _REQUIRED_UIDS = ("SOPClassUID", "SOPInstanceUID", "StudyInstanceUID", "SeriesInstanceUID")
 _TAG_OF: dict[str, int] = {keyword: int(tag_for_keyword(keyword) or 0) for keyword in HEADER_KEYWORDS}
 _CHARSET = 0x00080005
+# Most indexed values repeat from instance to instance (patient, study, series), so each distinct raw value is
+# decoded by pydicom once; the bound keeps a hostile header from filling the cache with large values.
+_CACHED_VALUE_BYTES = 256
 HEADER_TAGS: frozenset[int] = frozenset({*_TAG_OF.values(), _CHARSET})  # what check_structure should collect
 
 
@@ -78,24 +82,44 @@ def read_header(meta: FileMeta) -> InstanceHeader:
     return InstanceHeader(meta.transfer_syntax_uid, values)
 
 
-def _encodings(meta: FileMeta) -> list[str]:
+def _encodings(meta: FileMeta) -> tuple[str, ...]:
     raw = meta.elements.get(_CHARSET)
     if raw is None or not raw[1].strip(b"\x00 "):
-        return convert_encodings(None)
-    return convert_encodings(_convert(meta, _CHARSET, raw, None))
+        return _charset(None, meta.implicit_vr, meta.little_endian)
+    if len(raw[1]) > _CACHED_VALUE_BYTES:
+        return _charset.__wrapped__(raw, meta.implicit_vr, meta.little_endian)
+    return _charset(raw, meta.implicit_vr, meta.little_endian)
 
 
-def _convert(meta: FileMeta, tag: int, raw: tuple[str, bytes], encodings: list[str] | None) -> Any:
+@lru_cache(maxsize=64)
+def _charset(raw: tuple[str, bytes] | None, implicit_vr: bool, little_endian: bool) -> tuple[str, ...]:
+    """The Python codecs for a Specific Character Set value (None: the default repertoire)."""
+    if raw is None:
+        return tuple(convert_encodings(None))
+    return tuple(convert_encodings(_convert(_CHARSET, raw, implicit_vr, little_endian, None)))
+
+
+def _convert(tag: int, raw: tuple[str, bytes], implicit_vr: bool, little_endian: bool,
+             encodings: tuple[str, ...] | None) -> Any:
     vr = raw[0] if raw[0] and raw[0] != "UN" else dictionary_VR(tag)  # implicit VR, or UN of a known tag
-    element = RawDataElement(BaseTag(tag), vr, len(raw[1]), raw[1], 0, meta.implicit_vr, meta.little_endian)
-    return convert_value(vr, element, encodings)  # inside read_header's catch_warnings
+    element = RawDataElement(BaseTag(tag), vr, len(raw[1]), raw[1], 0, implicit_vr, little_endian)
+    return convert_value(vr, element, list(encodings) if encodings else None)  # inside read_header's catch_warnings
 
 
-def _value(meta: FileMeta, keyword: str, encodings: list[str]) -> Any:
+def _value(meta: FileMeta, keyword: str, encodings: tuple[str, ...]) -> Any:
     raw = meta.elements.get(_TAG_OF[keyword])
     if raw is None:
         return None
-    value = _convert(meta, _TAG_OF[keyword], raw, encodings)
+    if len(raw[1]) > _CACHED_VALUE_BYTES:
+        return _decoded.__wrapped__(keyword, raw, meta.implicit_vr, meta.little_endian, encodings)
+    return _decoded(keyword, raw, meta.implicit_vr, meta.little_endian, encodings)
+
+
+@lru_cache(maxsize=4096)
+def _decoded(keyword: str, raw: tuple[str, bytes], implicit_vr: bool, little_endian: bool,
+             encodings: tuple[str, ...]) -> Any:
+    """The indexed value (str, int or None) of one raw element; a pure function of its arguments."""
+    value = _convert(_TAG_OF[keyword], raw, implicit_vr, little_endian, encodings)
     if isinstance(value, MultiValue | list) and len(value) == 1:
         value = value[0]  # what a dataset returns for a single value
     if value is None or value == "" or (isinstance(value, MultiValue | list) and not value):

@@ -23,6 +23,11 @@ _ANY_PIXEL_DATA = frozenset({0x7FE00008, 0x7FE00009, _PIXEL_DATA})
 _TRANSFER_SYNTAX = 0x00020010
 _MEDIA_SOP_INSTANCE = 0x00020003
 
+# Element header layouts by byte order (little endian: True), so one unpack reads a header: tag, VR and
+# short length (explicit VR); tag and long length (implicit VR, items); the long length of an explicit one.
+_LAYOUTS = {little: (struct.Struct(order + "HH2sH"), struct.Struct(order + "HHL"), struct.Struct(order + "L"))
+            for little, order in ((True, "<"), (False, ">"))}
+
 IMPLICIT_LITTLE = "1.2.840.10008.1.2"
 EXPLICIT_BIG = "1.2.840.10008.1.2.2"
 DEFLATED = "1.2.840.10008.1.2.1.99"
@@ -98,7 +103,7 @@ class _Walker:
     def __init__(self, data: memoryview, *, explicit: bool, little: bool, collect: Collection[int] = ()) -> None:
         self.data = data
         self.explicit = explicit
-        self.order = "<" if little else ">"
+        self._short_header, self._long_header, self._long_length = _LAYOUTS[little]
         self.saw_pixels = False
         self.collect = collect
         self.found: dict[int, tuple[str, bytes]] = {}
@@ -112,21 +117,23 @@ class _Walker:
 
     def header(self, at: int) -> tuple[int, bytes, int, int]:
         """(tag, VR or b'', value length, value offset) of the element starting at ``at``."""
-        data, order = self.data, self.order
+        data = self.data
         if at + 8 > len(data):
             raise InvalidInstance(f"truncated: element header at byte {at} runs past the end")
-        group, element = struct.unpack_from(order + "HH", data, at)
+        if not self.explicit:
+            group, element, length = self._long_header.unpack_from(data, at)
+            return group << 16 | element, b"", length, at + 8
+        group, element, vr, length = self._short_header.unpack_from(data, at)
         tag = group << 16 | element
-        if group == 0xFFFE or not self.explicit:
-            return tag, b"", struct.unpack_from(order + "L", data, at + 4)[0], at + 8
-        vr = bytes(data[at + 4:at + 6])
+        if group == 0xFFFE:
+            return tag, b"", self._long_length.unpack_from(data, at + 4)[0], at + 8
         if vr in _LONG_VRS:
             if at + 12 > len(data):
                 raise InvalidInstance(f"truncated: element {_tag(tag)} header runs past the end")
-            return tag, vr, struct.unpack_from(order + "L", data, at + 8)[0], at + 12
+            return tag, vr, self._long_length.unpack_from(data, at + 8)[0], at + 12
         if not vr.isalpha() or not vr.isupper():
             raise InvalidInstance(f"unparsable: element {_tag(tag)} has no valid VR")
-        return tag, vr, struct.unpack_from(order + "H", data, at + 6)[0], at + 8
+        return tag, vr, length, at + 8
 
     def dataset(self, at: int, end: int, *, nested: bool) -> int:
         """Walk elements from ``at`` to ``end`` (or an item delimiter when nested); return where it stopped."""
