@@ -12,8 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydicom.data import get_testdata_file
-from pydicom.dataelem import RawDataElement
+from pydicom.dataelem import RawDataElement, convert_raw_data_element
 from pydicom.dataset import Dataset
+from pydicom.multival import MultiValue
+from pydicom.tag import Tag
 
 from imaging_hub.deid import Deidentifier, Profile, ProjectKey
 from imaging_hub.deid.batch import deidentify_file
@@ -198,3 +200,34 @@ def test_buffers_are_the_file_with_pixel_data_uncopied(research: Deidentifier) -
     buffers = encode_part10_buffers(ds)
     assert any(b is pixels for b in buffers)
     assert b"".join(buffers) == encode_part10(research.deidentify(read_part10(data)).dataset)
+
+
+def _decoded_by_pydicom(ds: Dataset, tag: int) -> object:
+    return convert_raw_data_element(ds.get_item(tag), encoding=ds._character_set, ds=ds).value
+
+
+@pytest.mark.parametrize("name", ["CT_small.dcm", "MR_small.dcm", "rtplan.dcm", "rtdose.dcm", "JPEG2000.dcm"])
+def test_peek_gives_what_pydicom_decodes(name: str) -> None:
+    ds = pydicom.dcmread(_path(name))
+    for tag in [elem.tag for elem in ds.elements() if elem.is_raw]:
+        expected, got = _decoded_by_pydicom(ds, tag), peek(ds, tag)
+        assert type(got) is type(expected) and got == expected, Tag(tag)
+        if isinstance(expected, MultiValue):
+            assert [type(v) for v in got] == [type(v) for v in expected]
+        assert ds.get_item(tag).is_raw  # peeking never decodes in place
+
+
+def test_peek_strips_and_splits_each_string_vr_as_pydicom_does() -> None:
+    ds = Dataset()
+    for tag, vr, value in [
+        (0x00080008, "CS", b"ORIGINAL \\PRIMARY \\"), (0x00081030, "LO", b"A \\B \\"), (0x00204000, "LT", b"x\\y "),
+        (0x00080018, "UI", b"1.2.3\\1.2.4\x00"), (0x00080060, "CS", b"CT"), (0x00081010, "SH", b"  STN  "),
+        (0x00101010, "AS", b"045Y"), (0x00080070, "LO", b"\x00\x00"),
+    ]:
+        ds._dict[Tag(tag)] = RawDataElement(Tag(tag), vr, len(value), value, 0, False, True)
+    ds.set_original_encoding(False, True, "iso8859")
+    for tag in list(ds.keys()):
+        expected, got = _decoded_by_pydicom(ds, tag), peek(ds, tag)
+        assert type(got) is type(expected) and got == expected, Tag(tag)
+        if isinstance(expected, MultiValue):
+            assert [type(v) for v in got] == [type(v) for v in expected]

@@ -38,6 +38,8 @@ _DOCUMENT_SOP_PREFIX = "1.2.840.10008.5.1.4.1.1.104."  # encapsulated PDF, CDA, 
 _WORD_CONFIDENCE = 60
 _LINE_WIDEN = 4  # line heights added to each end of a masked line
 _ALNUM = re.compile(r"[A-Za-z0-9]")
+_PIXEL_DATA_TAGS = (0x7FE00010, 0x7FE00008, 0x7FE00009)  # PixelData, FloatPixelData, DoubleFloatPixelData
+_ENCAPSULATED_DOCUMENT = 0x00420011
 
 
 @dataclass(frozen=True)
@@ -65,8 +67,8 @@ class PixelFacts:
                                                        else image_type)),
             manufacturer=str(peek(ds, 0x00080070) or ""),
             model=str(peek(ds, 0x00081090) or ""),
-            has_pixels="PixelData" in ds or "FloatPixelData" in ds or "DoubleFloatPixelData" in ds,
-            has_document="EncapsulatedDocument" in ds,
+            has_pixels=any(tag in ds for tag in _PIXEL_DATA_TAGS),
+            has_document=_ENCAPSULATED_DOCUMENT in ds,
         )
 
     def reason_to_examine(self, policy: BurnedInPolicy) -> str | None:

@@ -70,7 +70,9 @@ class Deidentifier:
         self.project_id = project_id
         self.site_id = site_id
         self.sponsor = sponsor
-        self._plans: dict[str, ActionPlan] = {}
+        self._plans: dict[str, ActionPlan] = {}  # by kind of IOD
+        self._plan_by_class: dict[str, ActionPlan] = {}  # by SOP class UID (a few dozen at most)
+        self._offsets: dict[str, int] = {}
         self._uids = KeyedUIDs(key.uid)
         self._codes: dict[tuple[int, bool, bool], bytes] = {}
         self._method = f"Imaging Hub {__version__}: PS3.15 E.1-1 profile {profile.name}"[:64]
@@ -86,11 +88,23 @@ class Deidentifier:
         return self._key.pseudonym(value)
 
     def plan_for(self, sop_class_uid: str) -> ActionPlan:
-        kind = iod_kind(sop_class_uid)
-        plan = self._plans.get(kind)
+        plan = self._plan_by_class.get(sop_class_uid)
         if plan is None:
-            plan = self._plans[kind] = compile_plan(self.profile, kind)
+            kind = iod_kind(sop_class_uid)
+            plan = self._plans.get(kind)
+            if plan is None:
+                plan = self._plans[kind] = compile_plan(self.profile, kind)
+            self._plan_by_class[sop_class_uid] = plan
         return plan
+
+    def _date_offset_days(self, subject: str) -> int:
+        """The key's offset for the subject, remembered: a study's instances all ask for the same one."""
+        days = self._offsets.get(subject)
+        if days is None:
+            if len(self._offsets) > 100_000:
+                self._offsets.clear()
+            days = self._offsets[subject] = self._key.date_offset_days(subject)
+        return days
 
     def deidentify(self, ds: Dataset, subject_id: str | None = None) -> DeidOutcome:
         """De-identify one instance in place. Raises Quarantined if it cannot be made safe."""
@@ -109,7 +123,7 @@ class Deidentifier:
             matcher=identity.matcher(),
             uids=self._uids,
             pseudonym=self._key.pseudonym,
-            offset_days=self._key.date_offset_days(subject) if plan.dates == "shift" else None,
+            offset_days=self._date_offset_days(subject) if plan.dates == "shift" else None,
         )
         walk(ds, ctx)
         review = sorted(ctx.review)

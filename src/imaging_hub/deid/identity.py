@@ -15,7 +15,7 @@ from pydicom.datadict import tag_for_keyword
 from pydicom.dataset import Dataset
 
 from imaging_hub.deid.detectors import EMAIL, POSTCODE, REDACTION, redact_detected
-from imaging_hub.deid.raw_values import ascii_values, peek
+from imaging_hub.deid.raw_values import ascii_values, peek, stored_element
 
 _PATIENT_NAMES = ("PatientName", "OtherPatientNames", "PatientBirthName", "PatientMotherBirthName",
                   "ResponsiblePerson")
@@ -66,8 +66,11 @@ class PatientIdentity:
 
 def _values(ds: Dataset, keyword: str) -> list[object]:
     tag = _TAGS[keyword]
+    found = stored_element(ds, tag)
+    if found is None:
+        return []
     if not keyword.endswith("Sequence"):
-        raw = ascii_values(ds.get_item(tag)) if tag in ds else None
+        raw = ascii_values(found)
         if raw is not None:
             return list(raw)  # plain ASCII read from the bytes, as decoding would give it
     elem = peek(ds, tag)  # a copy: the dataset keeps the raw bytes for the writer

@@ -11,11 +11,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydicom import config
 from pydicom.dataelem import DataElement, RawDataElement, convert_raw_data_element
 from pydicom.dataset import Dataset
+from pydicom.hooks import hooks, raw_element_value, raw_element_vr
+from pydicom.multival import MultiValue
 from pydicom.tag import BaseTag
+from pydicom.uid import UID
 
 _ESC = 0x1B  # ISO 2022 code extension: the bytes do not decode as plain ASCII
+# VRs whose pydicom decoding of one ASCII value is the text less trailing spaces and NULs (AE also strips
+# leading spaces; DA, DT, TM may become datetimes; numbers and names become objects)
+_STRIPPED_VRS = frozenset({"AS", "CS", "LO", "SH", "UC", "LT", "ST", "UT", "UI"})
+_SINGLE_VALUE_VRS = frozenset({"LT", "ST", "UT"})  # a backslash is text here
+_STRIP_EACH_VRS = frozenset({"LO", "SH", "UC"})  # split, then each value stripped; others strip, then split
 
 
 def peek(ds: Dataset, tag: int, default: Any = None) -> Any:
@@ -24,11 +33,50 @@ def peek(ds: Dataset, tag: int, default: Any = None) -> Any:
     if elem is None:
         return default
     if isinstance(elem, RawDataElement):
+        plain = _plain_value(elem)
+        if plain is not None:
+            return plain
         elem = convert_raw_data_element(elem, encoding=ds._character_set, ds=ds)
     return elem.value
 
 
-def ascii_text(elem: DataElement | RawDataElement) -> str | None:
+def _plain_value(elem: RawDataElement) -> str | MultiValue[str] | None:
+    """A plain ASCII string value as pydicom's decoding gives it, read without pydicom's per-element
+    machinery (about ten times faster); None where only pydicom's decoding will do."""
+    vr = elem.VR
+    if vr not in _STRIPPED_VRS or not _default_decoding():
+        return None
+    text = ascii_text(elem)
+    if not text:
+        return None
+    if vr in _SINGLE_VALUE_VRS:
+        values = [text.rstrip("\x00 ")]
+    elif vr in _STRIP_EACH_VRS:
+        values = [v.rstrip("\x00 ") for v in text.split("\\")]
+    else:
+        values = text.rstrip("\x00 ").split("\\")
+    kind = UID if vr == "UI" else str
+    if len(values) > 1:
+        return MultiValue(kind, values)
+    return kind(values[0]) if values[0] else None  # empty: pydicom's empty value for the VR
+
+
+def _default_decoding() -> bool:
+    """pydicom decodes raw elements its own way: no callback, no custom hooks, no raising validation."""
+    return (config.data_element_callback is None and hooks.raw_element_vr is raw_element_vr
+            and hooks.raw_element_value is raw_element_value
+            and config.settings.reading_validation_mode != config.RAISE)
+
+
+def stored_element(ds: Dataset, tag: int) -> DataElement | RawDataElement | None:
+    """``ds.get_item(tag)`` for an int tag without pydicom's tag conversion (the walker asks per element)."""
+    elem = ds._dict.get(tag)  # type: ignore[call-overload]
+    if elem is not None and elem.value is None and isinstance(elem, RawDataElement):
+        return ds.get_item(tag)  # get_item decodes a raw element with no value; keep that
+    return elem
+
+
+def ascii_text(elem: DataElement | RawDataElement | None) -> str | None:
     """A raw element's whole value (backslash-separated, with its padding) when it is plain ASCII."""
     if not isinstance(elem, RawDataElement) or elem.value is None:
         return None
@@ -38,7 +86,7 @@ def ascii_text(elem: DataElement | RawDataElement) -> str | None:
     return data.decode("ascii")
 
 
-def ascii_values(elem: DataElement | RawDataElement) -> list[str] | None:
+def ascii_values(elem: DataElement | RawDataElement | None) -> list[str] | None:
     """A raw string element's values, padding stripped, when it is plain ASCII."""
     text = ascii_text(elem)
     if text is None:

@@ -17,7 +17,7 @@ from pydicom.uid import UID_dictionary
 from imaging_hub.deid.dates import shift_da, shift_dt
 from imaging_hub.deid.identity import IdentityMatcher
 from imaging_hub.deid.plan import KEEP_REFERENCES, ActionPlan
-from imaging_hub.deid.raw_values import ascii_text, ascii_values, put_empty, put_text
+from imaging_hub.deid.raw_values import ascii_text, ascii_values, put_empty, put_text, stored_element
 from imaging_hub.dicom.private_kb import PrivateDisposition, Signature, load_private_kb, normalise_creator
 from imaging_hub.dicom.vr_dummies import dummy_value
 
@@ -58,6 +58,25 @@ def _name(tag: int) -> str:
     return keyword_for_tag(tag) or f"({tag >> 16:04X},{tag & 0xFFFF:04X})"
 
 
+@lru_cache(maxsize=8192)
+def _counted_as(tag: int, action: str) -> str:
+    """The action's name in the outcome's counts, e.g. "PatientName Z"."""
+    return f"{_name(tag)} {action}"
+
+
+def _count(ctx: WalkContext, tag: int, action: str) -> None:
+    key = _counted_as(int(tag), action)
+    ctx.actions[key] = ctx.actions.get(key, 0) + 1
+
+
+@lru_cache(maxsize=4096)
+def _dictionary_vr(tag: int) -> str:
+    try:
+        return str(dictionary_VR(tag))
+    except KeyError:
+        return "UN"
+
+
 def walk(ds: Dataset, ctx: WalkContext, path: Signature = ()) -> None:
     """De-identify ``ds`` in place: every element, every sequence item, every depth."""
     plan = ctx.plan
@@ -69,7 +88,7 @@ def walk(ds: Dataset, ctx: WalkContext, path: Signature = ()) -> None:
             saw_private = True
             _private(ds, tag, ctx, path)
             continue
-        action = actions.get(tag)
+        action = actions.get(int(tag))  # an int key: BaseTag compares in Python
         if action is None:
             if 0x5000 <= group <= 0x50FF:
                 action = plan.curve
@@ -97,13 +116,10 @@ def _overlay_action(tag: int, plan: ActionPlan) -> str:
 def _vr(ds: Dataset, tag: int) -> str:
     """The element's VR; a standard attribute read as UN (implicit VR, or explicit UN) has its
     dictionary VR, as pydicom gives it on decoding, so its content is judged, not its encoding."""
-    raw = ds.get_item(tag)
+    raw = stored_element(ds, tag)
     vr = raw.VR if raw is not None else None
     if not vr or vr == "UN":
-        try:
-            vr = dictionary_VR(tag)
-        except KeyError:
-            vr = "UN"
+        return _dictionary_vr(int(tag))
     return str(vr)
 
 
@@ -141,8 +157,8 @@ def _apply(ds: Dataset, tag: int, action: str, ctx: WalkContext, path: Signature
         _remove(ds, tag, ctx)
         return
     vr = _vr(ds, tag)
-    key = f"{_name(tag)} {action}"
-    counted = ctx.actions[key]  # the helpers below count what they do; count the action once
+    key = _counted_as(int(tag), action)
+    counted = ctx.actions.get(key, 0)  # the helpers below count what they do; count the action once
     if action == "Z":
         put_empty(ds, tag, vr)
     elif action == "D":
@@ -165,8 +181,8 @@ def _apply(ds: Dataset, tag: int, action: str, ctx: WalkContext, path: Signature
         _clean(ds, tag, vr, ctx, path)
     else:
         raise ValueError(f"unknown action {action!r}")
-    if ctx.actions[key] == counted:
-        ctx.actions[key] += 1
+    if ctx.actions.get(key, 0) == counted:
+        ctx.actions[key] = counted + 1
 
 
 def _clean(ds: Dataset, tag: int, vr: str, ctx: WalkContext, path: Signature) -> None:
@@ -186,7 +202,7 @@ def _clean(ds: Dataset, tag: int, vr: str, ctx: WalkContext, path: Signature) ->
 
 def _remove(ds: Dataset, tag: int, ctx: WalkContext) -> None:
     del ds[tag]
-    ctx.actions[f"{_name(tag)} X"] += 1
+    _count(ctx, tag, "X")
 
 
 def _recurse(ds: Dataset, tag: int, ctx: WalkContext, path: Signature) -> None:
@@ -195,7 +211,7 @@ def _recurse(ds: Dataset, tag: int, ctx: WalkContext, path: Signature) -> None:
 
 
 def _clean_text(ds: Dataset, tag: int, ctx: WalkContext) -> None:
-    text = ascii_text(ds.get_item(tag))
+    text = ascii_text(stored_element(ds, tag))
     if text is not None and not ctx.matcher.redact(text)[1]:
         return  # nothing to redact in the value as a whole, so in none of its parts: keep the bytes
     elem = ds[tag]
@@ -218,14 +234,14 @@ def _clean_text(ds: Dataset, tag: int, ctx: WalkContext) -> None:
         if found:
             elem.value = cleaned_values
     if found:
-        ctx.actions[f"{_name(tag)} C"] += 1
+        _count(ctx, tag, "C")
         for kind in found - {"patient-identity"}:
             ctx.review.add(f"{kind} pattern redacted from {_name(tag)}")
 
 
 def _text_values(ds: Dataset, tag: int) -> list[str]:
     """An element's values as strings: straight from its raw ASCII bytes when it has not been decoded."""
-    values = ascii_values(ds.get_item(tag))
+    values = ascii_values(stored_element(ds, tag))
     if values is not None:
         return values
     value = ds[tag].value
@@ -242,10 +258,10 @@ def _shift_dates(ds: Dataset, tag: int, vr: str, ctx: WalkContext) -> None:
     shifted = [shift(v, ctx.offset_days) for v in values]
     if any(s is None for s in shifted):
         ds[tag].value = None  # not a date: nothing to shift, nothing to keep
-        ctx.actions[f"{_name(tag)} Z"] += 1
+        _count(ctx, tag, "Z")
         return
     put_text(ds, tag, vr, shifted)  # type: ignore[arg-type]
-    ctx.actions[f"{_name(tag)} C"] += 1
+    _count(ctx, tag, "C")
 
 
 def _replace_uids(ds: Dataset, tag: int, ctx: WalkContext, *, keep_registered: bool) -> None:
@@ -256,7 +272,7 @@ def _replace_uids(ds: Dataset, tag: int, ctx: WalkContext, *, keep_registered: b
         return
     new = [v if keep_registered and v in UID_dictionary else ctx.uids(v) for v in values]
     put_text(ds, tag, "UI", new)
-    ctx.actions[f"{_name(tag)} U"] += 1
+    _count(ctx, tag, "U")
 
 
 def _private(ds: Dataset, tag: int, ctx: WalkContext, path: Signature) -> None:
