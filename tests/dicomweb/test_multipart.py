@@ -66,3 +66,15 @@ def test_malformed_bodies_name_the_problem(tmp_path: Path, body: bytes, message:
         reader.feed(body)
         reader.finish()
     reader.close()
+
+
+@settings(max_examples=80, deadline=None)
+@given(data=st.data(), chunk=st.integers(1, 200))
+def test_near_delimiters_inside_parts_survive_any_chunking(tmp_path_factory: pytest.TempPathFactory,
+                                                          data: st.DataObject, chunk: int) -> None:
+    boundary = new_boundary()
+    delimiter = f"\r\n--{boundary}".encode()
+    pieces = st.sampled_from([delimiter[:n] for n in range(1, len(delimiter))] + [b"\r\n--", b"x" * 50])
+    parts = data.draw(st.lists(st.lists(pieces, max_size=8).map(b"".join), min_size=1, max_size=4))
+    body = b"".join(encode([OutgoingPart("application/dicom", data=p) for p in parts], boundary))
+    assert _decode(body, boundary, tmp_path_factory.mktemp("spool"), chunk) == parts

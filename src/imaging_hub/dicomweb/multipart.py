@@ -2,7 +2,7 @@
 
 The encoder yields file contents in chunks, so a response never holds a whole study. The decoder writes
 each part to its own sink as bytes arrive, so a request never holds a whole upload; it is cheap enough
-(one ``bytes.find`` and one write per received chunk) to run on the event loop.
+(one ``bytes.find`` and one write per received chunk, no copy) to run on the event loop.
 """
 
 from __future__ import annotations
@@ -112,6 +112,10 @@ class MultipartReader:
 
     Parts land in files in ``spool_dir``, or in whatever ``open_part(index, headers)`` returns (STOW-RS
     hands out files in the archive's own tmp folder, so storing a part is a rename).
+
+    A part's bytes go to its sink as views of the received chunk, never gathered in a buffer first; only
+    final bytes that may begin a delimiter, or an unfinished boundary line or header block, wait for the
+    next chunk.
     """
 
     def __init__(self, boundary: str, spool_dir: Path | None = None, *,
@@ -124,15 +128,22 @@ class MultipartReader:
         self._delimiter = b"\r\n" + self._marker
         self._spool_dir = spool_dir
         self._open_sink = open_part
-        self._buffer = bytearray()
+        self._pending = b""  # the unparsed end of the last chunk
         self._state = "preamble"
         self._sink: PartSink | None = None
         self.parts: list[ReceivedPart] = []
 
     def feed(self, chunk: bytes) -> None:
-        self._buffer += chunk
-        while self._step():
-            pass
+        data, at = bytes(chunk) if not isinstance(chunk, bytes) else chunk, 0
+        if self._pending:
+            if self._state == "body" and len(data) >= len(self._delimiter):
+                at = self._body_across(data)
+            else:
+                data = self._pending + data  # a short chunk, or a boundary line or headers split by the chunking
+            self._pending = b""
+        position: int | None = at
+        while position is not None:
+            position = self._step(data, position)
 
     def finish(self) -> list[ReceivedPart]:
         if self._state != "end":
@@ -145,61 +156,91 @@ class MultipartReader:
         """Release the open part file (after an error)."""
         self._close_sink()
 
-    def _step(self) -> bool:
-        buf = self._buffer
-        if self._state == "preamble":
-            index = buf.find(self._marker)
-            if index < 0:
-                del buf[: max(0, len(buf) - len(self._marker))]
-                return False
-            del buf[: index + len(self._marker)]
-            self._state = "after-boundary"
-            return True
-        if self._state == "after-boundary":
-            if len(buf) < 2:
-                return False
-            if buf[:2] == b"--":
-                self._state = "end"
-                return True
-            line_end = buf.find(b"\r\n")
-            if line_end < 0:
-                if len(buf) > 256:
-                    raise MultipartError("boundary line is not followed by CRLF")
-                return False
-            if buf[:line_end].strip(b" \t"):
-                raise MultipartError("unexpected characters after a multipart boundary")
-            del buf[: line_end + 2]
-            self._state = "headers"
-            return True
-        if self._state == "headers":
-            if buf[:2] == b"\r\n":
-                headers_text, consumed = b"", 2
-            else:
-                end = buf.find(b"\r\n\r\n")
-                if end < 0:
-                    if len(buf) > MAX_HEADER_BYTES:
-                        raise MultipartError(f"part headers longer than {MAX_HEADER_BYTES} bytes")
-                    return False
-                headers_text, consumed = bytes(buf[:end]), end + 4
-            del buf[:consumed]
-            self._open_part(_parse_headers(headers_text))
-            self._state = "body"
-            return True
+    def _step(self, data: bytes, at: int) -> int | None:
+        """Parse ``data`` from ``at`` in the current state: where to go on, or None once the rest is kept."""
         if self._state == "body":
-            index = buf.find(self._delimiter)
-            if index < 0:
-                keep = len(self._delimiter) - 1  # a delimiter may start in these last bytes
-                if len(buf) > keep:
-                    self._write(len(buf) - keep)
-                    del buf[: len(buf) - keep]
-                return False
-            self._write(index)
-            del buf[: index + len(self._delimiter)]
-            self._close_sink()
-            self._state = "after-boundary"
-            return True
-        buf.clear()  # epilogue after the closing boundary is ignored
-        return False
+            return self._body(data, at)
+        if self._state == "preamble":
+            return self._preamble(data, at)
+        if self._state == "after-boundary":
+            return self._boundary_line(data, at)
+        if self._state == "headers":
+            return self._headers(data, at)
+        return None  # epilogue after the closing boundary is ignored
+
+    def _preamble(self, data: bytes, at: int) -> int | None:
+        index = data.find(self._marker, at)
+        if index < 0:
+            self._pending = data[max(at, len(data) - len(self._marker)):]
+            return None
+        self._state = "after-boundary"
+        return index + len(self._marker)
+
+    def _boundary_line(self, data: bytes, at: int) -> int | None:
+        if len(data) - at < 2:
+            self._pending = data[at:]
+            return None
+        if data[at:at + 2] == b"--":
+            self._state = "end"
+            return None
+        line_end = data.find(b"\r\n", at)
+        if line_end < 0:
+            if len(data) - at > 256:
+                raise MultipartError("boundary line is not followed by CRLF")
+            self._pending = data[at:]
+            return None
+        if data[at:line_end].strip(b" \t"):
+            raise MultipartError("unexpected characters after a multipart boundary")
+        self._state = "headers"
+        return line_end + 2
+
+    def _headers(self, data: bytes, at: int) -> int | None:
+        if data[at:at + 2] == b"\r\n":
+            headers_text, after = b"", at + 2
+        else:
+            end = data.find(b"\r\n\r\n", at)
+            if end < 0:
+                if len(data) - at > MAX_HEADER_BYTES:
+                    raise MultipartError(f"part headers longer than {MAX_HEADER_BYTES} bytes")
+                self._pending = data[at:]
+                return None
+            headers_text, after = data[at:end], end + 4
+        self._open_part(_parse_headers(headers_text))
+        self._state = "body"
+        return after
+
+    def _body(self, data: bytes, at: int) -> int | None:
+        index = data.find(self._delimiter, at)
+        if index < 0:
+            kept = self._delimiter_start(data, at)
+            self._write(data, at, kept)
+            self._pending = data[kept:]
+            return None
+        self._end_part(data, at, index)
+        return index + len(self._delimiter)
+
+    def _delimiter_start(self, data: bytes, at: int) -> int:
+        """Where the last bytes of ``data`` may begin a delimiter that the next chunk completes (else its end)."""
+        start = data.find(b"\r", max(at, len(data) - (len(self._delimiter) - 1)))
+        while start >= 0 and not self._delimiter.startswith(data[start:]):
+            start = data.find(b"\r", start + 1)
+        return len(data) if start < 0 else start
+
+    def _body_across(self, data: bytes) -> int:
+        """Settle the bytes kept from the last chunk against the start of ``data`` (at least a delimiter
+        long, so every place a delimiter could start in them is checked); where to go on in ``data``."""
+        kept = self._pending
+        index = (kept + data[:len(self._delimiter) - 1]).find(self._delimiter)
+        if index < 0:
+            self._write(kept, 0, len(kept))
+            return 0
+        self._end_part(kept, 0, index)
+        return index + len(self._delimiter) - len(kept)
+
+    def _end_part(self, data: bytes, at: int, delimiter_at: int) -> None:
+        self._write(data, at, delimiter_at)
+        self._close_sink()
+        self._state = "after-boundary"
 
     def _open_part(self, headers: dict[str, str]) -> None:
         index = len(self.parts)
@@ -211,12 +252,11 @@ class MultipartReader:
         self.parts.append(ReceivedPart(index, headers, sink.path))
         self._sink = sink
 
-    def _write(self, length: int) -> None:
-        """Hand the buffer's first ``length`` bytes to the open part, without copying them."""
-        if length and self._sink is not None:
-            with memoryview(self._buffer) as view, view[:length] as data:
-                self._sink.write(data)
-            self.parts[-1].size += length
+    def _write(self, data: bytes, start: int, end: int) -> None:
+        """Hand ``data[start:end]`` to the open part, without copying it."""
+        if end > start and self._sink is not None:
+            self._sink.write(memoryview(data)[start:end])
+            self.parts[-1].size += end - start
 
     def _close_sink(self) -> None:
         if self._sink is not None:
