@@ -94,9 +94,12 @@ class Part10Sink:
     def write(self, data: bytes | memoryview, /) -> object:
         if self._head is None:
             return self.spool.write(data)
-        self._head += data
+        missing = _PREAMBLE_LENGTH - len(self._head)
+        self._head += data[:missing]  # only the first bytes wait; the rest goes straight on
         if len(self._head) >= _PREAMBLE_LENGTH:
             self._write_head()
+            if len(data) > missing:
+                self.spool.write(data[missing:])
         return len(data)
 
     def close(self) -> None:
