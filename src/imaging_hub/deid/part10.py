@@ -26,6 +26,7 @@ from pydicom.tag import BaseTag
 from pydicom.uid import UID, DeflatedExplicitVRLittleEndian
 from pydicom.valuerep import EXPLICIT_VR_LENGTH_32
 
+from imaging_hub.deid.part10_reader import parse_common
 from imaging_hub.deid.raw_values import text_value
 
 PREAMBLE = b"\x00" * 128 + b"DICM"
@@ -40,8 +41,13 @@ _META_TEXT_VRS = frozenset({"UI", "SH", "AE"})
 
 
 def read_part10(data: bytes) -> FileDataset:
-    """Parse a Part 10 file already read into memory (raises InvalidDicomError if it is not one)."""
-    return pydicom.dcmread(io.BytesIO(data))
+    """Parse a Part 10 file already read into memory (raises InvalidDicomError if it is not one): the
+    common case straight from the bytes, anything else by pydicom, to the same dataset either way."""
+    try:
+        parsed = parse_common(data)
+    except Exception:  # a damaged file: pydicom's reader decides what it is and what to raise
+        parsed = None
+    return parsed if parsed is not None else pydicom.dcmread(io.BytesIO(data))
 
 
 def encode_part10(ds: Dataset) -> bytes:
