@@ -13,9 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydicom.data import get_testdata_file
 from pydicom.dataelem import RawDataElement, convert_raw_data_element
-from pydicom.dataset import Dataset
+from pydicom.dataset import Dataset, validate_file_meta
 from pydicom.multival import MultiValue
 from pydicom.tag import Tag
+from pydicom.uid import PYDICOM_IMPLEMENTATION_UID
 
 from imaging_hub.deid import Deidentifier, Profile, ProjectKey
 from imaging_hub.deid.batch import deidentify_file
@@ -231,3 +232,12 @@ def test_peek_strips_and_splits_each_string_vr_as_pydicom_does() -> None:
         assert type(got) is type(expected) and got == expected, Tag(tag)
         if isinstance(expected, MultiValue):
             assert [type(v) for v in got] == [type(v) for v in expected]
+
+
+def test_file_meta_is_what_pydicom_would_complete_it_to(research: Deidentifier) -> None:
+    _, study = synthetic_study(instances=1)
+    meta = research.deidentify(read_part10(to_bytes(study[0]))).dataset.file_meta
+    made = {tag: (elem.VR, elem.value) for tag, elem in meta.items()}
+    validate_file_meta(meta, enforce_standard=True)
+    assert {tag: (elem.VR, elem.value) for tag, elem in meta.items()} == made
+    assert meta.ImplementationClassUID == PYDICOM_IMPLEMENTATION_UID  # what every file written so far records

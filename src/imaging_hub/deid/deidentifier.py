@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from pydicom.dataelem import DataElement, RawDataElement
-from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.dataset import Dataset
 from pydicom.tag import BaseTag
 from pydicom.uid import UID, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
@@ -20,7 +20,7 @@ from imaging_hub import __version__
 from imaging_hub.deid.burned_in import PixelFacts, check_pixels
 from imaging_hub.deid.errors import Quarantined
 from imaging_hub.deid.identity import PatientIdentity
-from imaging_hub.deid.part10 import encode_value
+from imaging_hub.deid.part10 import encode_value, new_file_meta
 from imaging_hub.deid.plan import ActionPlan, compile_plan
 from imaging_hub.deid.profile import Profile
 from imaging_hub.deid.project_key import ProjectKey
@@ -173,14 +173,10 @@ class Deidentifier:
     def _file_meta(self, ds: Dataset, read_implicit: bool) -> None:
         old = getattr(ds, "file_meta", None)
         syntax = old.get("TransferSyntaxUID") if old is not None else None
-        meta = FileMetaDataset()
-        meta.MediaStorageSOPClassUID = UID(text_value(ds, SOP_CLASS_UID))
-        meta.MediaStorageSOPInstanceUID = UID(text_value(ds, SOP_INSTANCE_UID))
-        declared = UID(str(syntax)) if syntax else ExplicitVRLittleEndian
+        sop_class, sop_instance = UID(text_value(ds, SOP_CLASS_UID)), UID(text_value(ds, SOP_INSTANCE_UID))
         declared = UID(str(syntax) if syntax else str(ExplicitVRLittleEndian))
-        meta.TransferSyntaxUID = _output_syntax(ds, declared, read_implicit)
-        meta.ImplementationVersionName = IMPLEMENTATION_VERSION_NAME
-        ds.file_meta = meta
+        ds.file_meta = new_file_meta(sop_class, sop_instance, _output_syntax(ds, declared, read_implicit),
+                                     IMPLEMENTATION_VERSION_NAME)
         ds.preamble = None  # written as zeros: an input preamble (e.g. a TIFF header) may hold anything
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import struct
+from typing import Any
 
 import pydicom
 from pydicom.dataelem import DataElement, RawDataElement
@@ -23,7 +24,7 @@ from pydicom.dataset import Dataset, FileDataset, FileMetaDataset, validate_file
 from pydicom.filebase import DicomBytesIO
 from pydicom.filewriter import write_data_element
 from pydicom.tag import BaseTag
-from pydicom.uid import UID, DeflatedExplicitVRLittleEndian
+from pydicom.uid import PYDICOM_IMPLEMENTATION_UID, UID, DeflatedExplicitVRLittleEndian
 from pydicom.valuerep import EXPLICIT_VR_LENGTH_32
 
 from imaging_hub.deid.part10_reader import parse_common
@@ -38,6 +39,13 @@ _UL = struct.Struct("<L")
 _UNDEFINED = 0xFFFFFFFF
 PIXEL_DATA = 0x7FE00010
 _META_TEXT_VRS = frozenset({"UI", "SH", "AE"})
+MEDIA_SOP_CLASS_UID = 0x00020002
+MEDIA_SOP_INSTANCE_UID = 0x00020003
+TRANSFER_SYNTAX_UID = 0x00020010
+# what validate_file_meta adds when missing or empty, and the Type 1 elements it requires
+_REQUIRED_META = tuple(BaseTag(tag) for tag in (0x00020001, MEDIA_SOP_CLASS_UID, MEDIA_SOP_INSTANCE_UID,
+                                                 TRANSFER_SYNTAX_UID, 0x00020012))
+_IMPLEMENTATION_VERSION_NAME = BaseTag(0x00020013)  # added when missing
 
 
 def read_part10(data: bytes) -> FileDataset:
@@ -59,14 +67,14 @@ def encode_part10(ds: Dataset) -> bytes:
 
 def encode_part10_buffers(ds: Dataset) -> list[bytes]:
     """:func:`encode_part10` as buffers to be written one after another; large raw values uncopied."""
-    if not _fast_path(ds):
+    syntax = _fast_path_syntax(ds)
+    if syntax is None:
         ds.preamble = None
         buffer = io.BytesIO()
         ds.save_as(buffer, enforce_file_format=True)
         return [buffer.getvalue()]
     meta = ds.file_meta
-    syntax = UID(str(meta.TransferSyntaxUID))
-    validate_file_meta(meta, enforce_standard=True)
+    _complete_file_meta(meta)
     pixels = ds._dict.get(BaseTag(PIXEL_DATA))
     if pixels is not None and _undefined_length(pixels) != syntax.is_compressed:
         ds[PIXEL_DATA].is_undefined_length = syntax.is_compressed  # PS3.5 A.4, as dcmwrite does
@@ -75,6 +83,37 @@ def encode_part10_buffers(ds: Dataset) -> list[bytes]:
     out.write(_encode_meta(meta))
     _write_body(out, ds, syntax.is_implicit_VR)
     return out.close()
+
+
+def new_file_meta(sop_class_uid: UID, sop_instance_uid: UID, transfer_syntax_uid: UID,
+                  implementation_version_name: str) -> FileMetaDataset:
+    """File Meta Information for a file of ours, complete as pydicom's writer would complete it (version
+    00\\01 and pydicom's implementation class UID, which every file written so far records), made element by
+    element: assigning attributes looks up each keyword and validates each value twice, about 2x slower."""
+    meta = FileMetaDataset()
+    for tag, vr, value in (
+        (0x00020001, "OB", b"\x00\x01"),
+        (0x00020002, "UI", sop_class_uid),
+        (0x00020003, "UI", sop_instance_uid),
+        (0x00020010, "UI", transfer_syntax_uid),
+        (0x00020012, "UI", PYDICOM_IMPLEMENTATION_UID),
+        (0x00020013, "SH", implementation_version_name),
+    ):
+        meta._dict[BaseTag(tag)] = DataElement(tag, vr, value)
+    return meta
+
+
+def _complete_file_meta(meta: FileMetaDataset) -> None:
+    """``validate_file_meta(meta, enforce_standard=True)``, skipped where it would neither add, decode
+    nor raise anything: every element in group 2 and every element it needs decoded and not empty."""
+    elements = meta._dict
+    if (_IMPLEMENTATION_VERSION_NAME not in elements or any(tag >> 16 != 0x0002 for tag in elements)
+            or not all(_decoded_with_value(elements.get(tag)) for tag in _REQUIRED_META)):
+        validate_file_meta(meta, enforce_standard=True)
+
+
+def _decoded_with_value(elem: DataElement | RawDataElement | None) -> bool:
+    return isinstance(elem, DataElement) and not elem.is_empty
 
 
 class _Buffers:
@@ -115,23 +154,29 @@ def encode_value(elem: DataElement, *, implicit: bool) -> bytes:
     return buffer.getvalue()[header:]
 
 
-def _fast_path(ds: Dataset) -> bool:
-    """Whether the raw elements' bytes are valid as they are in the output encoding."""
+def _fast_path_syntax(ds: Dataset) -> UID | None:
+    """The output transfer syntax when the raw elements' bytes are valid as they are in it, else None."""
     meta = getattr(ds, "file_meta", None)
     if meta is None:
-        return False
-    syntax = meta.get("TransferSyntaxUID")
-    if not syntax or not meta.get("MediaStorageSOPInstanceUID") or not meta.get("MediaStorageSOPClassUID"):
-        return False
-    for meta_uid, tag in ((meta.MediaStorageSOPInstanceUID, 0x00080018), (meta.MediaStorageSOPClassUID, 0x00080016)):
-        if tag in ds and meta_uid != text_value(ds, tag):
-            return False  # dcmwrite's path brings the meta up to date
+        return None
+    syntax = _value(meta, TRANSFER_SYNTAX_UID)
+    meta_instance, meta_class = _value(meta, MEDIA_SOP_INSTANCE_UID), _value(meta, MEDIA_SOP_CLASS_UID)
+    if not syntax or not meta_instance or not meta_class:
+        return None
+    for meta_uid, tag in ((meta_instance, 0x00080018), (meta_class, 0x00080016)):
+        if tag in ds._dict and meta_uid != text_value(ds, tag):
+            return None  # dcmwrite's path brings the meta up to date
     syntax = UID(str(syntax))
     if not syntax.is_transfer_syntax or syntax.is_private or syntax == DeflatedExplicitVRLittleEndian:
-        return False
+        return None
     if not syntax.is_little_endian or ds.original_encoding != (syntax.is_implicit_VR, True):
-        return False
-    return ds.original_character_set == ds._character_set
+        return None
+    return syntax if ds.original_character_set == ds._character_set else None
+
+
+def _value(ds: Dataset, tag: int) -> Any:
+    """``ds.get(keyword)`` by tag: the value, decoded in place like pydicom does, None when absent."""
+    return ds[tag].value if tag in ds._dict else None
 
 
 def _undefined_length(elem: DataElement | RawDataElement) -> bool:
