@@ -241,3 +241,17 @@ def test_file_meta_is_what_pydicom_would_complete_it_to(research: Deidentifier) 
     validate_file_meta(meta, enforce_standard=True)
     assert {tag: (elem.VR, elem.value) for tag, elem in meta.items()} == made
     assert meta.ImplementationClassUID == PYDICOM_IMPLEMENTATION_UID  # what every file written so far records
+
+
+def test_remembered_encodings_follow_value_and_character_set() -> None:
+    _, study = synthetic_study(instances=1)
+    for charset, text in [("ISO_IR 100", "Größe"), ("ISO_IR 192", "Größe"), ("ISO_IR 100", "Größe"), ("", "CT")]:
+        study[0].SpecificCharacterSet = charset
+        study[0].SeriesDescription = text
+        data = to_bytes(study[0])
+        ours, theirs = read_part10(data), read_part10(data)
+        assert ours.SeriesDescription == theirs.SeriesDescription == text  # decoded: pydicom's writer encodes it
+        theirs.preamble = None
+        buffer = io.BytesIO()
+        theirs.save_as(buffer, enforce_file_format=True)
+        assert encode_part10(ours) == buffer.getvalue()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import struct
+from collections.abc import Sequence
 from typing import Any
 
 import pydicom
@@ -39,6 +40,9 @@ _UL = struct.Struct("<L")
 _UNDEFINED = 0xFFFFFFFF
 PIXEL_DATA = 0x7FE00010
 _META_TEXT_VRS = frozenset({"UI", "SH", "AE"})
+_MEMO_TYPES = frozenset({str, int})  # exact types (a subclass such as IS encodes itself); no floats (-0.0 == 0.0)
+_ENCODED: dict[tuple[object, ...], bytes] = {}
+Charset = str | Sequence[str] | None  # a SpecificCharacterSet value
 MEDIA_SOP_CLASS_UID = 0x00020002
 MEDIA_SOP_INSTANCE_UID = 0x00020003
 TRANSFER_SYNTAX_UID = 0x00020010
@@ -234,9 +238,27 @@ def _write_body(out: _Buffers, ds: Dataset, implicit: bool) -> None:
         write(_encode_element(ds.get_item(tag), charset, implicit))
 
 
-def _encode_element(elem: DataElement | RawDataElement, charset: object, implicit: bool) -> bytes:
-    """One element through pydicom's writer."""
-    buffer = DicomBytesIO()
-    buffer.is_little_endian, buffer.is_implicit_VR = True, implicit
-    write_data_element(buffer, elem, charset)  # type: ignore[arg-type]
-    return buffer.getvalue()
+def _encode_element(elem: DataElement | RawDataElement, charset: Charset, implicit: bool) -> bytes:
+    """One element through pydicom's writer; a decoded element with a short plain value (the character set,
+    a modality, a pixel representation: the same in every instance of a series) is encoded once."""
+    key = _memo_key(elem, charset, implicit)
+    encoded = _ENCODED.get(key) if key is not None else None
+    if encoded is None:
+        buffer = DicomBytesIO()
+        buffer.is_little_endian, buffer.is_implicit_VR = True, implicit
+        write_data_element(buffer, elem, charset)  # type: ignore[arg-type]
+        encoded = buffer.getvalue()
+        if key is not None:
+            if len(_ENCODED) > 4096:
+                _ENCODED.clear()
+            _ENCODED[key] = encoded
+    return encoded
+
+
+def _memo_key(elem: DataElement | RawDataElement, charset: Charset, implicit: bool) -> tuple[object, ...] | None:
+    """Everything the element's encoding depends on, or None if it is not worth remembering."""
+    value = elem.value
+    if type(elem) is not DataElement or type(value) not in _MEMO_TYPES or len(str(value)) > 64:
+        return None
+    charsets = charset if charset is None or isinstance(charset, str) else tuple(charset)
+    return (int(elem.tag), elem.VR, type(value), value, elem.is_undefined_length, charsets, implicit)
