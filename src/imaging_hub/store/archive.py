@@ -118,7 +118,7 @@ class Archive:
     # -- receiving in place ----------------------------------------------------------------------------
     def spool(self) -> Spool:
         """A new file in the archive's tmp folder to write one incoming instance into (see ``Spool``)."""
-        return Spool(self.blobs.new_temp_path(), self.blobs.sync_soon)
+        return Spool(self.blobs.new_temp_path())
 
     def inspect(self, spool: Spool) -> InstanceHeader:
         """Check a closed spool and read its indexed attributes (once); InvalidInstance says why it is refused."""

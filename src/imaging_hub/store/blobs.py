@@ -27,7 +27,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -42,12 +42,11 @@ _POOL_LOCK = threading.Lock()
 
 @dataclass(frozen=True)
 class Received:
-    """A fully written, fsynced temp file and what it holds."""
+    """A fully written temp file and what it holds (fsynced by ``sync_files``, unless received with sync)."""
 
     temp: Path
     size: int
     sha256: str
-    synced: Future[None] | None = None  # an fsync already started on it (see ``sync_soon``)
 
 
 class BlobStore:
@@ -138,19 +137,9 @@ class BlobStore:
             parent = parent.parent
         return folders
 
-    def sync_soon(self, temp: Path) -> Future[None]:
-        """Start making a finished temp file's contents durable in the background."""
-        return _pool().submit(_fsync_path, temp)
-
     def sync_files(self, received: list[Received]) -> None:
-        """Make the temp files' contents durable; concurrent fsyncs share the file system's journal commits.
-
-        A file whose fsync was started by ``sync_soon`` is waited for (its error, if any, raised here).
-        """
-        _in_parallel(_fsync_path, [r.temp for r in received if r.synced is None])
-        for r in received:
-            if r.synced is not None:
-                r.synced.result()
+        """Make the temp files' contents durable; concurrent fsyncs share the file system's journal commits."""
+        _in_parallel(_fsync_path, [r.temp for r in received])
 
     def sync_dirs(self, folders: Iterable[Path]) -> None:
         """Make renames into these folders durable."""
