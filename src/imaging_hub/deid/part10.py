@@ -38,6 +38,7 @@ _EXPLICIT_LONG = struct.Struct("<HH2s2xL")
 _IMPLICIT = struct.Struct("<HHL")
 _UL = struct.Struct("<L")
 _UNDEFINED = 0xFFFFFFFF
+_SEPARATE = 64 * 1024  # values this long are passed on as buffers of their own
 PIXEL_DATA = 0x7FE00010
 _META_TEXT_VRS = frozenset({"UI", "SH", "AE"})
 _MEMO_TYPES = frozenset({str, int})  # exact types (a subclass such as IS encodes itself); no floats (-0.0 == 0.0)
@@ -82,11 +83,7 @@ def encode_part10_buffers(ds: Dataset) -> list[bytes]:
     pixels = ds._dict.get(BaseTag(PIXEL_DATA))
     if pixels is not None and _undefined_length(pixels) != syntax.is_compressed:
         ds[PIXEL_DATA].is_undefined_length = syntax.is_compressed  # PS3.5 A.4, as dcmwrite does
-    out = _Buffers()
-    out.write(PREAMBLE)
-    out.write(_encode_meta(meta))
-    _write_body(out, ds, syntax.is_implicit_VR)
-    return out.close()
+    return _as_buffers([PREAMBLE, _encode_meta(meta), *_body_pieces(ds, syntax.is_implicit_VR)])
 
 
 def new_file_meta(sop_class_uid: UID, sop_instance_uid: UID, transfer_syntax_uid: UID,
@@ -120,31 +117,16 @@ def _decoded_with_value(elem: DataElement | RawDataElement | None) -> bool:
     return isinstance(elem, DataElement) and not elem.is_empty
 
 
-class _Buffers:
-    """Output collected as few buffers: small pieces joined, values of ``SEPARATE`` bytes or more kept as
-    they are (they are written and hashed straight from the parsed file's bytes)."""
-
-    SEPARATE = 64 * 1024
-
-    def __init__(self) -> None:
-        self._done: list[bytes] = []
-        self._small: list[bytes] = []
-
-    def write(self, data: bytes) -> None:
-        if len(data) >= self.SEPARATE:
-            self._join_small()
-            self._done.append(data)
-        else:
-            self._small.append(data)
-
-    def close(self) -> list[bytes]:
-        self._join_small()
-        return self._done
-
-    def _join_small(self) -> None:
-        if self._small:
-            self._done.append(b"".join(self._small))
-            self._small = []
+def _as_buffers(pieces: list[bytes]) -> list[bytes]:
+    """The file's pieces as few buffers: runs of small pieces joined, values of ``_SEPARATE`` bytes or more
+    kept as they are (written and hashed straight from the parsed file's bytes, not copied again)."""
+    buffers: list[bytes] = []
+    start = 0
+    for index in [i for i, piece in enumerate(pieces) if len(piece) >= _SEPARATE]:
+        buffers += [b"".join(pieces[start:index]), pieces[index]]
+        start = index + 1
+    buffers.append(b"".join(pieces[start:]))
+    return [buffer for buffer in buffers if buffer]
 
 
 def encode_value(elem: DataElement, *, implicit: bool) -> bytes:
@@ -215,9 +197,11 @@ def _encode_meta(meta: FileMetaDataset) -> bytes:
     return _EXPLICIT_SHORT.pack(0x0002, 0x0000, b"UL", 4) + _UL.pack(len(encoded)) + encoded
 
 
-def _write_body(out: _Buffers, ds: Dataset, implicit: bool) -> None:
+def _body_pieces(ds: Dataset, implicit: bool) -> list[bytes]:
+    """The body's encoding in order: a header and a value per raw element, pydicom's bytes for the rest."""
     charset = ds.get("SpecificCharacterSet", None)
-    write = out.write
+    pieces: list[bytes] = []
+    append = pieces.append
     elements = ds._dict
     for tag in sorted(elements, key=int):  # plain ints: BaseTag compares in Python
         if tag & 0xFFFF == 0 and tag >> 16 > 6:
@@ -228,14 +212,15 @@ def _write_body(out: _Buffers, ds: Dataset, implicit: bool) -> None:
             if value is not None and elem.length != _UNDEFINED and (implicit or vr):
                 group, element = tag >> 16, tag & 0xFFFF
                 if implicit:
-                    write(_IMPLICIT.pack(group, element, len(value)))
+                    append(_IMPLICIT.pack(group, element, len(value)))
                 elif vr in _LONG_VRS:
-                    write(_EXPLICIT_LONG.pack(group, element, str(vr).encode(), len(value)))
+                    append(_EXPLICIT_LONG.pack(group, element, str(vr).encode(), len(value)))
                 else:
-                    write(_EXPLICIT_SHORT.pack(group, element, str(vr).encode(), len(value)))
-                write(value)
+                    append(_EXPLICIT_SHORT.pack(group, element, str(vr).encode(), len(value)))
+                append(value)
                 continue
-        write(_encode_element(ds.get_item(tag), charset, implicit))
+        append(_encode_element(ds.get_item(tag), charset, implicit))
+    return pieces
 
 
 def _encode_element(elem: DataElement | RawDataElement, charset: Charset, implicit: bool) -> bytes:
