@@ -172,7 +172,11 @@ def write_spoke_config(
     if pacs:
         lines += ["", "[pacs]"] + [f"{k} = {_toml(v)}" for k, v in pacs.items()]
     for project in projects:
-        lines += ["", "[[projects]]"] + [f"{k} = {_toml(v)}" for k, v in project.items()]
+        tables = {k: v for k, v in project.items() if isinstance(v, list) and v and isinstance(v[0], dict)}
+        lines += ["", "[[projects]]"] + [f"{k} = {_toml(v)}" for k, v in project.items() if k not in tables]
+        for name, rows in tables.items():  # e.g. acquisition_checks
+            for row in rows:
+                lines += ["", f"[[projects.{name}]]"] + [f"{k} = {_toml(v)}" for k, v in row.items()]
     path = folder / "spoke.toml"
     path.write_text("\n".join(lines) + "\n")
     return path
@@ -183,6 +187,8 @@ def _toml(value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return str(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
     return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 

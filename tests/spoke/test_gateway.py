@@ -57,7 +57,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 def _setup_spoke(tmp: Path, hub: HubProcess, orthanc: OrthancPacs, people: list[SyntheticPatient], *,
                  kind: str, retrieve: str = "move", site: str = "RX1", pacs_extra: dict[str, object] | None = None,
-                 **extra: object) -> tuple[Path, Path]:
+                 checks: list[dict[str, object]] | None = None, **extra: object) -> tuple[Path, Path]:
     key = tmp / "project.key"
     ProjectKey.generate().save(key)
     port = free_port()
@@ -74,7 +74,8 @@ def _setup_spoke(tmp: Path, hub: HubProcess, orthanc: OrthancPacs, people: list[
     project = f"PRJ-{tmp.name[-6:]}".replace("_", "-")
     hub.add_project(project, [site])
     config = write_spoke_config(tmp / "spoke", site_id=site, hub=hub, dicom_port=port, ae_title=ae, pacs=pacs_link,
-                                opt_out_file=optout, projects=[{"id": project, "key_file": str(key)}], **extra)
+                                opt_out_file=optout, **extra,
+                                projects=[{"id": project, "key_file": str(key), "acquisition_checks": checks or []}])
     enrol = tmp / "enrol.csv"
     enrol.write_text("participant_id,local_patient_id,nhs_number\n"
                      f"{project}-001,{people[0].patient_id},\n{project}-002,,{people[1].nhs_number}\n")
@@ -117,6 +118,36 @@ def test_pull_delivers_enrolled_study_only(
             second = _cli("--config", str(config))
             assert second.returncode == 2 and "another spoke is running on the data folder" in second.stdout
             assert spoke.alive()
+    finally:
+        spoke.stop()
+
+
+def test_acquisition_checks_warn_or_hold(
+    tmp_path: Path, hub: HubProcess, pacs: tuple[OrthancPacs, list[SyntheticPatient]]
+) -> None:
+    orthanc, people = pacs
+    checks: list[dict[str, object]] = [
+        {"attribute": "SliceThickness", "modalities": ["CT"], "max": 1.0},  # warns on all six
+        {"attribute": "SeriesNumber", "one_of": ["1"], "action": "hold"},  # holds the second series back
+    ]
+    config, data = _setup_spoke(tmp_path, hub, orthanc, people, kind="dimse", retrieve="get", checks=checks)
+    spoke = SpokeProcess(config, ["--pull"])
+    spoke.start()
+    try:
+        def settled() -> bool:
+            state = SpokeStatus.read(data)
+            return len(state.studies) == 1 and state.studies[0].acknowledged == 3
+        wait_for(settled, 90, what="the first series to be acknowledged")
+        study = SpokeStatus.read(data).studies[0]
+        assert (study.received, study.failed, study.acknowledged) == (6, 3, 3)
+        assert classify(study) == ("failed", "3 held by acquisition check: SeriesNumber 2 is not one of 1")
+        assert study.findings == {"SliceThickness 2.5 above 1": 3}
+        status = _cli("status", "--config", str(config))
+        assert "held by acquisition check" in status.stdout
+        with hub.reader() as client:
+            view = client.get("/spokes/reconciliation", params={"project": study.project_id}).json()
+        assert [(s["status"], s["hub_instances"], s["findings"]) for s in view["studies"]] == [
+            ("failed", 3, {"SliceThickness 2.5 above 1": 3})]
     finally:
         spoke.stop()
 

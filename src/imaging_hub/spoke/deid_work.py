@@ -20,6 +20,7 @@ from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 
 from imaging_hub.deid import Quarantined, encode_part10_buffers, read_part10
+from imaging_hub.spoke.acquisition import AcquisitionRule, check_acquisition, summary
 from imaging_hub.spoke.gatekeeper import Decision, Gatekeeper
 from imaging_hub.spoke.identity import InstanceIdentity, SubjectHasher
 from imaging_hub.spoke.outbox import DEIDENTIFIED, QUARANTINED, Outbox
@@ -30,6 +31,7 @@ from imaging_hub.spoke.state import connect
 log = logging.getLogger(__name__)
 
 UNREADABLE = "unreadable DICOM"
+HELD_BY_CHECK = "held by acquisition check"
 
 
 @dataclass
@@ -43,6 +45,7 @@ class OutboxRow:
     deid_sop_uid: str = ""
     state: str = DEIDENTIFIED
     reason: str = ""
+    finding: str = ""  # acquisition checks that warned
     blob: str = ""
     sha256: str = ""
     size: int = 0
@@ -70,15 +73,18 @@ class WorkContext:
     outbox: Outbox
     gatekeeper: Gatekeeper
     deidentifiers: ProjectDeidentifiers
+    acquisition_checks: dict[str, list[AcquisitionRule]] = field(default_factory=dict)  # by project
 
     @classmethod
-    def for_settings(cls, settings: SpokeSettings) -> WorkContext:
+    def for_settings(cls, settings: SpokeSettings, conn: sqlite3.Connection | None = None,
+                     outbox: Outbox | None = None) -> WorkContext:
         data = settings.data
         return cls(
-            conn=connect(data),
-            outbox=Outbox(data / "outbox", fsync=settings.intake_fsync),
+            conn=conn if conn is not None else connect(data),
+            outbox=outbox if outbox is not None else Outbox(data / "outbox", fsync=settings.intake_fsync),
             gatekeeper=Gatekeeper({p.id: p for p in settings.projects}, SubjectHasher.for_data_dir(data)),
             deidentifiers=ProjectDeidentifiers(settings.projects, settings.site_id),
+            acquisition_checks={p.id: p.acquisition_checks for p in settings.projects if p.acquisition_checks},
         )
 
 
@@ -152,9 +158,17 @@ def _deidentify(
         outcome.quarantined += 1
         log.warning("project=%s instance quarantined: %s", project_id, exc)
         return row
-    encoded = encode_part10_buffers(result.dataset)  # kept elements copied as raw bytes, Pixel Data not copied
     row.deid_sop_uid = str(result.dataset.SOPInstanceUID)
     row.deid_study_uid = str(result.dataset.StudyInstanceUID)
+    findings = check_acquisition(ctx.acquisition_checks.get(project_id, ()), result.dataset)
+    held = [f for f in findings if f.action == "hold"]
+    if held:
+        row.state, row.reason = QUARANTINED, f"{HELD_BY_CHECK}: {summary(held)}"
+        outcome.quarantined += 1
+        log.warning("project=%s instance held by acquisition check: %s", project_id, summary(held))
+        return row
+    row.finding = summary(findings)
+    encoded = encode_part10_buffers(result.dataset)  # kept elements copied as raw bytes, Pixel Data not copied
     written = ctx.outbox.write(project_id, row.deid_sop_uid, encoded)
     row.blob, row.sha256, row.size = str(written.path), written.sha256, written.size
     outcome.queued += 1

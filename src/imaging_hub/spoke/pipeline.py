@@ -29,13 +29,10 @@ from pathlib import Path
 
 from imaging_hub.spoke.deid_work import WorkContext, init_worker
 from imaging_hub.spoke.delivery import Courier
-from imaging_hub.spoke.gatekeeper import Gatekeeper
 from imaging_hub.spoke.hubclient import HubClient
-from imaging_hub.spoke.identity import SubjectHasher
 from imaging_hub.spoke.intake import IntakeBuffer
 from imaging_hub.spoke.outbox import Outbox
 from imaging_hub.spoke.processor import Processor
-from imaging_hub.spoke.projects import ProjectDeidentifiers
 from imaging_hub.spoke.settings import SpokeSettings
 from imaging_hub.spoke.state import connect, set_health
 
@@ -50,15 +47,13 @@ def make_processor(settings: SpokeSettings, conn: sqlite3.Connection, intake: In
                    outbox: Outbox) -> Processor:
     """The coordinator with, unless ``deid_workers`` is 0, its pool of de-identification processes."""
     workers = settings.deid_workers
-    hasher = SubjectHasher.for_data_dir(settings.data)
-    gatekeeper = Gatekeeper({p.id: p for p in settings.projects}, hasher)
+    context = WorkContext.for_settings(settings, conn, outbox)
 
     def pool() -> ProcessPoolExecutor:
         return ProcessPoolExecutor(max_workers=workers, mp_context=_SPAWN, initializer=init_worker,
                                    initargs=(settings,))
 
-    context = WorkContext(conn, outbox, gatekeeper, ProjectDeidentifiers(settings.projects, settings.site_id))
-    return Processor(conn, intake, context, gatekeeper, pool if workers > 0 else None, max(1, workers))
+    return Processor(conn, intake, context, context.gatekeeper, pool if workers > 0 else None, max(1, workers))
 
 
 class Pipeline:

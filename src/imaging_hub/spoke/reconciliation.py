@@ -34,6 +34,7 @@ class StudyReport(BaseModel):
     acknowledged: int = 0
     failed: int = 0
     failures: dict[str, int] = Field(default_factory=dict)  # reason -> instances
+    findings: dict[str, int] = Field(default_factory=dict)  # acquisition checks that warned -> instances
     retrieve_error: str = ""
     retrieve_attempts: int = 0  # failed retrieves in a row; below RETRIEVE_GIVE_UP the spoke tries again
     check: dict[str, str] = Field(default_factory=dict)  # delivered, unacknowledged: SOP UID -> sha256
@@ -78,7 +79,7 @@ def classify(s: StudyReport) -> tuple[StudyStatus, str]:
     target = expected if expected is not None else s.received
     if target and s.acknowledged >= target:
         note = "" if expected is not None else " (expected count unknown: not queried from the PACS)"
-        return "complete", f"{s.acknowledged} of {target} acknowledged by the hub{note}"
+        return "complete", f"{s.acknowledged} of {target} acknowledged by the hub{note}{_findings_note(s)}"
     missing = []
     if expected is not None and s.received < expected:
         missing.append(f"{expected - s.received} not yet received from the PACS")
@@ -90,7 +91,13 @@ def classify(s: StudyReport) -> tuple[StudyStatus, str]:
         missing.append(f"{s.delivered - s.acknowledged} awaiting hub acknowledgement")
     if retrying:
         missing.insert(0, f"retrieve failed {s.retrieve_attempts} time(s), retrying: {s.retrieve_error}")
-    return "incomplete", "; ".join(missing) or "nothing received yet"
+    return "incomplete", ("; ".join(missing) or "nothing received yet") + _findings_note(s)
+
+
+def _findings_note(s: StudyReport) -> str:
+    if not s.findings:
+        return ""
+    return "; acquisition findings: " + ", ".join(f"{n} {text}" for text, n in sorted(s.findings.items()))
 
 
 _COUNTS = """
@@ -100,7 +107,8 @@ SELECT s.project_id, s.participant_id, s.deid_study_uid, s.source_study_uid, s.e
        SUM(i.state IN ('deidentified', 'delivered', 'acknowledged')) AS deidentified,
        SUM(i.state IN ('delivered', 'acknowledged')) AS delivered,
        SUM(i.state = 'acknowledged') AS acknowledged,
-       SUM(i.state IN ('failed', 'quarantined')) AS failed
+       SUM(i.state IN ('failed', 'quarantined')) AS failed,
+       SUM(i.finding != '' AND i.state NOT IN ('failed', 'quarantined')) AS with_findings
 FROM study s LEFT JOIN instance i
   ON i.project_id = s.project_id AND i.source_study_uid = s.source_study_uid AND i.state != 'withdrawn'
 LEFT JOIN participant p ON p.project_id = s.project_id AND p.participant_id = s.participant_id
@@ -128,6 +136,14 @@ def study_reports(
                 f[0]: f[1] for f in conn.execute(
                     "SELECT reason, COUNT(*) FROM instance WHERE project_id = ? AND source_study_uid = ? AND"
                     " state IN ('failed', 'quarantined') GROUP BY reason", (r["project_id"], r["source_study_uid"]),
+                )
+            }
+        if r["with_findings"]:
+            report.findings = {
+                f[0]: f[1] for f in conn.execute(
+                    "SELECT finding, COUNT(*) FROM instance WHERE project_id = ? AND source_study_uid = ? AND"
+                    " finding != '' AND state NOT IN ('failed', 'quarantined', 'withdrawn') GROUP BY finding",
+                    (r["project_id"], r["source_study_uid"]),
                 )
             }
         if with_checks and report.delivered > report.acknowledged:

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from imaging_hub.config import layered, read_toml
+from imaging_hub.spoke.acquisition import AcquisitionRule
 from imaging_hub.spoke.pacs import PatientKey
 
 DEFAULT_SPOKE_DATA = Path("imaging-hub-spoke-data")
@@ -39,6 +40,7 @@ class ProjectSettings(BaseModel):
     key_file: Path
     opt_out: OptOutPolicy = OptOutPolicy.APPLIES
     opt_out_basis: str = ""  # required when the opt-out does not apply: the consent or exemption on record
+    acquisition_checks: list[AcquisitionRule] = Field(default_factory=list)  # run on each de-identified instance
 
     @model_validator(mode="after")
     def _basis_recorded(self) -> ProjectSettings:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS participant (
@@ -67,6 +67,7 @@ CREATE TABLE IF NOT EXISTS instance (
     deid_sop_uid TEXT NOT NULL DEFAULT '',
     state TEXT NOT NULL,
     reason TEXT NOT NULL DEFAULT '',
+    finding TEXT NOT NULL DEFAULT '',  -- failed acquisition checks that only warn ('' when none)
     blob TEXT NOT NULL DEFAULT '',
     sha256 TEXT NOT NULL DEFAULT '',
     size INTEGER NOT NULL DEFAULT 0,
@@ -138,7 +139,10 @@ def connect(data_dir: Path) -> sqlite3.Connection:
         os.chmod(path, 0o600)  # it holds the enrolment list
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA busy_timeout=30000")
-    conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across process crashes
+    # FULL: each commit is on disk before it returns, across power loss too. The spoke removes an intake
+    # file only after the commit that records it, and an outbox file only after the one that marks it
+    # acknowledged; under NORMAL a power cut could undo such a commit after the file was gone.
+    conn.execute("PRAGMA synchronous=FULL")
     if conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
         return conn  # status polls and workers take no write lock just to open it
     conn.execute("PRAGMA journal_mode=WAL")  # persistent in the file: set once
@@ -157,6 +161,8 @@ def _migrate(conn: sqlite3.Connection) -> None:
             columns = {r[1] for r in conn.execute("PRAGMA table_info(study)")}
             if "retrieve_attempts" not in columns:  # version 1
                 conn.execute("ALTER TABLE study ADD COLUMN retrieve_attempts INTEGER NOT NULL DEFAULT 0")
+            if "finding" not in {r[1] for r in conn.execute("PRAGMA table_info(instance)")}:  # version 2
+                conn.execute("ALTER TABLE instance ADD COLUMN finding TEXT NOT NULL DEFAULT ''")
             conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
     except BaseException:
         conn.execute("ROLLBACK")
