@@ -37,6 +37,7 @@ def test_kill_spoke_and_hub_mid_transfer(tmp_path: Path, tls: TlsFiles) -> None:
     seed = random.randrange(1 << 30)
     rng.seed(seed)
     print(f"crash test seed {seed}")
+    orphans_before = _orphaned_workers()
     people = [SyntheticPatient.make(random.Random(n), "RX1") for n in range(PATIENTS)]
     key_file = tmp_path / "p.key"
     ProjectKey.generate().save(key_file)
@@ -104,6 +105,8 @@ def test_kill_spoke_and_hub_mid_transfer(tmp_path: Path, tls: TlsFiles) -> None:
             spoke.stop()
             hub.stop()
 
+    # every process a killed spoke left behind (its pipeline, their de-identification workers) has left too
+    wait_for(lambda: not _orphaned_workers() - orphans_before, 15, interval=0.5, what="orphaned workers to exit")
     archive = Archive.open(tmp_path / "hub")
     try:
         held: dict[str, str] = {}
@@ -115,6 +118,20 @@ def test_kill_spoke_and_hub_mid_transfer(tmp_path: Path, tls: TlsFiles) -> None:
         assert not archive.conflicts()  # every resend was byte-identical
     finally:
         archive.close()
+
+
+def _orphaned_workers() -> set[int]:
+    """Spawned Python worker processes whose parent is gone (adopted by init)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            command = (entry / "cmdline").read_bytes()
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            if b"spawn_main" in command and b"multiprocessing-fork" in command and ppid == 1:
+                found.add(int(entry.name))
+    return found
 
 
 def _pipeline_pid(data: Path, spoke_pid: int) -> int:

@@ -91,13 +91,13 @@ class WorkContext:
 _context: WorkContext | None = None
 
 
-def init_worker(settings: SpokeSettings) -> None:
-    """ProcessPoolExecutor initializer: one context per worker process."""
+def init_worker(settings: SpokeSettings, parent: int) -> None:
+    """ProcessPoolExecutor initializer: one context per worker process. ``parent`` is the pid of the process
+    that started the pool, taken there: asked here, after the imports, it could already be gone."""
     global _context
     for chatty in ("pydicom",):  # value warnings would quote identifiable values
         logging.getLogger(chatty).setLevel(logging.ERROR)
     _context = WorkContext.for_settings(settings)
-    parent = os.getppid()
     threading.Thread(target=_exit_with_parent, args=(parent,), name="parent-watch", daemon=True).start()
 
 

@@ -51,7 +51,7 @@ def make_processor(settings: SpokeSettings, conn: sqlite3.Connection, intake: In
 
     def pool() -> ProcessPoolExecutor:
         return ProcessPoolExecutor(max_workers=workers, mp_context=_SPAWN, initializer=init_worker,
-                                   initargs=(settings,))
+                                   initargs=(settings, os.getpid()))
 
     return Processor(conn, intake, context, context.gatekeeper, pool if workers > 0 else None, max(1, workers))
 
