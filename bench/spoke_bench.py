@@ -3,14 +3,15 @@
 Each stage is measured alone on the same data, then the whole pipeline (a real `imaging-hub spoke` process
 pulling from a real Orthanc and delivering over TLS to a real hub process):
 
-  retrieve      Orthanc -> spoke intake buffer by C-MOVE (the spoke's Storage SCP)
+  retrieve      Orthanc -> spoke intake buffer by C-MOVE (the spoke's Storage SCP) or C-GET
   de-identify   intake buffer -> outbox (enrolment match, opt-out, research profile, atomic write, commit)
-  transfer      outbox -> hub by STOW-RS over TLS, batches of 50 (includes the hub's ingest)
-  hub ingest    Archive.store_file of the de-identified files, in process (no HTTP)
+  transfer      outbox -> hub by STOW-RS over TLS, batches of 100 (includes the hub's ingest)
+  hub ingest    Archive.store_file of the de-identified files, in process (no HTTP; shown, not compared)
 
-Target: end to end >= 80% of the slowest stage's rate.
+Target: end to end >= 80% of the slowest stage's rate. With --rounds N the stages and the end to end run
+alternate N times, each on a fresh hub and spoke, and medians are reported.
 
-    .venv/bin/python bench/spoke_bench.py [--instances 1000]
+    .venv/bin/python bench/spoke_bench.py [--instances 1000] [--size 512] [--rounds 3] [--retrieve get]
 """
 
 from __future__ import annotations
