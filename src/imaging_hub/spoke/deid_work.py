@@ -98,14 +98,18 @@ def init_worker(settings: SpokeSettings, parent: int) -> None:
     for chatty in ("pydicom",):  # value warnings would quote identifiable values
         logging.getLogger(chatty).setLevel(logging.ERROR)
     _context = WorkContext.for_settings(settings)
-    threading.Thread(target=_exit_with_parent, args=(parent,), name="parent-watch", daemon=True).start()
+    watch_parent(parent)  # a spoke killed with -9 cannot shut its pool down: the workers leave on their own
 
 
-def _exit_with_parent(parent: int) -> None:
-    """A spoke killed with -9 cannot shut its pool down; its workers notice and leave on their own."""
-    while os.getppid() == parent:
-        time.sleep(1.0)
-    os._exit(0)
+def watch_parent(parent: int, interval: float = 0.5) -> None:
+    """Leave this process (at once, no clean-up) when ``parent`` is no longer its parent."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def process_in_worker(path: Path) -> FileOutcome:

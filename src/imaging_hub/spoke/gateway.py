@@ -6,7 +6,6 @@ buffer and the outbox. One spoke per data folder (a lock file says so)."""
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import logging
 import os
 import sqlite3
@@ -20,6 +19,7 @@ from imaging_hub.spoke.diskguard import DiskGuard
 from imaging_hub.spoke.gatekeeper import Gatekeeper
 from imaging_hub.spoke.identity import SubjectHasher
 from imaging_hub.spoke.intake import IntakeBuffer
+from imaging_hub.spoke.lockfile import try_lock
 from imaging_hub.spoke.optout import OptOutFileError
 from imaging_hub.spoke.pacs import Pacs
 from imaging_hub.spoke.pacs_dicomweb import DicomWebPacs
@@ -212,10 +212,7 @@ class Spoke:
 
 
 def _lock_data_folder(data: Path) -> IO[str]:
-    handle = (data / LOCK_FILE).open("a")
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.close()
-        raise SpokeAlreadyRunning(f"another spoke is running on the data folder {data}") from None
+    handle = try_lock(data / LOCK_FILE)
+    if handle is None:
+        raise SpokeAlreadyRunning(f"another spoke is running on the data folder {data}")
     return handle

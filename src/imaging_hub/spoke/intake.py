@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -23,8 +22,6 @@ class IntakeBuffer:
         self._tmp.mkdir(parents=True, exist_ok=True)
         self._fsync = fsync
         self._on_arrival = on_arrival
-        self._arrived = threading.Condition()
-        self._arrivals = 0
 
     def remove_stale(self) -> None:
         """At start, by the process that receives, before it does: half-written files of a receiver that died
@@ -47,9 +44,6 @@ class IntakeBuffer:
             os.close(fd)
         final = self.directory / name
         os.replace(tmp, final)
-        with self._arrived:
-            self._arrivals += 1
-            self._arrived.notify_all()
         if self._on_arrival is not None:
             self._on_arrival()
         return final
@@ -63,9 +57,3 @@ class IntakeBuffer:
 
     def count(self) -> int:
         return sum(1 for e in os.scandir(self.directory) if e.is_file() and e.name.endswith(".dcm"))
-
-    def wait(self, timeout: float) -> None:
-        """Block until something arrives or the timeout passes."""
-        with self._arrived:
-            seen = self._arrivals
-            self._arrived.wait_for(lambda: self._arrivals != seen, timeout=timeout)

@@ -13,7 +13,6 @@ stopped with the spoke; the child leaves on its own if the intake process is kil
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import logging
 import multiprocessing
 import os
@@ -27,10 +26,11 @@ from multiprocessing.context import SpawnProcess
 from multiprocessing.synchronize import Event as ProcessEvent
 from pathlib import Path
 
-from imaging_hub.spoke.deid_work import WorkContext, init_worker
+from imaging_hub.spoke.deid_work import WorkContext, init_worker, watch_parent
 from imaging_hub.spoke.delivery import Courier
 from imaging_hub.spoke.hubclient import HubClient
 from imaging_hub.spoke.intake import IntakeBuffer
+from imaging_hub.spoke.lockfile import try_lock
 from imaging_hub.spoke.outbox import Outbox
 from imaging_hub.spoke.processor import Processor
 from imaging_hub.spoke.settings import SpokeSettings
@@ -124,37 +124,26 @@ def pipeline_main(settings: SpokeSettings, stop: ProcessEvent, arrived: ProcessE
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for chatty in ("pynetdicom", "httpx", "pydicom"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
+    # killed with -9, the spoke cannot stop its pipeline: it leaves on its own (waiting for the lock too), and
+    # whatever it was doing is redone by the next one (a group not yet recorded is still in the intake buffer)
+    watch_parent(parent)
     with _exclusive(settings.data / LOCK_FILE, stop):
         if stop.is_set():
             return
-        threading.Thread(target=_leave_with_parent, args=(parent,), name="parent-watch", daemon=True).start()
         Pipeline(settings, stop, arrived).run()
 
 
 @contextlib.contextmanager
 def _exclusive(path: Path, stop: ProcessEvent) -> Iterator[None]:
     """One pipeline per data folder: a pipeline left over from a killed spoke is let finish leaving first."""
-    with path.open("a") as handle:
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if stop.wait(0.2):
-                    break
-        try:
-            yield
-        finally:
-            with contextlib.suppress(OSError):
-                fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _leave_with_parent(parent: int) -> None:
-    """A spoke killed with -9 cannot stop its pipeline; the pipeline notices and leaves. Whatever it was
-    doing is redone by the next one: a group not yet recorded is still in the intake buffer."""
-    while os.getppid() == parent:
-        time.sleep(0.5)
-    os._exit(0)
+    handle = try_lock(path)
+    while handle is None and not stop.wait(0.2):
+        handle = try_lock(path)
+    try:
+        yield
+    finally:
+        if handle is not None:
+            handle.close()
 
 
 class PipelineProcess:
@@ -193,10 +182,6 @@ class PipelineProcess:
             self._died_at = 0.0
             self._restarts += 1
             self.start()
-
-    @property
-    def pid(self) -> int | None:
-        return self._process.pid if self._process is not None else None
 
     def stop(self, timeout: float = 60.0) -> None:
         self.stop_event.set()
