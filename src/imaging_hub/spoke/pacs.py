@@ -30,6 +30,14 @@ class PacsError(Exception):
     """The PACS could not answer or retrieve (the message names the operation and the status)."""
 
 
+def check_series_answered(listed: int | None, series: tuple[SeriesFound, ...]) -> None:
+    """Refuse a study whose series query answered fewer series than its study-level Number of Study Related
+    Series: an answer lost on the way (a dropped response, truncated results) would otherwise shrink what
+    is "expected", and an incomplete study would be reported complete."""
+    if listed is not None and len(series) < listed:
+        raise PacsError(f"a study's series query answered {len(series)} of the {listed} series the PACS lists for it")
+
+
 class Pacs(Protocol):
     def find_studies(self, patient_id: str, date_from: str, date_to: str, *,
                      key: PatientKey = "PatientID") -> list[StudyFound]:

@@ -8,10 +8,10 @@ from typing import Any
 import httpx
 
 from imaging_hub.spoke.multipart import MultipartError, boundary_of, iter_parts
-from imaging_hub.spoke.pacs import PacsError, PatientKey, SeriesFound, StudyFound
+from imaging_hub.spoke.pacs import PacsError, PatientKey, SeriesFound, StudyFound, check_series_answered
 
-_STUDY_UID, _SERIES_UID, _STUDY_DATE, _MODALITY, _SERIES_COUNT = (
-    "0020000D", "0020000E", "00080020", "00080060", "00201209",
+_STUDY_UID, _SERIES_UID, _STUDY_DATE, _MODALITY, _STUDY_SERIES, _SERIES_COUNT = (
+    "0020000D", "0020000E", "00080020", "00080060", "00201206", "00201209",
 )
 
 
@@ -43,7 +43,7 @@ class DicomWebPacs:
 
     def find_studies(self, patient_id: str, date_from: str, date_to: str, *,
                      key: PatientKey = "PatientID") -> list[StudyFound]:
-        params = {_QIDO_KEYS[key]: patient_id, "includefield": _QIDO_RETURN[key]}
+        params = {_QIDO_KEYS[key]: patient_id, "includefield": f"{_QIDO_RETURN[key]},NumberOfStudyRelatedSeries"}
         if date_from or date_to:
             params["StudyDate"] = f"{date_from}-{date_to}"
         found = []
@@ -56,6 +56,7 @@ class DicomWebPacs:
                             _count(_value(s, _SERIES_COUNT)))
                 for s in self._qido(f"/studies/{study_uid}/series", {"includefield": "NumberOfSeriesRelatedInstances"})
             )
+            check_series_answered(_count(_value(study, _STUDY_SERIES)), series)
             found.append(StudyFound(study_uid, str(_value(study, _STUDY_DATE) or ""), series))
         return found
 

@@ -17,7 +17,7 @@ from pynetdicom.sop_class import (  # type: ignore[attr-defined]
 )
 
 from imaging_hub.dimse import MAX_PDU
-from imaging_hub.spoke.pacs import PacsError, PatientKey, SeriesFound, StudyFound
+from imaging_hub.spoke.pacs import PacsError, PatientKey, SeriesFound, StudyFound, check_series_answered
 from imaging_hub.spoke.scp import no_delay
 
 _PENDING = (0xFF00, 0xFF01)
@@ -51,27 +51,28 @@ class DimsePacs:
             raise PacsError(f"PACS {self._called} at {self._host}:{self._port} refused or did not answer")
         return assoc
 
-    def _find(self, assoc: Association, query: Dataset) -> Iterator[Dataset]:
-        for status, identifier in assoc.send_c_find(query, StudyRootQueryRetrieveInformationModelFind):
-            if not status:
-                raise PacsError("C-FIND got no answer from the PACS (timeout or aborted)")
-            code = int(status.Status)
-            if code in _PENDING and identifier is not None:
-                yield identifier
-            elif code != 0x0000:
-                raise PacsError(f"C-FIND failed with status 0x{code:04X}")
-
-    def find_studies(self, patient_id: str, date_from: str, date_to: str, *,
-                     key: PatientKey = "PatientID") -> list[StudyFound]:
-        """The patient's studies and their series, every query on one association."""
+    def _find(self, query: Dataset) -> list[Dataset]:
+        """One C-FIND on its own association. pynetdicom's reactor thread can take the first response of a
+        second request sent on the same association off the queue and drop it ("Received unexpected C-FIND
+        service message"), which here would silently lose a series: so never two queries on one."""
         assoc = self._associate([StudyRootQueryRetrieveInformationModelFind])
         try:
-            return self._find_studies(assoc, patient_id, date_from, date_to, key)
+            answers = []
+            for status, identifier in assoc.send_c_find(query, StudyRootQueryRetrieveInformationModelFind):
+                if not status:
+                    raise PacsError("C-FIND got no answer from the PACS (timeout or aborted)")
+                code = int(status.Status)
+                if code in _PENDING and identifier is not None:
+                    answers.append(identifier)
+                elif code != 0x0000:
+                    raise PacsError(f"C-FIND failed with status 0x{code:04X}")
+            return answers
         finally:
             assoc.release()
 
-    def _find_studies(self, assoc: Association, patient_id: str, date_from: str, date_to: str,
-                      key: PatientKey) -> list[StudyFound]:
+    def find_studies(self, patient_id: str, date_from: str, date_to: str, *,
+                     key: PatientKey = "PatientID") -> list[StudyFound]:
+        """The patient's studies and their series, each checked against the study's series count."""
         query = Dataset()
         query.QueryRetrieveLevel = "STUDY"
         if key == "OtherPatientIDsSequence":
@@ -84,23 +85,32 @@ class DimsePacs:
             query.PatientID = patient_id
         query.StudyInstanceUID = ""
         query.StudyDate = f"{date_from}-{date_to}" if (date_from or date_to) else ""
-        studies = [(str(r.StudyInstanceUID), str(r.get("StudyDate", "") or "")) for r in self._find(assoc, query)
-                   if _carries(r, key, patient_id)]
+        query.NumberOfStudyRelatedSeries = ""
         found = []
-        for study_uid, study_date in studies:
-            series_query = Dataset()
-            series_query.QueryRetrieveLevel = "SERIES"
-            series_query.StudyInstanceUID = study_uid
-            series_query.SeriesInstanceUID = ""
-            series_query.Modality = ""
-            series_query.NumberOfSeriesRelatedInstances = ""
-            series = tuple(
-                SeriesFound(str(r.SeriesInstanceUID), str(r.get("Modality", "") or "").upper(),
-                            _int(r.get("NumberOfSeriesRelatedInstances")))
-                for r in self._find(assoc, series_query)
-            )
-            found.append(StudyFound(study_uid, study_date, series))
+        for study in self._find(query):
+            if not _carries(study, key, patient_id):
+                continue
+            study_uid = str(study.StudyInstanceUID)
+            listed = _int(study.get("NumberOfStudyRelatedSeries"))
+            series = self._find_series(study_uid)
+            if listed is not None and len(series) < listed:
+                series = self._find_series(study_uid)  # once more before calling the PACS inconsistent
+            check_series_answered(listed, series)
+            found.append(StudyFound(study_uid, str(study.get("StudyDate", "") or ""), series))
         return found
+
+    def _find_series(self, study_uid: str) -> tuple[SeriesFound, ...]:
+        query = Dataset()
+        query.QueryRetrieveLevel = "SERIES"
+        query.StudyInstanceUID = study_uid
+        query.SeriesInstanceUID = ""
+        query.Modality = ""
+        query.NumberOfSeriesRelatedInstances = ""
+        return tuple(
+            SeriesFound(str(r.SeriesInstanceUID), str(r.get("Modality", "") or "").upper(),
+                        _int(r.get("NumberOfSeriesRelatedInstances")))
+            for r in self._find(query)
+        )
 
     def retrieve(self, study_uid: str, series_uids: list[str]) -> int:
         identifier = Dataset()
