@@ -1,13 +1,16 @@
 """The intake buffer: identifiable instances as received, kept only until they are de-identified or dropped.
 
-Files are written atomically (temp, fsync, rename) under random names that say nothing about the patient;
-a file present here is work not yet done, so a crash loses nothing: the processor picks it up on restart.
+Files are written under a temporary name, renamed into place, then flushed with their folder before the
+sender is told they are stored: a half-written file is never seen under its final name, and an acknowledged
+one survives a power cut as well as a crash. Names are random and say nothing about the patient; a file
+present here is work not yet done, picked up again on restart.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -22,6 +25,8 @@ class IntakeBuffer:
         self._tmp.mkdir(parents=True, exist_ok=True)
         self._fsync = fsync
         self._on_arrival = on_arrival
+        self._folder_fd = -1  # opened by the first put and kept: every acknowledged instance flushes the folder
+        self._folder_lock = threading.Lock()
 
     def remove_stale(self) -> None:
         """At start, by the process that receives, before it does: half-written files of a receiver that died
@@ -32,18 +37,28 @@ class IntakeBuffer:
     def put(self, part10: bytes) -> Path:
         name = f"{time.time_ns():020d}-{secrets.token_hex(6)}.dcm"
         tmp = self._tmp / name
+        final = self.directory / name
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            view = memoryview(part10)
-            while view:
-                written = os.write(fd, view)
-                view = view[written:]
+            try:
+                view = memoryview(part10)
+                while view:
+                    written = os.write(fd, view)
+                    view = view[written:]
+            except OSError:
+                tmp.unlink(missing_ok=True)  # a full disk leaves nothing half-written behind
+                raise
+            os.replace(tmp, final)
             if self._fsync:
+                with self._folder_lock:
+                    if self._folder_fd < 0:
+                        self._folder_fd = os.open(self.directory, os.O_RDONLY | os.O_DIRECTORY)
+                # Renamed first, then flushed: on journalling file systems the file's flush commits the
+                # rename with it, so the folder's flush after it finds little left to do.
                 os.fsync(fd)
+                os.fsync(self._folder_fd)
         finally:
             os.close(fd)
-        final = self.directory / name
-        os.replace(tmp, final)
         if self._on_arrival is not None:
             self._on_arrival()
         return final
