@@ -48,7 +48,7 @@ def busy_interpreter() -> Iterator[None]:
         while not stop.is_set():
             sum(range(2000))
 
-    threads = [threading.Thread(target=spin, daemon=True) for _ in range(3)]
+    threads = [threading.Thread(target=spin, daemon=True) for _ in range(6)]
     for thread in threads:
         thread.start()
     yield
