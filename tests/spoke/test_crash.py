@@ -1,6 +1,6 @@
-"""Crash safety: kill -9 the spoke, its de-identification and delivery process alone, and separately the hub,
-at random moments while a couple of thousand small instances move from the PACS to the hub; restart; the hub
-holds exactly the expected set."""
+"""Crash safety: kill -9 the spoke, its de-identification and delivery process alone, one de-identification
+worker alone, and separately the hub, at random moments while a couple of thousand small instances move from
+the PACS to the hub; restart; the hub holds exactly the expected set."""
 
 from __future__ import annotations
 
@@ -58,6 +58,7 @@ def test_kill_spoke_and_hub_mid_transfer(tmp_path: Path, tls: TlsFiles) -> None:
         orthanc.add_modality("CRASHSPOKE", "CRASHSPOKE", "127.0.0.1", port)
         config = write_spoke_config(
             tmp_path / "spoke", site_id="RX1", hub=hub, dicom_port=port, ae_title="CRASHSPOKE", batch_size=40,
+            deid_workers=2,
             projects=[{"id": "CRASH", "key_file": str(key_file), "opt_out": "consent",
                        "opt_out_basis": "test consent"}],
             pacs={"kind": "dimse", "host": "127.0.0.1", "port": orthanc.dicom_port, "ae_title": "ORTHANC",
@@ -79,6 +80,8 @@ def test_kill_spoke_and_hub_mid_transfer(tmp_path: Path, tls: TlsFiles) -> None:
             time.sleep(rng.uniform(1.0, 4.0))  # the pipeline process dies alone; the spoke restarts it
             assert spoke.process is not None
             os.kill(_pipeline_pid(data, spoke.process.pid), signal.SIGKILL)
+            time.sleep(rng.uniform(1.0, 3.0))  # one de-identification worker dies; the pipeline restarts it
+            os.kill(_worker_pid(_pipeline_pid(data, spoke.process.pid)), signal.SIGKILL)
             for _ in range(2):  # the hub dies mid-ingest
                 time.sleep(rng.uniform(2.0, 6.0))
                 hub.kill()
@@ -149,6 +152,22 @@ def _pipeline_pid(data: Path, spoke_pid: int) -> int:
         return bool(found)
 
     wait_for(shown, 30, interval=0.2, what="the spoke to report its pipeline process")
+    return found[0]
+
+
+def _worker_pid(pipeline: int) -> int:
+    """One of the pipeline's de-identification worker processes."""
+    found: list[int] = []
+
+    def started() -> bool:
+        for entry in Path("/proc").iterdir():
+            with contextlib.suppress(OSError, ValueError):
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pipeline and \
+                        b"spawn_main" in (entry / "cmdline").read_bytes():
+                    found.append(int(entry.name))
+        return bool(found)
+
+    wait_for(started, 30, interval=0.2, what="the pipeline's de-identification workers")
     return found[0]
 
 

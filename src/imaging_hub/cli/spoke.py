@@ -110,7 +110,8 @@ def status(
         return
     console.print(f"spoke {settings.site_id}: {'[green]running[/green]' if state.running else '[yellow]not running'}"
                   f"{'[/yellow]' if not state.running else ''}")
-    for key in ("accepting", "disk", "hub", "reconciliation", "last_pull", "intake_pending", "opt_out"):
+    for key in ("accepting", "disk", "hub", "reconciliation", "last_pull", "intake_pending", "pipeline", "deid_workers",
+                "opt_out"):
         if key in state.health:
             console.print(f"  {key}: {state.health[key]}")
     console.print(f"  outbox: {state.backlog or 'empty'}")

@@ -1,18 +1,15 @@
 """One intake file's worth of work: read it, decide which projects it may leave for, de-identify a copy per
 project and write it to the outbox. Pure CPU and file work with read-only database queries, so it can run in
-a worker process; what must be committed comes back as plain data (``FileOutcome``) for the coordinator.
+a worker process; what must be committed comes back as plain data (``FileOutcome``) for the processor.
 
-A worker process builds its ``WorkContext`` once (``init_worker``) from the spoke settings.
+A worker process builds its ``WorkContext`` once, from the spoke settings.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import sqlite3
-import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,7 +50,7 @@ class OutboxRow:
 
 @dataclass
 class FileOutcome:
-    """What one intake file came to; the coordinator records it in one transaction with its neighbours."""
+    """What one intake file came to; the processor records it in one transaction with its group."""
 
     path: Path
     decided: list[tuple[InstanceIdentity, list[Decision]]] = field(default_factory=list)
@@ -86,35 +83,6 @@ class WorkContext:
             deidentifiers=ProjectDeidentifiers(settings.projects, settings.site_id),
             acquisition_checks={p.id: p.acquisition_checks for p in settings.projects if p.acquisition_checks},
         )
-
-
-_context: WorkContext | None = None
-
-
-def init_worker(settings: SpokeSettings, parent: int) -> None:
-    """ProcessPoolExecutor initializer: one context per worker process. ``parent`` is the pid of the process
-    that started the pool, taken there: asked here, after the imports, it could already be gone."""
-    global _context
-    for chatty in ("pydicom",):  # value warnings would quote identifiable values
-        logging.getLogger(chatty).setLevel(logging.ERROR)
-    _context = WorkContext.for_settings(settings)
-    watch_parent(parent)  # a spoke killed with -9 cannot shut its pool down: the workers leave on their own
-
-
-def watch_parent(parent: int, interval: float = 0.5) -> None:
-    """Leave this process (at once, no clean-up) when ``parent`` is no longer its parent."""
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(interval)
-        os._exit(0)
-
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
-
-
-def process_in_worker(path: Path) -> FileOutcome:
-    assert _context is not None, "init_worker was not run in this process"
-    return process_file(_context, path)
 
 
 def process_file(ctx: WorkContext, path: Path) -> FileOutcome:

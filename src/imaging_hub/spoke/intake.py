@@ -4,6 +4,9 @@ Files are written under a temporary name, renamed into place, then flushed with 
 sender is told they are stored: a half-written file is never seen under its final name, and an acknowledged
 one survives a power cut as well as a crash. Names are random and say nothing about the patient; a file
 present here is work not yet done, picked up again on restart.
+
+Several de-identification workers share the buffer without talking to each other: a name's random part puts
+it in one of ``n`` shares (``Share(k, n)``), and worker k takes only the files of share k.
 """
 
 from __future__ import annotations
@@ -14,6 +17,27 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
+
+_RANDOM_AT = 21  # a name is "<20-digit arrival time>-<12 random hex digits>.dcm"
+
+
+class Share(NamedTuple):
+    """Part ``part`` (counted from 0) of ``parts`` equal parts of the buffer."""
+
+    part: int
+    parts: int
+
+    def holds(self, name: str) -> bool:
+        if self.parts <= 1:
+            return True
+        try:
+            return int(name[_RANDOM_AT:_RANDOM_AT + 8], 16) % self.parts == self.part
+        except ValueError:  # not a name we gave: the first share takes it
+            return self.part == 0
+
+
+EVERYTHING = Share(0, 1)
 
 
 class IntakeBuffer:
@@ -63,12 +87,14 @@ class IntakeBuffer:
             self._on_arrival()
         return final
 
-    def pending(self, limit: int | None = None) -> list[Path]:
-        """Oldest first (names start with the arrival time)."""
-        names = sorted(e.name for e in os.scandir(self.directory) if e.is_file() and e.name.endswith(".dcm"))
-        if limit is not None:
-            names = names[:limit]
-        return [self.directory / n for n in names]
+    def pending_names(self, share: Share = EVERYTHING) -> list[str]:
+        """The names of the files waiting in ``share``, oldest first (names start with the arrival time)."""
+        return sorted(name for entry in os.scandir(self.directory)
+                      if (name := entry.name).endswith(".dcm") and entry.is_file() and share.holds(name))
+
+    def pending(self, limit: int | None = None, share: Share = EVERYTHING) -> list[Path]:
+        """The files waiting in ``share``, oldest first."""
+        return [self.directory / name for name in self.pending_names(share)[:limit]]
 
     def count(self) -> int:
         return sum(1 for e in os.scandir(self.directory) if e.is_file() and e.name.endswith(".dcm"))

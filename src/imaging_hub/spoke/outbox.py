@@ -37,6 +37,7 @@ class OutboxItem:
     blob: Path
     size: int
     attempts: int
+    queued_at: float = 0.0  # when it was queued or last moved on (time.time())
 
 
 @dataclass(frozen=True)
@@ -47,18 +48,23 @@ class WrittenBlob:
 
 
 class Outbox:
-    def __init__(self, directory: Path, fsync: bool = True) -> None:
+    """``writer`` names this writer's temporary files, so that its successor can clear what it left."""
+
+    def __init__(self, directory: Path, fsync: bool = True, writer: str = "") -> None:
         self.directory = directory
         self._fsync = fsync
+        self._writer = writer
         directory.mkdir(parents=True, exist_ok=True)
 
-    def remove_stale(self) -> None:
-        """At start, before any worker runs: temp files half-written by a process that died (never recorded)."""
-        for stale in self.directory.glob("*/.*.tmp"):
+    def remove_stale(self, writer: str | None = None) -> None:
+        """Temp files half-written by a process that died (never recorded): every writer's, at the pipeline's
+        start before any worker runs, or one writer's, by its successor."""
+        pattern = "*/.*.tmp" if writer is None else f"*/.*.{writer}-*.tmp"
+        for stale in self.directory.glob(pattern):
             stale.unlink(missing_ok=True)
 
     def write(self, project_id: str, deid_sop_uid: str, part10: bytes | Sequence[bytes]) -> WrittenBlob:
-        """Write atomically (temp, rename). Not yet durable: the coordinator syncs a whole batch with
+        """Write atomically (temp, rename). Not yet durable: the processor syncs a whole group with
         ``sync_files`` before it commits the rows, so one group of flushes serves many instances.
 
         ``part10`` may be the file as consecutive buffers (``encode_part10_buffers``): they are hashed and
@@ -66,7 +72,7 @@ class Outbox:
         buffers = [part10] if isinstance(part10, bytes) else part10
         folder = self.directory / project_id
         final = folder / f"{deid_sop_uid}.dcm"
-        tmp = folder / f".{deid_sop_uid}.{secrets.token_hex(4)}.tmp"  # two workers may write the same one
+        tmp = folder / f".{deid_sop_uid}.{self._writer}-{secrets.token_hex(4)}.tmp"  # two may write the same one
         digest = hashlib.sha256()
         for buffer in buffers:
             digest.update(buffer)
@@ -109,7 +115,8 @@ def _write_all(fd: int, buffers: Sequence[bytes]) -> int:
 def due(conn: sqlite3.Connection, limit: int, max_bytes: int, now: float | None = None) -> list[OutboxItem]:
     """The next batch to send: queued and due, oldest first, within count and byte limits (at least one)."""
     rows = conn.execute(
-        "SELECT project_id, source_sop_uid, deid_sop_uid, deid_study_uid, blob, size, attempts FROM instance"
+        "SELECT project_id, source_sop_uid, deid_sop_uid, deid_study_uid, blob, size, attempts, updated_at"
+        " FROM instance"
         " WHERE state = ? AND next_attempt <= ? ORDER BY updated_at, rowid LIMIT ?",
         (DEIDENTIFIED, time.time() if now is None else now, limit),
     ).fetchall()
@@ -120,7 +127,7 @@ def due(conn: sqlite3.Connection, limit: int, max_bytes: int, now: float | None 
             break
         total += r["size"]
         batch.append(OutboxItem(r["project_id"], r["source_sop_uid"], r["deid_sop_uid"], r["deid_study_uid"],
-                                Path(r["blob"]), r["size"], r["attempts"]))
+                                Path(r["blob"]), r["size"], r["attempts"], r["updated_at"]))
     return batch
 
 

@@ -1,11 +1,10 @@
 """From intake buffer to outbox: decide, de-identify with the project's profile and key, queue.
 
-The coordinator hands intake files to a pool of de-identification worker processes (``deid_work``), so
-receiving (the SCP, in the spoke's own process), de-identifying (the workers) and delivering (the courier)
-run at the same time on different cores. Results are recorded in groups: the group's outbox files are
-flushed together, then one transaction records the decisions and outbox rows, and only then are the intake
-files removed. A crash anywhere repeats the group, and the (project, source SOP Instance UID) key makes the
-repeat a no-op, so nothing is lost or doubled.
+A processor works one share of the intake buffer (all of it unless told otherwise), in groups: it
+de-identifies the group's files, flushes their outbox files together, records the decisions and outbox rows
+in one transaction, and only then removes the intake files. A crash anywhere repeats the group, and the
+(project, source SOP Instance UID) key makes the repeat a no-op, so nothing is lost or doubled. Several
+processors, one per worker process (``workers``), take disjoint shares and need no coordinator.
 """
 
 from __future__ import annotations
@@ -14,35 +13,32 @@ import logging
 import sqlite3
 import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from imaging_hub.spoke.deid_work import FileOutcome, OutboxRow, WorkContext, process_file, process_in_worker
+from imaging_hub.spoke.deid_work import FileOutcome, OutboxRow, WorkContext, process_file
 from imaging_hub.spoke.durable import sync_files
-from imaging_hub.spoke.gatekeeper import Gatekeeper
-from imaging_hub.spoke.intake import IntakeBuffer
+from imaging_hub.spoke.intake import EVERYTHING, IntakeBuffer, Share
 from imaging_hub.spoke.state import transaction
 
 log = logging.getLogger(__name__)
 
 RETRY_FAILED_FILE_S = 30.0  # a file whose processing raised is tried again after this long
-GROUP_WAIT_S = 0.5  # record a group at least this often while work keeps flowing
+GROUP_SIZE = 64  # intake files de-identified before their results are flushed and committed together
+GROUP_LINGER_S = 0.15  # how long a group waits for more arrivals before it is recorded
 
 
 @dataclass
 class BatchResult:
+    files: int = 0  # intake files recorded and removed
     queued: int = 0
     dropped: int = 0
     quarantined: int = 0
     duplicates: int = 0
     dropped_reasons: dict[str, int] = field(default_factory=dict)
 
-    @property
-    def worked(self) -> bool:
-        return bool(self.queued or self.dropped or self.duplicates or self.quarantined)
-
     def add(self, outcome: FileOutcome) -> None:
+        self.files += 1
         self.queued += outcome.queued
         self.quarantined += outcome.quarantined
         self.duplicates += outcome.duplicates
@@ -52,129 +48,75 @@ class BatchResult:
 
 
 class Processor:
-    """Feeds intake files to ``pool`` (None: work in the calling thread) and records results in groups."""
+    """De-identifies the intake files of ``share`` in groups, in the calling thread."""
 
-    def __init__(
-        self, conn: sqlite3.Connection, intake: IntakeBuffer, context: WorkContext, gatekeeper: Gatekeeper,
-        pool_factory: Callable[[], Executor] | None = None, workers: int = 1, group_size: int = 64,
-    ) -> None:
+    def __init__(self, conn: sqlite3.Connection, intake: IntakeBuffer, context: WorkContext,
+                 share: Share = EVERYTHING, group_size: int = GROUP_SIZE) -> None:
         self._conn = conn
         self._intake = intake
         self._context = context
-        self._gatekeeper = gatekeeper
-        self._pool_factory = pool_factory
-        self._pool = pool_factory() if pool_factory is not None else None
-        self._workers = workers
-        self._in_flight_max = max(2, workers * 16)  # enough queued to cover a group's flush and commit
+        self._share = share
         self._group_size = group_size
-        self._in_flight: dict[Future[FileOutcome], Path] = {}
-        self._done: list[FileOutcome] = []
-        self._group_started = 0.0
-        self._failed_until: dict[Path, float] = {}
+        self._failed_until: dict[str, float] = {}  # by intake file name
 
-    def run_once(self, timeout: float = 0.5) -> BatchResult:
-        """Top up the workers, collect what finished (waiting up to ``timeout``), record a group when it is
-        full or nothing else is running. Returns what was recorded."""
-        if self._pool is None:
-            return self._run_inline()
-        self._top_up()
-        if self._in_flight:
-            finished, _ = wait(list(self._in_flight), timeout=timeout, return_when=FIRST_COMPLETED)
-            for future in finished:
-                path = self._in_flight.pop(future)
+    def run_once(self, linger_s: float = 0.0, pause: Callable[[float], object] = time.sleep) -> BatchResult:
+        """One group: up to ``group_size`` of the oldest files of our share, recorded together. Once one file
+        is done, files arriving within ``linger_s`` join the group (looked for again after ``pause``): while a
+        sender trickles instances in, a flush and a commit then serve many of them, not each one."""
+        group: list[FileOutcome] = []
+        taken: set[str] = set()
+        deadline = time.monotonic() + linger_s
+        while len(group) < self._group_size:
+            now = time.time()
+            fresh = [name for name in self._intake.pending_names(self._share)
+                     if name not in taken and self._failed_until.get(name, 0) <= now]
+            for name in fresh[:self._group_size - len(group)]:
+                taken.add(name)
+                path = self._intake.directory / name
                 try:
-                    self._collect(future.result())
-                except BrokenExecutor:  # a worker died (killed, out of memory): the file is simply redone
-                    self._restart_pool()
+                    group.append(process_file(self._context, path))
                 except Exception as exc:
                     self._failed(path, exc)
-        if self._done and (len(self._done) >= self._group_size or not self._in_flight
-                           or time.monotonic() - self._group_started >= GROUP_WAIT_S):
-            self._top_up()  # the workers keep going while the group is flushed and recorded
-            return self._record()
-        return BatchResult()
-
-    @property
-    def idle(self) -> bool:
-        """Nothing handed to a worker and nothing waiting to be recorded."""
-        return not self._in_flight and not self._done
+            if fresh:
+                continue
+            remaining = deadline - time.monotonic()
+            if not group or remaining <= 0:
+                break
+            pause(remaining)
+        return self._record(group) if group else BatchResult()
 
     def drain(self) -> BatchResult:
-        """Process until the intake buffer is empty (benchmarks, tests)."""
+        """Process until our share of the intake buffer is empty (benchmarks, tests)."""
         total = BatchResult()
-        while self._intake.count() or self._in_flight or self._done:
+        while self._intake.pending(1, self._share):
             result = self.run_once()
-            for name in ("queued", "dropped", "quarantined", "duplicates"):
+            for name in ("files", "queued", "dropped", "quarantined", "duplicates"):
                 setattr(total, name, getattr(total, name) + getattr(result, name))
+            if not result.files:
+                break  # only files that failed are left: they wait for their retry
         return total
-
-    def _run_inline(self) -> BatchResult:
-        for path in self._intake.pending(self._group_size):
-            try:
-                self._collect(process_file(self._context, path))
-            except Exception as exc:
-                self._failed(path, exc)
-        return self._record() if self._done else BatchResult()
-
-    def _restart_pool(self) -> None:
-        assert self._pool is not None and self._pool_factory is not None
-        log.error("a de-identification worker process died; starting a new pool")
-        self._pool.shutdown(wait=False, cancel_futures=True)
-        self._in_flight.clear()  # every future of a broken pool fails; their files are still in the intake
-        self._pool = self._pool_factory()
-
-    def warm_up(self) -> None:
-        """Start every worker process now rather than on the first files."""
-        if self._pool is not None:
-            for done in [self._pool.submit(time.sleep, 0.2) for _ in range(self._workers)]:
-                done.result()
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-
-    def _collect(self, outcome: FileOutcome) -> None:
-        if not self._done:
-            self._group_started = time.monotonic()
-        self._done.append(outcome)
-
-    def _top_up(self) -> None:
-        assert self._pool is not None
-        room = self._in_flight_max - len(self._in_flight)
-        if room <= 0:
-            return
-        busy = set(self._in_flight.values()) | {o.path for o in self._done}
-        now = time.time()
-        for path in self._intake.pending(self._in_flight_max * 2):
-            if room <= 0:
-                break
-            if path in busy or self._failed_until.get(path, 0) > now:
-                continue
-            self._in_flight[self._pool.submit(process_in_worker, path)] = path
-            room -= 1
 
     def _failed(self, path: Path, exc: Exception) -> None:
         if isinstance(exc, FileNotFoundError) and not path.exists():
-            return  # already recorded and removed by an earlier group
-        self._failed_until[path] = time.time() + RETRY_FAILED_FILE_S
+            return  # taken by another worker meanwhile (a share changed with the number of workers)
+        self._failed_until[path.name] = time.time() + RETRY_FAILED_FILE_S
         log.error("processing an intake file failed (%s); it stays in the intake buffer and is retried",
                   type(exc).__name__)
 
-    def _record(self) -> BatchResult:
-        group, self._done = self._done, []
+    def _record(self, group: list[FileOutcome]) -> BatchResult:
         result = BatchResult()
         if self._context.outbox.fsync:
             sync_files(Path(row.blob) for o in group for row in o.rows if row.blob)
         with transaction(self._conn):
             for outcome in group:
                 for who, decisions in outcome.decided:
-                    self._gatekeeper.record(self._conn, who, decisions)
+                    self._context.gatekeeper.record(self._conn, who, decisions)
                 for row in outcome.rows:
                     _upsert(self._conn, row)
                 result.add(outcome)
         for outcome in group:
             outcome.path.unlink(missing_ok=True)
-            self._failed_until.pop(outcome.path, None)
+            self._failed_until.pop(outcome.path.name, None)
         return result
 
 

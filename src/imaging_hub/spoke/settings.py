@@ -108,6 +108,9 @@ class SpokeSettings(BaseSettings):
     opt_out_file: Path | None = None  # reloaded whenever it changes
     intake_fsync: bool = True
     deid_workers: int = Field(default_factory=lambda: default_deid_workers(), ge=0, le=64)  # 0: in the spoke
+    # De-identification and delivery run this much nicer than receiving: a PACS or modality sending to the
+    # spoke is answered first, and the work it leaves behind is durable in the intake buffer.
+    background_nice: int = Field(default=10, ge=0, le=19)
     projects: list[ProjectSettings] = Field(default_factory=list)
     hub: HubLink = Field(default_factory=HubLink)
     pacs: PacsLink = Field(default_factory=PacsLink)
