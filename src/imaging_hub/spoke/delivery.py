@@ -26,6 +26,9 @@ from imaging_hub.spoke.withdrawal import mark_notified, mark_retry, pending_with
 log = logging.getLogger(__name__)
 
 PERMANENT_ITEM_ATTEMPTS = 8  # an instance the hub keeps refusing "for now" is failed after this many tries
+# A batch not yet full waits this long after its oldest instance was queued, for more to join it: while the
+# de-identification workers record small groups, the hub's cost per request is then shared by many.
+BATCH_LINGER_S = 0.15
 
 
 class Courier:
@@ -38,15 +41,20 @@ class Courier:
         self._hub_retry_at = 0.0
         self._last_reconcile = 0.0
         self._solo = 0  # after a batch was rejected as a whole, send this many one at a time
+        self._linger_until = 0.0  # a batch not yet full is held back until then
         self.delivered = 0
+        self._last_delivery = 0.0
 
     # --- the loop ------------------------------------------------------------------------------------
 
-    def run(self, stop: threading.Event | ProcessEvent, wake: threading.Event | None = None) -> None:
+    def run(self, stop: threading.Event | ProcessEvent, wake: threading.Event | ProcessEvent | None = None) -> None:
         while not stop.is_set():
             worked = self.step()
             if not worked:
-                pause = max(0.05, min(1.0, self._hub_retry_at - time.time()))
+                now = time.time()
+                pause = max(0.05, min(1.0, self._hub_retry_at - now))
+                if self._linger_until > now:
+                    pause = min(pause, max(0.01, self._linger_until - now))
                 if wake is not None:
                     wake.wait(pause)
                     wake.clear()
@@ -60,7 +68,7 @@ class Courier:
         try:
             worked = self._send_withdrawals()
             worked = self._deliver_batch() or worked
-            if not worked:
+            if not worked and not self._linger_until:  # reconciled when idle, not while a batch fills
                 worked = self._reconcile_if_due()
         except HubUnavailable as exc:
             self._hub_down(str(exc))
@@ -83,7 +91,12 @@ class Courier:
     def _deliver_batch(self) -> bool:
         limit = 1 if self._solo > 0 else self._link.batch_size
         batch = outbox.due(self._conn, limit, self._link.batch_bytes)
+        self._linger_until = 0.0
         if not batch:
+            return False
+        filling = len(batch) < limit and sum(i.size for i in batch) < self._link.batch_bytes // 2
+        if filling and batch[0].queued_at + BATCH_LINGER_S > time.time():
+            self._linger_until = batch[0].queued_at + BATCH_LINGER_S
             return False
         present = [item for item in batch if item.blob.exists()]
         if len(present) < len(batch):
@@ -117,6 +130,7 @@ class Courier:
                     why = "hub did not store it" if reason is None else f"hub busy (0x{reason:04X})"
                     outbox.defer(self._conn, [item], self._item_delay(item.attempts + 1), why)
         self.delivered += len(delivered)
+        self._last_delivery = time.time()
         return True
 
     def _rejected(self, batch: list[outbox.OutboxItem], exc: HubRejected) -> None:
@@ -154,7 +168,10 @@ class Courier:
         now = time.time()
         unacknowledged = self._conn.execute("SELECT 1 FROM instance WHERE state = 'delivered' LIMIT 1").fetchone()
         interval = self._link.reconcile_interval_s
-        if now - self._last_reconcile < (min(1.0, interval) if unacknowledged else interval):
+        # Soon after a transfer ends, so the outbox empties promptly; while one flows, only every interval
+        # (each report costs the hub a look at every study).
+        settled = now - self._last_delivery >= 1.0
+        if now - self._last_reconcile < (min(1.0, interval) if unacknowledged and settled else interval):
             return False
         self.reconcile()
         return unacknowledged is not None
