@@ -15,9 +15,13 @@ from pathlib import Path
 
 from pydicom.dataset import Dataset
 
+from imaging_hub.deid.raw_values import peek
 from imaging_hub.dicom.synthetic import nhs_number_check_digit
 
 _NHS_ISSUERS = ("NHS", "NHSN", "NHS NUMBER", "2.16.840.1.113883.2.1.4.1")
+_SOP_INSTANCE_UID, _STUDY_DATE, _MODALITY = 0x00080018, 0x00080020, 0x00080060
+_PATIENT_ID, _ISSUER_OF_PATIENT_ID, _OTHER_PATIENT_IDS_SEQUENCE = 0x00100020, 0x00100021, 0x00101002
+_STUDY_INSTANCE_UID = 0x0020000D
 
 
 def normalise_nhs_number(value: str) -> str | None:
@@ -43,12 +47,13 @@ class InstanceIdentity:
 
     @classmethod
     def of(cls, ds: Dataset) -> InstanceIdentity:
-        patient_id = str(ds.get("PatientID", "") or "").strip()
+        """Read with ``peek``: the elements stay as read, for de-identification to copy or replace."""
+        patient_id = str(peek(ds, _PATIENT_ID, "") or "").strip()
         nhs: set[str] = set()
-        issuer = str(ds.get("IssuerOfPatientID", "") or "").strip().upper()
+        issuer = str(peek(ds, _ISSUER_OF_PATIENT_ID, "") or "").strip().upper()
         if (found := normalise_nhs_number(patient_id)) and (issuer in _NHS_ISSUERS or issuer == ""):
             nhs.add(found)
-        for item in ds.get("OtherPatientIDsSequence", []) or []:
+        for item in peek(ds, _OTHER_PATIENT_IDS_SEQUENCE, []) or []:
             value = str(item.get("PatientID", "") or "")
             found = normalise_nhs_number(value)
             item_issuer = str(item.get("IssuerOfPatientID", "") or "").strip().upper()
@@ -57,10 +62,10 @@ class InstanceIdentity:
         return cls(
             patient_id=patient_id,
             nhs_numbers=frozenset(nhs),
-            study_date=str(ds.get("StudyDate", "") or ""),
-            modality=str(ds.get("Modality", "") or "").upper(),
-            study_uid=str(ds.get("StudyInstanceUID", "") or ""),
-            sop_uid=str(ds.get("SOPInstanceUID", "") or ""),
+            study_date=str(peek(ds, _STUDY_DATE, "") or ""),
+            modality=str(peek(ds, _MODALITY, "") or "").upper(),
+            study_uid=str(peek(ds, _STUDY_INSTANCE_UID, "") or ""),
+            sop_uid=str(peek(ds, _SOP_INSTANCE_UID, "") or ""),
         )
 
 
