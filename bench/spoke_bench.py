@@ -52,10 +52,9 @@ from imaging_hub.spoke import SpokeSettings, SpokeStatus, connect, load_enrolmen
 from imaging_hub.spoke.delivery import Courier  # noqa: E402
 from imaging_hub.spoke.gateway import Spoke  # noqa: E402
 from imaging_hub.spoke.hubclient import HubClient  # noqa: E402
-from imaging_hub.spoke.outbox import Outbox  # noqa: E402
 from imaging_hub.spoke.pacs_dimse import DimsePacs  # noqa: E402
-from imaging_hub.spoke.pipeline import make_processor  # noqa: E402
 from imaging_hub.spoke.settings import default_deid_workers  # noqa: E402
+from imaging_hub.spoke.workers import SPAWN, DeidWorkers  # noqa: E402
 from imaging_hub.store import Archive  # noqa: E402
 
 
@@ -140,6 +139,7 @@ def _stages(work: Path, name: str, hub: HubProcess, orthanc: OrthancPacs, key: P
     conn = connect(settings.data)
     load_enrolment_file(conn, "BENCH", enrol)
     rates = {}
+    cpu = _StageCpu(total, {"hub": hub.process, "orthanc": orthanc.process})
     # retrieve alone: only the SCP runs; the pull's C-FIND is outside the timing
     spoke.scp.start()
     pacs = spoke.make_pacs()
@@ -147,19 +147,35 @@ def _stages(work: Path, name: str, hub: HubProcess, orthanc: OrthancPacs, key: P
     studies = []
     for line in enrol.read_text().splitlines()[1:]:
         studies += pacs.find_studies(line.split(",")[1], "", "")
+    cpu.start()
     started = time.perf_counter()
     with ThreadPoolExecutor(settings.pacs.concurrency) as pool:  # as many at once as the spoke's pull does
         list(pool.map(lambda s: pacs.retrieve(s.study_uid, [x.series_uid for x in s.series]), studies))
     wait_for(lambda: spoke.intake.count() >= total, 600, interval=0.05)
     rates["retrieve"] = total / (time.perf_counter() - started)
+    cpu.report("retrieve")
     spoke.scp.stop()
-    # de-identify alone
-    processor = make_processor(settings, conn, spoke.intake, Outbox(settings.data / "outbox", settings.intake_fsync))
-    processor.warm_up()  # worker processes started before the clock starts, as in a running spoke
+    # de-identify alone: the spoke's worker processes, started (imports done) before the files are handed over
+    intake, held = settings.data / "intake", settings.data / "intake-held"
+    intake.rename(held)
+    intake.mkdir()
+    stop, queued = SPAWN.Event(), SPAWN.Event()
+    arrived = [SPAWN.Event() for _ in range(max(1, settings.deid_workers))]
+    workers = DeidWorkers(settings, arrived, queued, stop)
+    workers.start()
+    wait_for(lambda: workers.describe().startswith(f"{len(arrived)} of {len(arrived)} ready"), 60, interval=0.05)
+    cpu.start()
     started = time.perf_counter()
-    processor.drain()
+    for entry in os.scandir(held):
+        if entry.is_file():
+            os.rename(entry.path, intake / entry.name)
+    for event in arrived:
+        event.set()
+    wait_for(lambda: spoke.intake.count() == 0, 600, interval=0.02)
     rates["de-identify"] = total / (time.perf_counter() - started)
-    processor.close()
+    cpu.report("de-identify")
+    stop.set()
+    workers.join(30)
     files = list((settings.data / "outbox").rglob("*.dcm"))
     # hub ingest alone, in process
     archive = Archive.open(work / f"ingest-alone-{name}")
@@ -171,10 +187,12 @@ def _stages(work: Path, name: str, hub: HubProcess, orthanc: OrthancPacs, key: P
     # transfer alone (STOW-RS over TLS, hub ingest included)
     client = HubClient(settings.hub)
     courier = Courier(conn, client, settings.hub, "RX1")
+    cpu.start()
     started = time.perf_counter()
     while conn.execute("SELECT COUNT(*) FROM instance WHERE state = 'deidentified'").fetchone()[0]:
         courier.step()
     rates["transfer"] = total / (time.perf_counter() - started)
+    cpu.report("transfer")
     client.close()
     conn.close()
     return rates
@@ -189,8 +207,10 @@ def _end_to_end(work: Path, name: str, hub: HubProcess, orthanc: OrthancPacs, ke
     spoke = SpokeProcess(config)
     spoke.start()
     try:
-        wait_for(lambda: SpokeStatus.read(settings.data).health.get("accepting") == "yes", 60, interval=0.1)
-        time.sleep(3.0)  # let the spoke's worker processes start
+        workers = settings.deid_workers
+        wait_for(lambda: SpokeStatus.read(settings.data).health.get("deid_workers", "").startswith(
+            f"{workers} of {workers} ready") and SpokeStatus.read(settings.data).health.get("accepting") == "yes",
+            60, interval=0.1, what="the spoke's de-identification workers to start")
         before = _cpu_seconds({"spoke": spoke.process, "hub": hub.process, "orthanc": orthanc.process})
         started = time.perf_counter()
         conn = connect(settings.data)
@@ -228,6 +248,40 @@ def _follow(conn: Any, intake: Path, total: int, started: float) -> dict[str, fl
             return seen
         time.sleep(0.02)
     raise AssertionError(f"not every instance was delivered within 900 s: {seen}")
+
+
+class _StageCpu:
+    """CPU per instance of one stage alone: this process with its worker processes (the spoke's side), the hub
+    and Orthanc."""
+
+    def __init__(self, total: int, others: dict[str, Any]) -> None:
+        self._total = total
+        self._others = {name: p.pid for name, p in others.items() if p is not None}
+        self._before: dict[str, float] = {}
+
+    def _now(self) -> dict[str, float]:
+        me = psutil.Process()
+        used = {"spoke": sum(me.cpu_times()[:2])}
+        theirs: set[int] = set()
+        for name, pid in self._others.items():
+            with contextlib.suppress(psutil.Error):
+                process = psutil.Process(pid)
+                family = [process, *process.children(recursive=True)]
+                theirs |= {p.pid for p in family}
+                used[name] = sum(sum(p.cpu_times()[:2]) for p in family)
+        for child in me.children(recursive=True):
+            if child.pid not in theirs:
+                with contextlib.suppress(psutil.Error):
+                    used["spoke"] += sum(child.cpu_times()[:2])
+        return used
+
+    def start(self) -> None:
+        self._before = self._now()
+
+    def report(self, stage: str) -> None:
+        used = {k: v - self._before.get(k, 0.0) for k, v in self._now().items()}
+        print(f"  {stage} alone CPU ms/instance: " + ", ".join(
+            f"{k} {1000 * v / self._total:.1f}" for k, v in used.items()), flush=True)
 
 
 def _cpu_seconds(processes: dict[str, Any], before: dict[str, float] | None = None) -> dict[str, float]:
