@@ -261,18 +261,18 @@ class _StageCpu:
 
     def _now(self) -> dict[str, float]:
         me = psutil.Process()
-        used = {"spoke": sum(me.cpu_times()[:2])}
+        used = {"spoke": _cpu(me)}
         theirs: set[int] = set()
         for name, pid in self._others.items():
             with contextlib.suppress(psutil.Error):
                 process = psutil.Process(pid)
                 family = [process, *process.children(recursive=True)]
                 theirs |= {p.pid for p in family}
-                used[name] = sum(sum(p.cpu_times()[:2]) for p in family)
+                used[name] = sum(_cpu(p) for p in family)
         for child in me.children(recursive=True):
             if child.pid not in theirs:
                 with contextlib.suppress(psutil.Error):
-                    used["spoke"] += sum(child.cpu_times()[:2])
+                    used["spoke"] += _cpu(child)
         return used
 
     def start(self) -> None:
@@ -284,6 +284,12 @@ class _StageCpu:
             f"{k} {1000 * v / self._total:.1f}" for k, v in used.items()), flush=True)
 
 
+def _cpu(process: psutil.Process) -> float:
+    """CPU seconds (user + system) the process has used."""
+    times = process.cpu_times()
+    return times.user + times.system
+
+
 def _cpu_seconds(processes: dict[str, Any], before: dict[str, float] | None = None) -> dict[str, float]:
     """CPU time (user + system) of each process and, for the spoke, of its worker processes too."""
     used: dict[str, float] = {}
@@ -292,11 +298,10 @@ def _cpu_seconds(processes: dict[str, Any], before: dict[str, float] | None = No
             continue
         proc = psutil.Process(popen.pid)
         with contextlib.suppress(psutil.Error):
-            times = proc.cpu_times()
-            used[name] = times.user + times.system
+            used[name] = _cpu(proc)
             children = proc.children(recursive=True)
             if children and name == "spoke":
-                used["spoke workers"] = sum(c.cpu_times().user + c.cpu_times().system for c in children)
+                used["spoke workers"] = sum(_cpu(c) for c in children)
     if before is not None:
         used = {k: v - before.get(k, 0.0) for k, v in used.items()}
     return used

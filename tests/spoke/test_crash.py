@@ -123,6 +123,11 @@ def test_kill_spoke_and_hub_mid_transfer(tmp_path: Path, tls: TlsFiles) -> None:
         archive.close()
 
 
+def _parent_pid(proc: Path) -> int:
+    """The parent of the process whose /proc folder this is (the field after the command name in its stat)."""
+    return int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
 def _orphaned_workers() -> set[int]:
     """Spawned Python worker processes whose parent is gone (adopted by init)."""
     found = set()
@@ -131,7 +136,7 @@ def _orphaned_workers() -> set[int]:
             continue
         with contextlib.suppress(OSError):
             command = (entry / "cmdline").read_bytes()
-            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            ppid = _parent_pid(entry)
             if b"spawn_main" in command and b"multiprocessing-fork" in command and ppid == 1:
                 found.add(int(entry.name))
     return found
@@ -147,7 +152,7 @@ def _pipeline_pid(data: Path, spoke_pid: int) -> int:
             return False
         pid = int(match.group(1))
         with contextlib.suppress(OSError):  # the status may still name a pipeline of the killed spoke
-            if int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1]) == spoke_pid:
+            if _parent_pid(Path(f"/proc/{pid}")) == spoke_pid:
                 found.append(pid)
         return bool(found)
 
@@ -162,8 +167,7 @@ def _worker_pid(pipeline: int) -> int:
     def started() -> bool:
         for entry in Path("/proc").iterdir():
             with contextlib.suppress(OSError, ValueError):
-                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pipeline and \
-                        b"spawn_main" in (entry / "cmdline").read_bytes():
+                if _parent_pid(entry) == pipeline and b"spawn_main" in (entry / "cmdline").read_bytes():
                     found.append(int(entry.name))
         return bool(found)
 

@@ -13,6 +13,8 @@ import signal
 import threading
 import time
 
+RESTART_DELAY_S = 2.0  # a child that died is started again after this long (not in a tight loop if it keeps dying)
+
 
 def start_child(parent: int, nice: int = 0) -> None:
     """First thing in a child process: log like the spoke, leave Ctrl-C to the spoke (it reaches the whole

@@ -24,7 +24,7 @@ from multiprocessing.synchronize import Event as ProcessEvent
 from imaging_hub.spoke.delivery import Courier
 from imaging_hub.spoke.hubclient import HubClient
 from imaging_hub.spoke.intake import EVERYTHING
-from imaging_hub.spoke.lifetime import start_child
+from imaging_hub.spoke.lifetime import RESTART_DELAY_S, start_child
 from imaging_hub.spoke.lockfile import held_lock
 from imaging_hub.spoke.outbox import Outbox
 from imaging_hub.spoke.settings import SpokeSettings
@@ -34,7 +34,6 @@ from imaging_hub.spoke.workers import SPAWN, DeidWorkers, make_processor, work
 log = logging.getLogger(__name__)
 
 LOCK_FILE = "pipeline.lock"
-RESTART_DELAY_S = 2.0
 WORKERS_STOP_S = 50.0  # within the intake process's wait for this one
 
 

@@ -19,7 +19,7 @@ from multiprocessing.synchronize import Event as ProcessEvent
 
 from imaging_hub.spoke.deid_work import WorkContext
 from imaging_hub.spoke.intake import IntakeBuffer, Share
-from imaging_hub.spoke.lifetime import start_child
+from imaging_hub.spoke.lifetime import RESTART_DELAY_S, start_child
 from imaging_hub.spoke.lockfile import held_lock
 from imaging_hub.spoke.outbox import Outbox
 from imaging_hub.spoke.processor import GROUP_LINGER_S, Processor
@@ -29,7 +29,6 @@ from imaging_hub.spoke.state import connect
 log = logging.getLogger(__name__)
 
 SPAWN = multiprocessing.get_context("spawn")  # not fork: the spoke's processes run threads and hold sockets
-RESTART_DELAY_S = 2.0
 IDLE_WAIT_S = 0.5  # an arrival wakes a worker at once; this bounds the wait should a wake-up be missed
 
 
