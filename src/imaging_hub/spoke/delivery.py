@@ -11,6 +11,7 @@ import logging
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from multiprocessing.synchronize import Event as ProcessEvent
 from pathlib import Path
 
@@ -26,14 +27,20 @@ from imaging_hub.spoke.withdrawal import mark_notified, mark_retry, pending_with
 log = logging.getLogger(__name__)
 
 PERMANENT_ITEM_ATTEMPTS = 8  # an instance the hub keeps refusing "for now" is failed after this many tries
-# A batch not yet full waits this long after its oldest instance was queued, for more to join it: while the
-# de-identification workers record small groups, the hub's cost per request is then shared by many.
-BATCH_LINGER_S = 0.15
+# A batch not yet full waits for more to join it while more are on their way and keep coming: until
+# BATCH_QUIET_S passes with none joining, and no longer than BATCH_LINGER_S after its oldest instance was
+# queued. The de-identification workers record in groups, and the hub's cost per request is then shared by
+# several of them; the last batch of a transfer goes as soon as nothing is left to de-identify.
+BATCH_LINGER_S = 0.5
+BATCH_QUIET_S = 0.1
 
 
 class Courier:
-    def __init__(self, conn: sqlite3.Connection, client: HubClient, link: HubLink, site_id: str) -> None:
+    def __init__(self, conn: sqlite3.Connection, client: HubClient, link: HubLink, site_id: str,
+                 more_coming: Callable[[], bool] = lambda: True) -> None:
+        """``more_coming``: whether instances may still be queued soon (the intake buffer holds some)."""
         self._conn = conn
+        self._more_coming = more_coming
         self._client = client
         self._link = link
         self._site_id = site_id
@@ -42,6 +49,7 @@ class Courier:
         self._last_reconcile = 0.0
         self._solo = 0  # after a batch was rejected as a whole, send this many one at a time
         self._linger_until = 0.0  # a batch not yet full is held back until then
+        self._filling = (0, 0.0)  # the size of the batch being held back, and when it last grew
         self.delivered = 0
         self._last_delivery = 0.0
 
@@ -94,10 +102,15 @@ class Courier:
         self._linger_until = 0.0
         if not batch:
             return False
-        filling = len(batch) < limit and sum(i.size for i in batch) < self._link.batch_bytes // 2
-        if filling and batch[0].queued_at + BATCH_LINGER_S > time.time():
-            self._linger_until = batch[0].queued_at + BATCH_LINGER_S
-            return False
+        if len(batch) < limit and sum(i.size for i in batch) < self._link.batch_bytes // 2 and self._more_coming():
+            now = time.time()
+            if len(batch) != self._filling[0]:
+                self._filling = (len(batch), now)
+            hold_until = min(batch[0].queued_at + BATCH_LINGER_S, self._filling[1] + BATCH_QUIET_S)
+            if hold_until > now:
+                self._linger_until = hold_until
+                return False
+        self._filling = (0, 0.0)
         present = [item for item in batch if item.blob.exists()]
         if len(present) < len(batch):
             lost = [item for item in batch if not item.blob.exists()]

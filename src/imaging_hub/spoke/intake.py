@@ -96,5 +96,9 @@ class IntakeBuffer:
         """The files waiting in ``share``, oldest first."""
         return [self.directory / name for name in self.pending_names(share)[:limit]]
 
+    def waiting(self) -> bool:
+        """Whether any file waits (stops at the first it sees)."""
+        return any(e.name.endswith(".dcm") and e.is_file() for e in os.scandir(self.directory))
+
     def count(self) -> int:
         return sum(1 for e in os.scandir(self.directory) if e.is_file() and e.name.endswith(".dcm"))

@@ -23,7 +23,7 @@ from multiprocessing.synchronize import Event as ProcessEvent
 
 from imaging_hub.spoke.delivery import Courier
 from imaging_hub.spoke.hubclient import HubClient
-from imaging_hub.spoke.intake import EVERYTHING
+from imaging_hub.spoke.intake import EVERYTHING, IntakeBuffer
 from imaging_hub.spoke.lifetime import RESTART_DELAY_S, start_child
 from imaging_hub.spoke.lockfile import held_lock
 from imaging_hub.spoke.outbox import Outbox
@@ -79,7 +79,8 @@ class Pipeline:
     def _courier_loop(self) -> None:
         conn = connect(self.settings.data)
         client = HubClient(self.settings.hub)
-        courier = Courier(conn, client, self.settings.hub, self.settings.site_id)
+        intake = IntakeBuffer(self.settings.data / "intake", fsync=self.settings.intake_fsync)
+        courier = Courier(conn, client, self.settings.hub, self.settings.site_id, more_coming=intake.waiting)
         try:
             while not self._stop.is_set():
                 try:

@@ -25,7 +25,11 @@ log = logging.getLogger(__name__)
 
 RETRY_FAILED_FILE_S = 30.0  # a file whose processing raised is tried again after this long
 GROUP_SIZE = 64  # intake files de-identified before their results are flushed and committed together
-GROUP_LINGER_S = 0.15  # how long a group waits for more arrivals before it is recorded
+# While arrivals keep coming, a group stays open for more up to GROUP_LINGER_S; it closes once GROUP_QUIET_S
+# passes with none. A group costs a flush, a commit and a listing of the buffer whatever its size, so a steady
+# stream is recorded in large groups, and the last instances of a transfer wait only GROUP_QUIET_S.
+GROUP_LINGER_S = 0.5
+GROUP_QUIET_S = 0.1
 
 
 @dataclass
@@ -59,13 +63,16 @@ class Processor:
         self._group_size = group_size
         self._failed_until: dict[str, float] = {}  # by intake file name
 
-    def run_once(self, linger_s: float = 0.0, pause: Callable[[float], object] = time.sleep) -> BatchResult:
+    def run_once(self, linger_s: float = 0.0, pause: Callable[[float], object] = time.sleep,
+                 quiet_s: float = GROUP_QUIET_S) -> BatchResult:
         """One group: up to ``group_size`` of the oldest files of our share, recorded together. Once one file
-        is done, files arriving within ``linger_s`` join the group (looked for again after ``pause``): while a
-        sender trickles instances in, a flush and a commit then serve many of them, not each one."""
+        is done, files that keep arriving join the group for up to ``linger_s``; it closes when a wait of
+        ``quiet_s`` (through ``pause``) brings none: while a sender streams instances in, a flush and a commit
+        then serve many of them, not each one."""
         group: list[FileOutcome] = []
         taken: set[str] = set()
         deadline = time.monotonic() + linger_s
+        waited = False  # the last look found nothing new after a pause
         while len(group) < self._group_size:
             now = time.time()
             fresh = [name for name in self._intake.pending_names(self._share)
@@ -78,11 +85,13 @@ class Processor:
                 except Exception as exc:
                     self._failed(path, exc)
             if fresh:
+                waited = False
                 continue
             remaining = deadline - time.monotonic()
-            if not group or remaining <= 0:
+            if not group or remaining <= 0 or waited:
                 break
-            pause(remaining)
+            pause(min(quiet_s, remaining))
+            waited = True
         return self._record(group) if group else BatchResult()
 
     def drain(self) -> BatchResult:
