@@ -3,7 +3,7 @@
 Each stage is measured alone on the same data, then the whole pipeline (a real `imaging-hub spoke` process
 pulling from a real Orthanc and delivering over TLS to a real hub process):
 
-  retrieve      Orthanc -> spoke intake buffer by C-MOVE (the spoke's Storage SCP) or C-GET
+  retrieve      Orthanc -> spoke intake buffer: the spoke's pull (C-FIND, then C-MOVE to its Storage SCP or C-GET)
   de-identify   intake buffer -> outbox (enrolment match, opt-out, research profile, atomic write, commit)
   transfer      outbox -> hub by STOW-RS over TLS, batches of 100 (includes the hub's ingest)
   hub ingest    Archive.store_file of the de-identified files, in process (no HTTP; shown, not compared)
@@ -25,7 +25,6 @@ import statistics
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +51,6 @@ from imaging_hub.spoke import SpokeSettings, SpokeStatus, connect, load_enrolmen
 from imaging_hub.spoke.delivery import Courier  # noqa: E402
 from imaging_hub.spoke.gateway import Spoke  # noqa: E402
 from imaging_hub.spoke.hubclient import HubClient  # noqa: E402
-from imaging_hub.spoke.pacs_dimse import DimsePacs  # noqa: E402
 from imaging_hub.spoke.settings import default_deid_workers  # noqa: E402
 from imaging_hub.spoke.workers import SPAWN, DeidWorkers  # noqa: E402
 from imaging_hub.store import Archive  # noqa: E402
@@ -140,17 +138,13 @@ def _stages(work: Path, name: str, hub: HubProcess, orthanc: OrthancPacs, key: P
     load_enrolment_file(conn, "BENCH", enrol)
     rates = {}
     cpu = _StageCpu(total, {"hub": hub.process, "orthanc": orthanc.process})
-    # retrieve alone: only the SCP runs; the pull's C-FIND is outside the timing
+    # retrieve alone: the spoke's own pull (its queries, then C-MOVE or C-GET at its concurrency) into the
+    # intake buffer, with only the SCP running: the same retrieve stage the end to end runs
     spoke.scp.start()
-    pacs = spoke.make_pacs()
-    assert isinstance(pacs, DimsePacs)
-    studies = []
-    for line in enrol.read_text().splitlines()[1:]:
-        studies += pacs.find_studies(line.split(",")[1], "", "")
     cpu.start()
     started = time.perf_counter()
-    with ThreadPoolExecutor(settings.pacs.concurrency) as pool:  # as many at once as the spoke's pull does
-        list(pool.map(lambda s: pacs.retrieve(s.study_uid, [x.series_uid for x in s.series]), studies))
+    summary = spoke.pull("BENCH")
+    assert summary.studies_retrieved == summary.studies_found > 0, summary
     wait_for(lambda: spoke.intake.count() >= total, 600, interval=0.05)
     rates["retrieve"] = total / (time.perf_counter() - started)
     cpu.report("retrieve")
