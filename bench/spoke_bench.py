@@ -206,6 +206,7 @@ def _end_to_end(work: Path, name: str, hub: HubProcess, orthanc: OrthancPacs, ke
             f"{workers} of {workers} ready") and SpokeStatus.read(settings.data).health.get("accepting") == "yes",
             60, interval=0.1, what="the spoke's de-identification workers to start")
         before = _cpu_seconds({"spoke": spoke.process, "hub": hub.process, "orthanc": orthanc.process})
+        steal = _host_steal()
         started = time.perf_counter()
         conn = connect(settings.data)
         conn.execute("INSERT INTO pull_request(project_id, requested_at) VALUES ('', ?)", (time.time(),))
@@ -217,7 +218,7 @@ def _end_to_end(work: Path, name: str, hub: HubProcess, orthanc: OrthancPacs, ke
                                            "orthanc": orthanc.process}, before).items():
             print(f"  end-to-end CPU: {name:<16} {seconds:6.1f} s ({1000 * seconds / total:.1f} ms/instance)")
         print(f"  end-to-end wall: {elapsed:.1f} s on {psutil.cpu_count()} core(s); "
-              + ", ".join(f"{k} at {v:.2f} s" for k, v in milestones.items()))
+              + ", ".join(f"{k} at {v:.2f} s" for k, v in milestones.items()) + _steal_since(steal))
     finally:
         spoke.stop()
     return total / elapsed
@@ -271,11 +272,28 @@ class _StageCpu:
 
     def start(self) -> None:
         self._before = self._now()
+        self._steal = _host_steal()
 
     def report(self, stage: str) -> None:
         used = {k: v - self._before.get(k, 0.0) for k, v in self._now().items()}
         print(f"  {stage} alone CPU ms/instance: " + ", ".join(
-            f"{k} {1000 * v / self._total:.1f}" for k, v in used.items()), flush=True)
+            f"{k} {1000 * v / self._total:.1f}" for k, v in used.items()) + _steal_since(self._steal), flush=True)
+
+
+def _host_steal() -> tuple[int, int]:
+    """Ticks the hypervisor gave to other guests, and all ticks, so far (Linux /proc/stat; zeros elsewhere)."""
+    try:
+        with open("/proc/stat") as stat:
+            ticks = [int(v) for v in stat.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return 0, 0
+    return ticks[7], sum(ticks)
+
+
+def _steal_since(before: tuple[int, int]) -> str:
+    """On a shared host, time taken by other guests makes a round slow without costing it CPU: shown with it."""
+    steal, total = (now - then for now, then in zip(_host_steal(), before, strict=True))
+    return f"; host steal {steal / total:.0%} of the machine's time" if total else ""
 
 
 def _cpu(process: psutil.Process) -> float:
