@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4  # 4: index instance_deid (created by the schema script on an older file)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS participant (
@@ -79,6 +79,8 @@ CREATE TABLE IF NOT EXISTS instance (
 CREATE INDEX IF NOT EXISTS instance_due ON instance(state, next_attempt);
 CREATE INDEX IF NOT EXISTS instance_study ON instance(project_id, source_study_uid);
 CREATE INDEX IF NOT EXISTS instance_participant ON instance(project_id, participant_id);
+-- reconciliation answers and withdrawals name instances by their de-identified UID
+CREATE INDEX IF NOT EXISTS instance_deid ON instance(project_id, deid_sop_uid);
 
 CREATE TABLE IF NOT EXISTS decision (
     project_id TEXT NOT NULL,
