@@ -79,7 +79,7 @@ CREATE TABLE IF NOT EXISTS instance (
 CREATE INDEX IF NOT EXISTS instance_due ON instance(state, next_attempt);
 CREATE INDEX IF NOT EXISTS instance_study ON instance(project_id, source_study_uid);
 CREATE INDEX IF NOT EXISTS instance_participant ON instance(project_id, participant_id);
--- reconciliation answers and withdrawals name instances by their de-identified UID
+-- reconciliation answers from the hub name instances by their de-identified UID
 CREATE INDEX IF NOT EXISTS instance_deid ON instance(project_id, deid_sop_uid);
 
 CREATE TABLE IF NOT EXISTS decision (
