@@ -89,8 +89,8 @@ class IntakeBuffer:
 
     def pending_names(self, share: Share = EVERYTHING) -> list[str]:
         """The names of the files waiting in ``share``, oldest first (names start with the arrival time)."""
-        return sorted(name for entry in os.scandir(self.directory)
-                      if (name := entry.name).endswith(".dcm") and entry.is_file() and share.holds(name))
+        return sorted(entry.name for entry in os.scandir(self.directory)
+                      if _buffered(entry) and share.holds(entry.name))
 
     def pending(self, limit: int | None = None, share: Share = EVERYTHING) -> list[Path]:
         """The files waiting in ``share``, oldest first."""
@@ -98,7 +98,12 @@ class IntakeBuffer:
 
     def waiting(self) -> bool:
         """Whether any file waits (stops at the first it sees)."""
-        return any(e.name.endswith(".dcm") and e.is_file() for e in os.scandir(self.directory))
+        return any(_buffered(entry) for entry in os.scandir(self.directory))
 
     def count(self) -> int:
-        return sum(1 for e in os.scandir(self.directory) if e.is_file() and e.name.endswith(".dcm"))
+        return sum(1 for entry in os.scandir(self.directory) if _buffered(entry))
+
+
+def _buffered(entry: os.DirEntry[str]) -> bool:
+    """A buffered instance, not the folder of files still being written."""
+    return entry.name.endswith(".dcm") and entry.is_file()
