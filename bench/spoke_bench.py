@@ -253,6 +253,7 @@ class _StageCpu:
         self._total = total
         self._others = {name: p.pid for name, p in others.items() if p is not None}
         self._before: dict[str, float] = {}
+        self._steal = (0, 0)
 
     def _now(self) -> dict[str, float]:
         me = psutil.Process()
