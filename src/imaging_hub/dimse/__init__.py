@@ -13,12 +13,17 @@ Public surface:
 
 Starting a server switches on pynetdicom's process-wide ``STORE_SEND_CHUNKED_DATASET`` (files are sent from
 disk undecoded); ``spool_received=True`` also spools received datasets to disk (see ``DicomServer``).
+Importing this package makes pynetdicom's association threads wait for work instead of polling every
+millisecond (``reactor.install``), for every association the process opens, ours or a peer's.
 """
 
 from imaging_hub.dimse.contexts import STORAGE_TRANSFER_SYNTAXES
 from imaging_hub.dimse.peers import Peer
+from imaging_hub.dimse.reactor import install as _quiet_reactors
 from imaging_hub.dimse.scope import ProjectScope, ScopeProvider, Unrestricted
 from imaging_hub.dimse.server import MAX_PDU, DicomServer
+
+_quiet_reactors()
 
 __all__ = [
     "MAX_PDU", "STORAGE_TRANSFER_SYNTAXES", "DicomServer", "Peer", "ProjectScope", "ScopeProvider", "Unrestricted",

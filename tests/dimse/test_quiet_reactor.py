@@ -1,0 +1,101 @@
+"""Quiet reactors: an open association's threads sleep until there is work, and still do everything
+pynetdicom's polling loops did (serve requests, pause for a sender, release, abort, time out)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pynetdicom import AE, evt
+from pynetdicom.association import Association
+from pynetdicom.sop_class import Verification  # type: ignore[attr-defined]
+
+from imaging_hub.dimse import reactor
+
+IDLE_S = 1.0
+
+
+def _wakeups(thread_id: int | None) -> int:
+    """How many times the kernel has put this thread to sleep and woken it (Linux)."""
+    status = Path(f"/proc/self/task/{thread_id}/status").read_text()
+    return next(int(line.split()[1]) for line in status.splitlines() if line.startswith("voluntary_ctxt_switches"))
+
+
+@pytest.fixture
+def echo_scp() -> Iterator[tuple[int, list[Association]]]:
+    """A Verification SCP on a free port, with the associations it accepted."""
+    accepted: list[Association] = []
+    ae = AE(ae_title="QUIET")
+    ae.add_supported_context(Verification)
+    server = ae.start_server(("127.0.0.1", 0), block=False,
+                             evt_handlers=[(evt.EVT_ESTABLISHED, lambda event: accepted.append(event.assoc))])
+    assert server is not None
+    try:
+        yield int(server.server_address[1]), accepted
+    finally:
+        server.shutdown()
+
+
+def _associate(port: int, **timeouts: float) -> Association:
+    ae = AE(ae_title="ASKER")
+    ae.add_requested_context(Verification)
+    for name, value in timeouts.items():
+        setattr(ae, name, value)
+    assoc = ae.associate("127.0.0.1", port)
+    assert assoc.is_established
+    return assoc
+
+
+def _wait_until(condition: object, what: str) -> None:
+    deadline = time.monotonic() + 10
+    while not condition():  # type: ignore[operator]
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting until {what}")
+        time.sleep(0.01)
+
+
+def test_installed_once_for_this_pynetdicom() -> None:
+    assert reactor.install() is True
+    assert reactor.install() is True  # a second call changes nothing
+
+
+def test_an_idle_association_sleeps(echo_scp: tuple[int, list[Association]]) -> None:
+    """Polling every millisecond wakes each thread ~1,000 times a second; waiting for work, a few times."""
+    port, accepted = echo_scp
+    assoc = _associate(port)
+    _wait_until(lambda: accepted, "the SCP accepted")
+    threads = [assoc, assoc.dul, accepted[0], accepted[0].dul]
+    assert assoc.send_c_echo().Status == 0
+    before = [_wakeups(t.native_id) for t in threads]
+    time.sleep(IDLE_S)
+    woken = [_wakeups(t.native_id) - b for t, b in zip(threads, before, strict=True)]
+    # at most one wake per IDLE_WAIT_S, with room for the scheduler; stock pynetdicom: ~1,000 each
+    assert max(woken) <= 2 * IDLE_S / reactor.IDLE_WAIT_S + 10, woken
+    assert assoc.send_c_echo().Status == 0  # and it still answers at once after sleeping
+    assoc.release()
+    assert assoc.is_released
+
+
+def test_requests_after_idle_release_and_peer_abort(echo_scp: tuple[int, list[Association]]) -> None:
+    port, accepted = echo_scp
+    for _ in range(3):  # each echo needs the reactor to pause for the sender, then to serve the response
+        assoc = _associate(port)
+        for _ in range(5):
+            assert assoc.send_c_echo().Status == 0
+        assoc.release()
+        assert assoc.is_released
+        _wait_until(lambda assoc=assoc: not assoc.is_alive() and not assoc.dul.is_alive(),
+                    "the released association's threads ended")
+    assoc = _associate(port)
+    _wait_until(lambda: len(accepted) == 4, "the SCP accepted the fourth")
+    accepted[-1].abort()  # the peer aborts while our threads sleep: the socket wakes them
+    _wait_until(lambda: assoc.is_aborted and not assoc.dul.is_alive(), "the abort was seen")
+
+
+def test_the_network_timeout_still_fires(echo_scp: tuple[int, list[Association]]) -> None:
+    """Timers are looked at on every wake: an idle association past its network timeout is still ended."""
+    port, _ = echo_scp
+    assoc = _associate(port, network_timeout=0.5)
+    _wait_until(lambda: not assoc.is_established and not assoc.dul.is_alive(), "the network timeout ended it")
