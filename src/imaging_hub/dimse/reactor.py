@@ -16,7 +16,7 @@ the interpreter lock with the thread doing the work at every system call it make
 Either waits at most ``IDLE_WAIT_S``, then runs its loop as before: only its timers (ARTIM, the network
 timeout) are seen up to that much later. When work is already queued the sleep is pynetdicom's own, so a busy
 loop behaves as stock. Nothing else in pynetdicom changes; ``install`` declines if its internals are not
-the ones this was written against (pynetdicom 2 and 3).
+the ones this was written against (pynetdicom 3.0).
 """
 
 from __future__ import annotations
@@ -161,7 +161,7 @@ def _dul_idle(dul: Any, seconds: float) -> None:
         return
     watched: list[Any] = [pipe.fileno]
     transport = getattr(dul.socket, "socket", None)
-    if transport is not None:
+    if transport is not None and getattr(dul.socket, "_is_connected", False):  # a socket the loop reads from
         if getattr(transport, "pending", None) is not None and transport.pending():
             return  # TLS: bytes already decrypted, which select cannot see
         with contextlib.suppress(OSError, ValueError):
