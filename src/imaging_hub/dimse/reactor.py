@@ -168,10 +168,12 @@ def _dul_idle(dul: Any, seconds: float) -> None:
             if transport.fileno() >= 0:
                 watched.append(transport)
     try:
-        select.select(watched, [], [], IDLE_WAIT_S)
+        readable, _, _ = select.select(watched, [], [], IDLE_WAIT_S)
     except (OSError, ValueError):  # the socket closed under us: let the loop find out as it does
         time.sleep(seconds)
-    pipe.drain()
+        readable = [pipe.fileno]
+    if pipe.fileno in readable:  # most wakes are the socket's: no lock or read for the pipe then
+        pipe.drain()
 
 
 def _association_idle(assoc: Any, seconds: float) -> None:
