@@ -3,16 +3,24 @@ pynetdicom's polling loops did (serve requests, pause for a sender, release, abo
 
 from __future__ import annotations
 
+import datetime as dt
+import random
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pydicom.uid import ExplicitVRLittleEndian
 from pynetdicom import AE, evt
 from pynetdicom.association import Association
-from pynetdicom.sop_class import Verification  # type: ignore[attr-defined]
+from pynetdicom.sop_class import CTImageStorage, Verification  # type: ignore[attr-defined]
 
+from imaging_hub.dicom.synthetic import StudySpec, SyntheticPatient, make_study
 from imaging_hub.dimse import reactor
+from imaging_hub.spoke.diskguard import DiskGuard
+from imaging_hub.spoke.intake import IntakeBuffer
+from imaging_hub.spoke.scp import IntakeScp
 
 IDLE_S = 1.0
 
@@ -99,3 +107,70 @@ def test_the_network_timeout_still_fires(echo_scp: tuple[int, list[Association]]
     port, _ = echo_scp
     assoc = _associate(port, network_timeout=0.5)
     _wait_until(lambda: not assoc.is_established and not assoc.dul.is_alive(), "the network timeout ended it")
+
+
+def test_the_reactor_takes_no_message_while_a_sender_has_paused_it() -> None:
+    """pynetdicom's reactor looks for a DIMSE message right after its checkpoint; if a sender paused it just
+    then, the sender's response must stay in the queue for the sender."""
+    checkpoint = reactor._WakingEvent(threading.Event())
+    checkpoint.set()
+    looked: list[bool] = []
+
+    def original(_provider: object, block: bool) -> tuple[int, str]:
+        looked.append(block)
+        return 1, "C-STORE-RSP"
+
+    get_msg = reactor._reactor_get_msg(original)
+    outcomes: list[object] = []
+
+    class Reactor(threading.Thread):  # stands in for the association, whose thread the reactor is
+        _reactor_checkpoint = checkpoint
+
+        def run(self) -> None:
+            provider = type("Provider", (), {"assoc": self})()
+            outcomes.append(get_msg(provider, False))  # not paused: it takes the message
+            checkpoint.clear()  # a sender pauses it
+            outcomes.append(get_msg(provider, False))  # paused: the message is the sender's
+            outcomes.append(get_msg(provider, True))  # a blocking take (a handler's own exchange) is untouched
+
+    thread = Reactor()
+    thread.start()
+    thread.join()
+    assert outcomes == [(1, "C-STORE-RSP"), (None, None), (1, "C-STORE-RSP")]
+    assert looked == [False, True]
+
+
+def test_many_stores_on_one_association_all_answered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sender's C-STOREs one after another on one association, to the spoke's Storage SCP: every response
+    reaches the sender. The sender's reactor is slowed just after its checkpoint, widening the window in which
+    pynetdicom's reactor took the response of a sender that had paused it (then: "unexpected C-STORE service
+    message", a DIMSE timeout and an abort; every run failed so without the fix)."""
+    checkpoint_wait = reactor._WakingEvent.wait
+
+    def slow_after_checkpoint(self: reactor._WakingEvent, timeout: float | None = None) -> bool:
+        passed = checkpoint_wait(self, timeout)
+        reactor_thread = threading.current_thread()
+        if isinstance(reactor_thread, Association) and reactor_thread.is_requestor:
+            time.sleep(0.005)  # the sender's own reactor, just past its checkpoint: the sender runs meanwhile
+        return passed
+
+    monkeypatch.setattr(reactor._WakingEvent, "wait", slow_after_checkpoint)
+    intake = IntakeBuffer(tmp_path / "intake", fsync=False)
+    scp = IntakeScp("SPOKE", "127.0.0.1", 0, intake, DiskGuard(tmp_path, 0))
+    scp.start()
+    spec = StudySpec(rows=16, columns=16, series=2, instances_per_series=100, study_date=dt.date(2024, 2, 1))
+    datasets = list(make_study(SyntheticPatient.make(random.Random(1), "RX1"), spec, seed=1))
+    sender = AE(ae_title="SENDER")
+    sender.add_requested_context(CTImageStorage, ExplicitVRLittleEndian)
+    sender.dimse_timeout = 5
+    try:
+        for _ in range(2):
+            assoc = sender.associate("127.0.0.1", scp.port)
+            assert assoc.is_established
+            for ds in datasets:
+                status = assoc.send_c_store(ds)
+                assert status and status.Status == 0x0000
+            assoc.release()
+    finally:
+        scp.stop()
+    assert intake.count() == 2 * len(datasets) == 400

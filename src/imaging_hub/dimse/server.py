@@ -25,6 +25,7 @@ from imaging_hub.dimse.peers import Peer
 from imaging_hub.dimse.retrieve import RetrieveSCP
 from imaging_hub.dimse.scope import ScopeProvider, unrestricted
 from imaging_hub.dimse.sender import enable_raw_transfer, install_sender
+from imaging_hub.dimse.sockets import no_delay, tune
 from imaging_hub.dimse.storage import StorageSCP
 from imaging_hub.store import Archive
 
@@ -39,6 +40,7 @@ class _HubAE(AE):
 
     def associate(self, *args: Any, **kwargs: Any) -> Association:
         assoc = super().associate(*args, **kwargs)
+        tune(assoc)
         install_sender(assoc)
         return assoc
 
@@ -82,6 +84,7 @@ class DicomServer:
             (evt.EVT_C_FIND, FindSCP(archive, ae_title, scope)),
             (evt.EVT_C_MOVE, retrieve.move),
             (evt.EVT_C_GET, retrieve.get),
+            (evt.EVT_CONN_OPEN, no_delay),
         ]
         self._ae = _application_entity(ae_title)
 

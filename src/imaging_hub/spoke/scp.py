@@ -4,9 +4,7 @@ guard says the spoke must stop accepting."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import socket
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +13,7 @@ from pynetdicom.sop_class import Verification  # type: ignore[attr-defined]
 from pynetdicom.transport import ThreadedAssociationServer
 
 from imaging_hub.dimse import MAX_PDU, STORAGE_TRANSFER_SYNTAXES
+from imaging_hub.dimse.sockets import no_delay
 from imaging_hub.spoke.diskguard import DiskGuard
 from imaging_hub.spoke.filemeta import part10_header
 from imaging_hub.spoke.intake import IntakeBuffer
@@ -55,47 +54,6 @@ def make_store_handler(
         return SUCCESS
 
     return handle_store
-
-
-def no_delay(event: Any) -> None:
-    """EVT_CONN_OPEN: tune the association's socket for many small DIMSE messages and large datasets.
-
-    TCP_NODELAY sends our small responses at once. TCP_QUICKACK (Linux), re-armed after every read because
-    the kernel drops it, acknowledges the peer's data at once: a PACS that keeps Nagle's algorithm on (as
-    DCMTK-based ones, Orthanc included, do by default) otherwise holds each dataset PDU back until our
-    delayed ACK, about 40 ms per instance (20 instances/s per association instead of hundreds). And a PDU
-    is read into one buffer with as few calls as the socket allows, instead of pynetdicom's 4 KiB at a
-    time (a 512x512 slice took ~130 Python-level reads)."""
-    assoc_socket = getattr(event.assoc.dul, "socket", None)
-    sock = getattr(assoc_socket, "socket", None)
-    if assoc_socket is None or sock is None:
-        return
-    with contextlib.suppress(OSError):
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    quickack = getattr(socket, "TCP_QUICKACK", None)
-
-    def ack_now() -> None:
-        if quickack is not None:
-            with contextlib.suppress(OSError):
-                sock.setsockopt(socket.IPPROTO_TCP, quickack, 1)
-
-    def recv_exactly(nr_bytes: int) -> bytearray:
-        """Like pynetdicom's AssociationSocket.recv: ``nr_bytes``, or fewer if the peer closed."""
-        buffer = bytearray(nr_bytes)
-        view = memoryview(buffer)
-        read = 0
-        while read < nr_bytes:
-            got = sock.recv_into(view[read:], nr_bytes - read)
-            ack_now()
-            if not got:
-                del view
-                del buffer[read:]
-                break
-            read += got
-        return buffer
-
-    ack_now()
-    assoc_socket.recv = recv_exactly  # pynetdicom's AssociationSocket: every PDU read goes through it
 
 
 class IntakeScp:
