@@ -135,7 +135,7 @@ def _equip(assoc: Any) -> None:
 
 def _wake_dul(dul: Any) -> None:
     pipe: _Pipe | None = getattr(dul, "_quiet_pipe", None)
-    if pipe is not None:
+    if pipe is not None and threading.current_thread() is not dul:  # most events are its own: it is awake
         pipe.wake()
 
 
@@ -251,11 +251,9 @@ def install() -> bool:
             original_init(self, *args, **kwargs)
             _equip(self)
 
-        original_dul_loop = dul_loop
-
         def run_reactor(self: Any) -> None:
             try:
-                original_dul_loop(self)
+                dul_loop(self)
             finally:
                 pipe = getattr(self, "_quiet_pipe", None)
                 if pipe is not None:
