@@ -106,3 +106,13 @@ def test_a_killed_worker_is_restarted_and_nothing_is_lost_or_doubled(
         stop.set()
         workers.join(30)
     _queued_once(settings, total)
+
+
+def test_drain_sums_every_group_with_why_instances_were_dropped(
+        tmp_path: Path, project_key_file: Path, patients: list[SyntheticPatient]) -> None:
+    settings, intake, total = _spoke_with_intake(tmp_path, project_key_file, patients, workers=1)
+    intake.put(b"not DICOM at all")
+    result = make_processor(settings, Share(0, 1)).drain()  # more files than one group holds
+    assert (result.files, result.queued, result.dropped) == (total + 1, total, 1)
+    assert result.dropped_reasons == {"unreadable DICOM": 1}
+    assert not intake.waiting()

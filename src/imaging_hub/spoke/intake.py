@@ -97,11 +97,16 @@ class IntakeBuffer:
         return [self.directory / name for name in self.pending_names(share)[:limit]]
 
     def waiting(self) -> bool:
-        """Whether any file waits (stops at the first it sees)."""
-        return any(_buffered(entry) for entry in os.scandir(self.directory))
+        return files_waiting(self.directory)
 
     def count(self) -> int:
         return sum(1 for entry in os.scandir(self.directory) if _buffered(entry))
+
+
+def files_waiting(directory: Path) -> bool:
+    """Whether any file waits in the intake buffer at ``directory`` (stops at the first it sees); for
+    processes that only watch the buffer."""
+    return any(_buffered(entry) for entry in os.scandir(directory))
 
 
 def _buffered(entry: os.DirEntry[str]) -> bool:

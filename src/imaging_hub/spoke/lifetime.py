@@ -12,8 +12,32 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable
 
 RESTART_DELAY_S = 2.0  # a child that died is started again after this long (not in a tight loop if it keeps dying)
+
+
+class Revival:
+    """When a child process that died may be started again: ``RESTART_DELAY_S`` after its death was first
+    noticed, so one that keeps dying is not restarted in a tight loop."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._died_at = 0.0
+
+    def noticed(self) -> bool:
+        """Call while the child is dead: True the first time, when its death is to be reported."""
+        if self._died_at:
+            return False
+        self._died_at = self._clock()
+        return True
+
+    def due(self) -> bool:
+        """Whether the delay has passed; True once, then the next death is noticed anew."""
+        if self._died_at and self._clock() - self._died_at >= RESTART_DELAY_S:
+            self._died_at = 0.0
+            return True
+        return False
 
 
 def start_child(parent: int, nice: int = 0) -> None:

@@ -16,15 +16,14 @@ import logging
 import os
 import sqlite3
 import threading
-import time
 from collections.abc import Sequence
 from multiprocessing.context import SpawnProcess
 from multiprocessing.synchronize import Event as ProcessEvent
 
 from imaging_hub.spoke.delivery import Courier
 from imaging_hub.spoke.hubclient import HubClient
-from imaging_hub.spoke.intake import EVERYTHING, IntakeBuffer
-from imaging_hub.spoke.lifetime import RESTART_DELAY_S, start_child
+from imaging_hub.spoke.intake import EVERYTHING, files_waiting
+from imaging_hub.spoke.lifetime import Revival, start_child
 from imaging_hub.spoke.lockfile import held_lock
 from imaging_hub.spoke.outbox import Outbox
 from imaging_hub.spoke.settings import SpokeSettings
@@ -79,8 +78,9 @@ class Pipeline:
     def _courier_loop(self) -> None:
         conn = connect(self.settings.data)
         client = HubClient(self.settings.hub)
-        intake = IntakeBuffer(self.settings.data / "intake", fsync=self.settings.intake_fsync)
-        courier = Courier(conn, client, self.settings.hub, self.settings.site_id, more_coming=intake.waiting)
+        intake = self.settings.data / "intake"
+        courier = Courier(conn, client, self.settings.hub, self.settings.site_id,
+                          more_coming=lambda: files_waiting(intake))
         try:
             while not self._stop.is_set():
                 try:
@@ -113,7 +113,7 @@ class PipelineProcess:
         self.arrived = [SPAWN.Event() for _ in range(max(1, settings.deid_workers))]  # one per worker
         self._process: SpawnProcess | None = None
         self._restarts = 0
-        self._died_at = 0.0
+        self._revival = Revival()
 
     def start(self) -> None:
         self._process = SPAWN.Process(target=pipeline_main, name="spoke-pipeline", daemon=False,
@@ -132,13 +132,11 @@ class PipelineProcess:
         if process.is_alive():
             set_health(conn, "pipeline", f"running (pid {process.pid}, {self._restarts} restart(s))")
             return
-        if not self._died_at:
-            self._died_at = time.time()
+        if self._revival.noticed():
             log.error("the de-identification and delivery process exited (code %s); restarting it",
                       process.exitcode)
             set_health(conn, "pipeline", f"exited with code {process.exitcode}; restarting")
-        if time.time() - self._died_at >= RESTART_DELAY_S:
-            self._died_at = 0.0
+        if self._revival.due():
             self._restarts += 1
             self.start()
 

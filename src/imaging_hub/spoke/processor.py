@@ -41,6 +41,12 @@ class BatchResult:
     duplicates: int = 0
     dropped_reasons: dict[str, int] = field(default_factory=dict)
 
+    def merge(self, other: BatchResult) -> None:
+        for name in ("files", "queued", "dropped", "quarantined", "duplicates"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for reason, n in other.dropped_reasons.items():
+            self.dropped_reasons[reason] = self.dropped_reasons.get(reason, 0) + n
+
     def add(self, outcome: FileOutcome) -> None:
         self.files += 1
         self.queued += outcome.queued
@@ -97,13 +103,11 @@ class Processor:
     def drain(self) -> BatchResult:
         """Process until our share of the intake buffer is empty (benchmarks, tests)."""
         total = BatchResult()
-        while self._intake.pending(1, self._share):
+        while True:
             result = self.run_once()
-            for name in ("files", "queued", "dropped", "quarantined", "duplicates"):
-                setattr(total, name, getattr(total, name) + getattr(result, name))
+            total.merge(result)
             if not result.files:
-                break  # only files that failed are left: they wait for their retry
-        return total
+                return total  # empty, or only files that failed are left: they wait for their retry
 
     def _failed(self, path: Path, exc: Exception) -> None:
         if isinstance(exc, FileNotFoundError) and not path.exists():

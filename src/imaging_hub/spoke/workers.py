@@ -19,7 +19,7 @@ from multiprocessing.synchronize import Event as ProcessEvent
 
 from imaging_hub.spoke.deid_work import WorkContext
 from imaging_hub.spoke.intake import IntakeBuffer, Share
-from imaging_hub.spoke.lifetime import RESTART_DELAY_S, start_child
+from imaging_hub.spoke.lifetime import Revival, start_child
 from imaging_hub.spoke.lockfile import held_lock
 from imaging_hub.spoke.outbox import Outbox
 from imaging_hub.spoke.processor import GROUP_LINGER_S, Processor
@@ -84,7 +84,7 @@ class DeidWorkers:
         self._stop = stop
         self._processes: list[SpawnProcess | None] = [None] * len(self._arrived)
         self._ready = [SPAWN.Event() for _ in self._arrived]
-        self._died_at = [0.0] * len(self._arrived)
+        self._revivals = [Revival() for _ in self._arrived]
         self.restarts = 0
 
     def start(self) -> None:
@@ -114,11 +114,9 @@ class DeidWorkers:
         for index, process in enumerate(self._processes):
             if process is None or process.is_alive():
                 continue
-            if not self._died_at[index]:
-                self._died_at[index] = time.time()
+            if self._revivals[index].noticed():
                 log.error("de-identification worker %d exited (code %s); restarting it", index, process.exitcode)
-            elif time.time() - self._died_at[index] >= RESTART_DELAY_S:
-                self._died_at[index] = 0.0
+            elif self._revivals[index].due():
                 self.restarts += 1
                 self._start(index)
 
