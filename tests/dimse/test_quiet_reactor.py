@@ -69,6 +69,24 @@ def test_installed_once_for_this_pynetdicom() -> None:
     assert reactor.install() is True  # a second call changes nothing
 
 
+def test_only_a_reactor_loops_own_sleep_waits_for_work() -> None:
+    idled: list[object] = []
+
+    def loop(owner: object) -> None:  # stands in for a reactor loop
+        clock.sleep(0)
+        handler()
+
+    def handler() -> None:  # code the loop calls (an event handler, say): its sleeps stay plain sleeps
+        clock.sleep(0)
+
+    clock = reactor._Clock(loop.__code__, lambda owner, seconds: idled.append(owner))
+    owner = object()
+    reactor._owning(loop)(owner)
+    assert idled == [owner]
+    loop(owner)  # the same code outside a reactor thread: plain sleeps
+    assert idled == [owner]
+
+
 def test_an_idle_association_sleeps(echo_scp: tuple[int, list[Association]]) -> None:
     """Polling every millisecond wakes each thread ~1,000 times a second; waiting for work, a few times."""
     port, accepted = echo_scp

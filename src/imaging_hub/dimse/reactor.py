@@ -211,9 +211,25 @@ def _reactor_get_msg(original: Callable[..., Any]) -> Callable[..., Any]:
     return get_msg
 
 
+_running = threading.local()  # .reactor: the DUL or association whose reactor loop this thread runs
+
+
+def _owning(loop: Callable[[Any], None]) -> Callable[[Any], None]:
+    """Run a reactor loop with its DUL or association known to this thread, for ``_Clock.sleep``."""
+
+    def run(self: Any) -> None:
+        _running.reactor = self
+        try:
+            loop(self)
+        finally:
+            _running.reactor = None
+
+    return run
+
+
 class _Clock(types.ModuleType):
     """Stands in for ``time`` inside one pynetdicom module: the same functions, except that ``sleep`` called
-    from ``idle_site`` (a reactor loop) waits for work through ``idle``."""
+    by ``idle_site`` (a reactor loop's own code, not a handler it calls) waits for work through ``idle``."""
 
     def __init__(self, idle_site: types.CodeType, idle: Callable[[Any, float], None]) -> None:
         super().__init__("time")
@@ -224,9 +240,9 @@ class _Clock(types.ModuleType):
         return getattr(time, name)
 
     def sleep(self, seconds: float) -> None:
-        caller = sys._getframe(1)
-        if caller.f_code is self._idle_site:
-            self._idle(caller.f_locals["self"], seconds)
+        reactor = getattr(_running, "reactor", None)
+        if reactor is not None and sys._getframe(1).f_code is self._idle_site:
+            self._idle(reactor, seconds)
         else:
             time.sleep(seconds)
 
@@ -253,7 +269,7 @@ def install() -> bool:
 
         def run_reactor(self: Any) -> None:
             try:
-                dul_loop(self)
+                _owning(dul_loop)(self)
             finally:
                 pipe = getattr(self, "_quiet_pipe", None)
                 if pipe is not None:
@@ -264,6 +280,7 @@ def install() -> bool:
         _association.Association._kill = _flag("_quiet_kill", _wake_association)  # type: ignore[assignment]
         _dul.DULServiceProvider._kill_thread = _flag("_quiet_kill_thread", _wake_dul)  # type: ignore[assignment]
         _dul.DULServiceProvider.run_reactor = run_reactor  # type: ignore[method-assign]
+        _association.Association._run_reactor = _owning(assoc_loop)  # type: ignore[method-assign, assignment]
         _dul.time = _Clock(dul_loop.__code__, _dul_idle)
         _association.time = _Clock(assoc_loop.__code__, _association_idle)
         _installed = True
