@@ -73,6 +73,7 @@ class Courier:
         """Do one unit of work; False when there was nothing to do (or the hub is in backoff)."""
         if time.time() < self._hub_retry_at:
             return False
+        answered = self._client.answered
         try:
             worked = self._send_withdrawals()
             worked = self._deliver_batch() or worked
@@ -81,7 +82,7 @@ class Courier:
         except HubUnavailable as exc:
             self._hub_down(str(exc))
             return False
-        if self._hub_failures:
+        if self._hub_failures and self._client.answered > answered:  # a step with nothing to send proves nothing
             log.info("hub reachable again after %d failed attempt(s)", self._hub_failures)
             self._hub_failures = 0
             set_health(self._conn, "hub", "ok")

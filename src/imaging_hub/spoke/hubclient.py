@@ -44,6 +44,7 @@ class HubClient:
             timeout=httpx.Timeout(link.timeout_s, connect=min(10.0, link.timeout_s)),
             headers={"Authorization": f"Bearer {link.bearer_token()}", "User-Agent": "imaging-hub-spoke"},
         )
+        self.answered = 0  # requests the hub has answered (not refused for the token, not asked to retry)
 
     def close(self) -> None:
         self._client.close()
@@ -57,6 +58,7 @@ class HubClient:
             raise HubUnavailable(f"hub refused the spoke's token (HTTP {response.status_code})")
         if response.status_code in _RETRYABLE:
             raise HubUnavailable(f"hub answered HTTP {response.status_code}")
+        self.answered += 1
         return response
 
     def stow(self, paths: list[Path]) -> StowResponse:
