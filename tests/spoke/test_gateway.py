@@ -6,8 +6,10 @@ from __future__ import annotations
 import os
 import random
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -150,6 +152,30 @@ def test_acquisition_checks_warn_or_hold(
             ("failed", 3, {"SliceThickness 2.5 above 1": 3})]
     finally:
         spoke.stop()
+
+
+def test_ctrl_c_then_sigterm_stop_the_spoke_cleanly(
+    tmp_path: Path, hub: HubProcess, pacs: tuple[OrthancPacs, list[SyntheticPatient]]
+) -> None:
+    orthanc, people = pacs
+    config, data = _setup_spoke(tmp_path, hub, orthanc, people, kind="dimse")
+    spoke = SpokeProcess(config)
+    spoke.start()
+    try:
+        wait_for(lambda: SpokeStatus.read(data).health.get("accepting") == "yes", 60, what="spoke start")
+        assert spoke.process is not None
+        # Ctrl-C, then the service manager's SIGTERM, again and again while the spoke stops: a handler that
+        # took a lock hung the spoke when a signal came in while the previous one was being handled.
+        until = time.monotonic() + 1.0
+        while time.monotonic() < until and spoke.process.poll() is None:
+            spoke.process.send_signal(signal.SIGINT)
+            spoke.process.send_signal(signal.SIGTERM)
+            time.sleep(0.0005)
+        spoke.process.wait(timeout=30)  # stopped on its own, not left for the harness to kill
+    finally:
+        spoke.stop()
+    assert "spoke stopped" in (config.parent / "spoke.log").read_text()  # through its orderly stop
+    assert not SpokeStatus.read(data).running
 
 
 def test_push_survives_hub_downtime_and_disk_guard(

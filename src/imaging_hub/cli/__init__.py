@@ -1,7 +1,8 @@
 """The ``imaging-hub`` command. Thin: each command parses flags and calls the layer below.
 
 One module per command group (``serve``, ``deid``, ``spoke``, ``audit``, ``demo``); this file only
-assembles them. A module registers itself by defining ``register(app)``.
+assembles them. A module registers itself by defining ``register(app)``; modules named with a leading
+underscore are helpers the commands share.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ def version() -> None:
 
 def _register_commands() -> None:
     for module in pkgutil.iter_modules(__path__):
+        if module.name.startswith("_"):
+            continue
         importlib.import_module(f"{__name__}.{module.name}").register(app)
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import signal
-import threading
 from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.progress import Progress
+
+from imaging_hub.cli._signals import StopRequest
 
 console = Console()
 
@@ -26,9 +26,7 @@ def demo(
 
     network = DemoNetwork(data.resolve(), http_port=http_port, dicom_port=dicom_port, patients_per_site=patients,
                           console=console)
-    stop = threading.Event()
-    for number in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(number, lambda *_: stop.set())
+    stop_request = StopRequest.on_signals()
     try:
         with console.status("starting the hub and three site spokes"):
             accounts, samples = network.start()
@@ -51,7 +49,7 @@ def demo(
         console.print(f"  spokes    imaging-hub spoke status --config {status_config}")
         if not once:
             console.print("Press Ctrl+C to stop the network.", style="dim")
-            stop.wait()
+            stop_request.wait()
     except DemoError as exc:
         console.print(f"[red]demo failed:[/red] {exc}")
         raise typer.Exit(1) from exc

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import json
 import logging
-import signal
 import time
 from pathlib import Path
-from types import FrameType
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from imaging_hub.cli._signals import StopRequest
 from imaging_hub.spoke import (
     EnrolmentError,
     OptOutFileError,
@@ -70,11 +69,7 @@ def run(
         console.print(f"[red]spoke cannot start:[/red] {exc}")
         raise typer.Exit(2) from exc
 
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        spoke.stopping.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    stop_request = StopRequest.on_signals()
     try:
         spoke.start()
     except SpokeAlreadyRunning as exc:
@@ -86,7 +81,7 @@ def run(
         conn = connect(settings.data)
         conn.execute("INSERT INTO pull_request(project_id, requested_at) VALUES ('', ?)", (time.time(),))
         conn.close()
-    spoke.wait()
+    stop_request.wait(until=spoke.stopping)
     spoke.stop()
     console.print("spoke stopped")
 

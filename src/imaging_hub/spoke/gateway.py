@@ -91,10 +91,6 @@ class Spoke:
             self._lock.close()
             self._lock = None
 
-    def wait(self) -> None:
-        while not self._stop.wait(0.5):
-            pass
-
     @property
     def stopping(self) -> threading.Event:
         return self._stop
