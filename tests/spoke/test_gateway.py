@@ -28,7 +28,10 @@ from harness import (
 
 from imaging_hub.deid import ProjectKey
 from imaging_hub.dicom.synthetic import StudySpec, SyntheticPatient, make_study
-from imaging_hub.spoke import SpokeStatus, classify
+from imaging_hub.spoke import SpokeSettings, SpokeStatus, classify
+from imaging_hub.spoke.gateway import Spoke
+from imaging_hub.spoke.intake import EVERYTHING
+from imaging_hub.spoke.workers import make_processor
 
 SPEC = StudySpec(rows=16, columns=16, series=2, instances_per_series=3)
 PYTHON = sys.executable
@@ -152,6 +155,33 @@ def test_acquisition_checks_warn_or_hold(
             ("failed", 3, {"SliceThickness 2.5 above 1": 3})]
     finally:
         spoke.stop()
+
+
+def test_a_study_still_waiting_in_the_intake_buffer_is_not_fetched_again(
+    tmp_path: Path, hub: HubProcess, pacs: tuple[OrthancPacs, list[SyntheticPatient]]
+) -> None:
+    orthanc, people = pacs
+    config, _ = _setup_spoke(tmp_path, hub, orthanc, people, kind="dimse")
+    settings = SpokeSettings.load(config)
+    spoke = Spoke(settings)
+    spoke.scp.start()  # receiving only: nothing is de-identified until the test says so
+    try:
+        first = spoke.pull()  # both participants' studies (nothing is filtered before de-identification here)
+        studies, sent = first.studies_retrieved, first.instances_sent
+        assert (studies, sent) == (2, 12)
+        wait_for(lambda: spoke.intake.count() == sent, 30, interval=0.05, what="the studies in the intake buffer")
+        again = spoke.pull()  # a scheduled pull, or a retry for another study, while those files wait
+        assert (again.studies_found, again.awaiting_intake, spoke.intake.count()) == (0, studies, sent)
+        spoke.intake.pending()[0].unlink()  # one of them is lost before it is de-identified
+        assert make_processor(settings, EVERYTHING).drain().files == sent - 1
+        third = spoke.pull()  # nothing waits any more: the study lacks one, so it is asked for again
+        assert (third.studies_retrieved, third.instances_sent, third.awaiting_intake) == (1, 6, 0)
+        wait_for(lambda: spoke.intake.count() == 6, 30, interval=0.05, what="that study again")
+        result = make_processor(settings, EVERYTHING).drain()
+        assert (result.files, result.duplicates + result.dropped) == (6, 5)  # the lost one is back, once
+        assert spoke.pull().studies_found == 0  # complete: not asked for again
+    finally:
+        spoke.scp.stop()
 
 
 def test_ctrl_c_then_sigterm_stop_the_spoke_cleanly(

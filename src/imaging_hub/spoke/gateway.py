@@ -134,7 +134,7 @@ class Spoke:
             raise ValueError("no PACS configured for this spoke (pacs.kind is 'none')")
         puller = Puller(lambda: connect(self.settings.data), pacs, {p.id: p for p in self.settings.projects},
                         self.deidentifiers, self.hasher, self.gatekeeper, self.settings.pacs.concurrency,
-                        self.settings.pacs.nhs_number_keys)
+                        self.settings.pacs.nhs_number_keys, intake_since=self.intake.oldest_arrival)
         summary = puller.pull(project_id)
         self.last_pull = summary
         return summary
@@ -184,8 +184,10 @@ class Spoke:
         except Exception as exc:
             log.exception("pull failed")
             return f"failed: {exc}"
+        waiting = (f", {summary.awaiting_intake} not asked for again (their last retrieve still waits to be"
+                   " de-identified)") if summary.awaiting_intake else ""
         return (f"{summary.studies_retrieved} of {summary.studies_found} studies retrieved, "
-                f"{len(summary.errors)} error(s)")
+                f"{len(summary.errors)} error(s){waiting}")
 
     def _health_loop(self) -> None:
         conn = connect(self.settings.data)

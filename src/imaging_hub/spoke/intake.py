@@ -19,7 +19,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
-_RANDOM_AT = 21  # a name is "<20-digit arrival time>-<12 random hex digits>.dcm"
+_TIME_DIGITS = 20  # a name is "<20-digit arrival time in ns>-<12 random hex digits>.dcm"
+_RANDOM_AT = _TIME_DIGITS + 1
 
 
 class Share(NamedTuple):
@@ -95,6 +96,13 @@ class IntakeBuffer:
     def pending(self, limit: int | None = None, share: Share = EVERYTHING) -> list[Path]:
         """The files waiting in ``share``, oldest first."""
         return [self.directory / name for name in self.pending_names(share)[:limit]]
+
+    def oldest_arrival(self) -> float | None:
+        """When the oldest file still waiting arrived (time.time() seconds), or None if none waits."""
+        for name in self.pending_names():  # oldest first
+            if name[:_TIME_DIGITS].isdigit():
+                return int(name[:_TIME_DIGITS]) / 1e9
+        return None
 
     def waiting(self) -> bool:
         return files_waiting(self.directory)

@@ -25,6 +25,12 @@ from imaging_hub.spoke.state import transaction
 
 log = logging.getLogger(__name__)
 
+# A study retrieved without error is not asked of the PACS again while files that arrived before that retrieve
+# ended still wait in the intake buffer: what it lacks may be there, not yet de-identified. A backlog (after a
+# restart, say) would otherwise have every scheduled pull or retry fetch the same studies again. For at most
+# this long, so that one file the workers keep failing on cannot hold back a study's gaps for good.
+RETRIEVE_SETTLE_S = 3600.0
+
 
 @dataclass
 class PullSummary:
@@ -33,6 +39,7 @@ class PullSummary:
     studies_retrieved: int = 0
     instances_sent: int = 0
     skipped_opted_out: int = 0
+    awaiting_intake: int = 0  # studies not fetched again: their last retrieve may still wait in the intake buffer
     errors: list[str] = field(default_factory=list)
 
 
@@ -48,7 +55,10 @@ class Puller:
         self, connect: Callable[[], sqlite3.Connection], pacs: Pacs, projects: Mapping[str, ProjectSettings],
         deidentifiers: ProjectDeidentifiers, hasher: SubjectHasher, gatekeeper: Gatekeeper, concurrency: int = 2,
         nhs_number_keys: Sequence[PatientKey] = ("PatientID", "OtherPatientIDsSequence", "OtherPatientIDs"),
+        intake_since: Callable[[], float | None] = lambda: None,
     ) -> None:
+        """``intake_since``: when the oldest file waiting in the intake buffer arrived (None: none waits)."""
+        self._intake_since = intake_since
         self._nhs_number_keys = list(nhs_number_keys)
         self._gatekeeper = gatekeeper
         self._connect = connect
@@ -64,7 +74,7 @@ class Puller:
             retrievals = _Retrievals(pool, self._retrieve)
             conn = self._connect()
             try:
-                self._find_all(conn, project_id, summary, retrievals)
+                self._find_all(conn, project_id, summary, retrievals, self._intake_since())
             finally:
                 conn.close()
             summary.studies_found = retrievals.studies
@@ -77,7 +87,7 @@ class Puller:
         return summary
 
     def _find_all(self, conn: sqlite3.Connection, project_id: str | None, summary: PullSummary,
-                  retrievals: _Retrievals) -> None:
+                  retrievals: _Retrievals, intake_since: float | None) -> None:
         for participant in participants(conn, project_id):
             if participant.withdrawn or participant.project_id not in self._projects:
                 continue
@@ -96,8 +106,12 @@ class Puller:
             _record_lookup(conn, participant, not_found)
             for study in studies:
                 wanted = self._note_expected(conn, participant, study)
-                if wanted is not None:
-                    retrievals.add(wanted)
+                if wanted is None:
+                    continue
+                if _may_be_in_intake(conn, participant.project_id, study.study_uid, intake_since):
+                    summary.awaiting_intake += 1
+                    continue
+                retrievals.add(wanted)
 
     def _find(self, participant: Participant) -> tuple[list[StudyFound], str]:
         """The participant's studies, by local patient ID when enrolment gave one, else by NHS number under
@@ -155,12 +169,24 @@ class Puller:
             with transaction(conn):  # attempts count failures in a row; the scheduler retries with backoff
                 conn.executemany(
                     "UPDATE study SET retrieve_error = ?, retrieve_attempts = CASE WHEN ? = '' THEN 0"
-                    " ELSE retrieve_attempts + 1 END WHERE project_id = ? AND source_study_uid = ?",
-                    [(error, error, p, wanted.study_uid) for p in wanted.projects],
+                    " ELSE retrieve_attempts + 1 END, retrieved_at = CASE WHEN ? = '' THEN ? ELSE retrieved_at END"
+                    " WHERE project_id = ? AND source_study_uid = ?",
+                    [(error, error, error, time.time(), p, wanted.study_uid) for p in wanted.projects],
                 )
         finally:
             conn.close()
         return error if error else sent
+
+
+def _may_be_in_intake(conn: sqlite3.Connection, project_id: str, study_uid: str, intake_since: float | None) -> bool:
+    """Whether the study's last good retrieve ended after the oldest file still waiting in the intake buffer
+    arrived (and not longer ago than ``RETRIEVE_SETTLE_S``)."""
+    if intake_since is None:
+        return False
+    row = conn.execute("SELECT retrieved_at FROM study WHERE project_id = ? AND source_study_uid = ?",
+                       (project_id, study_uid)).fetchone()
+    retrieved_at = row[0] if row is not None else None
+    return retrieved_at is not None and intake_since <= retrieved_at and time.time() - retrieved_at < RETRIEVE_SETTLE_S
 
 
 class _Retrievals:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-SCHEMA_VERSION = 4  # 4: index instance_deid (created by the schema script on an older file)
+SCHEMA_VERSION = 5  # 4: index instance_deid (created by the schema script on an older file); 5: study.retrieved_at
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS participant (
@@ -54,6 +54,7 @@ CREATE TABLE IF NOT EXISTS study (
     retrieve_error TEXT NOT NULL DEFAULT '',
     retrieve_attempts INTEGER NOT NULL DEFAULT 0,
     queried_at REAL,
+    retrieved_at REAL,  -- when a retrieve of it last ended without error
     PRIMARY KEY (project_id, source_study_uid)
 );
 
@@ -163,6 +164,8 @@ def _migrate(conn: sqlite3.Connection) -> None:
             columns = {r[1] for r in conn.execute("PRAGMA table_info(study)")}
             if "retrieve_attempts" not in columns:  # version 1
                 conn.execute("ALTER TABLE study ADD COLUMN retrieve_attempts INTEGER NOT NULL DEFAULT 0")
+            if "retrieved_at" not in columns:  # version 5
+                conn.execute("ALTER TABLE study ADD COLUMN retrieved_at REAL")
             if "finding" not in {r[1] for r in conn.execute("PRAGMA table_info(instance)")}:  # version 2
                 conn.execute("ALTER TABLE instance ADD COLUMN finding TEXT NOT NULL DEFAULT ''")
             conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
