@@ -157,7 +157,7 @@ def test_acquisition_checks_warn_or_hold(
         spoke.stop()
 
 
-def test_a_study_still_waiting_in_the_intake_buffer_is_not_fetched_again(
+def test_a_pull_asks_only_for_what_is_neither_recorded_nor_waiting_in_the_intake_buffer(
     tmp_path: Path, hub: HubProcess, pacs: tuple[OrthancPacs, list[SyntheticPatient]]
 ) -> None:
     orthanc, people = pacs
@@ -174,11 +174,11 @@ def test_a_study_still_waiting_in_the_intake_buffer_is_not_fetched_again(
         assert (again.studies_found, again.awaiting_intake, spoke.intake.count()) == (0, studies, sent)
         spoke.intake.pending()[0].unlink()  # one of them is lost before it is de-identified
         assert make_processor(settings, EVERYTHING).drain().files == sent - 1
-        third = spoke.pull()  # nothing waits any more: the study lacks one, so it is asked for again
-        assert (third.studies_retrieved, third.instances_sent, third.awaiting_intake) == (1, 6, 0)
-        wait_for(lambda: spoke.intake.count() == 6, 30, interval=0.05, what="that study again")
+        third = spoke.pull()  # nothing waits any more: the study lacks one, so the series it was in is asked for
+        assert (third.studies_retrieved, third.instances_sent, third.awaiting_intake) == (1, 3, 0)
+        wait_for(lambda: spoke.intake.count() == 3, 30, interval=0.05, what="that series again")
         result = make_processor(settings, EVERYTHING).drain()
-        assert (result.files, result.duplicates + result.dropped) == (6, 5)  # the lost one is back, once
+        assert (result.files, result.duplicates + result.dropped) == (3, 2)  # the lost one is back, once
         assert spoke.pull().studies_found == 0  # complete: not asked for again
     finally:
         spoke.scp.stop()

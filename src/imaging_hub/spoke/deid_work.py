@@ -46,6 +46,7 @@ class OutboxRow:
     blob: str = ""
     sha256: str = ""
     size: int = 0
+    source_series_uid: str = ""  # which of the study's series it came in, for pulling only what a study lacks
 
 
 @dataclass
@@ -122,7 +123,7 @@ def _deidentify(
     project_id = decision.project_id
     deid = ctx.deidentifiers[project_id]
     row = OutboxRow(project_id, who.sop_uid, who.study_uid, source_sha, decision.participant.participant_id,
-                    deid.uid(who.study_uid))
+                    deid.uid(who.study_uid), source_series_uid=who.series_uid)
     try:
         result = deid.deidentify(ds, subject_id=decision.participant.participant_id)
     except Quarantined as exc:

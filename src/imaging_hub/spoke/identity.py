@@ -21,7 +21,7 @@ from imaging_hub.dicom.synthetic import nhs_number_check_digit
 _NHS_ISSUERS = ("NHS", "NHSN", "NHS NUMBER", "2.16.840.1.113883.2.1.4.1")
 _SOP_INSTANCE_UID, _STUDY_DATE, _MODALITY = 0x00080018, 0x00080020, 0x00080060
 _PATIENT_ID, _ISSUER_OF_PATIENT_ID, _OTHER_PATIENT_IDS_SEQUENCE = 0x00100020, 0x00100021, 0x00101002
-_STUDY_INSTANCE_UID = 0x0020000D
+_STUDY_INSTANCE_UID, _SERIES_INSTANCE_UID = 0x0020000D, 0x0020000E
 
 
 def normalise_nhs_number(value: str) -> str | None:
@@ -44,6 +44,7 @@ class InstanceIdentity:
     modality: str
     study_uid: str
     sop_uid: str
+    series_uid: str = ""
 
     @classmethod
     def of(cls, ds: Dataset) -> InstanceIdentity:
@@ -66,6 +67,7 @@ class InstanceIdentity:
             modality=str(peek(ds, _MODALITY, "") or "").upper(),
             study_uid=str(peek(ds, _STUDY_INSTANCE_UID, "") or ""),
             sop_uid=str(peek(ds, _SOP_INSTANCE_UID, "") or ""),
+            series_uid=str(peek(ds, _SERIES_INSTANCE_UID, "") or ""),
         )
 
 

@@ -136,15 +136,17 @@ class Processor:
 def _upsert(conn: sqlite3.Connection, row: OutboxRow) -> None:
     now = time.time()
     conn.execute(
-        "INSERT INTO instance(project_id, source_sop_uid, source_study_uid, source_sha256, participant_id,"
-        " deid_study_uid, deid_sop_uid, state, reason, finding, blob, sha256, size, attempts, next_attempt,"
-        " updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,0,0,?) ON CONFLICT(project_id, source_sop_uid) DO UPDATE"
+        "INSERT INTO instance(project_id, source_sop_uid, source_study_uid, source_series_uid, source_sha256,"
+        " participant_id, deid_study_uid, deid_sop_uid, state, reason, finding, blob, sha256, size, attempts,"
+        " next_attempt, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,0,?)"
+        " ON CONFLICT(project_id, source_sop_uid) DO UPDATE"
         " SET source_sha256=excluded.source_sha256, deid_sop_uid=excluded.deid_sop_uid, state=excluded.state,"
         " reason=excluded.reason, finding=excluded.finding, blob=excluded.blob, sha256=excluded.sha256,"
         " size=excluded.size,"
         " attempts=0, next_attempt=0, updated_at=excluded.updated_at WHERE instance.state != 'withdrawn'"
         " AND instance.source_sha256 != excluded.source_sha256",
-        (row.project_id, row.source_sop_uid, row.source_study_uid, row.source_sha256, row.participant_id,
+        (row.project_id, row.source_sop_uid, row.source_study_uid, row.source_series_uid, row.source_sha256,
+         row.participant_id,
          row.deid_study_uid, row.deid_sop_uid, row.state, row.reason, row.finding, row.blob, row.sha256, row.size,
          now),
     )

@@ -149,13 +149,19 @@ class Puller:
                 (project_id, study.study_uid, self._deid.study_uid(project_id, study.study_uid),
                  participant.participant_id, expected, len(series), time.time()),
             )
-        have = conn.execute(
-            "SELECT COUNT(*) FROM instance WHERE project_id = ? AND source_study_uid = ? AND state != 'withdrawn'",
+        held: dict[str, int] = dict(conn.execute(
+            "SELECT source_series_uid, COUNT(*) FROM instance WHERE project_id = ? AND source_study_uid = ?"
+            " AND state != 'withdrawn' GROUP BY source_series_uid",
             (project_id, study.study_uid),
-        ).fetchone()[0]
-        if expected is not None and have >= expected:
+        ).fetchall())
+        if expected is not None and sum(held.values()) >= expected:
             return None  # already here: a scheduled pull does not fetch it again
-        return _Wanted(study.study_uid, {s.series_uid for s in series}, {project_id})
+        # Only the series that lack instances (after an interrupted retrieve, say), unless that cannot be told:
+        # rows recorded before series were, or counts the PACS did not give.
+        lacking = {s.series_uid for s in series if s.instances is None or held.get(s.series_uid, 0) < s.instances}
+        if "" in held or not lacking:
+            lacking = {s.series_uid for s in series}
+        return _Wanted(study.study_uid, lacking, {project_id})
 
     def _retrieve(self, wanted: _Wanted) -> int | str:
         try:

@@ -14,7 +14,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-SCHEMA_VERSION = 5  # 4: index instance_deid (created by the schema script on an older file); 5: study.retrieved_at
+# 4: index instance_deid (created by the schema script on an older file);
+# 5: study.retrieved_at, instance.source_series_uid
+SCHEMA_VERSION = 5
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS participant (
@@ -62,6 +64,7 @@ CREATE TABLE IF NOT EXISTS instance (
     project_id TEXT NOT NULL,
     source_sop_uid TEXT NOT NULL,
     source_study_uid TEXT NOT NULL,
+    source_series_uid TEXT NOT NULL DEFAULT '',  -- '' in rows from before version 5
     source_sha256 TEXT NOT NULL,
     participant_id TEXT NOT NULL,
     deid_study_uid TEXT NOT NULL DEFAULT '',
@@ -166,8 +169,11 @@ def _migrate(conn: sqlite3.Connection) -> None:
                 conn.execute("ALTER TABLE study ADD COLUMN retrieve_attempts INTEGER NOT NULL DEFAULT 0")
             if "retrieved_at" not in columns:  # version 5
                 conn.execute("ALTER TABLE study ADD COLUMN retrieved_at REAL")
-            if "finding" not in {r[1] for r in conn.execute("PRAGMA table_info(instance)")}:  # version 2
+            instance_columns = {r[1] for r in conn.execute("PRAGMA table_info(instance)")}
+            if "finding" not in instance_columns:  # version 2
                 conn.execute("ALTER TABLE instance ADD COLUMN finding TEXT NOT NULL DEFAULT ''")
+            if "source_series_uid" not in instance_columns:  # version 5
+                conn.execute("ALTER TABLE instance ADD COLUMN source_series_uid TEXT NOT NULL DEFAULT ''")
             conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
     except BaseException:
         conn.execute("ROLLBACK")
