@@ -3,6 +3,7 @@ by storescu, reconciliation at both ends, hub downtime, a refused token, a full 
 
 from __future__ import annotations
 
+import logging
 import os
 import random
 import shutil
@@ -28,9 +29,10 @@ from harness import (
 
 from imaging_hub.deid import ProjectKey
 from imaging_hub.dicom.synthetic import StudySpec, SyntheticPatient, make_study
-from imaging_hub.spoke import SpokeSettings, SpokeStatus, classify
+from imaging_hub.spoke import SpokeSettings, SpokeStatus, classify, connect
 from imaging_hub.spoke.gateway import Spoke
 from imaging_hub.spoke.intake import EVERYTHING
+from imaging_hub.spoke.pull import projects_to_retry
 from imaging_hub.spoke.workers import make_processor
 
 SPEC = StudySpec(rows=16, columns=16, series=2, instances_per_series=3)
@@ -182,6 +184,41 @@ def test_a_pull_asks_only_for_what_is_neither_recorded_nor_waiting_in_the_intake
         assert spoke.pull().studies_found == 0  # complete: not asked for again
     finally:
         spoke.scp.stop()
+
+
+def test_a_pull_that_cannot_reach_the_pacs_says_why_and_is_retried(
+    tmp_path: Path, hub: HubProcess, pacs: tuple[OrthancPacs, list[SyntheticPatient]],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    orthanc, people = pacs
+    config, data = _setup_spoke(tmp_path, hub, orthanc, people, kind="dimse", pacs_extra={"port": free_port()})
+    settings = SpokeSettings.load(config)
+    with caplog.at_level(logging.WARNING):
+        summary = Spoke(settings).pull()
+        Spoke(settings).pull()  # the scheduler's retry, the PACS still down
+    line = summary.describe()
+    assert line.startswith(f"0 of 0 studies retrieved, {len(summary.errors)} error(s) (first: project ")
+    assert summary.errors and "refused or did not answer" in line
+    assert "looking up a participant of project" in caplog.text
+    for person in people:  # neither the line the status shows nor the log names a patient
+        for value in (person.patient_id, person.nhs_number, person.name):
+            assert value not in line and value not in caplog.text
+    conn = connect(data)
+    try:
+        assert projects_to_retry(conn) == ({settings.projects[0].id}, 2)  # retried with backoff
+        rows = [classify(s) for s in SpokeStatus.read(data).studies]
+        assert rows and all(status == "incomplete" and "failed 2 time(s), retrying: PACS lookup failed" in why
+                            for status, why in rows)
+        back = settings.model_copy(update={"pacs": settings.pacs.model_copy(update={"port": orthanc.dicom_port})})
+        spoke = Spoke(back)
+        spoke.scp.start()
+        try:
+            assert spoke.pull().errors == []  # the PACS answers again
+        finally:
+            spoke.scp.stop()
+        assert projects_to_retry(conn) == (set(), 0)
+    finally:
+        conn.close()
 
 
 def test_ctrl_c_then_sigterm_stop_the_spoke_cleanly(

@@ -171,7 +171,7 @@ class Spoke:
             if retry:
                 delay = backoff_delay(failures, self.settings.pacs.retry_base_s, self.settings.pacs.retry_cap_s)
                 retry_at = time.time() + delay
-                log.warning("retrieve of %d project(s)' studies failed; retrying in %.0fs", len(retry), delay)
+                log.warning("PACS lookups or retrieves failed for %d project(s); retrying in %.0fs", len(retry), delay)
             if request is not None:
                 with transaction(conn):
                     conn.execute("UPDATE pull_request SET finished_at = ?, outcome = ? WHERE id = ?",
@@ -184,10 +184,7 @@ class Spoke:
         except Exception as exc:
             log.exception("pull failed")
             return f"failed: {exc}"
-        waiting = (f", {summary.awaiting_intake} not asked for again (their last retrieve still waits to be"
-                   " de-identified)") if summary.awaiting_intake else ""
-        return (f"{summary.studies_retrieved} of {summary.studies_found} studies retrieved, "
-                f"{len(summary.errors)} error(s){waiting}")
+        return summary.describe()
 
     def _health_loop(self) -> None:
         conn = connect(self.settings.data)

@@ -29,15 +29,16 @@ class DicomWebPacs:
     def close(self) -> None:
         self._client.close()
 
-    def _qido(self, path: str, params: dict[str, str]) -> list[dict[str, Any]]:
+    def _qido(self, path: str, params: dict[str, str], what: str) -> list[dict[str, Any]]:
+        """``what`` names the query in errors: the path holds a study's UID, which must not reach a log."""
         try:
             response = self._client.get(path, params=params, headers={"Accept": "application/dicom+json"})
         except httpx.TransportError as exc:
-            raise PacsError(f"QIDO-RS {path}: PACS unreachable ({type(exc).__name__})") from exc
+            raise PacsError(f"QIDO-RS {what}: PACS unreachable ({type(exc).__name__})") from exc
         if response.status_code == 204:
             return []
         if response.status_code != 200:
-            raise PacsError(f"QIDO-RS {path}: HTTP {response.status_code}")
+            raise PacsError(f"QIDO-RS {what}: HTTP {response.status_code}")
         body = response.json()
         return body if isinstance(body, list) else []
 
@@ -47,14 +48,15 @@ class DicomWebPacs:
         if date_from or date_to:
             params["StudyDate"] = f"{date_from}-{date_to}"
         found = []
-        for study in self._qido("/studies", params):
+        for study in self._qido("/studies", params, "study search"):
             study_uid = str(_value(study, _STUDY_UID) or "")
             if not study_uid or not _carries(study, key, patient_id):
                 continue
             series = tuple(
                 SeriesFound(str(_value(s, _SERIES_UID)), str(_value(s, _MODALITY) or "").upper(),
                             _count(_value(s, _SERIES_COUNT)))
-                for s in self._qido(f"/studies/{study_uid}/series", {"includefield": "NumberOfSeriesRelatedInstances"})
+                for s in self._qido(f"/studies/{study_uid}/series", {"includefield": "NumberOfSeriesRelatedInstances"},
+                                    "series query")
             )
             check_series_answered(_count(_value(study, _STUDY_SERIES)), series)
             found.append(StudyFound(study_uid, str(_value(study, _STUDY_DATE) or ""), series))

@@ -18,7 +18,12 @@ from imaging_hub.spoke.gatekeeper import OPTED_OUT, Gatekeeper
 from imaging_hub.spoke.identity import SubjectHasher
 from imaging_hub.spoke.pacs import Pacs, PacsError, PatientKey, StudyFound
 from imaging_hub.spoke.projects import ProjectDeidentifiers
-from imaging_hub.spoke.reconciliation import NOT_FOUND_BY_LOCAL_ID, NOT_FOUND_BY_NHS_NUMBER, RETRIEVE_GIVE_UP
+from imaging_hub.spoke.reconciliation import (
+    LOOKUP_FAILED,
+    NOT_FOUND_BY_LOCAL_ID,
+    NOT_FOUND_BY_NHS_NUMBER,
+    RETRIEVE_GIVE_UP,
+)
 from imaging_hub.spoke.register import is_opted_out
 from imaging_hub.spoke.settings import OptOutPolicy, ProjectSettings
 from imaging_hub.spoke.state import transaction
@@ -41,6 +46,14 @@ class PullSummary:
     skipped_opted_out: int = 0
     awaiting_intake: int = 0  # studies not fetched again: their last retrieve may still wait in the intake buffer
     errors: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        """One line for the spoke's health: what was fetched, and why not, if something failed."""
+        first = f" (first: {self.errors[0][:200]})" if self.errors else ""
+        waiting = (f", {self.awaiting_intake} not asked for again (their last retrieve still waits to be"
+                   " de-identified)") if self.awaiting_intake else ""
+        return (f"{self.studies_retrieved} of {self.studies_found} studies retrieved, {len(self.errors)} error(s)"
+                f"{first}{waiting}")
 
 
 @dataclass
@@ -102,6 +115,9 @@ class Puller:
             except PacsError as exc:
                 summary.errors.append(f"project {participant.project_id}, participant "
                                       f"{participant.participant_id}: {exc}")
+                log.warning("looking up a participant of project %s in the PACS failed: %s",
+                            participant.project_id, exc)
+                _record_lookup(conn, participant, f"{LOOKUP_FAILED}: {exc}", failed=True)
                 continue
             _record_lookup(conn, participant, not_found)
             for study in studies:
@@ -242,21 +258,27 @@ class _Retrievals:
         return [future.result() for future in self._futures]
 
 
-def _record_lookup(conn: sqlite3.Connection, participant: Participant, not_found: str) -> None:
+def _record_lookup(conn: sqlite3.Connection, participant: Participant, not_found: str, failed: bool = False) -> None:
+    """What the participant's PACS query came to: '' (studies found), why nothing was found, or why the PACS
+    could not be asked (``failed``: counted, so the scheduler retries with backoff and gives up in the end)."""
     with transaction(conn):
         conn.execute(
-            "INSERT INTO participant_lookup(project_id, participant_id, outcome, queried_at) VALUES (?,?,?,?)"
-            " ON CONFLICT(project_id, participant_id) DO UPDATE SET outcome = excluded.outcome,"
-            " queried_at = excluded.queried_at", (participant.project_id, participant.participant_id, not_found,
-                                                  time.time()),
+            "INSERT INTO participant_lookup(project_id, participant_id, outcome, queried_at, attempts)"
+            " VALUES (?,?,?,?,?) ON CONFLICT(project_id, participant_id) DO UPDATE SET outcome = excluded.outcome,"
+            " queried_at = excluded.queried_at,"
+            " attempts = CASE WHEN excluded.attempts > 0 THEN participant_lookup.attempts + 1 ELSE 0 END",
+            (participant.project_id, participant.participant_id, not_found, time.time(), int(failed)),
         )
 
 
 def projects_to_retry(conn: sqlite3.Connection) -> tuple[set[str], int]:
-    """Projects with a study whose last retrieve failed and may be tried again, and the most failures in a
-    row among those studies (for the backoff)."""
+    """Projects with a study whose last retrieve failed, or a participant the PACS could not be asked about,
+    that may be tried again; and the most failures in a row among those (for the backoff)."""
     rows = conn.execute(
         "SELECT project_id, MAX(retrieve_attempts) FROM study WHERE retrieve_error != '' AND retrieve_attempts < ?"
-        " GROUP BY project_id", (RETRIEVE_GIVE_UP,),
+        " GROUP BY project_id UNION ALL SELECT l.project_id, MAX(l.attempts) FROM participant_lookup l"
+        " JOIN participant p ON p.project_id = l.project_id AND p.participant_id = l.participant_id"
+        " WHERE l.attempts > 0 AND l.attempts < ? AND p.withdrawn_at IS NULL GROUP BY l.project_id",
+        (RETRIEVE_GIVE_UP, RETRIEVE_GIVE_UP),
     ).fetchall()
     return {r[0] for r in rows}, max((r[1] for r in rows), default=0)

@@ -20,6 +20,7 @@ StudyStatus = Literal["complete", "incomplete", "failed"]
 RETRIEVE_GIVE_UP = 6  # the spoke stops retrying a study's retrieve after this many failures in a row
 NOT_FOUND_BY_NHS_NUMBER = "not found in PACS by NHS number"
 NOT_FOUND_BY_LOCAL_ID = "not found in PACS by local patient ID"
+LOOKUP_FAILED = "PACS lookup failed"
 
 
 class StudyReport(BaseModel):
@@ -67,7 +68,9 @@ class ReconciliationAnswer(BaseModel):
 
 def classify(s: StudyReport) -> tuple[StudyStatus, str]:
     """Status and a one-line account of what is missing or went wrong."""
-    if not s.study_uid:  # a participant the PACS query found nothing for
+    if not s.study_uid:  # a participant the PACS query found nothing for, or could not be asked about
+        if s.retrieve_error and 0 < s.retrieve_attempts < RETRIEVE_GIVE_UP:
+            return "incomplete", f"failed {s.retrieve_attempts} time(s), retrying: {s.retrieve_error}"
         return "failed", s.retrieve_error or "no study found in the PACS"
     retrying = bool(s.retrieve_error) and 0 < s.retrieve_attempts < RETRIEVE_GIVE_UP
     if s.failed or (s.retrieve_error and not retrying):
@@ -161,11 +164,12 @@ def _not_found(conn: sqlite3.Connection, project_id: str | None) -> list[StudyRe
     """Participants the PACS query found nothing for, as study-less failed rows that say why."""
     where, args = ("AND l.project_id = ?", [project_id]) if project_id else ("", [])
     rows = conn.execute(
-        "SELECT l.project_id, l.participant_id, l.outcome FROM participant_lookup l JOIN participant p"
+        "SELECT l.project_id, l.participant_id, l.outcome, l.attempts FROM participant_lookup l JOIN participant p"
         " ON p.project_id = l.project_id AND p.participant_id = l.participant_id"
         f" WHERE l.outcome != '' AND p.withdrawn_at IS NULL {where} ORDER BY l.project_id, l.participant_id", args,
     ).fetchall()
-    return [StudyReport(project_id=r[0], participant_id=r[1], study_uid="", retrieve_error=r[2]) for r in rows]
+    return [StudyReport(project_id=r[0], participant_id=r[1], study_uid="", retrieve_error=r[2], retrieve_attempts=r[3])
+            for r in rows]
 
 
 def apply_answer(conn: sqlite3.Connection, reports: Iterable[StudyReport], answer: ReconciliationAnswer) -> tuple[

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 # 4: index instance_deid (created by the schema script on an older file);
-# 5: study.retrieved_at, instance.source_series_uid
+# 5: study.retrieved_at, instance.source_series_uid, participant_lookup.attempts
 SCHEMA_VERSION = 5
 
 _SCHEMA = """
@@ -124,6 +124,7 @@ CREATE TABLE IF NOT EXISTS participant_lookup (
     participant_id TEXT NOT NULL,
     outcome TEXT NOT NULL,  -- why the PACS query found nothing ('' once something was found)
     queried_at REAL NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,  -- lookups in a row the PACS could not answer (retried with backoff)
     PRIMARY KEY (project_id, participant_id)
 );
 
@@ -174,6 +175,8 @@ def _migrate(conn: sqlite3.Connection) -> None:
                 conn.execute("ALTER TABLE instance ADD COLUMN finding TEXT NOT NULL DEFAULT ''")
             if "source_series_uid" not in instance_columns:  # version 5
                 conn.execute("ALTER TABLE instance ADD COLUMN source_series_uid TEXT NOT NULL DEFAULT ''")
+            if "attempts" not in {r[1] for r in conn.execute("PRAGMA table_info(participant_lookup)")}:  # version 5
+                conn.execute("ALTER TABLE participant_lookup ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0")
             conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
     except BaseException:
         conn.execute("ROLLBACK")
