@@ -3,6 +3,7 @@ by storescu, reconciliation at both ends, hub downtime, a refused token, a full 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import random
@@ -91,6 +92,18 @@ def _setup_spoke(tmp: Path, hub: HubProcess, orthanc: OrthancPacs, people: list[
     return config, tmp / "spoke" / "data"
 
 
+@contextlib.contextmanager
+def _receiving(settings: SpokeSettings) -> Iterator[Spoke]:
+    """A spoke in this process with only its Storage SCP running: it pulls into its intake buffer, and nothing
+    is de-identified unless a test asks."""
+    spoke = Spoke(settings)
+    spoke.scp.start()
+    try:
+        yield spoke
+    finally:
+        spoke.scp.stop()
+
+
 def _complete(data: Path, studies: int = 1) -> bool:
     state = SpokeStatus.read(data)
     return len(state.studies) == studies and all(classify(s)[0] == "complete" for s in state.studies)
@@ -165,9 +178,7 @@ def test_a_pull_asks_only_for_what_is_neither_recorded_nor_waiting_in_the_intake
     orthanc, people = pacs
     config, _ = _setup_spoke(tmp_path, hub, orthanc, people, kind="dimse")
     settings = SpokeSettings.load(config)
-    spoke = Spoke(settings)
-    spoke.scp.start()  # receiving only: nothing is de-identified until the test says so
-    try:
+    with _receiving(settings) as spoke:  # nothing is de-identified until the test says so
         first = spoke.pull()  # both participants' studies (nothing is filtered before de-identification here)
         studies, sent = first.studies_retrieved, first.instances_sent
         assert (studies, sent) == (2, 12)
@@ -182,8 +193,6 @@ def test_a_pull_asks_only_for_what_is_neither_recorded_nor_waiting_in_the_intake
         result = make_processor(settings, EVERYTHING).drain()
         assert (result.files, result.duplicates + result.dropped) == (3, 2)  # the lost one is back, once
         assert spoke.pull().studies_found == 0  # complete: not asked for again
-    finally:
-        spoke.scp.stop()
 
 
 def test_a_pull_that_cannot_reach_the_pacs_says_why_and_is_retried(
@@ -210,12 +219,8 @@ def test_a_pull_that_cannot_reach_the_pacs_says_why_and_is_retried(
         assert rows and all(status == "incomplete" and "failed 2 time(s), retrying: PACS lookup failed" in why
                             for status, why in rows)
         back = settings.model_copy(update={"pacs": settings.pacs.model_copy(update={"port": orthanc.dicom_port})})
-        spoke = Spoke(back)
-        spoke.scp.start()
-        try:
+        with _receiving(back) as spoke:
             assert spoke.pull().errors == []  # the PACS answers again
-        finally:
-            spoke.scp.stop()
         assert projects_to_retry(conn) == (set(), 0)
     finally:
         conn.close()
