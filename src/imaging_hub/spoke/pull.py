@@ -61,6 +61,7 @@ class _Wanted:
     study_uid: str
     series: set[str] = field(default_factory=set)
     projects: set[str] = field(default_factory=set)
+    retrieved_at: float | None = None  # when a retrieve of it last ended without error
 
 
 class Puller:
@@ -124,7 +125,7 @@ class Puller:
                 wanted = self._note_expected(conn, participant, study)
                 if wanted is None:
                     continue
-                if _may_be_in_intake(conn, participant.project_id, study.study_uid, intake_since):
+                if _may_be_in_intake(wanted.retrieved_at, intake_since):
                     summary.awaiting_intake += 1
                     continue
                 retrievals.add(wanted)
@@ -157,14 +158,14 @@ class Puller:
         expected = sum(c for c in counts if c is not None) if all(c is not None for c in counts) else None
         project_id = participant.project_id
         with transaction(conn):
-            conn.execute(
+            retrieved_at = conn.execute(
                 "INSERT INTO study(project_id, source_study_uid, deid_study_uid, participant_id, expected_instances,"
                 " expected_series, queried_at) VALUES (?,?,?,?,?,?,?) ON CONFLICT(project_id, source_study_uid)"
                 " DO UPDATE SET expected_instances=excluded.expected_instances,"
-                " expected_series=excluded.expected_series, queried_at=excluded.queried_at",
+                " expected_series=excluded.expected_series, queried_at=excluded.queried_at RETURNING retrieved_at",
                 (project_id, study.study_uid, self._deid.study_uid(project_id, study.study_uid),
                  participant.participant_id, expected, len(series), time.time()),
-            )
+            ).fetchone()[0]
         held: dict[str, int] = dict(conn.execute(
             "SELECT source_series_uid, COUNT(*) FROM instance WHERE project_id = ? AND source_study_uid = ?"
             " AND state != 'withdrawn' GROUP BY source_series_uid",
@@ -177,7 +178,7 @@ class Puller:
         lacking = {s.series_uid for s in series if s.instances is None or held.get(s.series_uid, 0) < s.instances}
         if "" in held or not lacking:
             lacking = {s.series_uid for s in series}
-        return _Wanted(study.study_uid, lacking, {project_id})
+        return _Wanted(study.study_uid, lacking, {project_id}, retrieved_at)
 
     def _retrieve(self, wanted: _Wanted) -> int | str:
         try:
@@ -200,15 +201,12 @@ class Puller:
         return error if error else sent
 
 
-def _may_be_in_intake(conn: sqlite3.Connection, project_id: str, study_uid: str, intake_since: float | None) -> bool:
-    """Whether the study's last good retrieve ended after the oldest file still waiting in the intake buffer
+def _may_be_in_intake(retrieved_at: float | None, intake_since: float | None) -> bool:
+    """Whether a study's last good retrieve ended after the oldest file still waiting in the intake buffer
     arrived (and not longer ago than ``RETRIEVE_SETTLE_S``)."""
-    if intake_since is None:
+    if retrieved_at is None or intake_since is None:
         return False
-    row = conn.execute("SELECT retrieved_at FROM study WHERE project_id = ? AND source_study_uid = ?",
-                       (project_id, study_uid)).fetchone()
-    retrieved_at = row[0] if row is not None else None
-    return retrieved_at is not None and intake_since <= retrieved_at and time.time() - retrieved_at < RETRIEVE_SETTLE_S
+    return intake_since <= retrieved_at and time.time() - retrieved_at < RETRIEVE_SETTLE_S
 
 
 class _Retrievals:

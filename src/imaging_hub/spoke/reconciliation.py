@@ -68,11 +68,11 @@ class ReconciliationAnswer(BaseModel):
 
 def classify(s: StudyReport) -> tuple[StudyStatus, str]:
     """Status and a one-line account of what is missing or went wrong."""
+    retrying = bool(s.retrieve_error) and 0 < s.retrieve_attempts < RETRIEVE_GIVE_UP
     if not s.study_uid:  # a participant the PACS query found nothing for, or could not be asked about
-        if s.retrieve_error and 0 < s.retrieve_attempts < RETRIEVE_GIVE_UP:
+        if retrying:
             return "incomplete", f"failed {s.retrieve_attempts} time(s), retrying: {s.retrieve_error}"
         return "failed", s.retrieve_error or "no study found in the PACS"
-    retrying = bool(s.retrieve_error) and 0 < s.retrieve_attempts < RETRIEVE_GIVE_UP
     if s.failed or (s.retrieve_error and not retrying):
         why = [f"{n} {reason}" for reason, n in sorted(s.failures.items())]
         if s.retrieve_error:
