@@ -140,6 +140,8 @@ def test_pull_delivers_enrolled_study_only(
             assert spoke.alive()
     finally:
         spoke.stop()
+    # nothing identifiable stays behind the stopped spoke, spent files kept to be written over included
+    assert [p for p in (data / "intake").rglob("*") if not p.is_dir()] == []
 
 
 def test_acquisition_checks_warn_or_hold(

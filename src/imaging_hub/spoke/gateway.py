@@ -84,6 +84,7 @@ class Spoke:
         self._stop.set()
         self.scp.stop()
         self.pipeline.stop()  # after the SCP: what it accepted last is de-identified by the next start
+        self.intake.spent.clear()  # identifiable files kept only to be written over: none stays behind
         for thread in self._threads:
             thread.join(timeout=30)
         self._threads.clear()
@@ -200,6 +201,11 @@ class Spoke:
                 if time.time() - last_refresh >= 10:
                     self._refresh_opt_out(conn)
                     last_refresh = time.time()
+            with contextlib.suppress(OSError):
+                if state.accepting:
+                    self.intake.expire_spent()
+                else:
+                    self.intake.spent.clear()  # a nearly full disk gets back what they hold
             self._stop.wait(1.0)
         with contextlib.suppress(sqlite3.OperationalError):
             set_health(conn, "heartbeat", "stopped")
