@@ -79,6 +79,7 @@ def test_two_processors_each_take_only_their_share(
         thread.join(120)
     assert sum(done) == total and all(done)
     assert intake.count() == 0
+    assert 0 < len(list(intake.spent.folder.iterdir())) <= total  # retired, to be written over by arrivals
     _queued_once(settings, total)
 
 
@@ -97,11 +98,11 @@ def test_a_killed_worker_is_restarted_and_nothing_is_lost_or_doubled(
 
         def recovered() -> bool:
             workers.keep_alive()
-            return workers.restarts == 1 and intake.count() == 0
+            # (the victim may have finished its share before it was killed: its successor has none to do)
+            return workers.describe() == "2 of 2 ready, 1 restart(s)" and intake.count() == 0
 
         wait_for(recovered, 90, interval=0.1, what="the killed worker to be replaced and the buffer drained")
         assert victim not in workers.pids()
-        assert workers.describe() == "2 of 2 ready, 1 restart(s)"
     finally:
         stop.set()
         workers.join(30)
