@@ -19,6 +19,7 @@ from imaging_hub.spoke.delivery import BATCH_QUIET_S, Courier
 from imaging_hub.spoke.hubclient import HubClient
 from imaging_hub.spoke.intake import EVERYTHING, IntakeBuffer
 from imaging_hub.spoke.workers import make_processor
+from page_cache import resident_pages
 
 SPEC = StudySpec(rows=16, columns=16, series=1, instances_per_series=20, study_date=dt.date(2024, 2, 1))
 PROJECT = "BATCH"
@@ -106,8 +107,11 @@ def test_the_courier_holds_a_batch_only_while_more_is_coming(
 
         _arrive(held, intake, 4)
         assert processor.run_once().queued == 4
+        blobs = [Path(row[0]) for row in conn.execute("SELECT blob FROM instance WHERE state = 'deidentified'")]
+        assert all(resident_pages(blob) for blob in blobs)  # just written: in the page cache
         coming[0] = False
         assert courier.step() and sent == [10, 4]  # nothing left to de-identify: sent at once
+        assert not any(resident_pages(blob) for blob in blobs)  # delivered: kept for the acknowledgement only
     finally:
         client.close()
         conn.close()

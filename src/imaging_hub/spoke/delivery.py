@@ -17,6 +17,7 @@ from pathlib import Path
 
 from imaging_hub.spoke import outbox
 from imaging_hub.spoke.backoff import backoff_delay
+from imaging_hub.spoke.durable import drop_cached
 from imaging_hub.spoke.hubclient import HubClient, HubRejected, HubUnavailable
 from imaging_hub.spoke.reconciliation import ReconciliationReport, apply_answer, study_reports
 from imaging_hub.spoke.settings import HubLink
@@ -143,6 +144,7 @@ class Courier:
                 else:
                     why = "hub did not store it" if reason is None else f"hub busy (0x{reason:04X})"
                     outbox.defer(self._conn, [item], self._item_delay(item.attempts + 1), why)
+        drop_cached(item.blob for item in delivered)
         self.delivered += len(delivered)
         self._last_delivery = time.time()
         return True
