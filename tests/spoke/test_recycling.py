@@ -61,6 +61,16 @@ def test_a_file_taken_meanwhile_is_skipped(tmp_path: Path) -> None:
     assert buffer.count() == 2
 
 
+def test_a_link_in_the_pool_is_never_written_through(tmp_path: Path) -> None:
+    buffer = IntakeBuffer(tmp_path / "intake", fsync=False)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.write_bytes(b"untouched")
+    (buffer.spent.folder / "7").symlink_to(elsewhere)
+    assert buffer.put(b"arrival").read_bytes() == b"arrival"
+    assert elsewhere.read_bytes() == b"untouched" and _spent(buffer) == []
+    assert list((tmp_path / "intake" / ".incoming").iterdir()) == []
+
+
 def test_spent_files_expire_and_go_at_restart(tmp_path: Path) -> None:
     buffer = IntakeBuffer(tmp_path / "intake", fsync=False)
     for path in [buffer.put(b"identifiable") for _ in range(3)]:

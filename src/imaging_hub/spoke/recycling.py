@@ -60,7 +60,10 @@ class SpentFiles:
                 os.rename(self.folder / name, destination)
             except FileNotFoundError:
                 continue  # taken, expired or never refilled since the listing
-            return os.open(destination, os.O_WRONLY | os.O_CLOEXEC)
+            try:
+                return os.open(destination, os.O_WRONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
+            except OSError:
+                destination.unlink(missing_ok=True)  # not a plain file (a link): never written through
 
     def expire(self, older_than_s: float, now: float | None = None) -> int:
         """Delete the files retired more than ``older_than_s`` ago (a rename sets the change time); how many."""
@@ -68,7 +71,7 @@ class SpentFiles:
         removed = 0
         for entry in os.scandir(self.folder):
             with contextlib.suppress(FileNotFoundError):
-                if entry.stat().st_ctime < cutoff:
+                if entry.stat(follow_symlinks=False).st_ctime < cutoff:
                     os.unlink(entry.path)
                     removed += 1
         return removed
