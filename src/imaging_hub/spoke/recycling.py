@@ -3,7 +3,7 @@
 Every instance passes through the intake buffer as a new file of about its size, deleted once it is
 de-identified. Creating such a file costs the kernel fresh page-cache pages, new blocks and an inode; on a
 virtual machine that hands freed memory back to its host, each fresh page also costs a fault on the host
-(measured on the 2-vCPU bench machine: 0.2-1.0 ms of system time to write 0.5 MB into a new file, 0.02 ms
+(measured on the 2-vCPU bench machine: 0.1-1.7 ms of system time to write 0.5 MB into a new file, 0.02 ms
 over an existing one). Writing the next arrival over a file just finished with reuses all three.
 
 The pool is bounded and short-lived because what it holds is identifiable: ``SLOTS`` names, taken in turn
