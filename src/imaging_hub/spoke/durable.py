@@ -37,14 +37,14 @@ def sync_files(paths: Iterable[Path]) -> None:
 def drop_cached(paths: Iterable[Path]) -> None:
     """Tell the kernel the files' cached pages will not be read again (outbox files once delivered: they wait
     only for the hub's acknowledgement). Freed now, the pages serve the next files written; new ones cost more,
-    most on a VM that gives freed memory back to its host. Durable (clean) pages only; a missing file is
-    skipped."""
+    most on a VM that gives freed memory back to its host. Durable (clean) pages only. Only a hint: a file
+    that cannot be opened is skipped."""
     if not hasattr(os, "posix_fadvise"):  # not on macOS or Windows
         return
     for path in paths:
         try:
             fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-        except FileNotFoundError:
+        except OSError:
             continue
         try:
             os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
