@@ -7,7 +7,6 @@ A worker process builds its ``WorkContext`` once, from the spoke settings.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import sqlite3
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from pydicom.errors import InvalidDicomError
 
 from imaging_hub.deid import Quarantined, encode_part10_buffers, read_part10
 from imaging_hub.spoke.acquisition import AcquisitionRule, check_acquisition, summary
+from imaging_hub.spoke.fingerprint import same_source, source_fingerprint
 from imaging_hub.spoke.gatekeeper import Decision, Gatekeeper
 from imaging_hub.spoke.identity import InstanceIdentity, SubjectHasher
 from imaging_hub.spoke.outbox import DEIDENTIFIED, QUARANTINED, Outbox
@@ -36,7 +36,7 @@ class OutboxRow:
     project_id: str
     source_sop_uid: str
     source_study_uid: str
-    source_sha256: str
+    source_sha256: str  # the source's fingerprint (``fingerprint``)
     participant_id: str
     deid_study_uid: str
     deid_sop_uid: str = ""
@@ -100,29 +100,29 @@ def process_file(ctx: WorkContext, path: Path) -> FileOutcome:
         return outcome
     decisions = ctx.gatekeeper.decide(ctx.conn, who)
     outcome.decided.append((who, decisions))
-    source_sha = hashlib.sha256(data).hexdigest()
+    fingerprint = source_fingerprint(data, ds)  # before de-identification changes ds
     first = True
     for decision in decisions:
         if not decision.accepted or decision.participant is None:
             outcome.drop(decision.reason)
             continue
-        if _already_queued(ctx.conn, decision.project_id, who.sop_uid, source_sha):
+        if _already_queued(ctx.conn, decision.project_id, who.sop_uid, fingerprint, data):
             outcome.duplicates += 1
             continue
         if not first:
             ds = read_part10(data)  # each project de-identifies its own copy
         first = False
-        outcome.rows.append(_deidentify(ctx, ds, who, decision, source_sha, outcome))
+        outcome.rows.append(_deidentify(ctx, ds, who, decision, fingerprint, outcome))
     return outcome
 
 
 def _deidentify(
-    ctx: WorkContext, ds: Dataset, who: InstanceIdentity, decision: Decision, source_sha: str, outcome: FileOutcome
+    ctx: WorkContext, ds: Dataset, who: InstanceIdentity, decision: Decision, fingerprint: str, outcome: FileOutcome
 ) -> OutboxRow:
     assert decision.participant is not None
     project_id = decision.project_id
     deid = ctx.deidentifiers[project_id]
-    row = OutboxRow(project_id, who.sop_uid, who.study_uid, source_sha, decision.participant.participant_id,
+    row = OutboxRow(project_id, who.sop_uid, who.study_uid, fingerprint, decision.participant.participant_id,
                     deid.uid(who.study_uid), source_series_uid=who.series_uid)
     try:
         result = deid.deidentify(ds, subject_id=decision.participant.participant_id)
@@ -148,11 +148,12 @@ def _deidentify(
     return row
 
 
-def _already_queued(conn: sqlite3.Connection, project_id: str, source_sop_uid: str, source_sha: str) -> bool:
+def _already_queued(conn: sqlite3.Connection, project_id: str, source_sop_uid: str, fingerprint: str,
+                    data: bytes) -> bool:
     found = conn.execute(
         "SELECT source_sha256 FROM instance WHERE project_id = ? AND source_sop_uid = ?",
         (project_id, source_sop_uid),
     ).fetchone()
-    # Same bytes again (a PACS resend, a repeated pull): nothing to do. Different bytes: the PACS
+    # The same source again (a PACS resend, a repeated pull): nothing to do. A different one: the PACS
     # corrected the instance, so it goes again (the hub keeps the first and flags the conflict).
-    return found is not None and found[0] == source_sha
+    return found is not None and same_source(found[0], fingerprint, data)

@@ -65,7 +65,7 @@ CREATE TABLE IF NOT EXISTS instance (
     source_sop_uid TEXT NOT NULL,
     source_study_uid TEXT NOT NULL,
     source_series_uid TEXT NOT NULL DEFAULT '',  -- '' in rows from before version 5
-    source_sha256 TEXT NOT NULL,
+    source_sha256 TEXT NOT NULL,  -- fingerprint.source_fingerprint (the whole file's SHA-256 in older rows)
     participant_id TEXT NOT NULL,
     deid_study_uid TEXT NOT NULL DEFAULT '',
     deid_sop_uid TEXT NOT NULL DEFAULT '',
