@@ -23,7 +23,7 @@ from multiprocessing.synchronize import Event as ProcessEvent
 from imaging_hub.spoke.delivery import Courier
 from imaging_hub.spoke.hubclient import HubClient
 from imaging_hub.spoke.intake import EVERYTHING, files_waiting
-from imaging_hub.spoke.lifetime import Revival, start_child
+from imaging_hub.spoke.lifetime import Revival, nice_this_thread, start_child
 from imaging_hub.spoke.lockfile import held_lock
 from imaging_hub.spoke.outbox import Outbox
 from imaging_hub.spoke.settings import SpokeSettings
@@ -55,6 +55,7 @@ class Pipeline:
             if self.settings.deid_workers > 0:
                 self._supervise(DeidWorkers(self.settings, self._arrived, self._queued, self._stop))
             else:
+                nice_this_thread(self.settings.background_nice)
                 work(make_processor(self.settings, EVERYTHING), self._arrived[0], self._queued, self._stop)
         finally:
             self._queued.set()
@@ -98,7 +99,7 @@ def pipeline_main(settings: SpokeSettings, stop: ProcessEvent, arrived: Sequence
     """Entry point of the child process. Killed with -9, the spoke cannot stop its pipeline: it leaves on its
     own, and whatever it was doing is redone by the next one (a group not yet recorded is still in the
     intake buffer)."""
-    start_child(parent, settings.background_nice)
+    start_child(parent)  # the courier's priority: its workers (or its de-identifying thread) take a lower one
     with held_lock(settings.data / LOCK_FILE, stop) as held:
         if held and not stop.is_set():
             Pipeline(settings, stop, arrived).run()

@@ -108,8 +108,10 @@ class SpokeSettings(BaseSettings):
     opt_out_file: Path | None = None  # reloaded whenever it changes
     intake_fsync: bool = True
     deid_workers: int = Field(default_factory=lambda: default_deid_workers(), ge=0, le=64)  # 0: in the spoke
-    # De-identification and delivery run this much nicer than receiving: a PACS or modality sending to the
-    # spoke is answered first, and the work it leaves behind is durable in the intake buffer.
+    # De-identification runs this much nicer than receiving and delivery: a PACS or modality sending to the
+    # spoke is answered first, and the work it leaves behind is durable in the intake buffer. Delivery, light
+    # (a sixth of de-identification's CPU), keeps up: niced too, it fell behind while the PACS sent and its
+    # backlog went only once receiving ended (0.9-1.7 s after the last arrival of 1200, now 0.4-0.6 s).
     background_nice: int = Field(default=10, ge=0, le=19)
     projects: list[ProjectSettings] = Field(default_factory=list)
     hub: HubLink = Field(default_factory=HubLink)
