@@ -7,7 +7,6 @@ import os
 import threading
 from pathlib import Path
 
-import psutil
 from harness import wait_for
 
 from imaging_hub.spoke import SpokeSettings, connect
@@ -17,14 +16,27 @@ from imaging_hub.spoke.pipeline import PipelineProcess
 LOWER = 5
 
 
-def _spawned(process: psutil.Process) -> list[psutil.Process]:
-    """The multiprocessing children a process started (not a resource tracker)."""
-    return [c for c in process.children() if "spawn_main" in " ".join(c.cmdline())]
+def _spawned(parent: int) -> list[int]:
+    """The multiprocessing children ``parent`` started (not a resource tracker), read from /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except (OSError, ValueError):
+            continue  # not a process, or gone
+        if int(stat.rsplit(")", 1)[1].split()[1]) == parent and b"spawn_main" in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
+def _nice(pid: int) -> int:
+    return os.getpriority(os.PRIO_PROCESS, pid)
 
 
 def _threads_nice(pid: int) -> dict[int, int]:
     """Each thread's niceness (Linux keeps one per thread), by thread id."""
-    return {thread.id: psutil.Process(thread.id).nice() for thread in psutil.Process(pid).threads()}
+    return {int(task.name): _nice(int(task.name)) for task in Path(f"/proc/{pid}/task").iterdir()}
 
 
 def _running(tmp_path: Path, workers: int) -> PipelineProcess:
@@ -40,11 +52,11 @@ def test_workers_run_lower_than_the_pipeline_which_delivers_at_the_spokes_priori
     ours = os.nice(0)
     pipeline = _running(tmp_path, workers=1)
     try:
-        wait_for(lambda: len(_spawned(psutil.Process())) == 1, 60, what="the pipeline process")
-        (child,) = _spawned(psutil.Process())
-        wait_for(lambda: [w.nice() for w in _spawned(child)] == [min(19, ours + LOWER)], 60,
+        wait_for(lambda: len(_spawned(os.getpid())) == 1, 60, what="the pipeline process")
+        (child,) = _spawned(os.getpid())
+        wait_for(lambda: [_nice(w) for w in _spawned(child)] == [min(19, ours + LOWER)], 60,
                  what="a worker process at the lower priority")
-        assert child.nice() == ours  # and with it the courier
+        assert _nice(child) == ours  # and with it the courier
     finally:
         pipeline.stop()
 
@@ -53,12 +65,12 @@ def test_without_workers_only_the_de_identifying_thread_runs_lower(tmp_path: Pat
     ours = os.nice(0)
     pipeline = _running(tmp_path, workers=0)
     try:
-        wait_for(lambda: len(_spawned(psutil.Process())) == 1, 60, what="the pipeline process")
-        (child,) = _spawned(psutil.Process())
+        wait_for(lambda: len(_spawned(os.getpid())) == 1, 60, what="the pipeline process")
+        (child,) = _spawned(os.getpid())
         # the main thread de-identifies; the courier and the parent watch are the others
-        wait_for(lambda: _threads_nice(child.pid).get(child.pid) == min(19, ours + LOWER), 60,
+        wait_for(lambda: _threads_nice(child).get(child) == min(19, ours + LOWER), 60,
                  what="the de-identifying thread at the lower priority")
-        others = {tid: nice for tid, nice in _threads_nice(child.pid).items() if tid != child.pid}
+        others = {tid: nice for tid, nice in _threads_nice(child).items() if tid != child}
         assert len(others) >= 2 and set(others.values()) == {ours}
     finally:
         pipeline.stop()
