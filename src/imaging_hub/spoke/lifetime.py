@@ -55,13 +55,6 @@ def start_child(parent: int, nice: int = 0) -> None:
     watch_parent(parent)
 
 
-def nice_this_thread(nice: int) -> None:
-    """Lower the calling thread's CPU priority by ``nice`` (Linux sets it per thread; elsewhere the process's)."""
-    if nice:
-        thread = threading.get_native_id()
-        os.setpriority(os.PRIO_PROCESS, thread, min(19, os.getpriority(os.PRIO_PROCESS, thread) + nice))
-
-
 def watch_parent(parent: int, interval: float = 0.5) -> None:
     """Leave this process (at once, no clean-up) when ``parent`` is no longer its parent."""
 

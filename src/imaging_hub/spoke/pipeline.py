@@ -23,7 +23,7 @@ from multiprocessing.synchronize import Event as ProcessEvent
 from imaging_hub.spoke.delivery import Courier
 from imaging_hub.spoke.hubclient import HubClient
 from imaging_hub.spoke.intake import EVERYTHING, files_waiting
-from imaging_hub.spoke.lifetime import Revival, nice_this_thread, start_child
+from imaging_hub.spoke.lifetime import Revival, start_child
 from imaging_hub.spoke.lockfile import held_lock
 from imaging_hub.spoke.outbox import Outbox
 from imaging_hub.spoke.settings import SpokeSettings
@@ -55,7 +55,7 @@ class Pipeline:
             if self.settings.deid_workers > 0:
                 self._supervise(DeidWorkers(self.settings, self._arrived, self._queued, self._stop))
             else:
-                nice_this_thread(self.settings.background_nice)
+                os.nice(self.settings.background_nice)  # Linux keeps a niceness per thread: the courier's stays
                 work(make_processor(self.settings, EVERYTHING), self._arrived[0], self._queued, self._stop)
         finally:
             self._queued.set()
