@@ -335,6 +335,8 @@ def _steal_fraction(before: tuple[int, int]) -> float:
 
 def _steal_since(before: tuple[int, int]) -> str:
     """On a shared host, time taken by other guests makes a round slow without costing it CPU: shown with it."""
+    if before == (0, 0):
+        return ""  # not Linux: nothing known
     return f"; host steal {_steal_fraction(before):.0%} of the machine's time"
 
 
