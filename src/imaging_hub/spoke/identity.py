@@ -6,6 +6,7 @@ issuer is the NHS or the value is a valid NHS number) or in OtherPatientIDsSeque
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
@@ -91,13 +92,27 @@ class SubjectHasher:
         """Load the spoke secret from ``data_dir/spoke.secret``, creating it (mode 0600) the first time."""
         path = data_dir / "spoke.secret"
         if not path.exists():
-            data_dir.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as out:
-                out.write(secrets.token_bytes(32))
+            _publish_secret(path)
         return cls(path.read_bytes())
 
     def hash(self, value: str) -> str:
         if not value:
             return ""
         return hmac.new(self._secret, value.encode(), hashlib.sha256).hexdigest()[:24]
+
+
+def _publish_secret(path: Path) -> None:
+    """Write a new secret whole to a private file, then link it into place: processes starting together
+    (the de-identification workers) all end up reading the one that won, never a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(secrets.token_bytes(32))
+            out.flush()
+            os.fsync(out.fileno())
+        with contextlib.suppress(FileExistsError):  # another process published first: theirs is the secret
+            os.link(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
