@@ -11,6 +11,7 @@ import uvicorn
 from rich.console import Console
 
 from imaging_hub.config import HubSettings
+from imaging_hub.heap import freeze_start_up
 
 console = Console()
 
@@ -81,6 +82,7 @@ def serve(
         # handlers receive that re-raise (and any signal during start-up), so the cleanup below runs.
         for number in (signal.SIGINT, signal.SIGTERM):
             signal.signal(number, lambda *_: setattr(server, "should_exit", True))
+        freeze_start_up()
         server.run(sockets=[http_socket])
     finally:
         hub.close()

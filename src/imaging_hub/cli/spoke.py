@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from imaging_hub.cli._signals import StopRequest
+from imaging_hub.heap import freeze_start_up
 from imaging_hub.spoke import (
     EnrolmentError,
     OptOutFileError,
@@ -75,6 +76,7 @@ def run(
     except SpokeAlreadyRunning as exc:
         console.print(f"[red]spoke cannot start:[/red] {exc}")
         raise typer.Exit(2) from exc
+    freeze_start_up()
     console.print(f"spoke [bold]{settings.site_id}[/bold] running: DICOM {settings.ae_title}@{settings.host}:"
                   f"{spoke.scp.port}, hub {settings.hub.url}, data {settings.data}")
     if pull_now:

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from multiprocessing.context import SpawnProcess
 from multiprocessing.synchronize import Event as ProcessEvent
 
+from imaging_hub.heap import freeze_start_up
 from imaging_hub.spoke.delivery import Courier
 from imaging_hub.spoke.hubclient import HubClient
 from imaging_hub.spoke.intake import EVERYTHING, files_waiting
@@ -102,6 +103,7 @@ def pipeline_main(settings: SpokeSettings, stop: ProcessEvent, arrived: Sequence
     start_child(parent)  # the courier's priority: its workers (or its de-identifying thread) take a lower one
     with held_lock(settings.data / LOCK_FILE, stop) as held:
         if held and not stop.is_set():
+            freeze_start_up()
             Pipeline(settings, stop, arrived).run()
 
 

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from multiprocessing.context import SpawnProcess
 from multiprocessing.synchronize import Event as ProcessEvent
 
+from imaging_hub.heap import freeze_start_up
 from imaging_hub.spoke.deid_work import WorkContext
 from imaging_hub.spoke.intake import IntakeBuffer, Share
 from imaging_hub.spoke.lifetime import Revival, start_child
@@ -68,6 +69,7 @@ def worker_main(settings: SpokeSettings, share: Share, arrived: ProcessEvent, qu
         if not held or stop.is_set():
             return
         processor = make_processor(settings, share)
+        freeze_start_up()
         ready.set()
         work(processor, arrived, queued, stop)
 
