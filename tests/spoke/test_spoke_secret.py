@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import multiprocessing
 import stat
+from multiprocessing.queues import Queue
+from multiprocessing.synchronize import Event
 from pathlib import Path
 
 from imaging_hub.spoke.identity import SubjectHasher
@@ -10,12 +12,12 @@ from imaging_hub.spoke.identity import SubjectHasher
 FORK = multiprocessing.get_context("fork")  # quick to start: many rounds of racers
 
 
-def _hash_when_released(data_dir: str, start: object, results: object) -> None:
-    start.wait()  # type: ignore[attr-defined]
+def _hash_when_released(data_dir: str, start: Event, results: Queue[str]) -> None:
+    start.wait()
     try:
-        results.put(SubjectHasher.for_data_dir(Path(data_dir)).hash("9434765919"))  # type: ignore[attr-defined]
+        results.put(SubjectHasher.for_data_dir(Path(data_dir)).hash("9434765919"))
     except Exception as error:  # the parent asserts on what went wrong
-        results.put(f"error: {error!r}")  # type: ignore[attr-defined]
+        results.put(f"error: {error!r}")
 
 
 def test_workers_starting_together_share_one_whole_secret(tmp_path: Path) -> None:
