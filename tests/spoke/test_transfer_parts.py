@@ -10,7 +10,7 @@ import pytest
 from imaging_hub.spoke.backoff import backoff_delay
 from imaging_hub.spoke.diskguard import DiskGuard
 from imaging_hub.spoke.multipart import MultipartError, boundary_of, iter_parts
-from imaging_hub.spoke.stow import multipart_body, parse_stow_response
+from imaging_hub.spoke.stow import multipart_body, multipart_length, parse_stow_response
 
 
 def test_backoff_grows_is_capped_and_jittered() -> None:
@@ -36,6 +36,16 @@ def test_stow_body_parses_back_into_its_parts(tmp_path: Path) -> None:
     with pytest.raises(MultipartError):
         list(iter_parts([body[: len(body) // 2]], "b0undary"))
     assert boundary_of('multipart/related; type="application/dicom"; boundary="abc"') == "abc"
+
+
+def test_stow_body_length_is_known_before_it_is_read(tmp_path: Path) -> None:
+    files = []
+    for i in range(4):
+        path = tmp_path / f"{i}.dcm"
+        path.write_bytes(bytes([i]) * (513 * i))  # the first one empty
+        files.append(path)
+    for paths in (files, files[:1], []):
+        assert multipart_length(paths, "b0undary") == len(b"".join(multipart_body(paths, "b0undary")))
 
 
 def test_stow_response_reading() -> None:

@@ -12,7 +12,14 @@ import httpx
 
 from imaging_hub.spoke.reconciliation import ReconciliationAnswer, ReconciliationReport
 from imaging_hub.spoke.settings import HubLink
-from imaging_hub.spoke.stow import StowResponse, content_type, multipart_body, new_boundary, parse_stow_response
+from imaging_hub.spoke.stow import (
+    StowResponse,
+    content_type,
+    multipart_body,
+    multipart_length,
+    new_boundary,
+    parse_stow_response,
+)
 from imaging_hub.spoke.withdrawal import WithdrawalAnswer, WithdrawalRequest
 
 RECONCILIATION_PATH = "/spokes/reconciliation"
@@ -65,7 +72,8 @@ class HubClient:
         boundary = new_boundary()
         response = self._send(
             "POST", STOW_PATH, content=multipart_body(paths, boundary),
-            headers={"Content-Type": content_type(boundary), "Accept": "application/dicom+json"},
+            headers={"Content-Type": content_type(boundary), "Content-Length": str(multipart_length(paths, boundary)),
+                     "Accept": "application/dicom+json"},
         )
         if response.status_code in (200, 202, 409):
             try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,12 +21,29 @@ TRANSIENT_FAILURES = frozenset({0xA700, 0xA701, 0xA702, 0x0110, 0x0213})
 
 def multipart_body(paths: list[Path], boundary: str) -> Iterator[bytes]:
     """Stream the request body file by file, never holding the whole batch in memory."""
-    head = f"--{boundary}\r\nContent-Type: application/dicom\r\n\r\n".encode()
+    head = _part_head(boundary)
     for path in paths:
         yield head
         yield path.read_bytes()
         yield b"\r\n"
-    yield f"--{boundary}--\r\n".encode()
+    yield _closing(boundary)
+
+
+def multipart_length(paths: list[Path], boundary: str) -> int:
+    """The length of ``multipart_body`` for these files as they are now (outbox files never change).
+
+    Sent as Content-Length: the hub can refuse an oversized request before reading it, and each file goes out
+    as it was read, where chunked encoding would copy it once more to frame it."""
+    per_part = len(_part_head(boundary)) + 2
+    return sum(per_part + os.stat(path).st_size for path in paths) + len(_closing(boundary))
+
+
+def _part_head(boundary: str) -> bytes:
+    return f"--{boundary}\r\nContent-Type: application/dicom\r\n\r\n".encode()
+
+
+def _closing(boundary: str) -> bytes:
+    return f"--{boundary}--\r\n".encode()
 
 
 def new_boundary() -> str:
