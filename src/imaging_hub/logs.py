@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import warnings
 
+from pydicom import config as pydicom_config
+
 # Loggers whose lower levels quote element values or dump datasets.
 _QUOTING_LOGGERS = {"pydicom": logging.ERROR, "pynetdicom": logging.WARNING}
 
@@ -28,3 +30,8 @@ def silence_value_quoting_libraries() -> None:
         logger.setLevel(max(logger.getEffectiveLevel(), floor))
     # pydicom reports invalid values with warnings.warn, quoting the value; those would reach stderr.
     warnings.filterwarnings("ignore", module=r"pydicom(\.|$)")
+    # With its warnings silenced, pydicom's default validation (WARN) checks every value read or set only to
+    # say nothing: about a twentieth of de-identifying a CT slice. A RAISE chosen by the caller stays.
+    for setting in ("reading_validation_mode", "writing_validation_mode"):
+        if getattr(pydicom_config.settings, setting) == pydicom_config.WARN:
+            setattr(pydicom_config.settings, setting, pydicom_config.IGNORE)
