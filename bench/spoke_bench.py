@@ -21,10 +21,12 @@ import contextlib
 import datetime as dt
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -108,6 +110,8 @@ def main() -> None:
                   + f"; host steal up to {max(steal, e2e_steal):.0%} in a phase", flush=True)
             rounds.append(rates)
             steals.append(max(steal, e2e_steal))
+            _clear_round(work, r)
+    shutil.rmtree(work, ignore_errors=True)
     print(f"\nSpoke end to end, {total} instances of {args.size}x{args.size} CT, retrieve by C-{args.retrieve.upper()},"
           f" {dt.date.today()}, median of {len(rounds)} round(s)")
     medians = {k: statistics.median(r[k] for r in rounds) for k in rounds[0]}
@@ -159,6 +163,7 @@ def _stages(work: Path, name: str, hub: HubProcess, orthanc: OrthancPacs, key: P
     cpu = _StageCpu(total, {"hub": hub.process, "orthanc": orthanc.process})
     # retrieve alone: the spoke's own pull (its queries, then C-MOVE or C-GET at its concurrency) into the
     # intake buffer, with only the SCP running: the same retrieve stage the end to end runs
+    arrivals = _Arrivals(spoke.intake)
     spoke.scp.start()
     freeze_start_up()  # as `imaging-hub spoke` does once started
     _settle()
@@ -166,9 +171,10 @@ def _stages(work: Path, name: str, hub: HubProcess, orthanc: OrthancPacs, key: P
     started = time.perf_counter()
     summary = spoke.pull("BENCH")
     assert summary.studies_retrieved == summary.studies_found > 0, summary
-    wait_for(lambda: spoke.intake.count() >= total, 600, interval=POLL_S)
+    wait_for(lambda: arrivals.count >= total, 600, interval=POLL_S)
     rates["retrieve"] = total / (time.perf_counter() - started)
     cpu.report("retrieve")
+    assert spoke.intake.count() == total, spoke.intake.count()
     spoke.scp.stop()
     # de-identify alone: the spoke's worker processes, started (imports done) before the files are handed over
     intake, held = settings.data / "intake", settings.data / "intake-held"
@@ -232,6 +238,7 @@ def _end_to_end(work: Path, name: str, hub: HubProcess, orthanc: OrthancPacs, ke
             60, interval=0.1, what="the spoke's de-identification workers to start")
         _settle()
         before = _cpu_seconds({"spoke": spoke.process, "hub": hub.process, "orthanc": orthanc.process})
+        machine = _machine_times()
         steal = _host_steal()
         started = time.perf_counter()
         conn = connect(settings.data)
@@ -243,6 +250,7 @@ def _end_to_end(work: Path, name: str, hub: HubProcess, orthanc: OrthancPacs, ke
         for name, seconds in _cpu_seconds({"spoke": spoke.process, "hub": hub.process,
                                            "orthanc": orthanc.process}, before).items():
             print(f"  end-to-end CPU: {name:<16} {seconds:6.1f} s ({1000 * seconds / total:.1f} ms/instance)")
+        print(_machine_since(machine, total))
         print(f"  end-to-end wall: {elapsed:.1f} s on {psutil.cpu_count()} core(s); "
               + ", ".join(f"{k} at {v:.2f} s" for k, v in milestones.items()) + _steal_since(steal))
         stolen = _steal_fraction(steal)
@@ -270,6 +278,24 @@ def _follow(conn: Any, intake: Path, total: int, started: float) -> dict[str, fl
             return seen
         time.sleep(POLL_S)
     raise AssertionError(f"not every instance was delivered within 900 s: {seen}")
+
+
+class _Arrivals:
+    """Counts the instances the intake buffers. The retrieve alone runs the spoke's SCP in this process, so
+    its end is watched without listing the buffer: a listing of thousands of files every POLL_S held the
+    interpreter lock the intake's threads need, slowing the very stage it timed."""
+
+    def __init__(self, intake: Any) -> None:
+        self.count = 0
+        self._lock = threading.Lock()
+        self._put = intake.put
+        intake.put = self._counted  # the SCP's handler looks ``put`` up on every instance
+
+    def _counted(self, part10: bytes) -> Path:
+        path = self._put(part10)
+        with self._lock:
+            self.count += 1
+        return path
 
 
 class _StageCpu:
@@ -330,6 +356,48 @@ def _apart(folder: Path) -> None:
 def _settle() -> None:
     os.sync()
     time.sleep(SETTLE_S)
+
+
+def _machine_times() -> tuple[list[int], float]:
+    """The machine's CPU ticks by kind so far (Linux /proc/stat), and the CPU seconds of the kernel's threads."""
+    try:
+        with open("/proc/stat") as stat:
+            ticks = [int(v) for v in stat.readline().split()[1:9]]
+    except (OSError, ValueError):
+        ticks = []
+    return ticks, _kernel_threads_cpu()
+
+
+def _kernel_threads_cpu() -> float:
+    """Writeback, block I/O completion and memory reclaim run in kernel threads, on the same CPUs as the
+    pipeline but in no process of it: counted apart, so the end to end's CPU is accounted for in full."""
+    used = 0.0
+    for process in psutil.process_iter(["ppid"]):
+        if process.info["ppid"] == 2:  # children of kthreadd
+            with contextlib.suppress(psutil.Error):
+                used += _cpu(process)
+    return used
+
+
+def _machine_since(before: tuple[list[int], float], total: int) -> str:
+    ticks, kernel = before
+    now, kernel_now = _machine_times()
+    spent = [b - a for a, b in zip(ticks, now, strict=False)]
+    threads = kernel_now - kernel
+    line = f"  end-to-end CPU: kernel threads {threads:6.1f} s ({1000 * threads / total:.1f} ms/instance)"
+    if len(spent) == 8 and sum(spent):
+        share = {name: 100 * v / sum(spent) for name, v in
+                 zip(("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal"), spent, strict=True)}
+        line += ("; the machine's time: " + ", ".join(f"{k} {share[k]:.0f}%" for k in
+                                                     ("user", "nice", "system", "softirq", "iowait", "idle")))
+    return line
+
+
+def _clear_round(work: Path, r: int) -> None:
+    """Delete a finished round's hubs and spokes (the logs stay until the end): a round of 4800 512x512
+    instances leaves about 11 GB, and the next round starts from a settled machine either way."""
+    for name in (f"hub-stages{r}", f"stages{r}", f"ingest-alone-stages{r}", f"hub-e2e{r}", f"e2e{r}"):
+        shutil.rmtree(work / name, ignore_errors=True)
 
 
 def _host_steal() -> tuple[int, int]:
