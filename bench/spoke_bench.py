@@ -341,14 +341,19 @@ def _settle() -> None:
     time.sleep(SETTLE_S)
 
 
-def _machine_times() -> tuple[list[int], float]:
-    """The machine's CPU ticks by kind so far (Linux /proc/stat), and the CPU seconds of the kernel's threads."""
+def _cpu_ticks() -> list[int]:
+    """The machine's CPU ticks so far by kind: user, nice, system, idle, iowait, irq, softirq, steal (Linux
+    /proc/stat; empty elsewhere)."""
     try:
         with open("/proc/stat") as stat:
-            ticks = [int(v) for v in stat.readline().split()[1:9]]
+            return [int(v) for v in stat.readline().split()[1:9]]
     except (OSError, ValueError):
-        ticks = []
-    return ticks, _kernel_threads_cpu()
+        return []
+
+
+def _machine_times() -> tuple[list[int], float]:
+    """The machine's CPU ticks by kind so far, and the CPU seconds of the kernel's threads."""
+    return _cpu_ticks(), _kernel_threads_cpu()
 
 
 def _kernel_threads_cpu() -> float:
@@ -384,11 +389,9 @@ def _clear_round(work: Path, r: int) -> None:
 
 
 def _host_steal() -> tuple[int, int]:
-    """Ticks the hypervisor gave to other guests, and all ticks, so far (Linux /proc/stat; zeros elsewhere)."""
-    try:
-        with open("/proc/stat") as stat:
-            ticks = [int(v) for v in stat.readline().split()[1:9]]
-    except (OSError, ValueError):
+    """Ticks the hypervisor gave to other guests, and all ticks, so far (zeros where not known)."""
+    ticks = _cpu_ticks()
+    if len(ticks) < 8:
         return 0, 0
     return ticks[7], sum(ticks)
 
