@@ -124,6 +124,7 @@ def test_pull_delivers_enrolled_study_only(
         assert (study.expected_instances, study.received, study.acknowledged) == (6, 6, 6)
         assert state.backlog == {"acknowledged": 6}
         assert not list((data / "outbox").rglob("*.dcm"))  # acknowledged files are removed
+        assert len(list((data / "outbox" / ".spent").iterdir())) == 6  # kept a moment to be written over
         assert not list((data / "intake").glob("*.dcm"))
         status = _cli("status", "--config", str(config))
         assert status.returncode == 0 and "complete" in status.stdout

@@ -38,9 +38,12 @@ BATCH_QUIET_S = 0.1
 
 class Courier:
     def __init__(self, conn: sqlite3.Connection, client: HubClient, link: HubLink, site_id: str,
-                 more_coming: Callable[[], bool] = lambda: True) -> None:
-        """``more_coming``: whether instances may still be queued soon (the intake buffer holds some)."""
+                 more_coming: Callable[[], bool] = lambda: True,
+                 retire: Callable[[Path], object] = lambda path: path.unlink(missing_ok=True)) -> None:
+        """``more_coming``: whether instances may still be queued soon (the intake buffer holds some);
+        ``retire``: what becomes of an acknowledged outbox file (``Outbox.retire``: kept to be written over)."""
         self._conn = conn
+        self._retire = retire
         self._more_coming = more_coming
         self._client = client
         self._link = link
@@ -208,7 +211,7 @@ class Courier:
             # between leaves them "delivered" without a file, which the next report acknowledges all the same:
             # only files the hub confirmed holding are removed.
             for blob in blobs:
-                Path(blob).unlink(missing_ok=True)
+                self._retire(Path(blob))
         if requeued:
             log.warning("hub lacks %d delivered instance(s); queued again", requeued)
         set_health(self._conn, "reconciliation", f"ok: {len(blobs)} acknowledged, {requeued} requeued")

@@ -21,6 +21,7 @@ from imaging_hub.spoke.identity import SubjectHasher
 from imaging_hub.spoke.intake import IntakeBuffer
 from imaging_hub.spoke.lockfile import try_lock
 from imaging_hub.spoke.optout import OptOutFileError
+from imaging_hub.spoke.outbox import Outbox
 from imaging_hub.spoke.pacs import Pacs
 from imaging_hub.spoke.pacs_dicomweb import DicomWebPacs
 from imaging_hub.spoke.pacs_dimse import DimsePacs
@@ -53,6 +54,7 @@ class Spoke:
         self.pipeline = PipelineProcess(settings)
         self.intake = IntakeBuffer(data / "intake", fsync=settings.intake_fsync,
                                    on_arrival=self.pipeline.notify_arrival)
+        self.outbox = Outbox(data / "outbox")  # here only to expire the files it keeps to write over
         self.deidentifiers = ProjectDeidentifiers(settings.projects, settings.site_id)
         self.gatekeeper = Gatekeeper({p.id: p for p in settings.projects}, self.hasher)
         self.limiter = RateLimiter(settings.pacs.rate)
@@ -85,6 +87,7 @@ class Spoke:
         self.scp.stop()
         self.pipeline.stop()  # after the SCP: what it accepted last is de-identified by the next start
         self.intake.spent.clear()  # identifiable files kept only to be written over: none stays behind
+        self.outbox.spent.clear()
         for thread in self._threads:
             thread.join(timeout=30)
         self._threads.clear()
@@ -204,8 +207,10 @@ class Spoke:
             with contextlib.suppress(OSError):
                 if state.accepting:
                     self.intake.expire_spent()
+                    self.outbox.expire_spent()
                 else:
                     self.intake.spent.clear()  # a nearly full disk gets back what they hold
+                    self.outbox.spent.clear()
             self._stop.wait(1.0)
         with contextlib.suppress(sqlite3.OperationalError):
             set_health(conn, "heartbeat", "stopped")

@@ -2,7 +2,8 @@
 rows in the spoke database that say where each one is.
 
 States: deidentified (queued) -> delivered (the hub's STOW response referenced it) -> acknowledged (the
-hub confirmed, by SOP Instance UID and content hash, that it holds it; the file is then removed).
+hub confirmed, by SOP Instance UID and content hash, that it holds it; the file is then retired, to be
+written over by a later instance, ``recycling``).
 Also: quarantined (de-identification could not make it safe), failed (the hub refused it, with why),
 withdrawn (the participant left the project).
 """
@@ -18,6 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from imaging_hub.spoke.recycling import SpentFiles
+
 DEIDENTIFIED = "deidentified"
 DELIVERED = "delivered"
 ACKNOWLEDGED = "acknowledged"
@@ -26,6 +29,10 @@ FAILED = "failed"
 WITHDRAWN = "withdrawn"
 
 _IOV_MAX = 1024  # buffers one writev may take (POSIX minimum is 16; Linux allows 1024)
+# Acknowledged files arrive in bursts, one per reconciliation (every few seconds while a transfer flows), so
+# the pool holds more than the intake's: 512 CT slices are 256 MB. What it holds is de-identified.
+SPENT_SLOTS = 512
+SPENT_KEEP_S = 30.0  # a retired file not written over by then is deleted (``expire_spent``)
 
 
 @dataclass(frozen=True)
@@ -55,6 +62,7 @@ class Outbox:
         self._fsync = fsync
         self._writer = writer
         directory.mkdir(parents=True, exist_ok=True)
+        self.spent = SpentFiles(directory / ".spent", slots=SPENT_SLOTS)
 
     def remove_stale(self, writer: str | None = None) -> None:
         """Temp files half-written by a process that died (never recorded): every writer's, at the pipeline's
@@ -76,13 +84,29 @@ class Outbox:
         digest = hashlib.sha256()
         for buffer in buffers:
             digest.update(buffer)
-        fd = _create(tmp)
+        fd = self.spent.take(tmp) if folder.is_dir() else None
+        recycled = fd is not None
+        if fd is None:
+            fd = _create(tmp)
         try:
             size = _write_all(fd, buffers)
+            if recycled:
+                os.ftruncate(fd, size)  # the spent file may have been longer
+        except OSError:
+            tmp.unlink(missing_ok=True)  # a full disk leaves nothing half-written behind
+            raise
         finally:
             os.close(fd)
         os.replace(tmp, final)
         return WrittenBlob(final, digest.hexdigest(), size)
+
+    def retire(self, path: Path) -> None:
+        """An acknowledged file leaves the outbox: kept a moment to be written over (or deleted)."""
+        self.spent.retire(path)
+
+    def expire_spent(self) -> int:
+        """Delete retired files no instance has been written over within ``SPENT_KEEP_S``."""
+        return self.spent.expire(SPENT_KEEP_S)
 
     @property
     def fsync(self) -> bool:
