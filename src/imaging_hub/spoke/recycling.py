@@ -41,7 +41,7 @@ class SpentFiles:
         """Keep a finished file to be written over, or delete it; a file already gone is no error."""
         try:
             if os.stat(path).st_size <= MAX_BYTES:
-                # rename() replaces what the slot held: the pool never grows past SLOTS files
+                # rename() replaces what the slot held: the pool never grows past its slots
                 self._slot = (self._slot + 1) % self.slots
                 os.rename(path, self.folder / str(self._slot))
                 return
