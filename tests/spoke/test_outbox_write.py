@@ -62,7 +62,8 @@ def test_the_pool_is_bounded_and_expires(tmp_path: Path, monkeypatch: pytest.Mon
     for written in [outbox.write("P1", f"2.25.{n}", b"x" * 10) for n in range(10)]:
         outbox.retire(written.path)  # a reconciliation acknowledges them together
     assert len(list(outbox.spent.folder.iterdir())) == 4
+    outbox.remove_stale()  # the pool is not a writer's leftover
+    assert len(list(outbox.spent.folder.iterdir())) == 4
     assert outbox.expire_spent() == 0  # just retired: kept
     assert outbox.spent.expire(outbox_module.SPENT_KEEP_S, now=time.time() + outbox_module.SPENT_KEEP_S + 1) == 4
-    outbox.remove_stale()  # the pool is not a writer's leftover, and an empty one is fine
     assert list(outbox.spent.folder.iterdir()) == []
