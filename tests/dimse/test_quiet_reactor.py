@@ -18,9 +18,9 @@ from pynetdicom.sop_class import CTImageStorage, Verification  # type: ignore[at
 
 from imaging_hub.dicom.synthetic import StudySpec, SyntheticPatient, make_study
 from imaging_hub.dimse import reactor
-from imaging_hub.spoke.diskguard import DiskGuard
-from imaging_hub.spoke.intake import IntakeBuffer
-from imaging_hub.spoke.scp import IntakeScp
+from imaging_hub.spoke.intake.buffer import IntakeBuffer
+from imaging_hub.spoke.intake.diskguard import DiskGuard
+from imaging_hub.spoke.intake.scp import IntakeScp
 
 IDLE_S = 1.0
 

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydicom import dcmwrite
 
-from imaging_hub.api.governance_app import create_governed_app
+from imaging_hub.api.governance.app import create_governed_app
 from imaging_hub.dicom.synthetic import StudySpec, SyntheticPatient, make_study
 from imaging_hub.governance import SYSTEM, Governance, Grant, Principal, Role
 from imaging_hub.governance.archive_source import ArchiveSource

@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from imaging_hub.api.governance_app import create_governed_app
+from imaging_hub.api.governance.app import create_governed_app
 from imaging_hub.cli import app
 from imaging_hub.governance import Governance, Role
 from imaging_hub.store import Archive

@@ -13,8 +13,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from imaging_hub.api.governance_app import create_governed_app
-from imaging_hub.api.governance_auth import SESSION_COOKIE
+from imaging_hub.api.governance.app import create_governed_app
+from imaging_hub.api.governance.auth import SESSION_COOKIE
 from imaging_hub.governance import AuditFilter, Governance
 from imaging_hub.store import Archive
 from imaging_hub.web import OidcSettings

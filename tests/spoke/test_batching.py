@@ -15,10 +15,10 @@ from harness import HubProcess, TlsFiles, free_port, part10, write_spoke_config
 
 from imaging_hub.dicom.synthetic import StudySpec, SyntheticPatient, make_study
 from imaging_hub.spoke import SpokeSettings, connect, delivery, load_enrolment_file
-from imaging_hub.spoke.delivery import BATCH_QUIET_S, Courier
-from imaging_hub.spoke.hubclient import HubClient
-from imaging_hub.spoke.intake import EVERYTHING, IntakeBuffer
-from imaging_hub.spoke.workers import make_processor
+from imaging_hub.spoke.delivery.courier import BATCH_QUIET_S, Courier
+from imaging_hub.spoke.delivery.hubclient import HubClient
+from imaging_hub.spoke.intake.buffer import EVERYTHING, IntakeBuffer
+from imaging_hub.spoke.pipeline.workers import make_processor
 from page_cache import resident_pages
 
 SPEC = StudySpec(rows=16, columns=16, series=1, instances_per_series=20, study_date=dt.date(2024, 2, 1))

@@ -10,8 +10,8 @@ import pytest
 from harness import free_port
 
 from imaging_hub.spoke import connect
-from imaging_hub.spoke.delivery import Courier
-from imaging_hub.spoke.hubclient import HubClient
+from imaging_hub.spoke.delivery.courier import Courier
+from imaging_hub.spoke.delivery.hubclient import HubClient
 from imaging_hub.spoke.settings import HubLink
 from imaging_hub.spoke.state import health
 
@@ -23,7 +23,7 @@ def test_a_hub_that_stays_down_is_not_reported_back(tmp_path: Path, caplog: pyte
     client = HubClient(link)
     courier = Courier(conn, client, link, "RX1")
     try:
-        with caplog.at_level(logging.INFO, logger="imaging_hub.spoke.delivery"):
+        with caplog.at_level(logging.INFO, logger="imaging_hub.spoke.delivery.courier"):
             assert not courier.step()  # the first reconciliation report finds nobody listening
             time.sleep(0.05)  # past the backoff; now nothing is due: the hub is not asked anything
             assert not courier.step()

@@ -18,10 +18,10 @@ from pydicom.uid import JPEGBaseline8Bit
 from imaging_hub.deid import read_part10
 from imaging_hub.dicom.synthetic import StudySpec, SyntheticPatient, make_study
 from imaging_hub.spoke import SpokeSettings, connect, load_enrolment_file
-from imaging_hub.spoke.deid_work import WorkContext
-from imaging_hub.spoke.fingerprint import PIXELS_LEFT_OUT, same_source, source_fingerprint
-from imaging_hub.spoke.intake import IntakeBuffer
-from imaging_hub.spoke.processor import Processor
+from imaging_hub.spoke.intake.buffer import IntakeBuffer
+from imaging_hub.spoke.intake.fingerprint import PIXELS_LEFT_OUT, same_source, source_fingerprint
+from imaging_hub.spoke.pipeline.deid_work import WorkContext
+from imaging_hub.spoke.pipeline.processor import Processor
 
 SPEC = StudySpec(rows=64, columns=64, series=1, instances_per_series=2, study_date=dt.date(2024, 2, 1))
 PATIENT = SyntheticPatient.make(random.Random(7), "RX1")

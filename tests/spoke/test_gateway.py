@@ -31,10 +31,10 @@ from harness import (
 from imaging_hub.deid import ProjectKey
 from imaging_hub.dicom.synthetic import StudySpec, SyntheticPatient, make_study
 from imaging_hub.spoke import SpokeSettings, SpokeStatus, classify, connect
-from imaging_hub.spoke.gateway import Spoke
-from imaging_hub.spoke.intake import EVERYTHING
-from imaging_hub.spoke.pull import projects_to_retry
-from imaging_hub.spoke.workers import make_processor
+from imaging_hub.spoke.intake.buffer import EVERYTHING
+from imaging_hub.spoke.pacs.pull import projects_to_retry
+from imaging_hub.spoke.pipeline.workers import make_processor
+from imaging_hub.spoke.runtime.gateway import Spoke
 
 SPEC = StudySpec(rows=16, columns=16, series=2, instances_per_series=3)
 PYTHON = sys.executable

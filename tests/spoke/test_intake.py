@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from imaging_hub.spoke.intake import IntakeBuffer
+from imaging_hub.spoke.intake.buffer import IntakeBuffer
 
 
 def test_put_names_a_whole_file_and_keeps_the_arrival_order(tmp_path: Path) -> None:
@@ -26,7 +26,7 @@ def test_put_names_a_whole_file_and_keeps_the_arrival_order(tmp_path: Path) -> N
 _FULL_DISK = """
 import os, resource, signal, sys
 from pathlib import Path
-from imaging_hub.spoke.intake import IntakeBuffer
+from imaging_hub.spoke.intake.buffer import IntakeBuffer
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 resource.setrlimit(resource.RLIMIT_FSIZE, (4096, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
 buffer = IntakeBuffer(Path(sys.argv[1]))

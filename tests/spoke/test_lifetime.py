@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from imaging_hub.spoke.lifetime import RESTART_DELAY_S, Revival
+from imaging_hub.spoke.runtime.lifetime import RESTART_DELAY_S, Revival
 
 
 def test_a_death_is_noticed_once_and_the_restart_waits_for_the_delay() -> None:

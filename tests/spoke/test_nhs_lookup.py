@@ -14,9 +14,9 @@ from harness import OrthancPacs, part10
 from imaging_hub.deid import ProjectKey
 from imaging_hub.dicom.synthetic import StudySpec, SyntheticPatient, make_study, nhs_number_check_digit
 from imaging_hub.spoke import SpokeSettings, classify, connect, load_enrolment_file, study_reports
-from imaging_hub.spoke.gateway import Spoke
-from imaging_hub.spoke.pacs_dimse import DimsePacs
-from imaging_hub.spoke.reconciliation import NOT_FOUND_BY_NHS_NUMBER
+from imaging_hub.spoke.delivery.reconciliation import NOT_FOUND_BY_NHS_NUMBER
+from imaging_hub.spoke.pacs.dimse import DimsePacs
+from imaging_hub.spoke.runtime.gateway import Spoke
 
 SPEC = StudySpec(rows=8, columns=8, series=1, instances_per_series=2)
 

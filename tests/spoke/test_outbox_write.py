@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from imaging_hub.spoke import outbox as outbox_module
-from imaging_hub.spoke.outbox import Outbox
+from imaging_hub.spoke.delivery import outbox as outbox_module
+from imaging_hub.spoke.delivery.outbox import Outbox
 
 
 def test_buffers_are_written_in_order_and_hashed_as_one_file(tmp_path: Path) -> None:

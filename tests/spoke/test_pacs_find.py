@@ -14,9 +14,9 @@ import pytest
 from harness import OrthancPacs, part10
 
 from imaging_hub.dicom.synthetic import StudySpec, SyntheticPatient, make_study
-from imaging_hub.spoke.pacs import Pacs, PacsError, SeriesFound, check_series_answered
-from imaging_hub.spoke.pacs_dicomweb import DicomWebPacs
-from imaging_hub.spoke.pacs_dimse import DimsePacs
+from imaging_hub.spoke.pacs.dicomweb import DicomWebPacs
+from imaging_hub.spoke.pacs.dimse import DimsePacs
+from imaging_hub.spoke.pacs.protocol import Pacs, PacsError, SeriesFound, check_series_answered
 
 SPEC = StudySpec(rows=8, columns=8, series=6, instances_per_series=3)
 STUDIES = 3

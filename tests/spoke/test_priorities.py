@@ -12,7 +12,7 @@ from pathlib import Path
 from harness import wait_for
 
 from imaging_hub.spoke import SpokeSettings, connect
-from imaging_hub.spoke.pipeline import PipelineProcess
+from imaging_hub.spoke.runtime.pipeline import PipelineProcess
 
 LOWER = 5
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from imaging_hub.spoke.pull import _Retrievals, _Wanted
+from imaging_hub.spoke.pacs.pull import _Retrievals, _Wanted
 
 
 class _Pacs:

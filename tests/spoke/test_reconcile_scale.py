@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from imaging_hub.spoke import connect
-from imaging_hub.spoke.reconciliation import HeldStudy, ReconciliationAnswer, apply_answer, study_reports
+from imaging_hub.spoke.delivery.reconciliation import HeldStudy, ReconciliationAnswer, apply_answer, study_reports
 from imaging_hub.spoke.state import transaction
 
 

@@ -13,10 +13,10 @@ from fastapi.testclient import TestClient
 
 from governance.hub import Hub, build_hub
 from governance.network import PASSWORD, START
-from imaging_hub.api.governance_app import create_governed_app
+from imaging_hub.api.governance.app import create_governed_app
 from imaging_hub.governance import Governance, SettableClock
 from imaging_hub.spoke import StudyReport
-from imaging_hub.spoke.reconciliation import NOT_FOUND_BY_NHS_NUMBER
+from imaging_hub.spoke.delivery.reconciliation import NOT_FOUND_BY_NHS_NUMBER
 
 
 def _report(reports: Path, site: str, project: str, studies: list[StudyReport]) -> None:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from imaging_hub.spoke import recycling
-from imaging_hub.spoke.intake import SPENT_KEEP_S, IntakeBuffer
+from imaging_hub.spoke.intake import recycling
+from imaging_hub.spoke.intake.buffer import SPENT_KEEP_S, IntakeBuffer
 
 
 def _spent(buffer: IntakeBuffer) -> list[Path]:

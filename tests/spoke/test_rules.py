@@ -19,16 +19,16 @@ from imaging_hub.spoke import (
     normalise_nhs_number,
     register_status,
 )
-from imaging_hub.spoke.gatekeeper import (
+from imaging_hub.spoke.participants.gatekeeper import (
     NOT_ENROLLED,
     OPT_OUT_UNCHECKABLE,
     OPTED_OUT,
     WITHDRAWN,
     Gatekeeper,
 )
-from imaging_hub.spoke.identity import InstanceIdentity
+from imaging_hub.spoke.participants.identity import InstanceIdentity
+from imaging_hub.spoke.participants.withdrawal import withdraw
 from imaging_hub.spoke.settings import OptOutPolicy, ProjectSettings, SpokeSettings
-from imaging_hub.spoke.withdrawal import withdraw
 
 
 def _identity(patient: SyntheticPatient, modality: str = "CT", date: dt.date = dt.date(2024, 3, 14),

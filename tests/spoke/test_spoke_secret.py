@@ -7,7 +7,7 @@ from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Event
 from pathlib import Path
 
-from imaging_hub.spoke.identity import SubjectHasher
+from imaging_hub.spoke.participants.identity import SubjectHasher
 
 FORK = multiprocessing.get_context("fork")  # quick to start: many rounds of racers
 

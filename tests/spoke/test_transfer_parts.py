@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from imaging_hub.spoke.backoff import backoff_delay
-from imaging_hub.spoke.diskguard import DiskGuard
-from imaging_hub.spoke.multipart import MultipartError, boundary_of, iter_parts
-from imaging_hub.spoke.stow import multipart_body, multipart_length, parse_stow_response
+from imaging_hub.spoke.delivery.backoff import backoff_delay
+from imaging_hub.spoke.delivery.multipart import MultipartError, boundary_of, iter_parts
+from imaging_hub.spoke.delivery.stow import multipart_body, multipart_length, parse_stow_response
+from imaging_hub.spoke.intake.diskguard import DiskGuard
 
 
 def test_backoff_grows_is_capped_and_jittered() -> None:

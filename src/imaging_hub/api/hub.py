@@ -13,7 +13,7 @@ from fastapi import FastAPI
 
 from imaging_hub.api.app import create_app
 from imaging_hub.api.context import DEFAULT_MAX_UPLOAD_BYTES
-from imaging_hub.api.governance_app import create_governed_app
+from imaging_hub.api.governance.app import create_governed_app
 from imaging_hub.api.spoke_routes import spoke_router
 from imaging_hub.config import HubSettings
 from imaging_hub.dimse import DicomServer, Peer

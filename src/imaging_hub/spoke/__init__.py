@@ -15,12 +15,7 @@ Public surface::
     SpokeStatus.read(data_dir)                                            what `imaging-hub spoke status` shows
 """
 
-from imaging_hub.spoke.enrolment import EnrolmentError, Participant, load_enrolment_file, participants
-from imaging_hub.spoke.gateway import Spoke, SpokeAlreadyRunning
-from imaging_hub.spoke.identity import SubjectHasher, normalise_nhs_number
-from imaging_hub.spoke.optout import OptOutFileError
-from imaging_hub.spoke.pull import PullSummary
-from imaging_hub.spoke.reconciliation import (
+from imaging_hub.spoke.delivery.reconciliation import (
     HeldStudy,
     ReconciliationAnswer,
     ReconciliationReport,
@@ -28,11 +23,16 @@ from imaging_hub.spoke.reconciliation import (
     classify,
     study_reports,
 )
-from imaging_hub.spoke.register import load_register_file, register_status
+from imaging_hub.spoke.pacs.pull import PullSummary
+from imaging_hub.spoke.participants.enrolment import EnrolmentError, Participant, load_enrolment_file, participants
+from imaging_hub.spoke.participants.identity import SubjectHasher, normalise_nhs_number
+from imaging_hub.spoke.participants.optout import OptOutFileError
+from imaging_hub.spoke.participants.register import load_register_file, register_status
+from imaging_hub.spoke.participants.withdrawal import WithdrawalAnswer, WithdrawalError, WithdrawalRequest, withdraw
+from imaging_hub.spoke.runtime.gateway import Spoke, SpokeAlreadyRunning
+from imaging_hub.spoke.runtime.status import SpokeStatus
 from imaging_hub.spoke.settings import HubLink, OptOutPolicy, PacsLink, ProjectSettings, SpokeSettings
 from imaging_hub.spoke.state import connect
-from imaging_hub.spoke.status import SpokeStatus
-from imaging_hub.spoke.withdrawal import WithdrawalAnswer, WithdrawalError, WithdrawalRequest, withdraw
 
 __all__ = [
     "EnrolmentError",

@@ -12,8 +12,8 @@ from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from imaging_hub.config import layered, read_toml
-from imaging_hub.spoke.acquisition import AcquisitionRule
-from imaging_hub.spoke.pacs import PatientKey
+from imaging_hub.spoke.pacs.protocol import PatientKey
+from imaging_hub.spoke.pipeline.acquisition import AcquisitionRule
 
 DEFAULT_SPOKE_DATA = Path("imaging-hub-spoke-data")
 NHS_NUMBER_KEYS: tuple[PatientKey, ...] = ("PatientID", "OtherPatientIDsSequence", "OtherPatientIDs")

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 
-from imaging_hub.api.governance_admin import may_read_audit, set_session_cookie
-from imaging_hub.api.governance_auth import SESSION_COOKIE, client_address
+from imaging_hub.api.governance.admin import may_read_audit, set_session_cookie
+from imaging_hub.api.governance.auth import SESSION_COOKIE, client_address
 from imaging_hub.governance import (
     AuditFilter,
     Forbidden,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from imaging_hub.api.governance_auth import SESSION_COOKIE
+from imaging_hub.api.governance.auth import SESSION_COOKIE
 from imaging_hub.api.spoke_routes import hub_reconciliation
 from imaging_hub.governance import Governance, Principal, Role
 from imaging_hub.governance.credentials import csrf_token

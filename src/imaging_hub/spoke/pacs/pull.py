@@ -13,18 +13,18 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from imaging_hub.spoke.enrolment import Participant, participants
-from imaging_hub.spoke.gatekeeper import OPTED_OUT, Gatekeeper
-from imaging_hub.spoke.identity import SubjectHasher
-from imaging_hub.spoke.pacs import Pacs, PacsError, PatientKey, StudyFound
-from imaging_hub.spoke.projects import ProjectDeidentifiers
-from imaging_hub.spoke.reconciliation import (
+from imaging_hub.spoke.delivery.reconciliation import (
     LOOKUP_FAILED,
     NOT_FOUND_BY_LOCAL_ID,
     NOT_FOUND_BY_NHS_NUMBER,
     RETRIEVE_GIVE_UP,
 )
-from imaging_hub.spoke.register import is_opted_out
+from imaging_hub.spoke.pacs.protocol import Pacs, PacsError, PatientKey, StudyFound
+from imaging_hub.spoke.participants.enrolment import Participant, participants
+from imaging_hub.spoke.participants.gatekeeper import OPTED_OUT, Gatekeeper
+from imaging_hub.spoke.participants.identity import SubjectHasher
+from imaging_hub.spoke.participants.register import is_opted_out
+from imaging_hub.spoke.pipeline.projects import ProjectDeidentifiers
 from imaging_hub.spoke.settings import OptOutPolicy, ProjectSettings
 from imaging_hub.spoke.state import transaction
 

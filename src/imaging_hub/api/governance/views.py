@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from imaging_hub.api.governance_models import (
+from imaging_hub.api.governance.models import (
     AgreementOut,
     AuditEntryOut,
     MembershipOut,

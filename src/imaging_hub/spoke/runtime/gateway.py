@@ -14,25 +14,25 @@ import time
 from pathlib import Path
 from typing import IO, Any
 
-from imaging_hub.spoke.backoff import backoff_delay
-from imaging_hub.spoke.diskguard import DiskGuard
-from imaging_hub.spoke.gatekeeper import Gatekeeper
-from imaging_hub.spoke.identity import SubjectHasher
-from imaging_hub.spoke.intake import IntakeBuffer
-from imaging_hub.spoke.lockfile import try_lock
-from imaging_hub.spoke.optout import OptOutFileError
-from imaging_hub.spoke.outbox import Outbox
-from imaging_hub.spoke.pacs import Pacs
-from imaging_hub.spoke.pacs_dicomweb import DicomWebPacs
-from imaging_hub.spoke.pacs_dimse import DimsePacs
-from imaging_hub.spoke.pipeline import PipelineProcess
-from imaging_hub.spoke.projects import ProjectDeidentifiers
-from imaging_hub.spoke.pull import Puller, PullSummary, projects_to_retry
-from imaging_hub.spoke.register import refresh_if_changed
-from imaging_hub.spoke.scp import IntakeScp, make_store_handler
+from imaging_hub.spoke.delivery.backoff import backoff_delay
+from imaging_hub.spoke.delivery.outbox import Outbox
+from imaging_hub.spoke.intake.buffer import IntakeBuffer
+from imaging_hub.spoke.intake.diskguard import DiskGuard
+from imaging_hub.spoke.intake.scp import IntakeScp, make_store_handler
+from imaging_hub.spoke.pacs.dicomweb import DicomWebPacs
+from imaging_hub.spoke.pacs.dimse import DimsePacs
+from imaging_hub.spoke.pacs.protocol import Pacs
+from imaging_hub.spoke.pacs.pull import Puller, PullSummary, projects_to_retry
+from imaging_hub.spoke.pacs.throttle import RateLimiter
+from imaging_hub.spoke.participants.gatekeeper import Gatekeeper
+from imaging_hub.spoke.participants.identity import SubjectHasher
+from imaging_hub.spoke.participants.optout import OptOutFileError
+from imaging_hub.spoke.participants.register import refresh_if_changed
+from imaging_hub.spoke.pipeline.projects import ProjectDeidentifiers
+from imaging_hub.spoke.runtime.lockfile import try_lock
+from imaging_hub.spoke.runtime.pipeline import PipelineProcess
 from imaging_hub.spoke.settings import SpokeSettings
 from imaging_hub.spoke.state import connect, set_health, transaction
-from imaging_hub.spoke.throttle import RateLimiter
 
 log = logging.getLogger(__name__)
 

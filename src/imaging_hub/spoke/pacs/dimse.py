@@ -18,7 +18,7 @@ from pynetdicom.sop_class import (  # type: ignore[attr-defined]
 
 from imaging_hub.dimse import MAX_PDU
 from imaging_hub.dimse.sockets import no_delay
-from imaging_hub.spoke.pacs import PacsError, PatientKey, SeriesFound, StudyFound, check_series_answered
+from imaging_hub.spoke.pacs.protocol import PacsError, PatientKey, SeriesFound, StudyFound, check_series_answered
 
 _PENDING = (0xFF00, 0xFF01)
 _MAX_CONTEXTS = 128

@@ -18,12 +18,12 @@ from multiprocessing.context import SpawnProcess
 from multiprocessing.synchronize import Event as ProcessEvent
 
 from imaging_hub.heap import freeze_start_up
-from imaging_hub.spoke.deid_work import WorkContext
-from imaging_hub.spoke.intake import IntakeBuffer, Share
-from imaging_hub.spoke.lifetime import Revival, start_child
-from imaging_hub.spoke.lockfile import held_lock
-from imaging_hub.spoke.outbox import Outbox
-from imaging_hub.spoke.processor import GROUP_LINGER_S, Processor
+from imaging_hub.spoke.delivery.outbox import Outbox
+from imaging_hub.spoke.intake.buffer import IntakeBuffer, Share
+from imaging_hub.spoke.pipeline.deid_work import WorkContext
+from imaging_hub.spoke.pipeline.processor import GROUP_LINGER_S, Processor
+from imaging_hub.spoke.runtime.lifetime import Revival, start_child
+from imaging_hub.spoke.runtime.lockfile import held_lock
 from imaging_hub.spoke.settings import SpokeSettings
 from imaging_hub.spoke.state import connect
 

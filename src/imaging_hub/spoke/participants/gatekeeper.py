@@ -12,9 +12,9 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from imaging_hub.spoke.enrolment import Participant, candidates
-from imaging_hub.spoke.identity import InstanceIdentity, SubjectHasher
-from imaging_hub.spoke.register import is_opted_out
+from imaging_hub.spoke.participants.enrolment import Participant, candidates
+from imaging_hub.spoke.participants.identity import InstanceIdentity, SubjectHasher
+from imaging_hub.spoke.participants.register import is_opted_out
 from imaging_hub.spoke.settings import OptOutPolicy, ProjectSettings
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from imaging_hub.spoke.identity import normalise_nhs_number
+from imaging_hub.spoke.participants.identity import normalise_nhs_number
 from imaging_hub.spoke.state import transaction
 
 COLUMNS = ("participant_id", "local_patient_id", "nhs_number", "window_start", "window_end", "modalities")

@@ -7,9 +7,9 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from imaging_hub.api.governance_auth import SESSION_COOKIE, HttpAuth, client_address
-from imaging_hub.api.governance_errors import ERROR_RESPONSES, GovernanceRoute
-from imaging_hub.api.governance_models import (
+from imaging_hub.api.governance.auth import SESSION_COOKIE, HttpAuth, client_address
+from imaging_hub.api.governance.errors import ERROR_RESPONSES, GovernanceRoute
+from imaging_hub.api.governance.models import (
     AuditEntryOut,
     DimsePeerIn,
     Me,
@@ -18,7 +18,7 @@ from imaging_hub.api.governance_models import (
     TokenOut,
     VerifyOut,
 )
-from imaging_hub.api.governance_views import audit_out, token_out
+from imaging_hub.api.governance.views import audit_out, token_out
 from imaging_hub.governance import AuditFilter, Forbidden, Governance, Principal, Scope, to_fhir_bundle
 from imaging_hub.governance.access import SESSION_LIFETIME
 

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from imaging_hub.spoke.recycling import SpentFiles
+from imaging_hub.spoke.intake.recycling import SpentFiles
 
 DEIDENTIFIED = "deidentified"
 DELIVERED = "delivered"

@@ -9,9 +9,9 @@ from fastapi import APIRouter, FastAPI
 
 from imaging_hub.api.app import create_app
 from imaging_hub.api.context import DEFAULT_MAX_UPLOAD_BYTES
-from imaging_hub.api.governance import governance_router
-from imaging_hub.api.governance_admin import admin_router
-from imaging_hub.api.governance_auth import HttpAuth
+from imaging_hub.api.governance.admin import admin_router
+from imaging_hub.api.governance.auth import HttpAuth
+from imaging_hub.api.governance.routes import governance_router
 from imaging_hub.api.spoke_routes import spoke_router
 from imaging_hub.governance import Governance
 from imaging_hub.governance.archive_source import ArchiveSource

@@ -14,9 +14,9 @@ from pynetdicom.transport import ThreadedAssociationServer
 
 from imaging_hub.dimse import MAX_PDU, STORAGE_TRANSFER_SYNTAXES
 from imaging_hub.dimse.sockets import no_delay
-from imaging_hub.spoke.diskguard import DiskGuard
-from imaging_hub.spoke.filemeta import part10_header
-from imaging_hub.spoke.intake import IntakeBuffer
+from imaging_hub.spoke.intake.buffer import IntakeBuffer
+from imaging_hub.spoke.intake.diskguard import DiskGuard
+from imaging_hub.spoke.intake.filemeta import part10_header
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import httpx
 
-from imaging_hub.spoke.multipart import MultipartError, boundary_of, iter_parts
-from imaging_hub.spoke.pacs import PacsError, PatientKey, SeriesFound, StudyFound, check_series_answered
+from imaging_hub.spoke.delivery.multipart import MultipartError, boundary_of, iter_parts
+from imaging_hub.spoke.pacs.protocol import PacsError, PatientKey, SeriesFound, StudyFound, check_series_answered
 
 _STUDY_UID, _SERIES_UID, _STUDY_DATE, _MODALITY, _STUDY_SERIES, _SERIES_COUNT = (
     "0020000D", "0020000E", "00080020", "00080060", "00201206", "00201209",

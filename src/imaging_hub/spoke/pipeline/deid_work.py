@@ -16,12 +16,12 @@ from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 
 from imaging_hub.deid import Quarantined, encode_part10_buffers, read_part10
-from imaging_hub.spoke.acquisition import AcquisitionRule, check_acquisition, summary
-from imaging_hub.spoke.fingerprint import same_source, source_fingerprint
-from imaging_hub.spoke.gatekeeper import Decision, Gatekeeper
-from imaging_hub.spoke.identity import InstanceIdentity, SubjectHasher
-from imaging_hub.spoke.outbox import DEIDENTIFIED, QUARANTINED, Outbox
-from imaging_hub.spoke.projects import ProjectDeidentifiers
+from imaging_hub.spoke.delivery.outbox import DEIDENTIFIED, QUARANTINED, Outbox
+from imaging_hub.spoke.intake.fingerprint import same_source, source_fingerprint
+from imaging_hub.spoke.participants.gatekeeper import Decision, Gatekeeper
+from imaging_hub.spoke.participants.identity import InstanceIdentity, SubjectHasher
+from imaging_hub.spoke.pipeline.acquisition import AcquisitionRule, check_acquisition, summary
+from imaging_hub.spoke.pipeline.projects import ProjectDeidentifiers
 from imaging_hub.spoke.settings import SpokeSettings
 from imaging_hub.spoke.state import connect
 

@@ -11,9 +11,9 @@ from typing import IO
 from fastapi import APIRouter, Depends, Response
 from fastapi.responses import StreamingResponse
 
-from imaging_hub.api.governance_auth import HttpAuth
-from imaging_hub.api.governance_errors import ERROR_RESPONSES, GovernanceRoute
-from imaging_hub.api.governance_models import (
+from imaging_hub.api.governance.auth import HttpAuth
+from imaging_hub.api.governance.errors import ERROR_RESPONSES, GovernanceRoute
+from imaging_hub.api.governance.models import (
     AgreementIn,
     AgreementOut,
     Attestation,
@@ -33,7 +33,7 @@ from imaging_hub.api.governance_models import (
     SnapshotIn,
     SnapshotOut,
 )
-from imaging_hub.api.governance_views import agreement_out, person_out, project_out, snapshot_out
+from imaging_hub.api.governance.views import agreement_out, person_out, project_out, snapshot_out
 from imaging_hub.governance import Governance, Principal, Role, suppress
 from imaging_hub.governance.archive_source import ArchiveSource
 from imaging_hub.governance.roles import UNSUPPRESSED_ROLES

@@ -10,9 +10,8 @@ from typing import Any
 
 import httpx
 
-from imaging_hub.spoke.reconciliation import ReconciliationAnswer, ReconciliationReport
-from imaging_hub.spoke.settings import HubLink
-from imaging_hub.spoke.stow import (
+from imaging_hub.spoke.delivery.reconciliation import ReconciliationAnswer, ReconciliationReport
+from imaging_hub.spoke.delivery.stow import (
     StowResponse,
     content_type,
     multipart_body,
@@ -20,7 +19,8 @@ from imaging_hub.spoke.stow import (
     new_boundary,
     parse_stow_response,
 )
-from imaging_hub.spoke.withdrawal import WithdrawalAnswer, WithdrawalRequest
+from imaging_hub.spoke.participants.withdrawal import WithdrawalAnswer, WithdrawalRequest
+from imaging_hub.spoke.settings import HubLink
 
 RECONCILIATION_PATH = "/spokes/reconciliation"
 WITHDRAWALS_PATH = "/spokes/withdrawals"

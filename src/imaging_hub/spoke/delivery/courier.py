@@ -15,15 +15,15 @@ from collections.abc import Callable
 from multiprocessing.synchronize import Event as ProcessEvent
 from pathlib import Path
 
-from imaging_hub.spoke import outbox
-from imaging_hub.spoke.backoff import backoff_delay
-from imaging_hub.spoke.durable import drop_cached
-from imaging_hub.spoke.hubclient import HubClient, HubRejected, HubUnavailable
-from imaging_hub.spoke.reconciliation import ReconciliationReport, apply_answer, study_reports
+from imaging_hub.spoke.delivery import outbox
+from imaging_hub.spoke.delivery.backoff import backoff_delay
+from imaging_hub.spoke.delivery.durable import drop_cached
+from imaging_hub.spoke.delivery.hubclient import HubClient, HubRejected, HubUnavailable
+from imaging_hub.spoke.delivery.reconciliation import ReconciliationReport, apply_answer, study_reports
+from imaging_hub.spoke.delivery.stow import TRANSIENT_FAILURES
+from imaging_hub.spoke.participants.withdrawal import mark_notified, mark_retry, pending_withdrawals, withdrawal_request
 from imaging_hub.spoke.settings import HubLink
 from imaging_hub.spoke.state import set_health, transaction
-from imaging_hub.spoke.stow import TRANSIENT_FAILURES
-from imaging_hub.spoke.withdrawal import mark_notified, mark_retry, pending_withdrawals, withdrawal_request
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
-from imaging_hub.spoke.recycling import SpentFiles
+from imaging_hub.spoke.intake.recycling import SpentFiles
 
 _TIME_DIGITS = 20  # a name is "<20-digit arrival time in ns>-<12 random hex digits>.dcm"
 _RANDOM_AT = _TIME_DIGITS + 1

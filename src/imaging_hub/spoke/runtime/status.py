@@ -6,9 +6,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from imaging_hub.spoke import outbox
-from imaging_hub.spoke.reconciliation import StudyReport, study_reports
-from imaging_hub.spoke.register import RegisterStatus, register_status
+from imaging_hub.spoke.delivery import outbox
+from imaging_hub.spoke.delivery.reconciliation import StudyReport, study_reports
+from imaging_hub.spoke.participants.register import RegisterStatus, register_status
 from imaging_hub.spoke.state import connect, health
 
 HEARTBEAT_STALE_S = 10.0

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from imaging_hub.spoke.identity import SubjectHasher, normalise_nhs_number
+from imaging_hub.spoke.participants.identity import SubjectHasher, normalise_nhs_number
 
 _SEPARATOR = re.compile(r"[,\t;|]")
 _DATE_FORMATS = ("%Y-%m-%d", "%Y%m%d", "%d/%m/%Y", "%d-%m-%Y")

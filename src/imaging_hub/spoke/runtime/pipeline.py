@@ -21,15 +21,15 @@ from multiprocessing.context import SpawnProcess
 from multiprocessing.synchronize import Event as ProcessEvent
 
 from imaging_hub.heap import freeze_start_up
-from imaging_hub.spoke.delivery import Courier
-from imaging_hub.spoke.hubclient import HubClient
-from imaging_hub.spoke.intake import EVERYTHING, files_waiting
-from imaging_hub.spoke.lifetime import Revival, start_child
-from imaging_hub.spoke.lockfile import held_lock
-from imaging_hub.spoke.outbox import Outbox
+from imaging_hub.spoke.delivery.courier import Courier
+from imaging_hub.spoke.delivery.hubclient import HubClient
+from imaging_hub.spoke.delivery.outbox import Outbox
+from imaging_hub.spoke.intake.buffer import EVERYTHING, files_waiting
+from imaging_hub.spoke.pipeline.workers import SPAWN, DeidWorkers, make_processor, work
+from imaging_hub.spoke.runtime.lifetime import Revival, start_child
+from imaging_hub.spoke.runtime.lockfile import held_lock
 from imaging_hub.spoke.settings import SpokeSettings
 from imaging_hub.spoke.state import connect, set_health
-from imaging_hub.spoke.workers import SPAWN, DeidWorkers, make_processor, work
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from imaging_hub.spoke.identity import SubjectHasher
-from imaging_hub.spoke.optout import OptOutEntry, read_opt_out_file
+from imaging_hub.spoke.participants.identity import SubjectHasher
+from imaging_hub.spoke.participants.optout import OptOutEntry, read_opt_out_file
 from imaging_hub.spoke.state import transaction
 
 log = logging.getLogger(__name__)

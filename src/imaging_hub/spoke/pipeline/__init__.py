@@ -1,0 +1,1 @@
+"""From intake buffer to outbox: per-project decisions, de-identification workers, acquisition checks."""
