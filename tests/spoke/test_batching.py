@@ -14,7 +14,8 @@ import pytest
 from harness import HubProcess, TlsFiles, free_port, part10, write_spoke_config
 
 from imaging_hub.dicom.synthetic import StudySpec, SyntheticPatient, make_study
-from imaging_hub.spoke import SpokeSettings, connect, delivery, load_enrolment_file
+from imaging_hub.spoke import SpokeSettings, connect, load_enrolment_file
+from imaging_hub.spoke.delivery import courier as delivery
 from imaging_hub.spoke.delivery.courier import BATCH_QUIET_S, Courier
 from imaging_hub.spoke.delivery.hubclient import HubClient
 from imaging_hub.spoke.intake.buffer import EVERYTHING, IntakeBuffer
