@@ -29,6 +29,7 @@ import pydicom
 from imaging_hub.deid import Deidentifier, Profile, ProjectKey, deidentify_tree
 from imaging_hub.deid.batch import deidentify_file
 from imaging_hub.dicom.synthetic import StudySpec, make_network_sample
+from imaging_hub.logs import silence_value_quoting_libraries
 
 WORK = Path(__file__).parent / ".work" / "deid"
 
@@ -70,6 +71,7 @@ def main() -> None:
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     logging.disable(logging.WARNING)
+    silence_value_quoting_libraries()  # as the command runs (and importing the package did before): no checks
 
     corpus = WORK / "corpus"
     files = build_corpus(corpus, args.sites, args.patients, args.instances, args.size)

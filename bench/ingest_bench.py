@@ -2,9 +2,11 @@
 
     .venv/bin/python bench/ingest_bench.py [--studies 40] [--instances 25] [--size 256]
 
-Measures instances/s through C-STORE (dcmtk storescu, one association per study folder) and through STOW-RS
-(the same multipart batches POSTed to both), then QIDO-RS study search latency on both archives holding the
-same instances. Rounds alternate Orthanc and Imaging Hub; medians are reported. Prints ratios
+Measures instances/s through C-STORE (dcmtk storescu: concurrently, one association per study folder with
+``--parallel`` senders, and over one single association carrying every instance) and through STOW-RS (the
+same multipart batches POSTed to both), then QIDO-RS study search latency on both archives holding the same
+instances. Every dcmtk tool and Orthanc run with TCP_NODELAY=1, and Orthanc with its recommended settings
+(``common.ORTHANC_RECOMMENDED``). Rounds alternate Orthanc and Imaging Hub; medians are reported. Prints ratios
 (Imaging Hub / Orthanc; > 1 means Imaging Hub is faster).
 """
 
@@ -22,25 +24,38 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
-from common import hub_process, machine_line, percentile, study_search_latencies, today, write_corpus
+from common import (
+    DCMTK_ENVIRONMENT,
+    ORTHANC_RECOMMENDED,
+    dcmtk_environment,
+    hub_process,
+    machine_line,
+    orthanc_peer,
+    percentile,
+    study_search_latencies,
+    today,
+    write_corpus,
+)
 
 from imaging_hub.dicom.synthetic import StudySpec
-from peers.orthanc import OrthancPacs
 
 
 def storescu(port: int, ae_title: str, folders: list[Path], parallel: int) -> float:
-    """Send every folder (one association each) with `parallel` storescu processes; returns seconds."""
+    """Send every folder (one association each) with `parallel` storescu processes, or with ``parallel`` 0
+    every instance over one association; returns seconds."""
 
-    def send(folder: Path) -> None:
-        files = sorted(str(p) for p in folder.glob("*.dcm"))
+    def send(files: list[str]) -> None:
         subprocess.run(
             ["storescu", "-aec", ae_title, "-aet", "BENCH", "127.0.0.1", str(port), *files],
-            check=True, capture_output=True,
+            check=True, capture_output=True, env=dcmtk_environment(),
         )
 
+    groups = [sorted(str(p) for p in folder.glob("*.dcm")) for folder in folders]
+    if not parallel:
+        groups = [[file for group in groups for file in group]]
     start = time.perf_counter()
-    with ThreadPoolExecutor(parallel) as pool:
-        list(pool.map(send, folders))
+    with ThreadPoolExecutor(max(1, parallel)) as pool:
+        list(pool.map(send, groups))
     return time.perf_counter() - start
 
 
@@ -70,6 +85,17 @@ def stow(url: str, folders: list[Path], parallel: int) -> float:
     return time.perf_counter() - start
 
 
+PATHS = ("cstore", "cstore1", "stow")
+
+
+def _orthanc_version() -> str:
+    """"Orthanc 1.10.1", from its own ``--version``."""
+    try:
+        out = subprocess.run(["Orthanc", "--version"], capture_output=True, text=True, timeout=30).stdout
+    except OSError:
+        return "Orthanc"
+    return out.splitlines()[0].strip() if out else "Orthanc"
+
 QUERIES = [
     {"PatientName": "SMITH*"},
     {"StudyDate": "20240101-20241231"},
@@ -87,8 +113,8 @@ def main() -> None:
     parser.add_argument("--parallel", type=int, default=2, help="concurrent senders")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds; medians are reported")
     parser.add_argument("--work", type=Path, default=None, help="scratch folder (default: a temp folder)")
-    parser.add_argument("--paths", nargs="+", choices=("cstore", "stow"), default=["cstore", "stow"],
-                        help="ingest paths to measure (default both; QIDO runs with stow)")
+    parser.add_argument("--paths", nargs="+", choices=PATHS, default=list(PATHS),
+                        help="ingest paths to measure (default all; cstore1 is one association; QIDO runs with stow)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(dir=args.work) as scratch:
@@ -109,17 +135,19 @@ def main() -> None:
                     data = work / f"{name}-{path}-{round_number}"
                     data.mkdir()
                     if name == "orthanc":
-                        with OrthancPacs.running(data) as orthanc:
-                            if path == "cstore":
-                                seconds = storescu(orthanc.dicom_port, orthanc.ae_title, folders, args.parallel)
+                        with orthanc_peer(data) as orthanc:
+                            if path.startswith("cstore"):
+                                seconds = storescu(orthanc.dicom_port, orthanc.ae_title, folders,
+                                                   0 if path == "cstore1" else args.parallel)
                             else:
                                 seconds = stow(orthanc.dicomweb_url, folders, args.parallel)
                                 qido[name] += study_search_latencies(orthanc.dicomweb_url, QUERIES, 20, 100)
                     else:
                         with hub_process(data / "hub") as (_, http_port, dicom_port):
                             url = f"http://127.0.0.1:{http_port}/dicom-web"
-                            if path == "cstore":
-                                seconds = storescu(dicom_port, "IMAGINGHUB", folders, args.parallel)
+                            if path.startswith("cstore"):
+                                seconds = storescu(dicom_port, "IMAGINGHUB", folders,
+                                                   0 if path == "cstore1" else args.parallel)
                             else:
                                 seconds = stow(url, folders, args.parallel)
                                 qido[name] += study_search_latencies(url, QUERIES, 20, 100)
@@ -137,10 +165,15 @@ def main() -> None:
               f"--instances {args.instances} --size {args.size} --parallel {args.parallel} --rounds {args.rounds} "
               f"--paths {' '.join(args.paths)}`; "
               f"{total} instances, median of {args.rounds} alternating rounds.")
+        print(f"Peers: storescu and Orthanc with {' '.join(f'{k}={v}' for k, v in DCMTK_ENVIRONMENT.items())};"
+              f" {_orthanc_version()} with "
+              + ", ".join(f"{k} {v}" for k, v in ORTHANC_RECOMMENDED.items()) + " (index in SQLite).")
         print()
         print("| measure | Imaging Hub | Orthanc | ratio (hub/Orthanc) |")
         print("|---|---|---|---|")
-        for path, label in (("cstore", "C-STORE (storescu), instances/s"), ("stow", "STOW-RS, instances/s")):
+        for path, label in (("cstore", f"C-STORE (storescu, {args.parallel} senders), instances/s"),
+                            ("cstore1", "C-STORE (storescu, one association), instances/s"),
+                            ("stow", "STOW-RS, instances/s")):
             if path not in args.paths:
                 continue
             print(f"| {label} | {hub[path]:.1f} | {orthanc[path]:.1f} | {hub[path] / orthanc[path]:.2f} |")

@@ -41,6 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "spoke"))
 sys.path.insert(0, str(ROOT / "tests"))
 
+from common import orthanc_peer  # noqa: E402
 from harness import (  # noqa: E402
     HubProcess,
     OrthancPacs,
@@ -89,7 +90,7 @@ def main() -> None:
         f"B-{n:03d},{p.patient_id}\n" for n, p in enumerate(people)))
     rounds: list[dict[str, float]] = []
     steals: list[float] = []  # per round, the largest share of a phase's time the host gave other guests
-    with OrthancPacs.running(work / "pacs") as orthanc:
+    with orthanc_peer(work / "pacs") as orthanc:  # TCP_NODELAY=1 for its C-STOREs to the spoke
         for n, person in enumerate(people):
             orthanc.upload_many([part10(ds) for ds in make_study(person, spec, seed=n + 1)])
         for r in range(args.rounds):  # stages alone and end to end alternate, each on a fresh hub and spoke

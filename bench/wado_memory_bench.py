@@ -18,11 +18,10 @@ from pathlib import Path
 
 import httpx
 import psutil
-from common import MemorySampler, hub_process, machine_line, today
+from common import MemorySampler, hub_process, machine_line, orthanc_peer, today
 
 from imaging_hub.dicom.synthetic import StudySpec, SyntheticPatient, make_study
 from imaging_hub.store import Archive
-from peers.orthanc import OrthancPacs
 
 
 @dataclass(frozen=True)
@@ -78,7 +77,7 @@ def main() -> None:
 
         with hub_process(data) as (process, http_port, _):
             hub = retrieve(process.pid, f"http://127.0.0.1:{http_port}/dicom-web", study_uid)
-        with OrthancPacs.running(Path(scratch) / "orthanc") as orthanc:
+        with orthanc_peer(Path(scratch) / "orthanc") as orthanc:
             assert orthanc.process is not None
             with httpx.Client(base_url=orthanc.http_url, timeout=60) as client:
                 for stored_instance in archive_files(data, study_uid):

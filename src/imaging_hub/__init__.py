@@ -6,12 +6,10 @@ Layers, imports pointing down only:
 2. ``deid``, ``store``, ``dimse``, ``dicomweb``   engines, each usable alone
 3. ``spoke``, ``governance``, ...   the domain
 4. ``web``, ``api``, ``cli``   faces: parse, authorise, call the domain, render
+
+Importing it changes nothing process-wide: the entry points (the ``imaging-hub`` command, the spoke's child
+processes) call ``imaging_hub.logs.silence_value_quoting_libraries()`` as they start, and a program using the
+package as a library should do the same before it handles identifiable data.
 """
 
-from imaging_hub import logs
-
 __version__ = "0.1.0"
-
-# Whoever uses the package, library or command: pydicom's value-quoting warnings and log records must not
-# reach a log or stderr (logging's last-resort handler prints WARNING records when nothing is configured).
-logs.silence_value_quoting_libraries()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -68,6 +69,8 @@ class OrthancPacs:
     http_port: int = 0
     dicomweb: bool = True
     modalities: dict[str, tuple[str, str, int]] = field(default_factory=dict)
+    settings: dict[str, object] = field(default_factory=dict)  # over ``config()``'s own
+    environment: dict[str, str] = field(default_factory=dict)  # added to this process's for Orthanc
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -83,9 +86,11 @@ class OrthancPacs:
     def running(
         cls, work_dir: Path, *, ae_title: str = "ORTHANC", dicomweb: bool = True,
         modalities: dict[str, tuple[str, str, int]] | None = None, startup_timeout: float = 60.0,
+        settings: dict[str, object] | None = None, environment: dict[str, str] | None = None,
     ) -> Iterator[OrthancPacs]:
         """Start Orthanc, yield it ready, stop it whatever happens."""
-        pacs = cls(work_dir=work_dir, ae_title=ae_title, dicomweb=dicomweb, modalities=dict(modalities or {}))
+        pacs = cls(work_dir=work_dir, ae_title=ae_title, dicomweb=dicomweb, modalities=dict(modalities or {}),
+                   settings=dict(settings or {}), environment=dict(environment or {}))
         pacs.start(startup_timeout)
         try:
             yield pacs
@@ -126,7 +131,7 @@ class OrthancPacs:
             "DicomModalities": {name: list(peer) for name, peer in self.modalities.items()},
             "Plugins": plugins,
             "DicomWeb": {"Enable": True, "Root": "/dicom-web/", "EnableWado": True},
-        }
+        } | self.settings
 
     def start(self, startup_timeout: float = 60.0) -> None:
         self.work_dir.mkdir(parents=True, exist_ok=True)
@@ -136,7 +141,8 @@ class OrthancPacs:
         config_path.write_text(json.dumps(self.config(), indent=2))
         log = (self.work_dir / "orthanc.log").open("ab")
         binary = shutil.which(ORTHANC_BINARY) or "/usr/sbin/Orthanc"
-        self.process = subprocess.Popen([binary, str(config_path)], stdout=log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen([binary, str(config_path)], stdout=log, stderr=subprocess.STDOUT,
+                                        env={**os.environ, **self.environment})
         log.close()
         deadline = time.monotonic() + startup_timeout
         log_path = self.work_dir / "orthanc.log"

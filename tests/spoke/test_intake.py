@@ -45,3 +45,17 @@ def test_a_failed_write_leaves_nothing_behind(tmp_path: Path) -> None:
     assert child.stdout.split("\n")[:2] == [f"refused {errno.EFBIG}", "then small"]  # and it goes on working
     assert [p.read_bytes() for p in IntakeBuffer(folder).pending()] == [b"small"]
     assert list((folder / ".incoming").iterdir()) == []
+
+
+def test_a_recorded_file_is_deleted_at_once_and_the_start_clears_what_earlier_versions_kept(tmp_path: Path) -> None:
+    buffer = IntakeBuffer(tmp_path / "intake")
+    done, waiting = buffer.put(b"de-identified"), buffer.put(b"waiting")
+    buffer.remove(done)
+    assert buffer.pending() == [waiting]
+    spent = tmp_path / "intake" / ".spent"  # identifiable files an earlier version kept to write over
+    spent.mkdir()
+    (spent / "3").write_bytes(b"identifiable")
+    (tmp_path / "intake" / ".incoming" / "half-written.dcm").write_bytes(b"half")
+    buffer.remove_stale()
+    assert [p for p in (tmp_path / "intake").rglob("*") if not p.is_dir()] == [waiting]
+    assert not spent.exists()

@@ -1,15 +1,11 @@
-"""Outbox files: written whole under a temporary name then renamed, from one buffer or several, over an
-acknowledged file where one is kept."""
+"""Outbox files: written whole under a temporary name then renamed, from one buffer or several; what a dead
+writer left is cleared at the start."""
 
 from __future__ import annotations
 
 import hashlib
-import time
 from pathlib import Path
 
-import pytest
-
-from imaging_hub.spoke.delivery import outbox as outbox_module
 from imaging_hub.spoke.delivery.outbox import Outbox
 
 
@@ -31,39 +27,15 @@ def test_one_bytes_object_and_a_rewrite_replace_the_file(tmp_path: Path) -> None
     assert written.path.read_bytes() == b"second" and written.size == 6
 
 
-def test_an_acknowledged_file_is_written_over_by_a_later_instance(tmp_path: Path) -> None:
+def test_the_start_clears_temporaries_and_the_files_earlier_versions_kept_to_write_over(tmp_path: Path) -> None:
     outbox = Outbox(tmp_path / "outbox", fsync=False)
-    first = outbox.write("P1", "2.25.1", b"A" * 5000)
-    inode = first.path.stat().st_ino
-    outbox.retire(first.path)
-    assert not first.path.exists() and len(list(outbox.spent.folder.iterdir())) == 1
-
-    second = outbox.write("P1", "2.25.2", [b"sh", b"ort"])
-    assert second.path.stat().st_ino == inode  # the same file, written over
-    assert second.path.read_bytes() == b"short"  # cut to what was written: nothing of the first is left
-    assert (second.sha256, second.size) == (hashlib.sha256(b"short").hexdigest(), 5)
-    assert [p.name for p in second.path.parent.iterdir()] == ["2.25.2.dcm"]  # no temporary left
-    assert list(outbox.spent.folder.iterdir()) == []
-
-
-def test_a_new_project_folder_gets_a_new_file_and_the_pool_is_kept(tmp_path: Path) -> None:
-    outbox = Outbox(tmp_path / "outbox", fsync=False)
-    outbox.retire(outbox.write("P1", "2.25.1", b"spent").path)
-    written = outbox.write("P2", "2.25.2", b"new project")  # no P2 folder yet: nothing to rename into
-    assert written.path.read_bytes() == b"new project"
-    assert len(list(outbox.spent.folder.iterdir())) == 1
-    assert outbox.write("P2", "2.25.3", b"now taken").path.read_bytes() == b"now taken"
-    assert list(outbox.spent.folder.iterdir()) == []
-
-
-def test_the_pool_is_bounded_and_expires(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(outbox_module, "SPENT_SLOTS", 4)
-    outbox = Outbox(tmp_path / "outbox", fsync=False)
-    for written in [outbox.write("P1", f"2.25.{n}", b"x" * 10) for n in range(10)]:
-        outbox.retire(written.path)  # a reconciliation acknowledges them together
-    assert len(list(outbox.spent.folder.iterdir())) == 4
-    outbox.remove_stale()  # the pool is not a writer's leftover
-    assert len(list(outbox.spent.folder.iterdir())) == 4
-    assert outbox.expire_spent() == 0  # just retired: kept
-    assert outbox.spent.expire(outbox_module.SPENT_KEEP_S, now=time.time() + outbox_module.SPENT_KEEP_S + 1) == 4
-    assert list(outbox.spent.folder.iterdir()) == []
+    kept = outbox.write("P1", "2.25.1", b"queued")
+    (tmp_path / "outbox" / "P1" / ".2.25.2.w1-0a0b0c0d.tmp").write_bytes(b"half")
+    spent = tmp_path / "outbox" / ".spent"
+    spent.mkdir()
+    (spent / "7").write_bytes(b"acknowledged, kept by an earlier version")
+    Outbox(tmp_path / "outbox", writer="w2").remove_stale("w2")  # a successor clears only its predecessor's
+    assert (tmp_path / "outbox" / "P1" / ".2.25.2.w1-0a0b0c0d.tmp").exists() and spent.exists()
+    outbox.remove_stale()
+    assert [p for p in (tmp_path / "outbox").rglob("*") if not p.is_dir()] == [kept.path]
+    assert not spent.exists()

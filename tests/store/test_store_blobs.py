@@ -8,7 +8,6 @@ from pathlib import Path
 from store_samples import make_datasets, make_study_bytes, part10
 
 from imaging_hub.store import Archive, StoreStatus
-from page_cache import linux_only, resident_pages
 
 
 def _files(root: Path, folder: str) -> list[Path]:
@@ -102,15 +101,3 @@ def test_project_and_site_are_recorded(archive: Archive) -> None:
     stored = archive.store_bytes(part10(ds)).instance
     assert (stored.clinical_trial_protocol_id, stored.clinical_trial_site_id) == ("PROJ-A", "RX1")
     assert stored.patient_id == ds.PatientID
-
-
-@linux_only
-def test_a_stored_file_leaves_the_page_cache_once_durable(tmp_path: Path) -> None:
-    archive = Archive.open(tmp_path / "hub")
-    try:
-        data = part10(make_datasets(1)[0])
-        stored = archive.store_bytes(data).instance.path
-        assert stored.stat().st_size > 0 and resident_pages(stored) == 0
-        assert stored.read_bytes() == data  # read from disk as ever
-    finally:
-        archive.close()

@@ -208,18 +208,8 @@ def _fsync_path(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
-        _forget_pages(fd)
     finally:
         os.close(fd)
-
-
-def _forget_pages(fd: int) -> None:
-    """Drop a durable file's pages from the page cache. A stored instance is read later if at all, so its
-    pages would only push the index and recently read studies out of memory; and freed pages are reused by
-    the next write, where new ones cost more (measured on the bench VM: hub system time per 0.5 MB instance
-    1.4 -> 0.8-1.1 ms). Clean pages only: nothing is lost and reads still work."""
-    if hasattr(os, "posix_fadvise"):  # not on macOS or Windows
-        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
 
 
 def _fsync_dir(folder: Path) -> None:

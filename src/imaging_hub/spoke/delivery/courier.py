@@ -17,7 +17,6 @@ from pathlib import Path
 
 from imaging_hub.spoke.delivery import outbox
 from imaging_hub.spoke.delivery.backoff import backoff_delay
-from imaging_hub.spoke.delivery.durable import drop_cached
 from imaging_hub.spoke.delivery.hubclient import HubClient, HubRejected, HubUnavailable
 from imaging_hub.spoke.delivery.reconciliation import ReconciliationReport, apply_answer, study_reports
 from imaging_hub.spoke.delivery.stow import TRANSIENT_FAILURES
@@ -38,12 +37,9 @@ BATCH_QUIET_S = 0.1
 
 class Courier:
     def __init__(self, conn: sqlite3.Connection, client: HubClient, link: HubLink, site_id: str,
-                 more_coming: Callable[[], bool] = lambda: True,
-                 retire: Callable[[Path], object] = lambda path: path.unlink(missing_ok=True)) -> None:
-        """``more_coming``: whether instances may still be queued soon (the intake buffer holds some);
-        ``retire``: what becomes of an acknowledged outbox file (``Outbox.retire``: kept to be written over)."""
+                 more_coming: Callable[[], bool] = lambda: True) -> None:
+        """``more_coming``: whether instances may still be queued soon (the intake buffer holds some)."""
         self._conn = conn
-        self._retire = retire
         self._more_coming = more_coming
         self._client = client
         self._link = link
@@ -147,7 +143,6 @@ class Courier:
                 else:
                     why = "hub did not store it" if reason is None else f"hub busy (0x{reason:04X})"
                     outbox.defer(self._conn, [item], self._item_delay(item.attempts + 1), why)
-        drop_cached(item.blob for item in delivered)
         self.delivered += len(delivered)
         self._last_delivery = time.time()
         return True
@@ -211,7 +206,7 @@ class Courier:
             # between leaves them "delivered" without a file, which the next report acknowledges all the same:
             # only files the hub confirmed holding are removed.
             for blob in blobs:
-                self._retire(Path(blob))
+                Path(blob).unlink(missing_ok=True)
         if requeued:
             log.warning("hub lacks %d delivered instance(s); queued again", requeued)
         set_health(self._conn, "reconciliation", f"ok: {len(blobs)} acknowledged, {requeued} requeued")

@@ -2,8 +2,7 @@
 rows in the spoke database that say where each one is.
 
 States: deidentified (queued) -> delivered (the hub's STOW response referenced it) -> acknowledged (the
-hub confirmed, by SOP Instance UID and content hash, that it holds it; the file is then retired, to be
-written over by a later instance, ``recycling``).
+hub confirmed, by SOP Instance UID and content hash, that it holds it; the file is then deleted).
 Also: quarantined (de-identification could not make it safe), failed (the hub refused it, with why),
 withdrawn (the participant left the project).
 """
@@ -13,13 +12,12 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import shutil
 import sqlite3
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-from imaging_hub.spoke.intake.recycling import SpentFiles
 
 DEIDENTIFIED = "deidentified"
 DELIVERED = "delivered"
@@ -29,10 +27,7 @@ FAILED = "failed"
 WITHDRAWN = "withdrawn"
 
 _IOV_MAX = 1024  # buffers one writev may take (POSIX minimum is 16; Linux allows 1024)
-# Acknowledged files arrive in bursts, one per reconciliation (every few seconds while a transfer flows), so
-# the pool holds more than the intake's: 512 CT slices are 256 MB. What it holds is de-identified.
-SPENT_SLOTS = 512
-SPENT_KEEP_S = 30.0  # a retired file not written over by then is deleted (``expire_spent``)
+_SPENT = ".spent"  # where earlier versions kept acknowledged files to be written over: removed at start
 
 
 @dataclass(frozen=True)
@@ -62,7 +57,6 @@ class Outbox:
         self._fsync = fsync
         self._writer = writer
         directory.mkdir(parents=True, exist_ok=True)
-        self.spent = SpentFiles(directory / ".spent", slots=SPENT_SLOTS)
 
     def remove_stale(self, writer: str | None = None) -> None:
         """Temp files half-written by a process that died (never recorded): every writer's, at the pipeline's
@@ -70,6 +64,8 @@ class Outbox:
         pattern = "*/.*.tmp" if writer is None else f"*/.*.{writer}-*.tmp"
         for stale in self.directory.glob(pattern):
             stale.unlink(missing_ok=True)
+        if writer is None:
+            shutil.rmtree(self.directory / _SPENT, ignore_errors=True)
 
     def write(self, project_id: str, deid_sop_uid: str, part10: bytes | Sequence[bytes]) -> WrittenBlob:
         """Write atomically (temp, rename). Not yet durable: the processor syncs a whole group with
@@ -84,14 +80,9 @@ class Outbox:
         digest = hashlib.sha256()
         for buffer in buffers:
             digest.update(buffer)
-        fd = self.spent.take(tmp) if folder.is_dir() else None
-        recycled = fd is not None
-        if fd is None:
-            fd = _create(tmp)
+        fd = _create(tmp)
         try:
             size = _write_all(fd, buffers)
-            if recycled:
-                os.ftruncate(fd, size)  # the spent file may have been longer
         except OSError:
             tmp.unlink(missing_ok=True)  # a full disk leaves nothing half-written behind
             raise
@@ -99,14 +90,6 @@ class Outbox:
             os.close(fd)
         os.replace(tmp, final)
         return WrittenBlob(final, digest.hexdigest(), size)
-
-    def retire(self, path: Path) -> None:
-        """An acknowledged file leaves the outbox: kept a moment to be written over (or deleted)."""
-        self.spent.retire(path)
-
-    def expire_spent(self) -> int:
-        """Delete retired files no instance has been written over within ``SPENT_KEEP_S``."""
-        return self.spent.expire(SPENT_KEEP_S)
 
     @property
     def fsync(self) -> bool:

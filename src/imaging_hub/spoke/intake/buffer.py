@@ -3,8 +3,8 @@
 Files are written under a temporary name, renamed into place, then flushed with their folder before the
 sender is told they are stored: a half-written file is never seen under its final name, and an acknowledged
 one survives a power cut as well as a crash. Names are random and say nothing about the patient; a file
-present here is work not yet done, picked up again on restart. A finished file is retired to ``.spent/``,
-where the next arrival is written over it (``recycling``); that folder is emptied within ``SPENT_KEEP_S``.
+present here is work not yet done, picked up again on restart. A file whose work is recorded is deleted at
+once: nothing identifiable is kept once it is de-identified or dropped.
 
 Several de-identification workers share the buffer without talking to each other: a name's random part puts
 it in one of ``n`` shares (``Share(k, n)``), and worker k takes only the files of share k.
@@ -14,17 +14,16 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
-from imaging_hub.spoke.intake.recycling import SpentFiles
-
 _TIME_DIGITS = 20  # a name is "<20-digit arrival time in ns>-<12 random hex digits>.dcm"
 _RANDOM_AT = _TIME_DIGITS + 1
-SPENT_KEEP_S = 30.0  # a retired file not written over by then is deleted (``expire_spent``)
+_SPENT = ".spent"  # where earlier versions kept finished files to be written over: removed at start
 
 
 class Share(NamedTuple):
@@ -52,7 +51,6 @@ class IntakeBuffer:
         self.directory = directory
         self._tmp = directory / ".incoming"
         self._tmp.mkdir(parents=True, exist_ok=True)
-        self.spent = SpentFiles(directory / ".spent")
         self._fsync = fsync
         self._on_arrival = on_arrival
         self._folder_fd = -1  # opened by the first put and kept: every acknowledged instance flushes the folder
@@ -63,24 +61,19 @@ class IntakeBuffer:
         (never acknowledged to the sender, so never accepted)."""
         for stale in self._tmp.iterdir():
             stale.unlink(missing_ok=True)
-        self.spent.clear()
+        shutil.rmtree(self.directory / _SPENT, ignore_errors=True)
 
     def put(self, part10: bytes) -> Path:
         name = f"{time.time_ns():020d}-{secrets.token_hex(6)}.dcm"
         tmp = self._tmp / name
         final = self.directory / name
-        fd = self.spent.take(tmp)
-        recycled = fd is not None
-        if fd is None:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
         try:
             try:
                 view = memoryview(part10)
                 while view:
                     written = os.write(fd, view)
                     view = view[written:]
-                if recycled:
-                    os.ftruncate(fd, len(part10))  # the spent file may have been longer
             except OSError:
                 tmp.unlink(missing_ok=True)  # a full disk leaves nothing half-written behind
                 raise
@@ -99,13 +92,9 @@ class IntakeBuffer:
             self._on_arrival()
         return final
 
-    def retire(self, path: Path) -> None:
-        """A file's work is recorded: it leaves the buffer (kept a moment to be written over, or deleted)."""
-        self.spent.retire(path)
-
-    def expire_spent(self) -> int:
-        """Delete retired files no arrival has written over within ``SPENT_KEEP_S``: an idle spoke keeps none."""
-        return self.spent.expire(SPENT_KEEP_S)
+    def remove(self, path: Path) -> None:
+        """A file's work is recorded: it leaves the buffer now (a file already gone is no error)."""
+        path.unlink(missing_ok=True)
 
     def pending_names(self, share: Share = EVERYTHING) -> list[str]:
         """The names of the files waiting in ``share``, oldest first (names start with the arrival time)."""

@@ -2,7 +2,7 @@
 
 A processor works one share of the intake buffer (all of it unless told otherwise), in groups: it
 de-identifies the group's files, flushes their outbox files together, records the decisions and outbox rows
-in one transaction, and only then retires the intake files. A crash anywhere repeats the group, and the
+in one transaction, and only then deletes the intake files. A crash anywhere repeats the group, and the
 (project, source SOP Instance UID) key makes the repeat a no-op, so nothing is lost or doubled. Several
 processors, one per worker process (``workers``), take disjoint shares and need no coordinator.
 """
@@ -34,7 +34,7 @@ GROUP_QUIET_S = 0.1
 
 @dataclass
 class BatchResult:
-    files: int = 0  # intake files recorded and retired
+    files: int = 0  # intake files recorded and deleted
     queued: int = 0
     dropped: int = 0
     quarantined: int = 0
@@ -128,7 +128,7 @@ class Processor:
                     _upsert(self._conn, row)
                 result.add(outcome)
         for outcome in group:
-            self._intake.retire(outcome.path)
+            self._intake.remove(outcome.path)
             self._failed_until.pop(outcome.path.name, None)
         return result
 

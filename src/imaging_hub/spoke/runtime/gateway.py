@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import IO, Any
 
 from imaging_hub.spoke.delivery.backoff import backoff_delay
-from imaging_hub.spoke.delivery.outbox import Outbox
 from imaging_hub.spoke.intake.buffer import IntakeBuffer
 from imaging_hub.spoke.intake.diskguard import DiskGuard
 from imaging_hub.spoke.intake.scp import IntakeScp, make_store_handler
@@ -54,7 +53,6 @@ class Spoke:
         self.pipeline = PipelineProcess(settings)
         self.intake = IntakeBuffer(data / "intake", fsync=settings.intake_fsync,
                                    on_arrival=self.pipeline.notify_arrival)
-        self.outbox = Outbox(data / "outbox")  # here only to expire the files it keeps to write over
         self.deidentifiers = ProjectDeidentifiers(settings.projects, settings.site_id)
         self.gatekeeper = Gatekeeper({p.id: p for p in settings.projects}, self.hasher)
         self.limiter = RateLimiter(settings.pacs.rate)
@@ -86,8 +84,6 @@ class Spoke:
         self._stop.set()
         self.scp.stop()
         self.pipeline.stop()  # after the SCP: what it accepted last is de-identified by the next start
-        self.intake.spent.clear()  # identifiable files kept only to be written over: none stays behind
-        self.outbox.spent.clear()
         for thread in self._threads:
             thread.join(timeout=30)
         self._threads.clear()
@@ -204,13 +200,6 @@ class Spoke:
                 if time.time() - last_refresh >= 10:
                     self._refresh_opt_out(conn)
                     last_refresh = time.time()
-            with contextlib.suppress(OSError):
-                if state.accepting:
-                    self.intake.expire_spent()
-                    self.outbox.expire_spent()
-                else:
-                    self.intake.spent.clear()  # a nearly full disk gets back what they hold
-                    self.outbox.spent.clear()
             self._stop.wait(1.0)
         with contextlib.suppress(sqlite3.OperationalError):
             set_health(conn, "heartbeat", "stopped")

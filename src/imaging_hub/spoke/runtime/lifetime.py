@@ -14,6 +14,8 @@ import threading
 import time
 from collections.abc import Callable
 
+from imaging_hub import logs
+
 RESTART_DELAY_S = 2.0  # a child that died is started again after this long (not in a tight loop if it keeps dying)
 
 
@@ -41,17 +43,17 @@ class Revival:
 
 
 def start_child(parent: int, nice: int = 0) -> None:
-    """First thing in a child process: log like the spoke, leave Ctrl-C to the spoke (it reaches the whole
-    process group), take a lower CPU priority (``nice`` added), and leave when ``parent`` does. ``parent`` is
-    the pid of the process that started this one, taken there: asked here, after the imports, it could
-    already be gone."""
+    """First thing in a child process: log like the spoke (value-quoting libraries kept quiet), leave Ctrl-C
+    to the spoke (it reaches the whole process group), take a lower CPU priority (``nice`` added), and leave
+    when ``parent`` does. ``parent`` is the pid of the process that started this one, taken there: asked
+    here, after the imports, it could already be gone."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if nice:
         os.nice(nice)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for chatty in ("pynetdicom", "httpx"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
-    logging.getLogger("pydicom").setLevel(logging.ERROR)  # value warnings would quote identifiable values
+    logs.silence_value_quoting_libraries()  # a spawned process starts bare: value warnings would quote values
     watch_parent(parent)
 
 

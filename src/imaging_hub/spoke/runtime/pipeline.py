@@ -81,9 +81,8 @@ class Pipeline:
         conn = connect(self.settings.data)
         client = HubClient(self.settings.hub)
         intake = self.settings.data / "intake"
-        outbox = Outbox(self.settings.data / "outbox")
         courier = Courier(conn, client, self.settings.hub, self.settings.site_id,
-                          more_coming=lambda: files_waiting(intake), retire=outbox.retire)
+                          more_coming=lambda: files_waiting(intake))
         try:
             while not self._stop.is_set():
                 try:
