@@ -50,7 +50,8 @@ def test_a_sequence_keyword_is_refused(tmp_path: Path) -> None:
 
 
 def test_min_above_max_is_named(tmp_path: Path) -> None:
-    message = _refusal(tmp_path, "RepetitionTime = { min = 400, max = 700 }", "RepetitionTime = { min = 800, max = 700 }")
+    message = _refusal(tmp_path, "RepetitionTime = { min = 400, max = 700 }",
+                       "RepetitionTime = { min = 800, max = 700 }")
     assert "series 'T1 brain'" in message
     assert "attributes.RepetitionTime" in message and "min 800 is above max 700" in message
 

@@ -48,7 +48,8 @@ def _protocol(path: Path, console: Console) -> AcquisitionProtocol:
     try:
         return load_protocol(path)
     except ProtocolError as exc:
-        console.print(f"error: {exc}", markup=False, highlight=False)  # the message may hold [brackets]
+        # The message may hold [brackets] (a regular expression) and must not be wrapped mid-path.
+        console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
 
 
@@ -100,11 +101,11 @@ def check(
                                 for p in c.problems)))
     console.print(table)
     for skipped in scan.skipped:
-        console.print(f"skipped {skipped.path}: {skipped.reason}", markup=False)
+        console.print(f"skipped {skipped.path}: {skipped.reason}", markup=False, soft_wrap=True)
     for uid, reason in report.failed:
-        console.print(f"failed {uid}: {reason}", markup=False)
+        console.print(f"failed {uid}: {reason}", markup=False, soft_wrap=True)
     if report.missing:
-        console.print("missing required series: " + ", ".join(report.missing), markup=False)
+        console.print("missing required series: " + ", ".join(report.missing), markup=False, soft_wrap=True)
     non_conformant = sum(1 for r in report.records if not r.conformance.conformant)
     console.print(f"{len(report.records)} series checked, {non_conformant} not conformant, "
                   f"{len(report.missing)} required missing, {len(scan.skipped)} files skipped, "
@@ -142,9 +143,9 @@ def run(
     outliers = find_outliers(log.latest().values())
     _write_json(out / OUTLIERS_FILE, [o.to_dict() for o in outliers])
     for skipped in scan.skipped:
-        console.print(f"skipped {skipped.path}: {skipped.reason}", markup=False)
+        console.print(f"skipped {skipped.path}: {skipped.reason}", markup=False, soft_wrap=True)
     for uid, reason in summary.failed:
-        console.print(f"failed {uid}: {reason}", markup=False)
+        console.print(f"failed {uid}: {reason}", markup=False, soft_wrap=True)
     console.print(f"{summary.assessed} series assessed, {summary.already_done} already done, "
                   f"{len(summary.failed)} failed, {len(outliers)} outlying metrics; results in {out}")
     if summary.failed:

@@ -10,7 +10,7 @@
 """
 
 from imaging_hub.quality.assess import assess_series
-from imaging_hub.quality.conformance import check_series, check_study, missing_series
+from imaging_hub.quality.conformance import check_series, check_study, header_metrics, missing_series
 from imaging_hub.quality.errors import ProtocolError
 from imaging_hub.quality.folder import FolderScan, SeriesFiles, SkippedFile, scan_folder
 from imaging_hub.quality.image_qc import IMAGE_METRICS, measure_series
@@ -70,6 +70,7 @@ __all__ = [
     "check_series",
     "check_study",
     "find_outliers",
+    "header_metrics",
     "load_protocol",
     "measure_series",
     "missing_series",

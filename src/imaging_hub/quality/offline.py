@@ -30,12 +30,8 @@ class FolderReport:
 
     @property
     def missing(self) -> list[str]:
-        """Required series absent from any study in the folder (all of them when the folder is empty)."""
-        by_study = self.missing_by_study()
-        if not by_study:
-            return list(missing_series((), self.protocol))
-        absent = {name for names in by_study.values() for name in names}
-        return [s.name for s in self.protocol.series if s.name in absent]
+        """Required series that no series in the folder matched (``missing_by_study`` says it per study)."""
+        return list(missing_series((r.conformance.matched for r in self.records), self.protocol))
 
     @property
     def conformant(self) -> bool:
