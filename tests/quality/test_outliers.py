@@ -37,3 +37,10 @@ def test_a_noisy_series_stands_out_from_the_project_and_its_scanner() -> None:
 
 def test_too_few_series_make_no_outliers() -> None:
     assert find_outliers([record("a", 50, "A"), record("b", 51, "A"), record("c", 5, "A")]) == []
+
+
+def test_trivial_differences_between_closely_agreeing_series_are_not_outliers() -> None:
+    records = [record(f"a{i}", v, "A") for i, v in enumerate([50.0, 50.01, 50.02, 49.99, 49.98, 50.6])]
+    assert find_outliers(records) == []  # 50.6 is 1.2 % above the rest: under the 2 % floor's 3.5 scales
+    records.append(record("low", 40.0, "A"))  # 20 % below: an outlier however tight the rest are
+    assert {o.series_instance_uid for o in find_outliers(records)} == {"low"}

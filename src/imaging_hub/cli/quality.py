@@ -93,7 +93,7 @@ def check(
         _write_json(json_out, report.to_dict())
     table = Table(title=f"Conformance to {protocol.name} {protocol.version}")
     for column in ("series", "matched", "conformant", "problems"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for record in report.records:
         c = record.conformance
         table.add_row(record.series_instance_uid, escape(c.matched or "-"), "yes" if c.conformant else "no",

@@ -2,6 +2,9 @@
 
 z = (value - median) / (1.4826 x MAD), the MAD scaled to estimate a standard deviation under normality
 (scipy's ``median_abs_deviation(scale="normal")``); |z| above 3.5 is an outlier (Iglewicz and Hoaglin).
+Series from one protocol on one scanner can agree so closely that the MAD is tiny and trivial differences
+score high, so the scale is never below a floor: 2 % of the median, or an absolute floor for metrics that
+sit near zero (ghosting, CT numbers).
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ OUTLIER_Z = 3.5
 OUTLIER_METRICS = ("snr", "cnr", "noise_sd", "uniformity_percent", "ghosting_ratio", "ct_air_hu", "ct_water_hu",
                    "laplacian_variance", "coverage_mm")
 _MIN_GROUP = 5  # fewer series than this make no distribution to stand out from
+RELATIVE_FLOOR = 0.02
+ABSOLUTE_FLOOR = {"ghosting_ratio": 0.0025, "ct_air_hu": 2.0, "ct_water_hu": 2.0}
 
 
 @dataclass(frozen=True)
@@ -33,13 +38,13 @@ class Outlier:
                 "against": self.against, "z": round(self.z, 2)}
 
 
-def robust_z(values: Sequence[float]) -> np.ndarray:
-    """Robust z-scores of the values; zeros when they hardly spread (MAD of zero)."""
+def robust_z(values: Sequence[float], floor: float = 0.0) -> np.ndarray:
+    """Robust z-scores of the values, the scale at least ``floor``; zeros when the scale is zero."""
     array = np.asarray(values, dtype=float)
-    mad = float(median_abs_deviation(array, scale="normal"))
-    if mad == 0:
+    scale = max(float(median_abs_deviation(array, scale="normal")), floor)
+    if scale == 0:
         return np.zeros_like(array)
-    return (array - np.median(array)) / mad
+    return (array - np.median(array)) / scale
 
 
 def find_outliers(records: Iterable[QcRecord], metrics: Sequence[str] = OUTLIER_METRICS) -> list[Outlier]:
@@ -64,7 +69,9 @@ def _in_group(records: list[QcRecord], against: str, metrics: Sequence[str]) -> 
         measured = [(r, v) for r in records if (v := r.conformance.metrics.get(metric)) is not None]
         if len(measured) < _MIN_GROUP:
             continue
-        scores = robust_z([v for _, v in measured])
+        values = [v for _, v in measured]
+        floor = ABSOLUTE_FLOOR.get(metric, RELATIVE_FLOOR * abs(float(np.median(values))))
+        scores = robust_z(values, floor)
         found += [Outlier(r.series_instance_uid, metric, v, against, float(z))
                   for (r, v), z in zip(measured, scores, strict=True) if abs(z) > OUTLIER_Z]
     return found
