@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,13 @@ def test_the_example_protocol_loads(tmp_path: Path) -> None:
     deviation = protocol.deviations_for("RY2", "CT chest")["SliceThickness"]
     assert deviation.approval.reference == "DEV-007" and deviation.rule.max == 5.0
     assert protocol.deviations_for("RX1", "CT chest") == {}
+
+
+def test_the_packaged_example_protocol_loads() -> None:
+    example = resources.files("imaging_hub.quality").joinpath("example_protocol.toml")
+    protocol = parse_protocol(example.read_text("utf-8"), source="example_protocol.toml")
+    assert protocol.expected("T1 axial").attributes["MagneticFieldStrength"].one_of == [1.5, 3]
+    assert protocol.deviations[0].approval.reference == "DEV-001"
 
 
 def _refusal(tmp_path: Path, old: str, new: str) -> str:

@@ -1,7 +1,7 @@
 """Quality: acquisition-protocol conformance and image QC of series, offline, per study and over an archive.
 
 - ``load_protocol`` / ``parse_protocol``: a versioned acquisition protocol from TOML (``ProtocolError`` names
-  the file, the series and the field when it is wrong).
+  the file, the series and the field when it is wrong); ``example_protocol.toml`` shows every field.
 - ``check_series(headers, protocol)``: pure; a series' datasets (pixels optional) in, its conformance out.
   ``check_study`` adds the required series a study lacks.
 - ``measure_series``: image QC metrics from the pixels; ``find_outliers`` among many series' records.

@@ -12,13 +12,15 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-
-from dask.distributed import Client, LocalCluster, as_completed
+from typing import TYPE_CHECKING
 
 from imaging_hub.quality.assess import assess_series, protocol_label
 from imaging_hub.quality.folder import SeriesFiles
 from imaging_hub.quality.protocol import AcquisitionProtocol
 from imaging_hub.quality.result_log import ResultLog
+
+if TYPE_CHECKING:
+    from dask.distributed import Client
 
 
 @dataclass
@@ -37,6 +39,9 @@ class ClusterChoice:
 
 @contextmanager
 def dask_client(choice: ClusterChoice) -> Iterator[Client]:
+    # Imported here: dask.distributed takes seconds to import, and every CLI command imports this package.
+    from dask.distributed import Client, LocalCluster
+
     if choice.scheduler is not None:
         with Client(choice.scheduler) as client:
             yield client
@@ -63,6 +68,8 @@ def run_quality_jobs(
     summary = RunSummary(already_done=len(series) - len(todo))
     if not todo:
         return summary
+    from dask.distributed import as_completed
+
     label = protocol_label(protocol)
     with dask_client(cluster or ClusterChoice()) as client:
         futures = {
