@@ -1,0 +1,81 @@
+"""Quality: acquisition-protocol conformance and image QC of series, offline, per study and over an archive.
+
+- ``load_protocol`` / ``parse_protocol``: a versioned acquisition protocol from TOML (``ProtocolError`` names
+  the file, the series and the field when it is wrong); ``example_protocol.toml`` shows every field.
+- ``check_series(headers, protocol)``: pure; a series' datasets (pixels optional) in, its conformance out.
+  ``check_study`` adds the required series a study lacks.
+- ``measure_series``: image QC metrics from the pixels; ``find_outliers`` among many series' records.
+- ``scan_folder`` + ``check_folder``: the offline check of a folder; ``run_quality_jobs``: QC over many
+  series on Dask, resumable through a ``ResultLog``; ``QcRecord`` is the stored result of one series.
+"""
+
+from imaging_hub.quality.assess import assess_series
+from imaging_hub.quality.conformance import check_series, check_study, header_metrics, missing_series
+from imaging_hub.quality.errors import ProtocolError
+from imaging_hub.quality.folder import FolderScan, SeriesFiles, SkippedFile, scan_folder
+from imaging_hub.quality.image_qc import IMAGE_METRICS, measure_series
+from imaging_hub.quality.jobs import ClusterChoice, RunSummary, run_quality_jobs
+from imaging_hub.quality.offline import FolderReport, check_folder
+from imaging_hub.quality.outliers import Outlier, find_outliers, robust_z
+from imaging_hub.quality.protocol import (
+    AcquisitionProtocol,
+    Approval,
+    AttributeRule,
+    ExpectedSeries,
+    GeometryRules,
+    ImageRules,
+    Recognition,
+    SiteDeviation,
+)
+from imaging_hub.quality.protocol_file import load_protocol, parse_protocol
+from imaging_hub.quality.result_log import ResultLog
+from imaging_hub.quality.results import (
+    AppliedDeviation,
+    Metrics,
+    Problem,
+    QcRecord,
+    SeriesConformance,
+    StudyConformance,
+)
+from imaging_hub.quality.volume import PixelsError
+
+__all__ = [
+    "IMAGE_METRICS",
+    "AcquisitionProtocol",
+    "AppliedDeviation",
+    "Approval",
+    "AttributeRule",
+    "ClusterChoice",
+    "ExpectedSeries",
+    "FolderReport",
+    "FolderScan",
+    "GeometryRules",
+    "ImageRules",
+    "Metrics",
+    "Outlier",
+    "PixelsError",
+    "Problem",
+    "ProtocolError",
+    "QcRecord",
+    "Recognition",
+    "ResultLog",
+    "RunSummary",
+    "SeriesConformance",
+    "SeriesFiles",
+    "SiteDeviation",
+    "SkippedFile",
+    "StudyConformance",
+    "assess_series",
+    "check_folder",
+    "check_series",
+    "check_study",
+    "find_outliers",
+    "header_metrics",
+    "load_protocol",
+    "measure_series",
+    "missing_series",
+    "parse_protocol",
+    "robust_z",
+    "run_quality_jobs",
+    "scan_folder",
+]

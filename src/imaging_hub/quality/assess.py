@@ -1,0 +1,59 @@
+"""Assessing one series from its files: conformance (when a protocol is given) and image QC, as a QC record."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pydicom import dcmread
+from pydicom.dataset import Dataset
+from pydicom.multival import MultiValue
+
+from imaging_hub.quality.conformance import check_series, header_metrics
+from imaging_hub.quality.folder import SeriesFiles
+from imaging_hub.quality.image_qc import measure_series
+from imaging_hub.quality.protocol import AcquisitionProtocol
+from imaging_hub.quality.results import QcRecord, SeriesConformance
+from imaging_hub.quality.volume import PixelsError
+
+
+def assess_series(files: SeriesFiles, protocol: AcquisitionProtocol | None, site: str | None = None) -> QcRecord:
+    headers = [dcmread(path) for path in files.paths]
+    first = headers[0]
+    conformance = check_series(headers, protocol, site=site) if protocol is not None else _metrics_only(headers)
+    return QcRecord(
+        series_instance_uid=files.series_instance_uid,
+        content_hash=files.content_hash,
+        study_instance_uid=files.study_instance_uid,
+        modality=str(first.get("Modality", "")),
+        site=site or (str(first.get("ClinicalTrialSiteID", "")) or None),
+        scanner=scanner_of(first),
+        instances=len(headers),
+        conformance=conformance,
+        protocol=protocol_label(protocol),
+    )
+
+
+def protocol_label(protocol: AcquisitionProtocol | None) -> str | None:
+    """How a record names the protocol it was checked against: name and version."""
+    return f"{protocol.name} {protocol.version}" if protocol is not None else None
+
+
+def scanner_of(ds: Dataset) -> dict[str, str]:
+    """The scanner as far as the (de-identified) data still says: manufacturer, model, serial, software."""
+    found = {
+        "manufacturer": ds.get("Manufacturer"),
+        "model": ds.get("ManufacturerModelName"),
+        "serial": ds.get("DeviceSerialNumber"),
+        "software": ds.get("SoftwareVersions"),
+    }
+    return {k: "\\".join(map(str, v)) if isinstance(v, MultiValue) else str(v) for k, v in found.items() if v}
+
+
+def _metrics_only(headers: Sequence[Dataset]) -> SeriesConformance:
+    metrics = header_metrics(headers)
+    not_checked: tuple[str, ...] = ()
+    try:
+        metrics.update(measure_series(headers))
+    except PixelsError as exc:
+        not_checked = (f"image metrics: {exc}",)
+    return SeriesConformance(str(headers[0].get("SeriesInstanceUID", "")), None, (), metrics, (), not_checked)
