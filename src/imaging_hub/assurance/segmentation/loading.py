@@ -58,8 +58,8 @@ def image_pairs(ref_dir: Path, pred_dir: Path) -> Iterator[MaskPair]:
         _same_grid(ref_path.name, ref, pred)
         pred.CopyInformation(ref)
         case = ref_path.name[: -len(_suffix(ref_path) or "")]
-        labels = sorted(set(np.unique(sitk.GetArrayViewFromImage(ref)).tolist())
-                        | set(np.unique(sitk.GetArrayViewFromImage(pred)).tolist()) - {0})
+        labels = sorted((set(np.unique(sitk.GetArrayViewFromImage(ref)).tolist())
+                         | set(np.unique(sitk.GetArrayViewFromImage(pred)).tolist())) - {0})
         for label in labels:
             yield MaskPair(case, f"label {label}", ref == label, pred == label)
 
