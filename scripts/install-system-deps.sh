@@ -7,6 +7,9 @@ packages=(
   chromium            # browser tests (Playwright drives Debian's Chromium; no browser download)
   dcmtk               # echoscu/storescu/findscu/movescu/getscu/storescp: DIMSE peers
   dicom3tools         # dciodvfy: validates de-identified output
+  fonts-dejavu-core   # the fonts WeasyPrint's PDF reports name
+  libpango-1.0-0      # WeasyPrint (assurance PDF reports) lays text out with Pango
+  libpangoft2-1.0-0
   orthanc             # the hospital PACS in tests and the ingest/query peer in benchmarks
   orthanc-dicomweb    # Orthanc's DICOMweb plugin (the spoke's DICOMweb pull path)
   tesseract-ocr       # burned-in text detection
@@ -16,6 +19,7 @@ tools=(chromium storescu dciodvfy Orthanc tesseract)
 missing=0
 for tool in "${tools[@]}"; do command -v "$tool" >/dev/null 2>&1 || missing=1; done
 [ -f /usr/share/orthanc/plugins/libOrthancDicomWeb.so ] || missing=1
+ldconfig -p 2>/dev/null | grep libpangoft2-1.0 >/dev/null || missing=1  # no -q: an early exit would SIGPIPE ldconfig
 command -v npm >/dev/null 2>&1 || { packages+=(nodejs npm); missing=1; }
 if ! command -v psql >/dev/null 2>&1 && [ "${IMAGING_HUB_SKIP_POSTGRES:-}" != "1" ]; then
   packages+=(postgresql)

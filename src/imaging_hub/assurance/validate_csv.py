@@ -1,0 +1,30 @@
+"""``validate`` over a CSV file: read, assess, render, and write validation.json, report.html and report.pdf."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from imaging_hub import __version__
+from imaging_hub.assurance.files import write_together
+from imaging_hub.assurance.report import html_to_pdf, validation_html
+from imaging_hub.assurance.validation import ValidationOptions, read_cases, validate
+
+
+def validate_csv(path: Path, options: ValidationOptions, out: Path) -> dict[str, Any]:
+    """Everything is computed and rendered before the first file is written; bad input writes nothing."""
+    cases = read_cases(path, compare=[options.compare] if options.compare else [])
+    result = validate(cases, options)
+    source = {"name": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest(), "software": __version__,
+              "generated": datetime.now(UTC).isoformat(timespec="seconds")}
+    document = {"source": source, **result.json}
+    html = validation_html(result.json, result.roc, result.roc_band, source)
+    write_together(out, {
+        "validation.json": json.dumps(document, indent=1, allow_nan=False).encode(),
+        "report.html": html.encode(),
+        "report.pdf": html_to_pdf(html),
+    })
+    return document

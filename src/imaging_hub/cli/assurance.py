@@ -1,0 +1,105 @@
+"""``imaging-hub assurance validate|segmentation|monitor``: assess an AI tool from files.
+
+The assurance package is imported inside each command: it loads scipy, statsmodels and matplotlib, which the
+other commands should not pay for.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+
+def _fail(console: Console, exc: Exception) -> typer.Exit:
+    console.print(f"[red]error:[/red] {exc}")
+    return typer.Exit(2)
+
+
+def register(app: typer.Typer) -> None:
+    assurance = typer.Typer(help="AI assurance: validation, segmentation agreement, monitoring.",
+                            no_args_is_help=True)
+
+    @assurance.command("validate")
+    def validate(
+        cases: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV: case_id, patient_id, site, "
+                                     "label, score, comparator and subgroup columns."),
+        out: Path = typer.Option(..., "--out", help="Folder for validation.json, report.html, report.pdf."),
+        threshold: float = typer.Option(..., "--threshold", help="The tool's locked operating threshold."),
+        compare: str | None = typer.Option(None, "--compare", help="Comparator score column (paired DeLong)."),
+        prevalence: float | None = typer.Option(None, "--prevalence", help="Deployment prevalence for PPV/NPV."),
+        bootstrap: int | None = typer.Option(None, "--bootstrap", help="Patient-clustered bootstrap replicates."),
+        seed: int = typer.Option(0, "--seed", help="Bootstrap seed."),
+        correction: str = typer.Option("holm", "--correction", help="Subgroup multiplicity: holm or bh."),
+        min_cases: int = typer.Option(30, "--min-cases", help="Smaller subgroup levels are flagged insufficient."),
+    ) -> None:
+        """Validate an AI tool's scores against the reference standard."""
+        from imaging_hub.assurance import AssuranceInputError, SubgroupRules, ValidationOptions, validate_csv
+
+        console = Console(stderr=True)
+        try:
+            rules = SubgroupRules(min_cases=min_cases, correction=correction)
+            options = ValidationOptions(threshold, compare, prevalence, bootstrap, seed, rules)
+            result = validate_csv(cases, options, out)
+        except (AssuranceInputError, ValueError) as exc:
+            raise _fail(console, exc) from None
+        auc = result["auc"]
+        console.print(f"AUC {auc['estimate']:.3f} ({auc['ci'][0]:.3f}-{auc['ci'][1]:.3f}); "
+                      f"sensitivity {result['sensitivity']['estimate']:.3f}, "
+                      f"specificity {result['specificity']['estimate']:.3f}; {result['n']} cases, "
+                      f"{len(result['sites'])} sites. Wrote {out}/validation.json, report.html, report.pdf")
+
+    @assurance.command("segmentation")
+    def segmentation(
+        reference: Path = typer.Argument(..., exists=True, file_okay=False, help="Reference masks or SEGs."),
+        predicted: Path = typer.Argument(..., exists=True, file_okay=False, help="The AI tool's masks or SEGs."),
+        out: Path = typer.Option(..., "--out", help="Folder for segmentation.json."),
+        tolerance: float = typer.Option(2.0, "--tolerance-mm", help="Surface Dice tolerance in mm."),
+    ) -> None:
+        """Dice, HD95 and surface Dice per case and summarised."""
+        from imaging_hub.assurance import AssuranceInputError, assess_segmentations
+        from imaging_hub.assurance.files import write_together
+
+        console = Console(stderr=True)
+        try:
+            result = assess_segmentations(reference, predicted, tolerance)
+        except AssuranceInputError as exc:
+            raise _fail(console, exc) from None
+        write_together(out, {"segmentation.json": json.dumps(result, indent=1, allow_nan=False).encode()})
+        dice = result["summary"]["dice"]
+        console.print(f"{len(result['cases'])} structures; mean Dice {dice.get('mean', float('nan')):.3f}. "
+                      f"Wrote {out}/segmentation.json")
+
+    @assurance.command("monitor")
+    def monitor(
+        stream: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV in time order: case_id, date, "
+                                      "site, score, label (may be empty), metadata columns."),
+        out: Path = typer.Option(..., "--out", help="Folder for monitor.json and monitor.html."),
+        threshold: float = typer.Option(..., "--threshold", help="The tool's locked operating threshold."),
+        baseline_rows: int = typer.Option(..., "--baseline-rows", help="The first N rows form the baseline."),
+        arl0: float = typer.Option(1000.0, "--arl0", min=100.0, help="In-control cases between false alarms."),
+        window: int = typer.Option(200, "--window", min=10, help="Drift window in rows."),
+        webhook: str | None = typer.Option(None, "--webhook", help="URL that receives a JSON POST per alarm."),
+    ) -> None:
+        """Watch the tool's error rate (CUSUM, EWMA) and its cases' metadata (drift); raise alarms."""
+        from imaging_hub.assurance import AssuranceInputError, DriftRules, MonitorOptions, monitor_csv
+
+        console = Console(stderr=True)
+        try:
+            options = MonitorOptions(threshold, baseline_rows, arl0=arl0,
+                                     drift=DriftRules(window=window, step=max(1, window // 4)))
+            result = monitor_csv(stream, options, out, webhook)
+        except AssuranceInputError as exc:
+            raise _fail(console, exc) from None
+        for alarm in result["alarms"]:
+            console.print(f"[yellow]alarm[/yellow] {alarm['method']} at row {alarm['index']} ({alarm['date']}): "
+                          f"{alarm['detail']}")
+        console.print(f"{len(result['alarms'])} alarm(s). Wrote {out}/monitor.json and monitor.html")
+        delivery = result["webhook"]
+        if delivery and delivery["failed"]:
+            console.print(f"[red]webhook:[/red] {len(delivery['failed'])} alarm(s) not delivered to {webhook}")
+            raise typer.Exit(1)
+
+    app.add_typer(assurance, name="assurance")
