@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from imaging_hub.errors import ImagingHubError
+
 CHUNK_SIZE = 256 * 1024
 MAX_HEADER_BYTES = 16 * 1024
 
 
-class MultipartError(ValueError):
+class MultipartError(ImagingHubError, ValueError):
     """The body is not well-formed multipart/related; the message names what is wrong."""
 
 

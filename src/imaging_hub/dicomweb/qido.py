@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Literal
 
 from pydicom.datadict import dictionary_VR, keyword_for_tag, tag_for_keyword
 
+from imaging_hub.errors import ImagingHubError
+
 if TYPE_CHECKING:
     from imaging_hub.store import Query
 
@@ -32,7 +34,7 @@ _RANGE_FORMATS = {"DA": _DATE, "TM": _TIME, "DT": _DATETIME}
 _RANGE_NAMES = {"DA": "date", "TM": "time", "DT": "date-time"}
 
 
-class QidoParameterError(ValueError):
+class QidoParameterError(ImagingHubError, ValueError):
     """A query parameter is unknown or malformed; the message names it."""
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 
+from imaging_hub.errors import ImagingHubError
 from imaging_hub.spoke.delivery.reconciliation import ReconciliationAnswer, ReconciliationReport
 from imaging_hub.spoke.delivery.stow import (
     StowResponse,
@@ -29,11 +30,11 @@ STOW_PATH = "/dicom-web/studies"
 _RETRYABLE = {408, 425, 429, 500, 502, 503, 504}
 
 
-class HubUnavailable(Exception):
+class HubUnavailable(ImagingHubError):
     """The hub cannot take anything right now (down, overloaded, refusing our token): retry later."""
 
 
-class HubRejected(Exception):
+class HubRejected(ImagingHubError):
     """The hub refused this request as such (4xx other than auth and throttling)."""
 
     def __init__(self, status: int, message: str) -> None:
