@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydicom.filebase import DicomBytesIO
 from pydicom.filewriter import write_file_meta_info
-from pydicom.uid import PYDICOM_IMPLEMENTATION_UID, ExplicitVRLittleEndian, ImplicitVRLittleEndian, UID
+from pydicom.uid import PYDICOM_IMPLEMENTATION_UID, UID, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 from pynetdicom import PYNETDICOM_IMPLEMENTATION_UID, PYNETDICOM_IMPLEMENTATION_VERSION
 
 from imaging_hub.dicom.part10 import (
