@@ -12,8 +12,8 @@ from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.uid import ImplicitVRLittleEndian
 
-from imaging_hub.deid.part10 import read_part10
-from imaging_hub.deid.part10_reader import parse_common
+from imaging_hub.dicom.part10 import read_part10
+from imaging_hub.dicom.part10.reader import parse_common
 
 from .helpers import synthetic_study, to_bytes
 

@@ -20,8 +20,8 @@ from pydicom.uid import PYDICOM_IMPLEMENTATION_UID
 
 from imaging_hub.deid import Deidentifier, Profile, ProjectKey
 from imaging_hub.deid.batch import deidentify_file
-from imaging_hub.deid.part10 import encode_part10, encode_part10_buffers, read_part10
 from imaging_hub.deid.raw_values import peek, put_text
+from imaging_hub.dicom.part10 import encode_part10, encode_part10_buffers, read_part10
 
 from .helpers import add_private_block, synthetic_study, to_bytes
 from .test_properties import DEIDS, TEXT_ATTRIBUTES, _forms, _patient, _survivors, identities

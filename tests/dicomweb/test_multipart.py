@@ -8,11 +8,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from imaging_hub.dicomweb.multipart import (
+from imaging_hub.dicomweb import (
     MultipartError,
     MultipartReader,
     OutgoingPart,
+    boundary_of,
+    content_type_header,
     encode,
+    encoded_length,
+    iter_parts,
     new_boundary,
 )
 
@@ -21,7 +25,7 @@ def _decode(body: bytes, boundary: str, spool: Path, chunk: int) -> list[bytes]:
     reader = MultipartReader(boundary, spool)
     for start in range(0, len(body), chunk):
         reader.feed(body[start:start + chunk])
-    return [p.path.read_bytes() for p in reader.finish()]
+    return [p.path.read_bytes() for p in reader.finish() if p.path is not None]
 
 
 def test_encode_streams_files_and_bytes(tmp_path: Path) -> None:
@@ -78,3 +82,44 @@ def test_near_delimiters_inside_parts_survive_any_chunking(tmp_path_factory: pyt
     parts = data.draw(st.lists(st.lists(pieces, max_size=8).map(b"".join), min_size=1, max_size=4))
     body = b"".join(encode([OutgoingPart("application/dicom", data=p) for p in parts], boundary))
     assert _decode(body, boundary, tmp_path_factory.mktemp("spool"), chunk) == parts
+
+
+def _dicom_files(tmp_path: Path) -> list[Path]:
+    files = []
+    for i in range(3):
+        path = tmp_path / f"{i}.dcm"
+        path.write_bytes(bytes([i]) * (1000 + i) + b"\r\n--not-the-boundary\r\n")
+        files.append(path)
+    return files
+
+
+def test_parts_from_chunks_come_back_one_at_a_time(tmp_path: Path) -> None:
+    files = _dicom_files(tmp_path)
+    body = b"".join(encode([OutgoingPart("application/dicom", path=p) for p in files], "b0undary"))
+    chunks = [body[i:i + 7] for i in range(0, len(body), 7)]  # awkward chunking
+    assert list(iter_parts(chunks, "b0undary")) == [p.read_bytes() for p in files]
+    read = iter_parts(iter([body[:1100], body[1100:]]), "b0undary")
+    assert next(read) == files[0].read_bytes()  # before the rest of the body is fed
+    with pytest.raises(MultipartError, match="truncated"):
+        list(iter_parts([body[: len(body) // 2]], "b0undary"))
+    with pytest.raises(MultipartError, match="truncated"):
+        list(iter_parts([body[:-len("--b0undary--\r\n")]], "b0undary"))  # every part, no closing boundary
+
+
+def test_the_boundary_is_read_from_a_content_type() -> None:
+    assert boundary_of('multipart/related; type="application/dicom"; boundary="abc"') == "abc"
+    assert boundary_of(content_type_header("application/dicom", "b0undary")) == "b0undary"
+    with pytest.raises(MultipartError, match="no boundary"):
+        boundary_of('multipart/related; type="application/dicom"')
+
+
+def test_the_body_length_is_known_before_it_is_read(tmp_path: Path) -> None:
+    files = []
+    for i in range(4):
+        path = tmp_path / f"{i}.dcm"
+        path.write_bytes(bytes([i]) * (513 * i))  # the first one empty
+        files.append(path)
+    region = OutgoingPart("application/dicom", path=files[3], offset=100, length=50, headers={"X-A": "b"})
+    for parts in ([OutgoingPart("application/dicom", path=p) for p in files], [region],
+                  [OutgoingPart("application/octet-stream", data=b"xyz")], []):
+        assert encoded_length(parts, "b0undary") == len(b"".join(encode(parts, "b0undary")))

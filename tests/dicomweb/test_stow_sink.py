@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import cast
 
 import pytest
 
 from imaging_hub.dicomweb.stow import Part10Sink
-from imaging_hub.store import Spool
 
 _META_START = b"\x02\x00\x00\x00UL\x04\x00" + bytes(200)  # (0002,0000) first: file meta without the preamble
 
@@ -30,7 +28,7 @@ class _MemorySpool:
 
 def _sunk(body: bytes, chunk: int) -> bytes:
     spool = _MemorySpool()
-    sink = Part10Sink(cast(Spool, spool))
+    sink = Part10Sink(spool)
     for start in range(0, len(body), chunk):
         sink.write(memoryview(body)[start:start + chunk])
     sink.close()

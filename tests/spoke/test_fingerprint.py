@@ -15,7 +15,7 @@ from pydicom.dataset import Dataset
 from pydicom.encaps import encapsulate
 from pydicom.uid import JPEGBaseline8Bit
 
-from imaging_hub.deid import read_part10
+from imaging_hub.dicom.part10 import read_part10
 from imaging_hub.dicom.synthetic import StudySpec, SyntheticPatient, make_study
 from imaging_hub.spoke import SpokeSettings, connect, load_enrolment_file
 from imaging_hub.spoke.intake.buffer import IntakeBuffer

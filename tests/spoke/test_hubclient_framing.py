@@ -15,8 +15,8 @@ from typing import Any, ClassVar
 import pytest
 from pydantic import SecretStr
 
+from imaging_hub.dicomweb import boundary_of, iter_parts
 from imaging_hub.spoke.delivery.hubclient import HubClient
-from imaging_hub.spoke.delivery.multipart import boundary_of, iter_parts
 from imaging_hub.spoke.settings import HubLink
 
 

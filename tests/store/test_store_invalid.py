@@ -15,7 +15,7 @@ from pydicom.encaps import encapsulate
 from store_samples import make_datasets, part10
 
 from imaging_hub.store import Archive, InvalidInstance
-from imaging_hub.store.part10 import check_structure
+from imaging_hub.store.structure import check_structure
 
 _FUZZ = settings(
     max_examples=int(os.environ.get("STORE_FUZZ_EXAMPLES", "60")),  # raise it for a longer local fuzz run

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from fastapi import APIRouter, FastAPI
 
 from imaging_hub import __version__
-from imaging_hub.api import qido, rendered, stow, wado
+from imaging_hub.api import qido_routes, rendered, stow_routes, wado_routes
 from imaging_hub.api.access import AccessHook, current_scope, no_audit
 from imaging_hub.api.context import DEFAULT_MAX_UPLOAD_BYTES, HubContext
 from imaging_hub.config import HubSettings
@@ -23,7 +23,7 @@ DICOMWEB_ROOT = "/dicom-web"
 def dicomweb_router() -> APIRouter:
     router = APIRouter(prefix=DICOMWEB_ROOT, tags=["DICOMweb"])
     # QIDO before WADO so /studies/{s}/series is a search, not a retrieve of a study named "series".
-    for module in (stow, qido, rendered, wado):
+    for module in (stow_routes, qido_routes, rendered, wado_routes):
         router.include_router(module.router)
     return router
 

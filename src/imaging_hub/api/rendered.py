@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from imaging_hub.api.access import AccessScope, current_scope
 from imaging_hub.api.context import HubContext, hub_context
 from imaging_hub.api.negotiation import accept_ranges
-from imaging_hub.api.wado import frame_header, parse_frame_list
+from imaging_hub.api.wado_routes import frame_header, parse_frame_list
 from imaging_hub.dicom.render import RENDER_MEDIA_TYPES, RenderError, Window, render_frame
 
 router = APIRouter()

@@ -21,13 +21,14 @@ from imaging_hub.deid.deidentifier import (
     Deidentifier,
 )
 from imaging_hub.deid.errors import Quarantined
-from imaging_hub.deid.part10 import encode_part10, read_part10
 from imaging_hub.deid.profile import Profile
 from imaging_hub.deid.project_key import ProjectKey
 from imaging_hub.deid.raw_values import text_value
 from imaging_hub.deid.report import RunReport
 from imaging_hub.dicom.confidentiality import ConfidentialityOption, load_table
+from imaging_hub.dicom.part10 import encode_part10, read_part10
 from imaging_hub.dicom.private_kb import load_private_kb
+from imaging_hub.files import write_atomic
 
 
 @dataclass
@@ -69,13 +70,7 @@ def deidentify_file(deid: Deidentifier, src_root: Path, dst_root: Path, path: Pa
         outcome = deid.deidentify(read_part10(data))
         encoded = encode_part10(outcome.dataset)
         target = output_path(outcome.dataset)
-        final = dst_root / target
-        temporary = final.with_name(f".{final.name}.{os.getpid()}.tmp")
-        try:
-            _write_new(temporary, encoded)
-            os.replace(temporary, final)
-        finally:
-            temporary.unlink(missing_ok=True)
+        write_atomic(dst_root / target, encoded, durable=False)  # a crash leaves no half-written output
     except Quarantined as exc:
         return FileResult(relative, "quarantined", reason=exc.reason)
     except InvalidDicomError:
@@ -84,17 +79,6 @@ def deidentify_file(deid: Deidentifier, src_root: Path, dst_root: Path, path: Pa
         return FileResult(relative, "failed", reason=f"{type(exc).__name__} while de-identifying")
     return FileResult(relative, "deidentified", str(target), actions=dict(outcome.actions),
                       review=outcome.review)
-
-
-def _write_new(path: Path, data: bytes) -> None:
-    """One write; the folder is made only when missing (a study's instances share one)."""
-    try:
-        fp = path.open("wb")
-    except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fp = path.open("wb")
-    with fp:
-        fp.write(data)
 
 
 def iter_files(src: Path) -> Iterator[Path]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from imaging_hub.errors import ImagingHubError
 
-class Quarantined(Exception):
+
+class Quarantined(ImagingHubError):
     """An instance that cannot be made safe; ``reason`` says why, in words safe to log."""
 
     def __init__(self, reason: str) -> None:

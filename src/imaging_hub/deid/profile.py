@@ -33,6 +33,7 @@ from typing import Any
 from pydicom.datadict import tag_for_keyword
 
 from imaging_hub.dicom.confidentiality import ConfidentialityOption as Opt
+from imaging_hub.errors import ImagingHubError
 
 OVERRIDE_ACTIONS = frozenset({"D", "Z", "X", "K", "C", "U"})
 OPTION_NAMES: Mapping[str, Opt] = MappingProxyType({opt.name.lower(): opt for opt in Opt})
@@ -42,7 +43,7 @@ _BURNED_IN_KEYS = {"enabled", "mask_all_text", "ocr_max_frames", "regions"}
 _REGION_KEYS = {"manufacturer", "model", "boxes"}
 
 
-class ProfileError(ValueError):
+class ProfileError(ImagingHubError, ValueError):
     """A profile that cannot be used; the message names the problem."""
 
 

@@ -14,6 +14,7 @@ import secrets
 from pathlib import Path
 
 from imaging_hub.dicom.keyed_uids import keyed_uid
+from imaging_hub.errors import ImagingHubError
 
 _HEADER = "imaging-hub-project-key v1"
 _SECRET_BYTES = 32
@@ -22,7 +23,7 @@ _MIN_OFFSET_DAYS = 365
 _OFFSET_SPAN_DAYS = 365 * 9
 
 
-class KeyFileError(ValueError):
+class KeyFileError(ImagingHubError, ValueError):
     """A key file that cannot be read as a project key (the message never quotes its content)."""
 
 

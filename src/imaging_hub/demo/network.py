@@ -29,13 +29,14 @@ from imaging_hub.demo.governance_setup import PROJECT, DemoAccounts, set_up_gove
 from imaging_hub.demo.processes import Process, free_port, https_ready, port_open
 from imaging_hub.demo.sample import SITES, SiteSample, build_sample
 from imaging_hub.demo.tls import TlsFiles, issue_network_tls
+from imaging_hub.errors import ImagingHubError
 from imaging_hub.governance import Governance
 from imaging_hub.spoke import SpokeStatus, connect, load_enrolment_file
 
 MARKER = ".imaging-hub-demo"
 
 
-class DemoError(RuntimeError):
+class DemoError(ImagingHubError, RuntimeError):
     """The demo could not be set up or did not deliver what it should."""
 
 

@@ -18,10 +18,12 @@ from pydicom import dcmread
 from pydicom.dataset import Dataset
 from pydicom.pixels import apply_color_lut, apply_voi_lut, pixel_array
 
+from imaging_hub.errors import ImagingHubError
+
 RENDER_MEDIA_TYPES = {"image/png": "PNG", "image/jpeg": "JPEG"}
 
 
-class RenderError(ValueError):
+class RenderError(ImagingHubError, ValueError):
     """The frame cannot be rendered; the message names why."""
 
 

@@ -11,6 +11,8 @@ from pydicom.uid import (
     ImplicitVRLittleEndian,
 )
 
+from imaging_hub.errors import ImagingHubError
+
 DICOM = "application/dicom"
 DICOM_JSON = "application/dicom+json"
 OCTET_STREAM = "application/octet-stream"
@@ -67,7 +69,7 @@ class MediaRange:
         return minor == "*" and media_type.startswith(major + "/")
 
 
-class NotAcceptable(ValueError):
+class NotAcceptable(ImagingHubError, ValueError):
     """No acceptable representation can be served (HTTP 406)."""
 
 

@@ -1,23 +1,29 @@
-"""multipart/related (RFC 2387) as DICOMweb uses it: a streaming encoder and a streaming decoder.
+"""multipart/related (RFC 2387) as DICOMweb uses it: the one streaming writer and the one streaming reader.
 
-The encoder yields file contents in chunks, so a response never holds a whole study. The decoder writes
-each part to its own sink as bytes arrive, so a request never holds a whole upload; it is cheap enough
-(one ``bytes.find`` and one write per received chunk, no copy) to run on the event loop.
+The writer yields file contents in chunks, so a response or request never holds a whole study, and knows
+the body's length before it is read (a request can go out with Content-Length rather than chunked). The
+reader writes each part to its own sink as bytes arrive, so a request never holds a whole upload; it is
+cheap enough (one ``bytes.find`` and one write per received chunk, no copy) to run on the event loop.
+:func:`iter_parts` reads a body given as an iterator of chunks (a WADO-RS response) one part at a time.
 """
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from imaging_hub.dicomweb.media import parse_media_type
+from imaging_hub.errors import ImagingHubError
+
 CHUNK_SIZE = 256 * 1024
 MAX_HEADER_BYTES = 16 * 1024
 
 
-class MultipartError(ValueError):
+class MultipartError(ImagingHubError, ValueError):
     """The body is not well-formed multipart/related; the message names what is wrong."""
 
 
@@ -44,18 +50,52 @@ def content_type_header(inner_type: str, boundary: str, transfer_syntax: str | N
     return value
 
 
+def boundary_of(content_type: str) -> str:
+    """The boundary parameter of a multipart Content-Type; MultipartError if it has none."""
+    try:
+        boundary = parse_media_type(content_type).params.get("boundary", "")
+    except ValueError as exc:
+        raise MultipartError(f"malformed Content-Type: {exc}") from None
+    if not boundary:
+        raise MultipartError("multipart Content-Type has no boundary parameter")
+    return boundary
+
+
 def encode(parts: Iterable[OutgoingPart], boundary: str) -> Iterator[bytes]:
     """Yield the multipart body chunk by chunk; files are read lazily, CHUNK_SIZE at a time."""
     for part in parts:
-        head = [f"--{boundary}", f"Content-Type: {part.content_type}"]
-        head += [f"{name}: {value}" for name, value in part.headers.items()]
-        yield ("\r\n".join(head) + "\r\n\r\n").encode("latin-1")
+        yield _part_head(part, boundary)
         if part.data is not None:
             yield part.data
         elif part.path is not None:
             yield from read_file_region(part.path, part.offset, part.length)
         yield b"\r\n"
-    yield f"--{boundary}--\r\n".encode("latin-1")
+    yield _closing(boundary)
+
+
+def encoded_length(parts: Iterable[OutgoingPart], boundary: str) -> int:
+    """The length of ``encode(parts, boundary)`` with the files as they are now, without reading them."""
+    total = len(_closing(boundary))
+    for part in parts:
+        if part.data is not None:
+            size = len(part.data)
+        elif part.path is not None:
+            available = max(os.stat(part.path).st_size - part.offset, 0)
+            size = available if part.length is None else min(part.length, available)
+        else:
+            size = 0
+        total += len(_part_head(part, boundary)) + size + 2
+    return total
+
+
+def _part_head(part: OutgoingPart, boundary: str) -> bytes:
+    head = [f"--{boundary}", f"Content-Type: {part.content_type}"]
+    head += [f"{name}: {value}" for name, value in part.headers.items()]
+    return ("\r\n".join(head) + "\r\n\r\n").encode("latin-1")
+
+
+def _closing(boundary: str) -> bytes:
+    return f"--{boundary}--\r\n".encode("latin-1")
 
 
 def read_file_region(path: Path, offset: int = 0, length: int | None = None) -> Iterator[bytes]:
@@ -73,11 +113,11 @@ def read_file_region(path: Path, offset: int = 0, length: int | None = None) -> 
 
 @dataclass
 class ReceivedPart:
-    """A part of a request body, spooled to ``path``."""
+    """A part of a body, spooled to ``path`` (None for a sink that is not a file)."""
 
     index: int
     headers: dict[str, str]
-    path: Path
+    path: Path | None
     size: int = 0
 
     @property
@@ -86,11 +126,9 @@ class ReceivedPart:
 
 
 class PartSink(Protocol):
-    """Where one part's body goes: a file at ``path``, written in order, then closed."""
+    """Where one part's body goes, written in order, then closed (a file sink also has its ``path``)."""
 
-    path: Path
-
-    def write(self, data: bytes | memoryview, /) -> object: ...
+    def write(self, data: bytes | bytearray | memoryview, /) -> object: ...
 
     def close(self) -> None: ...
 
@@ -100,7 +138,7 @@ class _FileSink:
         self.path = path
         self._file = path.open("wb")
 
-    def write(self, data: bytes | memoryview, /) -> object:
+    def write(self, data: bytes | bytearray | memoryview, /) -> object:
         return self._file.write(data)
 
     def close(self) -> None:
@@ -144,6 +182,11 @@ class MultipartReader:
         position: int | None = at
         while position is not None:
             position = self._step(data, position)
+
+    @property
+    def complete(self) -> bool:
+        """Whether the closing boundary has been read (what follows it is ignored)."""
+        return self._state == "end"
 
     def finish(self) -> list[ReceivedPart]:
         if self._state != "end":
@@ -249,7 +292,7 @@ class MultipartReader:
         else:
             assert self._spool_dir is not None
             sink = _FileSink(self._spool_dir / f"part-{index:06d}.dcm")
-        self.parts.append(ReceivedPart(index, headers, sink.path))
+        self.parts.append(ReceivedPart(index, headers, getattr(sink, "path", None)))
         self._sink = sink
 
     def _write(self, data: bytes, start: int, end: int) -> None:
@@ -274,3 +317,35 @@ def _parse_headers(text: bytes) -> dict[str, str]:
             raise MultipartError(f"malformed part header line {line[:80]!r}")
         headers[name.strip().lower()] = value.strip()
     return headers
+
+
+class _BytesSink:
+    """A part gathered in memory, handed on once it is complete."""
+
+    def __init__(self, done: list[bytes]) -> None:
+        self._done = done
+        self._data = bytearray()
+
+    def write(self, data: bytes | bytearray | memoryview, /) -> object:
+        self._data += data
+        return len(data)
+
+    def close(self) -> None:
+        self._done.append(bytes(self._data))
+
+
+def iter_parts(chunks: Iterable[bytes], boundary: str) -> Iterator[bytes]:
+    """The bodies of the parts of a body given as chunks, each as soon as it is complete, so memory holds
+    one part at a time; MultipartError if the body is malformed or ends before its closing boundary."""
+    done: list[bytes] = []
+    reader = MultipartReader(boundary, open_part=lambda _index, _headers: _BytesSink(done))
+    try:
+        for chunk in chunks:
+            reader.feed(chunk)
+            yield from done
+            done.clear()
+            if reader.complete:
+                return
+        reader.finish()
+    finally:
+        reader.close()

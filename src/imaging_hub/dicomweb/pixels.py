@@ -18,6 +18,7 @@ from pydicom.uid import DeflatedExplicitVRLittleEndian, ExplicitVRBigEndian, Imp
 
 from imaging_hub.dicomweb.media import FRAME_MEDIA_TYPES
 from imaging_hub.dicomweb.multipart import read_file_region
+from imaging_hub.errors import ImagingHubError
 
 PIXEL_TAGS = {0x7FE00010: "PixelData", 0x7FE00008: "FloatPixelData", 0x7FE00009: "DoubleFloatPixelData"}
 _LONG_LENGTH_VRS = {b"OB", b"OW", b"OF", b"OD", b"OL", b"OV", b"SQ", b"UN", b"UC", b"UR", b"UT", b"SV", b"UV"}
@@ -25,7 +26,7 @@ UNDEFINED_LENGTH = 0xFFFFFFFF
 HEADER_DEFER_SIZE = 4096
 
 
-class FrameError(ValueError):
+class FrameError(ImagingHubError, ValueError):
     """A frame cannot be served (out of range, or the instance has no pixel data)."""
 
 

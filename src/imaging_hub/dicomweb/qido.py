@@ -1,4 +1,4 @@
-"""QIDO-RS query parameters (PS3.18 8.3.4) parsed into a store query.
+"""QIDO-RS query parameters (PS3.18 8.3.4) parsed into a search, independent of how an index answers it.
 
 Attribute keys may be keywords or tags; values are checked against their VR here so that a malformed
 date or UID is answered with a 400 naming it, before the index is asked anything.
@@ -10,12 +10,11 @@ import fnmatch
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from pydicom.datadict import dictionary_VR, keyword_for_tag, tag_for_keyword
 
-if TYPE_CHECKING:
-    from imaging_hub.store import Query
+from imaging_hub.errors import ImagingHubError
 
 Level = Literal["PATIENT", "STUDY", "SERIES", "INSTANCE"]
 
@@ -32,7 +31,7 @@ _RANGE_FORMATS = {"DA": _DATE, "TM": _TIME, "DT": _DATETIME}
 _RANGE_NAMES = {"DA": "date", "TM": "time", "DT": "date-time"}
 
 
-class QidoParameterError(ValueError):
+class QidoParameterError(ImagingHubError, ValueError):
     """A query parameter is unknown or malformed; the message names it."""
 
 
@@ -46,12 +45,6 @@ class QidoSearch:
     limit: int | None = None
     offset: int = 0
     fuzzy: bool = False
-
-    def to_query(self) -> Query:
-        from imaging_hub.store import Query
-
-        return Query(level=self.level, filters=dict(self.filters), include=self.include,
-                     limit=self.limit, offset=self.offset, fuzzy=self.fuzzy)
 
     def restricted_to(self, projects: frozenset[str] | None) -> QidoSearch | None:
         """The same search limited to ``projects`` (None: unrestricted); None if nothing can match."""

@@ -1,39 +1,32 @@
-"""STOW-RS: storing received parts in the archive and the Store Instances Response (PS3.18 10.5.3).
+"""STOW-RS (PS3.18 10.5), both ends: the outcome of each part, the Store Instances Response written by the
+server and read by a client, and a part sink that completes a Part 10 file sent without its preamble.
 
-Each part is checked (readable header, Study Instance UID matching the request path, project inside the
-caller's scope) before the archive sees it; every outcome becomes either a ReferencedSOPSequence item
-or a FailedSOPSequence item with a Failure Reason from PS3.4 / PS3.7.
+Where the parts are stored is the caller's business (the hub stores them in its archive): this module
+knows DICOMweb, not any store.
 """
 
 from __future__ import annotations
 
-import errno
-import logging
-import warnings
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from pydicom import dcmread
-
+from imaging_hub.dicom.part10 import PREAMBLE, PREAMBLE_LENGTH
 from imaging_hub.dicomweb.json_model import JsonDataset
-from imaging_hub.dicomweb.media import DICOM
-from imaging_hub.dicomweb.multipart import ReceivedPart
+from imaging_hub.dicomweb.multipart import PartSink
 
-if TYPE_CHECKING:
-    from imaging_hub.store import Archive, Spool, StoreOutcome
-
-log = logging.getLogger(__name__)
-_GROUP = 256  # parts per index transaction: bounds how long one request holds the index's write lock
-_PREAMBLE_LENGTH = 132  # 128-byte preamble + "DICM"
 # Store Instances Response attributes (PS3.18 Table 10.5.3-3), as Annex F keys
 _RETRIEVE_URL = "00081190"
 _REFERENCED_SOP_CLASS = "00081150"
 _REFERENCED_SOP_INSTANCE = "00081155"
+_WARNING_REASON = "00081196"
 _FAILURE_REASON = "00081197"
 _FAILED_SOP_SEQUENCE = "00081198"
 _REFERENCED_SOP_SEQUENCE = "00081199"
+
+# Failure reasons worth trying again later (PS3.18 Table 10.5.3-1 / PS3.4 C-STORE statuses).
+TRANSIENT_FAILURES = frozenset({0xA700, 0xA701, 0xA702, 0x0110, 0x0213})
 
 
 class FailureReason(IntEnum):
@@ -62,41 +55,21 @@ class PartOutcome:
         return self.failure is None
 
 
-class StowSpools:
-    """The parts of one STOW-RS request, each received straight into an archive spool (no copy to store).
-
-    ``open_part`` is the multipart reader's sink factory; ``discard_all`` removes whatever was not stored.
-    """
-
-    def __init__(self, archive: Archive) -> None:
-        self.archive = archive
-        self.spools: list[Spool] = []
-
-    def open_part(self, index: int, headers: dict[str, str]) -> Part10Sink:
-        spool = self.archive.spool()
-        self.spools.append(spool)
-        return Part10Sink(spool)
-
-    def discard_all(self) -> None:
-        for spool in self.spools:
-            self.archive.discard(spool)  # a stored spool's temp name is gone already: nothing happens
-
-
 class Part10Sink:
-    """Writes a part into its spool; a part sent as file meta without the 128-byte preamble and 'DICM'
-    (dicomweb-client does this) gets them in front, so the archive stores a complete Part 10 file."""
+    """Writes a part into another sink (a spool); a part sent as file meta without the 128-byte preamble and
+    'DICM' (dicomweb-client does this) gets them in front, so what is stored is a complete Part 10 file."""
 
-    def __init__(self, spool: Spool) -> None:
+    def __init__(self, spool: PartSink) -> None:
         self.spool = spool
-        self.path = spool.path
+        self.path = getattr(spool, "path", None)
         self._head: bytearray | None = bytearray()  # the first bytes, until it is clear which case this is
 
-    def write(self, data: bytes | memoryview, /) -> object:
+    def write(self, data: bytes | bytearray | memoryview, /) -> object:
         if self._head is None:
             return self.spool.write(data)
-        missing = _PREAMBLE_LENGTH - len(self._head)
+        missing = PREAMBLE_LENGTH - len(self._head)
         self._head += data[:missing]  # only the first bytes wait; the rest goes straight on
-        if len(self._head) >= _PREAMBLE_LENGTH:
+        if len(self._head) >= PREAMBLE_LENGTH:
             self._write_head()
             if len(data) > missing:
                 self.spool.write(data[missing:])
@@ -109,117 +82,13 @@ class Part10Sink:
 
     def _write_head(self) -> None:
         head, self._head = self._head or bytearray(), None
-        if head[128:132] != b"DICM" and head[:2] == b"\x02\x00":
-            self.spool.write(bytes(128) + b"DICM")
+        if head[128:PREAMBLE_LENGTH] != b"DICM" and head[:2] == b"\x02\x00":
+            self.spool.write(PREAMBLE)
         self.spool.write(head)
 
 
-def store_parts(
-    archive: Archive,
-    parts: Iterable[ReceivedPart],
-    spools: StowSpools,
-    *,
-    expected_study: str | None = None,
-    projects: frozenset[str] | None = None,
-) -> list[PartOutcome]:
-    """Store the spooled parts that pass the checks together (shared index transactions); never raises for
-    a bad part, only records its failure. Refused parts' spools are left for ``spools.discard_all``."""
-    outcomes: list[PartOutcome | None] = []
-    accepted: list[tuple[int, ReceivedPart, Spool, tuple[str, str, str, str]]] = []
-    for part in parts:
-        spool = spools.spools[part.index]
-        identity = _identity(archive, spool)
-        refused = _refusal(part, identity, expected_study, projects)
-        if refused is None and identity is not None:
-            accepted.append((len(outcomes), part, spool, identity))
-        outcomes.append(refused)
-    for start in range(0, len(accepted), _GROUP):
-        _store_group(archive, accepted[start:start + _GROUP], outcomes)
-    return [o for o in outcomes if o is not None]
-
-
-def _store_group(archive: Archive, group: list[tuple[int, ReceivedPart, Spool, tuple[str, str, str, str]]],
-                 outcomes: list[PartOutcome | None]) -> None:
-    from imaging_hub.store import InvalidInstance
-
-    try:
-        stored = archive.store_spooled([spool for _, _, spool, _ in group])
-    except OSError as exc:
-        for index, part, _, identity in group:
-            outcomes[index] = _storage_error(part, identity, exc)
-    else:
-        for (index, part, _, identity), result in zip(group, stored, strict=True):
-            if isinstance(result, InvalidInstance):
-                outcomes[index] = _failed(identity, FailureReason.CANNOT_UNDERSTAND, f"part {part.index + 1}: {result}")
-            else:
-                outcomes[index] = _settled(part, identity, result)
-
-
-def _refusal(part: ReceivedPart, identity: tuple[str, str, str, str] | None, expected_study: str | None,
-             projects: frozenset[str] | None) -> PartOutcome | None:
-    """Why a part is refused before the archive sees it, or None."""
-    content_type = (part.content_type or DICOM).split(";")[0].strip().lower()
-    if content_type != DICOM:
-        return _failed(identity, FailureReason.CANNOT_UNDERSTAND, f"part {part.index + 1} is {content_type}")
-    if identity is None:
-        return _failed(None, FailureReason.CANNOT_UNDERSTAND,
-                       f"part {part.index + 1} is not a readable DICOM Part 10 instance")
-    if expected_study and identity[2] != expected_study:
-        return _failed(identity, FailureReason.DATASET_DOES_NOT_MATCH,
-                       f"part {part.index + 1} belongs to another study than the request path names")
-    if projects is not None and identity[3] not in projects:
-        return _failed(identity, FailureReason.NOT_AUTHORIZED,
-                       f"part {part.index + 1} belongs to a project outside the caller's scope")
-    return None
-
-
-def _storage_error(part: ReceivedPart, identity: tuple[str, str, str, str], exc: OSError) -> PartOutcome:
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return _failed(identity, FailureReason.OUT_OF_RESOURCES, "storage is full")
-    log.error("storing STOW part %d failed: %s", part.index + 1, exc.strerror or type(exc).__name__)
-    return _failed(identity, FailureReason.PROCESSING_FAILURE, "storage error")
-
-
-def _settled(part: ReceivedPart, identity: tuple[str, str, str, str], outcome: StoreOutcome) -> PartOutcome:
-    from imaging_hub.store import StoreStatus
-
-    instance = outcome.instance
-    if outcome.status == StoreStatus.CONFLICT:
-        return _failed(identity, FailureReason.DUPLICATE_SOP_INSTANCE,
-                       f"part {part.index + 1} has the UID of a stored instance with different content")
-    return PartOutcome(instance.sop_class_uid, instance.sop_instance_uid, instance.study_instance_uid,
-                       duplicate=outcome.status == StoreStatus.DUPLICATE,
-                       series_instance_uid=instance.series_instance_uid)
-
-
-def _identity(archive: Archive, spool: Spool) -> tuple[str, str, str, str] | None:
-    """(SOP class, SOP instance, study, project) from the part's header, or None if unreadable.
-
-    The archive's header reader (one walk over element headers, kept for storing) answers for a
-    well-formed part; pydicom is asked only about the others, so a refused part still names what it could
-    be read as.
-    """
-    from imaging_hub.store import InvalidInstance
-
-    try:
-        values = archive.inspect(spool).values
-        return (values["SOPClassUID"], values["SOPInstanceUID"], values["StudyInstanceUID"],
-                values["ClinicalTrialProtocolID"] or "")
-    except (InvalidInstance, OSError, ValueError):
-        pass
-    try:
-        # pydicom warns with the offending (possibly identifiable) value; the failure reason says enough
-        with warnings.catch_warnings(), spool.path.open("rb") as fp:
-            warnings.simplefilter("ignore")
-            ds = dcmread(fp, stop_before_pixels=True, specific_tags=[
-                "SOPClassUID", "SOPInstanceUID", "StudyInstanceUID", "ClinicalTrialProtocolID"])
-        return (str(ds.get("SOPClassUID", "")), str(ds.get("SOPInstanceUID", "")),
-                str(ds.get("StudyInstanceUID", "")), str(ds.get("ClinicalTrialProtocolID", "")))
-    except Exception:  # pydicom raises many exception types on corrupt input; all mean "unreadable"
-        return None
-
-
-def _failed(identity: tuple[str, str, str, str] | None, failure: FailureReason, reason: str) -> PartOutcome:
+def failed_outcome(identity: tuple[str, str, str, str] | None, failure: FailureReason, reason: str) -> PartOutcome:
+    """A refused part, named by what of (SOP class, SOP instance, study, project) could be read."""
     sop_class, sop_instance, study = identity[:3] if identity else ("", "", "")
     return PartOutcome(sop_class, sop_instance, study, failure, reason)
 
@@ -264,3 +133,40 @@ def build_response(
 def _json(vr: str, value: str | int) -> dict[str, Any]:
     """One attribute; an empty string has no "Value" (Annex F)."""
     return {"vr": vr, "Value": [value]} if value != "" else {"vr": vr}
+
+
+@dataclass
+class StowResponse:
+    """A Store Instances Response as a client reads it."""
+
+    referenced: set[str] = field(default_factory=set)
+    failed: dict[str, int] = field(default_factory=dict)  # SOP Instance UID -> failure reason
+    warnings: dict[str, int] = field(default_factory=dict)
+
+
+def parse_stow_response(body: Any) -> StowResponse:
+    """Read the DICOM JSON (Annex F) of a STOW-RS response; tolerant of a list-wrapped object. ValueError
+    if it is not a DICOM JSON object."""
+    if isinstance(body, list):
+        body = body[0] if body else {}
+    if not isinstance(body, dict):
+        raise ValueError("STOW-RS response is not a DICOM JSON object")
+    result = StowResponse()
+    for item in (body.get(_REFERENCED_SOP_SEQUENCE) or {}).get("Value") or []:
+        uid = _first(item, _REFERENCED_SOP_INSTANCE)
+        if uid:
+            result.referenced.add(str(uid))
+            warning = _first(item, _WARNING_REASON)
+            if warning is not None:
+                result.warnings[str(uid)] = int(warning)
+    for item in (body.get(_FAILED_SOP_SEQUENCE) or {}).get("Value") or []:
+        uid = _first(item, _REFERENCED_SOP_INSTANCE)
+        if uid:
+            reason = _first(item, _FAILURE_REASON)
+            result.failed[str(uid)] = int(reason) if reason is not None else int(FailureReason.PROCESSING_FAILURE)
+    return result
+
+
+def _first(item: dict[str, Any], tag: str) -> Any:
+    values = (item.get(tag) or {}).get("Value") or []
+    return values[0] if values else None

@@ -14,6 +14,7 @@ from pydicom.uid import UID
 from pydicom.valuerep import PersonName
 
 from imaging_hub.dimse.contexts import PATIENT_ROOT
+from imaging_hub.errors import ImagingHubError
 from imaging_hub.store import Level
 
 # Query/Retrieve level -> the archive's level and that level's unique key (PS3.4 C.6.1.1 / C.6.2.1)
@@ -28,7 +29,7 @@ PROJECT_KEY = "ClinicalTrialProtocolID"
 _NOT_KEYS = frozenset({"QueryRetrieveLevel", "SpecificCharacterSet", "RetrieveAETitle", "InstanceAvailability"})
 
 
-class IdentifierError(ValueError):
+class IdentifierError(ImagingHubError, ValueError):
     """An identifier the SCP cannot act on; ``status`` is the DIMSE failure status to answer with."""
 
     def __init__(self, message: str, status: int = 0xA900) -> None:

@@ -20,12 +20,13 @@ from pynetdicom import _config
 from pynetdicom.association import Association
 
 from imaging_hub.dimse.contexts import UNCOMPRESSED
+from imaging_hub.errors import ImagingHubError
 from imaging_hub.store import StoredInstance
 
 _INSTALLED = "_imaging_hub_sender"
 
 
-class NotSendable(Exception):
+class NotSendable(ImagingHubError):
     """The peer accepted no transfer syntax this instance can be sent in."""
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from imaging_hub.errors import ImagingHubError
 
-class GovernanceError(Exception):
+
+class GovernanceError(ImagingHubError):
     """Base class for every refusal the governance domain makes."""
 
 

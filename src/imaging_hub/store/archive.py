@@ -30,11 +30,11 @@ from imaging_hub.store.errors import InvalidInstance
 from imaging_hub.store.group_commit import GroupCommit
 from imaging_hub.store.header import HEADER_TAGS, InstanceHeader, read_header
 from imaging_hub.store.migrate import upgrade
-from imaging_hub.store.part10 import FileMeta, check_structure
 from imaging_hub.store.records import Conflict, StoredInstance, StoreOutcome, StoreStatus
 from imaging_hub.store.schema import conflict, instance, patient, series, study
 from imaging_hub.store.search import Query, run_search
 from imaging_hub.store.spool import Spool
+from imaging_hub.store.structure import CheckedFile, check_structure
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -384,7 +384,7 @@ def peek_header(fp: BinaryIO) -> InstanceHeader:
     return read_header(_check_file(fp))
 
 
-def _check_file(f: BinaryIO) -> FileMeta:
+def _check_file(f: BinaryIO) -> CheckedFile:
     """Check a received file through a read-only map, so a large file is never copied into memory."""
     reason = ""
     with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as view:

@@ -23,21 +23,18 @@ import contextlib
 import hashlib
 import os
 import socket
-import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from imaging_hub.files import fsync_files, fsync_folders
+
 CHUNK = 1 << 20
 _HOST = socket.gethostname()
 _STALE_SECONDS = 24 * 3600  # temp files from other hosts sharing the folder are removed once this old
-_SYNC_THREADS = 16  # fsyncs in flight at once; the file system merges them into few journal commits
-_SYNC_POOL: ThreadPoolExecutor | None = None
-_POOL_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -139,11 +136,11 @@ class BlobStore:
 
     def sync_files(self, received: list[Received]) -> None:
         """Make the temp files' contents durable; concurrent fsyncs share the file system's journal commits."""
-        _in_parallel(_fsync_path, [r.temp for r in received])
+        fsync_files(r.temp for r in received)
 
     def sync_dirs(self, folders: Iterable[Path]) -> None:
         """Make renames into these folders durable."""
-        _in_parallel(_fsync_dir, sorted(set(folders)))
+        fsync_folders(folders)
 
     def unlink(self, relative: str) -> None:
         path = self.root / relative
@@ -187,34 +184,3 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def _pool() -> ThreadPoolExecutor:
-    global _SYNC_POOL
-    with _POOL_LOCK:
-        if _SYNC_POOL is None:
-            _SYNC_POOL = ThreadPoolExecutor(_SYNC_THREADS, thread_name_prefix="blob-fsync")
-        return _SYNC_POOL
-
-
-def _in_parallel(work: Callable[[Path], None], paths: list[Path]) -> None:
-    if len(paths) <= 1:
-        for path in paths:
-            work(path)
-        return
-    for _ in _pool().map(work, paths):
-        pass
-
-
-def _fsync_path(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from imaging_hub.errors import ImagingHubError
 
-class InvalidInstance(ValueError):
+
+class InvalidInstance(ImagingHubError, ValueError):
     """An incoming Part 10 stream was refused; the message names the problem. Nothing of it was kept."""
 
 
-class QueryError(ValueError):
+class QueryError(ImagingHubError, ValueError):
     """A search named an unknown key or gave a value that cannot be matched; the message says which."""

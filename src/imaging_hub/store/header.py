@@ -18,7 +18,7 @@ from pydicom.values import convert_value
 
 from imaging_hub.store.attributes import ATTRIBUTES, HEADER_KEYWORDS
 from imaging_hub.store.errors import InvalidInstance
-from imaging_hub.store.part10 import FileMeta
+from imaging_hub.store.structure import CheckedFile
 
 _UID = re.compile(r"(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*")
 _REQUIRED_UIDS = ("SOPClassUID", "SOPInstanceUID", "StudyInstanceUID", "SeriesInstanceUID")
@@ -54,7 +54,7 @@ def is_valid_uid(value: str) -> bool:
     return 0 < len(value) <= 64 and _UID.fullmatch(value) is not None
 
 
-def read_header(meta: FileMeta) -> InstanceHeader:
+def read_header(meta: CheckedFile) -> InstanceHeader:
     """Decode the indexed attributes from the raw top-level values ``check_structure(data, HEADER_TAGS)``
     collected: pydicom's value converters on a handful of elements, no dataset parse."""
     try:
@@ -82,7 +82,7 @@ def read_header(meta: FileMeta) -> InstanceHeader:
     return InstanceHeader(meta.transfer_syntax_uid, values)
 
 
-def _encodings(meta: FileMeta) -> tuple[str, ...]:
+def _encodings(meta: CheckedFile) -> tuple[str, ...]:
     raw = meta.elements.get(_CHARSET)
     if raw is None or not raw[1].strip(b"\x00 "):
         return _charset(None, meta.implicit_vr, meta.little_endian)
@@ -106,7 +106,7 @@ def _convert(tag: int, raw: tuple[str, bytes], implicit_vr: bool, little_endian:
     return convert_value(vr, element, list(encodings) if encodings else None)  # inside read_header's catch_warnings
 
 
-def _value(meta: FileMeta, keyword: str, encodings: tuple[str, ...]) -> Any:
+def _value(meta: CheckedFile, keyword: str, encodings: tuple[str, ...]) -> Any:
     raw = meta.elements.get(_TAG_OF[keyword])
     if raw is None:
         return None

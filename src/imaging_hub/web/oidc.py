@@ -23,12 +23,13 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
+from imaging_hub.errors import ImagingHubError
 from imaging_hub.web.oidc_settings import OidcSettings
 
 CLOCK_SKEW_SECONDS = 60
 
 
-class OidcError(Exception):
+class OidcError(ImagingHubError):
     """The sign-in cannot be trusted or completed; the message says why (never a token or a secret)."""
 
 

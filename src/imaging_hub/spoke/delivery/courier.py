@@ -15,11 +15,11 @@ from collections.abc import Callable
 from multiprocessing.synchronize import Event as ProcessEvent
 from pathlib import Path
 
+from imaging_hub.dicomweb import TRANSIENT_FAILURES
 from imaging_hub.spoke.delivery import outbox
 from imaging_hub.spoke.delivery.backoff import backoff_delay
 from imaging_hub.spoke.delivery.hubclient import HubClient, HubRejected, HubUnavailable
 from imaging_hub.spoke.delivery.reconciliation import ReconciliationReport, apply_answer, study_reports
-from imaging_hub.spoke.delivery.stow import TRANSIENT_FAILURES
 from imaging_hub.spoke.participants.withdrawal import mark_notified, mark_retry, pending_withdrawals, withdrawal_request
 from imaging_hub.spoke.settings import HubLink
 from imaging_hub.spoke.state import set_health, transaction

@@ -10,15 +10,17 @@ from typing import Any
 
 import httpx
 
-from imaging_hub.spoke.delivery.reconciliation import ReconciliationAnswer, ReconciliationReport
-from imaging_hub.spoke.delivery.stow import (
+from imaging_hub.dicomweb import (
+    OutgoingPart,
     StowResponse,
-    content_type,
-    multipart_body,
-    multipart_length,
+    content_type_header,
+    encode,
+    encoded_length,
     new_boundary,
     parse_stow_response,
 )
+from imaging_hub.errors import ImagingHubError
+from imaging_hub.spoke.delivery.reconciliation import ReconciliationAnswer, ReconciliationReport
 from imaging_hub.spoke.participants.withdrawal import WithdrawalAnswer, WithdrawalRequest
 from imaging_hub.spoke.settings import HubLink
 
@@ -26,14 +28,15 @@ RECONCILIATION_PATH = "/spokes/reconciliation"
 WITHDRAWALS_PATH = "/spokes/withdrawals"
 STOW_PATH = "/dicom-web/studies"
 
+_DICOM = "application/dicom"
 _RETRYABLE = {408, 425, 429, 500, 502, 503, 504}
 
 
-class HubUnavailable(Exception):
+class HubUnavailable(ImagingHubError):
     """The hub cannot take anything right now (down, overloaded, refusing our token): retry later."""
 
 
-class HubRejected(Exception):
+class HubRejected(ImagingHubError):
     """The hub refused this request as such (4xx other than auth and throttling)."""
 
     def __init__(self, status: int, message: str) -> None:
@@ -69,11 +72,14 @@ class HubClient:
         return response
 
     def stow(self, paths: list[Path]) -> StowResponse:
+        # Sent with Content-Length: the hub can refuse an oversized request before reading it, and each file
+        # goes out as it is read, where chunked encoding would copy it once more to frame it.
         boundary = new_boundary()
+        parts = [OutgoingPart(_DICOM, path=path) for path in paths]
         response = self._send(
-            "POST", STOW_PATH, content=multipart_body(paths, boundary),
-            headers={"Content-Type": content_type(boundary), "Content-Length": str(multipart_length(paths, boundary)),
-                     "Accept": "application/dicom+json"},
+            "POST", STOW_PATH, content=encode(parts, boundary),
+            headers={"Content-Type": content_type_header(_DICOM, boundary),
+                     "Content-Length": str(encoded_length(parts, boundary)), "Accept": "application/dicom+json"},
         )
         if response.status_code in (200, 202, 409):
             try:

@@ -8,17 +8,25 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from pynetdicom import AE, AllStoragePresentationContexts, evt
+from pynetdicom import (
+    AE,
+    PYNETDICOM_IMPLEMENTATION_UID,
+    PYNETDICOM_IMPLEMENTATION_VERSION,
+    AllStoragePresentationContexts,
+    evt,
+)
 from pynetdicom.sop_class import Verification  # type: ignore[attr-defined]
 from pynetdicom.transport import ThreadedAssociationServer
 
+from imaging_hub.dicom.part10 import part10_header
 from imaging_hub.dimse import MAX_PDU, STORAGE_TRANSFER_SYNTAXES
 from imaging_hub.dimse.sockets import no_delay
 from imaging_hub.spoke.intake.buffer import IntakeBuffer
 from imaging_hub.spoke.intake.diskguard import DiskGuard
-from imaging_hub.spoke.intake.filemeta import part10_header
 
 log = logging.getLogger(__name__)
+# The file meta names pynetdicom as the receiver, byte for byte as Event.encoded_dataset(include_meta=True).
+_IMPLEMENTATION_UID = str(PYNETDICOM_IMPLEMENTATION_UID)
 
 
 OUT_OF_RESOURCES = 0xA700
@@ -41,8 +49,10 @@ def make_store_handler(
             sop_class, sop_instance = request.AffectedSOPClassUID, request.AffectedSOPInstanceUID
             if not sop_class or not sop_instance:
                 raise ValueError("C-STORE request without its affected SOP class or instance")
-            part10 = part10_header(str(sop_class), str(sop_instance), str(event.context.transfer_syntax)) \
-                + request.DataSet.getvalue()
+            header = part10_header(str(sop_class), str(sop_instance), str(event.context.transfer_syntax),
+                                   implementation_class_uid=_IMPLEMENTATION_UID,
+                                   implementation_version_name=PYNETDICOM_IMPLEMENTATION_VERSION)
+            part10 = header + request.DataSet.getvalue()
         except Exception:  # the peer sent something we cannot even frame
             log.warning("C-STORE from %s refused: dataset could not be read", event.assoc.requestor.ae_title)
             return CANNOT_UNDERSTAND

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from imaging_hub.spoke.delivery.multipart import MultipartError, boundary_of, iter_parts
+from imaging_hub.dicomweb import MultipartError, boundary_of, iter_parts
 from imaging_hub.spoke.pacs.protocol import PacsError, PatientKey, SeriesFound, StudyFound, check_series_answered
 
 _STUDY_UID, _SERIES_UID, _STUDY_DATE, _MODALITY, _STUDY_SERIES, _SERIES_COUNT = (

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+from imaging_hub.errors import ImagingHubError
+
 # Where a PACS may hold a patient's NHS number when it keys patients by a local ID (PS3.3 C.7.1.1):
 # the PatientID itself (some trusts key by NHS number), an OtherPatientIDsSequence item, or the retired
 # OtherPatientIDs string that many PACS still index.
@@ -26,7 +28,7 @@ class StudyFound:
     series: tuple[SeriesFound, ...]
 
 
-class PacsError(Exception):
+class PacsError(ImagingHubError):
     """The PACS could not answer or retrieve (the message names the operation and the status)."""
 
 

@@ -16,13 +16,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from imaging_hub.errors import ImagingHubError
 from imaging_hub.spoke.participants.identity import normalise_nhs_number
 from imaging_hub.spoke.state import transaction
 
 COLUMNS = ("participant_id", "local_patient_id", "nhs_number", "window_start", "window_end", "modalities")
 
 
-class EnrolmentError(ValueError):
+class EnrolmentError(ImagingHubError, ValueError):
     """The enrolment file is not valid; nothing from it was loaded."""
 
 

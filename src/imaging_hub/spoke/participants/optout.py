@@ -13,13 +13,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from imaging_hub.errors import ImagingHubError
 from imaging_hub.spoke.participants.identity import SubjectHasher, normalise_nhs_number
 
 _SEPARATOR = re.compile(r"[,\t;|]")
 _DATE_FORMATS = ("%Y-%m-%d", "%Y%m%d", "%d/%m/%Y", "%d-%m-%Y")
 
 
-class OptOutFileError(ValueError):
+class OptOutFileError(ImagingHubError, ValueError):
     """The opt-out file is not in the expected format (the message names the line, never the number)."""
 
 

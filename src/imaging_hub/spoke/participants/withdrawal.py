@@ -11,12 +11,13 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from imaging_hub.errors import ImagingHubError
 from imaging_hub.spoke.state import transaction
 
 log = logging.getLogger(__name__)
 
 
-class WithdrawalError(ValueError):
+class WithdrawalError(ImagingHubError, ValueError):
     pass
 
 

@@ -15,7 +15,8 @@ from pathlib import Path
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 
-from imaging_hub.deid import Quarantined, encode_part10_buffers, read_part10
+from imaging_hub.deid import Quarantined
+from imaging_hub.dicom.part10 import encode_part10_buffers, read_part10
 from imaging_hub.spoke.delivery.outbox import DEIDENTIFIED, QUARANTINED, Outbox
 from imaging_hub.spoke.intake.fingerprint import same_source, source_fingerprint
 from imaging_hub.spoke.participants.gatekeeper import Decision, Gatekeeper

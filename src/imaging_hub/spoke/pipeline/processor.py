@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from imaging_hub.spoke.delivery.durable import sync_files
+from imaging_hub.files import sync_files
 from imaging_hub.spoke.intake.buffer import EVERYTHING, IntakeBuffer, Share
 from imaging_hub.spoke.pipeline.deid_work import FileOutcome, OutboxRow, WorkContext, process_file
 from imaging_hub.spoke.state import transaction

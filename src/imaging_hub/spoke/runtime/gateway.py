@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import IO, Any
 
+from imaging_hub.errors import ImagingHubError
 from imaging_hub.spoke.delivery.backoff import backoff_delay
 from imaging_hub.spoke.intake.buffer import IntakeBuffer
 from imaging_hub.spoke.intake.diskguard import DiskGuard
@@ -39,7 +40,7 @@ MB = 1024 * 1024
 LOCK_FILE = "spoke.lock"
 
 
-class SpokeAlreadyRunning(RuntimeError):
+class SpokeAlreadyRunning(ImagingHubError, RuntimeError):
     """Another spoke holds this data folder."""
 
 

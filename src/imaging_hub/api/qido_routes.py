@@ -24,7 +24,7 @@ def _search(
     request: Request, context: HubContext, scope: AccessScope, level: Level, path_uids: dict[str, str]
 ) -> Response:
     _check_accept(request.headers.get("accept"))
-    from imaging_hub.store import QueryError
+    from imaging_hub.store import Query, QueryError
 
     try:
         search: QidoSearch | None = parse_search(level, request.query_params.multi_items(), path_uids)
@@ -37,7 +37,9 @@ def _search(
         context.audit("search", scope, [], "success")
         return Response(content=b"[]", media_type=DICOM_JSON)
     try:
-        results = context.archive.search(search.to_query())
+        results = context.archive.search(Query(level=search.level, filters=dict(search.filters),
+                                               include=search.include, limit=search.limit,
+                                               offset=search.offset, fuzzy=search.fuzzy))
     except QueryError as exc:
         context.audit("search", scope, [], "invalid")
         raise HTTPException(400, detail=str(exc)) from exc

@@ -1,4 +1,4 @@
-"""The common Part 10 file parsed straight from its bytes, to the dataset pydicom's reader gives.
+"""Part 10 files read: the common case parsed straight from its bytes, to the dataset pydicom's reader gives.
 
 pydicom reads element by element through a file object, a few Python calls per element. For a file whose
 body is little endian (explicit or implicit VR) and whose elements all have a defined length, which is
@@ -16,6 +16,7 @@ import io
 import struct
 from typing import cast
 
+import pydicom
 from pydicom.charset import default_encoding
 from pydicom.dataelem import DataElement, RawDataElement, empty_value_for_VR
 from pydicom.dataset import FileDataset, FileMetaDataset
@@ -36,6 +37,16 @@ _SYNTAXES: dict[str, bool] = {ImplicitVRLittleEndian: True, ExplicitVRLittleEndi
 _CHARACTER_SET = 0x00080005
 
 Elements = dict[BaseTag, DataElement | RawDataElement]
+
+
+def read_part10(data: bytes) -> FileDataset:
+    """Parse a Part 10 file already read into memory (raises InvalidDicomError if it is not one): the
+    common case straight from the bytes, anything else by pydicom, to the same dataset either way."""
+    try:
+        parsed = parse_common(data)
+    except Exception:  # a damaged file: pydicom's reader decides what it is and what to raise
+        parsed = None
+    return parsed if parsed is not None else pydicom.dcmread(io.BytesIO(data))
 
 
 def parse_common(data: bytes) -> FileDataset | None:

@@ -1,4 +1,4 @@
-"""Part 10 bytes in and out, fast: one read, one parse, and a few buffers written with one system call.
+"""Part 10 files written fast: a few buffers, written with one system call.
 
 The de-identifier leaves every element it keeps unchanged as pydicom's raw element (the bytes as read),
 so the writer here copies those bytes with a hand-packed header instead of passing each through
@@ -19,48 +19,37 @@ import struct
 from collections.abc import Sequence
 from typing import Any
 
-import pydicom
-from pydicom.dataelem import DataElement, RawDataElement
-from pydicom.dataset import Dataset, FileDataset, FileMetaDataset, validate_file_meta
+from pydicom.dataelem import DataElement, RawDataElement, convert_raw_data_element
+from pydicom.dataset import Dataset, FileMetaDataset, validate_file_meta
 from pydicom.filebase import DicomBytesIO
 from pydicom.filewriter import write_data_element
 from pydicom.tag import BaseTag
-from pydicom.uid import PYDICOM_IMPLEMENTATION_UID, UID, DeflatedExplicitVRLittleEndian
+from pydicom.uid import UID, DeflatedExplicitVRLittleEndian
 from pydicom.valuerep import EXPLICIT_VR_LENGTH_32
 
-from imaging_hub.deid.part10_reader import parse_common
-from imaging_hub.deid.raw_values import text_value
+from imaging_hub.dicom.part10.file_meta import (
+    MEDIA_SOP_CLASS_UID,
+    MEDIA_SOP_INSTANCE_UID,
+    PREAMBLE,
+    TRANSFER_SYNTAX_UID,
+    encode_file_meta,
+)
 
-PREAMBLE = b"\x00" * 128 + b"DICM"
 _LONG_VRS = frozenset(str(vr) for vr in EXPLICIT_VR_LENGTH_32)
 _EXPLICIT_SHORT = struct.Struct("<HH2sH")
 _EXPLICIT_LONG = struct.Struct("<HH2s2xL")
 _IMPLICIT = struct.Struct("<HHL")
-_UL = struct.Struct("<L")
 _UNDEFINED = 0xFFFFFFFF
+_ESC = 0x1B  # ISO 2022 code extension: the bytes do not decode as plain ASCII
 _SEPARATE = 64 * 1024  # values this long are passed on as buffers of their own
 PIXEL_DATA = 0x7FE00010
-_META_TEXT_VRS = frozenset({"UI", "SH", "AE"})
 _MEMO_TYPES = frozenset({str, int})  # exact types (a subclass such as IS encodes itself); no floats (-0.0 == 0.0)
 _ENCODED: dict[tuple[object, ...], bytes] = {}
 Charset = str | Sequence[str] | None  # a SpecificCharacterSet value
-MEDIA_SOP_CLASS_UID = 0x00020002
-MEDIA_SOP_INSTANCE_UID = 0x00020003
-TRANSFER_SYNTAX_UID = 0x00020010
 # what validate_file_meta adds when missing or empty, and the Type 1 elements it requires
 _REQUIRED_META = tuple(BaseTag(tag) for tag in (0x00020001, MEDIA_SOP_CLASS_UID, MEDIA_SOP_INSTANCE_UID,
                                                  TRANSFER_SYNTAX_UID, 0x00020012))
 _IMPLEMENTATION_VERSION_NAME = BaseTag(0x00020013)  # added when missing
-
-
-def read_part10(data: bytes) -> FileDataset:
-    """Parse a Part 10 file already read into memory (raises InvalidDicomError if it is not one): the
-    common case straight from the bytes, anything else by pydicom, to the same dataset either way."""
-    try:
-        parsed = parse_common(data)
-    except Exception:  # a damaged file: pydicom's reader decides what it is and what to raise
-        parsed = None
-    return parsed if parsed is not None else pydicom.dcmread(io.BytesIO(data))
 
 
 def encode_part10(ds: Dataset) -> bytes:
@@ -83,25 +72,7 @@ def encode_part10_buffers(ds: Dataset) -> list[bytes]:
     pixels = ds._dict.get(BaseTag(PIXEL_DATA))
     if pixels is not None and _undefined_length(pixels) != syntax.is_compressed:
         ds[PIXEL_DATA].is_undefined_length = syntax.is_compressed  # PS3.5 A.4, as dcmwrite does
-    return _as_buffers([PREAMBLE, _encode_meta(meta), *_body_pieces(ds, syntax.is_implicit_VR)])
-
-
-def new_file_meta(sop_class_uid: UID, sop_instance_uid: UID, transfer_syntax_uid: UID,
-                  implementation_version_name: str) -> FileMetaDataset:
-    """File Meta Information for a file of ours, complete as pydicom's writer would complete it (version
-    00\\01 and pydicom's implementation class UID, which every file written so far records), made element by
-    element: assigning attributes looks up each keyword and validates each value twice, about 2x slower."""
-    meta = FileMetaDataset()
-    for tag, vr, value in (
-        (0x00020001, "OB", b"\x00\x01"),
-        (0x00020002, "UI", sop_class_uid),
-        (0x00020003, "UI", sop_instance_uid),
-        (0x00020010, "UI", transfer_syntax_uid),
-        (0x00020012, "UI", PYDICOM_IMPLEMENTATION_UID),
-        (0x00020013, "SH", implementation_version_name),
-    ):
-        meta._dict[BaseTag(tag)] = DataElement(tag, vr, value)
-    return meta
+    return _as_buffers([PREAMBLE, encode_file_meta(meta), *_body_pieces(ds, syntax.is_implicit_VR)])
 
 
 def _complete_file_meta(meta: FileMetaDataset) -> None:
@@ -150,7 +121,7 @@ def _fast_path_syntax(ds: Dataset) -> UID | None:
     if not syntax or not meta_instance or not meta_class:
         return None
     for meta_uid, tag in ((meta_instance, 0x00080018), (meta_class, 0x00080016)):
-        if tag in ds._dict and meta_uid != text_value(ds, tag):
+        if tag in ds._dict and meta_uid != _text(ds, tag):
             return None  # dcmwrite's path brings the meta up to date
     syntax = UID(str(syntax))
     if not syntax.is_transfer_syntax or syntax.is_private or syntax == DeflatedExplicitVRLittleEndian:
@@ -158,6 +129,20 @@ def _fast_path_syntax(ds: Dataset) -> UID | None:
     if not syntax.is_little_endian or ds.original_encoding != (syntax.is_implicit_VR, True):
         return None
     return syntax if ds.original_character_set == ds._character_set else None
+
+
+def _text(ds: Dataset, tag: int) -> str:
+    """A single string value, read from the bytes when they are plain ASCII, else decoded from a copy: the
+    element stays as it is in ``ds`` (a decoded element would no longer be copied as raw bytes)."""
+    elem = ds._dict.get(BaseTag(tag))
+    if isinstance(elem, RawDataElement):
+        data = elem.value
+        if data is not None and data.isascii() and _ESC not in data:
+            text = data.decode("ascii").rstrip("\x00 ")
+            return "\\".join(v.strip("\x00 ") for v in text.split("\\")) if text else ""
+        elem = convert_raw_data_element(elem, encoding=ds._character_set, ds=ds)
+    value = None if elem is None else elem.value
+    return "" if value is None else str(value)
 
 
 def _value(ds: Dataset, tag: int) -> Any:
@@ -169,32 +154,6 @@ def _undefined_length(elem: DataElement | RawDataElement) -> bool:
     if isinstance(elem, RawDataElement):
         return elem.length == _UNDEFINED
     return elem.is_undefined_length
-
-
-def _encode_meta(meta: FileMetaDataset) -> bytes:
-    """The File Meta Information group, its group length first."""
-    group = DicomBytesIO()
-    group.is_little_endian, group.is_implicit_VR = True, False
-    for tag in sorted(meta.keys()):
-        if tag == 0x00020000:
-            continue
-        elem = meta[tag]
-        value = elem.value
-        if elem.VR in _META_TEXT_VRS and isinstance(value, str) and value.isascii():
-            data = value.encode("ascii")
-            pad = b"\x00" if elem.VR == "UI" else b" "
-        elif elem.VR == "OB" and isinstance(value, bytes):
-            data, pad = value, b"\x00"
-        else:
-            write_data_element(group, elem)
-            continue
-        if len(data) % 2:
-            data += pad
-        header = _EXPLICIT_LONG if elem.VR == "OB" else _EXPLICIT_SHORT
-        group.write(header.pack(tag >> 16, tag & 0xFFFF, elem.VR.encode(), len(data)))
-        group.write(data)
-    encoded = group.getvalue()
-    return _EXPLICIT_SHORT.pack(0x0002, 0x0000, b"UL", 4) + _UL.pack(len(encoded)) + encoded
 
 
 def _body_pieces(ds: Dataset, implicit: bool) -> list[bytes]:

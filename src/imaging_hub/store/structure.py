@@ -1,4 +1,4 @@
-"""Cheap structural check of a Part 10 file: preamble, file meta, and every element's length fits the file.
+"""Cheap structural check of a Part 10 file: its file meta reads, and every element's length fits the file.
 
 The walk reads element headers only and jumps over values, so a truncated file (an element, including the
 pixel data or an encapsulated fragment, declaring more bytes than remain) is caught without decoding it.
@@ -12,54 +12,40 @@ import zlib
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
+from imaging_hub.dicom.part10 import DEFLATED, FileMeta, Part10Error, read_file_meta
 from imaging_hub.store.errors import InvalidInstance
 
-PREAMBLE = 128
 _LONG_VRS = frozenset({b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"UC", b"UN", b"UR", b"UT", b"SV", b"UV"})
 _UNDEFINED = 0xFFFFFFFF
 _ITEM, _ITEM_END, _SEQUENCE_END = 0xFFFEE000, 0xFFFEE00D, 0xFFFEE0DD
 _PIXEL_DATA = 0x7FE00010
 _ANY_PIXEL_DATA = frozenset({0x7FE00008, 0x7FE00009, _PIXEL_DATA})
-_TRANSFER_SYNTAX = 0x00020010
-_MEDIA_SOP_INSTANCE = 0x00020003
 
 # Element header layouts by byte order (little endian: True), so one unpack reads a header: tag, VR and
 # short length (explicit VR); tag and long length (implicit VR, items); the long length of an explicit one.
 _LAYOUTS = {little: (struct.Struct(order + "HH2sH"), struct.Struct(order + "HHL"), struct.Struct(order + "L"))
             for little, order in ((True, "<"), (False, ">"))}
 
-IMPLICIT_LITTLE = "1.2.840.10008.1.2"
-EXPLICIT_BIG = "1.2.840.10008.1.2.2"
-DEFLATED = "1.2.840.10008.1.2.1.99"
-
 
 @dataclass(frozen=True)
-class FileMeta:
-    transfer_syntax_uid: str
-    media_sop_instance_uid: str
-    dataset_offset: int  # where the dataset starts, just after the file meta group
+class CheckedFile(FileMeta):
+    """What the file meta says, and what the walk over the dataset found."""
+
     has_pixel_data: bool = False  # (7FE0,0010), or float / double float pixel data, at the top level
     # The raw (VR or "" when implicit, value bytes) of the top-level elements the caller asked for.
     elements: Mapping[int, tuple[str, bytes]] = field(default_factory=dict)
 
-    @property
-    def implicit_vr(self) -> bool:
-        return self.transfer_syntax_uid == IMPLICIT_LITTLE
-
-    @property
-    def little_endian(self) -> bool:
-        return self.transfer_syntax_uid != EXPLICIT_BIG
-
 
 def check_structure(
     buf: bytes | bytearray | memoryview | mmap.mmap, collect: Collection[int] = frozenset()
-) -> FileMeta:
+) -> CheckedFile:
     """Validate preamble, file meta and the dataset's element lengths; return what the meta says, plus the
     raw values of the top-level elements whose tags are in ``collect`` (read on the same walk)."""
     data = memoryview(buf).cast("B")
-    if len(data) < PREAMBLE + 4 or bytes(data[PREAMBLE:PREAMBLE + 4]) != b"DICM":
-        raise InvalidInstance("no file meta: not a DICOM Part 10 file (missing preamble and 'DICM' prefix)")
-    meta = _read_meta(data)
+    try:
+        meta = read_file_meta(data)
+    except Part10Error as exc:
+        raise InvalidInstance(str(exc)) from None
     body: memoryview = data
     start = meta.dataset_offset
     if meta.transfer_syntax_uid == DEFLATED:
@@ -68,35 +54,10 @@ def check_structure(
         except zlib.error as exc:
             raise InvalidInstance(f"unparsable: deflated dataset does not inflate ({exc})") from None
         start = 0
-    walker = _Walker(
-        body,
-        explicit=meta.transfer_syntax_uid != IMPLICIT_LITTLE,
-        little=meta.transfer_syntax_uid != EXPLICIT_BIG,
-        collect=collect,
-    )
+    walker = _Walker(body, explicit=not meta.implicit_vr, little=meta.little_endian, collect=collect)
     walker.dataset(start, len(body), nested=False)
-    return FileMeta(meta.transfer_syntax_uid, meta.media_sop_instance_uid, meta.dataset_offset, walker.saw_pixels,
-                    walker.found)
-
-
-def _read_meta(data: memoryview) -> FileMeta:
-    position = PREAMBLE + 4
-    values: dict[int, str] = {}
-    walker = _Walker(data, explicit=True, little=True)
-    while position + 8 <= len(data):
-        group = struct.unpack_from("<H", data, position)[0]
-        if group != 0x0002:
-            break
-        tag, _vr, length, value_at = walker.header(position)
-        if length == _UNDEFINED:
-            raise InvalidInstance("unparsable: file meta element with undefined length")
-        walker.need(value_at, length, tag)
-        if tag in (_TRANSFER_SYNTAX, _MEDIA_SOP_INSTANCE):
-            values[tag] = bytes(data[value_at:value_at + length]).rstrip(b"\x00 ").decode("ascii", "replace")
-        position = value_at + length
-    if not values.get(_TRANSFER_SYNTAX):
-        raise InvalidInstance("no file meta: TransferSyntaxUID (0002,0010) is missing")
-    return FileMeta(values[_TRANSFER_SYNTAX], values.get(_MEDIA_SOP_INSTANCE, ""), position)
+    return CheckedFile(meta.transfer_syntax_uid, meta.media_sop_instance_uid, meta.dataset_offset,
+                       walker.saw_pixels, walker.found)
 
 
 class _Walker:
