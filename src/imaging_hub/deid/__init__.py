@@ -9,13 +9,14 @@ Public surface::
         .deidentify(ds, subject_id=None) -> DeidOutcome(dataset, actions, review)   raises Quarantined
         .uid(original_uid) -> str      .pseudonym(value) -> str
     deidentify_tree(src, dst, ...) -> RunReport            a whole folder, optionally in a process pool
+    iter_files(src)                                       every file under a folder, in a stable order
     read_part10(data) -> FileDataset / encode_part10(ds) -> bytes
         the fast way in and out: elements the engine keeps are copied as raw bytes (the same output as
         ``ds.save_as(..., enforce_file_format=True)``, with a zero preamble)
     encode_part10_buffers(ds) -> list[bytes]   the same file as buffers to write in order (no joined copy)
 """
 
-from imaging_hub.deid.batch import FileResult, deidentify_tree
+from imaging_hub.deid.batch import FileResult, deidentify_tree, iter_files
 from imaging_hub.deid.deidentifier import Deidentifier, DeidOutcome
 from imaging_hub.deid.errors import Quarantined
 from imaging_hub.deid.part10 import encode_part10, encode_part10_buffers, read_part10
@@ -38,5 +39,6 @@ __all__ = [
     "deidentify_tree",
     "encode_part10",
     "encode_part10_buffers",
+    "iter_files",
     "read_part10",
 ]

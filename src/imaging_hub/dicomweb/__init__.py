@@ -11,15 +11,32 @@ Public surface:
 """
 
 from imaging_hub.dicomweb.json_model import dataset_to_json
+from imaging_hub.dicomweb.media import (
+    DICOM,
+    DICOM_JSON,
+    MULTIPART_RELATED,
+    OCTET_STREAM,
+    MediaRange,
+    parse_accept,
+    parse_media_type,
+)
 from imaging_hub.dicomweb.multipart import MultipartError, MultipartReader, encode
-from imaging_hub.dicomweb.qido import QidoParameterError, QidoSearch, parse_search
+from imaging_hub.dicomweb.qido import Level, QidoParameterError, QidoSearch, parse_search
 
 __all__ = [
+    "DICOM",
+    "DICOM_JSON",
+    "MULTIPART_RELATED",
+    "OCTET_STREAM",
+    "Level",
+    "MediaRange",
     "MultipartError",
     "MultipartReader",
     "QidoParameterError",
     "QidoSearch",
     "dataset_to_json",
     "encode",
+    "parse_accept",
+    "parse_media_type",
     "parse_search",
 ]
