@@ -4,6 +4,7 @@ the field."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -85,9 +86,9 @@ def test_oidc_settings_come_from_the_hub_files_oidc_table(tmp_path: Path, monkey
 
 def test_a_bad_toml_file_is_named(tmp_path: Path) -> None:
     broken = spoke_file(tmp_path, 'site_id = "RXX"\n[hub\nurl = "x"\n')
-    with pytest.raises(SettingsError, match=f"spoke configuration file {broken} is not valid TOML"):
+    with pytest.raises(SettingsError, match=re.escape(f"spoke configuration file {broken} is not valid TOML")):
         SpokeSettings.load(broken)
-    with pytest.raises(SettingsError, match="configuration file not found: .*missing.toml"):
+    with pytest.raises(SettingsError, match=re.escape(f"configuration file not found: {tmp_path / 'missing.toml'}")):
         HubSettings.load(tmp_path / "missing.toml")
 
 
@@ -98,13 +99,14 @@ def test_an_unknown_key_is_refused_by_name_with_the_file(tmp_path: Path) -> None
     assert str(refused.value) == f"spoke configuration file {config}: hub.batch_sise: unknown setting"
     hub_file = tmp_path / "hub.toml"
     hub_file.write_text("http_prot = 9000\n")
-    with pytest.raises(SettingsError, match=f"configuration file {hub_file}: http_prot: unknown setting"):
+    with pytest.raises(SettingsError, match=re.escape(f"configuration file {hub_file}: http_prot: unknown setting")):
         HubSettings.load(hub_file)
 
 
 def test_a_bad_value_names_its_field_and_where_it_came_from(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     config = spoke_file(tmp_path, SPOKE_TOML.replace("batch_size = 50", "batch_size = 0"))
-    with pytest.raises(SettingsError, match=f"spoke configuration file {config}: hub.batch_size: Input should be"):
+    expected = f"spoke configuration file {config}: hub.batch_size: Input should be"
+    with pytest.raises(SettingsError, match=re.escape(expected)):
         SpokeSettings.load(config)
     monkeypatch.setenv("IMAGING_HUB_SPOKE_HUB__TIMEOUT_S", "soon")
     with pytest.raises(SettingsError) as refused:
