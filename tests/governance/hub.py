@@ -13,11 +13,11 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydicom import dcmwrite
 
-from imaging_hub.api.governance.app import create_governed_app
+from imaging_hub.api import create_governed_app
 from imaging_hub.dicom.synthetic import StudySpec, SyntheticPatient, make_study
-from imaging_hub.governance import SYSTEM, Governance, Grant, Principal, Role
-from imaging_hub.governance.archive_source import ArchiveSource
+from imaging_hub.governance import SYSTEM, ArchiveSource, Governance, Grant, Principal, Role
 from imaging_hub.store import Archive
+from imaging_hub.web import web_face
 
 from .network import PASSWORD, Network, build_network
 
@@ -56,7 +56,11 @@ def build_hub(gov: Governance, data: Path) -> Hub:
     network = build_network(gov)
     archive = Archive.open(data)
     hub = Hub(
-        gov=gov, archive=archive, app=create_governed_app(archive, gov), network=network, annotator=network.researcher
+        gov=gov,
+        archive=archive,
+        app=create_governed_app(archive, gov, pages=web_face()),
+        network=network,
+        annotator=network.researcher,
     )
     for seed, (project, site) in enumerate([("LUNG1", "RXX"), ("BRAIN2", "RYY")], start=7):
         for blob in study_bytes(project, site, seed):

@@ -8,7 +8,7 @@ import json
 import pytest
 from sqlalchemy import text
 
-from imaging_hub.governance import AuditRecord, Forbidden, Governance, to_fhir_bundle
+from imaging_hub.governance import AuditFilter, AuditRecord, Forbidden, Governance, to_fhir_bundle
 
 from .network import Network
 
@@ -138,3 +138,13 @@ def test_fhir_audit_event_export(gov: Governance) -> None:
     assert event["entity"][0]["what"]["identifier"]["value"] == "1.2.826.0.1.0"
     assert event["recorded"].endswith("Z")
     json.dumps(bundle)  # serialisable as is
+
+
+def test_pages_of_entries_stay_put_while_entries_arrive(gov: Governance) -> None:
+    write_entries(gov, 5)
+    first = gov.audit.entries(AuditFilter(limit=2))
+    assert [e.seq for e in first] == [5, 4]
+    write_entries(gov, 3)  # new entries arrive between one page and the next
+    second = gov.audit.entries(AuditFilter(limit=2, before=first[-1].seq))
+    assert [e.seq for e in second] == [3, 2]
+    assert [e.seq for e in gov.audit.entries(AuditFilter(limit=5, before=2))] == [1]

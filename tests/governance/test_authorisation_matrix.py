@@ -498,7 +498,7 @@ _SESSIONS: dict[str, str] = {}
 
 def _session(hub: Hub, role: str) -> Any:
     """One signed-in session per role for the whole matrix (argon2 is slow on purpose)."""
-    from imaging_hub.api.governance.auth import SESSION_COOKIE
+    from imaging_hub.api import SESSION_COOKIE
 
     client = hub.client()
     if role == "anonymous":
@@ -510,7 +510,7 @@ def _session(hub: Hub, role: str) -> Any:
 
 
 def _csrf(hub: Hub, client: Any) -> str:
-    from imaging_hub.api.governance.auth import SESSION_COOKIE
+    from imaging_hub.api import SESSION_COOKIE
     from imaging_hub.governance.credentials import csrf_token
 
     secret = client.cookies.get(SESSION_COOKIE)

@@ -7,10 +7,11 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from imaging_hub.api.governance.app import create_governed_app
+from imaging_hub.api import create_governed_app
 from imaging_hub.cli import app
 from imaging_hub.governance import Governance, Role
 from imaging_hub.store import Archive
+from imaging_hub.web import web_face
 
 PASSWORD = "a long enough passphrase"
 
@@ -109,7 +110,7 @@ def test_a_network_set_up_from_the_command_line(tmp_path: Path) -> None:
     archive = Archive.open(data)
     gov = Governance.open(f"sqlite:///{(data / 'index.sqlite3').resolve()}")
     try:
-        client = TestClient(create_governed_app(archive, gov))
+        client = TestClient(create_governed_app(archive, gov, pages=web_face()))
         me = client.get("/api/governance/me", headers={"Authorization": f"Bearer {token}"})
         assert me.status_code == 200, me.text
         assert me.json()["readable_projects"] == ["LUNG1"]

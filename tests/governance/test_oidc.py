@@ -13,11 +13,10 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from imaging_hub.api.governance.app import create_governed_app
-from imaging_hub.api.governance.auth import SESSION_COOKIE
+from imaging_hub.api import SESSION_COOKIE, create_governed_app
 from imaging_hub.governance import AuditFilter, Governance
 from imaging_hub.store import Archive
-from imaging_hub.web import OidcSettings
+from imaging_hub.web import OidcSettings, web_face
 
 from .network import build_network
 from .oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider, RunningProvider
@@ -47,7 +46,7 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
     archive = Archive.open(data / "archive")
     with RunningProvider(free_port()) as provider:
         settings = OidcSettings(issuer=provider.issuer, client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
-        yield Rig(gov, provider, create_governed_app(archive, gov, oidc=settings))
+        yield Rig(gov, provider, create_governed_app(archive, gov, pages=web_face(settings)))
     archive.close()
     gov.close()
 

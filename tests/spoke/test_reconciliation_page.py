@@ -13,10 +13,11 @@ from fastapi.testclient import TestClient
 
 from governance.hub import Hub, build_hub
 from governance.network import PASSWORD, START
-from imaging_hub.api.governance.app import create_governed_app
+from imaging_hub.api import create_governed_app
 from imaging_hub.governance import Governance, SettableClock
 from imaging_hub.spoke import StudyReport
 from imaging_hub.spoke.delivery.reconciliation import NOT_FOUND_BY_NHS_NUMBER
+from imaging_hub.web import web_face
 
 
 def _report(reports: Path, site: str, project: str, studies: list[StudyReport]) -> None:
@@ -45,7 +46,7 @@ def hub(tmp_path: Path) -> Iterator[tuple[Hub, TestClient]]:
         StudyReport(project_id="BRAIN2", participant_id="BRAIN2-001", study_uid="2.25.999", expected_instances=4,
                     received=4, failed=4, failures={"hub refused it (failure reason 0xC000)": 4}),
     ])
-    app = create_governed_app(built.archive, gov)
+    app = create_governed_app(built.archive, gov, pages=web_face())
     built.app = app
     try:
         yield built, TestClient(app, follow_redirects=False)

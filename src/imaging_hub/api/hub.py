@@ -13,21 +13,23 @@ from fastapi import FastAPI
 
 from imaging_hub.api.app import create_app
 from imaging_hub.api.context import DEFAULT_MAX_UPLOAD_BYTES
-from imaging_hub.api.governance.app import create_governed_app
+from imaging_hub.api.governance.app import PageRouters, create_governed_app
 from imaging_hub.api.spoke_routes import spoke_router
 from imaging_hub.config import HubSettings
 from imaging_hub.dimse import DicomServer, Peer
-from imaging_hub.governance import Governance
-from imaging_hub.governance.dimse_scope import DimseScopes
+from imaging_hub.governance import DimseScopes, Governance
 from imaging_hub.store import Archive
 
 
 class Hub:
-    """Open with ``Hub(settings)``; ``app`` is the ASGI app, ``dicom`` the started SCP; ``close()`` ends both."""
+    """Open with ``Hub(settings)``; ``app`` is the ASGI app, ``dicom`` the started SCP; ``close()`` ends both.
+
+    ``pages``: the web face mounted on a governed hub (``imaging_hub.web.web_face()``).
+    """
 
     def __init__(
         self, settings: HubSettings, *, extra_peers: Sequence[Peer] = (),
-        max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
+        max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES, pages: PageRouters | None = None,
     ) -> None:
         self.settings = settings
         peers = [Peer.parse(text) for text in settings.peers] + list(extra_peers)
@@ -42,7 +44,8 @@ class Hub:
             else:
                 # Governance lives in the same database as the index, in its own tables and migrations.
                 self.governance = Governance.open(settings.database_url)
-                self.app = create_governed_app(self.archive, self.governance, max_upload_bytes=max_upload_bytes)
+                self.app = create_governed_app(self.archive, self.governance, pages=pages,
+                                               max_upload_bytes=max_upload_bytes)
                 scope_for = DimseScopes(self.governance)
             self.dicom = DicomServer(self.archive, ae_title=settings.ae_title, host=settings.host,
                                      port=settings.dicom_port, peers=peers, scope_for=scope_for)

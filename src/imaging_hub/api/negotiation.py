@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from fastapi import HTTPException
 
-from imaging_hub.dicomweb.media import DICOM, MULTIPART_RELATED, OCTET_STREAM, MediaRange, parse_accept
+from imaging_hub.dicomweb import DICOM, MULTIPART_RELATED, OCTET_STREAM, MediaRange, parse_accept
 
 
 def accept_ranges(header: str | None) -> list[MediaRange]:

@@ -11,9 +11,15 @@ from fastapi.responses import Response, StreamingResponse
 
 from imaging_hub.api.access import AccessScope, current_scope
 from imaging_hub.api.context import HubContext, hub_context
-from imaging_hub.dicomweb.json_model import dataset_to_json
-from imaging_hub.dicomweb.media import DICOM_JSON, parse_accept
-from imaging_hub.dicomweb.qido import Level, QidoParameterError, QidoSearch, parse_search
+from imaging_hub.dicomweb import (
+    DICOM_JSON,
+    Level,
+    QidoParameterError,
+    QidoSearch,
+    dataset_to_json,
+    parse_accept,
+    parse_search,
+)
 
 router = APIRouter()
 

@@ -57,8 +57,7 @@ def register(app: typer.Typer) -> None:
         ndjson: bool = typer.Option(False, help="One AuditEvent per line instead of a Bundle."),
     ) -> None:
         """Export the trail as FHIR AuditEvent resources."""
-        from imaging_hub.governance import to_fhir_bundle
-        from imaging_hub.governance.audit import to_fhir_audit_event
+        from imaging_hub.governance import to_fhir_audit_event, to_fhir_bundle
 
         gov = open_governance(data, database, config)
         try:

@@ -16,8 +16,8 @@ from imaging_hub.deid import (
     ProfileError,
     ProjectKey,
     deidentify_tree,
+    iter_files,
 )
-from imaging_hub.deid.batch import iter_files
 
 
 def _profile(name: str) -> Profile:

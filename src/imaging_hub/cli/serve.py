@@ -23,7 +23,8 @@ def serve(
     http_port: int | None = typer.Option(None, "--http-port", help="HTTP port (default 8000; 0: any free)."),
     dicom_port: int | None = typer.Option(None, "--dicom-port", help="DICOM port (default 11112; 0: any free)."),
     ae_title: str | None = typer.Option(None, "--ae-title", help="The hub's AE title (default IMAGINGHUB)."),
-    config: Path | None = typer.Option(None, "--config", help="TOML file with any of these settings."),
+    config: Path | None = typer.Option(
+        None, "--config", help="TOML file with any of these settings (and an [oidc] table for sign-in)."),
     peer: list[str] = typer.Option([], "--peer", help="C-MOVE destination AE@host:port (repeatable)."),
     tls_cert: Path | None = typer.Option(None, "--tls-cert", help="PEM certificate chain: serve HTTPS."),
     tls_key: Path | None = typer.Option(None, "--tls-key", help="PEM private key for --tls-cert."),
@@ -32,14 +33,16 @@ def serve(
     max_upload_mb: int = typer.Option(2048, "--max-upload-mb", min=1, help="Largest STOW-RS body accepted."),
 ) -> None:
     """Run the hub: web UI, governance API, DICOMweb at /dicom-web and a DICOM SCP, until SIGINT or SIGTERM."""
-    from imaging_hub.api.hub import Hub
+    from imaging_hub.api import Hub
     from imaging_hub.dimse import Peer
+    from imaging_hub.web import OidcSettings, web_face
 
     try:
         settings = HubSettings.load(config, data=data, database=database, host=host, http_port=http_port,
                                     dicom_port=dicom_port, ae_title=ae_title, tls_cert=tls_cert, tls_key=tls_key,
                                     open_access=open_access)
         peers = [Peer.parse(text) for text in [*settings.peers, *peer]]
+        oidc = OidcSettings.load(config)
     except ValueError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
@@ -59,7 +62,7 @@ def serve(
         raise typer.Exit(1) from exc
     try:
         hub = Hub(settings.model_copy(update={"peers": []}), extra_peers=peers,
-                  max_upload_bytes=max_upload_mb * 1024 * 1024)
+                  max_upload_bytes=max_upload_mb * 1024 * 1024, pages=web_face(oidc))
     except Exception:
         http_socket.close()
         raise

@@ -9,12 +9,13 @@ Public surface::
         .deidentify(ds, subject_id=None) -> DeidOutcome(dataset, actions, review)   raises Quarantined
         .uid(original_uid) -> str      .pseudonym(value) -> str
     deidentify_tree(src, dst, ...) -> RunReport            a whole folder, optionally in a process pool
+    iter_files(src)                                       every file under a folder, in a stable order
 
 Files in and out: ``imaging_hub.dicom.part10`` (``read_part10``, ``encode_part10``, ``encode_part10_buffers``),
 whose writer copies the elements the engine keeps as their raw bytes.
 """
 
-from imaging_hub.deid.batch import FileResult, deidentify_tree
+from imaging_hub.deid.batch import FileResult, deidentify_tree, iter_files
 from imaging_hub.deid.deidentifier import Deidentifier, DeidOutcome
 from imaging_hub.deid.errors import Quarantined
 from imaging_hub.deid.profile import BurnedInPolicy, FixedRegion, Profile, ProfileError
@@ -34,4 +35,5 @@ __all__ = [
     "Quarantined",
     "RunReport",
     "deidentify_tree",
+    "iter_files",
 ]

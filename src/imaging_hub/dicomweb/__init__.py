@@ -14,6 +14,15 @@ Public surface:
 """
 
 from imaging_hub.dicomweb.json_model import dataset_to_json
+from imaging_hub.dicomweb.media import (
+    DICOM,
+    DICOM_JSON,
+    MULTIPART_RELATED,
+    OCTET_STREAM,
+    MediaRange,
+    parse_accept,
+    parse_media_type,
+)
 from imaging_hub.dicomweb.multipart import (
     MultipartError,
     MultipartReader,
@@ -25,11 +34,17 @@ from imaging_hub.dicomweb.multipart import (
     iter_parts,
     new_boundary,
 )
-from imaging_hub.dicomweb.qido import QidoParameterError, QidoSearch, parse_search
+from imaging_hub.dicomweb.qido import Level, QidoParameterError, QidoSearch, parse_search
 from imaging_hub.dicomweb.stow import TRANSIENT_FAILURES, StowResponse, parse_stow_response
 
 __all__ = [
+    "DICOM",
+    "DICOM_JSON",
+    "MULTIPART_RELATED",
+    "OCTET_STREAM",
     "TRANSIENT_FAILURES",
+    "Level",
+    "MediaRange",
     "MultipartError",
     "MultipartReader",
     "OutgoingPart",
@@ -43,6 +58,8 @@ __all__ = [
     "encoded_length",
     "iter_parts",
     "new_boundary",
+    "parse_accept",
+    "parse_media_type",
     "parse_search",
     "parse_stow_response",
 ]

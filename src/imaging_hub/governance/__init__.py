@@ -2,13 +2,20 @@
 
 Public surface: ``Governance`` (open one per process), the ``Principal`` it recognises callers as, roles and
 token scopes, agreement states, errors, the audit trail types, clocks and small-number suppression.
-``governance.administration`` sets a network up by name (first administrator, sites, people, projects,
-agreements, tokens, DICOM peers) for the CLI and scripts; ``governance.dimse_scope.DimseScopes`` scopes DICOM peers.
+``administration`` sets a network up by name (first administrator, sites, people, projects, agreements,
+tokens, DICOM peers) for the CLI and scripts; ``DimseScopes`` scopes DICOM peers; ``ArchiveSource`` is the
+archive as governance reads it; ``csrf_token`` binds web forms to a session; the table rows (``Agreement``,
+``ApiToken``, ``AuditEntry``, ``Person``, ``Project``, ``Snapshot``) are what the faces render.
 """
 
+from imaging_hub.governance import administration
+from imaging_hub.governance.access import SESSION_LIFETIME
 from imaging_hub.governance.agreements import AgreementState, effective_state, is_in_force
-from imaging_hub.governance.audit import AuditFilter, AuditRecord, VerifyReport, to_fhir_bundle
+from imaging_hub.governance.archive_source import ArchiveSource
+from imaging_hub.governance.audit import AuditFilter, AuditRecord, VerifyReport, to_fhir_audit_event, to_fhir_bundle
 from imaging_hub.governance.clock import Clock, SettableClock, system_clock
+from imaging_hub.governance.credentials import csrf_token
+from imaging_hub.governance.dimse_scope import DimseScopes
 from imaging_hub.governance.errors import (
     Forbidden,
     GovernanceError,
@@ -20,17 +27,26 @@ from imaging_hub.governance.errors import (
 from imaging_hub.governance.exports import ExportIntegrityError
 from imaging_hub.governance.instances import InstanceRef, InstanceSource
 from imaging_hub.governance.principal import SYSTEM, Grant, Principal
-from imaging_hub.governance.roles import ALL_SCOPES, Role, Scope
+from imaging_hub.governance.roles import ALL_SCOPES, SITE_ROLES, UNSUPPRESSED_ROLES, Role, Scope
 from imaging_hub.governance.service import Governance
 from imaging_hub.governance.suppression import suppress
+from imaging_hub.governance.tables import Agreement, ApiToken, AuditEntry, Person, Project, Snapshot
 
 __all__ = [
     "ALL_SCOPES",
+    "SESSION_LIFETIME",
+    "SITE_ROLES",
     "SYSTEM",
+    "UNSUPPRESSED_ROLES",
+    "Agreement",
     "AgreementState",
+    "ApiToken",
+    "ArchiveSource",
+    "AuditEntry",
     "AuditFilter",
     "AuditRecord",
     "Clock",
+    "DimseScopes",
     "ExportIntegrityError",
     "Forbidden",
     "Governance",
@@ -41,15 +57,21 @@ __all__ = [
     "InvalidInput",
     "InvalidTransition",
     "NotFound",
+    "Person",
     "Principal",
+    "Project",
     "Role",
     "Scope",
     "SettableClock",
+    "Snapshot",
     "Unauthenticated",
     "VerifyReport",
+    "administration",
+    "csrf_token",
     "effective_state",
     "is_in_force",
     "suppress",
     "system_clock",
+    "to_fhir_audit_event",
     "to_fhir_bundle",
 ]

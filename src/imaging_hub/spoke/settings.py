@@ -6,12 +6,12 @@ from __future__ import annotations
 import os
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
-from imaging_hub.config import layered, read_toml
+from imaging_hub.config import LayeredSettings
 from imaging_hub.spoke.pacs.protocol import PatientKey
 from imaging_hub.spoke.pipeline.acquisition import AcquisitionRule
 
@@ -96,8 +96,11 @@ class PacsLink(BaseModel):
     retry_cap_s: float = Field(default=600.0, gt=0)  # doubling each time up to this
 
 
-class SpokeSettings(BaseSettings):
+class SpokeSettings(LayeredSettings):
+    """``SpokeSettings.load(file, **flags)``: flags > ``IMAGING_HUB_SPOKE_*`` > the TOML file > defaults."""
+
     model_config = SettingsConfigDict(env_prefix="IMAGING_HUB_SPOKE_", env_nested_delimiter="__", extra="forbid")
+    config_what: ClassVar[str] = "spoke configuration file"
 
     site_id: str = "SITE"
     data: Path = DEFAULT_SPOKE_DATA
@@ -131,12 +134,9 @@ class SpokeSettings(BaseSettings):
         raise KeyError(f"project {project_id} is not configured at this spoke")
 
     @classmethod
-    def load(cls, config_file: Path | None = None, **overrides: Any) -> SpokeSettings:
-        file_values: dict[str, Any] = {}
-        if config_file is not None:
-            file_values = read_toml(config_file, "spoke configuration file")
-            _resolve_paths(file_values, config_file.parent)
-        return layered(cls, file_values, overrides)
+    def from_file(cls, values: dict[str, Any], folder: Path) -> dict[str, Any]:
+        _resolve_paths(values, folder)
+        return values
 
 
 def _resolve_paths(values: dict[str, Any], base: Path) -> None:

@@ -9,8 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
-from imaging_hub.api.governance.admin import set_session_cookie
-from imaging_hub.api.governance.auth import client_address
+from imaging_hub.api import client_address, set_session_cookie
 from imaging_hub.governance import Governance, Unauthenticated
 from imaging_hub.web.oidc import FlowSecrets, OidcClient, OidcError
 from imaging_hub.web.oidc_settings import OidcSettings

@@ -1,24 +1,31 @@
 """Settings for signing in through a trust's identity provider (OpenID Connect), off unless an issuer is set.
 
-Environment: ``IMAGING_HUB_OIDC_ISSUER``, ``IMAGING_HUB_OIDC_CLIENT_ID``, ``IMAGING_HUB_OIDC_CLIENT_SECRET``,
-optionally ``IMAGING_HUB_OIDC_REDIRECT_URL`` (when the hub sits behind a proxy and cannot tell its own address).
+Read like every other setting (``imaging_hub.config``): the ``[oidc]`` table of the hub's TOML file, under
+``IMAGING_HUB_OIDC_ISSUER``, ``IMAGING_HUB_OIDC_CLIENT_ID``, ``IMAGING_HUB_OIDC_CLIENT_SECRET`` and optionally
+``IMAGING_HUB_OIDC_REDIRECT_URL`` (when the hub sits behind a proxy and cannot tell its own address).
 """
 
 from __future__ import annotations
 
-from pydantic import SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from typing import ClassVar
+
+from pydantic import Field, SecretStr
+from pydantic_settings import SettingsConfigDict
+
+from imaging_hub.config import LayeredSettings
 
 
-class OidcSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="IMAGING_HUB_OIDC_", extra="forbid")
+class OidcSettings(LayeredSettings):
+    model_config = SettingsConfigDict(env_prefix="IMAGING_HUB_OIDC_")
+    config_table: ClassVar[str | None] = "oidc"
 
     issuer: str | None = None  # e.g. https://login.trust.nhs.uk/realms/staff; discovery is read from it
     client_id: str = ""
     client_secret: SecretStr = SecretStr("")
     redirect_url: str | None = None  # default: this hub's /auth/oidc/callback as the browser reached it
     scopes: str = "openid email profile"
-    algorithms: list[str] = ["RS256", "PS256", "ES256"]  # ID token signatures accepted (never "none" or HMAC)
+    # ID token signatures accepted (never "none" or HMAC)
+    algorithms: list[str] = Field(default_factory=lambda: ["RS256", "PS256", "ES256"])
     timeout_seconds: float = 10.0
 
     @property

@@ -13,11 +13,8 @@ from pathlib import Path
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from imaging_hub.api.governance.auth import SESSION_COOKIE
-from imaging_hub.api.spoke_routes import hub_reconciliation
-from imaging_hub.governance import Governance, Principal, Role
-from imaging_hub.governance.credentials import csrf_token
-from imaging_hub.governance.roles import SITE_ROLES
+from imaging_hub.api import SESSION_COOKIE, hub_reconciliation
+from imaging_hub.governance import SITE_ROLES, Governance, Principal, Role, csrf_token
 from imaging_hub.store import Archive
 from imaging_hub.web.pages import WebRoute, signed_in_dependency
 from imaging_hub.web.rendering import render

@@ -19,8 +19,15 @@ from imaging_hub.api.governance.models import (
     VerifyOut,
 )
 from imaging_hub.api.governance.views import audit_out, token_out
-from imaging_hub.governance import AuditFilter, Forbidden, Governance, Principal, Scope, to_fhir_bundle
-from imaging_hub.governance.access import SESSION_LIFETIME
+from imaging_hub.governance import (
+    SESSION_LIFETIME,
+    AuditFilter,
+    Forbidden,
+    Governance,
+    Principal,
+    Scope,
+    to_fhir_bundle,
+)
 
 PREFIX = "/api/governance"
 

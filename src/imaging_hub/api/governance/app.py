@@ -1,9 +1,15 @@
 """The hub's HTTP app with governance wired in: DICOMweb filtered by agreement, every access audited,
-the governance API, the web pages and the routes spokes report to. This is what ``imaging-hub serve`` runs."""
+the governance API and the routes spokes report to. This is what ``imaging-hub serve`` runs.
+
+The web pages are another face above this one: the caller passes them in as ``pages`` (for the hub,
+``imaging_hub.web.web_face()``), so this package never imports the web.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
 
 from fastapi import APIRouter, FastAPI
 
@@ -13,42 +19,44 @@ from imaging_hub.api.governance.admin import admin_router
 from imaging_hub.api.governance.auth import HttpAuth
 from imaging_hub.api.governance.routes import governance_router
 from imaging_hub.api.spoke_routes import spoke_router
-from imaging_hub.governance import Governance
-from imaging_hub.governance.archive_source import ArchiveSource
+from imaging_hub.governance import ArchiveSource, Governance
 from imaging_hub.store import Archive
-from imaging_hub.web import OidcSettings, assets_router, oidc_router, web_router
-from imaging_hub.web.reconciliation import reconciliation_page_router
+
+
+class PageRouters(Protocol):
+    """Routers another face mounts on a governed hub, built from its governance and archive."""
+
+    def __call__(self, gov: Governance, archive: Archive) -> Sequence[APIRouter]: ...
 
 
 def create_governed_app(
     archive: Archive,
     gov: Governance,
     *,
+    pages: PageRouters | None = None,
     extra_routers: Sequence[APIRouter] = (),
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
-    oidc: OidcSettings | None = None,
 ) -> FastAPI:
     """``archive`` and ``gov`` stay owned by the caller (open them before, close them after).
 
-    ``oidc``: sign-in through an identity provider; by default from ``IMAGING_HUB_OIDC_*`` (off when unset).
+    ``pages``: the web face's routers (``imaging_hub.web.web_face()``); without it the app has no pages.
     """
     auth = HttpAuth(gov)
-    source = ArchiveSource(archive)
-    oidc = oidc if oidc is not None else OidcSettings()
-    spoke_reports = archive.data_dir / "spoke-reports"
     return create_app(
         archive,
         scope_dependency=auth.dicomweb_scope,
         on_access=auth.dicomweb_audit,
         extra_routers=[
             admin_router(gov),
-            governance_router(gov, source),
-            web_router(gov, source, oidc_enabled=oidc.enabled),
-            oidc_router(gov, oidc),
-            assets_router(),
-            spoke_router(spoke_reports),
-            reconciliation_page_router(gov, archive, spoke_reports),
+            governance_router(gov, ArchiveSource(archive)),
+            spoke_router(spoke_reports_dir(archive)),
+            *(pages(gov, archive) if pages is not None else ()),
             *extra_routers,
         ],
         max_upload_bytes=max_upload_bytes,
     )
+
+
+def spoke_reports_dir(archive: Archive) -> Path:
+    """Where the spokes' reconciliation reports are kept (read by the reconciliation page too)."""
+    return archive.data_dir / "spoke-reports"

@@ -34,9 +34,7 @@ from imaging_hub.api.governance.models import (
     SnapshotOut,
 )
 from imaging_hub.api.governance.views import agreement_out, person_out, project_out, snapshot_out
-from imaging_hub.governance import Governance, Principal, Role, suppress
-from imaging_hub.governance.archive_source import ArchiveSource
-from imaging_hub.governance.roles import UNSUPPRESSED_ROLES
+from imaging_hub.governance import UNSUPPRESSED_ROLES, ArchiveSource, Governance, Principal, Role, suppress
 
 PREFIX = "/api/governance"
 

@@ -13,8 +13,7 @@ from imaging_hub.api.governance.models import (
     SnapshotOut,
     TokenOut,
 )
-from imaging_hub.governance import effective_state
-from imaging_hub.governance.tables import Agreement, ApiToken, AuditEntry, Person, Project, Snapshot
+from imaging_hub.governance import Agreement, ApiToken, AuditEntry, Person, Project, Snapshot, effective_state
 
 
 def person_out(person: Person) -> PersonOut:

@@ -49,6 +49,7 @@ class AuditFilter:
     until: datetime | None = None
     limit: int = 200
     offset: int = 0
+    before: int | None = None  # only entries older than this sequence number: pages that stay put as entries arrive
 
 
 def canonical_detail(detail: Mapping[str, Any]) -> str:
@@ -130,6 +131,8 @@ class AuditTrail:
             query = query.where(AuditEntry.recorded_at >= where.since)
         if where.until:
             query = query.where(AuditEntry.recorded_at < where.until)
+        if where.before is not None:
+            query = query.where(AuditEntry.seq < where.before)
         query = query.limit(max(1, min(where.limit, 5000))).offset(max(0, where.offset))
         with Session(self._engine, expire_on_commit=False) as session:
             return list(session.scalars(query))

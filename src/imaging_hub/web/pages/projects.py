@@ -1,0 +1,33 @@
+"""``/projects`` and ``/projects/{code}``: the projects a person may see, and one project's cohort by site
+(small numbers suppressed below project lead)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request, Response
+
+from imaging_hub.governance import UNSUPPRESSED_ROLES, ArchiveSource, Governance, Principal, Role, suppress
+from imaging_hub.web.pages.route import WebRoute
+from imaging_hub.web.pages.session import page, signed_in_dependency
+
+
+def router(gov: Governance, source: ArchiveSource) -> APIRouter:
+    pages = APIRouter(include_in_schema=False, route_class=WebRoute)
+    who_dep = Depends(signed_in_dependency(gov))
+
+    @pages.get("/projects")
+    def projects(request: Request, who: Principal = who_dep) -> Response:
+        return page(request, "projects.html", "Projects", who, "/projects", projects=gov.projects.visible(who))
+
+    @pages.get("/projects/{code}")
+    def project(code: str, request: Request, who: Principal = who_dep) -> Response:
+        found = gov.projects.view(who, code)
+        exact = who.holds_any(UNSUPPRESSED_ROLES - {Role.PROJECT_LEAD}) or who.holds(Role.PROJECT_LEAD, code)
+        cohort = [
+            (site, suppress(studies, exact), suppress(instances, exact))
+            for site, (studies, instances) in source.count_by_site(code).items()
+        ]
+        return page(
+            request, "project.html", found.title, who, "/projects", project=found, cohort=cohort, suppressed=not exact
+        )
+
+    return pages
