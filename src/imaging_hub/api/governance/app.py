@@ -12,9 +12,10 @@ from imaging_hub.api.context import DEFAULT_MAX_UPLOAD_BYTES
 from imaging_hub.api.governance.admin import admin_router
 from imaging_hub.api.governance.auth import HttpAuth
 from imaging_hub.api.governance.routes import governance_router
-from imaging_hub.api.spoke_routes import spoke_router
+from imaging_hub.api.spoke_routes import governance_audit, governed_caller, spoke_router
 from imaging_hub.governance import Governance
 from imaging_hub.governance.archive_source import ArchiveSource
+from imaging_hub.hub import HubRoom
 from imaging_hub.store import Archive
 from imaging_hub.web import OidcSettings, assets_router, oidc_router, web_router
 from imaging_hub.web.reconciliation import reconciliation_page_router
@@ -35,7 +36,7 @@ def create_governed_app(
     auth = HttpAuth(gov)
     source = ArchiveSource(archive)
     oidc = oidc if oidc is not None else OidcSettings()
-    spoke_reports = archive.data_dir / "spoke-reports"
+    room = HubRoom.open(archive, audit=governance_audit(gov))
     return create_app(
         archive,
         scope_dependency=auth.dicomweb_scope,
@@ -46,8 +47,8 @@ def create_governed_app(
             web_router(gov, source, oidc_enabled=oidc.enabled),
             oidc_router(gov, oidc),
             assets_router(),
-            spoke_router(spoke_reports),
-            reconciliation_page_router(gov, archive, spoke_reports),
+            spoke_router(room, caller=governed_caller(gov, auth)),
+            reconciliation_page_router(gov, room),
             *extra_routers,
         ],
         max_upload_bytes=max_upload_bytes,
