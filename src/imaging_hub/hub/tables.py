@@ -6,7 +6,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
+
+PREFIX = "hub_"  # every table of the room; the rest of the database belongs to others
 
 metadata = sa.MetaData(naming_convention={"ix": "ix_%(table_name)s_%(column_0_name)s"})
 
@@ -29,3 +33,8 @@ spoke_report = sa.Table(
     sa.Index("ix_hub_spoke_report_project_id", "project_id"),
     sa.Index("ix_hub_spoke_report_study_uid", "study_uid"),
 )
+
+
+def include_name(name: str | None, type_: str, _parent: Any) -> bool:
+    """For Alembic: compare only the room's tables (the index's and governance's share the database)."""
+    return type_ != "table" or (name or "").startswith(PREFIX)
