@@ -171,3 +171,44 @@ def test_a_shared_bus_given_at_open(tmp_path: Path, database_url: str) -> None:
     assert len(heard) == 1
     with Archive.open(tmp_path / "data", database_url) as reopened:  # the feed outlives the process
         assert reopened.changes() == heard
+
+
+def test_a_reader_following_the_feed_misses_nothing_while_two_workers_store(
+    archive: Archive, database_url: str, tmp_path: Path
+) -> None:
+    """Two archives on one database (two hub workers) store at once while a reader pages through the feed
+    from its last sequence: numbers follow commit order, so the reader never skips one that commits late."""
+    second = Archive.open(archive.data_dir, database_url)
+    studies = [study_parts(60 + n, instances=4) for n in range(8)]
+    done = threading.Event()
+    followed: list[int] = []
+
+    def follow() -> None:
+        since = 0
+        while True:
+            finished = done.is_set()
+            for change in archive.changes(since=since, limit=50):
+                followed.append(change.sequence)
+                since = change.sequence
+            if finished:
+                return
+
+    def send(worker: Archive, parts: list[bytes]) -> None:
+        for part in parts:
+            worker.store_bytes(part)
+
+    reader = threading.Thread(target=follow)
+    reader.start()
+    senders = [threading.Thread(target=send, args=(archive if n % 2 else second, parts))
+               for n, parts in enumerate(studies)]
+    try:
+        for thread in senders:
+            thread.start()
+        for thread in senders:
+            thread.join()
+    finally:
+        done.set()
+        reader.join()
+        second.close()
+    assert followed == [c.sequence for c in archive.changes(limit=1000)]
+    assert len(followed) == 32

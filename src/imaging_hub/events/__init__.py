@@ -23,6 +23,12 @@ publish, and a failing handler is logged and skipped. A subscriber that needs at
 the last sequence it finished and replays ``archive.changes(since=that)`` on start (and may ignore live
 events with a sequence it has already seen). ``StudyComplete`` comes from the hub room
 (``imaging_hub.hub``), live only; its durable form is the hub's reconciliation record.
+
+The governance audit of stores is deliberately not a subscriber: it must record every access, and most
+accesses change nothing here (a refused store, a denied caller, a duplicate resend, a conflicting copy), and
+the entry's outcome is the request's (partial, denied, invalid), decided in the request before anything is
+stored. So DICOMweb and DIMSE audit synchronously in the request, and these events say what entered or left
+the archive, for the domain.
 """
 
 from imaging_hub.events.bus import EventBus
