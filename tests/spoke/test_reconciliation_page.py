@@ -3,8 +3,6 @@ missing) / failed (why), to the people who may see each (project, site) and no o
 
 from __future__ import annotations
 
-import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,26 +13,23 @@ from governance.hub import Hub, build_hub
 from governance.network import PASSWORD, START
 from imaging_hub.api import create_governed_app
 from imaging_hub.governance import Governance, SettableClock
-from imaging_hub.spoke import StudyReport
+from imaging_hub.hub import Caller, HubRoom
+from imaging_hub.spoke import ReconciliationReport, StudyReport
 from imaging_hub.spoke.delivery.reconciliation import NOT_FOUND_BY_NHS_NUMBER
 from imaging_hub.web import web_face
 
 
-def _report(reports: Path, site: str, project: str, studies: list[StudyReport]) -> None:
-    rows = [{**s.model_dump(mode="json", exclude={"check"}), "hub_instances": 0} for s in studies]
-    (reports / f"{site}__{project}.json").write_text(json.dumps(
-        {"site_id": site, "project_id": project, "reported_at": time.time(), "reported_by": f"spoke:{site}",
-         "studies": rows}))
+def _report(room: HubRoom, site: str, studies: list[StudyReport]) -> None:
+    room.reconciliation.receive(Caller(f"spoke:{site}"), ReconciliationReport(site_id=site, studies=studies))
 
 
 @pytest.fixture()
 def hub(tmp_path: Path) -> Iterator[tuple[Hub, TestClient]]:
     gov = Governance.open(f"sqlite:///{tmp_path / 'gov.sqlite3'}", SettableClock(START))
     built = build_hub(gov, tmp_path / "archive")
-    reports = built.archive.data_dir / "spoke-reports"  # where the governed app's spoke routes keep them
-    reports.mkdir(exist_ok=True)
+    room = HubRoom.open(built.archive)  # the reports live in the archive's database
     lung_study = built.studies["LUNG1"]
-    _report(reports, "RXX", "LUNG1", [
+    _report(room, "RXX", [
         StudyReport(project_id="LUNG1", participant_id="LUNG1-001", study_uid=lung_study, expected_instances=2,
                     received=2, deidentified=2, delivered=2, acknowledged=2),
         StudyReport(project_id="LUNG1", participant_id="LUNG1-002", study_uid="2.25.1234567890", expected_instances=8,
@@ -42,7 +37,7 @@ def hub(tmp_path: Path) -> Iterator[tuple[Hub, TestClient]]:
         StudyReport(project_id="LUNG1", participant_id="LUNG1-003", study_uid="",
                     retrieve_error=f"{NOT_FOUND_BY_NHS_NUMBER} (searched PatientID, OtherPatientIDsSequence)"),
     ])
-    _report(reports, "RYY", "BRAIN2", [
+    _report(room, "RYY", [
         StudyReport(project_id="BRAIN2", participant_id="BRAIN2-001", study_uid="2.25.999", expected_instances=4,
                     received=4, failed=4, failures={"hub refused it (failure reason 0xC000)": 4}),
     ])

@@ -4,17 +4,15 @@ Public surface:
 
 - ``create_app``, ``AccessScope``, ``current_scope``, ``AccessHook``, ``DICOMWEB_ROOT``: DICOMweb alone.
 - ``create_governed_app`` (``PageRouters``: the pages another face mounts on it) and ``Hub``: the governed hub.
-- For the web face: ``SESSION_COOKIE``, ``client_address``, ``set_session_cookie``, ``may_read_audit`` and
-  ``hub_reconciliation`` (the spokes' latest reports, as the reconciliation page shows them).
+- For the web face: ``SESSION_COOKIE``, ``client_address``, ``set_session_cookie``, ``may_read_audit``.
 """
 
 from imaging_hub.api.access import AccessHook, AccessScope, current_scope
 from imaging_hub.api.app import DICOMWEB_ROOT, create_app
 from imaging_hub.api.governance.admin import may_read_audit, set_session_cookie
-from imaging_hub.api.governance.app import PageRouters, create_governed_app, spoke_reports_dir
+from imaging_hub.api.governance.app import PageRouters, create_governed_app
 from imaging_hub.api.governance.auth import SESSION_COOKIE, client_address
 from imaging_hub.api.hub import Hub
-from imaging_hub.api.spoke_routes import hub_reconciliation
 
 __all__ = [
     "DICOMWEB_ROOT",
@@ -27,8 +25,6 @@ __all__ = [
     "create_app",
     "create_governed_app",
     "current_scope",
-    "hub_reconciliation",
     "may_read_audit",
     "set_session_cookie",
-    "spoke_reports_dir",
 ]

@@ -17,7 +17,9 @@ from imaging_hub.api.governance.app import PageRouters, create_governed_app
 from imaging_hub.api.spoke_routes import spoke_router
 from imaging_hub.config import HubSettings
 from imaging_hub.dimse import DicomServer, Peer
+from imaging_hub.events import EventBus
 from imaging_hub.governance import DimseScopes, Governance
+from imaging_hub.hub import HubRoom
 from imaging_hub.store import Archive
 
 
@@ -25,6 +27,8 @@ class Hub:
     """Open with ``Hub(settings)``; ``app`` is the ASGI app, ``dicom`` the started SCP; ``close()`` ends both.
 
     ``pages``: the web face mounted on a governed hub (``imaging_hub.web.web_face()``).
+    ``events`` is the bus every instance stored or removed (any path) and every study completed is published
+    on; a domain package subscribes to it (see ``imaging_hub.events``).
     """
 
     def __init__(
@@ -33,12 +37,13 @@ class Hub:
     ) -> None:
         self.settings = settings
         peers = [Peer.parse(text) for text in settings.peers] + list(extra_peers)
-        self.archive = Archive.open(settings.data, settings.database)
+        self.events = EventBus()
+        self.archive = Archive.open(settings.data, settings.database, events=self.events)
         self.governance: Governance | None = None
         try:
             if settings.open_access:
                 self.app: FastAPI = create_app(
-                    self.archive, extra_routers=[spoke_router(self.archive.data_dir / "spoke-reports")],
+                    self.archive, extra_routers=[spoke_router(HubRoom.open(self.archive))],
                     max_upload_bytes=max_upload_bytes)
                 scope_for = None
             else:

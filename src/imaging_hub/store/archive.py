@@ -5,6 +5,12 @@ fsync -> in one write transaction shared with other threads' arrivals (group com
 locks: look the UIDs up, index rows and counters, rename the files into place, fsync their folders,
 commit. The rename happens while the lock is held so a concurrent delete of the same instance can never
 unlink a file that a just-committed row points at.
+
+Events: each instance newly indexed or removed is written to the ``changes`` table in that same
+transaction, and published on ``archive.events`` (an ``imaging_hub.events.EventBus``) right after the
+commit, in sequence order, by the thread that committed. A duplicate resend or a conflicting copy changes
+nothing in the index and announces nothing. ``changes(since=n)`` replays the feed for subscribers that must
+not miss a change (see ``imaging_hub.events``).
 """
 
 from __future__ import annotations
@@ -23,7 +29,8 @@ from pydicom.dataset import Dataset
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from imaging_hub.store import ingest, removal
+from imaging_hub.events import Change, EventBus, Origin, current_origin
+from imaging_hub.store import changes, ingest, removal
 from imaging_hub.store.blobs import BlobStore, Received
 from imaging_hub.store.database import Database, normalise_url
 from imaging_hub.store.errors import InvalidInstance
@@ -56,19 +63,21 @@ _INSTANCE_SOURCE = (
 class Archive:
     """Open with :meth:`open`; every method is thread-safe."""
 
-    def __init__(self, data_dir: Path, database: Database) -> None:
+    def __init__(self, data_dir: Path, database: Database, events: EventBus | None = None) -> None:
         self.data_dir = data_dir
         self.database = database
         self.blobs = BlobStore(data_dir)
+        self.events = events if events is not None else EventBus()  # subscribe here to hear of changes
         self._group: GroupCommit[_Arrival, tuple[bool, StoredInstance]] = GroupCommit(self._insert)
 
     @classmethod
-    def open(cls, data_dir: Path, database_url: str | None = None) -> Archive:
+    def open(cls, data_dir: Path, database_url: str | None = None, *, events: EventBus | None = None) -> Archive:
+        """``events``: the bus to publish on (shared with other rooms); a new one when not given."""
         data_dir = Path(data_dir).resolve()
         data_dir.mkdir(parents=True, exist_ok=True)
         database = Database(normalise_url(database_url, data_dir))
         upgrade(database)
-        archive = cls(data_dir, database)
+        archive = cls(data_dir, database, events)
         archive.blobs.remove_orphan_temps()
         archive._finish_unlinks()
         return archive
@@ -83,20 +92,25 @@ class Archive:
         self.close()
 
     # -- storing ---------------------------------------------------------------------------------------
-    def store_stream(self, fp: BinaryIO) -> StoreOutcome:
-        return _one(self.store_streams([fp]))
+    # Every store method takes ``origin``: who is storing, carried into the change feed and its events
+    # (default: ``imaging_hub.events.current_origin()`` in the calling thread).
+    def store_stream(self, fp: BinaryIO, *, origin: Origin | None = None) -> StoreOutcome:
+        return _one(self.store_streams([fp], origin=origin))
 
-    def store_streams(self, streams: Iterable[BinaryIO]) -> list[StoreOutcome | InvalidInstance]:
+    def store_streams(
+        self, streams: Iterable[BinaryIO], *, origin: Origin | None = None
+    ) -> list[StoreOutcome | InvalidInstance]:
         """Store several Part 10 streams with one index transaction: each one's outcome, or why it was refused.
 
         Refused streams keep nothing; the others are stored exactly as by ``store_stream``.
         """
+        origin = origin or current_origin()
         arrivals: list[_Arrival | InvalidInstance] = []
         try:
             for fp in streams:
                 received = self.blobs.receive_stream(fp, sync=False)
                 try:
-                    arrivals.append(self._arrival(received))
+                    arrivals.append(self._arrival(received, origin=origin))
                 except InvalidInstance as exc:
                     self.blobs.discard(received)
                     arrivals.append(exc)
@@ -107,10 +121,12 @@ class Archive:
                     self.blobs.discard(arrival.received)
             raise
 
-    def _arrival(self, received: Received, header: InstanceHeader | None = None) -> _Arrival:
+    def _arrival(
+        self, received: Received, header: InstanceHeader | None = None, *, origin: Origin | None
+    ) -> _Arrival:
         if header is None:
             header = _read_file_header(received.temp, received.size)
-        return _Arrival(received, header, self._blob_path(header, received.sha256))
+        return _Arrival(received, header, self._blob_path(header, received.sha256), origin)
 
     def _blob_path(self, header: InstanceHeader, sha256: str) -> str:
         return self.blobs.blob_path(header.sop_instance_uid, sha256, header.study_instance_uid)
@@ -126,17 +142,20 @@ class Archive:
             spool.header = _read_file_header(spool.path, spool.size)
         return spool.header
 
-    def store_spooled(self, spools: Iterable[Spool]) -> list[StoreOutcome | InvalidInstance]:
+    def store_spooled(
+        self, spools: Iterable[Spool], *, origin: Origin | None = None
+    ) -> list[StoreOutcome | InvalidInstance]:
         """Store closed spools as ``store_streams`` stores streams, renaming each file into place (no copy).
 
         The archive owns the spools from here: refused ones are deleted, stored ones become the blobs.
         """
+        origin = origin or current_origin()
         spools = list(spools)
         arrivals: list[_Arrival | InvalidInstance] = []
         try:
             for spool in spools:
                 try:
-                    arrivals.append(self._arrival(spool.received(), self.inspect(spool)))
+                    arrivals.append(self._arrival(spool.received(), self.inspect(spool), origin=origin))
                 except InvalidInstance as exc:
                     self.discard(spool)
                     arrivals.append(exc)
@@ -151,20 +170,20 @@ class Archive:
         spool.close()
         spool.path.unlink(missing_ok=True)
 
-    def store_bytes(self, data: bytes) -> StoreOutcome:
+    def store_bytes(self, data: bytes, *, origin: Origin | None = None) -> StoreOutcome:
         # Validate in memory first so refused input never touches the disk.
         header = read_header(check_structure(data, HEADER_TAGS))
         received = self.blobs.receive_bytes(data, sync=False)
-        arrival = _Arrival(received, header, self._blob_path(header, received.sha256))
+        arrival = _Arrival(received, header, self._blob_path(header, received.sha256), origin or current_origin())
         try:
             return _one(self._store([arrival]))
         except BaseException:
             self.blobs.discard(received)
             raise
 
-    def store_file(self, path: Path) -> StoreOutcome:
+    def store_file(self, path: Path, *, origin: Origin | None = None) -> StoreOutcome:
         with open(path, "rb") as fp:
-            return self.store_stream(fp)
+            return self.store_stream(fp, origin=origin)
 
     def _store(self, arrivals: list[_Arrival | InvalidInstance]) -> list[StoreOutcome | InvalidInstance]:
         """Fsync the temp files together, index them with whatever other threads are storing, then settle."""
@@ -188,9 +207,11 @@ class Archive:
         return outcomes
 
     def _insert(self, arrivals: list[_Arrival]) -> list[tuple[bool, StoredInstance]]:
-        return self._retrying(lambda: self._insert_once(arrivals))
+        results, announced = self._retrying(lambda: self._insert_once(arrivals))
+        self._publish(announced)  # committed: every arrival of the group is durable before anyone hears of it
+        return results
 
-    def _insert_once(self, arrivals: list[_Arrival]) -> list[tuple[bool, StoredInstance]]:
+    def _insert_once(self, arrivals: list[_Arrival]) -> tuple[list[tuple[bool, StoredInstance]], list[Change]]:
         """Index and place the files in one transaction: (whether this call indexed each, the indexed instance).
 
         Files are renamed into place after the rows are written and their folders fsynced before the commit,
@@ -220,8 +241,9 @@ class Archive:
                 self.blobs.place(arrival.received, arrival.relative)
             self.blobs.sync_dirs(folders)
             stored = self._get_many(conn, uids)
+            announced = changes.record(conn, [_stored_change(a, now) for a in placing])
         placed = {id(a) for a in placing}
-        return [(id(a) in placed, stored[a.header.sop_instance_uid]) for a in arrivals]
+        return [(id(a) in placed, stored[a.header.sop_instance_uid]) for a in arrivals], announced
 
     def _keep_conflict(self, received: Received, header: InstanceHeader, existing: StoredInstance) -> StoreOutcome:
         relative = self.blobs.conflict_path(header.sop_instance_uid, received.sha256)
@@ -311,18 +333,44 @@ class Archive:
             clinical_trial_site_id=m["clinical_trial_site_id"],
         )
 
+    # -- the change feed -------------------------------------------------------------------------------
+    def changes(self, since: int = 0, limit: int = 100) -> list[Change]:
+        """Changes with a sequence number above ``since``, oldest first, at most ``limit`` (like Orthanc's
+        /changes): resume from the last ``sequence`` handled to catch up on what live events missed."""
+        if limit < 1:
+            raise ValueError(f"limit must be at least 1, not {limit}")
+        with self.database.reading() as conn:
+            return changes.since(conn, since, limit)
+
+    def last_change(self) -> int:
+        """The newest sequence number in the feed (0 when nothing has changed yet)."""
+        with self.database.reading() as conn:
+            return changes.last(conn)
+
+    def _publish(self, announced: list[Change]) -> None:
+        for event in announced:
+            self.events.publish(event)
+
     # -- deleting --------------------------------------------------------------------------------------
-    def delete(self, study_uid: str, series_uid: str | None = None, sop_instance_uid: str | None = None) -> int:
-        """Remove the instances (and their conflicting copies); the number of indexed instances removed."""
+    def delete(
+        self, study_uid: str, series_uid: str | None = None, sop_instance_uid: str | None = None, *,
+        origin: Origin | None = None,
+    ) -> int:
+        """Remove the instances (and their conflicting copies); the number of indexed instances removed.
 
-        def rows() -> int:
+        Each removed instance is one ``InstanceRemoved`` in the change feed, published after the commit."""
+        origin = origin or current_origin()
+
+        def rows() -> list[Change]:
             with self.database.writing() as conn:
-                removed, _ = removal.delete_rows(conn, study_uid, series_uid, sop_instance_uid)
-            return removed
+                now = dt.datetime.now(dt.UTC)
+                removed, _ = removal.delete_rows(conn, study_uid, series_uid, sop_instance_uid, now, origin)
+                return changes.record(conn, removed)
 
-        removed = self._retrying(rows)
+        announced = self._retrying(rows)
+        self._publish(announced)
         self._finish_unlinks()
-        return removed
+        return len(announced)
 
     def _finish_unlinks(self) -> None:
         """Unlink files recorded by committed deletions, unless the same content has been stored again."""
@@ -363,6 +411,17 @@ class _Arrival:
     received: Received
     header: InstanceHeader
     relative: str  # where it goes, relative to the data folder
+    origin: Origin | None = None  # who sent it, captured in the sender's thread
+
+
+def _stored_change(arrival: _Arrival, now: dt.datetime) -> changes.ChangeRow:
+    values = arrival.header.values
+    return changes.ChangeRow(
+        changes.STORED, arrival.header.sop_instance_uid, arrival.header.series_instance_uid,
+        arrival.header.study_instance_uid, str(values["SOPClassUID"]), values["ClinicalTrialProtocolID"] or "",
+        values["ClinicalTrialSiteID"] or "", values["Modality"] or "", arrival.received.size,
+        arrival.received.sha256, now, arrival.origin,
+    )
 
 
 def _one(outcomes: list[StoreOutcome | InvalidInstance]) -> StoreOutcome:

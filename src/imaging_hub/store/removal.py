@@ -8,12 +8,15 @@ missing file, and a deletion never leaves bytes behind for long.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from imaging_hub.events import Origin
+from imaging_hub.store.changes import REMOVED, ChangeRow
 from imaging_hub.store.ingest import refresh_modalities
 from imaging_hub.store.schema import conflict, instance, patient, pending_unlink, series, study, study_modality
 
@@ -25,15 +28,17 @@ class Doomed:
 
 
 def delete_rows(
-    conn: Connection, study_uid: str, series_uid: str | None, sop_instance_uid: str | None
-) -> tuple[int, list[Doomed]]:
-    """Remove the matching index rows and adjust counters; (instances removed, files now to unlink)."""
+    conn: Connection, study_uid: str, series_uid: str | None, sop_instance_uid: str | None,
+    now: dt.datetime | None = None, origin: Origin | None = None,
+) -> tuple[list[ChangeRow], list[Doomed]]:
+    """Remove the matching index rows and adjust counters; (the instances removed, as change-feed rows to
+    record, and the files now to unlink)."""
     # Lock the study first: a concurrent delete of the same rows waits here, then sees what is left.
     study_row = conn.execute(
         sa.select(study.c.pk, study.c.patient_pk).where(study.c.study_instance_uid == study_uid).with_for_update()
     ).first()
     doomed = _doomed_conflicts(conn, study_uid, series_uid, sop_instance_uid)
-    removed = 0
+    removed: list[ChangeRow] = []
     if study_row is not None:
         study_pk, patient_pk = study_row
         where = [instance.c.study_pk == study_pk]
@@ -45,12 +50,26 @@ def delete_rows(
         if sop_instance_uid is not None:
             where.append(instance.c.sop_instance_uid == sop_instance_uid)
         rows = conn.execute(
-            sa.delete(instance).where(*where)
-            .returning(instance.c.sop_instance_uid, instance.c.path, instance.c.series_pk)
+            sa.delete(instance).where(*where).returning(
+                instance.c.sop_instance_uid, instance.c.path, instance.c.series_pk, instance.c.sop_class_uid,
+                instance.c.clinical_trial_protocol_id, instance.c.clinical_trial_site_id, instance.c.size,
+                instance.c.sha256)
         ).all()
         if rows:
             per_series = Counter(row.series_pk for row in rows)
-            removed = len(rows)
+            of_series = {
+                pk: (uid, modality or "") for pk, uid, modality in conn.execute(
+                    sa.select(series.c.pk, series.c.series_instance_uid, series.c.modality)
+                    .where(series.c.pk.in_(sorted(per_series)))
+                ).all()
+            }
+            at = now or dt.datetime.now(dt.UTC)
+            removed = [
+                ChangeRow(REMOVED, row.sop_instance_uid, of_series[row.series_pk][0], study_uid, row.sop_class_uid,
+                          row.clinical_trial_protocol_id or "", row.clinical_trial_site_id or "",
+                          of_series[row.series_pk][1], row.size, row.sha256, at, origin)
+                for row in rows
+            ]
             doomed.extend(Doomed(row.sop_instance_uid, row.path) for row in rows)
             _drop_counts(conn, study_pk, patient_pk, per_series)
     if doomed:

@@ -130,3 +130,26 @@ pending_unlink = sa.Table(
     sa.Column("sop_instance_uid", sa.String(64), nullable=False),
     sa.Column("path", sa.String, nullable=False),
 )
+
+# The change feed: one row per instance indexed or removed, written in the same transaction as the index
+# change, numbered in commit order (``store.changes``). Replayed by ``Archive.changes(since=...)``.
+changes = sa.Table(
+    "changes",
+    metadata,
+    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(16), nullable=False),  # "stored" | "removed"
+    sa.Column("sop_instance_uid", sa.String(64), nullable=False),
+    sa.Column("series_instance_uid", sa.String(64), nullable=False),
+    sa.Column("study_instance_uid", sa.String(64), nullable=False, index=True),
+    sa.Column("sop_class_uid", sa.String(64), nullable=False),
+    sa.Column("project", sa.String, nullable=False),  # ClinicalTrialProtocolID as indexed, "" when absent
+    sa.Column("site", sa.String, nullable=False),
+    sa.Column("modality", sa.String(16), nullable=False),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("origin_interface", sa.String),  # who caused it, as the caller said (NULL: not said)
+    sa.Column("origin_principal", sa.String),
+    sa.Column("origin_address", sa.String),
+    sqlite_autoincrement=True,  # a sequence number is never reused, even after the newest row is trimmed
+)

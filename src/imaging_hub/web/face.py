@@ -7,8 +7,9 @@ from collections.abc import Sequence
 
 from fastapi import APIRouter
 
-from imaging_hub.api import PageRouters, spoke_reports_dir
+from imaging_hub.api import PageRouters
 from imaging_hub.governance import ArchiveSource, Governance
+from imaging_hub.hub import HubRoom
 from imaging_hub.store import Archive
 from imaging_hub.web.assets import assets_router
 from imaging_hub.web.oidc_routes import oidc_router
@@ -20,13 +21,13 @@ from imaging_hub.web.reconciliation import reconciliation_page_router
 def web_face(oidc: OidcSettings | None = None) -> PageRouters:
     """``oidc``: sign-in through an identity provider; by default from ``IMAGING_HUB_OIDC_*`` (off when unset)."""
 
-    def routers(gov: Governance, archive: Archive) -> Sequence[APIRouter]:
+    def routers(gov: Governance, archive: Archive, room: HubRoom) -> Sequence[APIRouter]:
         settings = oidc if oidc is not None else OidcSettings.load()
         return [
             web_router(gov, ArchiveSource(archive), oidc_enabled=settings.enabled),
             oidc_router(gov, settings),
             assets_router(),
-            reconciliation_page_router(gov, archive, spoke_reports_dir(archive)),
+            reconciliation_page_router(gov, room),
         ]
 
     return routers

@@ -1,21 +1,18 @@
 """The hub's transfer reconciliation page: per project and site, which studies are complete, incomplete
-(what is missing) or failed (why), from the spokes' latest reports (``api.spoke_routes.hub_reconciliation``).
+(what is missing) or failed (why), from the spokes' latest reports (``hub.HubRoom.reconciliation``).
 
 Who sees what: network administrators and auditors every report; a project lead every site of their
 projects; a site data manager their own sites' reports for the projects those sites take part in.
-Mount ``reconciliation_page_router(gov, archive, reports_dir)`` next to ``web_router`` (the reports folder
-is the one given to ``spoke_router``).
+Mount ``reconciliation_page_router(gov, room)`` next to ``web_router`` (the room given to ``spoke_router``).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import APIRouter, Depends, Request, Response
 
-from imaging_hub.api import SESSION_COOKIE, hub_reconciliation
+from imaging_hub.api import SESSION_COOKIE
 from imaging_hub.governance import SITE_ROLES, Governance, Principal, Role, csrf_token
-from imaging_hub.store import Archive
+from imaging_hub.hub import HubRoom
 from imaging_hub.web.pages import WebRoute, signed_in_dependency
 from imaging_hub.web.rendering import render
 
@@ -35,7 +32,7 @@ class ReconciliationViewer:
         return site in self._sites and project in self._site_projects
 
 
-def reconciliation_page_router(gov: Governance, archive: Archive, reports_dir: Path) -> APIRouter:
+def reconciliation_page_router(gov: Governance, room: HubRoom) -> APIRouter:
     router = APIRouter(include_in_schema=False, route_class=WebRoute)
 
     signed_in = signed_in_dependency(gov)
@@ -44,7 +41,7 @@ def reconciliation_page_router(gov: Governance, archive: Archive, reports_dir: P
     def reconciliation(request: Request, project: str = "", site: str = "",
                        who: Principal = Depends(signed_in)) -> Response:
         viewer = ReconciliationViewer(gov, who)
-        everything = hub_reconciliation(reports_dir, archive, viewer.allows)
+        everything = room.reconciliation.summary(viewer.allows)
         pairs = [key.split("/", 1) for key in everything["summary"]]
         studies = [s for s in everything["studies"]
                    if (not project or s["project_id"] == project) and (not site or s["site_id"] == site)]

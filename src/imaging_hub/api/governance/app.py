@@ -8,7 +8,6 @@ The web pages are another face above this one: the caller passes them in as ``pa
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Protocol
 
 from fastapi import APIRouter, FastAPI
@@ -18,15 +17,16 @@ from imaging_hub.api.context import DEFAULT_MAX_UPLOAD_BYTES
 from imaging_hub.api.governance.admin import admin_router
 from imaging_hub.api.governance.auth import HttpAuth
 from imaging_hub.api.governance.routes import governance_router
-from imaging_hub.api.spoke_routes import spoke_router
+from imaging_hub.api.spoke_routes import governance_audit, governed_caller, spoke_router
 from imaging_hub.governance import ArchiveSource, Governance
+from imaging_hub.hub import HubRoom
 from imaging_hub.store import Archive
 
 
 class PageRouters(Protocol):
-    """Routers another face mounts on a governed hub, built from its governance and archive."""
+    """Routers another face mounts on a governed hub, built from its governance, archive and hub room."""
 
-    def __call__(self, gov: Governance, archive: Archive) -> Sequence[APIRouter]: ...
+    def __call__(self, gov: Governance, archive: Archive, room: HubRoom) -> Sequence[APIRouter]: ...
 
 
 def create_governed_app(
@@ -42,6 +42,7 @@ def create_governed_app(
     ``pages``: the web face's routers (``imaging_hub.web.web_face()``); without it the app has no pages.
     """
     auth = HttpAuth(gov)
+    room = HubRoom.open(archive, audit=governance_audit(gov))
     return create_app(
         archive,
         scope_dependency=auth.dicomweb_scope,
@@ -49,14 +50,9 @@ def create_governed_app(
         extra_routers=[
             admin_router(gov),
             governance_router(gov, ArchiveSource(archive)),
-            spoke_router(spoke_reports_dir(archive)),
-            *(pages(gov, archive) if pages is not None else ()),
+            spoke_router(room, caller=governed_caller(gov, auth)),
+            *(pages(gov, archive, room) if pages is not None else ()),
             *extra_routers,
         ],
         max_upload_bytes=max_upload_bytes,
     )
-
-
-def spoke_reports_dir(archive: Archive) -> Path:
-    """Where the spokes' reconciliation reports are kept (read by the reconciliation page too)."""
-    return archive.data_dir / "spoke-reports"

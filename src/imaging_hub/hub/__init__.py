@@ -1,0 +1,23 @@
+"""The hub's domain room: what the hub does with its archive beyond storing and serving it.
+
+Reconciliation with the spokes (their reports kept in the index's database, answered with what the hub
+holds) and withdrawal at the hub (removing what a site sent of a withdrawn participant). Both decide who may
+do what and record it through an ``AuditSink`` the face provides; faces only parse, authorise the caller's
+identity, call the room and render. ``StudyComplete`` is published on the archive's event bus when a spoke's
+report makes a study complete and the hub holds every acknowledged instance.
+
+Public surface::
+
+    room = HubRoom.open(archive, audit=sink, events=None)       # runs the room's migrations
+    room.reconciliation.receive(caller, ReconciliationReport) -> ReconciliationAnswer
+    room.reconciliation.view(caller, project=None, site=None) -> {"summary": ..., "studies": [...]}  (audited)
+    room.reconciliation.summary(allows, project=None, site=None)  (unaudited: the face records its view)
+    room.withdrawals.withdraw(caller, WithdrawalRequest) -> WithdrawalAnswer
+    Caller(name, kind, address, projects=None, sites=None); AuditEntry; AuditSink; no_audit
+    Refused (not allowed: 403), InvalidRequest (malformed: 422)
+"""
+
+from imaging_hub.hub.caller import AuditEntry, AuditSink, Caller, InvalidRequest, Refused, no_audit
+from imaging_hub.hub.room import HubRoom
+
+__all__ = ["AuditEntry", "AuditSink", "Caller", "HubRoom", "InvalidRequest", "Refused", "no_audit"]

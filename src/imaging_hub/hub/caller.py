@@ -1,0 +1,64 @@
+"""Who is asking the hub room, what they may do, and how the room records it in the audit trail.
+
+The faces build a ``Caller`` from whatever authenticated the request (governance, or nothing on an
+open-access rig) and give the room an ``AuditSink``; the room decides and records, refusals included.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+class Refused(PermissionError):
+    """The caller may not do this (the message says why, naming no person)."""
+
+
+class InvalidRequest(ValueError):
+    """The request itself is malformed (the message says what was wrong)."""
+
+
+@dataclass(frozen=True)
+class Caller:
+    """A spoke, person or service talking to the hub room.
+
+    ``projects``: the projects it may act in (None: any). ``sites``: the (project, site) pairs it speaks for,
+    i.e. the sites whose data it may report on or withdraw (None: any).
+    """
+
+    name: str  # the audit trail's name for it: an account or token, never a patient
+    kind: str = "token"
+    address: str = ""
+    projects: frozenset[str] | None = None
+    sites: frozenset[tuple[str, str]] | None = None
+
+    def may_act_in(self, project: str) -> bool:
+        return self.projects is None or project in self.projects
+
+    def speaks_for(self, project: str, site: str) -> bool:
+        return self.may_act_in(project) and (self.sites is None or (project, site) in self.sites)
+
+    def speaks_for_site(self, site: str) -> bool:
+        return self.sites is None or any(s == site for _, s in self.sites)
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    caller: Caller
+    action: str  # e.g. "spoke.withdrawal"
+    entity_type: str
+    entity_id: str
+    project: str = ""
+    outcome: str = "success"  # success | denied | failed
+    detail: Mapping[str, Any] = field(default_factory=dict)
+
+
+class AuditSink(Protocol):
+    """Records one entry; raising fails the request (an access that cannot be recorded does not happen)."""
+
+    def __call__(self, entry: AuditEntry) -> None: ...
+
+
+def no_audit(entry: AuditEntry) -> None:
+    """For an open-access rig without governance: nothing is recorded."""

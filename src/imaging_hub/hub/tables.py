@@ -1,0 +1,40 @@
+"""The hub room's tables (SQLAlchemy Core), in the index's database under their own Alembic history.
+
+``hub_spoke_report`` holds each site's latest reconciliation report, one row per study: a new report for a
+(site, project) replaces that pair's rows in one transaction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+PREFIX = "hub_"  # every table of the room; the rest of the database belongs to others
+
+metadata = sa.MetaData(naming_convention={"ix": "ix_%(table_name)s_%(column_0_name)s"})
+
+spoke_report = sa.Table(
+    "hub_spoke_report",
+    metadata,
+    sa.Column("pk", sa.Integer, primary_key=True),
+    sa.Column("site_id", sa.String(64), nullable=False),
+    sa.Column("project_id", sa.String(64), nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),  # order within the report
+    sa.Column("participant_id", sa.String, nullable=False),  # the project's pseudonym
+    sa.Column("study_uid", sa.String(64), nullable=False),  # de-identified; "" when the PACS had none
+    sa.Column("acknowledged", sa.Integer, nullable=False),  # including what the hub's answer acknowledged
+    sa.Column("hub_instances", sa.Integer, nullable=False),  # held when the report came
+    sa.Column("report", sa.JSON, nullable=False),  # the spoke's StudyReport as sent, less its check list
+    sa.Column("reported_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("reported_by", sa.String, nullable=False),
+    sa.Column("completed_at", sa.DateTime(timezone=True)),  # when first complete and all held (StudyComplete)
+    sa.Index("ix_hub_spoke_report_site_id", "site_id", "project_id", "position"),
+    sa.Index("ix_hub_spoke_report_project_id", "project_id"),
+    sa.Index("ix_hub_spoke_report_study_uid", "study_uid"),
+)
+
+
+def include_name(name: str | None, type_: str, _parent: Any) -> bool:
+    """For Alembic: compare only the room's tables (the index's and governance's share the database)."""
+    return type_ != "table" or (name or "").startswith(PREFIX)
