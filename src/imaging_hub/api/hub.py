@@ -13,10 +13,11 @@ from fastapi import FastAPI
 
 from imaging_hub.api.app import create_app
 from imaging_hub.api.context import DEFAULT_MAX_UPLOAD_BYTES
+from imaging_hub.api.dicom_archive import ArchiveForDicom
 from imaging_hub.api.governance.app import create_governed_app
 from imaging_hub.api.spoke_routes import spoke_router
 from imaging_hub.config import HubSettings
-from imaging_hub.dimse import DicomServer, Peer
+from imaging_hub.dimse import DicomServer, Peer, quiet_reactors
 from imaging_hub.governance import Governance
 from imaging_hub.governance.dimse_scope import DimseScopes
 from imaging_hub.store import Archive
@@ -44,8 +45,12 @@ class Hub:
                 self.governance = Governance.open(settings.database_url)
                 self.app = create_governed_app(self.archive, self.governance, max_upload_bytes=max_upload_bytes)
                 scope_for = DimseScopes(self.governance)
-            self.dicom = DicomServer(self.archive, ae_title=settings.ae_title, host=settings.host,
-                                     port=settings.dicom_port, peers=peers, scope_for=scope_for)
+            if settings.dicom_quiet_reactors:
+                quiet_reactors()
+            self.dicom = DicomServer(ArchiveForDicom(self.archive), ae_title=settings.ae_title,
+                                     host=settings.host, port=settings.dicom_port, peers=peers, scope_for=scope_for,
+                                     max_associations_per_peer=settings.dicom_max_associations_per_peer,
+                                     idle_timeout=settings.dicom_idle_timeout)
             self.dicom.start()
         except BaseException:
             self._close_stores()
