@@ -67,12 +67,15 @@ class SpooledInstance:
         self.sop_class_uid = str(header.values["SOPClassUID"])
         self.sop_instance_uid = header.sop_instance_uid
         self.project: str | None = header.values["ClinicalTrialProtocolID"]
+        self._kept = False
 
     def keep(self) -> Kept:
+        self._kept = True  # the archive owns the spool from here, stored or refused
         (outcome,) = self._archive.store_spooled([self._spool])
         if isinstance(outcome, InvalidInstance):
             raise InstanceRefused(str(outcome))
         return _KEPT[outcome.status]
 
     def discard(self) -> None:
-        self._archive.discard(self._spool)
+        if not self._kept:
+            self._archive.discard(self._spool)

@@ -47,7 +47,8 @@ class FindSCP:
                 filters = {k: v for k, v in parsed.filters.items() if scoped.matchable(self._archive, k, level)}
                 pending = PENDING if len(filters) == len(parsed.filters) else PENDING_UNSUPPORTED_KEYS
                 include = parsed.return_keywords - filters.keys()
-                matches = scoped.search(self._archive, level, filters, include, scope.projects)
+                projects = scope.projects  # asked once per query: a live scope answers from its database
+                matches = scoped.search(self._archive, level, filters, include, projects)
                 first = next(matches, None)
             except (IdentifierError, QueryRefused) as exc:
                 outcome, reason = "invalid", str(exc)
@@ -59,7 +60,7 @@ class FindSCP:
                 outcome, reason = "invalid", "the identifier could not be read"
                 yield status(UNABLE_TO_PROCESS, reason), None
                 return
-            if scope.projects is not None and not scoped.allowed_projects(scope.projects, parsed.filters):
+            if projects is not None and not scoped.allowed_projects(projects, parsed.filters):
                 outcome, reason = "denied", "no project the caller may read matches the query"
                 return  # no matches: the answer does not say whether anything exists outside the scope
             unique = UNIQUE_KEY[level]

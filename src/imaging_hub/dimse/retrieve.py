@@ -105,7 +105,8 @@ class RetrieveSCP:
         try:
             parsed = parse_identifier(event.identifier, model)
             tally.level, tally.keys = parsed.level, dict(parsed.filters)
-            named = matching_instances(self._archive, event.identifier, model, scope.projects)
+            projects = scope.projects  # asked once per retrieve: a live scope answers from its database
+            named = matching_instances(self._archive, event.identifier, model, projects)
         except (IdentifierError, QueryRefused) as exc:
             tally.outcome, tally.reason = "invalid", str(exc)
             return [], status(exc.status if isinstance(exc, IdentifierError) else UNABLE_TO_PROCESS, str(exc))
@@ -113,7 +114,7 @@ class RetrieveSCP:
             log.warning("retrieve identifier unreadable: %s", type(exc).__name__)
             tally.outcome, tally.reason = "invalid", "the identifier could not be read"
             return [], status(UNABLE_TO_PROCESS, tally.reason)
-        instances = [i for i in named if allows(scope.projects, i.clinical_trial_protocol_id)]
+        instances = [i for i in named if allows(projects, i.clinical_trial_protocol_id)]
         tally.withheld = len(named) - len(instances)
         if len(instances) > MAX_SUBOPERATIONS:
             tally.outcome, tally.reason = "invalid", f"{len(instances)} matches, more than {MAX_SUBOPERATIONS}"
