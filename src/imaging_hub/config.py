@@ -156,6 +156,10 @@ class HubSettings(LayeredSettings):
     dicom_port: int = 11112
     ae_title: str = "IMAGINGHUB"
     peers: list[str] = []  # C-MOVE destinations, each "AETITLE@host:port"
+    dicom_max_associations_per_peer: int = 8  # per calling AE title and per address
+    dicom_idle_timeout: float = 60.0  # seconds without a PDU before an association is aborted
+    # pynetdicom's association threads wait for work instead of polling (dimse/reactor.py); process-wide
+    dicom_quiet_reactors: bool = False
     tls_cert: Path | None = None  # PEM certificate chain: with tls_key, HTTP is served over TLS
     tls_key: Path | None = None
     # No sign-in and no project restriction: only for an isolated test rig or benchmark, never a real network.

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from imaging_hub.api.dicom_archive import ArchiveForDicom
 from imaging_hub.dimse import DicomServer
 from imaging_hub.store import Archive
 
@@ -13,5 +14,5 @@ from imaging_hub.store import Archive
 @pytest.fixture
 def hub(archive: Archive) -> Iterator[DicomServer]:
     """A running DicomServer on a free port with no C-MOVE peers and no governance restriction."""
-    with DicomServer(archive, port=0) as server:
+    with DicomServer(ArchiveForDicom(archive), port=0) as server:
         yield server

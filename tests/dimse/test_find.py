@@ -11,8 +11,10 @@ from dimse_tools import findscu, keyed, scu_find
 from network_sample import Loaded, load_network, part10
 from pydicom.dataset import Dataset
 
+from imaging_hub.api.dicom_archive import ArchiveForDicom
 from imaging_hub.dicom.synthetic import StudySpec, SyntheticPatient, make_study
 from imaging_hub.dimse import DicomServer
+from imaging_hub.dimse.callers import Callers
 from imaging_hub.dimse.find import FindSCP
 from imaging_hub.dimse.scope import Unrestricted
 from imaging_hub.store import Archive
@@ -101,7 +103,7 @@ def test_scope_limits_answers_to_the_callers_projects(archive: Archive, network:
         calls.append((calling_ae, address))
         return Unrestricted(projects=frozenset({"PROJ-A"}))
 
-    with DicomServer(archive, port=0, scope_for=scope_for) as server:
+    with DicomServer(ArchiveForDicom(archive), port=0, scope_for=scope_for) as server:
         studies = findscu(server.port, "-S", {"QueryRetrieveLevel": "STUDY", "StudyInstanceUID": ""}, tmp_path)
         patients = findscu(server.port, "-P", {
             "QueryRetrieveLevel": "PATIENT", "PatientID": "", "NumberOfPatientRelatedStudies": "",
@@ -128,12 +130,15 @@ def test_non_ascii_names_come_back_intact(hub: DicomServer, archive: Archive) ->
 
 
 def test_cancel_stops_pending_answers(archive: Archive, network: Loaded) -> None:
+    class Requestor:
+        requestor = SimpleNamespace(ae_title="FINDSCU", address="127.0.0.1", primitive=None)
+
     class Cancelling:
         """The request as the handler sees it; the requestor cancels after the first answer."""
 
         identifier = keyed(QueryRetrieveLevel="IMAGE", SOPInstanceUID="")
         request = SimpleNamespace(AffectedSOPClassUID=STUDY_ROOT)
-        assoc = SimpleNamespace(requestor=SimpleNamespace(ae_title="FINDSCU", address="127.0.0.1"))
+        assoc = Requestor()
         answered = 0
 
         @property
@@ -142,9 +147,8 @@ def test_cancel_stops_pending_answers(archive: Archive, network: Loaded) -> None
 
     event = Cancelling()
     statuses = []
-    results: Iterator[tuple[int | Dataset, Dataset | None]] = FindSCP(archive, "IMAGINGHUB", _everything)(
-        event  # type: ignore[arg-type]
-    )
+    find = FindSCP(ArchiveForDicom(archive), "IMAGINGHUB", Callers(_everything, 1))
+    results: Iterator[tuple[int | Dataset, Dataset | None]] = find(event)  # type: ignore[arg-type]
     for status, _ in results:
         statuses.append(status)
         event.answered += 1

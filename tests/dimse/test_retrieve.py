@@ -15,6 +15,7 @@ from pydicom.uid import ExplicitVRLittleEndian, JPEG2000Lossless, JPEGLSLossless
 from pynetdicom import AE, build_role, evt
 from pynetdicom.events import Event
 
+from imaging_hub.api.dicom_archive import ArchiveForDicom
 from imaging_hub.dimse import DicomServer, Peer, ScopeProvider, Unrestricted
 from imaging_hub.store import Archive, StoredInstance
 
@@ -37,7 +38,8 @@ def j2k(archive: Archive, tmp_path: Path) -> StoredInstance:
 
 
 def _hub(archive: Archive, peer_port: int, scope_for: ScopeProvider | None = None) -> DicomServer:
-    return DicomServer(archive, port=0, peers=[Peer("STORESCP", "127.0.0.1", peer_port)], scope_for=scope_for)
+    return DicomServer(ArchiveForDicom(archive), port=0, peers=[Peer("STORESCP", "127.0.0.1", peer_port)],
+                       scope_for=scope_for)
 
 
 def _received(out: Path) -> dict[str, Path]:

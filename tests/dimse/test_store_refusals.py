@@ -19,6 +19,7 @@ from pydicom.dataset import Dataset
 from pynetdicom import AE, _config
 from pynetdicom.association import Association
 
+from imaging_hub.api.dicom_archive import ArchiveForDicom
 from imaging_hub.dicom.synthetic import StudySpec, SyntheticPatient, make_study
 from imaging_hub.dimse import DicomServer
 from imaging_hub.store import Archive
@@ -170,7 +171,7 @@ def test_dataset_other_than_the_command_says_is_refused(association: Association
 def test_spooled_receive_stores_the_same_bytes(archive: Archive, tmp_path: Path) -> None:
     previous = _config.STORE_RECV_CHUNKED_DATASET
     try:
-        with DicomServer(archive, port=0, spool_received=True) as server:
+        with DicomServer(ArchiveForDicom(archive), port=0, spool_received=True) as server:
             ae = AE(ae_title="SPOOLER")
             ae.add_requested_context(CT_IMAGE_STORAGE)
             assoc = ae.associate("127.0.0.1", server.port, ae_title=HUB_AE)

@@ -83,7 +83,7 @@ def test_a_network_set_up_from_the_command_line(tmp_path: Path) -> None:
             "2999-01-01",
         ],
         ["agreement", "activate", "DSA-1", "--reason", "signed"],
-        ["peer", "add", "RESWS", "--person", "res@uni.example"],
+        ["peer", "add", "RESWS", "--person", "res@uni.example", "--address", "10.0.0.9"],
     ]
     for step in steps:
         code, _out, err = run(data, *step)

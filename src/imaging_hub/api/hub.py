@@ -13,10 +13,11 @@ from fastapi import FastAPI
 
 from imaging_hub.api.app import create_app
 from imaging_hub.api.context import DEFAULT_MAX_UPLOAD_BYTES
+from imaging_hub.api.dicom_archive import ArchiveForDicom
 from imaging_hub.api.governance.app import PageRouters, create_governed_app
 from imaging_hub.api.spoke_routes import spoke_router
 from imaging_hub.config import HubSettings
-from imaging_hub.dimse import DicomServer, Peer
+from imaging_hub.dimse import DicomServer, Peer, quiet_reactors
 from imaging_hub.events import EventBus
 from imaging_hub.governance import DimseScopes, Governance
 from imaging_hub.hub import HubRoom
@@ -52,8 +53,12 @@ class Hub:
                 self.app = create_governed_app(self.archive, self.governance, pages=pages,
                                                max_upload_bytes=max_upload_bytes)
                 scope_for = DimseScopes(self.governance)
-            self.dicom = DicomServer(self.archive, ae_title=settings.ae_title, host=settings.host,
-                                     port=settings.dicom_port, peers=peers, scope_for=scope_for)
+            if settings.dicom_quiet_reactors:
+                quiet_reactors()
+            self.dicom = DicomServer(ArchiveForDicom(self.archive), ae_title=settings.ae_title,
+                                     host=settings.host, port=settings.dicom_port, peers=peers, scope_for=scope_for,
+                                     max_associations_per_peer=settings.dicom_max_associations_per_peer,
+                                     idle_timeout=settings.dicom_idle_timeout)
             self.dicom.start()
         except BaseException:
             self._close_stores()

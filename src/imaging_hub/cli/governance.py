@@ -243,12 +243,22 @@ def register(app: typer.Typer) -> None:
     def peer_add(
         ae_title: str = typer.Argument(..., help="The peer's calling AE title."),
         email: str = typer.Option(..., "--person", help="The account it acts for (email)."),
-        address: str = typer.Option("*", "--address", help="The peer's IP address, or * for any."),
+        address: str = typer.Option("", "--address", help="The IP address the peer connects from."),
+        any_address: bool = typer.Option(
+            False, "--any-address", help="Accept the AE title from any address: the title alone then authenticates."
+        ),
         data: Path | None = DATA,
         database: str | None = DATABASE,
         config: Path | None = CONFIG,
     ) -> None:
         """Map a DICOM peer to an account: it then sees and sends only within that account's projects."""
+        if bool(address.strip()) == any_address:
+            console.print("[red]error:[/red] give the peer's --address, or --any-address (not both)")
+            raise typer.Exit(2)
+        if any_address:
+            address = "*"
+            console.print(f"[yellow]warning:[/yellow] {ae_title} is accepted from any address: anyone who "
+                          "sends that AE title acts for this account")
         _run(data, database, config, lambda gov: admin.map_dimse_peer(gov, ae_title, email, address))
         console.print(f"DICOM peer [bold]{ae_title}[/bold] from {address} acts for {email}.")
 

@@ -13,9 +13,9 @@ from pydicom.tag import BaseTag
 from pydicom.uid import UID
 from pydicom.valuerep import PersonName
 
+from imaging_hub.dimse.archive import Level
 from imaging_hub.dimse.contexts import PATIENT_ROOT
 from imaging_hub.errors import ImagingHubError
-from imaging_hub.store import Level
 
 # Query/Retrieve level -> the archive's level and that level's unique key (PS3.4 C.6.1.1 / C.6.2.1)
 ARCHIVE_LEVEL: dict[str, Level] = {"PATIENT": "PATIENT", "STUDY": "STUDY", "SERIES": "SERIES", "IMAGE": "INSTANCE"}

@@ -17,7 +17,10 @@ Either waits at most ``IDLE_WAIT_S``, then runs its loop as before: only its tim
 timeout) are seen up to that much later. When work is already queued the sleep is pynetdicom's own, so a busy
 loop behaves as stock. One more change closes a race in pynetdicom's pause that the faster wake-ups expose
 (see ``_reactor_get_msg``). Nothing else in pynetdicom changes; ``install`` declines if its internals are not
-the ones this was written against (pynetdicom 3.0).
+the ones this was written against (pynetdicom 3.0, the minor version pyproject pins).
+
+It is opt-in: nothing here runs on import, and the hub calls ``install`` only when its
+``dicom_quiet_reactors`` setting is on (off by default). bench/dimse_idle_bench.py measures what it changes.
 """
 
 from __future__ import annotations
@@ -34,12 +37,14 @@ import types
 from collections.abc import Callable
 from typing import Any
 
+import pynetdicom
 from pynetdicom import association as _association
 from pynetdicom import dimse as _dimse
 from pynetdicom import dul as _dul
 
 log = logging.getLogger(__name__)
 
+WRITTEN_FOR = "3.0."  # the pynetdicom minor version whose internals this rewrites
 IDLE_WAIT_S = 0.2  # the longest an idle reactor thread waits before its timers are looked at again
 _installed = False
 _install_lock = threading.Lock()
@@ -254,6 +259,10 @@ def install() -> bool:
     with _install_lock:
         if _installed:
             return True
+        if not str(getattr(pynetdicom, "__version__", "")).startswith(WRITTEN_FOR):
+            log.warning("pynetdicom %s is not %sx: its reactors are left polling",
+                        getattr(pynetdicom, "__version__", "?"), WRITTEN_FOR)
+            return False
         dul_loop = getattr(_dul.DULServiceProvider, "run_reactor", None)
         assoc_loop = getattr(_association.Association, "_run_reactor", None)
         get_msg = getattr(_dimse.DIMSEServiceProvider, "get_msg", None)

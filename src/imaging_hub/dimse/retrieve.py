@@ -1,9 +1,15 @@
-"""Query/Retrieve C-MOVE and C-GET SCPs (PS3.4 C.4.2, C.4.3): resolve the identifier, send as stored."""
+"""Query/Retrieve C-MOVE and C-GET SCPs (PS3.4 C.4.2, C.4.3): resolve the identifier, send as stored.
+
+Each retrieve is reported for audit once its sub-operations are done (or the association ended): the
+destination, the instances sent, how many failed and how many were named but lie outside the caller's
+projects.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydicom.dataset import Dataset
@@ -12,13 +18,20 @@ from pynetdicom.events import Event
 from pynetdicom.presentation import PresentationContext, build_context
 
 from imaging_hub.dimse import scoped
+from imaging_hub.dimse.archive import DicomArchive, QueryRefused, StoredFile
+from imaging_hub.dimse.callers import Callers
 from imaging_hub.dimse.contexts import UNCOMPRESSED
-from imaging_hub.dimse.identifiers import IdentifierError, matching_value, read_level, unique_uids
+from imaging_hub.dimse.identifiers import (
+    IdentifierError,
+    matching_value,
+    parse_identifier,
+    read_level,
+    unique_uids,
+)
 from imaging_hub.dimse.peers import Peer
-from imaging_hub.dimse.scope import ScopeProvider, allows
+from imaging_hub.dimse.scope import ProjectScope, Read, allows, record_read
 from imaging_hub.dimse.sender import OutgoingInstance, install_sender
 from imaging_hub.dimse.statuses import status
-from imaging_hub.store import Archive, QueryError, StoredInstance
 
 log = logging.getLogger(__name__)
 
@@ -31,71 +44,123 @@ MAX_CONTEXTS = 128  # PS3.8 9.3.2.2: presentation context IDs are odd numbers 1.
 RetrieveResult = Any  # pynetdicom's generator protocol mixes destinations, counts and (status, dataset)
 
 
+@dataclass
+class _Tally:
+    """What one retrieve did, filled in as it goes and reported when it ends."""
+
+    service: str
+    destination: str = ""
+    level: str = ""
+    keys: dict[str, str] = field(default_factory=dict)
+    outcome: str = "failed"
+    reason: str = "the association ended before the sub-operations were done"
+    sent: list[str] = field(default_factory=list)
+    failed: int = 0
+    withheld: int = 0
+
+    def read(self) -> Read:
+        return Read(self.service, self.level, self.keys, self.outcome, tuple(self.sent), self.destination,
+                    self.failed, self.withheld, self.reason)
+
+
 class RetrieveSCP:
     """The ``EVT_C_MOVE`` and ``EVT_C_GET`` handlers."""
 
-    def __init__(
-        self, archive: Archive, peers: Mapping[str, Peer], scope_for: ScopeProvider
-    ) -> None:
+    def __init__(self, archive: DicomArchive, peers: Mapping[str, Peer], callers: Callers) -> None:
         self._archive = archive
         self._peers = dict(peers)
-        self._scope_for = scope_for
+        self._callers = callers
 
     def move(self, event: Event) -> Iterator[RetrieveResult]:
-        peer = self._peers.get(str(event.move_destination or "").strip())
-        if peer is None:
-            log.warning("C-MOVE from %s to an unknown destination", event.assoc.requestor.ae_title)
-            yield None, None  # pynetdicom answers 0xA801 Move Destination unknown
-            return
-        instances, failure = self._resolve(event)
-        yield peer.host, peer.port, {"ae_title": peer.ae_title, "contexts": proposed_contexts(instances)}
-        yield from _suboperations(event, instances, failure)
+        scope = self._callers.scope(event.assoc)
+        destination = str(event.move_destination or "").strip()
+        tally = _Tally("C-MOVE", destination=destination)
+        try:
+            peer = self._peers.get(destination)
+            if peer is None:
+                log.warning("C-MOVE from %s to an unknown destination", event.assoc.requestor.ae_title)
+                tally.outcome, tally.reason = "invalid", "unknown move destination"
+                yield None, None  # pynetdicom answers 0xA801 Move Destination unknown
+                return
+            instances, failure = self._resolve(event, scope, tally)
+            yield peer.host, peer.port, {"ae_title": peer.ae_title, "contexts": proposed_contexts(instances)}
+            yield from _suboperations(event, instances, failure, tally)
+        finally:
+            record_read(scope, tally.read())
 
     def get(self, event: Event) -> Iterator[RetrieveResult]:
-        install_sender(event.assoc)  # C-GET sends its C-STOREs back over the requesting association
-        instances, failure = self._resolve(event)
-        yield from _suboperations(event, instances, failure)
-
-    def _resolve(self, event: Event) -> tuple[list[StoredInstance], Dataset | None]:
+        scope = self._callers.scope(event.assoc)
+        tally = _Tally("C-GET")
         try:
-            requestor = event.assoc.requestor
-            projects = self._scope_for(requestor.ae_title, str(requestor.address)).projects
-            instances = matching_instances(
-                self._archive, event.identifier, UID(str(event.request.AffectedSOPClassUID)), projects
-            )
-        except IdentifierError as exc:
-            return [], status(exc.status, str(exc))
-        except QueryError as exc:
-            return [], status(UNABLE_TO_PROCESS, str(exc))
+            install_sender(event.assoc)  # C-GET sends its C-STOREs back over the requesting association
+            instances, failure = self._resolve(event, scope, tally)
+            yield from _suboperations(event, instances, failure, tally)
+        finally:
+            record_read(scope, tally.read())
+
+    def _resolve(
+        self, event: Event, scope: ProjectScope, tally: _Tally
+    ) -> tuple[list[StoredFile], Dataset | None]:
+        model = UID(str(event.request.AffectedSOPClassUID))
+        try:
+            parsed = parse_identifier(event.identifier, model)
+            tally.level, tally.keys = parsed.level, dict(parsed.filters)
+            projects = scope.projects  # asked once per retrieve: a live scope answers from its database
+            named = matching_instances(self._archive, event.identifier, model, projects)
+        except (IdentifierError, QueryRefused) as exc:
+            tally.outcome, tally.reason = "invalid", str(exc)
+            return [], status(exc.status if isinstance(exc, IdentifierError) else UNABLE_TO_PROCESS, str(exc))
         except Exception as exc:  # an undecodable identifier must not end the association
             log.warning("retrieve identifier unreadable: %s", type(exc).__name__)
-            return [], status(UNABLE_TO_PROCESS, "the identifier could not be read")
+            tally.outcome, tally.reason = "invalid", "the identifier could not be read"
+            return [], status(UNABLE_TO_PROCESS, tally.reason)
+        instances = [i for i in named if allows(projects, i.clinical_trial_protocol_id)]
+        tally.withheld = len(named) - len(instances)
         if len(instances) > MAX_SUBOPERATIONS:
-            return [], status(UNABLE_TO_PROCESS, f"{len(instances)} matches, more than {MAX_SUBOPERATIONS}")
+            tally.outcome, tally.reason = "invalid", f"{len(instances)} matches, more than {MAX_SUBOPERATIONS}"
+            return [], status(UNABLE_TO_PROCESS, tally.reason)
         return instances, None
 
 
 def _suboperations(
-    event: Event, instances: list[StoredInstance], failure: Dataset | None
+    event: Event, instances: list[StoredFile], failure: Dataset | None, tally: _Tally
 ) -> Iterator[RetrieveResult]:
     if failure is not None:
         yield 1  # pynetdicom reports a failure only after a sub-operation count
         yield failure, None
         return
+    if not instances:  # pynetdicom may not ask for more once it has a count of none
+        tally.outcome, tally.reason = (
+            ("denied", "every instance named is outside the caller's projects") if tally.withheld else ("success", "")
+        )
     yield len(instances)
     for stored in instances:
         if event.is_cancelled:
+            tally.outcome, tally.reason = "cancelled", "the requestor cancelled"
             yield CANCEL, None
             return
-        yield PENDING, OutgoingInstance(stored)
+        outgoing = OutgoingInstance(stored)
+        yield PENDING, outgoing
+        # pynetdicom sends each yielded instance before it asks for the next
+        if outgoing.hub_sent:
+            tally.sent.append(stored.sop_instance_uid)
+        else:
+            tally.failed += 1
+    if not instances:
+        return
+    if tally.failed:
+        tally.outcome, tally.reason = "partial", f"{tally.failed} sub-operations failed"
+    else:
+        tally.outcome, tally.reason = "success", ""
 
 
 def matching_instances(
-    archive: Archive, identifier: Dataset, model: UID, projects: frozenset[str] | None
-) -> list[StoredInstance]:
-    """The stored instances a retrieve identifier names, in the caller's projects only."""
+    archive: DicomArchive, identifier: Dataset, model: UID, projects: frozenset[str] | None
+) -> list[StoredFile]:
+    """Every stored instance a retrieve identifier names (the relational searches stay within ``projects``);
+    the caller keeps only those of its projects."""
     level = read_level(identifier, model)
-    found: list[StoredInstance] = []
+    found: list[StoredFile] = []
     if level == "IMAGE":
         for uid in _required(identifier, "SOPInstanceUID"):
             instance = archive.get(uid)
@@ -117,10 +182,10 @@ def matching_instances(
         )
         for study in studies:
             found.extend(archive.instances(str(study.StudyInstanceUID)))
-    return [i for i in found if allows(projects, i.clinical_trial_protocol_id)]
+    return found
 
 
-def proposed_contexts(instances: list[StoredInstance]) -> list[PresentationContext]:
+def proposed_contexts(instances: list[StoredFile]) -> list[PresentationContext]:
     """For a C-MOVE destination: each stored (SOP class, transfer syntax) alone, then uncompressed fallbacks."""
     exact = sorted({(i.sop_class_uid, i.transfer_syntax_uid) for i in instances})
     contexts = [build_context(sop_class, [syntax]) for sop_class, syntax in exact]
@@ -137,7 +202,7 @@ def _required(identifier: Dataset, keyword: str) -> list[str]:
 
 
 def _series_of(
-    archive: Archive, identifier: Dataset, series: list[str], projects: frozenset[str] | None
+    archive: DicomArchive, identifier: Dataset, series: list[str], projects: frozenset[str] | None
 ) -> list[tuple[str, str]]:
     studies = unique_uids(identifier, "StudyInstanceUID")
     if len(studies) == 1:
@@ -148,4 +213,3 @@ def _series_of(
         frozenset({"StudyInstanceUID", "SeriesInstanceUID"}), projects,
     )
     return [(str(m.StudyInstanceUID), str(m.SeriesInstanceUID)) for m in matches]
-

@@ -7,25 +7,21 @@ from collections.abc import Iterator
 
 from pydicom.dataset import Dataset
 
+from imaging_hub.dimse.archive import QuerySource
 from imaging_hub.dimse.identifiers import ARCHIVE_LEVEL, PROJECT_KEY, UNIQUE_KEY
-from imaging_hub.store import ATTRIBUTES, Archive, Query
 
 _LEVELS = ("PATIENT", "STUDY", "SERIES", "INSTANCE")
 _STUDY_COUNTS = ("NumberOfStudyRelatedSeries", "NumberOfStudyRelatedInstances")
 
 
-def matchable(keyword: str, level: str) -> bool:
+def matchable(source: QuerySource, keyword: str, level: str) -> bool:
     """Whether the archive can match on ``keyword`` in a query at Q/R ``level``."""
-    attribute = ATTRIBUTES.get(keyword)
-    return (
-        attribute is not None
-        and attribute.kind != "count"
-        and _LEVELS.index(attribute.level) <= _LEVELS.index(ARCHIVE_LEVEL[level])
-    )
+    at = source.matching_level(keyword)
+    return at is not None and _LEVELS.index(at) <= _LEVELS.index(ARCHIVE_LEVEL[level])
 
 
 def search(
-    archive: Archive, level: str, filters: dict[str, str], include: frozenset[str],
+    archive: QuerySource, level: str, filters: dict[str, str], include: frozenset[str],
     projects: frozenset[str] | None,
 ) -> Iterator[Dataset]:
     """Matches of ``filters`` at Q/R ``level``, only within ``projects`` when that is not None.
@@ -34,36 +30,39 @@ def search(
     requestor's own ClinicalTrialProtocolID key as a further condition.
     """
     if projects is None:
-        yield from archive.search(Query(level=ARCHIVE_LEVEL[level], filters=filters, include=include))
+        yield from archive.search(ARCHIVE_LEVEL[level], filters, include)
         return
-    asked = filters.get(PROJECT_KEY, "")
-    allowed = [p for p in sorted(projects) if not asked or dicom_match(asked, p)]
+    allowed = allowed_projects(projects, filters)
     if level == "PATIENT":
         yield from _patients(archive, filters, include, allowed)
         return
     seen: set[str] = set()
     unique = UNIQUE_KEY[level]
     for project in allowed:
-        query = Query(level=ARCHIVE_LEVEL[level], filters={**filters, PROJECT_KEY: project}, include=include)
-        for match in archive.search(query):
+        for match in archive.search(ARCHIVE_LEVEL[level], {**filters, PROJECT_KEY: project}, include):
             key = str(match.get(unique, "") or "")
             if key not in seen:  # e.g. a series answered once though two projects were searched
                 seen.add(key)
                 yield match
 
 
+def allowed_projects(projects: frozenset[str], filters: dict[str, str]) -> list[str]:
+    """The caller's projects that the query's own ClinicalTrialProtocolID key (if any) matches."""
+    asked = filters.get(PROJECT_KEY, "")
+    return [p for p in sorted(projects) if not asked or dicom_match(asked, p)]
+
+
 def _patients(
-    archive: Archive, filters: dict[str, str], include: frozenset[str], projects: list[str]
+    archive: QuerySource, filters: dict[str, str], include: frozenset[str], projects: list[str]
 ) -> Iterator[Dataset]:
     """Patient answers built from their in-scope studies, so counts never reveal studies out of scope."""
     patients: dict[str, Dataset] = {}
     for project in projects:
-        query = Query(level="STUDY", filters={**filters, PROJECT_KEY: project}, include=include)
-        for study in archive.search(query):
+        for study in archive.search("STUDY", {**filters, PROJECT_KEY: project}, include):
             patient_id = str(study.get("PatientID", "") or "")
             patient = patients.get(patient_id)
             if patient is None:
-                patient = patients[patient_id] = _patient_of(study)
+                patient = patients[patient_id] = _patient_of(archive, study)
             patient.NumberOfPatientRelatedStudies = int(patient.NumberOfPatientRelatedStudies) + 1
             patient.NumberOfPatientRelatedSeries = int(patient.NumberOfPatientRelatedSeries) + _count(
                 study, _STUDY_COUNTS[0]
@@ -74,11 +73,10 @@ def _patients(
     yield from patients.values()
 
 
-def _patient_of(study: Dataset) -> Dataset:
+def _patient_of(source: QuerySource, study: Dataset) -> Dataset:
     patient = Dataset()
     for element in study:
-        attribute = ATTRIBUTES.get(element.keyword)
-        if attribute is not None and attribute.level == "PATIENT" and attribute.kind != "count":
+        if source.matching_level(element.keyword) == "PATIENT":
             patient.add(element)
     patient.NumberOfPatientRelatedStudies = 0
     patient.NumberOfPatientRelatedSeries = 0

@@ -18,10 +18,11 @@ from pydicom.dataset import Dataset
 from pydicom.uid import UID, ExplicitVRBigEndian, ExplicitVRLittleEndian
 from pynetdicom import _config
 from pynetdicom.association import Association
+from pynetdicom.status import code_to_category
 
+from imaging_hub.dimse.archive import StoredFile
 from imaging_hub.dimse.contexts import UNCOMPRESSED
 from imaging_hub.errors import ImagingHubError
-from imaging_hub.store import StoredInstance
 
 _INSTALLED = "_imaging_hub_sender"
 
@@ -33,11 +34,12 @@ class NotSendable(ImagingHubError):
 class OutgoingInstance(Dataset):
     """A stand-in for one stored instance among pynetdicom's retrieve sub-operations."""
 
-    def __init__(self, stored: StoredInstance) -> None:
+    def __init__(self, stored: StoredFile) -> None:
         super().__init__()
         self.SOPClassUID = stored.sop_class_uid
         self.SOPInstanceUID = stored.sop_instance_uid  # pynetdicom lists it when the sub-operation fails
         self.hub_stored = stored
+        self.hub_sent = False  # set once the peer answered the sub-operation's C-STORE with success or warning
 
 
 def enable_raw_transfer() -> None:
@@ -55,15 +57,18 @@ def install_sender(assoc: Association) -> None:
     original = assoc.send_c_store
 
     def send_c_store(dataset: Any, *args: Any, **kwargs: Any) -> Dataset:
-        if isinstance(dataset, OutgoingInstance):
-            dataset = payload_for(assoc, dataset.hub_stored)
-        return original(dataset, *args, **kwargs)
+        if not isinstance(dataset, OutgoingInstance):
+            return original(dataset, *args, **kwargs)
+        answer = original(payload_for(assoc, dataset.hub_stored), *args, **kwargs)
+        code = getattr(answer, "Status", None)
+        dataset.hub_sent = code is not None and code_to_category(int(code)) in ("Success", "Warning")
+        return answer
 
     setattr(assoc, "send_c_store", send_c_store)  # noqa: B010 - instance attribute on purpose
     setattr(assoc, _INSTALLED, True)
 
 
-def payload_for(assoc: Association, stored: StoredInstance) -> Path | Dataset:
+def payload_for(assoc: Association, stored: StoredFile) -> Path | Dataset:
     """The stored file if the peer accepted its transfer syntax, else a decoded uncompressed dataset."""
     accepted = {
         UID(cx.transfer_syntax[0])

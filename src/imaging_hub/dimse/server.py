@@ -1,4 +1,4 @@
-"""The hub's DICOM server: verification, storage and query/retrieve SCPs on one AE."""
+"""The hub's DICOM server: verification, storage and query/retrieve SCPs on one AE, over a ``DicomArchive``."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from pynetdicom import AE, _config, evt
 from pynetdicom.association import Association
 from pynetdicom.transport import ThreadedAssociationServer
 
+from imaging_hub.dimse.archive import DicomArchive
+from imaging_hub.dimse.callers import Callers
 from imaging_hub.dimse.contexts import (
     FIND_SOP_CLASSES,
     GET_SOP_CLASSES,
@@ -27,12 +29,14 @@ from imaging_hub.dimse.scope import ScopeProvider, unrestricted
 from imaging_hub.dimse.sender import enable_raw_transfer, install_sender
 from imaging_hub.dimse.sockets import no_delay, tune
 from imaging_hub.dimse.storage import StorageSCP
-from imaging_hub.store import Archive
 
 log = logging.getLogger(__name__)
 
 MAX_PDU = 256 * 1024  # larger PDUs than pynetdicom's 16 KiB default: fewer round trips per instance
 MAX_ASSOCIATIONS = 32
+MAX_ASSOCIATIONS_PER_PEER = 8  # so that one peer (by AE title or by address) cannot hold every slot
+IDLE_TIMEOUT_S = 60.0  # an association with no PDU for this long is aborted (pynetdicom's network timeout)
+ASSOCIATE_TIMEOUT_S = 30.0  # a connection that sends no A-ASSOCIATE-RQ within this is closed
 
 
 class _HubAE(AE):
@@ -46,11 +50,14 @@ class _HubAE(AE):
 
 
 class DicomServer:
-    """Verification, Storage (every storage SOP class) and Q/R FIND/MOVE/GET SCPs over one ``Archive``.
+    """Verification, Storage (every storage SOP class) and Q/R FIND/MOVE/GET SCPs over one ``DicomArchive``.
 
-    ``scope_for(calling_ae_title, peer_address)`` returns an object with ``projects``; when that is not
-    None, C-FIND answers and C-MOVE/C-GET sub-operations are limited to instances of those projects. When it
-    also has ``writable_projects`` (not None), C-STOREs of instances of other projects are refused.
+    ``scope_for(calling_ae_title, peer_address)`` is asked once per association, when it is requested; it
+    returns an object with ``projects`` (see ``imaging_hub.dimse.scope``). When that is not None, C-FIND
+    answers and C-MOVE/C-GET sub-operations are limited to instances of those projects. When it also has
+    ``writable_projects`` (not None), C-STOREs of instances of other projects are refused; when its
+    ``admitted`` is False, the association is refused. A peer holds at most ``max_associations_per_peer``
+    associations (by calling AE title and by address); one idle for ``idle_timeout`` seconds is aborted.
 
     ``spool_received`` turns on pynetdicom's process-wide ``STORE_RECV_CHUNKED_DATASET`` so incoming
     datasets go to a temporary file instead of memory (for very large instances). It is off by default
@@ -60,7 +67,7 @@ class DicomServer:
 
     def __init__(
         self,
-        archive: Archive,
+        archive: DicomArchive,
         *,
         ae_title: str = "IMAGINGHUB",
         host: str = "127.0.0.1",
@@ -68,25 +75,32 @@ class DicomServer:
         peers: Sequence[Peer] = (),
         scope_for: ScopeProvider | None = None,
         spool_received: bool = False,
+        max_associations_per_peer: int = MAX_ASSOCIATIONS_PER_PEER,
+        idle_timeout: float = IDLE_TIMEOUT_S,
     ) -> None:
         destinations = {peer.ae_title: peer for peer in peers}
         if len(destinations) != len(peers):
             raise ValueError("two peers share an AE title; C-MOVE destinations must be unambiguous")
+        if idle_timeout <= 0:
+            raise ValueError("the idle time-out must be a positive number of seconds")
         self.ae_title = ae_title
         self.host = host
         self._requested_port = port
         self._spool_received = spool_received
         self._server: ThreadedAssociationServer | None = None
-        scope = scope_for or unrestricted
-        retrieve = RetrieveSCP(archive, destinations, scope)
+        callers = Callers(scope_for or unrestricted, max_associations_per_peer)
+        retrieve = RetrieveSCP(archive, destinations, callers)
         self._handlers: list[evt.EventHandlerType] = [
-            (evt.EVT_C_STORE, StorageSCP(archive, scope)),
-            (evt.EVT_C_FIND, FindSCP(archive, ae_title, scope)),
+            (evt.EVT_REQUESTED, callers.requested),
+            (evt.EVT_C_STORE, StorageSCP(archive, callers)),
+            (evt.EVT_C_FIND, FindSCP(archive, ae_title, callers)),
             (evt.EVT_C_MOVE, retrieve.move),
             (evt.EVT_C_GET, retrieve.get),
             (evt.EVT_CONN_OPEN, no_delay),
         ]
         self._ae = _application_entity(ae_title)
+        self._ae.network_timeout = idle_timeout
+        self._ae.acse_timeout = ASSOCIATE_TIMEOUT_S
 
     @property
     def port(self) -> int:

@@ -1,12 +1,15 @@
 """Storage SCP: keep each C-STORE dataset exactly as it arrived (PS3.4 Annex B).
 
-The dataset is never decoded and re-encoded: the received bytes, behind a Part 10 header, go to
-``Archive.store_stream``, which validates them and keeps all or nothing. They come from pynetdicom's
-in-memory buffer (``event.encoded_dataset()``), or from its temporary file when the process has
-``STORE_RECV_CHUNKED_DATASET`` on (``DicomServer(spool_received=True)``).
+The dataset is never decoded and re-encoded: the received bytes, behind a Part 10 header, go to the
+archive's ``receive``, which checks them once and reads the header the index will keep (a data set whose
+elements repeat or are out of order is refused there). Every decision here (the command's UIDs, the
+project) is made on that same header, then the instance is kept or discarded: all or nothing. The bytes come
+from pynetdicom's in-memory buffer (``event.encoded_dataset()``), or from its temporary file when the
+process has ``STORE_RECV_CHUNKED_DATASET`` on (``DicomServer(spool_received=True)``).
 
 When the caller's scope names ``writable_projects``, an instance whose ClinicalTrialProtocolID is outside
-them is refused before anything is written. The scope is asked once per association.
+them is refused and nothing of it is kept. ``writable_projects`` is read for every C-STORE, so a role
+revoked while the association is open refuses the next instance.
 """
 
 from __future__ import annotations
@@ -14,21 +17,18 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
-import threading
 import warnings
-import weakref
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import BinaryIO
 
 from pydicom import dcmread
 from pydicom.dataset import Dataset
-from pynetdicom.association import Association
 from pynetdicom.events import Event
 
-from imaging_hub.dimse.scope import ProjectScope, ScopeProvider, allows, record_store, unrestricted, writable
+from imaging_hub.dimse.archive import InstanceRefused, InstanceStore, Kept, ReceivedInstance
+from imaging_hub.dimse.callers import Callers
+from imaging_hub.dimse.scope import ProjectScope, allows, record_store, writable
 from imaging_hub.dimse.statuses import status
-from imaging_hub.store import Archive, InvalidInstance, StoreStatus
 
 log = logging.getLogger(__name__)
 
@@ -51,60 +51,67 @@ NOT_AUTHORISED_FOR_PROJECT = 0xC124
 class StorageSCP:
     """The ``EVT_C_STORE`` handler: one received instance in, one status out."""
 
-    def __init__(self, archive: Archive, scope_for: ScopeProvider = unrestricted) -> None:
-        self._archive = archive
-        self._scope_for = scope_for
-        self._scopes: weakref.WeakKeyDictionary[Association, ProjectScope] = weakref.WeakKeyDictionary()
-        self._lock = threading.Lock()
+    def __init__(self, store: InstanceStore, callers: Callers) -> None:
+        self._store = store
+        self._callers = callers
 
     def __call__(self, event: Event) -> Dataset:
         request = event.request
         sop_class = str(getattr(request, "AffectedSOPClassUID", "") or "")
         sop_instance = str(getattr(request, "AffectedSOPInstanceUID", "") or "")
         calling = event.assoc.requestor.ae_title
-        scope = self._scope(event.assoc)
-        with _received(event) as stream:
-            header = _header(stream)
-            mismatch = _command_mismatch(header, sop_class, sop_instance)
-            if mismatch:
-                log.warning("refused C-STORE from %s: %s", calling, mismatch)
-                record_store(scope, sop_instance, header.project if header else None, "invalid")
-                return status(DOES_NOT_MATCH_SOP_CLASS, mismatch)
-            refusal = _outside_scope(writable(scope), header)
-            if refusal:
-                log.warning("refused C-STORE of %s from %s: %s", sop_instance, calling, refusal)
-                record_store(scope, sop_instance, header.project if header else None, "denied")
-                return status(NOT_AUTHORISED_FOR_PROJECT, refusal)
-            project = header.project if header else None
-            stream.seek(0)
-            try:
-                outcome = self._archive.store_stream(stream)
-            except InvalidInstance as exc:
-                log.warning("refused C-STORE of %s from %s: %s", sop_instance, calling, exc)
-                record_store(scope, sop_instance, project, "invalid")
-                return status(CANNOT_UNDERSTAND, str(exc))
-            except OSError as exc:
-                log.error("could not keep %s from %s: %s", sop_instance, calling, exc.strerror or type(exc))
-                record_store(scope, sop_instance, project, "failed")
-                return status(OUT_OF_RESOURCES, "the archive could not write the instance")
-        if outcome.status is StoreStatus.CONFLICT:
+        scope = self._callers.scope(event.assoc)
+        try:
+            with _received(event) as stream:
+                try:
+                    received = self._store.receive(stream)
+                except InstanceRefused as exc:
+                    mismatch = _command_mismatch_of(stream, sop_class, sop_instance)
+                    log.warning("refused C-STORE of %s from %s: %s", sop_instance, calling, mismatch or exc)
+                    record_store(scope, sop_instance, None, "invalid")
+                    if mismatch:
+                        return status(DOES_NOT_MATCH_SOP_CLASS, mismatch)
+                    return status(CANNOT_UNDERSTAND, str(exc))
+        except OSError as exc:
+            log.error("could not receive %s from %s: %s", sop_instance, calling, exc.strerror or type(exc))
+            record_store(scope, sop_instance, None, "failed")
+            return status(OUT_OF_RESOURCES, "the archive could not write the instance")
+        try:
+            return self._decide(received, scope, sop_class, sop_instance, calling)
+        finally:
+            received.discard()  # harmless once kept; removes it on a refusal or an error
+
+    def _decide(
+        self, received: ReceivedInstance, scope: ProjectScope, sop_class: str, sop_instance: str, calling: str
+    ) -> Dataset:
+        project = received.project
+        mismatch = _command_mismatch(received, sop_class, sop_instance)
+        if mismatch:
+            log.warning("refused C-STORE from %s: %s", calling, mismatch)
+            record_store(scope, sop_instance, project, "invalid")
+            return status(DOES_NOT_MATCH_SOP_CLASS, mismatch)
+        refusal = _outside_scope(writable(scope), project)
+        if refusal:
+            log.warning("refused C-STORE of %s from %s: %s", sop_instance, calling, refusal)
+            record_store(scope, sop_instance, project, "denied")
+            return status(NOT_AUTHORISED_FOR_PROJECT, refusal)
+        try:
+            kept = received.keep()
+        except InstanceRefused as exc:
+            log.warning("refused C-STORE of %s from %s: %s", sop_instance, calling, exc)
+            record_store(scope, sop_instance, project, "invalid")
+            return status(CANNOT_UNDERSTAND, str(exc))
+        except OSError as exc:
+            log.error("could not keep %s from %s: %s", sop_instance, calling, exc.strerror or type(exc))
+            record_store(scope, sop_instance, project, "failed")
+            return status(OUT_OF_RESOURCES, "the archive could not write the instance")
+        if kept is Kept.CONFLICT:
             log.warning("C-STORE of %s from %s conflicts with the stored instance", sop_instance, calling)
             record_store(scope, sop_instance, project, "conflict")
             return status(DUPLICATE_SOP_INSTANCE, "instance already stored with other content")
-        log.debug("C-STORE of %s from %s: %s", sop_instance, calling, outcome.status.value)
-        kept = "duplicate" if outcome.status is StoreStatus.DUPLICATE else "success"
-        record_store(scope, sop_instance, project, kept)
+        log.debug("C-STORE of %s from %s: %s", sop_instance, calling, kept.value)
+        record_store(scope, sop_instance, project, "duplicate" if kept is Kept.DUPLICATE else "success")
         return status(SUCCESS)
-
-    def _scope(self, assoc: Association) -> ProjectScope:
-        """The caller's scope, asked once per association (a peer sending a study sends many instances)."""
-        with self._lock:
-            scope = self._scopes.get(assoc)
-        if scope is None:
-            scope = self._scope_for(assoc.requestor.ae_title, str(assoc.requestor.address))
-            with self._lock:
-                self._scopes[assoc] = scope
-        return scope
 
 
 @contextlib.contextmanager
@@ -118,52 +125,40 @@ def _received(event: Event) -> Iterator[BinaryIO]:
         yield stream
 
 
-@dataclass(frozen=True)
-class _Header:
-    sop_class: str
-    sop_instance: str
-    project: str | None  # ClinicalTrialProtocolID
+def _command_mismatch(received: ReceivedInstance, sop_class: str, sop_instance: str) -> str:
+    """Why the dataset's SOP Class/Instance UIDs differ from the C-STORE command's, or ''."""
+    return _mismatch(received.sop_class_uid, received.sop_instance_uid, sop_class, sop_instance)
 
 
-def _header(stream: BinaryIO) -> _Header | None:
-    """The few attributes checked before storing, or None when the header cannot be read."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # pydicom's value warnings quote the (possibly identifiable) value
-            ds = dcmread(
-                stream,
-                stop_before_pixels=True,
-                specific_tags=["SOPClassUID", "SOPInstanceUID", "ClinicalTrialProtocolID"],
-            )
-        project = str(ds.get("ClinicalTrialProtocolID", "") or "").strip() or None
-        return _Header(str(ds.get("SOPClassUID", "") or ""), str(ds.get("SOPInstanceUID", "") or ""), project)
-    except Exception:  # any parse failure is the archive's to report
-        return None
-
-
-def _command_mismatch(header: _Header | None, sop_class: str, sop_instance: str) -> str:
-    """Why the dataset's SOP Class/Instance UIDs differ from the C-STORE command's, or ''.
-
-    Unreadable headers are left to the archive, whose validation names the problem.
-    """
-    if header is None:
-        return ""
-    if header.sop_class and sop_class and header.sop_class != sop_class:
+def _mismatch(dataset_class: str, dataset_instance: str, sop_class: str, sop_instance: str) -> str:
+    if dataset_class and sop_class and dataset_class != sop_class:
         return "dataset SOP Class UID differs from the C-STORE request"
-    if header.sop_instance and sop_instance and header.sop_instance != sop_instance:
+    if dataset_instance and sop_instance and dataset_instance != sop_instance:
         return "dataset SOP Instance UID differs from the C-STORE request"
     return ""
 
 
-def _outside_scope(projects: frozenset[str] | None, header: _Header | None) -> str:
+def _command_mismatch_of(stream: BinaryIO, sop_class: str, sop_instance: str) -> str:
+    """For an instance the archive refused: whether it is because the dataset is not what the command says
+    (the file meta is built from the command, so the archive sees that as meta and dataset disagreeing).
+    Only picks the status of a refusal already made; '' when the header cannot be read."""
+    try:
+        stream.seek(0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pydicom's value warnings quote the (possibly identifiable) value
+            ds = dcmread(stream, stop_before_pixels=True, specific_tags=["SOPClassUID", "SOPInstanceUID"])
+        return _mismatch(str(ds.get("SOPClassUID", "") or ""), str(ds.get("SOPInstanceUID", "") or ""),
+                         sop_class, sop_instance)
+    except Exception:  # unreadable: the archive's own reason stands
+        return ""
+
+
+def _outside_scope(projects: frozenset[str] | None, project: str | None) -> str:
     """Why the caller may not send this instance, or '' when it may. Names the project, never a patient."""
     if projects is None:
         return ""
-    if header is None:
-        return "the dataset could not be read to check its project"
-    if header.project is None:
+    if project is None:
         return "the instance names no project (ClinicalTrialProtocolID)"
-    if not allows(projects, header.project):
-        return f"not authorised to send instances of project {header.project}"
+    if not allows(projects, project):
+        return f"not authorised to send instances of project {project}"
     return ""
-

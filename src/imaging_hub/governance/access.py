@@ -216,10 +216,14 @@ class Access:
         ae_title = ae_title.strip()
         if not 1 <= len(ae_title) <= 16 or "\\" in ae_title:
             raise InvalidInput("AE title must be 1-16 characters without a backslash")
+        address = address.strip()
+        if not address:
+            # Without an address the AE title alone would authenticate; "*" is that choice, made explicitly.
+            raise InvalidInput("a DICOM peer needs the address it connects from ('*' for any, explicitly)")
         with self._c.transaction() as session:
             if session.get(Person, person_id) is None:
                 raise NotFound(f"no person {person_id}")
-            peer = DimsePeer(ae_title=ae_title, address=address.strip() or "*", person_id=person_id)
+            peer = DimsePeer(ae_title=ae_title, address=address, person_id=person_id)
             session.add(peer)
         self._c.record(actor, "dimse_peer.create", "ae", ae_title, detail={"address": peer.address})
         return peer

@@ -194,9 +194,9 @@ def issue_token(
 
 
 def map_dimse_peer(
-    gov: Governance, ae_title: str, email: str, address: str = "*", actor: Principal | None = None
+    gov: Governance, ae_title: str, email: str, address: str, actor: Principal | None = None
 ) -> DimsePeer:
-    """A DICOM peer (AE title, from an address or ``*`` anywhere) acts for the person's account."""
+    """A DICOM peer (AE title, from an address, or ``*`` anywhere when asked for) acts for the person's account."""
     return gov.access.map_dimse_peer(actor or local_operator(), ae_title, address, find_person(gov, email).id)
 
 

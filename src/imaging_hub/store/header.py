@@ -27,6 +27,10 @@ _CHARSET = 0x00080005
 # Most indexed values repeat from instance to instance (patient, study, series), so each distinct raw value is
 # decoded by pydicom once; the bound keeps a hostile header from filling the cache with large values.
 _CACHED_VALUE_BYTES = 256
+# The project and site an instance is filed under: leading and trailing spaces are not significant in LO
+# (PS3.5 6.2), and every path (a C-STORE's project check, STOW, the index, the audit) takes these values from
+# this header, so ' PROJA' is PROJA everywhere rather than a project of its own.
+TRIMMED = frozenset({"ClinicalTrialProtocolID", "ClinicalTrialSiteID"})
 HEADER_TAGS: frozenset[int] = frozenset({*_TAG_OF.values(), _CHARSET})  # what check_structure should collect
 
 
@@ -48,6 +52,11 @@ class InstanceHeader:
     @property
     def series_instance_uid(self) -> str:
         return str(self.values["SeriesInstanceUID"])
+
+
+def project_code(value: str) -> str | None:
+    """The one normalisation of a ClinicalTrialProtocolID (or site ID): spaces around it dropped; None if empty."""
+    return value.strip(" ") or None
 
 
 def is_valid_uid(value: str) -> bool:
@@ -133,6 +142,8 @@ def _decoded(keyword: str, raw: tuple[str, bytes], implicit_vr: bool, little_end
     if isinstance(value, MultiValue | list):
         value = "\\".join(str(v) for v in value)
     text = str(value).replace("\x00", "")  # PersonName keeps its FAMILY^GIVEN form; NUL cannot be indexed
+    if keyword in TRIMMED:
+        return project_code(text)
     if kind == "date":
         return text.replace(".", "")[:8]
     if kind == "time":

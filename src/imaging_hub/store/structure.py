@@ -2,6 +2,9 @@
 
 The walk reads element headers only and jumps over values, so a truncated file (an element, including the
 pixel data or an encapsulated fragment, declaring more bytes than remain) is caught without decoding it.
+It also refuses a data set (at any nesting level, file meta included) whose tags repeat or are not in
+ascending order (PS3.5 7.1): readers disagree on which of two copies counts, so a check could see one value
+and the index keep the other.
 """
 
 from __future__ import annotations
@@ -96,25 +99,31 @@ class _Walker:
             raise InvalidInstance(f"unparsable: element {_tag(tag)} has no valid VR")
         return tag, vr, length, at + 8
 
-    def dataset(self, at: int, end: int, *, nested: bool) -> int:
-        """Walk elements from ``at`` to ``end`` (or an item delimiter when nested); return where it stopped."""
+    def dataset(self, at: int, end: int, *, nested: bool, delimited: bool | None = None) -> int:
+        """Walk elements from ``at`` to ``end`` (or an item delimiter when nested and ``delimited``, its
+        default); return where it stopped."""
+        delimited = nested if delimited is None else delimited
+        previous = -1
         while at < end:
             tag, vr, length, value_at = self.header(at)
-            if tag == _ITEM_END and nested:
+            if tag == _ITEM_END and delimited:
                 return value_at
+            previous = _in_order(previous, tag)
             if not nested and tag in _ANY_PIXEL_DATA:
                 self.saw_pixels = True
             if length != _UNDEFINED:
                 self.need(value_at, length, tag, end)
                 if not nested and tag in self.collect:
                     self.found[tag] = (vr.decode("ascii"), bytes(self.data[value_at:value_at + length]))
+                if vr == b"SQ":  # explicit VR only: implicit VR does not say which elements are sequences
+                    self.sized_items(value_at, value_at + length, tag)
                 at = value_at + length
             elif vr == b"UN" or vr == b"SQ" or not self.explicit or tag == _PIXEL_DATA:
                 # Undefined length: a sequence of items or encapsulated pixel fragments, to its delimiter.
                 at = self.items(value_at, end, tag, implicit_un=vr == b"UN")
             else:
                 raise InvalidInstance(f"unparsable: element {_tag(tag)} ({vr.decode()}) has undefined length")
-        if nested:
+        if delimited:
             raise InvalidInstance("truncated: sequence item has no item delimiter before the end")
         return at
 
@@ -127,15 +136,35 @@ class _Walker:
                 tag, _vr, length, value_at = self.header(at)
                 if tag == _SEQUENCE_END:
                     return value_at
-                if tag != _ITEM:
-                    raise InvalidInstance(f"unparsable: {_tag(owner)} holds {_tag(tag)} where an item belongs")
-                if length == _UNDEFINED:
-                    at = self.dataset(value_at, end, nested=True)
-                else:
-                    self.need(value_at, length, owner, end)
-                    at = value_at + length
+                at = self.item(tag, length, value_at, end, owner)
         finally:
             self.explicit = saved
+
+    def sized_items(self, at: int, end: int, owner: int) -> None:
+        """The items of a sequence of defined length, up to its end."""
+        while at < end:
+            tag, _vr, length, value_at = self.header(at)
+            at = self.item(tag, length, value_at, end, owner)
+
+    def item(self, tag: int, length: int, value_at: int, end: int, owner: int) -> int:
+        """Walk one item's data set (a pixel data fragment is only measured); return where the item ends."""
+        if tag != _ITEM:
+            raise InvalidInstance(f"unparsable: {_tag(owner)} holds {_tag(tag)} where an item belongs")
+        if length == _UNDEFINED:
+            return self.dataset(value_at, end, nested=True)
+        self.need(value_at, length, owner, end)
+        if owner != _PIXEL_DATA:
+            self.dataset(value_at, value_at + length, nested=True, delimited=False)
+        return value_at + length
+
+
+def _in_order(previous: int, tag: int) -> int:
+    """``tag``, if it follows ``previous`` in its data set; a repeated or out-of-order element is refused."""
+    if tag == previous:
+        raise InvalidInstance(f"unparsable: element {_tag(tag)} appears twice in one data set")
+    if tag < previous:
+        raise InvalidInstance(f"unparsable: {_tag(tag)} after {_tag(previous)}; tags must ascend")
+    return tag
 
 
 def _tag(tag: int) -> str:

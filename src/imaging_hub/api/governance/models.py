@@ -174,7 +174,7 @@ class TokenOut(BaseModel):
 
 class DimsePeerIn(BaseModel):
     ae_title: str = Field(max_length=16)
-    address: str = Field(default="*", max_length=64)
+    address: str = Field(min_length=1, max_length=64)  # no default: "*" (any address) must be asked for
     person_id: int
 
 

@@ -115,15 +115,19 @@ def new_file_meta(sop_class_uid: UID, sop_instance_uid: UID, transfer_syntax_uid
 def read_file_meta(data: bytes | bytearray | memoryview) -> FileMeta:
     """The transfer syntax, media SOP instance and dataset offset of a Part 10 file (its first bytes
     suffice); Part10Error if there is no preamble and prefix, no transfer syntax, or the group is cut
-    short or malformed."""
+    short or malformed, or its elements repeat or are out of order."""
     view = memoryview(data).cast("B")
     if len(view) < PREAMBLE_LENGTH or bytes(view[128:PREAMBLE_LENGTH]) != b"DICM":
         raise Part10Error("no file meta: not a DICOM Part 10 file (missing preamble and 'DICM' prefix)")
     position = PREAMBLE_LENGTH
     values: dict[int, str] = {}
+    previous = -1
     while position + 8 <= len(view) and _GROUP.unpack_from(view, position)[0] == 0x0002:
         group, element, vr, length = _SHORT.unpack_from(view, position)
         tag = group << 16 | element
+        if tag <= previous:  # a repeated element could say one thing to one reader and another to the next
+            raise Part10Error(f"unparsable: file meta element {_tag(tag)} is repeated or out of order")
+        previous = tag
         value_at = position + 8
         if vr in _LONG_VRS:
             if position + 12 > len(view):

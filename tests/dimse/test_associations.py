@@ -1,0 +1,103 @@
+"""Who may hold an association, and for how long: a caller the scope does not admit is refused at once, one
+peer (by calling AE title, or by address) holds at most its share of the server's associations, and an
+association that stays idle past the idle time-out is ended by the server."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+from pynetdicom import AE
+from pynetdicom.association import Association
+from pynetdicom.sop_class import Verification  # type: ignore[attr-defined]
+
+from imaging_hub.api.dicom_archive import ArchiveForDicom
+from imaging_hub.dimse import DicomServer
+from imaging_hub.store import Archive
+
+HUB_AE = "IMAGINGHUB"
+
+
+@dataclass
+class Scope:
+    projects: frozenset[str] | None
+    admitted: bool
+    decisions: list[tuple[bool, str]]
+
+    def record_association(self, accepted: bool, reason: str = "") -> None:
+        self.decisions.append((accepted, reason))
+
+
+@pytest.fixture
+def decisions() -> list[tuple[bool, str]]:
+    return []
+
+
+@pytest.fixture
+def server(archive: Archive, decisions: list[tuple[bool, str]]) -> Iterator[DicomServer]:
+    def scope_for(calling_ae: str, address: str) -> Scope:
+        return Scope(None, admitted=calling_ae != "STRANGER", decisions=decisions)
+
+    with DicomServer(ArchiveForDicom(archive), port=0, scope_for=scope_for, max_associations_per_peer=2,
+                     idle_timeout=0.5) as hub:
+        yield hub
+
+
+def _associate(port: int, ae_title: str) -> Association:
+    ae = AE(ae_title=ae_title)
+    ae.add_requested_context(Verification)
+    return ae.associate("127.0.0.1", port, ae_title=HUB_AE)
+
+
+def _wait_until(condition: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + 20
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting until {what}")
+        time.sleep(0.02)
+
+
+def test_a_caller_not_admitted_is_refused_at_association(
+    server: DicomServer, decisions: list[tuple[bool, str]]
+) -> None:
+    refused = _associate(server.port, "STRANGER")
+    assert refused.is_rejected and not refused.is_established
+    assert decisions == [(False, "calling AE title not recognised for this address")]
+    welcome = _associate(server.port, "FRIEND")
+    assert welcome.is_established and welcome.send_c_echo().Status == 0
+    welcome.release()
+
+
+def test_one_peer_holds_at_most_its_share(server: DicomServer, decisions: list[tuple[bool, str]]) -> None:
+    held = [_associate(server.port, "HOG") for _ in range(2)]
+    try:
+        assert all(a.is_established for a in held)
+        third = _associate(server.port, "HOG")
+        assert third.is_rejected, "a third association from one AE title"
+        other_title = _associate(server.port, "HOG2")
+        assert other_title.is_rejected, "another AE title from the same address"
+        assert decisions[-1] == (False, "more than 2 associations from one peer")
+        held[0].release()
+        again: list[Association] = []
+
+        def retake() -> bool:  # the server's side of the released one ends just after the requestor's
+            assoc = _associate(server.port, "HOG")
+            if assoc.is_established:
+                again.append(assoc)
+            return bool(again)
+
+        _wait_until(retake, "a slot freed by a release is taken again")
+        again[0].release()
+    finally:
+        for assoc in held:
+            if assoc.is_established:
+                assoc.release()
+
+
+def test_an_idle_association_is_ended_by_the_server(server: DicomServer) -> None:
+    assoc = _associate(server.port, "SLEEPY")
+    assert assoc.is_established and assoc.send_c_echo().Status == 0
+    _wait_until(lambda: assoc.is_aborted or not assoc.is_established, "the server ended the idle association")
+    assert not assoc.is_established
