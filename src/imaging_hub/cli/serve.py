@@ -28,7 +28,8 @@ def serve(
     tls_cert: Path | None = typer.Option(None, "--tls-cert", help="PEM certificate chain: serve HTTPS."),
     tls_key: Path | None = typer.Option(None, "--tls-key", help="PEM private key for --tls-cert."),
     open_access: bool | None = typer.Option(
-        None, "--open-access", help="No sign-in, no project restriction. Isolated test rigs and benchmarks only."),
+        None, "--open-access", help="No sign-in, no project restriction. Isolated test rigs and benchmarks only."
+    ),
     max_upload_mb: int = typer.Option(2048, "--max-upload-mb", min=1, help="Largest STOW-RS body accepted."),
 ) -> None:
     """Run the hub: web UI, governance API, DICOMweb at /dicom-web and a DICOM SCP, until SIGINT or SIGTERM."""
@@ -36,9 +37,18 @@ def serve(
     from imaging_hub.dimse import Peer
 
     try:
-        settings = HubSettings.load(config, data=data, database=database, host=host, http_port=http_port,
-                                    dicom_port=dicom_port, ae_title=ae_title, tls_cert=tls_cert, tls_key=tls_key,
-                                    open_access=open_access)
+        settings = HubSettings.load(
+            config,
+            data=data,
+            database=database,
+            host=host,
+            http_port=http_port,
+            dicom_port=dicom_port,
+            ae_title=ae_title,
+            tls_cert=tls_cert,
+            tls_key=tls_key,
+            open_access=open_access,
+        )
         peers = [Peer.parse(text) for text in [*settings.peers, *peer]]
     except ValueError as exc:
         console.print(f"[red]error:[/red] {exc}")
@@ -58,8 +68,9 @@ def serve(
         console.print(f"[red]error:[/red] cannot listen on {settings.host}:{settings.http_port}: {exc.strerror}")
         raise typer.Exit(1) from exc
     try:
-        hub = Hub(settings.model_copy(update={"peers": []}), extra_peers=peers,
-                  max_upload_bytes=max_upload_mb * 1024 * 1024)
+        hub = Hub(
+            settings.model_copy(update={"peers": []}), extra_peers=peers, max_upload_bytes=max_upload_mb * 1024 * 1024
+        )
     except Exception:
         http_socket.close()
         raise
@@ -73,11 +84,15 @@ def serve(
         if settings.open_access:
             console.print("  [bold yellow]open access: no sign-in, every caller sees everything[/bold yellow]")
         console.print("Press Ctrl+C (or send SIGTERM) to stop.", style="dim")
-        server = uvicorn.Server(uvicorn.Config(
-            hub.app, log_level="warning", lifespan="on",
-            ssl_certfile=str(settings.tls_cert) if settings.tls_cert else None,
-            ssl_keyfile=str(settings.tls_key) if settings.tls_key else None,
-        ))
+        server = uvicorn.Server(
+            uvicorn.Config(
+                hub.app,
+                log_level="warning",
+                lifespan="on",
+                ssl_certfile=str(settings.tls_cert) if settings.tls_cert else None,
+                ssl_keyfile=str(settings.tls_key) if settings.tls_key else None,
+            )
+        )
         # uvicorn handles SIGINT/SIGTERM while running and re-raises them once it has stopped; these
         # handlers receive that re-raise (and any signal during start-up), so the cleanup below runs.
         for number in (signal.SIGINT, signal.SIGTERM):
