@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
 from imaging_hub.cli._columns import describe
 from imaging_hub.network import NetworkInputError
@@ -55,11 +54,10 @@ def register(app: typer.Typer) -> None:
         time_limit: float = typer.Option(30.0, help="Seconds the solver may search."),
         calendars: Path | None = typer.Option(None, help="Folder to write one iCalendar file per site into."),
     ) -> None:
-        console = Console(stderr=True)
         try:
             first = date.fromisoformat(start)
         except ValueError:
-            console.print("[red]Refused[/red]: --from is not a date YYYY-MM-DD")
+            typer.echo("Refused: --from is not a date YYYY-MM-DD", err=True)
             raise typer.Exit(2) from None
         try:
             register_ = read_register(sites, scanners, sessions)
@@ -67,7 +65,7 @@ def register(app: typer.Typer) -> None:
             weights = AllocationWeights(wait_weight, travel_weight)
             plan = allocate(visits, register_, first, weeks, weights=weights, time_limit_s=time_limit)
         except NetworkInputError as exc:
-            console.print(f"[red]Refused[/red]: {exc}")
+            typer.echo(f"Refused: {exc}", err=True)
             raise typer.Exit(2) from None
         write_plan(out, plan)
         if calendars is not None:
@@ -78,7 +76,7 @@ def register(app: typer.Typer) -> None:
                 (calendars / f"{site}.ics").write_bytes(site_calendar(site, slots, plan.bookings, stamp))
         placed = len(plan.bookings)
         proof = "optimal" if plan.optimal else "best found within the time limit"
-        console.print(
+        typer.echo(
             f"Allocated {placed} of {len(plan.visits)} visit(s) ({proof}, "
             f"cost {plan.total_cost / COST_SCALE:.2f}); wrote {out}"
         )

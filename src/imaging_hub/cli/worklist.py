@@ -6,7 +6,6 @@ from datetime import datetime
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
 from imaging_hub.cli._columns import describe
 from imaging_hub.network import NetworkInputError
@@ -47,7 +46,6 @@ def register(app: typer.Typer) -> None:
         ),
         share_weight: float = typer.Option(2.0, help="Workload units a whole subspecialty share target is worth."),
     ) -> None:
-        console = Console(stderr=True)
         try:
             moment = datetime.fromisoformat(at)
             if moment.tzinfo is None:
@@ -57,10 +55,10 @@ def register(app: typer.Typer) -> None:
             write_assignments(out, result.assignments)
         except ValueError as exc:  # NetworkInputError, or --at that is not a date-time
             message = str(exc) if isinstance(exc, NetworkInputError) else "--at is not an ISO date-time"
-            console.print(f"[red]Refused[/red]: {message}")
+            typer.echo(f"Refused: {message}", err=True)  # unwrapped: row and column stay greppable
             raise typer.Exit(2) from None
         assigned = sum(1 for a in result.assignments if a.reporter_id)
-        console.print(
+        typer.echo(
             f"Routed {len(result.assignments)} task(s): {assigned} assigned, "
             f"{len(result.assignments) - assigned} unassigned; wrote {out}"
         )
