@@ -69,7 +69,7 @@ def task_from_fhir(
     subject = request.subject.reference if request.subject else None
     if study.subject and study.subject.reference and subject and study.subject.reference != subject:
         raise NetworkInputError(f"ImagingStudy/{study.id} and {request_ref} are about different subjects")
-    if study.started is None or study.started.tzinfo is None:
+    if not isinstance(study.started, datetime) or study.started.tzinfo is None:  # a bare date is valid FHIR
         raise NetworkInputError(f"ImagingStudy/{study.id}.started needs a date-time with a UTC offset")
     series = (study.series or [None])[0]
     task = ReportingTask(
