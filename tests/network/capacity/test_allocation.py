@@ -132,3 +132,9 @@ def test_existing_bookings_take_their_minutes_first() -> None:
 
 
 DWI_ONLY = frozenset({"dwi"})
+
+
+def test_a_search_out_of_time_still_returns_a_plan_that_respects_every_constraint() -> None:
+    plan = allocate(BATCH, REGISTER, FIRST, WEEKS, weights=WEIGHTS, time_limit_s=0.0, workers=1)
+    _check_plan(plan, BATCH)
+    assert len(plan.bookings) == 7  # every placeable visit of this batch (all but v6 and v7)

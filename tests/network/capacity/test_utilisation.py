@@ -1,4 +1,4 @@
-"""Capacity tables: utilisation per site, scanner and week; research share; waits; and a what-if that recomputes them."""
+"""Capacity tables: utilisation per site, scanner and week; research share; waits; a what-if that recomputes them."""
 
 from __future__ import annotations
 

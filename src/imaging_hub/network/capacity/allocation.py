@@ -50,7 +50,7 @@ def allocate(
     existing: Sequence[Booking] = (),
     weights: AllocationWeights | None = None,
     time_limit_s: float = 30.0,
-    workers: int = 1,  # one worker keeps the plan reproducible from run to run
+    workers: int = 8,  # CP-SAT's portfolio of strategies; one worker stalls on batches of hundreds of visits
 ) -> AllocationPlan:
     weights = weights or AllocationWeights()
     _check(visits, register)
@@ -104,6 +104,7 @@ def _solve(
             model.add_at_most_one(take[v, o] for o in range(len(found.options)))
     if not take:
         return {}, True
+    greedy = _greedy(visits, feasibility, free)
     minutes_in: dict[str, list[tuple[int, cp_model.IntVar]]] = defaultdict(list)
     for (v, o), var in take.items():
         minutes_in[feasibility[v].options[o].slot.slot_id].append((visits[v].minutes, var))
@@ -119,6 +120,11 @@ def _solve(
                 model.add_implication(take[v, o], on[scanner])
         if on:
             model.add_at_most_one(on.values())
+            hinted = {feasibility[v].options[greedy[v]].slot.scanner_id for v in members if v in greedy}
+            for scanner, var in on.items():
+                model.add_hint(var, scanner in hinted)
+    for (v, o), var in take.items():  # start the search from a greedy plan, so even a short limit yields a good one
+        model.add_hint(var, greedy.get(v) == o)
     # Placing one more visit must outweigh any saving in cost, so the count is maximised first.
     per_visit = 1 + sum(max((o.cost for o in f.options), default=0) for f in feasibility)
     model.minimize(sum((feasibility[v].options[o].cost - per_visit) * var for (v, o), var in take.items()))
@@ -127,10 +133,34 @@ def _solve(
     solver.parameters.num_workers = max(1, workers)
     solver.parameters.random_seed = 0
     status = solver.solve(model)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        raise NetworkInputError(f"the allocation found no plan within {limit:g} s; allow more time")
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # out of time before any plan: the greedy one is valid
+        return {v: feasibility[v].options[o] for v, o in greedy.items()}, False
     chosen = {v: feasibility[v].options[o] for (v, o), var in take.items() if solver.boolean_value(var)}
     return chosen, status == cp_model.OPTIMAL
+
+
+def _greedy(
+    visits: Sequence[VisitRequest], feasibility: Sequence[Feasibility], free: Mapping[str, int]
+) -> dict[int, int]:
+    """Each visit, fewest options first, to its cheapest option that still has room on its group's scanner."""
+    left = dict(free)
+    scanner_of: dict[tuple[str, str], str] = {}
+    chosen: dict[int, int] = {}
+    for v in sorted(range(len(visits)), key=lambda i: len(feasibility[i].options)):
+        group = visits[v].longitudinal_group
+        for o, option in enumerate(feasibility[v].options):
+            slot = option.slot
+            if (
+                left[slot.slot_id] < visits[v].minutes
+                or scanner_of.get(group or ("", ""), slot.scanner_id) != slot.scanner_id
+            ):
+                continue
+            left[slot.slot_id] -= visits[v].minutes
+            if group is not None:
+                scanner_of[group] = slot.scanner_id
+            chosen[v] = o
+            break
+    return chosen
 
 
 def _groups(visits: Sequence[VisitRequest]) -> dict[tuple[str, str], list[int]]:

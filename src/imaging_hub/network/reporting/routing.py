@@ -74,8 +74,10 @@ def _choose(
             runner = ranked[1]
             why += f"; next {runner.reporter_id} has {loads[runner.reporter_id].stat_in_hand}"
         return best, why + ")"
+    # The whole network's count in the task's subspecialty: the base of every reporter's share.
+    total = sum(load.by_subspecialty.get(task.subspecialty, 0) for load in loads.values()) if task.subspecialty else 0
     scored = sorted(
-        ((_effective_load(r, task, loads, policy), r) for r in pool),
+        ((_effective_load(r, task, loads, total, policy), r) for r in pool),
         key=lambda s: (s[0][0], loads[s[1].reporter_id].workload, s[1].reporter_id),
     )
     (score, nudge), best = scored[0]
@@ -89,14 +91,13 @@ def _choose(
 
 
 def _effective_load(
-    reporter: Reporter, task: ReportingTask, loads: Mapping[str, ReporterLoad], policy: RoutingPolicy
+    reporter: Reporter, task: ReportingTask, loads: Mapping[str, ReporterLoad], total: int, policy: RoutingPolicy
 ) -> tuple[float, str]:
     """Workload less the pull of a subspecialty share target; the text explains the nudge when there is one."""
     load = loads[reporter.reporter_id]
     subspecialty = task.subspecialty
     if not subspecialty or subspecialty not in reporter.share_targets:
         return load.workload, ""
-    total = sum(other.by_subspecialty.get(subspecialty, 0) for other in loads.values())
     share = load.by_subspecialty.get(subspecialty, 0) / total if total else 0.0
     target = reporter.share_targets[subspecialty]
     nudge = policy.share_weight * (target - share)
