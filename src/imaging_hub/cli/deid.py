@@ -46,23 +46,16 @@ def deid(
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
     total = sum(1 for _ in iter_files(src))
-    with Progress(
-        TextColumn("de-identifying"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
+    with Progress(TextColumn("de-identifying"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=console, transient=True) as progress:
         task = progress.add_task("deid", total=total)
 
         def advance(_: FileResult) -> None:
             progress.advance(task)
 
         try:
-            report = deidentify_tree(
-                src, dst, chosen, key, workers=workers, project_id=project_id, site_id=site_id, on_result=advance
-            )
+            report = deidentify_tree(src, dst, chosen, key, workers=workers, project_id=project_id,
+                                     site_id=site_id, on_result=advance)
         except ValueError as exc:
             console.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(2) from None
@@ -91,7 +84,8 @@ def keygen(
     try:
         key.save(file, overwrite=force)
     except FileExistsError:
-        typer.echo(f"error: {file} exists; use --force to replace it (data keyed with it becomes unlinkable)", err=True)
+        typer.echo(f"error: {file} exists; use --force to replace it (data keyed with it becomes unlinkable)",
+                   err=True)
         raise typer.Exit(2) from None
     typer.echo(f"wrote project key {key.fingerprint} to {file}")
 

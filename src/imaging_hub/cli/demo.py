@@ -14,9 +14,8 @@ console = Console()
 
 
 def demo(
-    data: Path = typer.Option(
-        Path("imaging-hub-data") / "demo", "--data", help="Demo folder (emptied and rebuilt on every run)."
-    ),
+    data: Path = typer.Option(Path("imaging-hub-data") / "demo", "--data",
+                              help="Demo folder (emptied and rebuilt on every run)."),
     http_port: int = typer.Option(8000, "--http-port", help="The hub's HTTPS port."),
     dicom_port: int = typer.Option(11112, "--dicom-port", help="The hub's DICOM port."),
     patients: int = typer.Option(4, "--patients", min=2, max=50, help="Enrolled patients per site."),
@@ -25,9 +24,8 @@ def demo(
     """A whole network: hub + three spokes, sample data pushed, filtered, de-identified and delivered."""
     from imaging_hub.demo import DemoError, DemoNetwork, summary_table
 
-    network = DemoNetwork(
-        data.resolve(), http_port=http_port, dicom_port=dicom_port, patients_per_site=patients, console=console
-    )
+    network = DemoNetwork(data.resolve(), http_port=http_port, dicom_port=dicom_port, patients_per_site=patients,
+                          console=console)
     stop_request = StopRequest.on_signals()
     try:
         with console.status("starting the hub and three site spokes"):
@@ -42,15 +40,12 @@ def demo(
         expected = sum(1 for s in samples for p in s.patients if p.participant_id and not p.opted_out)
         if len(studies) != expected:
             raise DemoError(f"the hub shows {len(studies)} studies where {expected} were expected")
-        console.print(
-            f"\nImaging Hub is running at [bold]{network.hub_url}/[/bold] "
-            f"(certificate from the demo's own CA: {network.folder / 'tls' / 'ca.pem'})"
-        )
+        console.print(f"\nImaging Hub is running at [bold]{network.hub_url}/[/bold] "
+                      f"(certificate from the demo's own CA: {network.folder / 'tls' / 'ca.pem'})")
         console.print(f"  DICOMweb  {network.hub_url}/dicom-web")
-        console.print(
-            f"  sign in   {accounts.admin_email} or {accounts.researcher_email}, password {accounts.password}"
-        )
-        status_config = network.folder / "sites" / "RX1" / "spoke.toml"
+        console.print(f"  sign in   {accounts.admin_email} or {accounts.researcher_email}, "
+                      f"password {accounts.password}")
+        status_config = network.folder / 'sites' / 'RX1' / 'spoke.toml'
         console.print(f"  spokes    imaging-hub spoke status --config {status_config}")
         if not once:
             console.print("Press Ctrl+C to stop the network.", style="dim")

@@ -32,11 +32,8 @@ from imaging_hub.spoke import (
 )
 
 console = Console()
-spoke_app = typer.Typer(
-    help="Site gateway: intake, enrolment and opt-out filtering, de-identification, delivery.",
-    invoke_without_command=True,
-    no_args_is_help=False,
-)
+spoke_app = typer.Typer(help="Site gateway: intake, enrolment and opt-out filtering, de-identification, delivery.",
+                        invoke_without_command=True, no_args_is_help=False)
 
 CONFIG_OPTION = typer.Option(None, "--config", "-c", help="Spoke TOML configuration file.")
 DATA_OPTION = typer.Option(None, "--data", help="Spoke data folder (overrides the configuration).")
@@ -80,10 +77,8 @@ def run(
         console.print(f"[red]spoke cannot start:[/red] {exc}")
         raise typer.Exit(2) from exc
     freeze_start_up()
-    console.print(
-        f"spoke [bold]{settings.site_id}[/bold] running: DICOM {settings.ae_title}@{settings.host}:"
-        f"{spoke.scp.port}, hub {settings.hub.url}, data {settings.data}"
-    )
+    console.print(f"spoke [bold]{settings.site_id}[/bold] running: DICOM {settings.ae_title}@{settings.host}:"
+                  f"{spoke.scp.port}, hub {settings.hub.url}, data {settings.data}")
     if pull_now:
         conn = connect(settings.data)
         conn.execute("INSERT INTO pull_request(project_id, requested_at) VALUES ('', ?)", (time.time(),))
@@ -95,8 +90,7 @@ def run(
 
 @spoke_app.command()
 def status(
-    config: Path | None = CONFIG_OPTION,
-    data: Path | None = DATA_OPTION,
+    config: Path | None = CONFIG_OPTION, data: Path | None = DATA_OPTION,
     project: str | None = typer.Option(None, "--project", help="Only this project."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
@@ -104,39 +98,17 @@ def status(
     settings = _settings(config, data)
     state = SpokeStatus.read(settings.data, project)
     if as_json:
-        typer.echo(
-            json.dumps(
-                {
-                    "running": state.running,
-                    "health": state.health,
-                    "backlog": state.backlog,
-                    "dropped": state.dropped,
-                    "opt_out": state.opt_out.__dict__,
-                    "withdrawals_pending": state.withdrawals_pending,
-                    "studies": [
-                        {**s.model_dump(exclude={"check"}), "status": classify(s)[0], "detail": classify(s)[1]}
-                        for s in state.studies
-                    ],
-                },
-                indent=2,
-            )
-        )
+        typer.echo(json.dumps({
+            "running": state.running, "health": state.health, "backlog": state.backlog, "dropped": state.dropped,
+            "opt_out": state.opt_out.__dict__, "withdrawals_pending": state.withdrawals_pending,
+            "studies": [{**s.model_dump(exclude={"check"}), "status": classify(s)[0], "detail": classify(s)[1]}
+                        for s in state.studies],
+        }, indent=2))
         return
-    console.print(
-        f"spoke {settings.site_id}: {'[green]running[/green]' if state.running else '[yellow]not running'}"
-        f"{'[/yellow]' if not state.running else ''}"
-    )
-    for key in (
-        "accepting",
-        "disk",
-        "hub",
-        "reconciliation",
-        "last_pull",
-        "intake_pending",
-        "pipeline",
-        "deid_workers",
-        "opt_out",
-    ):
+    console.print(f"spoke {settings.site_id}: {'[green]running[/green]' if state.running else '[yellow]not running'}"
+                  f"{'[/yellow]' if not state.running else ''}")
+    for key in ("accepting", "disk", "hub", "reconciliation", "last_pull", "intake_pending", "pipeline", "deid_workers",
+                "opt_out"):
         if key in state.health:
             console.print(f"  {key}: {state.health[key]}")
     console.print(f"  outbox: {state.backlog or 'empty'}")
@@ -153,29 +125,19 @@ def status(
     colours = {"complete": "green", "incomplete": "yellow", "failed": "red"}
     for s in state.studies:
         verdict, detail = classify(s)
-        table.add_row(
-            s.project_id,
-            s.participant_id,
-            "…" + s.study_uid[-12:],
-            "?" if s.expected_instances is None else str(s.expected_instances),
-            str(s.received),
-            str(s.deidentified),
-            str(s.delivered),
-            str(s.acknowledged),
-            f"[{colours[verdict]}]{verdict}[/{colours[verdict]}]",
-            detail,
-        )
+        table.add_row(s.project_id, s.participant_id, "…" + s.study_uid[-12:],
+                      "?" if s.expected_instances is None else str(s.expected_instances), str(s.received),
+                      str(s.deidentified), str(s.delivered), str(s.acknowledged),
+                      f"[{colours[verdict]}]{verdict}[/{colours[verdict]}]", detail)
     console.print(table)
 
 
 @spoke_app.command()
 def enrol(
     project: str = typer.Argument(..., help="Project ID (as in the spoke configuration)."),
-    csv_file: Path = typer.Argument(
-        ..., help="CSV: participant_id, local_patient_id, nhs_number, window_start, window_end, modalities."
-    ),
-    config: Path | None = CONFIG_OPTION,
-    data: Path | None = DATA_OPTION,
+    csv_file: Path = typer.Argument(..., help="CSV: participant_id, local_patient_id, nhs_number, window_start,"
+                                    " window_end, modalities."),
+    config: Path | None = CONFIG_OPTION, data: Path | None = DATA_OPTION,
 ) -> None:
     """Load (insert or update) a project's participants."""
     settings = _settings(config, data)
@@ -196,8 +158,7 @@ def enrol(
 @spoke_app.command("opt-out")
 def opt_out(
     register_file: Path = typer.Argument(..., help="The file from NHS England's check service."),
-    config: Path | None = CONFIG_OPTION,
-    data: Path | None = DATA_OPTION,
+    config: Path | None = CONFIG_OPTION, data: Path | None = DATA_OPTION,
 ) -> None:
     """Load the national data opt-out register now (a running spoke also reloads its configured file)."""
     settings = _settings(config, data)
@@ -214,10 +175,8 @@ def opt_out(
 
 @spoke_app.command("withdraw")
 def withdraw_command(
-    project: str = typer.Argument(...),
-    participant: str = typer.Argument(...),
-    config: Path | None = CONFIG_OPTION,
-    data: Path | None = DATA_OPTION,
+    project: str = typer.Argument(...), participant: str = typer.Argument(...),
+    config: Path | None = CONFIG_OPTION, data: Path | None = DATA_OPTION,
 ) -> None:
     """Withdraw a participant: nothing new leaves, and the hub is told to remove what it holds."""
     settings = _settings(config, data)
@@ -229,17 +188,14 @@ def withdraw_command(
         raise typer.Exit(1) from exc
     finally:
         conn.close()
-    console.print(
-        f"{participant} withdrawn from {project}: {discarded} queued instance(s) discarded; the hub will be"
-        " told by the running spoke"
-    )
+    console.print(f"{participant} withdrawn from {project}: {discarded} queued instance(s) discarded; the hub will be"
+                  " told by the running spoke")
 
 
 @spoke_app.command()
 def pull(
     project: str | None = typer.Option(None, "--project"),
-    config: Path | None = CONFIG_OPTION,
-    data: Path | None = DATA_OPTION,
+    config: Path | None = CONFIG_OPTION, data: Path | None = DATA_OPTION,
 ) -> None:
     """Ask the running spoke to pull enrolled participants' studies from the PACS now."""
     settings = _settings(config, data)
