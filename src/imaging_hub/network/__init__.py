@@ -1,0 +1,1 @@
+"""Network operations: the resources and work an imaging network shares across its sites."""
