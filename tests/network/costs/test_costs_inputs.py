@@ -78,10 +78,10 @@ def test_a_code_the_tariff_lacks_is_refused_when_costed(tmp_path: Path, inputs: 
 
 
 def test_activity_with_bad_month_or_count_is_named(tmp_path: Path) -> None:
-    text = "site,month,study,arm,visit,count\nRGT,2025-13,S,a,v,1\nRGT,2025-05,S,a,v,-1\nRGT,2025-05,,a,v,1\n"
+    text = "site,month,study,arm,visit,count\nRGT,2025-13,S,a,v,1\nRGT,2025-05,S,a,v,-1\nRGT,2025-05,S,a,v,²\nRGT,2025-05,,a,v,1\n"
     with pytest.raises(CostsInputError) as refused:
         read_activity(write(tmp_path, "activity.csv", text))
-    assert problems(refused) == [(2, "month"), (3, "count"), (4, "study")]
+    assert problems(refused) == [(2, "month"), (3, "count"), (4, "count"), (5, "study")]
 
 
 def test_overrides_are_checked_against_the_schedule(tmp_path: Path, inputs: dict[str, Path]) -> None:

@@ -65,7 +65,7 @@ class Cells:
         raw = self.optional(column)
         if raw is None and default is not None:
             return default
-        if raw is None or not raw.isdigit():
+        if raw is None or not (raw.isascii() and raw.isdigit()):
             self.fail(column, f"expected a whole number of at least {minimum}")
             return minimum
         value = int(raw)
