@@ -78,7 +78,8 @@ def test_a_code_the_tariff_lacks_is_refused_when_costed(tmp_path: Path, inputs: 
 
 
 def test_activity_with_bad_month_or_count_is_named(tmp_path: Path) -> None:
-    text = "site,month,study,arm,visit,count\nRGT,2025-13,S,a,v,1\nRGT,2025-05,S,a,v,-1\nRGT,2025-05,S,a,v,²\nRGT,2025-05,,a,v,1\n"
+    text = ("site,month,study,arm,visit,count\n"
+            "RGT,2025-13,S,a,v,1\nRGT,2025-05,S,a,v,-1\nRGT,2025-05,S,a,v,²\nRGT,2025-05,,a,v,1\n")
     with pytest.raises(CostsInputError) as refused:
         read_activity(write(tmp_path, "activity.csv", text))
     assert problems(refused) == [(2, "month"), (3, "count"), (4, "count"), (5, "study")]
