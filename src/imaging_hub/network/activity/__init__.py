@@ -1,0 +1,31 @@
+"""Research activity: portfolio studies and what they did per site and month, counted from what the hub saw.
+
+``count_activity`` is a pure count over records the hub can feed (studies arrived per protocol timepoint,
+reads done, participants enrolled) plus manual entries; ``write_monthly_activity`` and
+``write_portfolio_upload`` export it as CSV (see ``export`` for the columns and their provenance).
+"""
+
+from imaging_hub.network.activity.aggregate import ActivityReport, SiteMonthActivity, count_activity, month_of
+from imaging_hub.network.activity.errors import ActivityInputError
+from imaging_hub.network.activity.export import (
+    MANUAL_COLUMNS,
+    MONTHLY_COLUMNS,
+    PORTFOLIO_COLUMNS,
+    write_monthly_activity,
+    write_portfolio_upload,
+)
+from imaging_hub.network.activity.records import (
+    ManualEntry,
+    Measure,
+    ParticipantEnrolled,
+    ReadCompleted,
+    StudyArrived,
+)
+from imaging_hub.network.activity.study import Phase, PortfolioStudy, cpms_id, iras_id
+
+__all__ = [
+    "MANUAL_COLUMNS", "MONTHLY_COLUMNS", "PORTFOLIO_COLUMNS", "ActivityInputError", "ActivityReport", "ManualEntry",
+    "Measure", "ParticipantEnrolled", "Phase", "PortfolioStudy", "ReadCompleted", "SiteMonthActivity",
+    "StudyArrived", "count_activity", "cpms_id", "iras_id", "month_of", "write_monthly_activity",
+    "write_portfolio_upload",
+]

@@ -1,0 +1,7 @@
+"""The error the research-activity engine raises for a study or record it cannot use."""
+
+from __future__ import annotations
+
+
+class ActivityInputError(ValueError):
+    """Names the field and what was wrong with it; never a participant's value."""

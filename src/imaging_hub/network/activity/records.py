@@ -1,0 +1,59 @@
+"""What the hub already knows, as records the activity count is made from, plus manual entries.
+
+The hub feeds the first three from what it has seen (no re-keying): a study arriving for a protocol timepoint,
+a read finished, a participant enrolled at a spoke. Each carries the key that makes it count once however
+often it is fed (the Study Instance UID, the reading task, the participant's pseudonym). Times must be
+timezone-aware: a month is the calendar month in UK local time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+
+
+@dataclass(frozen=True)
+class StudyArrived:
+    project: str
+    site: str
+    timepoint: str
+    study_uid: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ReadCompleted:
+    project: str
+    site: str
+    task_id: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ParticipantEnrolled:
+    project: str
+    site: str
+    participant: str  # the project pseudonym, never a hospital identifier
+    at: datetime
+
+
+class Measure(Enum):
+    RECRUITED = "recruited"
+    SCANS = "scans"
+    READS = "reads"
+
+
+@dataclass(frozen=True)
+class ManualEntry:
+    """Activity the hub cannot see (scans read on paper, participants recruited before the hub), added to the
+    counted activity, never replacing it. ``timepoint`` is required for scans."""
+
+    iras_id: str
+    site: str
+    month: str  # YYYY-MM
+    measure: Measure
+    count: int
+    entered_by: str
+    timepoint: str | None = None
+    note: str = ""
