@@ -12,6 +12,7 @@ from pydicom import dcmread
 from samples import study_parts
 
 from imaging_hub.api import create_app
+from imaging_hub.api.dicom_archive import ArchiveForDicom
 from imaging_hub.dimse import DicomServer
 from imaging_hub.events import InstanceStored
 from imaging_hub.store import Archive
@@ -42,6 +43,8 @@ def test_stow_announces_each_new_instance_once(archive: Archive) -> None:
     more = study_parts(51, instances=1)
     assert _stow(client, parts[:1] + more) == 200  # one old, one new
     assert sorted(e.sop_instance_uid for e in heard) == sorted(_uids(parts + more))
+    assert {(e.origin.interface, e.origin.principal) for e in heard if e.origin} == {("dicomweb", "anonymous")}
+    assert all(e.origin for e in heard)
     assert archive.changes(limit=100) == heard
 
 
@@ -53,10 +56,12 @@ def test_c_store_announces_each_new_instance_once(archive: Archive, tmp_path: Pa
     for n, part in enumerate(parts):
         files.append(tmp_path / f"{n}.dcm")
         files[-1].write_bytes(part)
-    with DicomServer(archive, port=0) as server:
+    with DicomServer(ArchiveForDicom(archive), port=0) as server:
         assert storescu(server.port, files).returncode == 0
         assert sorted(e.sop_instance_uid for e in heard) == sorted(_uids(parts))
         assert storescu(server.port, files).returncode == 0  # the peer resends: duplicates, no events
     assert len(heard) == 3
     assert {(e.project, e.site) for e in heard} == {("LUNG1", "RXX")}
+    assert {(e.origin.interface, e.origin.address) for e in heard if e.origin} == {("dimse", "127.0.0.1")}
+    assert all(e.origin and e.origin.principal for e in heard)  # the calling AE title
     assert archive.changes(limit=100) == heard

@@ -20,6 +20,7 @@ from imaging_hub.dicomweb.media import DICOM, DICOM_JSON, MULTIPART_RELATED, par
 from imaging_hub.dicomweb.multipart import MultipartError, MultipartReader, ReceivedPart
 from imaging_hub.dicomweb.qido import QidoParameterError, normalise_value
 from imaging_hub.dicomweb.stow import PartOutcome, build_response, response_status
+from imaging_hub.events import Origin, acting
 
 router = APIRouter()
 log = logging.getLogger(__name__)
@@ -80,8 +81,9 @@ async def _stow(request: Request, context: HubContext, scope: AccessScope, study
         except HTTPException:
             context.audit("store", scope, [], "invalid")
             raise
-        outcomes = await run_in_threadpool(
-            store_parts, context.archive, parts, spools, expected_study=study, projects=scope.projects)
+        with acting(Origin("dicomweb", scope.principal, client_host(request))):  # carried into the change feed
+            outcomes = await run_in_threadpool(
+                store_parts, context.archive, parts, spools, expected_study=study, projects=scope.projects)
     finally:
         spools.discard_all()
     base = dicomweb_base(request)
@@ -120,3 +122,7 @@ async def store_instances(request: Request, context: HubContext = Depends(hub_co
 async def store_study_instances(study: str, request: Request, context: HubContext = Depends(hub_context),
                                 scope: AccessScope = Depends(current_scope)) -> Response:
     return await _stow(request, context, scope, study)
+
+
+def client_host(request: Request) -> str:
+    return request.client.host if request.client else ""

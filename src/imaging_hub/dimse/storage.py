@@ -29,6 +29,7 @@ from imaging_hub.dimse.archive import InstanceRefused, InstanceStore, Kept, Rece
 from imaging_hub.dimse.callers import Callers
 from imaging_hub.dimse.scope import ProjectScope, allows, record_store, writable
 from imaging_hub.dimse.statuses import status
+from imaging_hub.events import Origin, acting
 
 log = logging.getLogger(__name__)
 
@@ -77,12 +78,13 @@ class StorageSCP:
             record_store(scope, sop_instance, None, "failed")
             return status(OUT_OF_RESOURCES, "the archive could not write the instance")
         try:
-            return self._decide(received, scope, sop_class, sop_instance, calling)
+            return self._decide(received, scope, sop_class, sop_instance, calling, event.assoc.requestor.address)
         finally:
             received.discard()  # harmless once kept; removes it on a refusal or an error
 
     def _decide(
-        self, received: ReceivedInstance, scope: ProjectScope, sop_class: str, sop_instance: str, calling: str
+        self, received: ReceivedInstance, scope: ProjectScope, sop_class: str, sop_instance: str, calling: str,
+        address: str,
     ) -> Dataset:
         project = received.project
         mismatch = _command_mismatch(received, sop_class, sop_instance)
@@ -96,7 +98,8 @@ class StorageSCP:
             record_store(scope, sop_instance, project, "denied")
             return status(NOT_AUTHORISED_FOR_PROJECT, refusal)
         try:
-            kept = received.keep()
+            with acting(Origin("dimse", calling, address)):  # carried into the change feed
+                kept = received.keep()
         except InstanceRefused as exc:
             log.warning("refused C-STORE of %s from %s: %s", sop_instance, calling, exc)
             record_store(scope, sop_instance, project, "invalid")
