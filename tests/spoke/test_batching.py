@@ -107,7 +107,7 @@ def test_the_courier_holds_a_batch_only_while_more_is_coming(
 
         _arrive(held, intake, 4)
         assert processor.run_once().queued == 4
-        blobs = [Path(row[0]) for row in conn.execute("SELECT blob FROM instance WHERE state = 'deidentified'")]
+        blobs = [Path(row[0]) for row in conn.exec_driver_sql("SELECT blob FROM instance WHERE state = 'deidentified'")]
         assert all(resident_pages(blob) for blob in blobs)  # just written: in the page cache
         coming[0] = False
         assert courier.step() and sent == [10, 4]  # nothing left to de-identify: sent at once
