@@ -30,20 +30,26 @@ def is_sqlite(engine: Engine | Connection) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def create_engine(url: str, *, immediate: bool = False, pooled: bool = True) -> Engine:
+def create_engine(url: str, *, immediate: bool = False, autocommit: bool = False, pooled: bool = True) -> Engine:
     """An engine on ``url``. On SQLite its transactions begin IMMEDIATE when ``immediate`` (for writers: the
-    busy timeout then covers the wait for the write lock), else DEFERRED; ``pooled=False`` opens a connection
-    per ``connect()`` and closes it after (processes that each hold a few long-lived connections)."""
+    busy timeout then covers the wait for the write lock), else DEFERRED. ``autocommit``: every connection
+    is AUTOCOMMIT (see ``autocommit``), and the engine has no event hooks, which SQLAlchemy otherwise
+    consults on every statement. ``pooled=False`` opens a connection per ``connect()`` and closes it after
+    (processes that each hold a few long-lived connections)."""
     url = normalise_url(url)
+    isolation = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
     if not url.startswith("sqlite"):
-        return sa.create_engine(url, pool_pre_ping=True, pool_size=8, max_overflow=8)
+        return sa.create_engine(url, pool_pre_ping=True, pool_size=8, max_overflow=8, **isolation)
     engine = sa.create_engine(
         url,
         connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+        **isolation,
         **({} if pooled else {"poolclass": sa.NullPool}),
     )
     event.listen(engine, "connect", _sqlite_settings)
     event.listen(engine, "checkout", _driver_issues_no_begin)  # also after an ``autocommit`` connection's reset
+    if autocommit:
+        return engine
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:

@@ -23,7 +23,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.engine import Connection
 
-from imaging_hub.database import Migrations, autocommit, create_engine, write_transaction
+from imaging_hub.database import Migrations, create_engine, write_transaction
 from imaging_hub.spoke.tables import health as health_table
 from imaging_hub.spoke.tables import pull_request
 
@@ -38,7 +38,7 @@ def connect(data_dir: Path) -> Connection:
     path = data_dir / FILE_NAME
     fresh = not path.exists()
     engine = _engine(path.resolve(), os.getpid())
-    conn = autocommit(engine.connect())
+    conn = engine.connect()
     if fresh:
         os.chmod(path, 0o600)  # it holds the enrolment list
     try:
@@ -54,7 +54,7 @@ def connect(data_dir: Path) -> Connection:
 def _engine(path: Path, _pid: int) -> Engine:
     """One engine per file and process (a forked child makes its own); connections are not pooled: each
     ``connect`` opens the file and ``close`` closes it, as the spoke's processes and threads expect."""
-    return create_engine(f"sqlite:///{path}", immediate=True, pooled=False)
+    return create_engine(f"sqlite:///{path}", autocommit=True, pooled=False)
 
 
 @contextmanager

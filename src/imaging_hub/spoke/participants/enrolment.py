@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Row, or_, select
+from sqlalchemy import Row, bindparam, or_, select
 from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.engine import Connection
 
@@ -147,15 +147,20 @@ def load_enrolment_file(conn: Connection, project_id: str, path: Path) -> int:
 def candidates(conn: Connection, patient_id: str, nhs_numbers: Iterable[str]) -> list[Participant]:
     """Every participant, in any project, whose local ID or NHS number this instance carries."""
     nhs = [n for n in nhs_numbers if n]
-    clauses = []
-    if patient_id:
-        clauses.append(participant_table.c.local_patient_id == patient_id)
-    if nhs:
-        clauses.append(participant_table.c.nhs_number.in_(nhs))
-    if not clauses:
+    if patient_id and nhs:
+        query = _BY_EITHER
+    elif patient_id or nhs:
+        query = _BY_LOCAL_ID if patient_id else _BY_NHS_NUMBER
+    else:
         return []
-    rows = conn.execute(select(participant_table).where(or_(*clauses))).all()
-    return [Participant.from_row(r) for r in rows]
+    return [Participant.from_row(r) for r in conn.execute(query, {"local": patient_id, "nhs": nhs})]
+
+
+# Built once: each instance asks one of these (a statement built per call costs more than the query).
+_BY_LOCAL_ID = select(participant_table).where(participant_table.c.local_patient_id == bindparam("local"))
+_BY_NHS_NUMBER = select(participant_table).where(participant_table.c.nhs_number.in_(bindparam("nhs", expanding=True)))
+_BY_EITHER = select(participant_table).where(or_(participant_table.c.local_patient_id == bindparam("local"),
+                                                 participant_table.c.nhs_number.in_(bindparam("nhs", expanding=True))))
 
 
 def participants(conn: Connection, project_id: str | None = None) -> list[Participant]:

@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.engine import Connection
 
@@ -71,7 +71,10 @@ def refresh_if_changed(conn: Connection, path: Path, hasher: SubjectHasher) -> b
 def is_opted_out(conn: Connection, nhs_hashes: list[str]) -> bool:
     if not nhs_hashes:
         return False
-    return conn.execute(select(1).where(opt_out.c.nhs_hash.in_(nhs_hashes)).limit(1)).first() is not None
+    return conn.execute(_ANY_OPTED_OUT, {"hashes": nhs_hashes}).first() is not None
+
+
+_ANY_OPTED_OUT = select(1).where(opt_out.c.nhs_hash.in_(bindparam("hashes", expanding=True))).limit(1)
 
 
 def register_status(conn: Connection) -> RegisterStatus:

@@ -127,9 +127,8 @@ class Processor:
             for outcome in group:
                 for who, decisions in outcome.decided:
                     self._context.gatekeeper.record(self._conn, who, decisions)
-                for row in outcome.rows:
-                    _upsert(self._conn, row)
                 result.add(outcome)
+            _upsert(self._conn, [row for outcome in group for row in outcome.rows])
         for outcome in group:
             self._intake.retire(outcome.path)
             self._failed_until.pop(outcome.path.name, None)
@@ -149,13 +148,18 @@ _UPSERT_INSTANCE = _new_instance.on_conflict_do_update(
 _NOTE_STUDY = insert(study).on_conflict_do_nothing(index_elements=[study.c.project_id, study.c.source_study_uid])
 
 
-def _upsert(conn: Connection, row: OutboxRow) -> None:
-    conn.execute(_UPSERT_INSTANCE, {
+def _upsert(conn: Connection, rows: list[OutboxRow]) -> None:
+    """Record the rows, in order, with one statement each for the instances and the studies."""
+    if not rows:
+        return
+    now = time.time()
+    conn.execute(_UPSERT_INSTANCE, [{
         "project_id": row.project_id, "source_sop_uid": row.source_sop_uid, "source_study_uid": row.source_study_uid,
         "source_series_uid": row.source_series_uid, "source_sha256": row.source_sha256,
         "participant_id": row.participant_id, "deid_study_uid": row.deid_study_uid, "deid_sop_uid": row.deid_sop_uid,
         "state": row.state, "reason": row.reason, "finding": row.finding, "blob": row.blob, "sha256": row.sha256,
-        "size": row.size, "attempts": 0, "next_attempt": 0, "updated_at": time.time(),
-    })
-    conn.execute(_NOTE_STUDY, {"project_id": row.project_id, "source_study_uid": row.source_study_uid,
-                               "deid_study_uid": row.deid_study_uid, "participant_id": row.participant_id})
+        "size": row.size, "attempts": 0, "next_attempt": 0, "updated_at": now,
+    } for row in rows])
+    conn.execute(_NOTE_STUDY, [{"project_id": row.project_id, "source_study_uid": row.source_study_uid,
+                                "deid_study_uid": row.deid_study_uid, "participant_id": row.participant_id}
+                               for row in rows])
