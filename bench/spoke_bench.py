@@ -217,7 +217,7 @@ def _stages(work: Path, name: str, hub: HubProcess, orthanc: OrthancPacs, key: P
     _settle()
     cpu.start()
     started = time.perf_counter()
-    while conn.execute("SELECT COUNT(*) FROM instance WHERE state = 'deidentified'").fetchone()[0]:
+    while conn.exec_driver_sql("SELECT COUNT(*) FROM instance WHERE state = 'deidentified'").fetchone()[0]:
         courier.step()
     rates["transfer"] = total / (time.perf_counter() - started)
     cpu.report("transfer")
@@ -246,7 +246,7 @@ def _end_to_end(work: Path, name: str, hub: HubProcess, orthanc: OrthancPacs, ke
         steal = _host_steal()
         started = time.perf_counter()
         conn = connect(settings.data)
-        conn.execute("INSERT INTO pull_request(project_id, requested_at) VALUES ('', ?)", (time.time(),))
+        conn.exec_driver_sql("INSERT INTO pull_request(project_id, requested_at) VALUES ('', ?)", (time.time(),))
 
         milestones = _follow(conn, settings.data / "intake", total, started)
         elapsed = time.perf_counter() - started
@@ -270,7 +270,7 @@ def _follow(conn: Any, intake: Path, total: int, started: float) -> dict[str, fl
     deadline = started + 900
     while time.perf_counter() < deadline:
         buffered = sum(1 for e in os.scandir(intake) if e.name.endswith(".dcm"))
-        recorded, delivered = conn.execute(
+        recorded, delivered = conn.exec_driver_sql(
             "SELECT COUNT(*), COALESCE(SUM(state IN ('delivered', 'acknowledged')), 0) FROM instance").fetchone()
         now = time.perf_counter() - started
         received = buffered + recorded

@@ -22,6 +22,7 @@ from imaging_hub.spoke.intake.buffer import IntakeBuffer
 from imaging_hub.spoke.intake.fingerprint import PIXELS_LEFT_OUT, same_source, source_fingerprint
 from imaging_hub.spoke.pipeline.deid_work import WorkContext
 from imaging_hub.spoke.pipeline.processor import Processor
+from imaging_hub.spoke.state import transaction
 
 SPEC = StudySpec(rows=64, columns=64, series=1, instances_per_series=2, study_date=dt.date(2024, 2, 1))
 PATIENT = SyntheticPatient.make(random.Random(7), "RX1")
@@ -116,7 +117,7 @@ def test_a_resend_is_a_duplicate_and_a_corrected_header_goes_again(
     assert _arrive(processor, folder, data) == (0, 1)
     ds.StudyDescription = "CT HEAD (corrected)"
     assert _arrive(processor, folder, part10(ds)) == (1, 0)
-    recorded = context.conn.execute("SELECT source_sha256 FROM instance").fetchone()[0]
+    recorded = context.conn.exec_driver_sql("SELECT source_sha256 FROM instance").fetchone()[0]
     assert recorded == _fingerprint(part10(ds))
 
 
@@ -125,6 +126,6 @@ def test_a_resend_of_an_instance_recorded_with_the_whole_files_hash_is_a_duplica
     context, processor, folder = work
     data = part10(_slice())
     assert _arrive(processor, folder, data) == (1, 0)
-    with context.conn:
-        context.conn.execute("UPDATE instance SET source_sha256 = ?", (hashlib.sha256(data).hexdigest(),))
+    with transaction(context.conn):
+        context.conn.exec_driver_sql("UPDATE instance SET source_sha256 = ?", (hashlib.sha256(data).hexdigest(),))
     assert _arrive(processor, folder, data) == (0, 1)

@@ -16,9 +16,9 @@ def _work_to_acknowledge(folder: Path, delivered: int) -> int:
     conn = connect(folder)
     now = time.time()
     with transaction(conn):
-        conn.execute("INSERT INTO study(project_id, source_study_uid, deid_study_uid, participant_id)"
+        conn.exec_driver_sql("INSERT INTO study(project_id, source_study_uid, deid_study_uid, participant_id)"
                      " VALUES ('P', '1.2.3', '2.25.3', 'P-001')")
-        conn.executemany(
+        conn.exec_driver_sql(
             "INSERT INTO instance(project_id, source_sop_uid, source_study_uid, source_sha256, participant_id,"
             " deid_study_uid, deid_sop_uid, state, blob, sha256, size, updated_at)"
             " VALUES ('P', ?, '1.2.3', 'aa', 'P-001', '2.25.3', ?, 'delivered', ?, 'bb', 1, ?)",
@@ -32,12 +32,14 @@ def _work_to_acknowledge(folder: Path, delivered: int) -> int:
         steps[0] += 1
         return 0  # go on
 
-    conn.set_progress_handler(count, 1000)
+    sqlite = conn.connection.dbapi_connection
+    assert sqlite is not None
+    sqlite.set_progress_handler(count, 1000)
     with transaction(conn):
         blobs, requeued = apply_answer(conn, reports, answer)
-    conn.set_progress_handler(None, 0)
+    sqlite.set_progress_handler(None, 0)
     assert (len(blobs), requeued) == (delivered, 0)
-    assert conn.execute("SELECT COUNT(*) FROM instance WHERE state = 'acknowledged'").fetchone()[0] == delivered
+    assert conn.exec_driver_sql("SELECT COUNT(*) FROM instance WHERE state = 'acknowledged'").fetchone()[0] == delivered
     conn.close()
     return steps[0]
 

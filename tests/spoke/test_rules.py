@@ -66,7 +66,7 @@ def test_opt_out_file_formats_and_errors(tmp_path: Path, patients: list[Syntheti
     assert load_register_file(conn, good, hasher) == 2
     status = register_status(conn)
     assert status.entries == 2 and status.latest_check == "2024-05-02"
-    stored = " ".join(str(v) for row in conn.execute("SELECT * FROM opt_out") for v in row)
+    stored = " ".join(str(v) for row in conn.exec_driver_sql("SELECT * FROM opt_out") for v in row)
     assert a not in stored and b not in stored  # hashes only
 
     bad = tmp_path / "bad.txt"
@@ -94,7 +94,7 @@ def test_enrolment_csv_validation(tmp_path: Path, patients: list[SyntheticPatien
         csv.write_text(body)
         with pytest.raises(EnrolmentError, match=expected):
             load_enrolment_file(conn, "P1", csv)
-    assert conn.execute("SELECT COUNT(*) FROM participant").fetchone()[0] == 2  # nothing partial
+    assert conn.exec_driver_sql("SELECT COUNT(*) FROM participant").fetchone()[0] == 2  # nothing partial
 
 
 def test_gatekeeper_decisions(tmp_path: Path, patients: list[SyntheticPatient], project_key_file: Path,
@@ -129,7 +129,7 @@ def test_gatekeeper_decisions(tmp_path: Path, patients: list[SyntheticPatient], 
     with caplog.at_level(logging.INFO):
         who = _identity(opted_out)
         gate.record(conn, who, gate.decide(conn, who))
-    logged = caplog.text + " ".join(str(v) for row in conn.execute("SELECT * FROM decision") for v in row)
+    logged = caplog.text + " ".join(str(v) for row in conn.exec_driver_sql("SELECT * FROM decision") for v in row)
     assert "opted" in logged.lower() or OPTED_OUT in logged
     assert opted_out.nhs_number not in logged and opted_out.patient_id not in logged
     assert "signed consent" in logged  # the recorded basis for not applying the opt-out

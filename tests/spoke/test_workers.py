@@ -43,8 +43,10 @@ def _spoke_with_intake(tmp_path: Path, project_key_file: Path, patients: list[Sy
 def _queued_once(settings: SpokeSettings, total: int) -> None:
     conn = connect(settings.data)
     try:
-        rows = conn.execute("SELECT COUNT(*), COUNT(DISTINCT source_sop_uid), COUNT(DISTINCT blob) FROM instance"
-                            " WHERE project_id = 'SHARE' AND state = 'deidentified'").fetchone()
+        rows = conn.exec_driver_sql(
+            "SELECT COUNT(*), COUNT(DISTINCT source_sop_uid), COUNT(DISTINCT blob) FROM instance"
+            " WHERE project_id = 'SHARE' AND state = 'deidentified'"
+        ).fetchone()
     finally:
         conn.close()
     assert tuple(rows) == (total, total, total)

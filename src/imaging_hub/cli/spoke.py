@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from pathlib import Path
 
 import typer
@@ -28,6 +27,7 @@ from imaging_hub.spoke import (
     connect,
     load_enrolment_file,
     load_register_file,
+    request_pull,
     withdraw,
 )
 
@@ -81,7 +81,7 @@ def run(
                   f"{spoke.scp.port}, hub {settings.hub.url}, data {settings.data}")
     if pull_now:
         conn = connect(settings.data)
-        conn.execute("INSERT INTO pull_request(project_id, requested_at) VALUES ('', ?)", (time.time(),))
+        request_pull(conn)
         conn.close()
     stop_request.wait(until=spoke.stopping)
     spoke.stop()
@@ -200,7 +200,7 @@ def pull(
     """Ask the running spoke to pull enrolled participants' studies from the PACS now."""
     settings = _settings(config, data)
     conn = connect(settings.data)
-    conn.execute("INSERT INTO pull_request(project_id, requested_at) VALUES (?, ?)", (project or "", time.time()))
+    request_pull(conn, project)
     conn.close()
     console.print("pull requested; the running spoke starts it within a second (see `imaging-hub spoke status`)")
 

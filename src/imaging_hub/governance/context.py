@@ -18,9 +18,10 @@ from imaging_hub.governance.principal import Principal
 
 @dataclass(frozen=True)
 class Context:
-    engine: Engine
+    engine: Engine  # writes
     clock: Clock
     audit: AuditTrail
+    reader: Engine  # reads, which on SQLite never wait for a writer
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -29,7 +30,7 @@ class Context:
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
-        with Session(self.engine, expire_on_commit=False) as session:
+        with Session(self.reader, expire_on_commit=False) as session:
             yield session
 
     def record(

@@ -8,7 +8,7 @@ from imaging_hub.governance.audit import AuditTrail, VerifyReport, verify_chain
 from imaging_hub.governance.authority import DataAuthority
 from imaging_hub.governance.clock import Clock, system_clock
 from imaging_hub.governance.context import Context
-from imaging_hub.governance.database import make_engine, migrate
+from imaging_hub.governance.database import Database, migrate
 from imaging_hub.governance.directory import Directory
 from imaging_hub.governance.exports import Exports
 from imaging_hub.governance.projects import Projects
@@ -17,11 +17,12 @@ from imaging_hub.governance.snapshots import Snapshots
 
 class Governance:
     def __init__(self, database_url: str, clock: Clock = system_clock) -> None:
-        self.engine = make_engine(database_url)
-        migrate(self.engine)
+        self.database = Database(database_url)
+        migrate(self.database)
+        self.engine = self.database.writer  # on SQLite its transactions take the write lock at their start
         self.clock = clock
-        self.audit = AuditTrail(self.engine, clock)
-        context = Context(self.engine, clock, self.audit)
+        self.audit = AuditTrail(self.engine, clock, reader=self.database.reader)
+        context = Context(self.engine, clock, self.audit, reader=self.database.reader)
         self.directory = Directory(context)
         self.projects = Projects(context)
         self.agreements = AgreementRegister(context)
@@ -39,4 +40,4 @@ class Governance:
         return verify_chain(self.audit.all_in_order(), self.audit.head())
 
     def close(self) -> None:
-        self.engine.dispose()
+        self.database.dispose()

@@ -6,6 +6,7 @@ Public surface::
     SpokeSettings, ProjectSettings, HubLink, PacsLink, OptOutPolicy     configuration
     Spoke(settings).start() / .stop() / .pull(project_id=None)          a running spoke
     connect(data_dir)                                                     the spoke's state database
+    request_pull(conn, project_id=None)                                   ask the running spoke to pull
     load_enrolment_file(conn, project_id, csv_path)  EnrolmentError      enrolment
     load_register_file(conn, path, hasher)  OptOutFileError  register_status(conn)   national data opt-out
     SubjectHasher.for_data_dir(data_dir)                                  keyed hashes for decision logs
@@ -32,7 +33,7 @@ from imaging_hub.spoke.participants.withdrawal import WithdrawalAnswer, Withdraw
 from imaging_hub.spoke.runtime.gateway import Spoke, SpokeAlreadyRunning
 from imaging_hub.spoke.runtime.status import SpokeStatus
 from imaging_hub.spoke.settings import HubLink, OptOutPolicy, PacsLink, ProjectSettings, SpokeSettings
-from imaging_hub.spoke.state import connect
+from imaging_hub.spoke.state import connect, request_pull
 
 __all__ = [
     "EnrolmentError",
@@ -62,6 +63,7 @@ __all__ = [
     "normalise_nhs_number",
     "participants",
     "register_status",
+    "request_pull",
     "study_reports",
     "withdraw",
 ]

@@ -80,8 +80,10 @@ def compute_hash(entry: AuditEntry, seq: int | None = None, prev_hash: str | Non
 class AuditTrail:
     """Append and read the audit trail held in the governance database."""
 
-    def __init__(self, engine: Engine, clock: Clock) -> None:
+    def __init__(self, engine: Engine, clock: Clock, reader: Engine | None = None) -> None:
+        """``engine`` appends; ``reader`` (``engine`` unless given) reads."""
         self._engine = engine
+        self._reader = reader or engine
         self._clock = clock
 
     def record(self, record: AuditRecord) -> int:
@@ -134,14 +136,14 @@ class AuditTrail:
         if where.before is not None:
             query = query.where(AuditEntry.seq < where.before)
         query = query.limit(max(1, min(where.limit, 5000))).offset(max(0, where.offset))
-        with Session(self._engine, expire_on_commit=False) as session:
+        with Session(self._reader, expire_on_commit=False) as session:
             return list(session.scalars(query))
 
     def all_in_order(self) -> list[AuditEntry]:
-        with Session(self._engine, expire_on_commit=False) as session:
+        with Session(self._reader, expire_on_commit=False) as session:
             return list(session.scalars(select(AuditEntry).order_by(AuditEntry.seq)))
 
     def head(self) -> tuple[int, str]:
-        with Session(self._engine) as session:
+        with Session(self._reader) as session:
             head = session.execute(select(AuditHead).where(AuditHead.id == 1)).scalar_one()
             return head.last_seq, head.last_hash

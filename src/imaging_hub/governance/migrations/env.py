@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from imaging_hub.governance.database import VERSION_TABLE, make_engine
+from imaging_hub.database import create_engine
+from imaging_hub.governance.database import VERSION_TABLE
 from imaging_hub.governance.tables import metadata
 
 config = context.config
@@ -21,7 +22,7 @@ def run_migrations_online() -> None:
         url = config.get_main_option("sqlalchemy.url")
         if not url:
             raise RuntimeError("no connection or sqlalchemy.url given to the governance migrations")
-        with make_engine(url).begin() as own:
+        with create_engine(url, immediate=True).begin() as own:
             _run(own)
     else:
         _run(connection)

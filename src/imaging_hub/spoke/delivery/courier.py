@@ -8,12 +8,14 @@ outbox keeps growing on disk and drains when the hub is back.
 from __future__ import annotations
 
 import logging
-import sqlite3
 import threading
 import time
 from collections.abc import Callable
 from multiprocessing.synchronize import Event as ProcessEvent
 from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
 
 from imaging_hub.dicomweb import TRANSIENT_FAILURES
 from imaging_hub.spoke.delivery import outbox
@@ -23,6 +25,7 @@ from imaging_hub.spoke.delivery.reconciliation import ReconciliationReport, appl
 from imaging_hub.spoke.participants.withdrawal import mark_notified, mark_retry, pending_withdrawals, withdrawal_request
 from imaging_hub.spoke.settings import HubLink
 from imaging_hub.spoke.state import set_health, transaction
+from imaging_hub.spoke.tables import instance
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +39,7 @@ BATCH_QUIET_S = 0.1
 
 
 class Courier:
-    def __init__(self, conn: sqlite3.Connection, client: HubClient, link: HubLink, site_id: str,
+    def __init__(self, conn: Connection, client: HubClient, link: HubLink, site_id: str,
                  more_coming: Callable[[], bool] = lambda: True) -> None:
         """``more_coming``: whether instances may still be queued soon (the intake buffer holds some)."""
         self._conn = conn
@@ -180,7 +183,9 @@ class Courier:
 
     def _reconcile_if_due(self) -> bool:
         now = time.time()
-        unacknowledged = self._conn.execute("SELECT 1 FROM instance WHERE state = 'delivered' LIMIT 1").fetchone()
+        unacknowledged = self._conn.execute(
+            select(1).where(instance.c.state == outbox.DELIVERED).limit(1)
+        ).first()
         interval = self._link.reconcile_interval_s
         # Soon after a transfer ends, so the outbox empties promptly; while one flows, only every interval
         # (each report costs the hub a look at every study).

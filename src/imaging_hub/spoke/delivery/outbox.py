@@ -13,11 +13,15 @@ import hashlib
 import os
 import secrets
 import shutil
-import sqlite3
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from sqlalchemy import bindparam, func, literal_column, select, update
+from sqlalchemy.engine import Connection
+
+from imaging_hub.spoke.tables import instance
 
 DEIDENTIFIED = "deidentified"
 DELIVERED = "delivered"
@@ -119,49 +123,57 @@ def _write_all(fd: int, buffers: Sequence[bytes]) -> int:
     return total
 
 
-def due(conn: sqlite3.Connection, limit: int, max_bytes: int, now: float | None = None) -> list[OutboxItem]:
+_DUE = (
+    select(instance.c.project_id, instance.c.source_sop_uid, instance.c.deid_sop_uid, instance.c.deid_study_uid,
+           instance.c.blob, instance.c.size, instance.c.attempts, instance.c.updated_at)
+    .where(instance.c.state == DEIDENTIFIED, instance.c.next_attempt <= bindparam("now"))
+    .order_by(instance.c.updated_at, literal_column("rowid"))
+    .limit(bindparam("limit"))
+)
+# Each moves one item on, only if it is still in ``only_from``: executed once per item of a batch.
+_ITEM = (instance.c.project_id == bindparam("p"), instance.c.source_sop_uid == bindparam("sop"),
+         instance.c.state == bindparam("only_from"))
+_SET_STATE = update(instance).where(*_ITEM).values(
+    state=bindparam("to"), reason=bindparam("why"), updated_at=bindparam("now"))
+_DEFER = update(instance).where(*_ITEM).values(
+    attempts=instance.c.attempts + 1, next_attempt=bindparam("when"), reason=bindparam("why"))
+
+
+def due(conn: Connection, limit: int, max_bytes: int, now: float | None = None) -> list[OutboxItem]:
     """The next batch to send: queued and due, oldest first, within count and byte limits (at least one)."""
-    rows = conn.execute(
-        "SELECT project_id, source_sop_uid, deid_sop_uid, deid_study_uid, blob, size, attempts, updated_at"
-        " FROM instance"
-        " WHERE state = ? AND next_attempt <= ? ORDER BY updated_at, rowid LIMIT ?",
-        (DEIDENTIFIED, time.time() if now is None else now, limit),
-    ).fetchall()
+    rows = conn.execute(_DUE, {"now": time.time() if now is None else now, "limit": limit}).all()
     batch: list[OutboxItem] = []
     total = 0
     for r in rows:
-        if batch and total + r["size"] > max_bytes:
+        if batch and total + r.size > max_bytes:
             break
-        total += r["size"]
-        batch.append(OutboxItem(r["project_id"], r["source_sop_uid"], r["deid_sop_uid"], r["deid_study_uid"],
-                                Path(r["blob"]), r["size"], r["attempts"], r["updated_at"]))
+        total += r.size
+        batch.append(OutboxItem(r.project_id, r.source_sop_uid, r.deid_sop_uid, r.deid_study_uid,
+                                Path(r.blob), r.size, r.attempts, r.updated_at))
     return batch
 
 
-def next_due_at(conn: sqlite3.Connection) -> float | None:
-    row = conn.execute("SELECT MIN(next_attempt) FROM instance WHERE state = ?", (DEIDENTIFIED,)).fetchone()
-    return None if row[0] is None else float(row[0])
+def next_due_at(conn: Connection) -> float | None:
+    when = conn.scalar(select(func.min(instance.c.next_attempt)).where(instance.c.state == DEIDENTIFIED))
+    return None if when is None else float(when)
 
 
-def set_state(conn: sqlite3.Connection, items: list[OutboxItem], state: str, *, only_from: str = DEIDENTIFIED,
+def set_state(conn: Connection, items: list[OutboxItem], state: str, *, only_from: str = DEIDENTIFIED,
               reason: str = "") -> None:
     """Move items on, but only those still in ``only_from`` (a withdrawal meanwhile wins)."""
-    now = time.time()
-    conn.executemany(
-        "UPDATE instance SET state = ?, reason = ?, updated_at = ? WHERE project_id = ? AND source_sop_uid = ?"
-        " AND state = ?",
-        [(state, reason, now, i.project_id, i.source_sop_uid, only_from) for i in items],
-    )
+    if items:
+        now = time.time()
+        conn.execute(_SET_STATE, [{"to": state, "why": reason, "now": now, "p": i.project_id,
+                                   "sop": i.source_sop_uid, "only_from": only_from} for i in items])
 
 
-def defer(conn: sqlite3.Connection, items: list[OutboxItem], delay_s: float, reason: str) -> None:
-    when = time.time() + delay_s
-    conn.executemany(
-        "UPDATE instance SET attempts = attempts + 1, next_attempt = ?, reason = ? WHERE project_id = ? AND"
-        " source_sop_uid = ? AND state = ?",
-        [(when, reason, i.project_id, i.source_sop_uid, DEIDENTIFIED) for i in items],
-    )
+def defer(conn: Connection, items: list[OutboxItem], delay_s: float, reason: str) -> None:
+    if items:
+        when = time.time() + delay_s
+        conn.execute(_DEFER, [{"when": when, "why": reason, "p": i.project_id, "sop": i.source_sop_uid,
+                               "only_from": DEIDENTIFIED} for i in items])
 
 
-def backlog(conn: sqlite3.Connection) -> dict[str, int]:
-    return {r[0]: r[1] for r in conn.execute("SELECT state, COUNT(*) FROM instance GROUP BY state")}
+def backlog(conn: Connection) -> dict[str, int]:
+    rows = conn.execute(select(instance.c.state, func.count()).group_by(instance.c.state)).all()
+    return {state: count for state, count in rows}

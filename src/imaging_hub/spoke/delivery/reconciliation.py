@@ -8,12 +8,15 @@ acknowledgement, so an instance is only "acknowledged" when the hub has actually
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Iterable
 from typing import Literal
 
 from pydantic import BaseModel, Field
+from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy.engine import Connection
+
+from imaging_hub.spoke.tables import instance, participant, participant_lookup
 
 StudyStatus = Literal["complete", "incomplete", "failed"]
 
@@ -100,9 +103,10 @@ def classify(s: StudyReport) -> tuple[StudyStatus, str]:
 def _findings_note(s: StudyReport) -> str:
     if not s.findings:
         return ""
-    return "; acquisition findings: " + ", ".join(f"{n} {text}" for text, n in sorted(s.findings.items()))
+    return "; acquisition findings: " + ", ".join(f"{n} {finding}" for finding, n in sorted(s.findings.items()))
 
 
+# What became of each study's instances, counted in one pass (clearer as SQL than as an expression).
 _COUNTS = """
 SELECT s.project_id, s.participant_id, s.deid_study_uid, s.source_study_uid, s.expected_instances,
        s.expected_series, s.retrieve_error, s.retrieve_attempts,
@@ -119,60 +123,68 @@ WHERE p.withdrawn_at IS NULL {where}
 GROUP BY s.project_id, s.source_study_uid
 ORDER BY s.project_id, s.participant_id, s.deid_study_uid
 """
+_COUNTS_ALL = text(_COUNTS.format(where=""))
+_COUNTS_OF_PROJECT = text(_COUNTS.format(where="AND s.project_id = :project_id"))
+_OF_STUDY = (instance.c.project_id == bindparam("p"), instance.c.source_study_uid == bindparam("study"))
+_FAILED = ("failed", "quarantined")
+_FAILURES = (select(instance.c.reason, func.count()).where(*_OF_STUDY, instance.c.state.in_(_FAILED))
+             .group_by(instance.c.reason))
+_FINDINGS = (select(instance.c.finding, func.count())
+             .where(*_OF_STUDY, instance.c.finding != "", instance.c.state.not_in((*_FAILED, "withdrawn")))
+             .group_by(instance.c.finding))
+_CHECKS = select(instance.c.deid_sop_uid, instance.c.sha256).where(*_OF_STUDY, instance.c.state == "delivered")
 
 
 def study_reports(
-    conn: sqlite3.Connection, project_id: str | None = None, with_checks: bool = False
+    conn: Connection, project_id: str | None = None, with_checks: bool = False
 ) -> list[StudyReport]:
-    where, args = ("AND s.project_id = ?", [project_id]) if project_id else ("", [])
     reports = []
-    for r in conn.execute(_COUNTS.format(where=where), args).fetchall():
+    counts = conn.execute(_COUNTS_OF_PROJECT, {"project_id": project_id}) if project_id else conn.execute(_COUNTS_ALL)
+    for r in counts.all():
         report = StudyReport(
-            project_id=r["project_id"], participant_id=r["participant_id"], study_uid=r["deid_study_uid"],
-            expected_instances=r["expected_instances"], expected_series=r["expected_series"],
-            received=r["received"] or 0, deidentified=r["deidentified"] or 0, delivered=r["delivered"] or 0,
-            acknowledged=r["acknowledged"] or 0, failed=r["failed"] or 0, retrieve_error=r["retrieve_error"],
-            retrieve_attempts=r["retrieve_attempts"],
+            project_id=r.project_id, participant_id=r.participant_id, study_uid=r.deid_study_uid,
+            expected_instances=r.expected_instances, expected_series=r.expected_series,
+            received=r.received or 0, deidentified=r.deidentified or 0, delivered=r.delivered or 0,
+            acknowledged=r.acknowledged or 0, failed=r.failed or 0, retrieve_error=r.retrieve_error,
+            retrieve_attempts=r.retrieve_attempts,
         )
+        of_study = {"p": r.project_id, "study": r.source_study_uid}
         if report.failed:
-            report.failures = {
-                f[0]: f[1] for f in conn.execute(
-                    "SELECT reason, COUNT(*) FROM instance WHERE project_id = ? AND source_study_uid = ? AND"
-                    " state IN ('failed', 'quarantined') GROUP BY reason", (r["project_id"], r["source_study_uid"]),
-                )
-            }
-        if r["with_findings"]:
-            report.findings = {
-                f[0]: f[1] for f in conn.execute(
-                    "SELECT finding, COUNT(*) FROM instance WHERE project_id = ? AND source_study_uid = ? AND"
-                    " finding != '' AND state NOT IN ('failed', 'quarantined', 'withdrawn') GROUP BY finding",
-                    (r["project_id"], r["source_study_uid"]),
-                )
-            }
+            report.failures = {reason: n for reason, n in conn.execute(_FAILURES, of_study)}
+        if r.with_findings:
+            report.findings = {finding: n for finding, n in conn.execute(_FINDINGS, of_study)}
         if with_checks and report.delivered > report.acknowledged:
-            report.check = {
-                c[0]: c[1] for c in conn.execute(
-                    "SELECT deid_sop_uid, sha256 FROM instance WHERE project_id = ? AND source_study_uid = ? AND"
-                    " state = 'delivered'", (r["project_id"], r["source_study_uid"]),
-                )
-            }
+            report.check = {uid: sha256 for uid, sha256 in conn.execute(_CHECKS, of_study)}
         reports.append(report)
     return reports + _not_found(conn, project_id)
 
 
-def _not_found(conn: sqlite3.Connection, project_id: str | None) -> list[StudyReport]:
+def _not_found(conn: Connection, project_id: str | None) -> list[StudyReport]:
     """Participants the PACS query found nothing for, as study-less failed rows that say why."""
-    where, args = ("AND l.project_id = ?", [project_id]) if project_id else ("", [])
-    rows = conn.execute(
-        "SELECT l.project_id, l.participant_id, l.outcome, l.attempts FROM participant_lookup l JOIN participant p"
-        " ON p.project_id = l.project_id AND p.participant_id = l.participant_id"
-        f" WHERE l.outcome != '' AND p.withdrawn_at IS NULL {where} ORDER BY l.project_id, l.participant_id", args,
-    ).fetchall()
-    return [StudyReport(project_id=r[0], participant_id=r[1], study_uid="", retrieve_error=r[2], retrieve_attempts=r[3])
-            for r in rows]
+    lookup, p = participant_lookup, participant
+    query = (
+        select(lookup.c.project_id, lookup.c.participant_id, lookup.c.outcome, lookup.c.attempts)
+        .join(p, (p.c.project_id == lookup.c.project_id) & (p.c.participant_id == lookup.c.participant_id))
+        .where(lookup.c.outcome != "", p.c.withdrawn_at.is_(None))
+        .order_by(lookup.c.project_id, lookup.c.participant_id)
+    )
+    if project_id:
+        query = query.where(lookup.c.project_id == project_id)
+    return [StudyReport(project_id=r.project_id, participant_id=r.participant_id, study_uid="",
+                        retrieve_error=r.outcome, retrieve_attempts=r.attempts) for r in conn.execute(query)]
 
 
-def apply_answer(conn: sqlite3.Connection, reports: Iterable[StudyReport], answer: ReconciliationAnswer) -> tuple[
+# Each moves one delivered instance (named by its de-identified UID, as the hub names it) on.
+_DELIVERED = update(instance).where(
+    instance.c.project_id == bindparam("p"), instance.c.deid_sop_uid == bindparam("sop"),
+    instance.c.state == "delivered",
+)
+_CONFLICTING = _DELIVERED.values(state="failed", reason="hub holds different content under this SOP Instance UID")
+_ACKNOWLEDGE = _DELIVERED.values(state="acknowledged", updated_at=bindparam("now")).returning(instance.c.blob)
+_REQUEUE = _DELIVERED.values(state="deidentified", next_attempt=0)
+
+
+def apply_answer(conn: Connection, reports: Iterable[StudyReport], answer: ReconciliationAnswer) -> tuple[
     list[str], int
 ]:
     """Mark what the hub holds as acknowledged (returning their outbox files to remove) and put what it
@@ -187,24 +199,13 @@ def apply_answer(conn: sqlite3.Connection, reports: Iterable[StudyReport], answe
             continue  # the hub did not answer for this study: ask again next time
         clashes = conflicting.get((report.project_id, report.study_uid), set())
         for sop_uid in report.check:
+            which = {"p": report.project_id, "sop": sop_uid}
             if sop_uid in clashes:
-                conn.execute(
-                    "UPDATE instance SET state = 'failed', reason = ? WHERE project_id = ? AND deid_sop_uid = ?"
-                    " AND state = 'delivered'",
-                    ("hub holds different content under this SOP Instance UID", report.project_id, sop_uid),
-                )
+                conn.execute(_CONFLICTING, which)
             elif sop_uid in holds:
-                row = conn.execute(
-                    "UPDATE instance SET state = 'acknowledged', updated_at = ? WHERE project_id = ? AND"
-                    " deid_sop_uid = ? AND state = 'delivered' RETURNING blob",
-                    (time.time(), report.project_id, sop_uid),
-                ).fetchone()
-                if row is not None and row[0]:
-                    blobs.append(row[0])
+                blob = conn.scalar(_ACKNOWLEDGE, {**which, "now": time.time()})
+                if blob:
+                    blobs.append(blob)
             else:
-                cursor = conn.execute(
-                    "UPDATE instance SET state = 'deidentified', next_attempt = 0 WHERE project_id = ? AND"
-                    " deid_sop_uid = ? AND state = 'delivered'", (report.project_id, sop_uid),
-                )
-                requeued += cursor.rowcount
+                requeued += conn.execute(_REQUEUE, which).rowcount
     return blobs, requeued

@@ -6,12 +6,15 @@ are still being looked up: a project of thousands does not wait for thousands of
 from __future__ import annotations
 
 import logging
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+
+from sqlalchemy import Update, bindparam, case, func, select, union_all, update
+from sqlalchemy.dialects.sqlite import insert
+from sqlalchemy.engine import Connection
 
 from imaging_hub.spoke.delivery.reconciliation import (
     LOOKUP_FAILED,
@@ -27,6 +30,9 @@ from imaging_hub.spoke.participants.register import is_opted_out
 from imaging_hub.spoke.pipeline.projects import ProjectDeidentifiers
 from imaging_hub.spoke.settings import OptOutPolicy, ProjectSettings
 from imaging_hub.spoke.state import transaction
+from imaging_hub.spoke.tables import instance, participant_lookup
+from imaging_hub.spoke.tables import participant as participant_table
+from imaging_hub.spoke.tables import study as study_table
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +72,7 @@ class _Wanted:
 
 class Puller:
     def __init__(
-        self, connect: Callable[[], sqlite3.Connection], pacs: Pacs, projects: Mapping[str, ProjectSettings],
+        self, connect: Callable[[], Connection], pacs: Pacs, projects: Mapping[str, ProjectSettings],
         deidentifiers: ProjectDeidentifiers, hasher: SubjectHasher, gatekeeper: Gatekeeper, concurrency: int = 2,
         nhs_number_keys: Sequence[PatientKey] = ("PatientID", "OtherPatientIDsSequence", "OtherPatientIDs"),
         intake_since: Callable[[], float | None] = lambda: None,
@@ -100,7 +106,7 @@ class Puller:
                     summary.instances_sent += outcome
         return summary
 
-    def _find_all(self, conn: sqlite3.Connection, project_id: str | None, summary: PullSummary,
+    def _find_all(self, conn: Connection, project_id: str | None, summary: PullSummary,
                   retrievals: _Retrievals, intake_since: float | None) -> None:
         for participant in participants(conn, project_id):
             if participant.withdrawn or participant.project_id not in self._projects:
@@ -143,13 +149,13 @@ class Puller:
                 return studies, ""
         return [], f"{NOT_FOUND_BY_NHS_NUMBER} (searched {', '.join(self._nhs_number_keys)})"
 
-    def _opted_out(self, conn: sqlite3.Connection, participant: Participant) -> bool:
+    def _opted_out(self, conn: Connection, participant: Participant) -> bool:
         project = self._projects[participant.project_id]
         if project.opt_out is not OptOutPolicy.APPLIES or not participant.nhs_number:
             return False  # without an NHS number here, the gatekeeper checks the one in the images
         return is_opted_out(conn, [self._hasher.hash(participant.nhs_number)])
 
-    def _note_expected(self, conn: sqlite3.Connection, participant: Participant, study: StudyFound) -> _Wanted | None:
+    def _note_expected(self, conn: Connection, participant: Participant, study: StudyFound) -> _Wanted | None:
         """Record what the PACS holds of the study for the participant's project; what to fetch, if anything."""
         series = [s for s in study.series if not participant.modalities or s.modality in participant.modalities]
         if not series:
@@ -158,19 +164,15 @@ class Puller:
         expected = sum(c for c in counts if c is not None) if all(c is not None for c in counts) else None
         project_id = participant.project_id
         with transaction(conn):
-            retrieved_at = conn.execute(
-                "INSERT INTO study(project_id, source_study_uid, deid_study_uid, participant_id, expected_instances,"
-                " expected_series, queried_at) VALUES (?,?,?,?,?,?,?) ON CONFLICT(project_id, source_study_uid)"
-                " DO UPDATE SET expected_instances=excluded.expected_instances,"
-                " expected_series=excluded.expected_series, queried_at=excluded.queried_at RETURNING retrieved_at",
-                (project_id, study.study_uid, self._deid.study_uid(project_id, study.study_uid),
-                 participant.participant_id, expected, len(series), time.time()),
-            ).fetchone()[0]
-        held: dict[str, int] = dict(conn.execute(
-            "SELECT source_series_uid, COUNT(*) FROM instance WHERE project_id = ? AND source_study_uid = ?"
-            " AND state != 'withdrawn' GROUP BY source_series_uid",
-            (project_id, study.study_uid),
-        ).fetchall())
+            retrieved_at = conn.scalar(_NOTE_STUDY, {
+                "project_id": project_id, "source_study_uid": study.study_uid,
+                "deid_study_uid": self._deid.study_uid(project_id, study.study_uid),
+                "participant_id": participant.participant_id, "expected_instances": expected,
+                "expected_series": len(series), "queried_at": time.time(),
+            })
+        held: dict[str, int] = {
+            series_uid: n for series_uid, n in conn.execute(_HELD, {"p": project_id, "study": study.study_uid})
+        }
         if expected is not None and sum(held.values()) >= expected:
             return None  # already here: a scheduled pull does not fetch it again
         # Only the series that lack instances (after an interrupted retrieve, say), unless that cannot be told:
@@ -190,12 +192,9 @@ class Puller:
         conn = self._connect()
         try:
             with transaction(conn):  # attempts count failures in a row; the scheduler retries with backoff
-                conn.executemany(
-                    "UPDATE study SET retrieve_error = ?, retrieve_attempts = CASE WHEN ? = '' THEN 0"
-                    " ELSE retrieve_attempts + 1 END, retrieved_at = CASE WHEN ? = '' THEN ? ELSE retrieved_at END"
-                    " WHERE project_id = ? AND source_study_uid = ?",
-                    [(error, error, error, time.time(), p, wanted.study_uid) for p in wanted.projects],
-                )
+                conn.execute(_retrieve_ended(failed=bool(error)),
+                             [{"error": error, "now": time.time(), "p": p, "study": wanted.study_uid}
+                              for p in wanted.projects])
         finally:
             conn.close()
         return error if error else sent
@@ -256,27 +255,57 @@ class _Retrievals:
         return [future.result() for future in self._futures]
 
 
-def _record_lookup(conn: sqlite3.Connection, participant: Participant, not_found: str, failed: bool = False) -> None:
+def _record_lookup(conn: Connection, participant: Participant, not_found: str, failed: bool = False) -> None:
     """What the participant's PACS query came to: '' (studies found), why nothing was found, or why the PACS
     could not be asked (``failed``: counted, so the scheduler retries with backoff and gives up in the end)."""
     with transaction(conn):
-        conn.execute(
-            "INSERT INTO participant_lookup(project_id, participant_id, outcome, queried_at, attempts)"
-            " VALUES (?,?,?,?,?) ON CONFLICT(project_id, participant_id) DO UPDATE SET outcome = excluded.outcome,"
-            " queried_at = excluded.queried_at,"
-            " attempts = CASE WHEN excluded.attempts > 0 THEN participant_lookup.attempts + 1 ELSE 0 END",
-            (participant.project_id, participant.participant_id, not_found, time.time(), int(failed)),
-        )
+        conn.execute(_RECORD_LOOKUP, {
+            "project_id": participant.project_id, "participant_id": participant.participant_id,
+            "outcome": not_found, "queried_at": time.time(), "attempts": int(failed),
+        })
 
 
-def projects_to_retry(conn: sqlite3.Connection) -> tuple[set[str], int]:
+def projects_to_retry(conn: Connection) -> tuple[set[str], int]:
     """Projects with a study whose last retrieve failed, or a participant the PACS could not be asked about,
     that may be tried again; and the most failures in a row among those (for the backoff)."""
-    rows = conn.execute(
-        "SELECT project_id, MAX(retrieve_attempts) FROM study WHERE retrieve_error != '' AND retrieve_attempts < ?"
-        " GROUP BY project_id UNION ALL SELECT l.project_id, MAX(l.attempts) FROM participant_lookup l"
-        " JOIN participant p ON p.project_id = l.project_id AND p.participant_id = l.participant_id"
-        " WHERE l.attempts > 0 AND l.attempts < ? AND p.withdrawn_at IS NULL GROUP BY l.project_id",
-        (RETRIEVE_GIVE_UP, RETRIEVE_GIVE_UP),
-    ).fetchall()
+    rows = conn.execute(_TO_RETRY).all()
     return {r[0] for r in rows}, max((r[1] for r in rows), default=0)
+
+
+_new_study = insert(study_table)
+_NOTE_STUDY = _new_study.on_conflict_do_update(
+    index_elements=[study_table.c.project_id, study_table.c.source_study_uid],
+    set_={c: _new_study.excluded[c] for c in ("expected_instances", "expected_series", "queried_at")},
+).returning(study_table.c.retrieved_at)
+_HELD = (
+    select(instance.c.source_series_uid, func.count())
+    .where(instance.c.project_id == bindparam("p"), instance.c.source_study_uid == bindparam("study"),
+           instance.c.state != "withdrawn")
+    .group_by(instance.c.source_series_uid)
+)
+_new_lookup = insert(participant_lookup)
+_RECORD_LOOKUP = _new_lookup.on_conflict_do_update(
+    index_elements=[participant_lookup.c.project_id, participant_lookup.c.participant_id],
+    set_={"outcome": _new_lookup.excluded.outcome, "queried_at": _new_lookup.excluded.queried_at,
+          "attempts": case((_new_lookup.excluded.attempts > 0, participant_lookup.c.attempts + 1), else_=0)},
+)
+_lookup, _enrolled = participant_lookup, participant_table
+_TO_RETRY = union_all(
+    select(study_table.c.project_id, func.max(study_table.c.retrieve_attempts))
+    .where(study_table.c.retrieve_error != "", study_table.c.retrieve_attempts < RETRIEVE_GIVE_UP)
+    .group_by(study_table.c.project_id),
+    select(_lookup.c.project_id, func.max(_lookup.c.attempts))
+    .join(_enrolled, (_enrolled.c.project_id == _lookup.c.project_id)
+          & (_enrolled.c.participant_id == _lookup.c.participant_id))
+    .where(_lookup.c.attempts > 0, _lookup.c.attempts < RETRIEVE_GIVE_UP, _enrolled.c.withdrawn_at.is_(None))
+    .group_by(_lookup.c.project_id),
+)
+
+
+def _retrieve_ended(failed: bool) -> Update:
+    """A study's retrieve ended: failures in a row are counted; a success clears them and says when."""
+    ended = update(study_table).where(study_table.c.project_id == bindparam("p"),
+                                      study_table.c.source_study_uid == bindparam("study"))
+    if failed:
+        return ended.values(retrieve_error=bindparam("error"), retrieve_attempts=study_table.c.retrieve_attempts + 1)
+    return ended.values(retrieve_error=bindparam("error"), retrieve_attempts=0, retrieved_at=bindparam("now"))

@@ -11,14 +11,19 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Row, bindparam, or_, select
+from sqlalchemy.dialects.sqlite import insert
+from sqlalchemy.engine import Connection
 
 from imaging_hub.errors import ImagingHubError
 from imaging_hub.spoke.participants.identity import normalise_nhs_number
 from imaging_hub.spoke.state import transaction
+from imaging_hub.spoke.tables import participant as participant_table
 
 COLUMNS = ("participant_id", "local_patient_id", "nhs_number", "window_start", "window_end", "modalities")
 
@@ -52,16 +57,16 @@ class Participant:
         return None
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> Participant:
+    def from_row(cls, row: Row[Any]) -> Participant:
         return cls(
-            project_id=row["project_id"],
-            participant_id=row["participant_id"],
-            local_patient_id=row["local_patient_id"],
-            nhs_number=row["nhs_number"],
-            window_start=row["window_start"],
-            window_end=row["window_end"],
-            modalities=frozenset(m for m in row["modalities"].split() if m),
-            withdrawn=row["withdrawn_at"] is not None,
+            project_id=row.project_id,
+            participant_id=row.participant_id,
+            local_patient_id=row.local_patient_id,
+            nhs_number=row.nhs_number,
+            window_start=row.window_start,
+            window_end=row.window_end,
+            modalities=frozenset(m for m in row.modalities.split() if m),
+            withdrawn=row.withdrawn_at is not None,
         )
 
 
@@ -112,24 +117,27 @@ def parse_enrolment_csv(text: str, project_id: str) -> list[Participant]:
     return participants
 
 
-def load_enrolment(conn: sqlite3.Connection, project_id: str, participants: Iterable[Participant]) -> int:
+def load_enrolment(conn: Connection, project_id: str, participants: Iterable[Participant]) -> int:
     """Insert or update participants of one project in one transaction. Withdrawals are kept."""
-    count = 0
+    rows = [
+        {"project_id": project_id, "participant_id": p.participant_id, "local_patient_id": p.local_patient_id,
+         "nhs_number": p.nhs_number, "window_start": p.window_start, "window_end": p.window_end,
+         "modalities": " ".join(sorted(p.modalities))}
+        for p in participants
+    ]
+    statement = insert(participant_table)
+    upsert = statement.on_conflict_do_update(  # the rest (withdrawn_at) is kept
+        index_elements=[participant_table.c.project_id, participant_table.c.participant_id],
+        set_={c: statement.excluded[c]
+              for c in ("local_patient_id", "nhs_number", "window_start", "window_end", "modalities")},
+    )
     with transaction(conn):
-        for p in participants:
-            conn.execute(
-                "INSERT INTO participant(project_id, participant_id, local_patient_id, nhs_number, window_start,"
-                " window_end, modalities) VALUES (?,?,?,?,?,?,?) ON CONFLICT(project_id, participant_id) DO UPDATE"
-                " SET local_patient_id=excluded.local_patient_id, nhs_number=excluded.nhs_number,"
-                " window_start=excluded.window_start, window_end=excluded.window_end, modalities=excluded.modalities",
-                (project_id, p.participant_id, p.local_patient_id, p.nhs_number, p.window_start, p.window_end,
-                 " ".join(sorted(p.modalities))),
-            )
-            count += 1
-    return count
+        if rows:
+            conn.execute(upsert, rows)
+    return len(rows)
 
 
-def load_enrolment_file(conn: sqlite3.Connection, project_id: str, path: Path) -> int:
+def load_enrolment_file(conn: Connection, project_id: str, path: Path) -> int:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError as exc:
@@ -137,28 +145,27 @@ def load_enrolment_file(conn: sqlite3.Connection, project_id: str, path: Path) -
     return load_enrolment(conn, project_id, parse_enrolment_csv(text, project_id))
 
 
-def candidates(conn: sqlite3.Connection, patient_id: str, nhs_numbers: Iterable[str]) -> list[Participant]:
+def candidates(conn: Connection, patient_id: str, nhs_numbers: Iterable[str]) -> list[Participant]:
     """Every participant, in any project, whose local ID or NHS number this instance carries."""
     nhs = [n for n in nhs_numbers if n]
-    clauses = []
-    args: list[str] = []
-    if patient_id:
-        clauses.append("local_patient_id = ?")
-        args.append(patient_id)
-    if nhs:
-        clauses.append(f"nhs_number IN ({','.join('?' * len(nhs))})")
-        args.extend(nhs)
-    if not clauses:
-        return []
-    rows = conn.execute(f"SELECT * FROM participant WHERE {' OR '.join(clauses)}", args).fetchall()
-    return [Participant.from_row(r) for r in rows]
-
-
-def participants(conn: sqlite3.Connection, project_id: str | None = None) -> list[Participant]:
-    if project_id is None:
-        rows = conn.execute("SELECT * FROM participant ORDER BY project_id, participant_id").fetchall()
+    if patient_id and nhs:
+        query = _BY_EITHER
+    elif patient_id or nhs:
+        query = _BY_LOCAL_ID if patient_id else _BY_NHS_NUMBER
     else:
-        rows = conn.execute(
-            "SELECT * FROM participant WHERE project_id = ? ORDER BY participant_id", (project_id,)
-        ).fetchall()
-    return [Participant.from_row(r) for r in rows]
+        return []
+    return [Participant.from_row(r) for r in conn.execute(query, {"local": patient_id, "nhs": nhs})]
+
+
+# Built once: each instance asks one of these (a statement built per call costs more than the query).
+_BY_LOCAL_ID = select(participant_table).where(participant_table.c.local_patient_id == bindparam("local"))
+_BY_NHS_NUMBER = select(participant_table).where(participant_table.c.nhs_number.in_(bindparam("nhs", expanding=True)))
+_BY_EITHER = select(participant_table).where(or_(participant_table.c.local_patient_id == bindparam("local"),
+                                                 participant_table.c.nhs_number.in_(bindparam("nhs", expanding=True))))
+
+
+def participants(conn: Connection, project_id: str | None = None) -> list[Participant]:
+    query = select(participant_table).order_by(participant_table.c.project_id, participant_table.c.participant_id)
+    if project_id is not None:
+        query = query.where(participant_table.c.project_id == project_id)
+    return [Participant.from_row(r) for r in conn.execute(query).all()]

@@ -7,15 +7,18 @@ decision log shows who was kept back and why without holding an NHS number or a 
 from __future__ import annotations
 
 import logging
-import sqlite3
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+from sqlalchemy.dialects.sqlite import insert
+from sqlalchemy.engine import Connection
 
 from imaging_hub.spoke.participants.enrolment import Participant, candidates
 from imaging_hub.spoke.participants.identity import InstanceIdentity, SubjectHasher
 from imaging_hub.spoke.participants.register import is_opted_out
 from imaging_hub.spoke.settings import OptOutPolicy, ProjectSettings
+from imaging_hub.spoke.tables import decision
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +28,16 @@ OPT_OUT_UNCHECKABLE = "opt-out cannot be checked: no NHS number"
 WITHDRAWN = "participant withdrawn"
 AMBIGUOUS = "matches more than one participant"
 PROJECT_NOT_CONFIGURED = "project not configured at this spoke"
+
+_KEY = [decision.c.project_id, decision.c.subject_hash, decision.c.study_hash, decision.c.decision, decision.c.reason]
+_new = insert(decision)
+# Each returns whether this is the first time the (subject, study, decision, reason) was seen.
+_RECORD = _new.on_conflict_do_update(
+    index_elements=_KEY, set_={"instances": decision.c.instances + 1, "last_at": _new.excluded.last_at},
+).returning(decision.c.instances == 1)
+_RECORD_NOT_PULLED = _new.on_conflict_do_update(
+    index_elements=_KEY, set_={"last_at": _new.excluded.last_at},
+).returning(decision.c.first_at == decision.c.last_at)
 
 
 @dataclass(frozen=True)
@@ -43,7 +56,7 @@ class Gatekeeper:
         self._projects = dict(projects)
         self._hasher = hasher
 
-    def decide(self, conn: sqlite3.Connection, who: InstanceIdentity) -> list[Decision]:
+    def decide(self, conn: Connection, who: InstanceIdentity) -> list[Decision]:
         found = candidates(conn, who.patient_id, who.nhs_numbers)
         if not found:
             return [Decision("", None, NOT_ENROLLED)]
@@ -53,7 +66,7 @@ class Gatekeeper:
         return [self._decide_project(conn, who, project_id, group) for project_id, group in sorted(by_project.items())]
 
     def _decide_project(
-        self, conn: sqlite3.Connection, who: InstanceIdentity, project_id: str, group: list[Participant]
+        self, conn: Connection, who: InstanceIdentity, project_id: str, group: list[Participant]
     ) -> Decision:
         project = self._projects.get(project_id)
         if project is None:
@@ -76,20 +89,18 @@ class Gatekeeper:
                 return Decision(project_id, participant, OPTED_OUT)
         return Decision(project_id, participant)
 
-    def record_skipped_pull(self, conn: sqlite3.Connection, participant: Participant, reason: str) -> None:
+    def record_skipped_pull(self, conn: Connection, participant: Participant, reason: str) -> None:
         """A participant not even queried at the PACS (e.g. opted out): logged, with no instance counted."""
         subject = self._hasher.hash(participant.nhs_number or participant.local_patient_id)
         now = time.time()
-        cursor = conn.execute(
-            "INSERT INTO decision(project_id, subject_hash, study_hash, decision, reason, instances, first_at,"
-            " last_at) VALUES (?,?,'','not pulled',?,0,?,?) ON CONFLICT(project_id, subject_hash, study_hash,"
-            " decision, reason) DO UPDATE SET last_at = excluded.last_at RETURNING first_at = last_at",
-            (participant.project_id, subject, reason, now, now),
-        )
-        if cursor.fetchone()[0]:
+        first = conn.scalar(_RECORD_NOT_PULLED, {
+            "project_id": participant.project_id, "subject_hash": subject, "study_hash": "", "decision": "not pulled",
+            "reason": reason, "instances": 0, "first_at": now, "last_at": now,
+        })
+        if first:
             log.info("decision project=%s subject=%s not pulled: %s", participant.project_id, subject, reason)
 
-    def record(self, conn: sqlite3.Connection, who: InstanceIdentity, decisions: list[Decision]) -> None:
+    def record(self, conn: Connection, who: InstanceIdentity, decisions: list[Decision]) -> None:
         """Log the decisions (inside the caller's transaction). Subject = keyed hash of NHS number or ID."""
         subject = self._hasher.hash(min(who.nhs_numbers) if who.nhs_numbers else who.patient_id)
         study = self._hasher.hash(who.study_uid)
@@ -103,13 +114,11 @@ class Gatekeeper:
                     f"opt-out not applied: {project.opt_out.value} ({project.opt_out_basis})"
                 )
             reason = d.reason or basis
-            cursor = conn.execute(
-                "INSERT INTO decision(project_id, subject_hash, study_hash, decision, reason, instances, first_at,"
-                " last_at) VALUES (?,?,?,?,?,1,?,?) ON CONFLICT(project_id, subject_hash, study_hash, decision,"
-                " reason) DO UPDATE SET instances = instances + 1, last_at = excluded.last_at RETURNING instances",
-                (d.project_id, subject, study, verdict, reason, now, now),
-            )
-            if cursor.fetchone()[0] == 1:  # log each (subject, study, decision) once, not per instance
+            first = conn.scalar(_RECORD, {
+                "project_id": d.project_id, "subject_hash": subject, "study_hash": study, "decision": verdict,
+                "reason": reason, "instances": 1, "first_at": now, "last_at": now,
+            })
+            if first:  # log each (subject, study, decision) once, not per instance
                 log.info(
                     "decision project=%s subject=%s study=%s %s: %s",
                     d.project_id or "-", subject, study, verdict, reason,

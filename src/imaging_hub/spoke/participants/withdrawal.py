@@ -4,15 +4,18 @@ is told (durably, retried until it answers) to remove what it already holds."""
 from __future__ import annotations
 
 import logging
-import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import BaseModel
+from sqlalchemy import Update, func, select, union, update
+from sqlalchemy.dialects.sqlite import insert
+from sqlalchemy.engine import Connection
 
 from imaging_hub.errors import ImagingHubError
 from imaging_hub.spoke.state import transaction
+from imaging_hub.spoke.tables import instance, participant, study, withdrawal
 
 log = logging.getLogger(__name__)
 
@@ -42,26 +45,32 @@ class PendingWithdrawal:
     attempts: int
 
 
-def withdraw(conn: sqlite3.Connection, project_id: str, participant_id: str) -> int:
+def withdraw(conn: Connection, project_id: str, participant_id: str) -> int:
     """Record the withdrawal; return how many queued instances were discarded before leaving."""
     blobs: list[str] = []
     with transaction(conn):
         found = conn.execute(
-            "UPDATE participant SET withdrawn_at = COALESCE(withdrawn_at, ?) WHERE project_id = ? AND"
-            " participant_id = ? RETURNING 1", (time.time(), project_id, participant_id),
-        ).fetchone()
+            update(participant)
+            .where(participant.c.project_id == project_id, participant.c.participant_id == participant_id)
+            .values(withdrawn_at=func.coalesce(participant.c.withdrawn_at, time.time()))
+            .returning(participant.c.participant_id)
+        ).first()
         if found is None:
             raise WithdrawalError(f"participant {participant_id} is not enrolled in project {project_id}")
         for row in conn.execute(
-            "UPDATE instance SET state = 'withdrawn', updated_at = ? WHERE project_id = ? AND participant_id = ?"
-            " AND state != 'withdrawn' RETURNING state, blob", (time.time(), project_id, participant_id),
-        ).fetchall():
-            if row["blob"]:
-                blobs.append(row["blob"])
+            update(instance)
+            .where(instance.c.project_id == project_id, instance.c.participant_id == participant_id,
+                   instance.c.state != "withdrawn")
+            .values(state="withdrawn", updated_at=time.time())
+            .returning(instance.c.blob)
+        ).all():
+            if row.blob:
+                blobs.append(row.blob)
         conn.execute(
-            "INSERT INTO withdrawal(project_id, participant_id, requested_at) VALUES (?,?,?)"
-            " ON CONFLICT(project_id, participant_id) DO UPDATE SET hub_notified_at = NULL, next_attempt = 0",
-            (project_id, participant_id, time.time()),
+            insert(withdrawal)
+            .values(project_id=project_id, participant_id=participant_id, requested_at=time.time())
+            .on_conflict_do_update(index_elements=[withdrawal.c.project_id, withdrawal.c.participant_id],
+                                   set_={"hub_notified_at": None, "next_attempt": 0})
         )
     for blob in blobs:
         Path(blob).unlink(missing_ok=True)
@@ -70,35 +79,36 @@ def withdraw(conn: sqlite3.Connection, project_id: str, participant_id: str) -> 
     return len(blobs)
 
 
-def pending_withdrawals(conn: sqlite3.Connection) -> list[PendingWithdrawal]:
+def pending_withdrawals(conn: Connection) -> list[PendingWithdrawal]:
     rows = conn.execute(
-        "SELECT project_id, participant_id, attempts FROM withdrawal WHERE hub_notified_at IS NULL AND"
-        " next_attempt <= ? ORDER BY requested_at", (time.time(),),
-    ).fetchall()
-    return [PendingWithdrawal(r[0], r[1], r[2]) for r in rows]
+        select(withdrawal.c.project_id, withdrawal.c.participant_id, withdrawal.c.attempts)
+        .where(withdrawal.c.hub_notified_at.is_(None), withdrawal.c.next_attempt <= time.time())
+        .order_by(withdrawal.c.requested_at)
+    ).all()
+    return [PendingWithdrawal(r.project_id, r.participant_id, r.attempts) for r in rows]
 
 
-def withdrawal_request(conn: sqlite3.Connection, site_id: str, pending: PendingWithdrawal) -> WithdrawalRequest:
+def withdrawal_request(conn: Connection, site_id: str, pending: PendingWithdrawal) -> WithdrawalRequest:
     studies = sorted({
-        r[0] for r in conn.execute(
-            "SELECT deid_study_uid FROM study WHERE project_id = ? AND participant_id = ? UNION"
-            " SELECT deid_study_uid FROM instance WHERE project_id = ? AND participant_id = ?",
-            (pending.project_id, pending.participant_id, pending.project_id, pending.participant_id),
-        ) if r[0]
+        uid for uid in conn.scalars(union(*(
+            select(table.c.deid_study_uid)
+            .where(table.c.project_id == pending.project_id, table.c.participant_id == pending.participant_id)
+            for table in (study, instance)
+        ))) if uid
     })
     return WithdrawalRequest(site_id=site_id, project_id=pending.project_id,
                              participant_id=pending.participant_id, study_uids=studies)
 
 
-def mark_notified(conn: sqlite3.Connection, pending: PendingWithdrawal, removed: int) -> None:
-    conn.execute(
-        "UPDATE withdrawal SET hub_notified_at = ?, hub_removed = ?, last_error = '' WHERE project_id = ? AND"
-        " participant_id = ?", (time.time(), removed, pending.project_id, pending.participant_id),
-    )
+def mark_notified(conn: Connection, pending: PendingWithdrawal, removed: int) -> None:
+    conn.execute(_pending(pending).values(hub_notified_at=time.time(), hub_removed=removed, last_error=""))
 
 
-def mark_retry(conn: sqlite3.Connection, pending: PendingWithdrawal, delay_s: float, error: str) -> None:
-    conn.execute(
-        "UPDATE withdrawal SET attempts = attempts + 1, next_attempt = ?, last_error = ? WHERE project_id = ? AND"
-        " participant_id = ?", (time.time() + delay_s, error, pending.project_id, pending.participant_id),
-    )
+def mark_retry(conn: Connection, pending: PendingWithdrawal, delay_s: float, error: str) -> None:
+    conn.execute(_pending(pending).values(attempts=withdrawal.c.attempts + 1, next_attempt=time.time() + delay_s,
+                                          last_error=error))
+
+
+def _pending(pending: PendingWithdrawal) -> Update:
+    return update(withdrawal).where(withdrawal.c.project_id == pending.project_id,
+                                    withdrawal.c.participant_id == pending.participant_id)

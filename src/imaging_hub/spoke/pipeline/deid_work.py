@@ -8,12 +8,13 @@ A worker process builds its ``WorkContext`` once, from the spoke settings.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
+from sqlalchemy import bindparam, select
+from sqlalchemy.engine import Connection
 
 from imaging_hub.deid import Quarantined
 from imaging_hub.dicom.part10 import encode_part10_buffers, read_part10
@@ -25,6 +26,7 @@ from imaging_hub.spoke.pipeline.acquisition import AcquisitionRule, check_acquis
 from imaging_hub.spoke.pipeline.projects import ProjectDeidentifiers
 from imaging_hub.spoke.settings import SpokeSettings
 from imaging_hub.spoke.state import connect
+from imaging_hub.spoke.tables import instance
 
 log = logging.getLogger(__name__)
 
@@ -68,14 +70,14 @@ class FileOutcome:
 
 @dataclass
 class WorkContext:
-    conn: sqlite3.Connection
+    conn: Connection
     outbox: Outbox
     gatekeeper: Gatekeeper
     deidentifiers: ProjectDeidentifiers
     acquisition_checks: dict[str, list[AcquisitionRule]] = field(default_factory=dict)  # by project
 
     @classmethod
-    def for_settings(cls, settings: SpokeSettings, conn: sqlite3.Connection | None = None,
+    def for_settings(cls, settings: SpokeSettings, conn: Connection | None = None,
                      outbox: Outbox | None = None) -> WorkContext:
         data = settings.data
         return cls(
@@ -149,12 +151,13 @@ def _deidentify(
     return row
 
 
-def _already_queued(conn: sqlite3.Connection, project_id: str, source_sop_uid: str, fingerprint: str,
+def _already_queued(conn: Connection, project_id: str, source_sop_uid: str, fingerprint: str,
                     data: bytes) -> bool:
-    found = conn.execute(
-        "SELECT source_sha256 FROM instance WHERE project_id = ? AND source_sop_uid = ?",
-        (project_id, source_sop_uid),
-    ).fetchone()
+    found = conn.scalar(_SOURCE_FINGERPRINT, {"p": project_id, "sop": source_sop_uid})
     # The same source again (a PACS resend, a repeated pull): nothing to do. A different one: the PACS
     # corrected the instance, so it goes again (the hub keeps the first and flags the conflict).
-    return found is not None and same_source(found[0], fingerprint, data)
+    return found is not None and same_source(found, fingerprint, data)
+
+
+_SOURCE_FINGERPRINT = select(instance.c.source_sha256).where(
+    instance.c.project_id == bindparam("p"), instance.c.source_sop_uid == bindparam("sop"))

@@ -10,16 +10,19 @@ processors, one per worker process (``workers``), take disjoint shares and need 
 from __future__ import annotations
 
 import logging
-import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy.dialects.sqlite import insert
+from sqlalchemy.engine import Connection
+
 from imaging_hub.files import sync_files
 from imaging_hub.spoke.intake.buffer import EVERYTHING, IntakeBuffer, Share
 from imaging_hub.spoke.pipeline.deid_work import FileOutcome, OutboxRow, WorkContext, process_file
 from imaging_hub.spoke.state import transaction
+from imaging_hub.spoke.tables import instance, study
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +63,7 @@ class BatchResult:
 class Processor:
     """De-identifies the intake files of ``share`` in groups, in the calling thread."""
 
-    def __init__(self, conn: sqlite3.Connection, intake: IntakeBuffer, context: WorkContext,
+    def __init__(self, conn: Connection, intake: IntakeBuffer, context: WorkContext,
                  share: Share = EVERYTHING, group_size: int = GROUP_SIZE) -> None:
         self._conn = conn
         self._intake = intake
@@ -124,34 +127,39 @@ class Processor:
             for outcome in group:
                 for who, decisions in outcome.decided:
                     self._context.gatekeeper.record(self._conn, who, decisions)
-                for row in outcome.rows:
-                    _upsert(self._conn, row)
                 result.add(outcome)
+            _upsert(self._conn, [row for outcome in group for row in outcome.rows])
         for outcome in group:
             self._intake.remove(outcome.path)
             self._failed_until.pop(outcome.path.name, None)
         return result
 
 
-def _upsert(conn: sqlite3.Connection, row: OutboxRow) -> None:
+_new_instance = insert(instance)
+# A repeat of a recorded instance (a crash repeated the group, the PACS sent it again) changes nothing; a
+# corrected one (another source fingerprint) is queued again, unless its participant has withdrawn.
+_UPSERT_INSTANCE = _new_instance.on_conflict_do_update(
+    index_elements=[instance.c.project_id, instance.c.source_sop_uid],
+    set_={**{c: _new_instance.excluded[c] for c in ("source_sha256", "deid_sop_uid", "state", "reason", "finding",
+                                                   "blob", "sha256", "size", "updated_at")},
+          "attempts": 0, "next_attempt": 0},
+    where=(instance.c.state != "withdrawn") & (instance.c.source_sha256 != _new_instance.excluded.source_sha256),
+)
+_NOTE_STUDY = insert(study).on_conflict_do_nothing(index_elements=[study.c.project_id, study.c.source_study_uid])
+
+
+def _upsert(conn: Connection, rows: list[OutboxRow]) -> None:
+    """Record the rows, in order, with one statement each for the instances and the studies."""
+    if not rows:
+        return
     now = time.time()
-    conn.execute(
-        "INSERT INTO instance(project_id, source_sop_uid, source_study_uid, source_series_uid, source_sha256,"
-        " participant_id, deid_study_uid, deid_sop_uid, state, reason, finding, blob, sha256, size, attempts,"
-        " next_attempt, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,0,?)"
-        " ON CONFLICT(project_id, source_sop_uid) DO UPDATE"
-        " SET source_sha256=excluded.source_sha256, deid_sop_uid=excluded.deid_sop_uid, state=excluded.state,"
-        " reason=excluded.reason, finding=excluded.finding, blob=excluded.blob, sha256=excluded.sha256,"
-        " size=excluded.size,"
-        " attempts=0, next_attempt=0, updated_at=excluded.updated_at WHERE instance.state != 'withdrawn'"
-        " AND instance.source_sha256 != excluded.source_sha256",
-        (row.project_id, row.source_sop_uid, row.source_study_uid, row.source_series_uid, row.source_sha256,
-         row.participant_id,
-         row.deid_study_uid, row.deid_sop_uid, row.state, row.reason, row.finding, row.blob, row.sha256, row.size,
-         now),
-    )
-    conn.execute(
-        "INSERT INTO study(project_id, source_study_uid, deid_study_uid, participant_id) VALUES (?,?,?,?)"
-        " ON CONFLICT(project_id, source_study_uid) DO NOTHING",
-        (row.project_id, row.source_study_uid, row.deid_study_uid, row.participant_id),
-    )
+    conn.execute(_UPSERT_INSTANCE, [{
+        "project_id": row.project_id, "source_sop_uid": row.source_sop_uid, "source_study_uid": row.source_study_uid,
+        "source_series_uid": row.source_series_uid, "source_sha256": row.source_sha256,
+        "participant_id": row.participant_id, "deid_study_uid": row.deid_study_uid, "deid_sop_uid": row.deid_sop_uid,
+        "state": row.state, "reason": row.reason, "finding": row.finding, "blob": row.blob, "sha256": row.sha256,
+        "size": row.size, "attempts": 0, "next_attempt": 0, "updated_at": now,
+    } for row in rows])
+    conn.execute(_NOTE_STUDY, [{"project_id": row.project_id, "source_study_uid": row.source_study_uid,
+                                "deid_study_uid": row.deid_study_uid, "participant_id": row.participant_id}
+                               for row in rows])

@@ -8,11 +8,14 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import sqlite3
 import threading
 import time
 from pathlib import Path
 from typing import IO, Any
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError
 
 from imaging_hub.errors import ImagingHubError
 from imaging_hub.spoke.delivery.backoff import backoff_delay
@@ -33,6 +36,7 @@ from imaging_hub.spoke.runtime.lockfile import try_lock
 from imaging_hub.spoke.runtime.pipeline import PipelineProcess
 from imaging_hub.spoke.settings import SpokeSettings
 from imaging_hub.spoke.state import connect, set_health, transaction
+from imaging_hub.spoke.tables import pull_request
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +107,7 @@ class Spoke:
         if requestor == self.settings.pacs.ae_title:
             self.limiter.acquire()
 
-    def _refresh_opt_out(self, conn: sqlite3.Connection) -> None:
+    def _refresh_opt_out(self, conn: Connection) -> None:
         path = self.settings.opt_out_file
         if path is None:
             return
@@ -152,13 +156,15 @@ class Spoke:
             if self.settings.pacs.kind == "none" or not self.guard.accepting():
                 continue
             request = conn.execute(
-                "SELECT id, project_id FROM pull_request WHERE started_at IS NULL ORDER BY id LIMIT 1"
-            ).fetchone()
+                select(pull_request.c.id, pull_request.c.project_id).where(pull_request.c.started_at.is_(None))
+                .order_by(pull_request.c.id).limit(1)
+            ).first()
             scope: str | None = None
             if request is not None:
-                scope = request[1] or None
+                scope = request.project_id or None
                 with transaction(conn):
-                    conn.execute("UPDATE pull_request SET started_at = ? WHERE id = ?", (time.time(), request[0]))
+                    conn.execute(update(pull_request).where(pull_request.c.id == request.id)
+                                 .values(started_at=time.time()))
             elif time.time() >= next_scheduled:
                 next_scheduled = time.time() + interval
             else:
@@ -175,8 +181,8 @@ class Spoke:
                 log.warning("PACS lookups or retrieves failed for %d project(s); retrying in %.0fs", len(retry), delay)
             if request is not None:
                 with transaction(conn):
-                    conn.execute("UPDATE pull_request SET finished_at = ?, outcome = ? WHERE id = ?",
-                                 (time.time(), outcome, request[0]))
+                    conn.execute(update(pull_request).where(pull_request.c.id == request.id)
+                                 .values(finished_at=time.time(), outcome=outcome))
         conn.close()
 
     def _pull_and_describe(self, project_id: str | None) -> str:
@@ -192,7 +198,7 @@ class Spoke:
         last_refresh = 0.0
         while not self._stop.is_set():
             state = self.guard.state()
-            with contextlib.suppress(sqlite3.OperationalError):
+            with contextlib.suppress(OperationalError):
                 set_health(conn, "disk", state.describe())
                 set_health(conn, "accepting", "yes" if state.accepting else "no")
                 set_health(conn, "intake_pending", str(self.intake.count()))
@@ -202,7 +208,7 @@ class Spoke:
                     self._refresh_opt_out(conn)
                     last_refresh = time.time()
             self._stop.wait(1.0)
-        with contextlib.suppress(sqlite3.OperationalError):
+        with contextlib.suppress(OperationalError):
             set_health(conn, "heartbeat", "stopped")
         conn.close()
 

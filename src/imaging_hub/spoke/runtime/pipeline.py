@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import logging
 import os
-import sqlite3
 import threading
 from collections.abc import Sequence
 from multiprocessing.context import SpawnProcess
 from multiprocessing.synchronize import Event as ProcessEvent
+
+from sqlalchemy.engine import Connection
 
 from imaging_hub.heap import freeze_start_up
 from imaging_hub.spoke.delivery.courier import Courier
@@ -127,7 +128,7 @@ class PipelineProcess:
         for event in self.arrived:
             event.set()
 
-    def keep_alive(self, conn: sqlite3.Connection) -> None:
+    def keep_alive(self, conn: Connection) -> None:
         """Called from the health loop: restart a pipeline that died (killed, out of memory)."""
         process = self._process
         if process is None or self.stop_event.is_set():

@@ -6,10 +6,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy import func, select
+
 from imaging_hub.spoke.delivery import outbox
 from imaging_hub.spoke.delivery.reconciliation import StudyReport, study_reports
 from imaging_hub.spoke.participants.register import RegisterStatus, register_status
 from imaging_hub.spoke.state import connect, health
+from imaging_hub.spoke.tables import decision, withdrawal
 
 HEARTBEAT_STALE_S = 10.0
 
@@ -31,13 +34,13 @@ class SpokeStatus:
             raw = health(conn)
             beat = raw.get("heartbeat")
             running = beat is not None and beat[0] != "stopped" and time.time() - beat[1] < HEARTBEAT_STALE_S
-            dropped = {
-                r[0]: r[1] for r in conn.execute(
-                    "SELECT reason, SUM(instances) FROM decision WHERE decision IN ('dropped', 'not pulled')"
-                    " GROUP BY reason"
+            dropped: dict[str, int] = {
+                reason: n for reason, n in conn.execute(
+                    select(decision.c.reason, func.sum(decision.c.instances))
+                    .where(decision.c.decision.in_(("dropped", "not pulled"))).group_by(decision.c.reason)
                 )
             }
-            pending = conn.execute("SELECT COUNT(*) FROM withdrawal WHERE hub_notified_at IS NULL").fetchone()[0]
+            pending = conn.scalar(select(func.count()).where(withdrawal.c.hub_notified_at.is_(None))) or 0
             return cls(
                 running=running, health={k: v for k, (v, _) in raw.items()}, backlog=outbox.backlog(conn),
                 dropped=dropped, opt_out=register_status(conn), withdrawals_pending=pending,

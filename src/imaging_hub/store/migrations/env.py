@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
+from imaging_hub.store.migrate import VERSION_TABLE
 from imaging_hub.store.schema import metadata
-
-VERSION_TABLE = "alembic_version_store"
 
 connection = context.config.attributes["connection"]
 context.configure(connection=connection, target_metadata=metadata, version_table=VERSION_TABLE)
