@@ -87,7 +87,7 @@ class LabelSchema:
                           for q in self.questions],
             "segments": [{"label": s.label, "category": s.category.to_json(), "type": s.type.to_json()}
                          for s in self.segments],
-            "measurements": [{"name": m.name, "code": m.code.to_json(), "unit": m.unit.to_json()}
+            "measurements": [{"name": m.name, "code": m.code.to_json(), "unit": m.unit.value}
                              for m in self.measurements],
         }
 
