@@ -97,7 +97,7 @@ def test_a_fractional_segmentation_is_valid(tmp_path: Path) -> None:
     path = tmp_path / "fractional.dcm"
     path.write_bytes(part10(seg))
     assert seg.SegmentationType == "FRACTIONAL" and _dciodvfy_errors(path) == []
-    with pytest.raises(LabellingError, match="0..1"):
+    with pytest.raises(LabellingError, match=r"0\.\.1"):
         make_segmentation(images, {"Nodule": probability * 2}, schema(), ALICE.name, fractional=True)
     with pytest.raises(LabellingError, match="shape"):
         make_segmentation(images, {"Nodule": probability[:2] > 0}, schema(), ALICE.name)

@@ -266,6 +266,7 @@ class LabellingRoom:
         the actor manages the task's project."""
         return self._managed(actor, task_id, action)
 
-    def record(self, actor: Actor, action: str, task: Task, **detail: Any) -> None:
-        self._record(actor, action, "labelling_task", task.id, task.project, **detail)
+    def record(self, actor: Actor, action: str, task: Task, outcome: str = "success", **detail: Any) -> None:
+        """For a face's own decision about a task (e.g. an export refused for want of an agreement in force)."""
+        self._record(actor, action, "labelling_task", task.id, task.project, outcome, **detail)
 
