@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
+
+import numpy as np
 import pytest
 
-from imaging_hub.labelling import Actor, LabellingError, LabellingRoom, Labels, NotFound, Refused, parse_reads_csv
+from api.hub import part10, study
+from imaging_hub.labelling import (
+    Actor,
+    Cohort,
+    CohortStudy,
+    LabellingError,
+    LabellingRoom,
+    Labels,
+    NotFound,
+    Refused,
+    make_segmentation,
+    parse_reads_csv,
+    store_label,
+)
 from imaging_hub.store import Archive
 
 from .conftest import ADJUDICATOR, ALICE, BOB, CAROL, LEAD, Recorder, spec
@@ -116,3 +133,32 @@ def test_the_room_shares_the_database_and_reopens(archive: Archive, room: Labell
     task = room.create_task(LEAD, spec())
     again = LabellingRoom.open(archive.database.writer)  # migrations are idempotent
     assert again.find_task("PROJ1", "Nodules") == task
+
+
+def test_an_export_carries_the_reads_segmentations_byte_for_byte(room: LabellingRoom, archive: Archive,
+                                                                  tmp_path: Path) -> None:
+    images = study(5, series=1, per_series=2, rows=16)
+    for ds in images:
+        archive.store_bytes(part10(ds))
+    task = room.create_task(LEAD, spec(cohort=Cohort("query", "{}", (CohortStudy(images[0].StudyInstanceUID, "RXA"),)),
+                                       reads_per_study=1))
+    room.assign(LEAD, task.id)
+    reader = next(a.reader for a in room.assignments(task.id))
+    mask = np.zeros((2, 16, 16), bool)
+    mask[0, 2:6, 2:6] = True
+    seg = make_segmentation(images, {"Nodule": mask}, task.schema, reader)
+    uid = store_label(archive, seg)
+    labels = Labels({"nodule": "present"}, label_uids=(uid,))
+    room.submit_read(Actor(reader), task.id, task.studies[0].study_uid, labels)
+
+    def label_bytes(sop_uid: str) -> bytes | None:
+        held = archive.get(sop_uid)
+        return held.path.read_bytes() if held else None
+
+    manifest = room.export(LEAD, task.id, tmp_path / "out", label_bytes, agreement="DSA-1")
+    exported = (tmp_path / "out" / "labels" / f"{uid}.dcm").read_bytes()
+    assert exported == part10(seg)
+    hashes = {f["path"]: f["sha256"] for f in manifest["files"]}
+    assert hashes[f"labels/{uid}.dcm"] == hashlib.sha256(exported).hexdigest()
+    with pytest.raises(LabellingError, match="already exists"):
+        room.export(LEAD, task.id, tmp_path / "out", label_bytes, agreement="DSA-1")
