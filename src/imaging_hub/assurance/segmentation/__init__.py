@@ -1,7 +1,7 @@
 """Segmentation agreement (Dice, HD95, surface Dice) between an AI tool's masks and the reference."""
 
 from imaging_hub.assurance.segmentation.loading import MaskPair, image_pairs, seg_pairs
-from imaging_hub.assurance.segmentation.metrics import Agreement, agreement
 from imaging_hub.assurance.segmentation.run import assess_segmentations
+from imaging_hub.masks import Agreement, agreement
 
 __all__ = ["Agreement", "MaskPair", "agreement", "assess_segmentations", "image_pairs", "seg_pairs"]

@@ -10,7 +10,7 @@ import numpy as np
 
 from imaging_hub.assurance.errors import AssuranceInputError
 from imaging_hub.assurance.segmentation.loading import image_pairs, seg_pairs
-from imaging_hub.assurance.segmentation.metrics import agreement
+from imaging_hub.masks import agreement
 
 
 def assess_segmentations(ref_dir: Path, pred_dir: Path, tolerance_mm: float = 2.0) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Agreement between a predicted and a reference mask: Dice, HD95 and surface Dice, with SimpleITK.
+"""Agreement between two binary masks (a prediction and a reference, or two readers): Dice, HD95, surface Dice.
 
 SimpleITK rather than MONAI: MONAI's metrics need torch (hundreds of MB) for three formulas, while SimpleITK is
 one wheel and reads NIfTI itself. Dice from LabelOverlapMeasuresImageFilter. Surfaces are the masks' face-connected
