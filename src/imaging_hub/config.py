@@ -23,10 +23,12 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from imaging_hub.errors import ImagingHubError
+
 DEFAULT_DATA_DIR = Path("imaging-hub-data")
 
 
-class SettingsError(ValueError):
+class SettingsError(ImagingHubError, ValueError):
     """Settings that cannot be used; the message names the file or variable and the field, never a value."""
 
 

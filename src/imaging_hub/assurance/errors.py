@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from imaging_hub.errors import ImagingHubError
 
-class AssuranceInputError(ValueError):
+
+class AssuranceInputError(ImagingHubError, ValueError):
     """Input that cannot be assessed; the message names the file, column or row and never a case's value."""

@@ -18,14 +18,16 @@ from typing import BinaryIO, Literal, Protocol
 
 from pydicom.dataset import Dataset
 
+from imaging_hub.errors import ImagingHubError
+
 Level = Literal["PATIENT", "STUDY", "SERIES", "INSTANCE"]
 
 
-class InstanceRefused(ValueError):
+class InstanceRefused(ImagingHubError, ValueError):
     """An incoming instance the archive will not keep; the message names the problem (never a value)."""
 
 
-class QueryRefused(ValueError):
+class QueryRefused(ImagingHubError, ValueError):
     """A search the archive cannot run; the message names the key or value that was wrong."""
 
 

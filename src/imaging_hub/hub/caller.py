@@ -10,12 +10,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from imaging_hub.errors import ImagingHubError
 
-class Refused(PermissionError):
+
+class Refused(ImagingHubError, PermissionError):
     """The caller may not do this (the message says why, naming no person)."""
 
 
-class InvalidRequest(ValueError):
+class InvalidRequest(ImagingHubError, ValueError):
     """The request itself is malformed (the message says what was wrong)."""
 
 

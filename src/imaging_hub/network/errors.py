@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from imaging_hub.errors import ImagingHubError
 
-class NetworkInputError(ValueError):
+
+class NetworkInputError(ImagingHubError, ValueError):
     """Input the network cannot use: names the file, row and column (never the value, which may identify someone)."""

@@ -9,10 +9,11 @@ import numpy as np
 from pydicom.dataset import Dataset
 from pydicom.pixels import apply_rescale
 
+from imaging_hub.errors import ImagingHubError
 from imaging_hub.quality.values import as_number
 
 
-class PixelsError(ValueError):
+class PixelsError(ImagingHubError, ValueError):
     """The series' pixels cannot form one volume (no pixels, differing sizes, undecodable)."""
 
 

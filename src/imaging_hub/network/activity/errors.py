@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from imaging_hub.errors import ImagingHubError
 
-class ActivityInputError(ValueError):
+
+class ActivityInputError(ImagingHubError, ValueError):
     """Names the field and what was wrong with it; never a participant's value."""

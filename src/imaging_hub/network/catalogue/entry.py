@@ -9,10 +9,12 @@ from datetime import date
 from enum import Enum
 from typing import Any
 
+from imaging_hub.errors import ImagingHubError
+
 _KEY = re.compile(r"[a-z0-9][a-z0-9-]{0,99}")
 
 
-class CatalogueInputError(ValueError):
+class CatalogueInputError(ImagingHubError, ValueError):
     """An entry the catalogue cannot hold; names the field."""
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from imaging_hub.errors import ImagingHubError
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -24,7 +26,7 @@ class Problem:
         return f"{where}: {self.message}"
 
 
-class CostsInputError(ValueError):
+class CostsInputError(ImagingHubError, ValueError):
     """Input the attribution cannot use. ``problems`` lists each one; the message shows them all, one a line."""
 
     def __init__(self, problems: Sequence[Problem]) -> None:

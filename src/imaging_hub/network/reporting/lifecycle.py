@@ -10,6 +10,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import Enum
 
+from imaging_hub.errors import ImagingHubError
+
 
 class TaskStatus(Enum):
     OPEN = "open"
@@ -27,7 +29,7 @@ class Action(Enum):
     REASSIGN = "reassign"
 
 
-class TransitionRefused(Exception):
+class TransitionRefused(ImagingHubError):
     """A step the task's current state does not allow; the message says why."""
 
 

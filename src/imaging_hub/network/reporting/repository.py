@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from imaging_hub.errors import ImagingHubError
 from imaging_hub.network.reporting.lifecycle import Action, TaskState, TaskStatus
 
 
@@ -25,7 +26,7 @@ class WorklistEvent:
     detail: str = ""
 
 
-class StaleState(Exception):
+class StaleState(ImagingHubError):
     """The task changed since it was read; the caller reads again and retries."""
 
 
