@@ -4,10 +4,9 @@ review; images without text keep their pixels byte for byte."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import copy
 import io
+from pathlib import Path
 
 import numpy as np
 import pydicom
@@ -148,11 +147,12 @@ def test_masks_are_reported_and_pixels_elsewhere_are_kept(samples: list[Sample],
     sample = samples[8]  # a CT that declares nothing, text at the top right
     before = sample.dataset.pixel_array.copy()
     outcome = basic.deidentify(copy.deepcopy(sample.dataset))
-    assert len(outcome.masks) == 3
-    after = roundtrip(outcome.dataset).pixel_array
     untouched = np.ones(before.shape, bool)
     for x, y, w, h in outcome.masks:
         untouched[y:y + h, x:x + w] = False
+    assert all(not untouched[line.glyphs].any() for line in sample.lines)  # the reported boxes hold the text
+    assert untouched.mean() > 0.8  # and little else
+    after = roundtrip(outcome.dataset).pixel_array
     assert np.array_equal(before[untouched], after[untouched])
     assert "113101" in {item.CodeValue for item in outcome.dataset.DeidentificationMethodCodeSequence}
 
@@ -205,10 +205,10 @@ def test_examine_option(key: ProjectKey, samples: list[Sample]) -> None:
     declared = Profile.from_mapping({"base": "basic", "burned_in": {"examine": "declared"}})
     assert declared.burned_in.examine == "declared"
     assert Profile.builtin("basic").burned_in.examine == "screen"
-    with pytest.raises(ProfileError, match="burned_in.examine"):
+    with pytest.raises(ProfileError, match=r"burned_in\.examine"):
         Profile.from_mapping({"burned_in": {"examine": "some"}})
     # "declared" is the old rule: a CT that declares nothing is not looked at
     outcome = Deidentifier(declared, key).deidentify(copy.deepcopy(samples[8].dataset))
     assert outcome.masks == ()
     everything = Profile.from_mapping({"base": "basic", "burned_in": {"examine": "all"}})
-    assert len(Deidentifier(everything, key).deidentify(copy.deepcopy(samples[8].dataset)).masks) >= 3
+    assert Deidentifier(everything, key).deidentify(copy.deepcopy(samples[8].dataset)).masks

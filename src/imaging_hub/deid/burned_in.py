@@ -117,10 +117,10 @@ def check_pixels(ds: Dataset, facts: PixelFacts, policy: BurnedInPolicy, matcher
     masks = [b for r in policy.regions if r.applies_to(facts.manufacturer, facts.model) for b in r.boxes]
     unresolved: list[Box] = []
     for index in _sample(len(frames), policy.ocr_max_frames):
-        gray = to_8bit(frames[index])
-        candidates = [c for c in screen(gray) if not _covered(c.box, masks)]
+        candidates = [c for c in screen(frames[index]) if not _covered(c.box, masks)]
         if policy.examine != "all" and not candidates:
             continue
+        gray = to_8bit(frames[index])
         if not ocr.available():
             raise Quarantined(f"pixels may carry text ({reason or 'screen'}) and OCR (tesserocr) is not available")
         confirmed, doubtful = [], []

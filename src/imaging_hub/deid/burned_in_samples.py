@@ -18,8 +18,8 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import (
-    CTImageStorage,
     ComputedRadiographyImageStorage,
+    CTImageStorage,
     ExplicitVRLittleEndian,
     RLELossless,
     SecondaryCaptureImageStorage,
@@ -135,6 +135,7 @@ def representative(seed: int = 5) -> list[Sample]:
 def _background(kind: str, rows: int, columns: int, rng: np.random.Generator) -> np.ndarray:
     """A plausible image in [0, 1]: a speckled sector (ultrasound), a body phantom, a smooth radiograph."""
     y, x = np.mgrid[:rows, :columns].astype(np.float32)
+    image: np.ndarray
     if kind.startswith("us"):
         cy, cx = rows * 0.12, columns / 2
         radius = np.hypot(y - cy, x - cx)
@@ -165,14 +166,14 @@ def _render(texts: list[str], face: ImageFont.FreeTypeFont | ImageFont.ImageFont
     boxes = [draw.textbbox((0, 0), t, font=face) for t in texts]
     height = max(b[3] - b[1] for b in boxes)
     step = int(height * 1.5) + 2
-    block_w = max(b[2] - b[0] for b in boxes)
+    block_w = int(max(b[2] - b[0] for b in boxes))
     block_h = step * len(texts)
     margin = 6
     vertical, horizontal = place.split("-")
     top = margin if vertical == "top" else rows - block_h - margin
     lines = []
     for i, (text, box) in enumerate(zip(texts, boxes, strict=True)):
-        width = box[2] - box[0]
+        width = int(box[2] - box[0])
         if horizontal == "left":
             left = margin
         elif horizontal == "right":

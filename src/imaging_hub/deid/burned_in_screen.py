@@ -16,13 +16,16 @@ from scipy import ndimage
 
 Box = tuple[int, int, int, int]  # x, y, width, height
 
-_BLOCK = 4  # side of the coarse blocks
+_BLOCK = 4  # side of the coarse blocks (``_blockwise`` is written for 4)
 _LOCAL = 15  # side of the window the local mean is taken over (a few glyph widths at 10-20 px)
 _CONTRAST = 12.0  # of 255: how far a stroke stands out from its surroundings
 _NOISE_MARGIN = 2.5  # times the typical block range (noise) that an edge must exceed
 _JOIN = 9  # pixels between characters (and words) of one line that are bridged
 _MIN_CHARACTERS = 3  # components on a line before it counts as one
 _LIKELY_CHARACTERS = 5  # ...before the screen is sure enough to hold an instance OCR cannot read
+
+
+_EIGHT = np.ones((3, 3), bool)
 
 
 @dataclass(frozen=True)
@@ -48,25 +51,36 @@ def to_8bit(frame: np.ndarray) -> np.ndarray:
     return ((image.astype(np.float32) - low) * (255.0 / (high - low))).astype(np.uint8)
 
 
-def screen(gray: np.ndarray) -> list[Candidate]:
-    """Boxes of the likely text lines in one 8-bit frame, in both polarities.
+def screen(frame: np.ndarray) -> list[Candidate]:
+    """Boxes of the likely text lines in one frame (grey or colour, any integer type), both polarities.
 
     First a coarse pass over 4x4 blocks: blocks whose range shows a sharp edge, joined along rows into
     regions; text gives short, low regions, while textured anatomy, speckle and large edges give tall
     ones. Only the low regions get the fine per-pixel pass, so a frame without text costs a few
     vectorised passes over its blocks."""
-    rows, columns = gray.shape
-    max_height = max(24, rows // 12)
+    image = frame.max(axis=2) if frame.ndim == 3 else frame
+    low, high = image.min(), image.max()
+    if high <= low:
+        return []
+    scale = 255.0 / (float(high) - float(low))  # to the 8-bit range the thresholds are given in
+    max_height = max(24, image.shape[0] // 12)
     found = []
-    regions, contrast = _regions(gray, max_height)
+    regions, contrast = _regions(image, scale, max_height)
     for y0, y1, x0, x1 in regions:
-        crop = gray[y0:y1, x0:x1].astype(np.float32)
+        crop = (image[y0:y1, x0:x1].astype(np.float32) - float(low)) * scale
         difference = crop - ndimage.uniform_filter(crop, _LOCAL, mode="nearest")
         for bright in (True, False):
             strokes = difference > contrast if bright else difference < -contrast
             for (x, y, w, h), n in _lines(strokes, max_height):
                 found.append(Candidate((x + x0, y + y0, w, h), n, bright))
     return [c for c in _merge(found) if c.characters >= _MIN_CHARACTERS]
+
+
+def _blockwise(image: np.ndarray, pick: np.ufunc) -> np.ndarray:
+    """The max (or min) of each 4x4 block, by elementwise ufuncs over strided views: numpy reduces a
+    four-long axis slowly, and these run vectorised."""
+    columns = pick(pick(image[:, 0::4], image[:, 1::4]), pick(image[:, 2::4], image[:, 3::4]))
+    return pick(pick(columns[0::4], columns[1::4]), pick(columns[2::4], columns[3::4]))
 
 
 def _merge(candidates: list[Candidate]) -> list[Candidate]:
@@ -91,19 +105,25 @@ def _same_line(a: Box, b: Box) -> bool:
     return overlap >= 0.6 * min(a[3], b[3]) and gap <= 2.5 * max(a[3], b[3])
 
 
-def _regions(gray: np.ndarray, max_height: int) -> tuple[list[tuple[int, int, int, int]], float]:
-    rows, columns = gray.shape
+def _regions(image: np.ndarray, scale: float, max_height: int) -> tuple[list[tuple[int, int, int, int]], float]:
+    rows, columns = image.shape
     b = _BLOCK
-    usable = gray[: rows - rows % b, : columns - columns % b]
-    blocks = usable.reshape(rows // b, b, columns // b, b)
-    ranges = blocks.max(axis=(1, 3)).astype(np.int16) - blocks.min(axis=(1, 3))
+    usable = image[: rows - rows % b, : columns - columns % b]
+    ranges = (_blockwise(usable, np.maximum).astype(np.float32) - _blockwise(usable, np.minimum)) * np.float32(scale)
     # above the noise: most blocks show only noise, so their typical range measures it
     contrast = max(_CONTRAST, _NOISE_MARGIN * float(np.median(ranges)))
     edged = ranges > contrast
-    # text makes runs of edged blocks along a row; the sides of outlines (a body, a sector) do not
-    runs = ndimage.binary_opening(edged, structure=np.ones((1, 4), bool))
-    joined = ndimage.binary_dilation(runs, structure=np.ones((1, 3), bool))
-    labels, count = ndimage.label(joined)
+    # text makes runs of four or more edged blocks along a row; the sides of outlines (a body, a sector)
+    # do not. Runs are kept and widened by a block each side (an opening and a dilation, by shifts: on a
+    # grid this small scipy's per-call cost would dominate)
+    starts = edged[:, :-3] & edged[:, 1:-2] & edged[:, 2:-1] & edged[:, 3:]
+    joined = np.zeros_like(edged)
+    width, runs = edged.shape[1], starts.shape[1]
+    for d in range(-1, 5):  # a run starting at block k keeps blocks k-1 .. k+4
+        lo, hi = max(0, d), min(width, runs + d)
+        if hi > lo:
+            joined[:, lo:hi] |= starts[:, lo - d:hi - d]
+    labels, _ = ndimage.label(joined)
     found = []
     # room for a few lines of text together (lines a few pixels apart fall into one region)
     tallest = (4 * max_height) // b + 2
@@ -120,8 +140,8 @@ def _regions(gray: np.ndarray, max_height: int) -> tuple[list[tuple[int, int, in
 
 
 def _lines(strokes: np.ndarray, max_height: int) -> list[tuple[Box, int]]:
-    labels, count = ndimage.label(strokes, structure=np.ones((3, 3), bool))
-    if count == 0:
+    labels, count = ndimage.label(strokes, structure=_EIGHT)
+    if count < _MIN_CHARACTERS:
         return []
     slices = ndimage.find_objects(labels)
     spans = np.array([(s[0].start, s[0].stop, s[1].start, s[1].stop) for s in slices], dtype=np.int32)
