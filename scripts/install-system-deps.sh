@@ -12,9 +12,12 @@ packages=(
   libpangoft2-1.0-0
   orthanc             # the hospital PACS in tests and the ingest/query peer in benchmarks
   orthanc-dicomweb    # Orthanc's DICOMweb plugin (the spoke's DICOMweb pull path)
-  tesseract-ocr       # burned-in text detection
+  tesseract-ocr       # burned-in text detection (and its English model, read by tesserocr in-process)
+  libtesseract-dev    # tesserocr builds against these where no wheel fits the platform
+  libleptonica-dev
 )
 tools=(chromium storescu dciodvfy Orthanc tesseract)
+[ -f /usr/include/tesseract/baseapi.h ] || missing=1
 
 missing=0
 for tool in "${tools[@]}"; do command -v "$tool" >/dev/null 2>&1 || missing=1; done

@@ -6,7 +6,8 @@ Public surface::
     ProjectKey.generate() / .load(path) / .save(path)     the project's secret
     Profile.builtin("basic" | "research") / .from_toml(path)   ProfileError names a problem
     Deidentifier(profile, key, project_id=None, site_id=None)
-        .deidentify(ds, subject_id=None) -> DeidOutcome(dataset, actions, review)   raises Quarantined
+        .deidentify(ds, subject_id=None) -> DeidOutcome(dataset, actions, review, masks)
+            raises Quarantined, or HeldForReview(reason, boxes) when pixels may carry text nothing masked
         .uid(original_uid) -> str      .pseudonym(value) -> str
     deidentify_tree(src, dst, ...) -> RunReport            a whole folder, optionally in a process pool
     iter_files(src)                                       every file under a folder, in a stable order
@@ -17,7 +18,7 @@ whose writer copies the elements the engine keeps as their raw bytes.
 
 from imaging_hub.deid.batch import FileResult, deidentify_tree, iter_files
 from imaging_hub.deid.deidentifier import Deidentifier, DeidOutcome
-from imaging_hub.deid.errors import Quarantined
+from imaging_hub.deid.errors import HeldForReview, Quarantined
 from imaging_hub.deid.profile import BurnedInPolicy, FixedRegion, Profile, ProfileError
 from imaging_hub.deid.project_key import KeyFileError, ProjectKey
 from imaging_hub.deid.report import RunReport
@@ -28,6 +29,7 @@ __all__ = [
     "Deidentifier",
     "FileResult",
     "FixedRegion",
+    "HeldForReview",
     "KeyFileError",
     "Profile",
     "ProfileError",

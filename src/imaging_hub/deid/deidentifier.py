@@ -18,7 +18,7 @@ from pydicom.uid import UID, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
 from imaging_hub import __version__
 from imaging_hub.deid.burned_in import PixelFacts, check_pixels
-from imaging_hub.deid.errors import Quarantined
+from imaging_hub.deid.errors import HeldForReview, Quarantined
 from imaging_hub.deid.identity import PatientIdentity
 from imaging_hub.deid.plan import ActionPlan, compile_plan
 from imaging_hub.deid.profile import Profile
@@ -58,6 +58,7 @@ class DeidOutcome:
     dataset: Dataset
     actions: Counter[str] = field(default_factory=Counter)
     review: list[str] = field(default_factory=list)
+    masks: tuple[tuple[int, int, int, int], ...] = ()  # burned-in text masked: x, y, width, height per frame
 
 
 class Deidentifier:
@@ -107,7 +108,8 @@ class Deidentifier:
         return days
 
     def deidentify(self, ds: Dataset, subject_id: str | None = None) -> DeidOutcome:
-        """De-identify one instance in place. Raises Quarantined if it cannot be made safe."""
+        """De-identify one instance in place. Raises Quarantined if it cannot be made safe, and its kind
+        HeldForReview (with the proposed masks) when its pixels may carry text nothing could mask."""
         for required, tag in _REQUIRED_UIDS:
             if not has_value(ds, tag):
                 raise Quarantined(f"{required} is missing: not a storable instance")
@@ -127,12 +129,11 @@ class Deidentifier:
         )
         walk(ds, ctx)
         review = sorted(ctx.review)
-        pixel_notes = check_pixels(ds, facts, self.profile.burned_in, ctx.matcher)
-        review.extend(pixel_notes)
-        pixels_cleaned = any(note.startswith("burned-in text masked") for note in pixel_notes)
-        self._mark(ds, subject, plan, pixels_cleaned)
+        pixels = check_pixels(ds, facts, self.profile.burned_in, ctx.matcher)
+        review.extend(pixels.notes)
+        self._mark(ds, subject, plan, bool(pixels.masks))
         self._file_meta(ds, read_implicit)
-        return DeidOutcome(ds, ctx.actions, review)
+        return DeidOutcome(ds, ctx.actions, review, pixels.masks)
 
     def _mark(self, ds: Dataset, subject: str, plan: ActionPlan, pixels_cleaned: bool) -> None:
         marks: list[tuple[int, str, str]] = [
@@ -213,4 +214,4 @@ def _output_syntax(ds: Dataset, declared: UID, read_implicit: bool) -> UID:
     return declared
 
 
-__all__ = ["DeidOutcome", "Deidentifier", "Quarantined"]
+__all__ = ["DeidOutcome", "Deidentifier", "HeldForReview", "Quarantined"]

@@ -11,3 +11,12 @@ class Quarantined(ImagingHubError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class HeldForReview(Quarantined):
+    """Not released: the pixels may carry text that could not be confirmed or masked. ``boxes`` are the
+    proposed masks (x, y, width, height, the same on every frame) for a person to release, amend or reject."""
+
+    def __init__(self, reason: str, boxes: tuple[tuple[int, int, int, int], ...] = ()) -> None:
+        super().__init__(f"held for review: {reason}")
+        self.boxes = boxes

@@ -14,6 +14,9 @@ TOML::
     enabled = true
     mask_all_text = true                   # false: mask only text that matches an identifier
     ocr_max_frames = 8
+    examine = "screen"                     # "screen": every image with pixels is screened for text and OCR
+                                           # reads what the screen finds; "all": OCR reads every frame too;
+                                           # "declared": only instances declared or known to carry text
     [[burned_in.regions]]                  # fixed boxes always masked for this equipment
     manufacturer = "ACME Medical"
     model = "Scanner 3000"                 # optional
@@ -39,7 +42,8 @@ OVERRIDE_ACTIONS = frozenset({"D", "Z", "X", "K", "C", "U"})
 OPTION_NAMES: Mapping[str, Opt] = MappingProxyType({opt.name.lower(): opt for opt in Opt})
 _TAG = re.compile(r"\(?([0-9A-Fa-f]{4}),?([0-9A-Fa-f]{4})\)?")
 _TOP_KEYS = {"name", "base", "options", "overrides", "burned_in", "description"}
-_BURNED_IN_KEYS = {"enabled", "mask_all_text", "ocr_max_frames", "regions"}
+_BURNED_IN_KEYS = {"enabled", "mask_all_text", "ocr_max_frames", "examine", "regions"}
+EXAMINE_MODES = ("screen", "all", "declared")
 _REGION_KEYS = {"manufacturer", "model", "boxes"}
 
 
@@ -67,6 +71,7 @@ class BurnedInPolicy:
     mask_all_text: bool = True
     ocr_max_frames: int = 8
     regions: tuple[FixedRegion, ...] = ()
+    examine: str = "screen"  # one of EXAMINE_MODES
 
 
 @dataclass(frozen=True, eq=False)
@@ -178,12 +183,16 @@ def _burned_in(raw: Any, base: BurnedInPolicy) -> BurnedInPolicy:
     frames = raw.get("ocr_max_frames", base.ocr_max_frames)
     if not isinstance(frames, int) or isinstance(frames, bool) or frames < 1:
         raise ProfileError("burned_in.ocr_max_frames must be a positive integer")
+    examine = raw.get("examine", base.examine)
+    if examine not in EXAMINE_MODES:
+        raise ProfileError(f"burned_in.examine must be one of {', '.join(EXAMINE_MODES)}, got {examine!r}")
     regions = tuple(_region(i, r) for i, r in enumerate(_list(raw.get("regions", []), "burned_in.regions")))
     return BurnedInPolicy(
         enabled=raw.get("enabled", base.enabled),
         mask_all_text=raw.get("mask_all_text", base.mask_all_text),
         ocr_max_frames=frames,
         regions=base.regions + regions,
+        examine=examine,
     )
 
 
