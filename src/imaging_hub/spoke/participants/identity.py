@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pydicom.dataset import Dataset
 
-from imaging_hub.deid.raw_values import peek
+from imaging_hub.deid import peek
 from imaging_hub.nhs_number import is_valid_nhs_number
 
 _NHS_ISSUERS = ("NHS", "NHSN", "NHS NUMBER", "2.16.840.1.113883.2.1.4.1")
