@@ -72,9 +72,9 @@ def measure_echo(idle_seconds: float) -> dict[str, float]:
 
 
 def measure_store(instances: int) -> dict[str, float]:
-    from imaging_hub.api.dicom_archive import ArchiveForDicom
     from imaging_hub.dicom.synthetic import StudySpec, SyntheticPatient, make_study
     from imaging_hub.dimse import DicomServer
+    from imaging_hub.hub import ArchiveForDicom
     from imaging_hub.store import Archive
 
     with tempfile.TemporaryDirectory(prefix="dimse-bench-") as tmp:

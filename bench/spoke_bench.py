@@ -59,8 +59,8 @@ from imaging_hub.heap import freeze_start_up  # noqa: E402
 from imaging_hub.spoke import SpokeSettings, SpokeStatus, connect, load_enrolment_file  # noqa: E402
 from imaging_hub.spoke.delivery.courier import Courier  # noqa: E402
 from imaging_hub.spoke.delivery.hubclient import HubClient  # noqa: E402
-from imaging_hub.spoke.pipeline.workers import SPAWN, DeidWorkers  # noqa: E402
 from imaging_hub.spoke.runtime.gateway import Spoke  # noqa: E402
+from imaging_hub.spoke.runtime.workers import SPAWN, DeidWorkers  # noqa: E402
 from imaging_hub.spoke.settings import default_deid_workers  # noqa: E402
 from imaging_hub.store import Archive  # noqa: E402
 

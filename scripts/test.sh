@@ -6,4 +6,5 @@ scripts/setup.sh test
 scripts/start-postgres.sh
 .venv/bin/ruff check src tests bench
 .venv/bin/mypy
+.venv/bin/lint-imports
 .venv/bin/pytest "$@"

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from pydicom.dataset import Dataset
 
 from imaging_hub.deid import Deidentifier, Profile, ProjectKey
-from imaging_hub.dicom.synthetic import nhs_number_check_digit
+from imaging_hub.nhs_number import nhs_number_check_digit
 
 from .helpers import add_private_block, synthetic_study, to_bytes
 

@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 
 from imaging_hub.deid import Profile, ProfileError, ProjectKey
-from imaging_hub.deid.detectors import nhs_number_is_valid, redact_detected
+from imaging_hub.deid.detectors import redact_detected
 from imaging_hub.deid.plan import compile_plan, resolve
 from imaging_hub.dicom.confidentiality import ConfidentialityOption, load_table
 from imaging_hub.dicom.private_kb import PrivateDisposition, load_private_kb, parse_signature
+from imaging_hub.nhs_number import is_valid_nhs_number
 
 
 def test_table_is_loaded_from_package_data() -> None:
@@ -93,7 +94,7 @@ def test_project_key_file_and_repr(tmp_path: Path) -> None:
 
 
 def test_detectors() -> None:
-    assert nhs_number_is_valid("9434765919") and not nhs_number_is_valid("9434765918")
+    assert is_valid_nhs_number("9434765919") and not is_valid_nhs_number("9434765918")
     found: set[str] = set()
     text = redact_detected("nhs 943 476 5919, ref 9434765918, SW1A 1AA, +44 20 7946 0958, a.b@c.org, T1 3MM", found)
     assert "5919" not in text and "9434765918" in text and "SW1A" not in text and "7946" not in text

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from imaging_hub.api.dicom_archive import ArchiveForDicom
 from imaging_hub.dimse import DicomServer
+from imaging_hub.hub import ArchiveForDicom
 from imaging_hub.store import Archive
 
 

@@ -13,8 +13,8 @@ from pynetdicom import AE
 from pynetdicom.association import Association
 from pynetdicom.sop_class import Verification  # type: ignore[attr-defined]
 
-from imaging_hub.api.dicom_archive import ArchiveForDicom
 from imaging_hub.dimse import DicomServer
+from imaging_hub.hub import ArchiveForDicom
 from imaging_hub.store import Archive
 
 HUB_AE = "IMAGINGHUB"

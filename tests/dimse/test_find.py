@@ -11,12 +11,12 @@ from dimse_tools import findscu, keyed, scu_find
 from network_sample import Loaded, load_network, part10
 from pydicom.dataset import Dataset
 
-from imaging_hub.api.dicom_archive import ArchiveForDicom
 from imaging_hub.dicom.synthetic import StudySpec, SyntheticPatient, make_study
 from imaging_hub.dimse import DicomServer
 from imaging_hub.dimse.callers import Callers
 from imaging_hub.dimse.find import FindSCP
 from imaging_hub.dimse.scope import Unrestricted
+from imaging_hub.hub import ArchiveForDicom
 from imaging_hub.store import Archive
 
 PATIENT_ROOT = "1.2.840.10008.5.1.4.1.2.1.1"

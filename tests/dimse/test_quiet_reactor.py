@@ -23,9 +23,9 @@ from pynetdicom import AE, evt
 from pynetdicom.association import Association
 from pynetdicom.sop_class import CTImageStorage, Verification  # type: ignore[attr-defined]
 
-from imaging_hub.api.dicom_archive import ArchiveForDicom
 from imaging_hub.dicom.synthetic import StudySpec, SyntheticPatient, make_study
 from imaging_hub.dimse import DicomServer, reactor
+from imaging_hub.hub import ArchiveForDicom
 from imaging_hub.spoke.intake.buffer import IntakeBuffer
 from imaging_hub.spoke.intake.diskguard import DiskGuard
 from imaging_hub.spoke.intake.scp import IntakeScp

@@ -15,8 +15,8 @@ from pydicom.uid import ExplicitVRLittleEndian, JPEG2000Lossless, JPEGLSLossless
 from pynetdicom import AE, build_role, evt
 from pynetdicom.events import Event
 
-from imaging_hub.api.dicom_archive import ArchiveForDicom
 from imaging_hub.dimse import DicomServer, Peer, ScopeProvider, Unrestricted
+from imaging_hub.hub import ArchiveForDicom
 from imaging_hub.store import Archive, StoredInstance
 
 MR_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.4"

@@ -19,9 +19,9 @@ from pydicom.dataset import Dataset
 from pynetdicom import AE, _config
 from pynetdicom.association import Association
 
-from imaging_hub.api.dicom_archive import ArchiveForDicom
 from imaging_hub.dicom.synthetic import StudySpec, SyntheticPatient, make_study
 from imaging_hub.dimse import DicomServer
+from imaging_hub.hub import ArchiveForDicom
 from imaging_hub.store import Archive
 
 # Corrupted input makes pydicom (here, and in the sending client) warn, quoting the damaged synthetic values.

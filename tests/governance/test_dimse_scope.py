@@ -21,11 +21,11 @@ import pytest
 from pydicom import dcmread
 from pynetdicom import AE, _config
 
-from imaging_hub.api.dicom_archive import ArchiveForDicom
 from imaging_hub.dimse import DicomServer, Peer
 from imaging_hub.governance import SYSTEM, AuditFilter, Governance, SettableClock
 from imaging_hub.governance.dimse_scope import DimseScopes
 from imaging_hub.governance.tables import AuditEntry
+from imaging_hub.hub import ArchiveForDicom
 from imaging_hub.store import Archive, Query
 
 from .hub import study_bytes

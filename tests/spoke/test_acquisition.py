@@ -11,8 +11,9 @@ from pydantic import ValidationError
 from pydicom.dataset import Dataset
 
 from imaging_hub.dicom.synthetic import StudySpec, SyntheticPatient, make_study
+from imaging_hub.spoke.acquisition_rule import AcquisitionRule
 from imaging_hub.spoke.delivery.reconciliation import StudyReport, classify
-from imaging_hub.spoke.pipeline.acquisition import AcquisitionRule, check_acquisition, summary
+from imaging_hub.spoke.pipeline.acquisition import check_acquisition, summary
 
 
 @pytest.fixture()

@@ -19,7 +19,7 @@ from imaging_hub.spoke.delivery import courier as courier_module
 from imaging_hub.spoke.delivery.courier import BATCH_QUIET_S, Courier
 from imaging_hub.spoke.delivery.hubclient import HubClient
 from imaging_hub.spoke.intake.buffer import EVERYTHING, IntakeBuffer
-from imaging_hub.spoke.pipeline.workers import make_processor
+from imaging_hub.spoke.runtime.workers import make_processor
 
 SPEC = StudySpec(rows=16, columns=16, series=1, instances_per_series=20, study_date=dt.date(2024, 2, 1))
 PROJECT = "BATCH"

@@ -33,8 +33,8 @@ from imaging_hub.dicom.synthetic import StudySpec, SyntheticPatient, make_study
 from imaging_hub.spoke import SpokeSettings, SpokeStatus, classify, connect
 from imaging_hub.spoke.intake.buffer import EVERYTHING
 from imaging_hub.spoke.pacs.pull import projects_to_retry
-from imaging_hub.spoke.pipeline.workers import make_processor
 from imaging_hub.spoke.runtime.gateway import Spoke
+from imaging_hub.spoke.runtime.workers import make_processor
 
 SPEC = StudySpec(rows=16, columns=16, series=2, instances_per_series=3)
 PYTHON = sys.executable

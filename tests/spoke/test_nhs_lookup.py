@@ -12,7 +12,8 @@ import pytest
 from harness import OrthancPacs, part10
 
 from imaging_hub.deid import ProjectKey
-from imaging_hub.dicom.synthetic import StudySpec, SyntheticPatient, make_study, nhs_number_check_digit
+from imaging_hub.dicom.synthetic import StudySpec, SyntheticPatient, make_study
+from imaging_hub.nhs_number import nhs_number_check_digit
 from imaging_hub.spoke import SpokeSettings, classify, connect, load_enrolment_file, study_reports
 from imaging_hub.spoke.delivery.reconciliation import NOT_FOUND_BY_NHS_NUMBER
 from imaging_hub.spoke.pacs.dimse import DimsePacs

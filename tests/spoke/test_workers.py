@@ -14,7 +14,7 @@ from harness import part10, wait_for
 from imaging_hub.dicom.synthetic import StudySpec, SyntheticPatient, make_study
 from imaging_hub.spoke import SpokeSettings, connect, load_enrolment_file
 from imaging_hub.spoke.intake.buffer import IntakeBuffer, Share
-from imaging_hub.spoke.pipeline.workers import SPAWN, DeidWorkers, make_processor
+from imaging_hub.spoke.runtime.workers import SPAWN, DeidWorkers, make_processor
 
 SPEC = StudySpec(rows=16, columns=16, series=2, instances_per_series=30, study_date=dt.date(2024, 2, 1))
 

@@ -10,8 +10,8 @@ Public surface:
 from imaging_hub.api.access import AccessHook, AccessScope, current_scope
 from imaging_hub.api.app import DICOMWEB_ROOT, create_app
 from imaging_hub.api.governance.admin import may_read_audit, set_session_cookie
-from imaging_hub.api.governance.app import PageRouters, create_governed_app
 from imaging_hub.api.governance.auth import SESSION_COOKIE, client_address
+from imaging_hub.api.governed_app import PageRouters, create_governed_app
 from imaging_hub.api.hub import Hub
 
 __all__ = [

@@ -13,14 +13,13 @@ from fastapi import FastAPI
 
 from imaging_hub.api.app import create_app
 from imaging_hub.api.context import DEFAULT_MAX_UPLOAD_BYTES
-from imaging_hub.api.dicom_archive import ArchiveForDicom
-from imaging_hub.api.governance.app import PageRouters, create_governed_app
+from imaging_hub.api.governed_app import PageRouters, create_governed_app
 from imaging_hub.api.spoke_routes import spoke_router
 from imaging_hub.config import HubSettings
 from imaging_hub.dimse import DicomServer, Peer, quiet_reactors
 from imaging_hub.events import EventBus
 from imaging_hub.governance import DimseScopes, Governance
-from imaging_hub.hub import HubRoom
+from imaging_hub.hub import ArchiveForDicom, HubRoom
 from imaging_hub.store import Archive
 
 

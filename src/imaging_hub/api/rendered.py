@@ -10,7 +10,7 @@ from imaging_hub.api.access import AccessScope, current_scope
 from imaging_hub.api.context import HubContext, hub_context
 from imaging_hub.api.negotiation import accept_ranges
 from imaging_hub.api.wado_routes import frame_header, parse_frame_list
-from imaging_hub.dicom.render import RENDER_MEDIA_TYPES, RenderError, Window, render_frame
+from imaging_hub.dicom import RENDER_MEDIA_TYPES, RenderError, Window, render_frame
 
 router = APIRouter()
 DEFAULT_RENDER_TYPE = "image/jpeg"

@@ -19,8 +19,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from imaging_hub.api.access import AccessScope, current_scope
 from imaging_hub.api.governance.auth import HttpAuth
-from imaging_hub.governance import AuditRecord, Governance, NotFound, Role
-from imaging_hub.governance.roles import SITE_ROLES
+from imaging_hub.governance import SITE_ROLES, AuditRecord, Governance, NotFound, Role
 from imaging_hub.hub import AuditEntry, AuditSink, Caller, HubRoom, InvalidRequest, Refused
 from imaging_hub.spoke import ReconciliationAnswer, ReconciliationReport, WithdrawalAnswer, WithdrawalRequest
 

@@ -16,10 +16,20 @@ from fastapi.responses import JSONResponse, Response
 from imaging_hub.api.access import AccessScope, current_scope
 from imaging_hub.api.context import HubContext, dicomweb_base, hub_context
 from imaging_hub.api.stow_storage import StowSpools, store_parts
-from imaging_hub.dicomweb.media import DICOM, DICOM_JSON, MULTIPART_RELATED, parse_media_type
-from imaging_hub.dicomweb.multipart import MultipartError, MultipartReader, ReceivedPart
-from imaging_hub.dicomweb.qido import QidoParameterError, normalise_value
-from imaging_hub.dicomweb.stow import PartOutcome, build_response, response_status
+from imaging_hub.dicomweb import (
+    DICOM,
+    DICOM_JSON,
+    MULTIPART_RELATED,
+    MultipartError,
+    MultipartReader,
+    PartOutcome,
+    QidoParameterError,
+    ReceivedPart,
+    build_response,
+    normalise_value,
+    parse_media_type,
+    response_status,
+)
 from imaging_hub.events import Origin, acting
 
 router = APIRouter()

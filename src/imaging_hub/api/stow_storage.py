@@ -14,9 +14,7 @@ from collections.abc import Iterable
 
 from pydicom import dcmread
 
-from imaging_hub.dicomweb.media import DICOM
-from imaging_hub.dicomweb.multipart import ReceivedPart
-from imaging_hub.dicomweb.stow import FailureReason, Part10Sink, PartOutcome, failed_outcome
+from imaging_hub.dicomweb import DICOM, FailureReason, Part10Sink, PartOutcome, ReceivedPart, failed_outcome
 from imaging_hub.store import Archive, InvalidInstance, Spool, StoreOutcome, StoreStatus
 
 log = logging.getLogger(__name__)

@@ -15,22 +15,25 @@ from imaging_hub.api.access import AccessScope, current_scope
 from imaging_hub.api.context import HubContext, dicomweb_base, hub_context
 from imaging_hub.api.lookup import scoped_instances
 from imaging_hub.api.negotiation import negotiate_frames, negotiate_instances
-from imaging_hub.dicomweb.json_model import (
+from imaging_hub.dicomweb import (
+    DICOM,
+    DICOM_JSON,
+    OCTET_STREAM,
     ElementPath,
-    bulk_path,
-    dataset_to_json,
-    parse_bulk_path,
-    tag_key,
-)
-from imaging_hub.dicomweb.media import DICOM, DICOM_JSON, OCTET_STREAM
-from imaging_hub.dicomweb.multipart import OutgoingPart, content_type_header, encode, new_boundary
-from imaging_hub.dicomweb.pixels import (
     FrameError,
     InstanceHeader,
+    OutgoingPart,
+    bulk_path,
     check_frame_numbers,
+    content_type_header,
+    dataset_to_json,
+    encode,
     iter_frame_bytes,
     native_frame_region,
+    new_boundary,
+    parse_bulk_path,
     read_header,
+    tag_key,
 )
 
 if TYPE_CHECKING:

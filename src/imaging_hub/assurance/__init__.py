@@ -5,11 +5,11 @@ Validation takes a ``CaseTable`` whatever its source (a CSV today; an ONNX run o
 own DICOM SR outputs later), so the tool register, reader studies and incidents can build on the same surface.
 """
 
+from imaging_hub.assurance.csv_monitoring import monitor_csv
+from imaging_hub.assurance.csv_validation import validate_csv
 from imaging_hub.assurance.errors import AssuranceInputError
-from imaging_hub.assurance.monitor_csv import monitor_csv
 from imaging_hub.assurance.monitoring import DriftRules, Monitoring, MonitorOptions, monitor, read_stream, send_alarms
 from imaging_hub.assurance.segmentation import Agreement, agreement, assess_segmentations
-from imaging_hub.assurance.validate_csv import validate_csv
 from imaging_hub.assurance.validation import (
     CaseTable,
     SubgroupRules,

@@ -60,14 +60,14 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Dice, HD95 and surface Dice per case and summarised."""
         from imaging_hub.assurance import AssuranceInputError, assess_segmentations
-        from imaging_hub.assurance.files import write_together
+        from imaging_hub.files import write_atomic
 
         console = Console(stderr=True)
         try:
             result = assess_segmentations(reference, predicted, tolerance)
         except AssuranceInputError as exc:
             raise _fail(console, exc) from None
-        write_together(out, {"segmentation.json": json.dumps(result, indent=1, allow_nan=False).encode()})
+        write_atomic(out / "segmentation.json", json.dumps(result, indent=1, allow_nan=False).encode())
         dice = result["summary"]["dice"]
         console.print(f"{len(result['cases'])} structures; mean Dice {dice.get('mean', float('nan')):.3f}. "
                       f"Wrote {out}/segmentation.json")

@@ -22,11 +22,11 @@ from imaging_hub.quality import (
     ResultLog,
     check_folder,
     find_outliers,
+    iter_files,
     load_protocol,
     run_quality_jobs,
     scan_folder,
 )
-from imaging_hub.quality.folder import iter_files
 
 RECORDS_FILE = "qc-records.jsonl"
 OUTLIERS_FILE = "outliers.json"

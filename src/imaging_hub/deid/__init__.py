@@ -11,6 +11,7 @@ Public surface::
         .uid(original_uid) -> str      .pseudonym(value) -> str
     deidentify_tree(src, dst, ...) -> RunReport            a whole folder, optionally in a process pool
     iter_files(src)                                       every file under a folder, in a stable order
+    peek(ds, tag, default=None)                           a value read without decoding the element in place
 
 Files in and out: ``imaging_hub.dicom.part10`` (``read_part10``, ``encode_part10``, ``encode_part10_buffers``),
 whose writer copies the elements the engine keeps as their raw bytes.
@@ -21,6 +22,7 @@ from imaging_hub.deid.deidentifier import Deidentifier, DeidOutcome
 from imaging_hub.deid.errors import HeldForReview, Quarantined
 from imaging_hub.deid.profile import BurnedInPolicy, FixedRegion, Profile, ProfileError
 from imaging_hub.deid.project_key import KeyFileError, ProjectKey
+from imaging_hub.deid.raw_values import peek
 from imaging_hub.deid.report import RunReport
 
 __all__ = [
@@ -38,4 +40,5 @@ __all__ = [
     "RunReport",
     "deidentify_tree",
     "iter_files",
+    "peek",
 ]

@@ -25,9 +25,8 @@ from imaging_hub.deid.profile import Profile
 from imaging_hub.deid.project_key import ProjectKey
 from imaging_hub.deid.raw_values import text_value
 from imaging_hub.deid.report import RunReport
-from imaging_hub.dicom.confidentiality import ConfidentialityOption, load_table
+from imaging_hub.dicom import ConfidentialityOption, load_private_kb, load_table
 from imaging_hub.dicom.part10 import encode_part10, read_part10
-from imaging_hub.dicom.private_kb import load_private_kb
 from imaging_hub.files import write_atomic
 
 

@@ -25,8 +25,7 @@ from imaging_hub.deid.profile import Profile
 from imaging_hub.deid.project_key import ProjectKey
 from imaging_hub.deid.raw_values import has_value, put_text, text_value
 from imaging_hub.deid.walker import KeyedUIDs, WalkContext, walk
-from imaging_hub.dicom.confidentiality import BASIC_PROFILE_CODE, CLEAN_PIXEL_DATA_CODE
-from imaging_hub.dicom.iod_types import iod_kind
+from imaging_hub.dicom import BASIC_PROFILE_CODE, CLEAN_PIXEL_DATA_CODE, iod_kind
 from imaging_hub.dicom.part10 import encode_value, new_file_meta
 
 IMPLEMENTATION_CLASS_UID = "1.2.826.0.1.3680043.10.1452.1"

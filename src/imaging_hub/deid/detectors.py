@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from imaging_hub.nhs_number import is_valid_nhs_number
+
 # NHS England's postcode areas: a bare "letter(s) digit digit letter letter" pattern would also match
 # sequence names such as "T1 3MM".
 _POSTCODE_AREAS = (
@@ -28,22 +30,11 @@ EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 REDACTION = "*"
 
 
-def nhs_number_is_valid(digits: str) -> bool:
-    """The NHS number modulus 11 check (weights 10..2 over the first nine digits)."""
-    if len(digits) != 10 or not digits.isdigit():
-        return False
-    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
-    check = 11 - total % 11
-    if check == 11:
-        check = 0
-    return check != 10 and check == int(digits[9])
-
-
 def redact_detected(text: str, found: set[str]) -> str:
     """Replace every detected identifier; the kinds found are added to ``found`` (never the values)."""
 
     def nhs(match: re.Match[str]) -> str:
-        if nhs_number_is_valid("".join(match.groups())):
+        if is_valid_nhs_number("".join(match.groups())):
             found.add("nhs-number")
             return REDACTION
         return match.group(0)

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from pydicom.datadict import keyword_for_tag
 
 from imaging_hub.deid.profile import Profile
-from imaging_hub.dicom.confidentiality import ConfidentialityOption as Opt
-from imaging_hub.dicom.confidentiality import load_table
-from imaging_hub.dicom.iod_types import attribute_type
+from imaging_hub.dicom import ConfidentialityOption as Opt
+from imaging_hub.dicom import attribute_type, load_table
 
 KEEP_REFERENCES = "U*"  # keep the sequence, replace the UIDs inside it (recursion does that)
 

@@ -35,7 +35,7 @@ from typing import Any
 
 from pydicom.datadict import tag_for_keyword
 
-from imaging_hub.dicom.confidentiality import ConfidentialityOption as Opt
+from imaging_hub.dicom import ConfidentialityOption as Opt
 from imaging_hub.errors import ImagingHubError
 
 OVERRIDE_ACTIONS = frozenset({"D", "Z", "X", "K", "C", "U"})

@@ -13,7 +13,7 @@ import os
 import secrets
 from pathlib import Path
 
-from imaging_hub.dicom.keyed_uids import keyed_uid
+from imaging_hub.dicom import keyed_uid
 from imaging_hub.errors import ImagingHubError
 
 _HEADER = "imaging-hub-project-key v1"

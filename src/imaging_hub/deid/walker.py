@@ -18,8 +18,7 @@ from imaging_hub.deid.dates import shift_da, shift_dt
 from imaging_hub.deid.identity import IdentityMatcher
 from imaging_hub.deid.plan import KEEP_REFERENCES, ActionPlan
 from imaging_hub.deid.raw_values import ascii_text, ascii_values, put_empty, put_text, stored_element
-from imaging_hub.dicom.private_kb import PrivateDisposition, Signature, load_private_kb, normalise_creator
-from imaging_hub.dicom.vr_dummies import dummy_value
+from imaging_hub.dicom import PrivateDisposition, Signature, dummy_value, load_private_kb, normalise_creator
 
 TEXT_VRS = frozenset({"LO", "LT", "SH", "ST", "UT", "UC", "PN"})
 _STRING_VRS = TEXT_VRS | {"AE", "AS", "CS", "DA", "DS", "DT", "IS", "TM", "UI", "UR"}

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pydicom.dataset import Dataset
 
-from imaging_hub.dicom.synthetic import StudySpec, SyntheticPatient, make_study
+from imaging_hub.dicom import StudySpec, SyntheticPatient, make_study
 
 SITES = {"RX1": "Royal Example Hospital NHS Trust", "RY2": "Sample General NHS Foundation Trust",
          "RZ3": "Test Valley University Hospitals"}

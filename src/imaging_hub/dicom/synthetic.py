@@ -15,21 +15,12 @@ import numpy as np
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import UID, CTImageStorage, ExplicitVRLittleEndian, MRImageStorage, generate_uid
 
+from imaging_hub.nhs_number import nhs_number_check_digit
+
 IMPLEMENTATION_CLASS_UID = UID("1.2.826.0.1.3680043.10.1452.1")  # under the pydicom root, for our writer
 
 _FAMILY = ["SMITH", "JONES", "TAYLOR", "BROWN", "WILLIAMS", "WILSON", "JOHNSON", "DAVIES", "PATEL", "KHAN"]
 _GIVEN = ["OLIVIA", "AMELIA", "ISLA", "NOAH", "OLIVER", "GEORGE", "MUHAMMAD", "ARTHUR", "FREYA", "AVA"]
-
-
-def nhs_number_check_digit(nine_digits: str) -> int | None:
-    """The modulus 11 check digit of an NHS number's first nine digits, or None if no valid digit exists."""
-    total = sum(int(d) * w for d, w in zip(nine_digits, range(10, 1, -1), strict=True))
-    check = 11 - total % 11
-    if check == 11:
-        return 0
-    if check == 10:
-        return None
-    return check
 
 
 def test_nhs_number(rng: random.Random) -> str:

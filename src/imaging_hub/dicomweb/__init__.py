@@ -1,6 +1,6 @@
 """DICOMweb (PS3.18) encoding engine, independent of any web framework and of any store.
 
-Public surface:
+Public surface, imported from this package (each line names the module that holds it):
 - ``json_model``: ``dataset_to_json`` (Annex F, BulkDataURI for large binaries), ``bulk_path``.
 - ``multipart``: the one writer (``encode``, streaming; ``encoded_length``, the body's length before it is
   read; ``content_type_header``, ``new_boundary``) and the one reader (``MultipartReader``, streaming,
@@ -13,7 +13,7 @@ Public surface:
 - ``media``: media types, transfer syntaxes, Accept parsing.
 """
 
-from imaging_hub.dicomweb.json_model import dataset_to_json
+from imaging_hub.dicomweb.json_model import ElementPath, bulk_path, dataset_to_json, parse_bulk_path, tag_key
 from imaging_hub.dicomweb.media import (
     DICOM,
     DICOM_JSON,
@@ -27,6 +27,7 @@ from imaging_hub.dicomweb.multipart import (
     MultipartError,
     MultipartReader,
     OutgoingPart,
+    ReceivedPart,
     boundary_of,
     content_type_header,
     encode,
@@ -34,8 +35,26 @@ from imaging_hub.dicomweb.multipart import (
     iter_parts,
     new_boundary,
 )
-from imaging_hub.dicomweb.qido import Level, QidoParameterError, QidoSearch, parse_search
-from imaging_hub.dicomweb.stow import TRANSIENT_FAILURES, StowResponse, parse_stow_response
+from imaging_hub.dicomweb.pixels import (
+    FrameError,
+    InstanceHeader,
+    check_frame_numbers,
+    iter_frame_bytes,
+    native_frame_region,
+    read_header,
+)
+from imaging_hub.dicomweb.qido import Level, QidoParameterError, QidoSearch, normalise_value, parse_search
+from imaging_hub.dicomweb.stow import (
+    TRANSIENT_FAILURES,
+    FailureReason,
+    Part10Sink,
+    PartOutcome,
+    StowResponse,
+    build_response,
+    failed_outcome,
+    parse_stow_response,
+    response_status,
+)
 
 __all__ = [
     "DICOM",
@@ -43,23 +62,41 @@ __all__ = [
     "MULTIPART_RELATED",
     "OCTET_STREAM",
     "TRANSIENT_FAILURES",
+    "ElementPath",
+    "FailureReason",
+    "FrameError",
+    "InstanceHeader",
     "Level",
     "MediaRange",
     "MultipartError",
     "MultipartReader",
     "OutgoingPart",
+    "Part10Sink",
+    "PartOutcome",
     "QidoParameterError",
     "QidoSearch",
+    "ReceivedPart",
     "StowResponse",
     "boundary_of",
+    "build_response",
+    "bulk_path",
+    "check_frame_numbers",
     "content_type_header",
     "dataset_to_json",
     "encode",
     "encoded_length",
+    "failed_outcome",
+    "iter_frame_bytes",
     "iter_parts",
+    "native_frame_region",
     "new_boundary",
+    "normalise_value",
     "parse_accept",
+    "parse_bulk_path",
     "parse_media_type",
     "parse_search",
     "parse_stow_response",
+    "read_header",
+    "response_status",
+    "tag_key",
 ]

@@ -14,6 +14,8 @@ Public surface:
 - ``Peer(ae_title, host, port)``, ``Peer.parse("AE@host:port")``: a C-MOVE destination.
 - ``ProjectScope``: what ``scope_for(calling_ae_title, peer_address)`` returns (anything with ``projects``;
   optionally ``admitted``, ``writable_projects`` and recorders for associations, stores and ``Read``s).
+- ``no_delay``: a pynetdicom ``EVT_CONN_OPEN`` handler that tunes the association's socket (TCP_NODELAY),
+  for the other AEs in a process (the spoke's intake and PACS client).
 - ``quiet_reactors()``: opt-in, process-wide: pynetdicom's association threads wait for work instead of
   polling every millisecond (see ``reactor``). Nothing is changed unless it is called.
 
@@ -38,9 +40,10 @@ from imaging_hub.dimse.peers import Peer
 from imaging_hub.dimse.reactor import install as quiet_reactors
 from imaging_hub.dimse.scope import ProjectScope, Read, ScopeProvider, Unrestricted
 from imaging_hub.dimse.server import MAX_PDU, DicomServer
+from imaging_hub.dimse.sockets import no_delay
 
 __all__ = [
     "MAX_PDU", "STORAGE_TRANSFER_SYNTAXES", "DicomArchive", "DicomServer", "InstanceRefused", "InstanceStore",
     "Kept", "Level", "Peer", "ProjectScope", "QueryRefused", "QuerySource", "Read", "ReceivedInstance",
-    "RetrieveSource", "ScopeProvider", "StoredFile", "Unrestricted", "quiet_reactors",
+    "RetrieveSource", "ScopeProvider", "StoredFile", "Unrestricted", "no_delay", "quiet_reactors",
 ]

@@ -15,9 +15,14 @@ Public surface::
     room.withdrawals.withdraw(caller, WithdrawalRequest) -> WithdrawalAnswer
     Caller(name, kind, address, projects=None, sites=None); AuditEntry; AuditSink; no_audit
     Refused (not allowed: 403), InvalidRequest (malformed: 422)
+    ArchiveForDicom(archive)                                    # the archive as the DIMSE engine's DicomArchive
+
+``ArchiveForDicom`` is hub domain, not a face: it is how the hub's store serves the DIMSE engine, and both it
+imports (``store``, ``dimse``) are engines below this layer, so the api and the tests use it from here.
 """
 
 from imaging_hub.hub.caller import AuditEntry, AuditSink, Caller, InvalidRequest, Refused, no_audit
+from imaging_hub.hub.dicom_archive import ArchiveForDicom
 from imaging_hub.hub.room import HubRoom
 
-__all__ = ["AuditEntry", "AuditSink", "Caller", "HubRoom", "InvalidRequest", "Refused", "no_audit"]
+__all__ = ["ArchiveForDicom", "AuditEntry", "AuditSink", "Caller", "HubRoom", "InvalidRequest", "Refused", "no_audit"]

@@ -5,14 +5,15 @@
 - ``check_series(headers, protocol)``: pure; a series' datasets (pixels optional) in, its conformance out.
   ``check_study`` adds the required series a study lacks.
 - ``measure_series``: image QC metrics from the pixels; ``find_outliers`` among many series' records.
-- ``scan_folder`` + ``check_folder``: the offline check of a folder; ``run_quality_jobs``: QC over many
-  series on Dask, resumable through a ``ResultLog``; ``QcRecord`` is the stored result of one series.
+- ``scan_folder`` + ``check_folder``: the offline check of a folder (``iter_files``: the files it reads);
+  ``run_quality_jobs``: QC over many series on Dask, resumable through a ``ResultLog``; ``QcRecord`` is the
+  stored result of one series.
 """
 
 from imaging_hub.quality.assess import assess_series
 from imaging_hub.quality.conformance import check_series, check_study, header_metrics, missing_series
 from imaging_hub.quality.errors import ProtocolError
-from imaging_hub.quality.folder import FolderScan, SeriesFiles, SkippedFile, scan_folder
+from imaging_hub.quality.folder import FolderScan, SeriesFiles, SkippedFile, iter_files, scan_folder
 from imaging_hub.quality.image_qc import IMAGE_METRICS, measure_series
 from imaging_hub.quality.jobs import ClusterChoice, RunSummary, run_quality_jobs
 from imaging_hub.quality.offline import FolderReport, check_folder
@@ -71,6 +72,7 @@ __all__ = [
     "check_study",
     "find_outliers",
     "header_metrics",
+    "iter_files",
     "load_protocol",
     "measure_series",
     "missing_series",

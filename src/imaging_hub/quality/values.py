@@ -9,7 +9,7 @@ from pydicom.datadict import tag_for_keyword
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
 
-from imaging_hub.dicom.confidentiality import load_table
+from imaging_hub.dicom import load_table
 
 WITHHELD = "withheld (identifying attribute)"
 

@@ -12,9 +12,13 @@ from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from imaging_hub.config import LayeredSettings
-from imaging_hub.spoke.pacs.protocol import PatientKey
-from imaging_hub.spoke.pipeline.acquisition import AcquisitionRule
+from imaging_hub.spoke.acquisition_rule import AcquisitionRule
 
+# Where a PACS may hold a patient's NHS number when it keys patients by a local ID (PS3.3 C.7.1.1):
+# the PatientID itself (some trusts key by NHS number), an OtherPatientIDsSequence item, or the retired
+# OtherPatientIDs string that many PACS still index. Configured here (``PacsLink.nhs_number_keys``), used by
+# ``pacs``.
+PatientKey = Literal["PatientID", "OtherPatientIDsSequence", "OtherPatientIDs"]
 DEFAULT_SPOKE_DATA = Path("imaging-hub-spoke-data")
 NHS_NUMBER_KEYS: tuple[PatientKey, ...] = ("PatientID", "OtherPatientIDsSequence", "OtherPatientIDs")
 

@@ -14,8 +14,8 @@ from imaging_hub.network.capacity.sessions import SessionTemplate
 from imaging_hub.network.capacity.sites import SiteLocation
 from imaging_hub.network.capacity.visits import VisitRequest
 from imaging_hub.network.errors import NetworkInputError
-from imaging_hub.network.reporting.roster import WEEKDAYS
 from imaging_hub.network.tabular import Row, read_rows
+from imaging_hub.network.week import WEEKDAYS
 
 SITE_COLUMNS = {"site": "site code", "name": "optional, site name", "lat": "latitude", "lon": "longitude"}
 SCANNER_COLUMNS = {

@@ -8,12 +8,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from imaging_hub.network.capacity.scanners import Scanner
 from imaging_hub.network.errors import NetworkInputError
-
-NETWORK_ZONE = ZoneInfo("Europe/London")
+from imaging_hub.network.week import NETWORK_ZONE
 
 
 @dataclass(frozen=True)

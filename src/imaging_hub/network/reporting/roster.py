@@ -8,10 +8,8 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from imaging_hub.network.errors import NetworkInputError
+from imaging_hub.network.week import NETWORK_ZONE, WEEKDAYS
 
-# Weekly rosters are written in the network's local time; a session at 08:00 stays at 08:00 across clock changes.
-NETWORK_ZONE = ZoneInfo("Europe/London")
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _WEEKLY = re.compile(r"^(?P<day>[A-Za-z]{3})\w*\s+(?P<start>\d{1,2}:\d{2})\s*-\s*(?P<end>\d{1,2}:\d{2})$")
 
 

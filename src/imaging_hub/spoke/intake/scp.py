@@ -19,8 +19,7 @@ from pynetdicom.sop_class import Verification  # type: ignore[attr-defined]
 from pynetdicom.transport import ThreadedAssociationServer
 
 from imaging_hub.dicom.part10 import part10_header
-from imaging_hub.dimse import MAX_PDU, STORAGE_TRANSFER_SYNTAXES
-from imaging_hub.dimse.sockets import no_delay
+from imaging_hub.dimse import MAX_PDU, STORAGE_TRANSFER_SYNTAXES, no_delay
 from imaging_hub.spoke.intake.buffer import IntakeBuffer
 from imaging_hub.spoke.intake.diskguard import DiskGuard
 

@@ -16,8 +16,7 @@ from pynetdicom.sop_class import (  # type: ignore[attr-defined]
     StudyRootQueryRetrieveInformationModelMove,
 )
 
-from imaging_hub.dimse import MAX_PDU
-from imaging_hub.dimse.sockets import no_delay
+from imaging_hub.dimse import MAX_PDU, no_delay
 from imaging_hub.spoke.pacs.protocol import PacsError, PatientKey, SeriesFound, StudyFound, check_series_answered
 
 _PENDING = (0xFF00, 0xFF01)

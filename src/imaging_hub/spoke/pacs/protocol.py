@@ -4,14 +4,10 @@ which become the reconciliation's "expected"), and to send the wanted series to 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Protocol
 
 from imaging_hub.errors import ImagingHubError
-
-# Where a PACS may hold a patient's NHS number when it keys patients by a local ID (PS3.3 C.7.1.1):
-# the PatientID itself (some trusts key by NHS number), an OtherPatientIDsSequence item, or the retired
-# OtherPatientIDs string that many PACS still index.
-PatientKey = Literal["PatientID", "OtherPatientIDsSequence", "OtherPatientIDs"]
+from imaging_hub.spoke.settings import PatientKey
 
 
 @dataclass(frozen=True)

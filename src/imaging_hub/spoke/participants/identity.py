@@ -16,8 +16,8 @@ from pathlib import Path
 
 from pydicom.dataset import Dataset
 
-from imaging_hub.deid.raw_values import peek
-from imaging_hub.dicom.synthetic import nhs_number_check_digit
+from imaging_hub.deid import peek
+from imaging_hub.nhs_number import is_valid_nhs_number
 
 _NHS_ISSUERS = ("NHS", "NHSN", "NHS NUMBER", "2.16.840.1.113883.2.1.4.1")
 _SOP_INSTANCE_UID, _STUDY_DATE, _MODALITY = 0x00080018, 0x00080020, 0x00080060
@@ -28,11 +28,7 @@ _STUDY_INSTANCE_UID, _SERIES_INSTANCE_UID = 0x0020000D, 0x0020000E
 def normalise_nhs_number(value: str) -> str | None:
     """The ten digits of a valid NHS number written with or without spaces/dashes, else None."""
     digits = "".join(ch for ch in value if ch not in " -")
-    if len(digits) != 10 or not digits.isdigit():
-        return None
-    if nhs_number_check_digit(digits[:9]) != int(digits[9]):
-        return None
-    return digits
+    return digits if is_valid_nhs_number(digits) else None
 
 
 @dataclass(frozen=True)

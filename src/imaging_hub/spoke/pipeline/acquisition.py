@@ -14,61 +14,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
-from pydicom.datadict import dictionary_VR, tag_for_keyword
+from pydicom.datadict import dictionary_VR
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
+
+from imaging_hub.spoke.acquisition_rule import AcquisitionRule
 
 _NUMERIC_VRS = {"DS", "IS", "FL", "FD", "SL", "SS", "UL", "US", "SV", "UV"}
 _QUOTABLE_VRS = _NUMERIC_VRS | {"CS", "UI"}
 _MAX_SHOWN = 64
-
-
-class AcquisitionRule(BaseModel):
-    """One check on one attribute; every condition given must hold."""
-
-    model_config = {"extra": "forbid"}
-
-    attribute: str  # DICOM keyword, e.g. "SliceThickness"
-    modalities: list[str] = Field(default_factory=list)  # the rule applies to these only (empty: all)
-    required: bool = False  # present with a value
-    equals: str | None = None
-    one_of: list[str] | None = None
-    min: float | None = None
-    max: float | None = None
-    pattern: str | None = None  # a regular expression each value must match in full
-    action: Literal["warn", "hold"] = "warn"
-
-    @field_validator("attribute")
-    @classmethod
-    def _known_keyword(cls, keyword: str) -> str:
-        tag = tag_for_keyword(keyword)
-        if tag is None:
-            raise ValueError(f"acquisition check: {keyword!r} is not a DICOM attribute keyword")
-        if dictionary_VR(tag) == "SQ":
-            raise ValueError(f"acquisition check: {keyword} is a sequence; check an attribute inside it instead")
-        return keyword
-
-    @field_validator("pattern")
-    @classmethod
-    def _compiles(cls, pattern: str | None) -> str | None:
-        if pattern is not None:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"acquisition check: pattern {pattern!r} is not a regular expression: {exc}") from exc
-        return pattern
-
-    @model_validator(mode="after")
-    def _something_to_check(self) -> AcquisitionRule:
-        if not self.required and self.equals is None and self.one_of is None and self.min is None \
-                and self.max is None and self.pattern is None:
-            raise ValueError(f"acquisition check on {self.attribute}: give at least one of required, equals, "
-                             "one_of, min, max or pattern")
-        if self.min is not None and self.max is not None and self.min > self.max:
-            raise ValueError(f"acquisition check on {self.attribute}: min is above max")
-        self.modalities = [m.upper() for m in self.modalities]
-        return self
 
 
 @dataclass(frozen=True)

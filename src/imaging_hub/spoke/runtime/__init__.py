@@ -1,1 +1,2 @@
-"""The spoke's processes: the gateway that receives, the pipeline process, locks, and the status read-out."""
+"""The spoke's processes: the gateway that receives, the pipeline process and its de-identification workers,
+locks, and the status read-out."""

@@ -26,9 +26,9 @@ from imaging_hub.spoke.delivery.courier import Courier
 from imaging_hub.spoke.delivery.hubclient import HubClient
 from imaging_hub.spoke.delivery.outbox import Outbox
 from imaging_hub.spoke.intake.buffer import EVERYTHING, files_waiting
-from imaging_hub.spoke.pipeline.workers import SPAWN, DeidWorkers, make_processor, work
 from imaging_hub.spoke.runtime.lifetime import Revival, start_child
 from imaging_hub.spoke.runtime.lockfile import held_lock
+from imaging_hub.spoke.runtime.workers import SPAWN, DeidWorkers, make_processor, work
 from imaging_hub.spoke.settings import SpokeSettings
 from imaging_hub.spoke.state import connect, set_health
 

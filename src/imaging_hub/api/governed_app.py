@@ -2,7 +2,7 @@
 the governance API and the routes spokes report to. This is what ``imaging-hub serve`` runs.
 
 The web pages are another face above this one: the caller passes them in as ``pages`` (for the hub,
-``imaging_hub.web.web_face()``), so this package never imports the web.
+``imaging_hub.web.web_face()``), so the api never imports the web.
 """
 
 from __future__ import annotations
