@@ -8,6 +8,6 @@ Public surface::
     agreement(reference, prediction, tolerance_mm) -> Agreement(dice, hd95, surface_dice, ...)
 """
 
-from imaging_hub.masks.agreement import Agreement, agreement
+from imaging_hub.masks.overlap import Agreement, agreement
 
 __all__ = ["Agreement", "agreement"]
