@@ -5,6 +5,7 @@ its routes), ``viewer_url(study_uid)`` (where the study browser opens a study) a
 """
 
 from imaging_hub.web.viewer.bundle import OhifBundle
-from imaging_hub.web.viewer.routes import VIEWER_ROOT, viewer_router, viewer_url
+from imaging_hub.web.viewer.routes import viewer_router
+from imaging_hub.web.viewer_address import VIEWER_ROOT, viewer_url
 
 __all__ = ["VIEWER_ROOT", "OhifBundle", "viewer_router", "viewer_url"]

@@ -11,7 +11,6 @@ compilation for its image codecs, blob: workers and inline styles), and only und
 from __future__ import annotations
 
 import mimetypes
-from urllib.parse import quote
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse
@@ -22,14 +21,9 @@ from imaging_hub.web.pages import WebRoute, signed_in_dependency
 from imaging_hub.web.rendering import render
 from imaging_hub.web.viewer.bundle import OhifBundle
 from imaging_hub.web.viewer.config import app_config
+from imaging_hub.web.viewer_address import VIEWER_ROOT
 
-VIEWER_ROOT = "/viewer"
 _HASHED_NAMES_CACHE = "public, max-age=31536000, immutable"
-
-
-def viewer_url(study_uid: str) -> str:
-    """The viewer's address for one study (OHIF's default mode, its ``/viewer`` route under our root)."""
-    return f"{VIEWER_ROOT}/viewer?StudyInstanceUIDs={quote(study_uid, safe='')}"
 
 
 def content_security_policy(bundle: OhifBundle) -> str:
