@@ -49,7 +49,10 @@ class StudyFilters:
         if self.date_from or self.date_to:
             keys["StudyDate"] = f"{_dicom_date(self.date_from, 'from')}-{_dicom_date(self.date_to, 'to')}"
         if self.description.strip():
-            keys["StudyDescription"] = "*" + "*".join(self.description.split()) + "*"
+            # Text matching is exact about case; descriptions are mostly upper case, some as typed.
+            text = " ".join(self.description.split())
+            spellings = dict.fromkeys((text, text.upper(), text.lower()))
+            keys["StudyDescription"] = "\\".join("*" + s.replace(" ", "*") + "*" for s in spellings)
         return keys
 
     def as_params(self) -> dict[str, str]:
