@@ -137,7 +137,8 @@ def test_a_study_of_another_project_is_not_found_here(hub: Hub) -> None:
 
 
 @pytest.mark.parametrize("query, message", [
-    ("date_from=14/03/2024", "date from must be a date"), ("modality=C-T", "modality must be"), ("site=R*", "may not contain"),
+    ("date_from=14/03/2024", "date from must be a date"), ("modality=C-T", "modality must be"),
+    ("site=R*", "may not contain"),
     ("after=x", "page key"), ("participant=" + "A" * 65, "longer than 64"),
 ])
 def test_bad_search_input_is_named(hub: Hub, query: str, message: str) -> None:

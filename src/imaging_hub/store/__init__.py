@@ -30,8 +30,8 @@ Hearing of changes (see ``imaging_hub.events``)::
 from imaging_hub.store.archive import Archive, peek_header
 from imaging_hub.store.attributes import ATTRIBUTES, Level
 from imaging_hub.store.errors import InvalidInstance, QueryError
-from imaging_hub.store.records import Conflict, StoredInstance, StoreOutcome, StoreStatus
 from imaging_hub.store.paging import SearchPage
+from imaging_hub.store.records import Conflict, StoredInstance, StoreOutcome, StoreStatus
 from imaging_hub.store.search import Query
 from imaging_hub.store.spool import Spool
 

@@ -37,9 +37,9 @@ from imaging_hub.store.errors import InvalidInstance
 from imaging_hub.store.group_commit import GroupCommit
 from imaging_hub.store.header import HEADER_TAGS, InstanceHeader, read_header
 from imaging_hub.store.migrate import upgrade
+from imaging_hub.store.paging import SearchPage, run_count, run_page
 from imaging_hub.store.records import Conflict, StoredInstance, StoreOutcome, StoreStatus
 from imaging_hub.store.schema import conflict, instance, patient, series, study
-from imaging_hub.store.paging import SearchPage, run_count, run_page
 from imaging_hub.store.search import Query, run_search
 from imaging_hub.store.spool import Spool
 from imaging_hub.store.structure import CheckedFile, check_structure

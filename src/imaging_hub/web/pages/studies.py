@@ -5,6 +5,8 @@ and suppression are the ``StudyCatalogue``'s."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
@@ -35,7 +37,7 @@ def router(gov: Governance, catalogue: StudyCatalogue) -> APIRouter:
     pages = APIRouter(include_in_schema=False, route_class=WebRoute)
     who_dep = Depends(signed_in_dependency(gov))
 
-    def listing(request: Request, who: Principal, code: str) -> dict[str, object]:
+    def listing(request: Request, who: Principal, code: str) -> dict[str, Any]:
         filters = filters_of(request)
         after = request.query_params.get("after") or None
         found = catalogue.page(who, code, filters, after=after, size=PAGE_SIZE)
