@@ -396,6 +396,17 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/audit"): Rule(get("/audit?project={p}"), OVERSIGHT),
     ("GET", "/audit/entries"): Rule(get("/audit/entries?outcome=denied"), OVERSIGHT),
     ("GET", "/static/{package}/{path:path}"): Rule(get("/static/nhsuk/nhsuk-frontend.min.css"), PUBLIC),
+    # Study browser: the same rule as DICOMweb reads (a data-reading project role and an agreement in force).
+    ("GET", "/projects/{code}/studies"): Rule(get("/projects/{p}/studies"), READS),
+    ("GET", "/projects/{code}/studies/table"): Rule(get("/projects/{p}/studies/table?modality=CT"), READS),
+    ("GET", "/projects/{code}/studies/{study}"): Rule(get("/projects/{p}/studies/{study}"), READS),
+    ("GET", "/projects/{code}/studies/{study}/series/{series}/thumbnail"): Rule(
+        get("/projects/{p}/studies/{study}/series/{series}/thumbnail"), READS
+    ),
+    # The viewer: its configuration and code are public files; its page needs a session; what it shows
+    # comes from DICOMweb above, refused there to anyone who may not read the study.
+    ("GET", "/viewer/app-config.js"): Rule(get("/viewer/app-config.js"), PUBLIC),
+    ("GET", "/viewer/{path:path}"): Rule(get("/viewer/viewer?StudyInstanceUIDs={study}"), ANY),
     # Spokes: reports and withdrawals need write rights in the project; the views show everyone signed in only
     # the sites and projects they may see (a signed-out visitor of the page is sent to sign in).
     ("POST", "/spokes/reconciliation"): Rule(

@@ -4,7 +4,8 @@ Public surface: ``Governance`` (open one per process), the ``Principal`` it reco
 token scopes, agreement states, errors, the audit trail types, clocks and small-number suppression.
 ``administration`` sets a network up by name (first administrator, sites, people, projects, agreements,
 tokens, DICOM peers) for the CLI and scripts; ``DimseScopes`` scopes DICOM peers; ``ArchiveSource`` is the
-archive as governance reads it; ``csrf_token`` binds web forms to a session; the table rows (``Agreement``,
+archive as governance reads it; ``StudyCatalogue`` (with ``StudyFilters``) is a project's studies as a
+person may browse them; ``csrf_token`` binds web forms to a session; the table rows (``Agreement``,
 ``ApiToken``, ``AuditEntry``, ``Person``, ``Project``, ``Snapshot``) are what the faces render.
 """
 
@@ -29,6 +30,8 @@ from imaging_hub.governance.instances import InstanceRef, InstanceSource
 from imaging_hub.governance.principal import SYSTEM, Grant, Principal
 from imaging_hub.governance.roles import ALL_SCOPES, SITE_ROLES, UNSUPPRESSED_ROLES, Role, Scope
 from imaging_hub.governance.service import Governance
+from imaging_hub.governance.study_catalogue import SeriesRow, StudyCatalogue, StudyDetail, StudyPage, StudyRow
+from imaging_hub.governance.study_filters import StudyFilters
 from imaging_hub.governance.suppression import suppress
 from imaging_hub.governance.tables import Agreement, ApiToken, AuditEntry, Person, Project, Snapshot
 
@@ -62,8 +65,14 @@ __all__ = [
     "Project",
     "Role",
     "Scope",
+    "SeriesRow",
     "SettableClock",
     "Snapshot",
+    "StudyCatalogue",
+    "StudyDetail",
+    "StudyFilters",
+    "StudyPage",
+    "StudyRow",
     "Unauthenticated",
     "VerifyReport",
     "administration",

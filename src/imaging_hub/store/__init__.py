@@ -7,6 +7,8 @@ Public surface::
     archive.get(sop_instance_uid) -> StoredInstance | None
     archive.instances(study_uid, series_uid=None, sop_instance_uid=None) -> list[StoredInstance]
     archive.search(Query(...)) -> list[pydicom.Dataset]
+    archive.search_page(Query(...), after=None, size=50) -> SearchPage   # keyset paging, newest first
+    archive.count(Query(...)) -> int
     archive.delete(study_uid, series_uid=None, sop_instance_uid=None, origin=None) -> int
     archive.conflicts() -> list[Conflict]; archive.count_instances() -> int; archive.close()
 
@@ -28,6 +30,7 @@ Hearing of changes (see ``imaging_hub.events``)::
 from imaging_hub.store.archive import Archive, peek_header
 from imaging_hub.store.attributes import ATTRIBUTES, Level
 from imaging_hub.store.errors import InvalidInstance, QueryError
+from imaging_hub.store.paging import SearchPage
 from imaging_hub.store.records import Conflict, StoredInstance, StoreOutcome, StoreStatus
 from imaging_hub.store.search import Query
 from imaging_hub.store.spool import Spool
@@ -40,6 +43,7 @@ __all__ = [
     "Level",
     "Query",
     "QueryError",
+    "SearchPage",
     "Spool",
     "StoreOutcome",
     "StoreStatus",

@@ -37,6 +37,7 @@ from imaging_hub.store.errors import InvalidInstance
 from imaging_hub.store.group_commit import GroupCommit
 from imaging_hub.store.header import HEADER_TAGS, InstanceHeader, read_header
 from imaging_hub.store.migrate import upgrade
+from imaging_hub.store.paging import SearchPage, run_count, run_page
 from imaging_hub.store.records import Conflict, StoredInstance, StoreOutcome, StoreStatus
 from imaging_hub.store.schema import conflict, instance, patient, series, study
 from imaging_hub.store.search import Query, run_search
@@ -306,6 +307,16 @@ class Archive:
     def search(self, query: Query) -> list[Dataset]:
         with self.database.reading() as conn:
             return run_search(conn, query)
+
+    def search_page(self, query: Query, after: str | None = None, size: int = 50) -> SearchPage:
+        """One page of a search, newest indexed first; ``after``: the previous page's ``next_after``."""
+        with self.database.reading() as conn:
+            return run_page(conn, query, after, size)
+
+    def count(self, query: Query) -> int:
+        """How many entities match ``query``."""
+        with self.database.reading() as conn:
+            return run_count(conn, query)
 
     def conflicts(self) -> list[Conflict]:
         with self.database.reading() as conn:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,9 +41,13 @@ class Query:
 
 def run_search(conn: Connection, query: Query) -> list[Dataset]:
     statement, returned = build(query)
-    rows = conn.execute(statement).all()
+    return to_datasets(conn.execute(statement).all(), query.level, returned)
+
+
+def to_datasets(rows: Sequence[sa.Row[Any]], level: Level, returned: list[Attribute]) -> list[Dataset]:
+    """Result rows of ``build``'s statement as Datasets (extra columns in a row are ignored)."""
     prelude = [(_tag("SpecificCharacterSet"), "CS", "ISO_IR 192")] + [
-        (_tag(k), dictionary_VR(k), v) for k, v in _ALWAYS[query.level]
+        (_tag(k), dictionary_VR(k), v) for k, v in _ALWAYS[level]
     ]
     elements = [(a.keyword, _tag(a.keyword), dictionary_VR(a.keyword), a.kind) for a in returned]
     results = []
@@ -139,3 +143,8 @@ def _element_value(value: Any, kind: str) -> Any:
     if kind == "modalities":
         return value.split("\\")
     return value
+
+
+def level_table(level: Level) -> sa.Table:
+    """The index table holding one row per entity of ``level``."""
+    return _TABLES[level]

@@ -1,5 +1,6 @@
 """The web face of a governed hub, as the ``pages`` argument of ``create_governed_app`` and ``Hub``: every
-page, sign-in through an identity provider, the design system's files and the reconciliation page."""
+page, sign-in through an identity provider, the design system's files, the reconciliation page and the OHIF
+viewer at /viewer/."""
 
 from __future__ import annotations
 
@@ -8,14 +9,15 @@ from collections.abc import Sequence
 from fastapi import APIRouter
 
 from imaging_hub.api import PageRouters
-from imaging_hub.governance import ArchiveSource, Governance
+from imaging_hub.governance import ArchiveSource, Governance, StudyCatalogue
 from imaging_hub.hub import HubRoom
 from imaging_hub.store import Archive
 from imaging_hub.web.assets import assets_router
 from imaging_hub.web.oidc_routes import oidc_router
 from imaging_hub.web.oidc_settings import OidcSettings
-from imaging_hub.web.pages import web_router
+from imaging_hub.web.pages import study_browser_router, web_router
 from imaging_hub.web.reconciliation import reconciliation_page_router
+from imaging_hub.web.viewer import viewer_router
 
 
 def web_face(oidc: OidcSettings | None = None) -> PageRouters:
@@ -28,6 +30,8 @@ def web_face(oidc: OidcSettings | None = None) -> PageRouters:
             oidc_router(gov, settings),
             assets_router(),
             reconciliation_page_router(gov, room),
+            study_browser_router(gov, StudyCatalogue(gov.context, gov.authority, archive)),
+            viewer_router(gov),
         ]
 
     return routers

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from imaging_hub.governance import ArchiveSource, Governance
-from imaging_hub.web.pages import agreements, audit, home, people, projects, sign_in, sites, snapshots
+from imaging_hub.governance import ArchiveSource, Governance, StudyCatalogue
+from imaging_hub.web.pages import agreements, audit, home, people, projects, sign_in, sites, snapshots, studies
 from imaging_hub.web.pages.route import WebRoute
 from imaging_hub.web.pages.session import signed_in_dependency
 
-__all__ = ["WebRoute", "signed_in_dependency", "web_router"]
+__all__ = ["WebRoute", "signed_in_dependency", "study_browser_router", "web_router"]
 
 
 def web_router(gov: Governance, source: ArchiveSource, oidc_enabled: bool = False) -> APIRouter:
@@ -30,3 +30,8 @@ def web_router(gov: Governance, source: ArchiveSource, oidc_enabled: bool = Fals
     ):
         router.include_router(page_router)
     return router
+
+
+def study_browser_router(gov: Governance, catalogue: StudyCatalogue) -> APIRouter:
+    """The study browser (``/projects/{code}/studies...``): it reads the archive through ``catalogue``."""
+    return studies.router(gov, catalogue)
