@@ -9,6 +9,7 @@ Public surface::
     load_private_kb(), PrivateDisposition, Signature, normalise_creator, parse_signature   private tags (TCIA)
     dummy_value(vr)                                                 a replacement value valid for a VR
     render_frame(...), Window, RenderError, RENDER_MEDIA_TYPES      a frame as PNG or JPEG
+    render_thumbnail(path) -> JPEG bytes                               a series' thumbnail (middle instance)
     make_study(...), make_network_sample(...), StudySpec, SyntheticPatient   invented instances for demos and tests
 
 The Part 10 codec is a sub-package with its own surface, ``imaging_hub.dicom.part10`` (see its docstring):
@@ -34,12 +35,14 @@ from imaging_hub.dicom.private_kb import (
 )
 from imaging_hub.dicom.render import RENDER_MEDIA_TYPES, RenderError, Window, render_frame, to_display
 from imaging_hub.dicom.synthetic import StudySpec, SyntheticPatient, make_network_sample, make_study
+from imaging_hub.dicom.thumbnail import THUMBNAIL_SIDE, render_thumbnail
 from imaging_hub.dicom.vr_dummies import dummy_value
 
 __all__ = [
     "BASIC_PROFILE_CODE",
     "CLEAN_PIXEL_DATA_CODE",
     "RENDER_MEDIA_TYPES",
+    "THUMBNAIL_SIDE",
     "ConfidentialityOption",
     "ConfidentialityRow",
     "ConfidentialityTable",
@@ -60,5 +63,6 @@ __all__ = [
     "normalise_creator",
     "parse_signature",
     "render_frame",
+    "render_thumbnail",
     "to_display",
 ]

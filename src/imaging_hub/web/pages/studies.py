@@ -10,8 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
-from imaging_hub.dicom.render import RenderError
-from imaging_hub.dicom.thumbnail import render_thumbnail
+from imaging_hub.dicom import RenderError, render_thumbnail
 from imaging_hub.governance import Governance, Principal, StudyCatalogue, StudyFilters
 from imaging_hub.web.pages.route import WebRoute
 from imaging_hub.web.pages.session import page, signed_in_dependency
