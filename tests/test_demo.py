@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import json
 import os
 import socket
 import subprocess
 import sys
 from pathlib import Path
 
+from imaging_hub.demo.rooms.assurance import CHANGE_AT
 from imaging_hub.demo.sample import build_sample
 
 
@@ -27,6 +30,7 @@ def test_demo_runs_a_network_and_no_identity_reaches_the_hub(tmp_path: Path) -> 
     # Three sites, three enrolled participants each who are not opted out, one of them seen at all three.
     assert "hub: 9 studies of 7 pseudonymised participants" in result.stdout
     assert "demo network stopped" in result.stdout
+    _assert_rooms_shown(folder, result.stdout)
 
     hub_bytes = b"".join(p.read_bytes() for p in (folder / "hub").rglob("*") if p.is_file())
     for site in build_sample():
@@ -43,3 +47,39 @@ def test_demo_refuses_to_empty_a_folder_it_did_not_make(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "is not a demo folder" in result.stdout
     assert (tmp_path / "precious.txt").exists()
+
+
+def _assert_rooms_shown(folder: Path, stdout: str) -> None:
+    """After delivery the demo runs quality, labelling, assurance and network operations on the hub's data."""
+    quality = json.loads((folder / "quality" / "quality.json").read_text())
+    assert quality["sites"]["RX1"] == {"series": 6, "conformant": 6}
+    problems = {(s["site"], p["rule"], p["attribute"]) for s in quality["series"] for p in s["problems"]}
+    assert problems == {("RY2", "max", "SliceThickness"), ("RZ3", "min_snr", "snr")}  # the two planted ones
+    assert "SliceThickness 5 (expected max <= 3)" in stdout
+    assert "CT chest: snr" in stdout
+
+    labels = json.loads((folder / "labelling.json").read_text())
+    pair = labels["agreement"]["questions"][0]["cohen"][0]
+    assert pair["subjects"] == 7 and 0 < pair["kappa"] < 1  # one disagreement among the studies both read
+    assert {r: t["done"] for r, t in labels["progress"]["readers"].items()} == {
+        "reader.one@university.example": 8, "reader.two@university.example": 8}
+    assert f"Cohen's kappa {pair['kappa']:.2f}" in stdout
+
+    assurance = folder / "assurance"
+    validation = json.loads((assurance / "validation.json").read_text())
+    assert len(validation["sites"]) == 3 and 0.5 < validation["auc"]["estimate"] <= 1
+    assert (assurance / "report.pdf").read_bytes().startswith(b"%PDF")
+    assert "<html" in (assurance / "report.html").read_text().lower()
+    alarms = json.loads((assurance / "monitor.json").read_text())["alarms"]
+    assert alarms and min(a["index"] for a in alarms) >= CHANGE_AT  # none before the planted change
+    assert any(a["method"] == "drift" and "software_version" in a["detail"] for a in alarms)
+    assert f"AUC {validation['auc']['estimate']:.3f}" in stdout and f"alarm ({alarms[0]['method']})" in stdout
+
+    with (folder / "network" / "plan.csv").open() as handle:
+        plan = list(csv.DictReader(handle))
+    assert plan and all(row["slot_id"] for row in plan)
+    with (folder / "network" / "assignments.csv").open() as handle:
+        assignments = list(csv.DictReader(handle))
+    assert {row["task_id"] for row in assignments} == {f"W{i:02d}" for i in range(1, 11)}
+    assert any(row["reporter_id"] for row in assignments)
+    assert "Research scan capacity" in stdout and "Reporting worklist" in stdout

@@ -22,7 +22,7 @@ def demo(
     once: bool = typer.Option(False, "--once", help="Stop after loading and checking, instead of serving."),
 ) -> None:
     """A whole network: hub + three spokes, sample data pushed, filtered, de-identified and delivered."""
-    from imaging_hub.demo import DemoError, DemoNetwork, summary_table
+    from imaging_hub.demo import DemoError, DemoNetwork, show_rooms, summary_table
 
     network = DemoNetwork(data.resolve(), http_port=http_port, dicom_port=dicom_port, patients_per_site=patients,
                           console=console)
@@ -40,6 +40,7 @@ def demo(
         expected = sum(1 for s in samples for p in s.patients if p.participant_id and not p.opted_out)
         if len(studies) != expected:
             raise DemoError(f"the hub shows {len(studies)} studies where {expected} were expected")
+        show_rooms(network.folder, console)  # quality, labelling, AI assurance, network operations on that data
         console.print(f"\nImaging Hub is running at [bold]{network.hub_url}/[/bold] "
                       f"(certificate from the demo's own CA: {network.folder / 'tls' / 'ca.pem'})")
         console.print(f"  DICOMweb  {network.hub_url}/dicom-web")

@@ -3,6 +3,10 @@
 At every site one patient is enrolled but on the national data opt-out register, and one is not enrolled
 at all: neither's data may reach the hub. One participant is scanned at two sites, so the hub shows the
 same pseudonym arriving from both.
+
+Two quality problems are planted in delivered series, for the demo's quality check to find: the second series
+of RY2's first participant was acquired with 5 mm slices where the protocol asks for 2.5 mm, and the first
+series of RZ3's first participant is noisy.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import random
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
 from pydicom.dataset import Dataset
 
 from imaging_hub.dicom import StudySpec, SyntheticPatient, make_study
@@ -81,7 +86,26 @@ def build_sample(patients_per_site: int = 4, instances_per_series: int = 6, seed
             patients.append(site_patient)
         shared = shared or patients[0].patient
         samples.append(SiteSample(ods, name, patients))
+    _plant_quality_problems(samples, seed)
     return samples
+
+
+NON_CONFORMANT = ("RY2", 2)  # (site, series number) of the first participant's study: 5 mm slices
+NOISY = ("RZ3", 1)  # noise about five times the scanner's usual
+NOISE_SD = 80.0
+
+
+def _plant_quality_problems(samples: list[SiteSample], seed: int) -> None:
+    by_site = {s.ods: s for s in samples}
+    for ds in by_site[NON_CONFORMANT[0]].patients[0].studies[0]:
+        if ds.SeriesNumber == NON_CONFORMANT[1]:
+            ds.SliceThickness = "5.0"
+    rng = np.random.default_rng(seed)
+    for ds in by_site[NOISY[0]].patients[0].studies[0]:
+        if ds.SeriesNumber == NOISY[1]:
+            pixels = np.frombuffer(ds.PixelData, dtype=np.uint16).astype(np.float64)
+            pixels += rng.normal(0.0, NOISE_SD, size=pixels.shape)
+            ds.PixelData = np.clip(pixels, 0, 4095).astype(np.uint16).tobytes()
 
 
 def _study_spec(rng: random.Random, institution: str, instances_per_series: int) -> StudySpec:

@@ -1,0 +1,82 @@
+"""The demo's labelling: a task over the project's studies at the hub with two readers (annotators created
+through governance), each of whom has read part of it, disagreeing once; kappa and progress printed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+
+from imaging_hub.demo.rooms.cases import DemoCase
+from imaging_hub.governance import SYSTEM, AuditRecord, Governance, Role
+from imaging_hub.labelling import (
+    Actor,
+    AuditEntry,
+    Cohort,
+    CohortStudy,
+    LabellingRoom,
+    Labels,
+    TaskSpec,
+    parse_schema,
+)
+from imaging_hub.store import Archive
+
+READERS = ("reader.one@university.example", "reader.two@university.example")
+SCHEMA = {"questions": [{"name": "finding", "text": "Dense finding", "categories": ["absent", "present"]}]}
+
+
+def label_project(gov: Governance, archive: Archive, project: str,
+                  cases: list[DemoCase]) -> tuple[Table, dict[str, Any]]:
+    """The project's lead manages the task; the readers are created as the project's annotators."""
+    lead_id = gov.projects.get(project).lead_id
+    if lead_id is None:
+        raise LookupError(f"project {project} has no lead to manage its labelling")
+    lead = gov.directory.person(lead_id)
+    lead_email = lead.email
+    for number, email in enumerate(READERS, start=1):
+        reader = gov.directory.create_person(SYSTEM, email, f"Reader {number}", lead.organisation_id)
+        gov.directory.grant(SYSTEM, reader.id, Role.ANNOTATOR.value, project_code=project)
+
+    def audit(entry: AuditEntry) -> None:
+        gov.audit.record(AuditRecord(actor=entry.actor.name, actor_kind=entry.actor.kind, action=entry.action,
+                                     entity_type=entry.entity_type, entity_id=entry.entity_id,
+                                     project=entry.project, outcome=entry.outcome, detail=dict(entry.detail)))
+
+    room = LabellingRoom.open(archive.database.writer, audit=audit)
+    manager = Actor(lead_email, manages=frozenset({project}))
+    cohort = Cohort("query", f'{{"ClinicalTrialProtocolID": "{project}"}}',
+                    tuple(CohortStudy(c.study_uid, c.site) for c in cases))
+    task = room.create_task(manager, TaskSpec(project, "Dense finding (demo)", cohort, parse_schema(SCHEMA),
+                                              READERS, reads_per_study=2, blinded=True))
+    room.assign(manager, task.id)
+    # Reader one reads all but the last study, reader two all but the first; reader two calls the study
+    # nearest the median (the hardest) differently from reader one.
+    hardest = len(cases) // 2
+    for number, email in enumerate(READERS):
+        actor = Actor(email)
+        chosen = range(len(cases) - 1) if number == 0 else range(1, len(cases))
+        for index in chosen:
+            case = cases[index]
+            answer = case.finding if number == 0 or index != hardest else not case.finding
+            room.submit_read(actor, task.id, case.study_uid,
+                             Labels(answers={"finding": "present" if answer else "absent"}))
+    agreement = room.agreement(manager, task.id)
+    progress = room.progress(manager, task.id)
+    if not agreement["questions"][0]["cohen"]:
+        raise LookupError("the demo's readers read too few studies in common for Cohen's kappa")
+    return _table(agreement, progress.to_json()), {"task": task.id, "agreement": agreement,
+                                                    "progress": progress.to_json()}
+
+
+def _table(agreement: dict[str, Any], progress: dict[str, Any]) -> Table:
+    pair = agreement["questions"][0]["cohen"][0]
+    table = Table(title=f"Labelling: task {agreement['task']}, two blinded readers")
+    for column in ("reader", "assigned", "read"):
+        table.add_column(column)
+    for reader, tally in progress["readers"].items():
+        table.add_row(reader, str(tally["assigned"]), str(tally["done"]))
+    low, high = pair["ci95"]
+    ci = f"{low:.2f} to {high:.2f}" if low is not None and high is not None else "not estimable"
+    table.caption = (f"Cohen's kappa {pair['kappa']:.2f} (95% CI {ci}) over {pair['subjects']} studies both "
+                     f"read; {progress['final']} of {progress['studies']} studies final")
+    return table
