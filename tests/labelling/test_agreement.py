@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from sklearn.metrics import confusion_matrix
 from statsmodels.stats.inter_rater import cohens_kappa, fleiss_kappa
 
 from imaging_hub.labelling import LabellingError, cohen, fleiss, pairwise, staple
@@ -27,6 +28,15 @@ def test_cohen_matches_the_textbook_example_and_statsmodels_interval() -> None:
     independent = cohens_kappa(np.array([[20, 5], [10, 15]]))
     assert (estimate.low, estimate.high) == pytest.approx((independent.kappa_low, independent.kappa_upp))
     assert estimate.low < 0.4 < estimate.high
+
+
+def test_cohen_interval_stays_within_kappas_range_on_few_studies() -> None:
+    first = ["yes", "yes", "no", "no", "yes", "no", "yes"]
+    second = ["yes", "yes", "no", "no", "yes", "no", "no"]
+    independent = cohens_kappa(confusion_matrix(first, second, labels=["yes", "no"]))
+    assert independent.kappa_upp > 1  # the Wald interval runs past 1 here
+    estimate = cohen(first, second, ["yes", "no"])
+    assert estimate.high == 1.0 and estimate.low == pytest.approx(max(independent.kappa_low, -1.0))
 
 
 def test_fleiss_matches_the_worked_example_with_a_bootstrap_interval() -> None:

@@ -58,8 +58,10 @@ def cohen(first: Sequence[str], second: Sequence[str], categories: Sequence[str]
         result = cohens_kappa(table, return_results=True)
     if math.isfinite(kappa) and not math.isclose(kappa, float(result.kappa), abs_tol=1e-9):
         raise AssertionError("scikit-learn and statsmodels disagree on Cohen's kappa")
-    return KappaEstimate("cohen", kappa, float(result.kappa_low), float(result.kappa_upp), len(first), 2,
-                         "asymptotic standard error (statsmodels cohens_kappa)")
+    # The Wald interval can run past kappa's range on few studies; kappa cannot exceed 1 or fall below -1.
+    low, high = max(float(result.kappa_low), -1.0), min(float(result.kappa_upp), 1.0)
+    return KappaEstimate("cohen", kappa, low, high, len(first), 2,
+                         "asymptotic standard error (statsmodels cohens_kappa), clipped to [-1, 1]")
 
 
 def fleiss(counts: NDArray[np.integer], *, seed: int = 0, resamples: int = BOOTSTRAP_RESAMPLES) -> KappaEstimate:
