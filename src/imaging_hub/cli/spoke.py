@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from imaging_hub.cli._existing import require_spoke_data
 from imaging_hub.cli._signals import StopRequest
 from imaging_hub.heap import freeze_start_up
 from imaging_hub.spoke import (
@@ -96,6 +97,7 @@ def status(
 ) -> None:
     """What this spoke holds, what left, what is missing and why."""
     settings = _settings(config, data)
+    require_spoke_data(settings.data, console)  # read-only: never creates a data folder
     state = SpokeStatus.read(settings.data, project)
     if as_json:
         typer.echo(json.dumps({
