@@ -56,7 +56,7 @@ def run(
     dicom_port: int | None = typer.Option(None, "--dicom-port", help="Port of the intake Storage SCP."),
     ae_title: str | None = typer.Option(None, "--ae-title", help="AE title of the intake Storage SCP."),
     pull_now: bool = typer.Option(False, "--pull", help="Pull every enrolled participant from the PACS at start."),
-    log_level: str = typer.Option("INFO", "--log-level"),
+    log_level: str = typer.Option("INFO", "--log-level", help="DEBUG, INFO, WARNING or ERROR."),
 ) -> None:
     """Run a spoke until SIGTERM or Ctrl-C (subcommands: status, enrol, opt-out, withdraw, pull)."""
     if ctx.invoked_subcommand is not None:
@@ -177,7 +177,8 @@ def opt_out(
 
 @spoke_app.command("withdraw")
 def withdraw_command(
-    project: str = typer.Argument(...), participant: str = typer.Argument(...),
+    project: str = typer.Argument(..., help="Project ID (as in the spoke configuration)."),
+    participant: str = typer.Argument(..., help="The participant's study ID (as in the enrolment file)."),
     config: Path | None = CONFIG_OPTION, data: Path | None = DATA_OPTION,
 ) -> None:
     """Withdraw a participant: nothing new leaves, and the hub is told to remove what it holds."""
@@ -196,7 +197,7 @@ def withdraw_command(
 
 @spoke_app.command()
 def pull(
-    project: str | None = typer.Option(None, "--project"),
+    project: str | None = typer.Option(None, "--project", help="Only this project (default: every project)."),
     config: Path | None = CONFIG_OPTION, data: Path | None = DATA_OPTION,
 ) -> None:
     """Ask the running spoke to pull enrolled participants' studies from the PACS now."""
