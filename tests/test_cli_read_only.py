@@ -50,3 +50,25 @@ def test_spoke_status_without_config_creates_nothing(empty_cwd: Path) -> None:
     assert result.exit_code == 2, result.output
     assert "no spoke data folder" in _words(result.output)
     assert list(empty_cwd.iterdir()) == []
+
+
+def test_spoke_status_table_is_readable_at_80_columns() -> None:
+    from rich.console import Console
+
+    from imaging_hub.cli.spoke import study_table
+    from imaging_hub.spoke import StudyReport
+
+    studies = [
+        StudyReport(project_id="LUNG-AI", participant_id="LUNG-AI-RX1-0001", study_uid="2.25." + "1" * 38,
+                    expected_instances=120, received=120, deidentified=120, delivered=120, acknowledged=120),
+        StudyReport(project_id="LUNG-AI", participant_id="LUNG-AI-RX1-0002", study_uid="2.25." + "2" * 38,
+                    expected_instances=120, received=80, deidentified=60, delivered=40, acknowledged=20),
+    ]
+    console = Console(width=80, record=True, color_system=None)
+    console.print(study_table(studies))
+    text = console.export_text()
+    assert max(len(line) for line in text.splitlines()) <= 80
+    lines = text.splitlines()
+    assert any("LUNG-AI-RX1-0001" in line and "complete" in line for line in lines)  # whole words, one line
+    assert any("LUNG-AI-RX1-0002" in line and "incomplete" in line for line in lines)
+    assert "40 not yet received from the PACS" in " ".join(text.replace("│", " ").split())
