@@ -41,7 +41,8 @@ def create_governed_app(
 
     ``pages``: the web face's routers (``imaging_hub.web.web_face()``); without it the app has no pages.
     """
-    auth = HttpAuth(gov)
+    source = ArchiveSource(archive)
+    auth = HttpAuth(gov, projects_of=source.projects_of)
     room = HubRoom.open(archive, audit=governance_audit(gov))
     return create_app(
         archive,
@@ -49,7 +50,7 @@ def create_governed_app(
         on_access=auth.dicomweb_audit,
         extra_routers=[
             admin_router(gov),
-            governance_router(gov, ArchiveSource(archive)),
+            governance_router(gov, source),
             spoke_router(room, caller=governed_caller(gov, auth)),
             *(pages(gov, archive, room) if pages is not None else ()),
             *extra_routers,
