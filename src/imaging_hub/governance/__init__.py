@@ -11,7 +11,7 @@ archive as governance reads it; ``csrf_token`` binds web forms to a session; the
 
 from imaging_hub.governance import administration, listing, offboarding
 from imaging_hub.governance.access import SESSION_LIFETIME
-from imaging_hub.governance.agreements import AgreementState, effective_state, is_in_force
+from imaging_hub.governance.agreements import AgreementState, decisions_from, effective_state, is_in_force
 from imaging_hub.governance.archive_source import ArchiveSource
 from imaging_hub.governance.audit import AuditFilter, AuditRecord, VerifyReport, to_fhir_audit_event, to_fhir_bundle
 from imaging_hub.governance.clock import Clock, SettableClock, system_clock
@@ -69,6 +69,7 @@ __all__ = [
     "VerifyReport",
     "administration",
     "csrf_token",
+    "decisions_from",
     "effective_state",
     "is_in_force",
     "listing",

@@ -12,6 +12,7 @@ from imaging_hub.governance import ArchiveSource, Governance
 from imaging_hub.hub import HubRoom
 from imaging_hub.store import Archive
 from imaging_hub.web.assets import assets_router
+from imaging_hub.web.not_found import not_found_page
 from imaging_hub.web.oidc_routes import oidc_router
 from imaging_hub.web.oidc_settings import OidcSettings
 from imaging_hub.web.pages import web_router
@@ -30,4 +31,5 @@ def web_face(oidc: OidcSettings | None = None) -> PageRouters:
             reconciliation_page_router(gov, room),
         ]
 
+    routers.not_found = not_found_page  # type: ignore[attr-defined]  # create_governed_app installs it for 404s
     return routers
