@@ -53,7 +53,6 @@ from harness import (  # noqa: E402
 )
 
 from imaging_hub.deid import ProjectKey  # noqa: E402
-from imaging_hub.demo.tls import issue_network_tls  # noqa: E402
 from imaging_hub.dicom.synthetic import StudySpec, SyntheticPatient, make_study  # noqa: E402
 from imaging_hub.heap import freeze_start_up  # noqa: E402
 from imaging_hub.spoke import SpokeSettings, SpokeStatus, connect, load_enrolment_file  # noqa: E402
@@ -63,6 +62,7 @@ from imaging_hub.spoke.runtime.gateway import Spoke  # noqa: E402
 from imaging_hub.spoke.runtime.workers import SPAWN, DeidWorkers  # noqa: E402
 from imaging_hub.spoke.settings import default_deid_workers  # noqa: E402
 from imaging_hub.store import Archive  # noqa: E402
+from imaging_hub.tls import issue_network_tls  # noqa: E402
 
 
 def main() -> None:

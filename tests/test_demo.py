@@ -31,6 +31,7 @@ def test_demo_runs_a_network_and_no_identity_reaches_the_hub(tmp_path: Path) -> 
     assert "hub: 9 studies of 7 pseudonymised participants" in result.stdout
     assert "demo network stopped" in result.stdout
     _assert_rooms_shown(folder, result.stdout)
+    assert "is running" not in result.stdout and "password" not in result.stdout  # --once leaves nothing running
 
     hub_bytes = b"".join(p.read_bytes() for p in (folder / "hub").rglob("*") if p.is_file())
     for site in build_sample():

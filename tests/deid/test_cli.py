@@ -88,3 +88,65 @@ def test_deid_bad_profile_and_key_give_clear_errors(tmp_path: Path) -> None:
     result = runner.invoke(app, ["deid", str(src), str(tmp_path / "o"), "--key-file", str(tmp_path / "good.key"),
                                  "--profile", "nonsense"])
     assert result.exit_code == 2 and "unknown profile" in result.output
+
+
+def _one_file(tmp_path: Path, data: bytes) -> tuple[Path, Path]:
+    src = tmp_path / "cut"
+    src.mkdir()
+    (src / "slice.dcm").write_bytes(data)
+    key = tmp_path / "k.key"
+    runner.invoke(app, ["keygen", str(key)])
+    return src, key
+
+
+def _pixel_data_offset(path: str) -> int:
+    """Where the Pixel Data element's header starts in the file."""
+    value_start: int = pydicom.dcmread(path, defer_size=16)._dict[pydicom.tag.Tag("PixelData")].value_tell
+    return value_start - 12  # explicit VR OW: tag, VR, two reserved bytes, 4-byte length
+
+
+def test_deid_refuses_a_file_cut_off_in_its_pixel_data(tmp_path: Path) -> None:
+    whole = Path(str(get_testdata_file("CT_small.dcm"))).read_bytes()
+    src, key = _one_file(tmp_path, whole[:-1000])
+    dst = tmp_path / "out"
+    result = runner.invoke(app, ["deid", str(src), str(dst), "--key-file", str(key)])
+    assert result.exit_code == 1, result.output
+    assert "slice.dcm: file cut off in element (7FE0,0010) (PixelData): " in result.output
+    assert not list(dst.rglob("*.dcm"))  # nothing written
+
+
+def test_deid_refuses_a_file_cut_off_before_its_pixel_data(tmp_path: Path) -> None:
+    path = str(get_testdata_file("CT_small.dcm"))
+    offset = _pixel_data_offset(path)
+    whole = Path(path).read_bytes()
+    for cut in (offset, offset + 5):  # at an element boundary, and inside the Pixel Data header
+        (tmp_path / str(cut)).mkdir()
+        src, key = _one_file(tmp_path / str(cut), whole[:cut])
+        dst = tmp_path / str(cut) / "out"
+        result = runner.invoke(app, ["deid", str(src), str(dst), "--key-file", str(key)])
+        assert result.exit_code == 1, result.output
+        assert "slice.dcm: file cut off before its pixel data" in result.output
+        assert not list(dst.rglob("*.dcm"))
+
+
+def test_deid_names_each_non_dicom_file_and_why(tmp_path: Path) -> None:
+    src = tmp_path / "notes"
+    src.mkdir()
+    (src / "readme.txt").write_text("not dicom at all, though it is long enough to have a byte 128" * 4)
+    (src / "tiny.bin").write_bytes(b"DICM")
+    key = tmp_path / "k.key"
+    runner.invoke(app, ["keygen", str(key)])
+    result = runner.invoke(app, ["deid", str(src), str(tmp_path / "out"), "--key-file", str(key)])
+    assert result.exit_code == 1, result.output
+    assert "readme.txt: not a DICOM Part 10 file (no DICM marker at byte 128)" in result.output
+    assert "tiny.bin: not a DICOM Part 10 file (only 4 bytes)" in result.output
+    assert "no DICOM Part 10 file found under" in result.output
+
+
+def test_deid_missing_key_file_is_told_in_words(tmp_path: Path) -> None:
+    src = _source(tmp_path)
+    result = runner.invoke(app, ["deid", str(src), str(tmp_path / "o"), "--key-file", str(tmp_path / "nope.key")])
+    assert result.exit_code == 2
+    words = " ".join(result.output.split())
+    assert "no such file" in words and "FileNotFoundError" not in words
+    assert not (tmp_path / "o").exists()

@@ -11,8 +11,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from imaging_hub.deid import ProjectKey
-from imaging_hub.demo.tls import TlsFiles, issue_network_tls
 from imaging_hub.dicom.synthetic import SyntheticPatient
+from imaging_hub.tls import TlsFiles, issue_network_tls
 
 
 @pytest.fixture(scope="session")

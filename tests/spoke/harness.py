@@ -19,9 +19,9 @@ import httpx
 from pydicom.dataset import Dataset
 
 from imaging_hub.config import HubSettings
-from imaging_hub.demo.tls import TlsFiles
 from imaging_hub.governance import Governance, Role, Scope
 from imaging_hub.governance import administration as admin
+from imaging_hub.tls import TlsFiles
 
 TESTS_DIR = Path(__file__).resolve().parent.parent
 if str(TESTS_DIR) not in sys.path:

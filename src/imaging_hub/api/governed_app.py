@@ -24,7 +24,8 @@ from imaging_hub.store import Archive
 
 
 class PageRouters(Protocol):
-    """Routers another face mounts on a governed hub, built from its governance, archive and hub room."""
+    """Routers another face mounts on a governed hub, built from its governance, archive and hub room. It may
+    also carry ``not_found(request, exc) -> Response``, installed as the app's handler for 404s."""
 
     def __call__(self, gov: Governance, archive: Archive, room: HubRoom) -> Sequence[APIRouter]: ...
 
@@ -41,18 +42,23 @@ def create_governed_app(
 
     ``pages``: the web face's routers (``imaging_hub.web.web_face()``); without it the app has no pages.
     """
-    auth = HttpAuth(gov)
+    source = ArchiveSource(archive)
+    auth = HttpAuth(gov, projects_of=source.projects_of)
     room = HubRoom.open(archive, audit=governance_audit(gov))
-    return create_app(
+    app = create_app(
         archive,
         scope_dependency=auth.dicomweb_scope,
         on_access=auth.dicomweb_audit,
         extra_routers=[
             admin_router(gov),
-            governance_router(gov, ArchiveSource(archive)),
+            governance_router(gov, source),
             spoke_router(room, caller=governed_caller(gov, auth)),
             *(pages(gov, archive, room) if pages is not None else ()),
             *extra_routers,
         ],
         max_upload_bytes=max_upload_bytes,
     )
+    not_found = getattr(pages, "not_found", None)  # a face may bring its own answer to 404s (web: a page)
+    if not_found is not None:
+        app.add_exception_handler(404, not_found)
+    return app

@@ -20,11 +20,24 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_show_locals=False,  # locals can hold identifiable values
+    # Plain help: flags shown by name (`--json`, `--force/--no-force`), where rich help labels them `<bool>`;
+    # every sub-command inherits it.
+    rich_markup_mode=None,
 )
 
 
+def _print_version(asked: bool) -> None:
+    if asked:
+        typer.echo(__version__)
+        raise typer.Exit()
+
+
 @app.callback()
-def main() -> None:
+def main(
+    version: bool = typer.Option(
+        False, "--version", is_eager=True, callback=_print_version, help="Print the version and stop."
+    ),
+) -> None:
     """Imaging Hub command line."""
     logs.silence_value_quoting_libraries()
 

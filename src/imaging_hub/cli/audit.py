@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from imaging_hub.cli._existing import require_hub
 from imaging_hub.config import HubSettings
 from imaging_hub.governance import Governance
 
@@ -17,7 +18,7 @@ def register(app: typer.Typer) -> None:
 
     def open_governance(data: Path | None, database: str | None, config: Path | None) -> Governance:
         settings = HubSettings.load(config, data=data, database=database)
-        settings.data.mkdir(parents=True, exist_ok=True)
+        require_hub(settings, Console(stderr=True))  # a mistyped folder is an error, never a new empty trail
         return Governance.open(settings.database_url)
 
     @audit.command("verify")

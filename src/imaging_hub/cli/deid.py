@@ -68,10 +68,14 @@ def deid(
     for status in ("deidentified", "quarantined", "failed", "skipped"):
         table.add_row(status, str(report.counts[status]))
     console.print(table)
-    for item in report.quarantined + report.failed:
-        console.print(f"[yellow]{item['source']}[/yellow]: {item['reason']}")
+    for item in report.quarantined + report.failed + report.skipped:
+        # markup off: a file name may hold brackets; soft wrap: each file on one line, whole
+        console.print(f"{item['source']}: {item['reason']}", markup=False, highlight=False, soft_wrap=True)
     console.print(f"{report.instances_per_second:.1f} instances/s; report {json_path} and {html_path}")
     if not report.ok:
+        raise typer.Exit(1)
+    if not report.counts["deidentified"]:
+        console.print(f"[red]error:[/red] no DICOM Part 10 file found under {src}")
         raise typer.Exit(1)
 
 

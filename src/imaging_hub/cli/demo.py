@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.progress import Progress
 
 from imaging_hub.cli._signals import StopRequest
+
+if TYPE_CHECKING:
+    from imaging_hub.demo import DemoAccounts
 
 console = Console()
 
@@ -41,14 +45,10 @@ def demo(
         if len(studies) != expected:
             raise DemoError(f"the hub shows {len(studies)} studies where {expected} were expected")
         show_rooms(network.folder, console)  # quality, labelling, AI assurance, network operations on that data
-        console.print(f"\nImaging Hub is running at [bold]{network.hub_url}/[/bold] "
-                      f"(certificate from the demo's own CA: {network.folder / 'tls' / 'ca.pem'})")
-        console.print(f"  DICOMweb  {network.hub_url}/dicom-web")
-        console.print(f"  sign in   {accounts.admin_email} or {accounts.researcher_email}, "
-                      f"password {accounts.password}")
-        status_config = network.folder / 'sites' / 'RX1' / 'spoke.toml'
-        console.print(f"  spokes    imaging-hub spoke status --config {status_config}")
-        if not once:
+        if once:
+            console.print("The demo network loaded and checked its data; stopping (--once).")
+        else:
+            _print_sign_in(network.hub_url, network.folder, accounts)
             console.print("Press Ctrl+C to stop the network.", style="dim")
             stop_request.wait()
     except DemoError as exc:
@@ -57,6 +57,17 @@ def demo(
     finally:
         network.stop()
     console.print("demo network stopped")
+
+
+def _print_sign_in(hub_url: str, folder: Path, accounts: DemoAccounts) -> None:
+    console.print(f"\nImaging Hub is running at [bold]{hub_url}/[/bold] "
+                  f"(certificate from the demo's own CA: {folder / 'tls' / 'ca.pem'})")
+    console.print(f"  DICOMweb  {hub_url}/dicom-web")
+    console.print(f"  sign in   with password {accounts.password} as any of:")
+    for email, roles in accounts.people:
+        console.print(f"            {email} ({roles})")
+    status_config = folder / "sites" / "RX1" / "spoke.toml"
+    console.print(f"  spokes    .venv/bin/imaging-hub spoke status --config {status_config}")
 
 
 def register(app: typer.Typer) -> None:

@@ -3,54 +3,22 @@
 ``init-admin`` creates the first network administrator; after that ``site add``, ``org add``, ``person add``,
 ``grant``, ``project add``, ``agreement add``/``activate``, ``peer add`` and ``token issue`` do what the web
 pages and API do, audited as the local operator. ``token issue`` prints the token alone on stdout, once.
+Each group also has ``list`` and ``show`` (``_governance_views``) and the commands that end access
+(``_governance_ends``): ``person deactivate``, ``token revoke``, ``agreement suspend|resume|terminate``,
+``peer remove``, ``project remove-member``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
 
 import typer
-from rich.console import Console
 
-from imaging_hub.config import HubSettings
-from imaging_hub.governance import Governance, GovernanceError
+from imaging_hub.cli._governance_common import CONFIG, DATA, DATABASE, console, open_governance, when
+from imaging_hub.cli._governance_common import run as _run
+from imaging_hub.cli._governance_ends import add_ending_commands
+from imaging_hub.cli._governance_views import add_view_commands
 from imaging_hub.governance import administration as admin
-
-console = Console(stderr=True)
-T = TypeVar("T")
-
-DATA = typer.Option(None, "--data", help="Hub data folder (default ./imaging-hub-data).")
-DATABASE = typer.Option(None, "--database", help="Database URL (default: SQLite in the data folder).")
-CONFIG = typer.Option(None, "--config", help="TOML settings file.")
-
-
-@contextmanager
-def _governance(data: Path | None, database: str | None, config: Path | None) -> Iterator[Governance]:
-    try:
-        settings = HubSettings.load(config, data=data, database=database)
-    except ValueError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
-    settings.data.mkdir(parents=True, exist_ok=True)
-    gov = Governance.open(settings.database_url)
-    try:
-        yield gov
-    finally:
-        gov.close()
-
-
-def _run(data: Path | None, database: str | None, config: Path | None, action: Callable[[Governance], T]) -> T:
-    """Run one domain action; a refusal is printed as what was wrong and exits 1."""
-    with _governance(data, database, config) as gov:
-        try:
-            return action(gov)
-        except GovernanceError as exc:
-            console.print(f"[red]error:[/red] {exc}")
-            raise typer.Exit(1) from exc
 
 
 def _read_password(password_file: Path | None) -> str:
@@ -62,18 +30,6 @@ def _read_password(password_file: Path | None) -> str:
         console.print(f"[red]error:[/red] cannot read password file {password_file}: {exc.strerror}")
         raise typer.Exit(2) from exc
     return lines[0] if lines else ""
-
-
-def _when(text: str | None, option: str) -> datetime | None:
-    """An ISO date (midnight UTC) or date-time (UTC when no offset is given)."""
-    if text is None:
-        return None
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError as exc:
-        console.print(f"[red]error:[/red] {option} must be an ISO date or date-time, not {text!r}")
-        raise typer.Exit(2) from exc
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def register(app: typer.Typer) -> None:
@@ -99,7 +55,7 @@ def register(app: typer.Typer) -> None:
         config: Path | None = CONFIG,
     ) -> None:
         """Create the first network administrator. Refused if one already exists."""
-        with _governance(data, database, config) as gov:
+        with open_governance(data, database, config) as gov:
             if admin.has_administrator(gov):
                 console.print("[red]error:[/red] a network administrator already exists; they can add others")
                 raise typer.Exit(1)
@@ -214,7 +170,7 @@ def register(app: typer.Typer) -> None:
         config: Path | None = CONFIG,
     ) -> None:
         """Draft a data-sharing agreement (activate it to put it in force)."""
-        start, end = _when(starts, "--starts"), _when(ends, "--ends")
+        start, end = when(starts, "--starts"), when(ends, "--ends")
         added = _run(
             data,
             database,
@@ -284,6 +240,9 @@ def register(app: typer.Typer) -> None:
         )
         typer.echo(secret)
 
+    add_view_commands(site=site, org=org, person=person, project=project, agreement=agreement, token=token,
+                      peer=peer)
+    add_ending_commands(person=person, project=project, agreement=agreement, token=token, peer=peer)
     group.add_typer(site, name="site")
     group.add_typer(org, name="org")
     group.add_typer(person, name="person")

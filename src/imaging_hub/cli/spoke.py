@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from imaging_hub.cli._existing import require_spoke_data
 from imaging_hub.cli._signals import StopRequest
 from imaging_hub.heap import freeze_start_up
 from imaging_hub.spoke import (
@@ -21,6 +22,7 @@ from imaging_hub.spoke import (
     SpokeAlreadyRunning,
     SpokeSettings,
     SpokeStatus,
+    StudyReport,
     SubjectHasher,
     WithdrawalError,
     classify,
@@ -55,7 +57,7 @@ def run(
     dicom_port: int | None = typer.Option(None, "--dicom-port", help="Port of the intake Storage SCP."),
     ae_title: str | None = typer.Option(None, "--ae-title", help="AE title of the intake Storage SCP."),
     pull_now: bool = typer.Option(False, "--pull", help="Pull every enrolled participant from the PACS at start."),
-    log_level: str = typer.Option("INFO", "--log-level"),
+    log_level: str = typer.Option("INFO", "--log-level", help="DEBUG, INFO, WARNING or ERROR."),
 ) -> None:
     """Run a spoke until SIGTERM or Ctrl-C (subcommands: status, enrol, opt-out, withdraw, pull)."""
     if ctx.invoked_subcommand is not None:
@@ -88,6 +90,22 @@ def run(
     console.print("spoke stopped")
 
 
+def study_table(studies: list[StudyReport]) -> Table:
+    """One row per study, readable at 80 columns: the counts at each stage are in the detail (and in --json)."""
+    table = Table(title="Enrolled studies", title_justify="left", expand=False)
+    table.add_column("project", overflow="fold")
+    table.add_column("participant", overflow="fold")
+    table.add_column("study", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("detail", ratio=1, overflow="fold")
+    colours = {"complete": "green", "incomplete": "yellow", "failed": "red"}
+    for s in studies:
+        verdict, detail = classify(s)
+        table.add_row(s.project_id, s.participant_id, "…" + s.study_uid[-8:] if s.study_uid else "-",
+                      f"[{colours[verdict]}]{verdict}[/{colours[verdict]}]", detail)
+    return table
+
+
 @spoke_app.command()
 def status(
     config: Path | None = CONFIG_OPTION, data: Path | None = DATA_OPTION,
@@ -96,6 +114,7 @@ def status(
 ) -> None:
     """What this spoke holds, what left, what is missing and why."""
     settings = _settings(config, data)
+    require_spoke_data(settings.data, console)  # read-only: never creates a data folder
     state = SpokeStatus.read(settings.data, project)
     if as_json:
         typer.echo(json.dumps({
@@ -117,19 +136,7 @@ def status(
     console.print(f"  opt-out register: {register.entries} entries, last checked {register.latest_check or 'never'}")
     if state.withdrawals_pending:
         console.print(f"  withdrawals waiting to reach the hub: {state.withdrawals_pending}")
-    table = Table(title="Enrolled studies")
-    for column in ("project", "participant", "study", "expected", "received", "de-id", "delivered", "acked"):
-        table.add_column(column)
-    table.add_column("status", min_width=10, no_wrap=True)
-    table.add_column("detail")
-    colours = {"complete": "green", "incomplete": "yellow", "failed": "red"}
-    for s in state.studies:
-        verdict, detail = classify(s)
-        table.add_row(s.project_id, s.participant_id, "…" + s.study_uid[-12:],
-                      "?" if s.expected_instances is None else str(s.expected_instances), str(s.received),
-                      str(s.deidentified), str(s.delivered), str(s.acknowledged),
-                      f"[{colours[verdict]}]{verdict}[/{colours[verdict]}]", detail)
-    console.print(table)
+    console.print(study_table(state.studies))
 
 
 @spoke_app.command()
@@ -175,7 +182,8 @@ def opt_out(
 
 @spoke_app.command("withdraw")
 def withdraw_command(
-    project: str = typer.Argument(...), participant: str = typer.Argument(...),
+    project: str = typer.Argument(..., help="Project ID (as in the spoke configuration)."),
+    participant: str = typer.Argument(..., help="The participant's study ID (as in the enrolment file)."),
     config: Path | None = CONFIG_OPTION, data: Path | None = DATA_OPTION,
 ) -> None:
     """Withdraw a participant: nothing new leaves, and the hub is told to remove what it holds."""
@@ -194,7 +202,7 @@ def withdraw_command(
 
 @spoke_app.command()
 def pull(
-    project: str | None = typer.Option(None, "--project"),
+    project: str | None = typer.Option(None, "--project", help="Only this project (default: every project)."),
     config: Path | None = CONFIG_OPTION, data: Path | None = DATA_OPTION,
 ) -> None:
     """Ask the running spoke to pull enrolled participants' studies from the PACS now."""

@@ -26,7 +26,7 @@ from imaging_hub.deid.project_key import ProjectKey
 from imaging_hub.deid.raw_values import text_value
 from imaging_hub.deid.report import RunReport
 from imaging_hub.dicom import ConfidentialityOption, load_private_kb, load_table
-from imaging_hub.dicom.part10 import encode_part10, read_part10
+from imaging_hub.dicom.part10 import encode_part10, read_part10, truncation
 from imaging_hub.files import write_atomic
 
 
@@ -63,10 +63,19 @@ def deidentify_file(deid: Deidentifier, src_root: Path, dst_root: Path, path: Pa
             data = fp.read()  # one read: the Part 10 check and the parse work on the same bytes
     except OSError as exc:
         return FileResult(relative, "failed", reason=f"unreadable file ({type(exc).__name__})")
-    if len(data) < 132 or data[128:132] != b"DICM":
-        return FileResult(relative, "skipped", reason="not a DICOM Part 10 file")
+    if len(data) < 132:
+        return FileResult(relative, "skipped", reason=f"not a DICOM Part 10 file (only {len(data)} bytes)")
+    if data[128:132] != b"DICM":
+        return FileResult(relative, "skipped", reason="not a DICOM Part 10 file (no DICM marker at byte 128)")
     try:
-        outcome = deid.deidentify(read_part10(data))
+        source = read_part10(data)
+    except Exception:  # pydicom's message may quote values; the file is named by the caller
+        return FileResult(relative, "failed", reason="unreadable DICOM (damaged or cut off)")
+    cut = truncation(source, len(data))
+    if cut is not None:
+        return FileResult(relative, "failed", reason=cut)
+    try:
+        outcome = deid.deidentify(source)
         encoded = encode_part10(outcome.dataset)
         target = output_path(outcome.dataset)
         write_atomic(dst_root / target, encoded, durable=False)  # a crash leaves no half-written output

@@ -45,7 +45,7 @@ class ProjectKey:
         try:
             lines = path.read_text("ascii").split()
         except (OSError, UnicodeDecodeError) as exc:
-            raise KeyFileError(f"cannot read project key file {path.name}: {type(exc).__name__}") from None
+            raise KeyFileError(f"cannot read project key file {path}: {_why(exc)}") from None
         if len(lines) != 4 or " ".join(lines[:2]) != _HEADER:
             raise KeyFileError(f"{path.name} is not an Imaging Hub project key file")
         try:
@@ -105,3 +105,17 @@ class ProjectKey:
 
     def __hash__(self) -> int:
         return hash(self.fingerprint)
+
+
+def _why(exc: Exception) -> str:
+    """An unreadable key file's problem in words (the exception's own text may be platform noise)."""
+    if isinstance(exc, FileNotFoundError):
+        return "no such file (create one with `imaging-hub keygen FILE`)"
+    if isinstance(exc, IsADirectoryError):
+        return "it is a folder, not a key file"
+    if isinstance(exc, PermissionError):
+        return "permission denied"
+    if isinstance(exc, UnicodeDecodeError):
+        return "it is not a text file, so not a project key"
+    return f"the system could not read it ({exc.strerror or 'input/output error'})" if isinstance(exc, OSError) \
+        else "unreadable"

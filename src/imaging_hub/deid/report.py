@@ -27,6 +27,7 @@ class RunReport:
     actions: Counter[str] = field(default_factory=Counter)
     quarantined: list[dict[str, str]] = field(default_factory=list)
     failed: list[dict[str, str]] = field(default_factory=list)
+    skipped: list[dict[str, str]] = field(default_factory=list)
     review: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, status: str, source: str, output: str, reason: str, actions: dict[str, int],
@@ -37,6 +38,8 @@ class RunReport:
             self.quarantined.append({"source": source, "reason": reason})
         elif status == "failed":
             self.failed.append({"source": source, "reason": reason})
+        elif status == "skipped":
+            self.skipped.append({"source": source, "reason": reason})
         if review:
             self.review.append({"output": output, "notes": review})
 
@@ -59,6 +62,7 @@ class RunReport:
             "actions": dict(sorted(self.actions.items())),
             "quarantined": self.quarantined,
             "failed": self.failed,
+            "skipped": self.skipped,
             "review": self.review,
         }
 

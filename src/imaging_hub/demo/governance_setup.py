@@ -1,5 +1,6 @@
 """The demo network's governance: sites, organisations, people with roles, one project, an active
-data-sharing agreement, and a data-sending token for each site's spoke."""
+data-sharing agreement, and a data-sending token for each site's spoke. Every person signs in with the one
+demo password; each site data manager belongs to their own trust."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ class DemoAccounts:
     admin_email: str
     researcher_email: str
     password: str  # one password for the demo's people, printed once to the operator
+    people: tuple[tuple[str, str], ...]  # (email, roles) of everyone who can sign in
     spoke_tokens: dict[str, str]  # site ODS code -> bearer token
     researcher_token: str  # reads the project's imaging under the agreement
 
@@ -46,12 +48,17 @@ def set_up_governance(gov: Governance, sites: dict[str, str]) -> DemoAccounts:
                           conditions="No re-identification; delete on termination.")
     gov.agreements.decide(SYSTEM, AGREEMENT, "activate", "approved by the network's IG lead")
     tokens: dict[str, str] = {}
+    people = [(admin.email, "network administrator, auditor"), (lead.email, f"project lead, {PROJECT}"),
+              (researcher.email, f"researcher, {PROJECT}")]
     for ods, name in sites.items():
+        trust = gov.directory.create_organisation(SYSTEM, name, "nhs_trust", ods)
         manager = gov.directory.create_person(SYSTEM, f"data.manager@{ods.lower()}.nhs.example",
-                                              f"Site data manager, {name}", network.id)
+                                              f"Site data manager, {name}", trust.id, password)
+        people.append((manager.email, f"site data manager, {ods}"))
         gov.directory.grant(SYSTEM, manager.id, Role.SITE_DATA_MANAGER.value, site_code=ods)
         tokens[ods], _ = gov.access.issue_token(SYSTEM, manager.id, f"spoke {ods}", frozenset({Scope.DICOM_WRITE}),
                                                 dt.timedelta(days=30))
     reader, _ = gov.access.issue_token(SYSTEM, researcher.id, "demo researcher", frozenset({Scope.DICOM_READ}),
                                        dt.timedelta(days=30))
-    return DemoAccounts("admin@network.example", "researcher@university.example", password, tokens, reader)
+    return DemoAccounts("admin@network.example", "researcher@university.example", password, tuple(people), tokens,
+                        reader)

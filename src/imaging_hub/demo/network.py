@@ -28,10 +28,10 @@ from imaging_hub.deid import ProjectKey
 from imaging_hub.demo.governance_setup import PROJECT, DemoAccounts, set_up_governance
 from imaging_hub.demo.processes import Process, free_port, https_ready, port_open
 from imaging_hub.demo.sample import SITES, SiteSample, build_sample
-from imaging_hub.demo.tls import TlsFiles, issue_network_tls
 from imaging_hub.errors import ImagingHubError
 from imaging_hub.governance import Governance
 from imaging_hub.spoke import SpokeStatus, connect, load_enrolment_file
+from imaging_hub.tls import TlsFiles, issue_network_tls
 
 MARKER = ".imaging-hub-demo"
 

@@ -3,15 +3,16 @@
 Public surface: ``Governance`` (open one per process), the ``Principal`` it recognises callers as, roles and
 token scopes, agreement states, errors, the audit trail types, clocks and small-number suppression.
 ``administration`` sets a network up by name (first administrator, sites, people, projects, agreements,
-tokens, DICOM peers) for the CLI and scripts; ``DimseScopes`` scopes DICOM peers; ``ArchiveSource`` is the
-archive as governance reads it; ``StudyCatalogue`` (with ``StudyFilters``) is a project's studies as a
-person may browse them; ``csrf_token`` binds web forms to a session; the table rows (``Agreement``,
+tokens, DICOM peers) for the CLI and scripts, ``listing`` reads it back, ``offboarding`` ends access;
+``DimseScopes`` scopes DICOM peers; ``ArchiveSource`` is the archive as governance reads it; ``StudyCatalogue``
+(with ``StudyFilters``) is a project's studies as a person may browse them; ``csrf_token`` binds web forms to a
+session; the table rows (``Agreement``,
 ``ApiToken``, ``AuditEntry``, ``Person``, ``Project``, ``Snapshot``) are what the faces render.
 """
 
-from imaging_hub.governance import administration
+from imaging_hub.governance import administration, listing, offboarding
 from imaging_hub.governance.access import SESSION_LIFETIME
-from imaging_hub.governance.agreements import AgreementState, effective_state, is_in_force
+from imaging_hub.governance.agreements import AgreementState, decisions_from, effective_state, is_in_force
 from imaging_hub.governance.archive_source import ArchiveSource
 from imaging_hub.governance.audit import AuditFilter, AuditRecord, VerifyReport, to_fhir_audit_event, to_fhir_bundle
 from imaging_hub.governance.clock import Clock, SettableClock, system_clock
@@ -77,8 +78,11 @@ __all__ = [
     "VerifyReport",
     "administration",
     "csrf_token",
+    "decisions_from",
     "effective_state",
     "is_in_force",
+    "listing",
+    "offboarding",
     "suppress",
     "system_clock",
     "to_fhir_audit_event",

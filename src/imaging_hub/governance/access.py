@@ -206,7 +206,9 @@ class Access:
             query = select(ApiToken).order_by(ApiToken.created_at.desc())
             if not actor.is_administrator:
                 query = query.where(ApiToken.person_id == actor.person_id)
-            return list(session.scalars(query))
+            tokens = list(session.scalars(query))
+        self._c.record(actor, "token.list", "token", "*", detail={"count": len(tokens)})
+        return tokens
 
     # DICOM peers ---------------------------------------------------------------------------------------------
     def map_dimse_peer(self, actor: Principal, ae_title: str, address: str, person_id: int) -> DimsePeer:
@@ -227,6 +229,27 @@ class Access:
             session.add(peer)
         self._c.record(actor, "dimse_peer.create", "ae", ae_title, detail={"address": peer.address})
         return peer
+
+    def dimse_peers(self, actor: Principal) -> list[DimsePeer]:
+        self._c.require(actor.is_administrator or actor.is_auditor, actor, "dimse_peer.list", "ae", "*")
+        with self._c.reading() as session:
+            peers = list(session.scalars(select(DimsePeer).order_by(DimsePeer.ae_title, DimsePeer.address)))
+        self._c.record(actor, "dimse_peer.list", "ae", "*", detail={"count": len(peers)})
+        return peers
+
+    def remove_dimse_peer(self, actor: Principal, ae_title: str, address: str) -> None:
+        """The AE title from that address no longer acts for anyone: its next association is refused."""
+        ae_title, address = ae_title.strip(), address.strip()
+        self._c.require(
+            actor.is_administrator and actor.may(Scope.GOVERNANCE_WRITE), actor, "dimse_peer.delete", "ae", ae_title
+        )
+        with self._c.transaction() as session:
+            peer = session.scalar(select(DimsePeer).where(DimsePeer.ae_title == ae_title, DimsePeer.address == address))
+            if peer is not None:
+                session.delete(peer)
+        if peer is None:
+            raise NotFound(f"no DICOM peer {ae_title} from {address or 'that address'}")
+        self._c.record(actor, "dimse_peer.delete", "ae", ae_title, detail={"address": address})
 
     def dimse_principal(self, calling_ae: str, address: str) -> Principal:
         """The account a DICOM peer acts for: an exact address match wins over a wildcard one."""

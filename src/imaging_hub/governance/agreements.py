@@ -50,6 +50,11 @@ def effective_state(agreement: Agreement, now: datetime) -> AgreementState:
     return stored
 
 
+def decisions_from(state: AgreementState) -> list[str]:
+    """The decisions people can take on an agreement in this effective state, the usual next step first."""
+    return [decision for decision, moves in _TRANSITIONS.items() if state in moves]
+
+
 def is_in_force(agreement: Agreement, now: datetime) -> bool:
     """Active and inside its dates: the only condition under which it releases data."""
     return effective_state(agreement, now) == AgreementState.ACTIVE and now >= agreement.starts_at

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from imaging_hub.governance.instances import InstanceRef
 from imaging_hub.store import Archive, Query, StoredInstance
@@ -22,6 +22,15 @@ class ArchiveSource:
     def instance(self, sop_instance_uid: str) -> InstanceRef | None:
         stored = self._archive.get(sop_instance_uid)
         return _ref(stored) if stored is not None else None
+
+    def projects_of(self, sop_instance_uids: Sequence[str]) -> dict[str, str]:
+        """The project (ClinicalTrialProtocolID) of each instance the archive holds, by SOP Instance UID."""
+        found: dict[str, str] = {}
+        for uid in sop_instance_uids:
+            stored = self._archive.get(uid)
+            if stored is not None and stored.clinical_trial_protocol_id:
+                found[uid] = stored.clinical_trial_protocol_id
+        return found
 
     def count_by_site(self, project_code: str) -> dict[str, tuple[int, int]]:
         """Studies and instances per site for a project (a cohort count, before suppression)."""

@@ -86,7 +86,12 @@ class DimseScope:
             detail["reason"] = read.reason
         self._record(_READ_ACTIONS.get(read.service, "dicom.read"), "instances", _entity(read.uids),
                      _READ_OUTCOMES.get(read.outcome, "failed"), detail,
-                     project=read.keys.get("ClinicalTrialProtocolID", ""))
+                     project=read.keys.get("ClinicalTrialProtocolID", "") or self._only_project())
+
+    def _only_project(self) -> str:
+        """A peer that may read one project only can only have read that project's data."""
+        readable = self.projects
+        return next(iter(readable)) if len(readable) == 1 else ""
 
     def _record(self, action: str, entity_type: str, entity_id: str, outcome: str, detail: Mapping[str, object],
                 *, project: str = "", purpose: str | None = None) -> None:

@@ -1,4 +1,5 @@
-"""The NHS design system and htmx, served from the npm install made by scripts/build-web-assets.sh."""
+"""The NHS design system and htmx, served from the npm install made by scripts/build-web-assets.sh, and the
+hub's own stylesheet (``static/hub.css``)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ _MODULES = Path(__file__).with_name("assets") / "node_modules"
 _ROOTS = {
     "nhsuk": _MODULES / "nhsuk-frontend" / "dist" / "nhsuk",
     "htmx": _MODULES / "htmx.org" / "dist",
+    "hub": Path(__file__).with_name("static"),  # the hub's own stylesheet, shipped with the package
 }
 # Unversioned names the templates use, pointing at the installed files.
 _ALIASES = {("nhsuk", "nhsuk-frontend.min.css"), ("nhsuk", "nhsuk-frontend.min.js"), ("htmx", "htmx.min.js")}

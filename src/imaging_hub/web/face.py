@@ -13,6 +13,7 @@ from imaging_hub.governance import ArchiveSource, Governance, StudyCatalogue
 from imaging_hub.hub import HubRoom
 from imaging_hub.store import Archive
 from imaging_hub.web.assets import assets_router
+from imaging_hub.web.not_found import not_found_page
 from imaging_hub.web.oidc_routes import oidc_router
 from imaging_hub.web.oidc_settings import OidcSettings
 from imaging_hub.web.pages import study_browser_router, web_router
@@ -34,4 +35,5 @@ def web_face(oidc: OidcSettings | None = None) -> PageRouters:
             viewer_router(gov),
         ]
 
+    routers.not_found = not_found_page  # type: ignore[attr-defined]  # create_governed_app installs it for 404s
     return routers

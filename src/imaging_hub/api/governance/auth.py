@@ -7,7 +7,7 @@ agreement; writes: projects their site takes part in). Every DICOMweb read and w
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -24,6 +24,12 @@ _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 class _Caller:
     principal: Principal
     purpose: str
+    projects: frozenset[str] = frozenset()  # the projects the request was scoped to
+
+
+# SOP Instance UIDs -> the project each belongs to (those the archive holds), for the audit entries.
+ProjectsOf = Callable[[Sequence[str]], dict[str, str]]
+_AUDITED_UIDS = 100
 
 
 # The DICOMweb audit hook receives only a name; the rest of who-asked travels with the request's context.
@@ -46,8 +52,9 @@ def client_address(request: Request) -> str:
 
 
 class HttpAuth:
-    def __init__(self, gov: Governance) -> None:
+    def __init__(self, gov: Governance, projects_of: ProjectsOf | None = None) -> None:
         self.gov = gov
+        self._projects_of = projects_of
 
     def identify(self, request: Request) -> Principal | None:
         """The caller, or None when no credentials came; bad credentials answer 401."""
@@ -81,25 +88,40 @@ class HttpAuth:
             projects = self.gov.authority.readable_projects(principal)
         else:
             projects = self.gov.authority.writable_projects(principal)
-        _current_caller.set(_Caller(principal, purpose))
+        _current_caller.set(_Caller(principal, purpose, frozenset(projects)))
         return AccessScope(principal=principal.audit_name, projects=projects, purpose=purpose)
 
     def dicomweb_audit(self, action: str, principal: str, uids: Sequence[str], outcome: str) -> None:
-        """The ``on_access`` hook: one audit entry per DICOMweb read or write, naming instances by UID."""
+        """The ``on_access`` hook: one audit entry per DICOMweb read or write and project, naming instances by
+        UID, so that filtering the trail by project shows the data access in it."""
         caller = _current_caller.get()
-        self.gov.audit.record(
-            AuditRecord(
-                actor=principal,
-                actor_kind=caller.principal.via if caller else "unknown",
-                address=caller.principal.address if caller else "",
-                action=_ACTIONS.get(action, f"dicom.{action}"),
-                entity_type="instances",
-                entity_id=_entity(uids),
-                purpose=caller.purpose if caller else "",
-                outcome=_OUTCOMES.get(outcome, "failed"),
-                detail={"dicomweb": action, "count": len(uids), "uids": list(uids[:100]), "result": outcome},
+        for project, project_uids in self._by_project(caller, uids).items():
+            self.gov.audit.record(
+                AuditRecord(
+                    actor=principal,
+                    actor_kind=caller.principal.via if caller else "unknown",
+                    address=caller.principal.address if caller else "",
+                    action=_ACTIONS.get(action, f"dicom.{action}"),
+                    entity_type="instances",
+                    entity_id=_entity(project_uids),
+                    project=project,
+                    purpose=caller.purpose if caller else "",
+                    outcome=_OUTCOMES.get(outcome, "failed"),
+                    detail={"dicomweb": action, "count": len(project_uids), "uids": list(project_uids[:_AUDITED_UIDS]),
+                            "result": outcome},
+                )
             )
-        )
+
+    def _by_project(self, caller: _Caller | None, uids: Sequence[str]) -> dict[str, list[str]]:
+        """The UIDs grouped by the project their instance belongs to. UIDs the archive does not hold as
+        instances (a search's study UIDs, a refused or missing one) go to the caller's only project when the
+        request was scoped to one, else to no project."""
+        found = self._projects_of(list(uids[:_AUDITED_UIDS])) if self._projects_of is not None and uids else {}
+        only = next(iter(caller.projects)) if caller is not None and len(caller.projects) == 1 else ""
+        groups: dict[str, list[str]] = {}
+        for uid in uids:
+            groups.setdefault(found.get(uid) or only, []).append(uid)
+        return groups or {only: []}
 
 
 def _entity(uids: Sequence[str]) -> str:

@@ -12,8 +12,10 @@ Public surface::
         elements left raw are copied as their bytes (the same output as ``ds.save_as(...,
         enforce_file_format=True)``, with a zero preamble); the buffers are the same file, written in order
     encode_value(elem, implicit=) -> bytes    one element's little-endian value, as a raw element holds it
+    truncation(ds, size) -> str | None        why a dataset read from ``size`` bytes is cut off, if it is
 """
 
+from imaging_hub.dicom.part10.completeness import truncation
 from imaging_hub.dicom.part10.file_meta import (
     DEFLATED,
     EXPLICIT_BIG,
@@ -46,4 +48,5 @@ __all__ = [
     "part10_header",
     "read_file_meta",
     "read_part10",
+    "truncation",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
-from imaging_hub.governance import Governance, Principal, effective_state
+from imaging_hub.governance import Governance, Principal, decisions_from, effective_state
 from imaging_hub.web.pages.route import WebRoute
 from imaging_hub.web.pages.session import check_csrf, page, signed_in_dependency
 
@@ -18,6 +18,8 @@ def router(gov: Governance) -> APIRouter:
     def agreements(request: Request, who: Principal = who_dep) -> Response:
         now = gov.clock()
         listed = [(a, effective_state(a, now).value) for a in gov.agreements.visible(who)]
+        # only the decisions the agreement's state allows: an active one never offers "Activate" first
+        decisions = {a.reference: decisions_from(effective_state(a, now)) for a, _ in listed}
         expiring = [(a, effective_state(a, now).value) for a in gov.agreements.expiring_soon(who)]
         return page(
             request,
@@ -28,6 +30,7 @@ def router(gov: Governance) -> APIRouter:
             agreements=listed,
             expiring=expiring,
             may_admin=who.is_administrator,
+            decisions=decisions,
         )
 
     @pages.post("/agreements/{reference}/decisions")

@@ -1,5 +1,9 @@
-"""A private certificate authority for a network on one machine: the hub's HTTPS certificate, signed by a CA
-the spokes trust, so the demo runs with certificate checking on, exactly as a real deployment does."""
+"""A private certificate authority: the hub's HTTPS certificate, signed by a CA the spokes trust, so a network
+without a public certificate (the demo, a pilot) runs with certificate checking on, as a real deployment does.
+
+The CA's private key is never written: it signs the one hub certificate and is gone, so nobody can later use
+it to sign a certificate for another name. Issue a new pair (and hand out the new ``ca.pem``) to renew.
+"""
 
 from __future__ import annotations
 
@@ -22,8 +26,12 @@ class TlsFiles:
     key: Path  # the hub's private key (mode 0600)
 
 
-def issue_network_tls(folder: Path, *, days: int = 30, hostnames: tuple[str, ...] = ("localhost",)) -> TlsFiles:
-    """Write a fresh CA and a server certificate for 127.0.0.1 and ``hostnames`` into ``folder``."""
+def issue_network_tls(folder: Path, *, days: int = 30, hostnames: tuple[str, ...] = ("localhost",),
+                      addresses: tuple[str, ...] = ("127.0.0.1",)) -> TlsFiles:
+    """Write a fresh CA and a server certificate for ``hostnames`` and IP ``addresses`` into ``folder``."""
+    if not hostnames:
+        raise ValueError("a hub certificate needs at least one host name")
+    ips = [ipaddress.ip_address(a) for a in addresses]  # ValueError names a malformed address
     folder.mkdir(parents=True, exist_ok=True)
     now = dt.datetime.now(dt.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
@@ -40,7 +48,7 @@ def issue_network_tls(folder: Path, *, days: int = 30, hostnames: tuple[str, ...
     )
     key = ec.generate_private_key(ec.SECP256R1())
     names: list[x509.GeneralName] = [x509.DNSName(h) for h in hostnames]
-    names.append(x509.IPAddress(ipaddress.ip_address("127.0.0.1")))
+    names.extend(x509.IPAddress(ip) for ip in ips)
     cert = (
         x509.CertificateBuilder()
         .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hostnames[0])]))
