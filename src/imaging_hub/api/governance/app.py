@@ -17,6 +17,7 @@ from imaging_hub.api.app import create_app
 from imaging_hub.api.context import DEFAULT_MAX_UPLOAD_BYTES
 from imaging_hub.api.governance.admin import admin_router
 from imaging_hub.api.governance.auth import HttpAuth
+from imaging_hub.api.governance.error_audit import ErrorAudit
 from imaging_hub.api.governance.routes import governance_router
 from imaging_hub.api.spoke_routes import spoke_router
 from imaging_hub.governance import ArchiveSource, Governance
@@ -42,7 +43,7 @@ def create_governed_app(
     ``pages``: the web face's routers (``imaging_hub.web.web_face()``); without it the app has no pages.
     """
     auth = HttpAuth(gov)
-    return create_app(
+    app = create_app(
         archive,
         scope_dependency=auth.dicomweb_scope,
         on_access=auth.dicomweb_audit,
@@ -55,6 +56,8 @@ def create_governed_app(
         ],
         max_upload_bytes=max_upload_bytes,
     )
+    app.add_middleware(ErrorAudit, gov=gov)
+    return app
 
 
 def spoke_reports_dir(archive: Archive) -> Path:

@@ -20,7 +20,7 @@ from imaging_hub.governance.clock import Clock
 from imaging_hub.governance.tables import AuditEntry, AuditHead
 
 GENESIS_HASH = "0" * 64
-OUTCOMES = frozenset({"success", "denied", "failed"})
+OUTCOMES = frozenset({"success", "denied", "failed", "error"})  # error: the request ended in a 500
 
 
 @dataclass(frozen=True)
