@@ -246,6 +246,8 @@ def retrieve_frames(study: str, series: str, instance: str, frames: str, request
     if native and not choice.decode:
         try:  # every frame's region is checked before the status goes out
             regions = [native_frame_region(header, n) for n in numbers]
+            if max(offset + length for offset, length in regions) > header.path.stat().st_size:
+                raise FrameError("its file ends before the frames asked for")
         except FrameError as exc:
             finish("failure")
             raise HTTPException(500, detail=f"instance {stored.sop_instance_uid} is stored but {exc}") from exc
