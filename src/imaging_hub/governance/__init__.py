@@ -29,7 +29,7 @@ from imaging_hub.governance.instances import InstanceRef, InstanceSource
 from imaging_hub.governance.principal import SYSTEM, Grant, Principal
 from imaging_hub.governance.roles import ALL_SCOPES, SITE_ROLES, UNSUPPRESSED_ROLES, Role, Scope
 from imaging_hub.governance.service import Governance
-from imaging_hub.governance.suppression import suppress
+from imaging_hub.governance.suppression import cohort_cells, sees_exact_counts, suppress
 from imaging_hub.governance.tables import Agreement, ApiToken, AuditEntry, Person, Project, Snapshot
 
 __all__ = [
@@ -67,9 +67,11 @@ __all__ = [
     "Unauthenticated",
     "VerifyReport",
     "administration",
+    "cohort_cells",
     "csrf_token",
     "effective_state",
     "is_in_force",
+    "sees_exact_counts",
     "suppress",
     "system_clock",
     "to_fhir_audit_event",
