@@ -43,7 +43,8 @@ class Hub:
                 scope_for = None
             else:
                 # Governance lives in the same database as the index, in its own tables and migrations.
-                self.governance = Governance.open(settings.database_url)
+                self.governance = Governance.open(settings.database_url, audit_keys=settings.audit_key_folder,
+                               checkpoints=settings.audit_checkpoint_folder)
                 self.app = create_governed_app(self.archive, self.governance, pages=pages,
                                                max_upload_bytes=max_upload_bytes)
                 scope_for = DimseScopes(self.governance)

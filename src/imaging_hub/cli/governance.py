@@ -36,7 +36,8 @@ def _governance(data: Path | None, database: str | None, config: Path | None) ->
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
     settings.data.mkdir(parents=True, exist_ok=True)
-    gov = Governance.open(settings.database_url)
+    gov = Governance.open(settings.database_url, audit_keys=settings.audit_key_folder,
+                               checkpoints=settings.audit_checkpoint_folder)
     try:
         yield gov
     finally:

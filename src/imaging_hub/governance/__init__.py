@@ -12,7 +12,16 @@ from imaging_hub.governance import administration
 from imaging_hub.governance.access import SESSION_LIFETIME
 from imaging_hub.governance.agreements import AgreementState, effective_state, is_in_force
 from imaging_hub.governance.archive_source import ArchiveSource
-from imaging_hub.governance.audit import AuditFilter, AuditRecord, VerifyReport, to_fhir_audit_event, to_fhir_bundle
+from imaging_hub.governance.audit import (
+    AuditFilter,
+    AuditRecord,
+    Checkpoint,
+    VerifyReport,
+    read_checkpoint,
+    to_fhir_audit_event,
+    to_fhir_bundle,
+    write_checkpoint,
+)
 from imaging_hub.governance.clock import Clock, SettableClock, system_clock
 from imaging_hub.governance.credentials import csrf_token
 from imaging_hub.governance.dimse_scope import DimseScopes
@@ -45,6 +54,7 @@ __all__ = [
     "AuditEntry",
     "AuditFilter",
     "AuditRecord",
+    "Checkpoint",
     "Clock",
     "DimseScopes",
     "ExportIntegrityError",
@@ -71,9 +81,11 @@ __all__ = [
     "csrf_token",
     "effective_state",
     "is_in_force",
+    "read_checkpoint",
     "sees_exact_counts",
     "suppress",
     "system_clock",
     "to_fhir_audit_event",
     "to_fhir_bundle",
+    "write_checkpoint",
 ]
