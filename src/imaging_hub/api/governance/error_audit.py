@@ -20,6 +20,18 @@ log = logging.getLogger(__name__)
 CALLER_STATE = "audit_caller"  # request.state key under which authentication leaves the caller's audit name
 
 
+def _template(scope: Scope) -> str:
+    """The request's path with each path parameter's value replaced by its name: no values in the audit."""
+    params: dict[str, Any] = scope.get("path_params") or {}
+    if scope.get("route") is None:
+        return "unmatched route"
+    path = str(scope.get("path", ""))
+    for name, value in sorted(params.items(), key=lambda item: -len(str(item[1]))):
+        if str(value):
+            path = path.replace(str(value), "{" + name + "}")
+    return path[:200]
+
+
 class ErrorAudit:
     """Pure ASGI middleware: records an ``http.error`` entry, then lets the error reach the server's handler."""
 
@@ -40,7 +52,6 @@ class ErrorAudit:
             raise
 
     def _record(self, scope: Scope, exc: Exception) -> None:
-        route: Any = scope.get("route")
         state = scope.get("state") or {}
         caller = state.get(CALLER_STATE) if isinstance(state, dict) else None
         try:
@@ -49,7 +60,7 @@ class ErrorAudit:
                 actor_kind="person" if caller else "unknown",
                 action="http.error",
                 entity_type="route",
-                entity_id=str(getattr(route, "path", None) or "unmatched route"),
+                entity_id=_template(scope),
                 outcome="error",
                 detail={"method": scope.get("method", ""), "status": 500, "error": type(exc).__name__},
             ))
