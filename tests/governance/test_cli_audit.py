@@ -30,7 +30,8 @@ def test_verify_and_export(tmp_path: Path) -> None:
     assert ok.exit_code == 0, ok.output
     assert "intact" in ok.output and "3 entries" in ok.output
     out = tmp_path / "audit.json"
-    exported = runner.invoke(app, ["audit", "export", str(out), "--database", url, "--data", str(tmp_path), "--project", "LUNG1"])
+    exported = runner.invoke(
+        app, ["audit", "export", str(out), "--database", url, "--data", str(tmp_path), "--project", "LUNG1"])
     assert exported.exit_code == 0, exported.output
     bundle = json.loads(out.read_text())
     assert bundle["total"] == 3 and bundle["entry"][0]["resource"]["resourceType"] == "AuditEvent"
