@@ -166,11 +166,22 @@ class HubSettings(LayeredSettings):
     tls_key: Path | None = None
     # No sign-in and no project restriction: only for an isolated test rig or benchmark, never a real network.
     open_access: bool = False
+    # The audit chain's HMAC keys and checkpoint signing key, outside the database (None: <data>/secrets/audit).
+    audit_keys: Path | None = None
 
     @classmethod
     def from_file(cls, values: dict[str, Any], folder: Path) -> dict[str, Any]:
         # The hub's file may carry an [oidc] table: that belongs to the web face's OidcSettings.
         return {name: value for name, value in values.items() if name != "oidc"}
+
+    @property
+    def audit_key_folder(self) -> Path:
+        return self.audit_keys or self.data / "secrets" / "audit"
+
+    @property
+    def audit_checkpoint_folder(self) -> Path:
+        """Where the hub writes a signed checkpoint of the audit chain every CHECKPOINT_EVERY entries."""
+        return self.data / "audit-checkpoints"
 
     @property
     def database_url(self) -> str:

@@ -143,7 +143,10 @@ def test_scope_restricts_every_route_and_every_access_is_reported(start_hub: Hub
     assert len(client.retrieve_study(mine[0].StudyInstanceUID)) == 2
 
     actions = {(action, outcome) for action, _, _, outcome in hub.events}
-    assert {("store", "partial"), ("search", "success"), ("retrieve", "success"), ("retrieve", "denied"),
+    # the part outside the scope is its own "denied" entry; the stored ones one "success" entry
+    stores = [(outcome, sorted(uids)) for action, _, uids, outcome in hub.events if action == "store"]
+    assert stores == [("denied", [theirs[1].SOPInstanceUID]), ("success", sorted(d.SOPInstanceUID for d in mine))]
+    assert {("search", "success"), ("retrieve", "success"), ("retrieve", "denied"),
             ("metadata", "denied"), ("rendered", "denied")} <= actions
     assert all(principal == "researcher-1" for _, principal, _, _ in hub.events)
     retrieved = [uids for action, _, uids, outcome in hub.events if (action, outcome) == ("retrieve", "success")]

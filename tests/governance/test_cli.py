@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from imaging_hub.api import create_governed_app
 from imaging_hub.cli import app
+from imaging_hub.config import HubSettings
 from imaging_hub.governance import Governance, Role
 from imaging_hub.store import Archive
 from imaging_hub.web import web_face
@@ -108,7 +109,8 @@ def test_a_network_set_up_from_the_command_line(tmp_path: Path) -> None:
     assert "dicom:read governance:read" in err
 
     archive = Archive.open(data)
-    gov = Governance.open(f"sqlite:///{(data / 'index.sqlite3').resolve()}")
+    settings = HubSettings(data=data)  # the CLI keyed the audit chain with the data folder's keys
+    gov = Governance.open(settings.database_url, audit_keys=settings.audit_key_folder)
     try:
         client = TestClient(create_governed_app(archive, gov, pages=web_face()))
         me = client.get("/api/governance/me", headers={"Authorization": f"Bearer {token}"})

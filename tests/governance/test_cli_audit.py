@@ -26,11 +26,12 @@ def test_verify_and_export(tmp_path: Path) -> None:
             )
         )
     runner = CliRunner()
-    ok = runner.invoke(app, ["audit", "verify", "--database", url])
+    ok = runner.invoke(app, ["audit", "verify", "--database", url, "--data", str(tmp_path)])
     assert ok.exit_code == 0, ok.output
     assert "intact" in ok.output and "3 entries" in ok.output
     out = tmp_path / "audit.json"
-    exported = runner.invoke(app, ["audit", "export", str(out), "--database", url, "--project", "LUNG1"])
+    exported = runner.invoke(
+        app, ["audit", "export", str(out), "--database", url, "--data", str(tmp_path), "--project", "LUNG1"])
     assert exported.exit_code == 0, exported.output
     bundle = json.loads(out.read_text())
     assert bundle["total"] == 3 and bundle["entry"][0]["resource"]["resourceType"] == "AuditEvent"
@@ -38,6 +39,6 @@ def test_verify_and_export(tmp_path: Path) -> None:
         conn.execute(text("DROP TRIGGER gov_audit_no_update"))
         conn.execute(text("UPDATE gov_audit SET entity_id = '9.9' WHERE seq = 2"))
     gov.close()
-    broken = runner.invoke(app, ["audit", "verify", "--database", url])
+    broken = runner.invoke(app, ["audit", "verify", "--database", url, "--data", str(tmp_path)])
     assert broken.exit_code == 1
     assert "entry 2 altered" in broken.output

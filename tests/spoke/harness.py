@@ -107,7 +107,8 @@ class HubProcess(ChildProcess):
 
     @contextlib.contextmanager
     def _governance(self) -> Iterator[Governance]:
-        gov = Governance.open(HubSettings(data=self.data).database_url)
+        settings = HubSettings(data=self.data)
+        gov = Governance.open(settings.database_url, audit_keys=settings.audit_key_folder)
         try:
             yield gov
         finally:

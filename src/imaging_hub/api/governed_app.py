@@ -16,6 +16,7 @@ from imaging_hub.api.app import create_app
 from imaging_hub.api.context import DEFAULT_MAX_UPLOAD_BYTES
 from imaging_hub.api.governance.admin import admin_router
 from imaging_hub.api.governance.auth import HttpAuth
+from imaging_hub.api.governance.error_audit import ErrorAudit
 from imaging_hub.api.governance.routes import governance_router
 from imaging_hub.api.spoke_routes import governance_audit, governed_caller, spoke_router
 from imaging_hub.governance import ArchiveSource, Governance
@@ -58,6 +59,7 @@ def create_governed_app(
         ],
         max_upload_bytes=max_upload_bytes,
     )
+    app.add_middleware(ErrorAudit, gov=gov)
     not_found = getattr(pages, "not_found", None)  # a face may bring its own answer to 404s (web: a page)
     if not_found is not None:
         app.add_exception_handler(404, not_found)

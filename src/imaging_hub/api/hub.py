@@ -48,7 +48,7 @@ class Hub:
                 scope_for = None
             else:
                 # Governance lives in the same database as the index, in its own tables and migrations.
-                self.governance = Governance.open(settings.database_url)
+                self.governance = Governance.open_hub(settings)
                 self.app = create_governed_app(self.archive, self.governance, pages=pages,
                                                max_upload_bytes=max_upload_bytes)
                 scope_for = DimseScopes(self.governance)

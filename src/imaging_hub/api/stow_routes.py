@@ -20,6 +20,7 @@ from imaging_hub.dicomweb import (
     DICOM,
     DICOM_JSON,
     MULTIPART_RELATED,
+    FailureReason,
     MultipartError,
     MultipartReader,
     PartOutcome,
@@ -102,8 +103,7 @@ async def _stow(request: Request, context: HubContext, scope: AccessScope, study
     body = build_response(outcomes, lambda o: _instance_url(base, o), study_url)
     status = response_status(outcomes)
     stored = [o.sop_instance_uid for o in outcomes if o.stored]
-    context.audit("store", scope, [o.sop_instance_uid for o in outcomes if o.sop_instance_uid],
-                  {200: "success", 202: "partial"}.get(status, "failure"))
+    _audit_store(context, scope, outcomes)
     failures = [o for o in outcomes if not o.stored]
     for outcome in failures:
         log.info("STOW part refused (0x%04X): %s", int(outcome.failure or 0), outcome.reason)
@@ -111,6 +111,17 @@ async def _stow(request: Request, context: HubContext, scope: AccessScope, study
         if failures else None
     log.debug("STOW stored %d of %d parts", len(stored), len(outcomes))
     return JSONResponse(body, status_code=status, media_type=DICOM_JSON, headers=headers)
+
+
+def _audit_store(context: HubContext, scope: AccessScope, outcomes: list[PartOutcome]) -> None:
+    """Parts refused for lack of permission are one ``denied`` entry; the others one entry with their result."""
+    denied = [o for o in outcomes if o.failure == FailureReason.NOT_AUTHORIZED]
+    rest = [o for o in outcomes if o.failure != FailureReason.NOT_AUTHORIZED]
+    if denied:
+        context.audit("store", scope, [o.sop_instance_uid for o in denied if o.sop_instance_uid], "denied")
+    if rest:
+        context.audit("store", scope, [o.sop_instance_uid for o in rest if o.sop_instance_uid],
+                      {200: "success", 202: "partial"}.get(response_status(rest), "failure"))
 
 
 def _quote(text: str) -> str:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -15,6 +16,7 @@ from imaging_hub.api.access import AccessScope, current_scope
 from imaging_hub.api.context import HubContext, dicomweb_base, hub_context
 from imaging_hub.api.lookup import scoped_instances
 from imaging_hub.api.negotiation import negotiate_frames, negotiate_instances
+from imaging_hub.api.streaming import audited, first_then_rest
 from imaging_hub.dicomweb import (
     DICOM,
     DICOM_JSON,
@@ -40,6 +42,9 @@ if TYPE_CHECKING:
     from imaging_hub.store import StoredInstance
 
 router = APIRouter()
+# The most frame numbers one frames request may list (repeats included): a long list of repeats would
+# otherwise send the same frame again and again (a 14 KiB URL once asked for 219 MiB).
+MAX_FRAME_LIST = 10_000
 
 
 def instance_url(base: str, instance: StoredInstance) -> str:
@@ -53,11 +58,29 @@ def _retrieve(request: Request, context: HubContext, scope: AccessScope, study: 
               series: str | None = None, instance: str | None = None) -> Response:
     found = scoped_instances(context, scope, "retrieve", study, series, instance)
     syntax = negotiate_instances(request.headers.get("accept"), {i.transfer_syntax_uid for i in found})
+    uids = [i.sop_instance_uid for i in found]
+    for stored in found:  # a missing or cut file answers 500 now, not a short 200 later
+        if not _intact(stored):
+            context.audit("retrieve", scope, uids, "failure")
+            raise HTTPException(500, detail=f"instance {stored.sop_instance_uid} is indexed but its file is "
+                                            "missing or damaged")
     boundary = new_boundary()
-    parts = (OutgoingPart(DICOM, path=i.path, headers={"Content-Length": str(i.size)}) for i in found)
-    context.audit("retrieve", scope, [i.sop_instance_uid for i in found], "success")
-    return StreamingResponse(encode(parts, boundary),
+    parts = (OutgoingPart(DICOM, path=i.path, length=i.size, headers={"Content-Length": str(i.size)})
+             for i in found)
+    return StreamingResponse(audited(encode(parts, boundary), _finish(context, scope, "retrieve", uids)),
                              media_type=content_type_header(DICOM, boundary, syntax))
+
+
+def _intact(stored: StoredInstance) -> bool:
+    try:
+        return stored.path.stat().st_size == stored.size
+    except OSError:
+        return False
+
+
+def _finish(context: HubContext, scope: AccessScope, action: str, uids: list[str]) -> Callable[[str], None]:
+    """The audit of a streamed response, recorded with the outcome its stream ended with."""
+    return lambda outcome: context.audit(action, scope, uids, outcome)
 
 
 @router.get("/studies/{study}")
@@ -101,15 +124,18 @@ def _metadata(request: Request, context: HubContext, scope: AccessScope, study: 
         raise HTTPException(406, detail="metadata is available as application/dicom+json only")
     found = scoped_instances(context, scope, "metadata", study, series, instance)
     base = dicomweb_base(request)
-    context.audit("metadata", scope, [i.sop_instance_uid for i in found], "success")
+    uids = [i.sop_instance_uid for i in found]
+    finish = _finish(context, scope, "metadata", uids)
+    first, rest = first_then_rest(found, lambda item: json.dumps(instance_metadata(base, item)).encode(),
+                                  lambda item: f"instance {item.sop_instance_uid}", lambda: finish("failure"))
 
     def body() -> Iterator[bytes]:
-        yield b"["
-        for index, item in enumerate(found):
-            yield (b"," if index else b"") + json.dumps(instance_metadata(base, item)).encode()
+        yield b"[" + first
+        for item in rest:
+            yield b"," + item
         yield b"]"
 
-    return StreamingResponse(body(), media_type=DICOM_JSON)
+    return StreamingResponse(audited(body(), finish), media_type=DICOM_JSON)
 
 
 @router.get("/studies/{study}/metadata")
@@ -160,8 +186,8 @@ def bulkdata(study: str, series: str, instance: str, path: str, request: Request
     else:
         parts = iter([OutgoingPart(OCTET_STREAM, data=_element_bytes(header, element_path))])
         inner = OCTET_STREAM
-    context.audit("bulkdata", scope, [stored.sop_instance_uid], "success")
-    return StreamingResponse(encode(parts, boundary), media_type=content_type_header(inner, boundary))
+    finish = _finish(context, scope, "bulkdata", [stored.sop_instance_uid])
+    return StreamingResponse(audited(encode(parts, boundary), finish), media_type=content_type_header(inner, boundary))
 
 
 def _element_bytes(header: InstanceHeader, path: ElementPath) -> bytes:
@@ -180,14 +206,19 @@ def _element_bytes(header: InstanceHeader, path: ElementPath) -> bytes:
 # --- frames ------------------------------------------------------------------------------------------------
 
 def parse_frame_list(text: str) -> list[int]:
-    """'1,3,5' -> [1, 3, 5]; 400 naming the bad entry."""
-    numbers = []
-    for item in text.split(","):
+    """'1,3,5' -> [1, 3, 5], each frame once in the order first asked for ('1,1,2' -> [1, 2]); 400 naming
+    the bad entry, or the limit when the list holds more than MAX_FRAME_LIST numbers."""
+    items = text.split(",", MAX_FRAME_LIST)
+    if len(items) > MAX_FRAME_LIST:
+        raise HTTPException(400, detail=f"the frame list holds more than {MAX_FRAME_LIST} frame numbers "
+                                        "(MAX_FRAME_LIST); ask for fewer at a time")
+    numbers: dict[int, None] = {}
+    for item in items:
         item = item.strip()
-        if not item.isdigit() or int(item) < 1:
+        if not item.isdigit() or len(item) > 10 or int(item) < 1:
             raise HTTPException(400, detail=f"frame number {item[:20]!r} is not a positive integer")
-        numbers.append(int(item))
-    return numbers
+        numbers[int(item)] = None
+    return list(numbers)
 
 
 def frame_header(context: HubContext, scope: AccessScope, action: str, study: str, series: str,
@@ -213,13 +244,22 @@ def retrieve_frames(study: str, series: str, instance: str, frames: str, request
     choice = negotiate_frames(request.headers.get("accept"), header.transfer_syntax,
                               header.frame_media_type, native)
     boundary = new_boundary()
+    finish = _finish(context, scope, "frames", [stored.sop_instance_uid])
     parts: Iterator[OutgoingPart]
     if native and not choice.decode:
+        try:  # every frame's region is checked before the status goes out
+            regions = [native_frame_region(header, n) for n in numbers]
+            if max(offset + length for offset, length in regions) > header.path.stat().st_size:
+                raise FrameError("its file ends before the frames asked for")
+        except FrameError as exc:
+            finish("failure")
+            raise HTTPException(500, detail=f"instance {stored.sop_instance_uid} is stored but {exc}") from exc
         parts = (OutgoingPart(OCTET_STREAM, path=header.path, offset=offset, length=length)
-                 for offset, length in (native_frame_region(header, n) for n in numbers))
+                 for offset, length in regions)
     else:
-        parts = (OutgoingPart(choice.media_type, data=data)
-                 for data in iter_frame_bytes(header, numbers, decode=choice.decode))
-    context.audit("frames", scope, [stored.sop_instance_uid], "success")
-    return StreamingResponse(encode(parts, boundary),
+        first, rest = first_then_rest(
+            numbers, lambda n: next(iter_frame_bytes(header, [n], decode=choice.decode)),
+            lambda n: f"frame {n} of instance {stored.sop_instance_uid}", lambda: finish("failure"))
+        parts = (OutgoingPart(choice.media_type, data=data) for data in itertools.chain([first], rest))
+    return StreamingResponse(audited(encode(parts, boundary), finish),
                              media_type=content_type_header(choice.media_type, boundary, choice.transfer_syntax))

@@ -38,7 +38,7 @@ def open_governance(
         require_hub(settings, console)
     else:
         settings.data.mkdir(parents=True, exist_ok=True)
-    gov = Governance.open(settings.database_url)
+    gov = Governance.open_hub(settings)
     try:
         yield gov
     finally:

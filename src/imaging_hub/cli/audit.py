@@ -1,4 +1,5 @@
-"""``imaging-hub audit verify`` and ``imaging-hub audit export``: check and export the tamper-evident trail."""
+"""``imaging-hub audit verify|checkpoint|rotate-key|export``: check the tamper-evident trail against a signed
+checkpoint an auditor keeps, write such a checkpoint, rotate the chain's HMAC key, export the trail."""
 
 from __future__ import annotations
 
@@ -19,25 +20,33 @@ def register(app: typer.Typer) -> None:
     def open_governance(data: Path | None, database: str | None, config: Path | None) -> Governance:
         settings = HubSettings.load(config, data=data, database=database)
         require_hub(settings, Console(stderr=True))  # a mistyped folder is an error, never a new empty trail
-        return Governance.open(settings.database_url)
+        return Governance.open_hub(settings)
 
     @audit.command("verify")
     def verify(
         data: Path | None = typer.Option(None, help="Hub data folder."),
         database: str | None = typer.Option(None, help="Database URL (default: SQLite in the data folder)."),
         config: Path | None = typer.Option(None, help="TOML settings file."),
-        expect_head: str | None = typer.Option(None, help="Chain head hash recorded earlier, to anchor the check."),
+        checkpoint: Path | None = typer.Option(
+            None, help="A checkpoint file written earlier by 'audit checkpoint' (kept outside the hub): the entry "
+            "it names must still be there, unchanged."),
     ) -> None:
-        """Check every entry's hash and link; name any altered, removed or reordered entry. Exit 1 if broken."""
+        """Check every entry's keyed hash and link, and the chain against a checkpoint; name any altered,
+        removed, forged or reordered entry. Exit 1 if broken."""
+        from imaging_hub.governance import read_checkpoint
+
         console = Console()
+        try:
+            anchor = read_checkpoint(checkpoint) if checkpoint is not None else None
+        except ValueError as exc:
+            console.print(f"[red]{exc}[/red]")
+            raise typer.Exit(2) from None
         gov = open_governance(data, database, config)
         try:
-            report = gov.verify_audit()
+            report = gov.verify_audit(anchor)
         finally:
             gov.close()
         problems = list(report.problems)
-        if expect_head and expect_head != report.head_hash:
-            problems.append(f"chain head is {report.head_hash}, not the expected {expect_head}")
         if problems:
             console.print(f"[red]Audit trail BROKEN[/red]: {len(problems)} problem(s) in {report.checked} entries")
             for problem in problems:
@@ -45,8 +54,47 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(1)
         console.print(
             f"[green]Audit trail intact[/green]: {report.checked} entries; head entry {report.head_seq}, "
-            f"hash {report.head_hash} (record it to anchor later checks)"
+            f"hash {report.head_hash}" + (f"; checkpoint at entry {anchor.seq} holds" if anchor else
+                                          " (keep a checkpoint, 'audit checkpoint --out FILE', to anchor later checks)")
         )
+
+    @audit.command("checkpoint")
+    def checkpoint_command(
+        out: Path = typer.Option(..., "--out", help="File to write the signed checkpoint to (keep it off the hub)."),
+        data: Path | None = typer.Option(None, help="Hub data folder."),
+        database: str | None = typer.Option(None, help="Database URL (default: SQLite in the data folder)."),
+        config: Path | None = typer.Option(None, help="TOML settings file."),
+    ) -> None:
+        """Sign the chain's head now with the hub's checkpoint key and write it to a file an auditor keeps."""
+        from imaging_hub.governance import write_checkpoint
+
+        gov = open_governance(data, database, config)
+        try:
+            report = gov.verify_audit()
+            if not report.ok:
+                Console().print("[red]Audit trail BROKEN[/red]: no checkpoint written; run 'audit verify'")
+                raise typer.Exit(1)
+            signed = gov.audit.checkpoint()
+        finally:
+            gov.close()
+        write_checkpoint(out, signed)
+        Console().print(f"Checkpoint of entry {signed.seq} (hash {signed.entry_hash}) written to {out}")
+
+    @audit.command("rotate-key")
+    def rotate_key(
+        data: Path | None = typer.Option(None, help="Hub data folder."),
+        database: str | None = typer.Option(None, help="Database URL (default: SQLite in the data folder)."),
+        config: Path | None = typer.Option(None, help="TOML settings file."),
+    ) -> None:
+        """Key new audit entries with a new HMAC key; the old keys stay for verifying older entries.
+        Running hubs pick the new key up when restarted."""
+        gov = open_governance(data, database, config)
+        try:
+            assert gov.audit.keys is not None
+            key_id = gov.audit.keys.rotate()
+        finally:
+            gov.close()
+        Console().print(f"New audit key {key_id} is current")
 
     @audit.command("export")
     def export(

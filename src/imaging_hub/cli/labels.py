@@ -59,7 +59,7 @@ def _hub(data: Path | None, database: str | None, config: Path | None) -> Iterat
     except ValueError as exc:
         raise _fail(str(exc), 2) from exc
     settings.data.mkdir(parents=True, exist_ok=True)
-    gov = Governance.open(settings.database_url)
+    gov = Governance.open_hub(settings)
     archive = Archive.open(settings.data, settings.database)
     operator = admin.local_operator()
 

@@ -68,7 +68,8 @@ class DemoNetwork:
         tls = issue_network_tls(self.folder / "tls")
         hub_data = self.folder / "hub"
         hub_data.mkdir()
-        gov = Governance.open(HubSettings(data=hub_data).database_url)
+        settings = HubSettings(data=hub_data)
+        gov = Governance.open_hub(settings)
         try:
             accounts = set_up_governance(gov, SITES)
         finally:

@@ -105,6 +105,8 @@ def read_file_region(path: Path, offset: int = 0, length: int | None = None) -> 
         while remaining is None or remaining > 0:
             chunk = fp.read(CHUNK_SIZE if remaining is None else min(CHUNK_SIZE, remaining))
             if not chunk:
+                if remaining:  # the file is shorter than the region: never send a short part as if whole
+                    raise MultipartError(f"{path.name} ends {remaining} bytes before the region to send")
                 break
             if remaining is not None:
                 remaining -= len(chunk)

@@ -14,7 +14,16 @@ from imaging_hub.governance import administration, listing, offboarding
 from imaging_hub.governance.access import SESSION_LIFETIME
 from imaging_hub.governance.agreements import AgreementState, decisions_from, effective_state, is_in_force
 from imaging_hub.governance.archive_source import ArchiveSource
-from imaging_hub.governance.audit import AuditFilter, AuditRecord, VerifyReport, to_fhir_audit_event, to_fhir_bundle
+from imaging_hub.governance.audit import (
+    AuditFilter,
+    AuditRecord,
+    Checkpoint,
+    VerifyReport,
+    read_checkpoint,
+    to_fhir_audit_event,
+    to_fhir_bundle,
+    write_checkpoint,
+)
 from imaging_hub.governance.clock import Clock, SettableClock, system_clock
 from imaging_hub.governance.credentials import csrf_token
 from imaging_hub.governance.dimse_scope import DimseScopes
@@ -33,7 +42,7 @@ from imaging_hub.governance.roles import ALL_SCOPES, SITE_ROLES, UNSUPPRESSED_RO
 from imaging_hub.governance.service import Governance
 from imaging_hub.governance.study_catalogue import SeriesRow, StudyCatalogue, StudyDetail, StudyPage, StudyRow
 from imaging_hub.governance.study_filters import StudyFilters
-from imaging_hub.governance.suppression import suppress
+from imaging_hub.governance.suppression import cohort_cells, sees_exact_counts, suppress
 from imaging_hub.governance.tables import Agreement, ApiToken, AuditEntry, Person, Project, Snapshot
 
 __all__ = [
@@ -49,6 +58,7 @@ __all__ = [
     "AuditEntry",
     "AuditFilter",
     "AuditRecord",
+    "Checkpoint",
     "Clock",
     "DimseScopes",
     "ExportIntegrityError",
@@ -77,14 +87,18 @@ __all__ = [
     "Unauthenticated",
     "VerifyReport",
     "administration",
+    "cohort_cells",
     "csrf_token",
     "decisions_from",
     "effective_state",
     "is_in_force",
     "listing",
     "offboarding",
+    "read_checkpoint",
+    "sees_exact_counts",
     "suppress",
     "system_clock",
     "to_fhir_audit_event",
     "to_fhir_bundle",
+    "write_checkpoint",
 ]

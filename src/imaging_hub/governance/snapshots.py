@@ -20,6 +20,7 @@ from imaging_hub.governance.instances import InstanceSource
 from imaging_hub.governance.principal import Principal
 from imaging_hub.governance.projects import Projects
 from imaging_hub.governance.roles import Role, Scope
+from imaging_hub.governance.suppression import sees_exact_counts, total_shown
 from imaging_hub.governance.tables import Snapshot, SnapshotItem
 
 
@@ -138,7 +139,24 @@ class Snapshots:
                 )
             )
 
-    def manifest(self, snapshot: Snapshot) -> dict[str, Any]:
+    def studies_per_site(self, snapshot: Snapshot) -> dict[str, int]:
+        """How many studies each site contributed to the snapshot (its cells, for suppression)."""
+        with self._c.reading() as session:
+            rows = session.execute(
+                select(SnapshotItem.site, func.count(func.distinct(SnapshotItem.study_instance_uid)))
+                .where(SnapshotItem.snapshot_id == snapshot.id)
+                .group_by(SnapshotItem.site)
+            ).all()
+        return {site or "unknown": int(count) for site, count in rows}
+
+    def instance_count_shown(self, who: Principal, snapshot: Snapshot) -> int | str:
+        """The snapshot's instance count as ``who`` may see it (withheld if it would reveal a small cell)."""
+        exact = sees_exact_counts(who, snapshot.project.code)
+        return total_shown(snapshot.instance_count, {} if exact else self.studies_per_site(snapshot), exact)
+
+    def manifest(self, snapshot: Snapshot, who: Principal | None = None) -> dict[str, Any]:
+        """The manifest; with ``who``, its instance count as they may see it (the list itself is the release,
+        which only those allowed to view the snapshot receive)."""
         items = self.items(snapshot)
         return {
             "project": snapshot.project.code,
@@ -146,7 +164,7 @@ class Snapshots:
             "description": snapshot.description,
             "agreement": snapshot.agreement.reference,
             "created_at": snapshot.created_at.isoformat(),
-            "instance_count": snapshot.instance_count,
+            "instance_count": snapshot.instance_count if who is None else self.instance_count_shown(who, snapshot),
             "manifest_sha256": snapshot.manifest_sha256,
             "instances": [
                 {

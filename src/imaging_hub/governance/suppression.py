@@ -1,12 +1,53 @@
-"""Small-number suppression for cohort counts shown to roles below project lead."""
+"""Small-number suppression for cohort counts shown to roles below project lead.
+
+A cell (a site's share of a project) with 1-9 studies is small. For a role that must not see small cells,
+every count that could reveal one is withheld, not just the study count: the cell's instance count too
+(instances per study are typical enough that 60 instances beside "<10" studies says 3), and a total over
+cells (a snapshot's instance count) whenever any cell under it is small, since the total minus the shown
+cells gives the small one back. Zero is not disclosive and is shown.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from imaging_hub.governance.principal import Principal
+from imaging_hub.governance.roles import UNSUPPRESSED_ROLES, Role
+
 THRESHOLD = 10
+SMALL = f"<{THRESHOLD}"  # a small study count
+WITHHELD = "suppressed"  # another count that would reveal a small cell
 
 
 def suppress(count: int, unsuppressed: bool) -> str:
     """A count as shown: exact for those allowed, otherwise ``"<10"`` for 1-9 (zero is not disclosive)."""
-    if unsuppressed or count == 0 or count >= THRESHOLD:
+    if unsuppressed or not is_small(count):
         return str(count)
-    return f"<{THRESHOLD}"
+    return SMALL
+
+
+def is_small(studies: int) -> bool:
+    return 0 < studies < THRESHOLD
+
+
+def sees_exact_counts(who: Principal, project_code: str) -> bool:
+    """Network administrators, auditors and the project's own lead see exact counts; everyone else not."""
+    return who.holds_any(UNSUPPRESSED_ROLES - {Role.PROJECT_LEAD}) or who.holds(Role.PROJECT_LEAD, project_code)
+
+
+def cohort_cells(counts: Mapping[str, tuple[int, int]], exact: bool) -> list[tuple[str, str, str]]:
+    """(site, studies, instances) as shown, from exact (studies, instances) per site."""
+    shown = []
+    for site, (studies, instances) in counts.items():
+        if exact or not is_small(studies):
+            shown.append((site, str(studies), str(instances)))
+        else:
+            shown.append((site, SMALL, WITHHELD))
+    return shown
+
+
+def total_shown(total: int, studies_per_cell: Mapping[str, int], exact: bool) -> int | str:
+    """A total over cells (e.g. a snapshot's instances), withheld if any cell under it is small."""
+    if exact or not any(is_small(studies) for studies in studies_per_cell.values()):
+        return total
+    return WITHHELD

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from imaging_hub.dicom.part10 import DEFLATED, FileMeta, Part10Error, read_file_meta
 from imaging_hub.store.errors import InvalidInstance
+from imaging_hub.store.servable import check_servable
 
 _LONG_VRS = frozenset({b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"UC", b"UN", b"UR", b"UT", b"SV", b"UV"})
 _UNDEFINED = 0xFFFFFFFF
@@ -59,6 +60,7 @@ def check_structure(
         start = 0
     walker = _Walker(body, explicit=not meta.implicit_vr, little=meta.little_endian, collect=collect)
     walker.dataset(start, len(body), nested=False)
+    check_servable(walker, start, len(body), transfer_syntax=meta.transfer_syntax_uid, little=meta.little_endian)
     return CheckedFile(meta.transfer_syntax_uid, meta.media_sop_instance_uid, meta.dataset_offset,
                        walker.saw_pixels, walker.found)
 

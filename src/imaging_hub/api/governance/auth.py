@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from fastapi import HTTPException, Request
 
 from imaging_hub.api.access import AccessScope
+from imaging_hub.api.governance.error_audit import CALLER_STATE
 from imaging_hub.governance import AuditRecord, Governance, Principal, Unauthenticated
 
 SESSION_COOKIE = "imaging_hub_session"
@@ -65,14 +66,19 @@ class HttpAuth:
                 scheme, _, token = header.partition(" ")
                 if scheme.lower() != "bearer" or not token.strip():
                     raise Unauthenticated("use 'Authorization: Bearer <token>'")
-                return self.gov.access.token_principal(token.strip(), address)
+                return self._known(request, self.gov.access.token_principal(token.strip(), address))
             cookie = request.cookies.get(SESSION_COOKIE)
             if cookie:
-                return self.gov.access.session_principal(cookie, address)
+                return self._known(request, self.gov.access.session_principal(cookie, address))
         except Unauthenticated as exc:
             self.gov.context.audit_anonymous("session.authenticate", address)
             raise HTTPException(401, detail=str(exc), headers={"WWW-Authenticate": "Bearer"}) from exc
         return None
+
+    @staticmethod
+    def _known(request: Request, principal: Principal) -> Principal:
+        setattr(request.state, CALLER_STATE, principal.audit_name)  # for the audit of a request ending in 500
+        return principal
 
     def require(self, request: Request) -> Principal:
         principal = self.identify(request)

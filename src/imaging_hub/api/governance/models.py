@@ -151,7 +151,7 @@ class SnapshotOut(BaseModel):
     description: str
     agreement: str
     created_at: datetime
-    instance_count: int
+    instance_count: int | str  # "suppressed" where it would reveal a site with fewer than 10 studies
     manifest_sha256: str
 
 

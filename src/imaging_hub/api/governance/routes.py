@@ -34,7 +34,7 @@ from imaging_hub.api.governance.models import (
     SnapshotOut,
 )
 from imaging_hub.api.governance.views import agreement_out, person_out, project_out, snapshot_out
-from imaging_hub.governance import UNSUPPRESSED_ROLES, ArchiveSource, Governance, Principal, Role, suppress
+from imaging_hub.governance import ArchiveSource, Governance, Principal, cohort_cells, sees_exact_counts
 
 PREFIX = "/api/governance"
 
@@ -119,12 +119,8 @@ def governance_router(gov: Governance, source: ArchiveSource) -> APIRouter:
     def cohort(code: str, who: Principal = caller) -> list[CohortCount]:
         """Studies and instances per site; counts under 10 shown as "<10" to roles below project lead."""
         gov.projects.view(who, code)
-        exact = who.holds_any(UNSUPPRESSED_ROLES - {Role.PROJECT_LEAD}) or who.holds(Role.PROJECT_LEAD, code)
-        counts = source.count_by_site(code)
-        return [
-            CohortCount(site=site, studies=suppress(studies, exact), instances=suppress(instances, exact))
-            for site, (studies, instances) in counts.items()
-        ]
+        cells = cohort_cells(source.count_by_site(code), sees_exact_counts(who, code))
+        return [CohortCount(site=site, studies=studies, instances=instances) for site, studies, instances in cells]
 
     # Agreements ------------------------------------------------------------------------------------------
     @router.get("/agreements", response_model=list[AgreementOut])
@@ -166,7 +162,7 @@ def governance_router(gov: Governance, source: ArchiveSource) -> APIRouter:
     @router.get("/projects/{code}/snapshots", response_model=list[SnapshotOut])
     def list_snapshots(code: str, who: Principal = caller) -> list[SnapshotOut]:
         gov.projects.view(who, code)
-        return [snapshot_out(s) for s in gov.snapshots.visible(who, code)]
+        return [snapshot_out(s, gov.snapshots.instance_count_shown(who, s)) for s in gov.snapshots.visible(who, code)]
 
     @router.post("/projects/{code}/snapshots", response_model=SnapshotOut, status_code=201)
     def create_snapshot(code: str, body: SnapshotIn, who: Principal = caller) -> SnapshotOut:
@@ -175,7 +171,7 @@ def governance_router(gov: Governance, source: ArchiveSource) -> APIRouter:
 
     @router.get("/projects/{code}/snapshots/{version}")
     def snapshot_manifest(code: str, version: int, who: Principal = caller) -> dict[str, object]:
-        return gov.snapshots.manifest(gov.snapshots.view(who, code, version))
+        return gov.snapshots.manifest(gov.snapshots.view(who, code, version), who)
 
     @router.get(
         "/projects/{code}/snapshots/{version}/export",

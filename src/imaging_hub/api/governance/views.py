@@ -65,14 +65,15 @@ def agreement_out(agreement: Agreement, now: datetime) -> AgreementOut:
     )
 
 
-def snapshot_out(snapshot: Snapshot) -> SnapshotOut:
+def snapshot_out(snapshot: Snapshot, instance_count: int | str | None = None) -> SnapshotOut:
+    """``instance_count``: the count as the caller may see it (small-number suppression); default exact."""
     return SnapshotOut(
         project=snapshot.project.code,
         version=snapshot.version,
         description=snapshot.description,
         agreement=snapshot.agreement.reference,
         created_at=snapshot.created_at,
-        instance_count=snapshot.instance_count,
+        instance_count=snapshot.instance_count if instance_count is None else instance_count,
         manifest_sha256=snapshot.manifest_sha256,
     )
 

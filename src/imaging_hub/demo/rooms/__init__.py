@@ -24,7 +24,7 @@ def show_rooms(folder: Path, console: Console) -> None:
     """Run each room over the hub's data folder (the hub keeps serving meanwhile) and print what it found."""
     hub_data = folder / "hub"
     started = time.monotonic()
-    gov = Governance.open(HubSettings(data=hub_data).database_url)
+    gov = Governance.open_hub(HubSettings(data=hub_data))
     archive = Archive.open(hub_data)
     try:
         quality_folder = folder / "quality"

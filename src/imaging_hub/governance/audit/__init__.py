@@ -1,16 +1,30 @@
-"""The tamper-evident audit trail: append-only, hash-chained, verifiable, exportable as FHIR AuditEvent."""
+"""The tamper-evident audit trail: append-only, hash-chained (HMAC-keyed with keys held outside the database),
+anchored by signed checkpoints kept outside it, verifiable, exportable as FHIR AuditEvent."""
 
 from imaging_hub.governance.audit.chain import GENESIS_HASH, AuditFilter, AuditRecord, AuditTrail
+from imaging_hub.governance.audit.checkpoint import (
+    CHECKPOINT_EVERY,
+    Checkpoint,
+    read_checkpoint,
+    write_checkpoint,
+)
 from imaging_hub.governance.audit.fhir import to_fhir_audit_event, to_fhir_bundle
+from imaging_hub.governance.audit.keys import AuditKeyError, AuditKeys
 from imaging_hub.governance.audit.verify import VerifyReport, verify_chain
 
 __all__ = [
+    "CHECKPOINT_EVERY",
     "GENESIS_HASH",
     "AuditFilter",
+    "AuditKeyError",
+    "AuditKeys",
     "AuditRecord",
     "AuditTrail",
+    "Checkpoint",
     "VerifyReport",
+    "read_checkpoint",
     "to_fhir_audit_event",
     "to_fhir_bundle",
     "verify_chain",
+    "write_checkpoint",
 ]

@@ -10,7 +10,7 @@ from imaging_hub.governance.tables import AuditEntry
 
 _DCM = "http://dicom.nema.org/resources/ontology/DCM"
 _AUDIT_TYPE = "http://terminology.hl7.org/CodeSystem/audit-event-type"
-_OUTCOME = {"success": "0", "failed": "8", "denied": "4"}  # FHIR: success, serious failure, minor failure
+_OUTCOME = {"success": "0", "failed": "8", "denied": "4", "error": "8"}  # FHIR: success, serious failure, minor failure
 # DICOM audit message event IDs (PS3.15 A.5) for what the hub does.
 _EVENT_TYPE = {
     "dicom": ("110106", "Export"),  # overridden per verb below

@@ -19,7 +19,7 @@ from imaging_hub.web.pages.session import page, signed_in_dependency
 from imaging_hub.web.rendering import render
 
 PAGE_SIZE = 100
-OUTCOMES = frozenset({"success", "denied", "failed"})
+OUTCOMES = frozenset({"success", "denied", "failed", "error"})
 
 
 def router(gov: Governance) -> APIRouter:

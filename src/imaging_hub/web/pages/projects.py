@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from imaging_hub.governance import UNSUPPRESSED_ROLES, ArchiveSource, Governance, Principal, Role, suppress
+from imaging_hub.governance import ArchiveSource, Governance, Principal, cohort_cells, sees_exact_counts
 from imaging_hub.web.pages.route import WebRoute
 from imaging_hub.web.pages.session import page, signed_in_dependency
 
@@ -21,11 +21,8 @@ def router(gov: Governance, source: ArchiveSource) -> APIRouter:
     @pages.get("/projects/{code}")
     def project(code: str, request: Request, who: Principal = who_dep) -> Response:
         found = gov.projects.view(who, code)
-        exact = who.holds_any(UNSUPPRESSED_ROLES - {Role.PROJECT_LEAD}) or who.holds(Role.PROJECT_LEAD, code)
-        cohort = [
-            (site, suppress(studies, exact), suppress(instances, exact))
-            for site, (studies, instances) in source.count_by_site(code).items()
-        ]
+        exact = sees_exact_counts(who, code)
+        cohort = cohort_cells(source.count_by_site(code), exact)
         return page(
             request, "project.html", found.title, who, "/projects", project=found, cohort=cohort, suppressed=not exact
         )

@@ -24,6 +24,7 @@ def router(gov: Governance) -> APIRouter:
             who,
             "/snapshots",
             snapshots=listed,
+            counts={s.id: gov.snapshots.instance_count_shown(who, s) for s in listed},
             project=project,
             readable=readable,
         )
