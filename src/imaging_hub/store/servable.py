@@ -16,12 +16,20 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from imaging_hub.store.errors import InvalidInstance
 
-if TYPE_CHECKING:
-    from imaging_hub.store.structure import _Walker
+
+class _Walker(Protocol):
+    """What this check needs of the structure check's element walker (it walks the same bytes)."""
+
+    data: memoryview
+    explicit: bool
+
+    def header(self, at: int) -> tuple[int, bytes, int, int]: ...
+
+    def need(self, at: int, length: int, tag: int, end: int | None = ...) -> None: ...
 
 MAX_SEQUENCE_NESTING = 32
 
