@@ -31,6 +31,7 @@ from imaging_hub.governance.roles import ALL_SCOPES, SITE_ROLES, UNSUPPRESSED_RO
 from imaging_hub.governance.service import Governance
 from imaging_hub.governance.suppression import suppress
 from imaging_hub.governance.tables import Agreement, ApiToken, AuditEntry, Person, Project, Snapshot
+from imaging_hub.governance.throttle import SignInLimits, SignInThrottled
 
 __all__ = [
     "ALL_SCOPES",
@@ -63,6 +64,8 @@ __all__ = [
     "Role",
     "Scope",
     "SettableClock",
+    "SignInLimits",
+    "SignInThrottled",
     "Snapshot",
     "Unauthenticated",
     "VerifyReport",

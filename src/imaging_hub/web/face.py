@@ -1,5 +1,6 @@
 """The web face of a governed hub, as the ``pages`` argument of ``create_governed_app`` and ``Hub``: every
-page, sign-in through an identity provider, the design system's files and the reconciliation page."""
+page, sign-in through an identity provider, the design system's files, the API's documentation page (``/docs``)
+and the reconciliation page."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from fastapi import APIRouter
 from imaging_hub.api import PageRouters, spoke_reports_dir
 from imaging_hub.governance import ArchiveSource, Governance
 from imaging_hub.store import Archive
+from imaging_hub.web.api_docs import api_docs_router
 from imaging_hub.web.assets import assets_router
 from imaging_hub.web.oidc_routes import oidc_router
 from imaging_hub.web.oidc_settings import OidcSettings
@@ -26,6 +28,7 @@ def web_face(oidc: OidcSettings | None = None) -> PageRouters:
             web_router(gov, ArchiveSource(archive), oidc_enabled=settings.enabled),
             oidc_router(gov, settings),
             assets_router(),
+            api_docs_router(gov),
             reconciliation_page_router(gov, archive, spoke_reports_dir(archive)),
         ]
 

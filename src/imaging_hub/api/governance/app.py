@@ -14,6 +14,7 @@ from typing import Protocol
 from fastapi import APIRouter, FastAPI
 
 from imaging_hub.api.app import create_app
+from imaging_hub.api.body_limits import SPOKE_REPORT_MAX_BYTES
 from imaging_hub.api.context import DEFAULT_MAX_UPLOAD_BYTES
 from imaging_hub.api.governance.admin import admin_router
 from imaging_hub.api.governance.auth import HttpAuth
@@ -42,14 +43,17 @@ def create_governed_app(
     ``pages``: the web face's routers (``imaging_hub.web.web_face()``); without it the app has no pages.
     """
     auth = HttpAuth(gov)
+    spokes = APIRouter()
+    spokes.include_router(spoke_router(spoke_reports_dir(archive)), max_body_size=SPOKE_REPORT_MAX_BYTES)
     return create_app(
         archive,
         scope_dependency=auth.dicomweb_scope,
         on_access=auth.dicomweb_audit,
+        description_dependency=auth.require,
         extra_routers=[
             admin_router(gov),
             governance_router(gov, ArchiveSource(archive)),
-            spoke_router(spoke_reports_dir(archive)),
+            spokes,
             *(pages(gov, archive) if pages is not None else ()),
             *extra_routers,
         ],
