@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
-from typing import IO
-
-from typing import Annotated
+from typing import IO, Annotated
 
 from fastapi import APIRouter, Depends, Path, Response
 from fastapi.responses import StreamingResponse
