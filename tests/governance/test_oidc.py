@@ -45,7 +45,12 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
     build_network(gov)
     archive = Archive.open(data / "archive")
     with RunningProvider(free_port()) as provider:
-        settings = OidcSettings(issuer=provider.issuer, client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
+        settings = OidcSettings(
+            issuer=provider.issuer,
+            client_id=CLIENT_ID,
+            client_secret=CLIENT_SECRET,
+            redirect_url="http://testserver/auth/oidc/callback",
+        )
         yield Rig(gov, provider, create_governed_app(archive, gov, pages=web_face(settings)))
     archive.close()
     gov.close()

@@ -87,7 +87,6 @@ class HubProcess(ChildProcess):
             admin.add_organisation(gov, NETWORK, "network")
             admin.add_organisation(gov, UNIVERSITY, "university")
             admin.add_person(gov, READER, "Test researcher", UNIVERSITY)
-            self.reader_token, _ = admin.issue_token(gov, READER, "test reader", [Scope.DICOM_READ.value])
             for site in self.sites:
                 admin.add_site(gov, site, f"Test trust {site}")
                 email = f"data.manager@{site.lower()}.test"
@@ -142,6 +141,9 @@ class HubProcess(ChildProcess):
 
     def reader(self) -> httpx.Client:
         """As the researcher: reads every project's data under its agreement."""
+        if not self.reader_token:  # issued once the researcher holds a role that reads (a token needs one)
+            with self._governance() as gov:
+                self.reader_token, _ = admin.issue_token(gov, READER, "test reader", [Scope.DICOM_READ.value])
         return self._client(self.reader_token)
 
     def _client(self, token: str) -> httpx.Client:

@@ -13,6 +13,7 @@ from typing import Protocol
 from fastapi import APIRouter, FastAPI
 
 from imaging_hub.api.app import create_app
+from imaging_hub.api.body_limits import SPOKE_REPORT_MAX_BYTES
 from imaging_hub.api.context import DEFAULT_MAX_UPLOAD_BYTES
 from imaging_hub.api.governance.admin import admin_router
 from imaging_hub.api.governance.auth import HttpAuth
@@ -46,14 +47,17 @@ def create_governed_app(
     source = ArchiveSource(archive)
     auth = HttpAuth(gov, projects_of=source.projects_of)
     room = HubRoom.open(archive, audit=governance_audit(gov))
+    spokes = APIRouter()
+    spokes.include_router(spoke_router(room, caller=governed_caller(gov, auth)), max_body_size=SPOKE_REPORT_MAX_BYTES)
     app = create_app(
         archive,
         scope_dependency=auth.dicomweb_scope,
         on_access=auth.dicomweb_audit,
+        description_dependency=auth.require,
         extra_routers=[
             admin_router(gov),
             governance_router(gov, source),
-            spoke_router(room, caller=governed_caller(gov, auth)),
+            spokes,
             *(pages(gov, archive, room) if pages is not None else ()),
             *extra_routers,
         ],

@@ -34,6 +34,7 @@ from imaging_hub.dicomweb import (
 from imaging_hub.events import Origin, acting
 
 router = APIRouter()
+MAX_BOUNDARY = 70  # RFC 2046 section 5.1.1
 log = logging.getLogger(__name__)
 
 
@@ -52,6 +53,8 @@ def _boundary(content_type: str | None) -> str:
     boundary = media.params.get("boundary")
     if not boundary:
         raise HTTPException(400, detail="multipart/related Content-Type has no boundary parameter")
+    if len(boundary) > MAX_BOUNDARY:
+        raise HTTPException(400, detail=f"multipart boundary is {len(boundary)} characters; RFC 2046 allows 1-70")
     return boundary
 
 

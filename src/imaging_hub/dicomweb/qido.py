@@ -22,6 +22,7 @@ RESERVED = frozenset({"limit", "offset", "includefield", "fuzzymatching", "empty
                       "multiplevaluematching", "charset"})
 PROJECT_KEY = "ClinicalTrialProtocolID"
 MAX_LIMIT = 10_000
+MAX_OFFSET = 2**31 - 1
 
 _UID = re.compile(r"^[0-9]+(\.[0-9]+)*$")
 _DATE = re.compile(r"^\d{8}$")
@@ -93,6 +94,8 @@ def parse_search(
                 raise QidoParameterError(f"limit must be between 1 and {MAX_LIMIT}, got {value!r}")
         elif lowered == "offset":
             offset = _non_negative_int(name, value)
+            if offset > MAX_OFFSET:  # the index's integers are 64-bit: a 30-digit offset must not reach it
+                raise QidoParameterError(f"offset must be at most {MAX_OFFSET}")
         elif lowered == "includefield":
             for item in (v.strip() for v in value.split(",")):
                 if item:
@@ -146,8 +149,8 @@ def normalise_value(keyword: str, value: str) -> str:
 
 
 def _non_negative_int(name: str, value: str) -> int:
-    if not value.strip().isdigit():
-        raise QidoParameterError(f"{name} must be a non-negative integer, got {value[:40]!r}")
+    if not value.strip().isdigit() or len(value.strip()) > 18:
+        raise QidoParameterError(f"{name} must be a non-negative integer of at most 18 digits, got {value[:40]!r}")
     return int(value)
 
 

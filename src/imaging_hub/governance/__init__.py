@@ -44,6 +44,7 @@ from imaging_hub.governance.study_catalogue import SeriesRow, StudyCatalogue, St
 from imaging_hub.governance.study_filters import StudyFilters
 from imaging_hub.governance.suppression import cohort_cells, sees_exact_counts, suppress
 from imaging_hub.governance.tables import Agreement, ApiToken, AuditEntry, Person, Project, Snapshot
+from imaging_hub.governance.throttle import SignInLimits, SignInThrottled
 
 __all__ = [
     "ALL_SCOPES",
@@ -78,6 +79,8 @@ __all__ = [
     "Scope",
     "SeriesRow",
     "SettableClock",
+    "SignInLimits",
+    "SignInThrottled",
     "Snapshot",
     "StudyCatalogue",
     "StudyDetail",

@@ -18,19 +18,21 @@ from imaging_hub.governance.credentials import (
     secret_matches,
     sha256_hex,
 )
-from imaging_hub.governance.errors import InvalidInput, NotFound, Unauthenticated
+from imaging_hub.governance.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
 from imaging_hub.governance.passwords import verify_password
 from imaging_hub.governance.principal import Grant, Principal
-from imaging_hub.governance.roles import ALL_SCOPES, Role, Scope
+from imaging_hub.governance.roles import ALL_SCOPES, Role, Scope, scopes_for_roles
 from imaging_hub.governance.tables import ApiToken, DimsePeer, Person, WebSession
+from imaging_hub.governance.throttle import SignInLimits, SignInThrottle, SignInThrottled
 
 SESSION_LIFETIME = timedelta(hours=8)
 MAX_TOKEN_LIFETIME = timedelta(days=366)
 
 
 class Access:
-    def __init__(self, context: Context) -> None:
+    def __init__(self, context: Context, sign_in_limits: SignInLimits | None = None) -> None:
         self._c = context
+        self.throttle = SignInThrottle(sign_in_limits or SignInLimits(), context.clock)
 
     # Principals ----------------------------------------------------------------------------------------------
     def principal_for(
@@ -68,13 +70,24 @@ class Access:
 
     # Passwords and sessions ----------------------------------------------------------------------------------
     def sign_in(self, email: str, password: str, address: str = "") -> tuple[str, Principal]:
-        """Check a password and open a session; returns the cookie secret (shown once) and the principal."""
+        """Check a password and open a session; returns the cookie secret (shown once) and the principal.
+
+        While the account or the address is locked out (``SignInThrottle``) every attempt is refused, a
+        correct password included, without the password being checked.
+        """
+        try:
+            self.throttle.check(email, address)
+        except SignInThrottled as exc:
+            self._c.audit_anonymous("session.login", address, detail={"reason": "throttled", "wait": exc.retry_after})
+            raise
         with self._c.reading() as session:
             person = session.scalar(select(Person).where(Person.email == email.strip().lower()))
         stored = person.password_hash if person is not None and person.active else None
         if not verify_password(stored, password) or person is None:
-            self._c.audit_anonymous("session.login", address, outcome="denied")
+            self.throttle.failed(email, address)
+            self._c.audit_anonymous("session.login", address, detail={"reason": "credentials"})
             raise Unauthenticated("email address or password not recognised")
+        self.throttle.succeeded(email)
         secret = new_session_secret()
         now = self._c.clock()
         with self._c.transaction() as session:
@@ -129,7 +142,11 @@ class Access:
         scopes: frozenset[Scope],
         lifetime: timedelta,
     ) -> tuple[str, ApiToken]:
-        """Issue a token (returned once, stored hashed). Administrators issue for anyone, others for themselves."""
+        """Issue a token (returned once, stored hashed). Administrators issue for anyone, others for themselves.
+
+        A token carries no scope its owner's roles cannot use, and none the creating token (or session) lacks:
+        a token never mints a stronger one.
+        """
         self._c.require(
             (actor.is_administrator or actor.person_id == person_id) and actor.may(Scope.GOVERNANCE_WRITE),
             actor,
@@ -143,6 +160,7 @@ class Access:
             raise InvalidInput(f"a token needs at least one scope of {sorted(s.value for s in Scope)}")
         if lifetime <= timedelta(0) or lifetime > MAX_TOKEN_LIFETIME:
             raise InvalidInput(f"token lifetime must be positive and at most {MAX_TOKEN_LIFETIME.days} days")
+        self._check_scopes(actor, person_id, scopes)
         token, parts = new_token()
         now = self._c.clock()
         with self._c.transaction() as session:
@@ -166,6 +184,29 @@ class Access:
             detail={"person": person_id, "scopes": row.scopes, "expires": row.expires_at.isoformat()},
         )
         return token, row
+
+    def _check_scopes(self, actor: Principal, person_id: int, scopes: frozenset[Scope]) -> None:
+        try:
+            owner = self.principal_for(person_id)
+        except Unauthenticated:
+            raise NotFound(f"no active person {person_id}") from None
+        beyond_actor = scopes - actor.scopes
+        beyond_roles = scopes - scopes_for_roles(frozenset(g.role for g in owner.grants))
+        if beyond_actor or beyond_roles:
+            names = ", ".join(sorted(s.value for s in beyond_actor | beyond_roles))
+            self._c.record(
+                actor,
+                "token.create",
+                "person",
+                person_id,
+                outcome="denied",
+                detail={
+                    "beyond_creator": sorted(s.value for s in beyond_actor),
+                    "beyond_roles": sorted(s.value for s in beyond_roles),
+                },
+            )
+            why = "the token or session creating it does not hold" if beyond_actor else "the owner's roles do not allow"
+            raise Forbidden(f"a token may not carry scopes {why}: {names}")
 
     def token_principal(self, token: str, address: str = "") -> Principal:
         parts = parse_token(token)

@@ -66,7 +66,9 @@ class Context:
             self.record(actor, action, entity_type, entity_id, outcome="denied")
             raise Forbidden(f"not allowed to {action.replace('.', ' ')}")
 
-    def audit_anonymous(self, action: str, address: str, outcome: str = "denied") -> None:
+    def audit_anonymous(
+        self, action: str, address: str, outcome: str = "denied", detail: Mapping[str, Any] | None = None
+    ) -> None:
         """A refusal before anyone is known (bad password, bad token). The attempted name is not kept."""
         self.audit.record(
             AuditRecord(
@@ -78,5 +80,6 @@ class Context:
                 entity_id="-",
                 purpose="authentication",
                 outcome=outcome,
+                detail=detail or {},
             )
         )

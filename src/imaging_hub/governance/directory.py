@@ -94,7 +94,7 @@ class Directory:
             email=email,
             display_name=display_name.strip(),
             organisation_id=organisation_id,
-            password_hash=hash_password(password) if password else None,
+            password_hash=hash_password(password, email=email, name=display_name) if password else None,
             active=True,
             created_at=self._c.clock(),
         )
@@ -106,7 +106,11 @@ class Directory:
         self._c.require(
             _admin_write(actor) or actor.person_id == person_id, actor, "person.password", "person", person_id
         )
-        new_hash = hash_password(password)
+        with self._c.reading() as session:
+            known = session.get(Person, person_id)
+        if known is None:
+            raise NotFound(f"no person {person_id}")
+        new_hash = hash_password(password, email=known.email, name=known.display_name)
         with self._c.transaction() as session:
             person = session.get(Person, person_id)
             if person is None:

@@ -1,21 +1,21 @@
-"""Password hashing with argon2id (argon2-cffi defaults: RFC 9106 low-memory profile)."""
+"""Password hashing with argon2id (argon2-cffi defaults: RFC 9106 low-memory profile); what may be hashed
+is ``password_policy``'s to say."""
 
 from __future__ import annotations
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from imaging_hub.governance.errors import InvalidInput
+from imaging_hub.governance.password_policy import check_password
 
 _hasher = PasswordHasher()
-MIN_LENGTH = 12
 # A real hash to verify against when the account does not exist, so timing does not reveal which emails exist.
 _DUMMY_HASH = _hasher.hash("imaging-hub-not-a-password")
 
 
-def hash_password(password: str) -> str:
-    if len(password) < MIN_LENGTH:
-        raise InvalidInput(f"password must be at least {MIN_LENGTH} characters")
+def hash_password(password: str, *, email: str = "", name: str = "") -> str:
+    """The argon2id hash of a password the policy accepts for the person with this email and name."""
+    check_password(password, email=email, name=name)
     return _hasher.hash(password)
 
 

@@ -74,6 +74,11 @@ class Projects:
         self._c.require(self.may_define(actor, code), actor, "project.update", "project", code)
         if status is not None and status not in PROJECT_STATUSES:
             raise InvalidInput(f"project status must be one of {list(PROJECT_STATUSES)}")
+        if site_codes is not None and not actor.is_administrator:
+            # A lead may narrow the sites sending data; only the network (which holds each site's agreement to
+            # take part) may widen them, or a lead could make any trust a sender into their project.
+            added = set(site_codes) - {s.ods_code for s in self.get(code).sites}
+            self._c.require(not added, actor, "project.add_site", "project", code)
         with self._c.transaction() as session:
             project = session.scalar(select(Project).where(Project.code == code))
             if project is None:
@@ -132,6 +137,11 @@ class Projects:
         with self._c.reading() as session:
             rows = session.scalars(select(Project.code).join(Project.sites).where(Site.ods_code.in_(site_codes)))
             return frozenset(rows)
+
+    def closed(self) -> frozenset[str]:
+        """Projects that are closed: no data goes in or comes out."""
+        with self._c.reading() as session:
+            return frozenset(session.scalars(select(Project.code).where(Project.status == "closed")))
 
     def _site_takes_part(self, actor: Principal, code: str) -> bool:
         sites = actor.sites_with(SITE_ROLES)

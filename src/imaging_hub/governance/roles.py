@@ -35,3 +35,19 @@ class Scope(StrEnum):
 
 
 ALL_SCOPES = frozenset(Scope)
+
+# Which token scopes a role can use: a token may carry a scope only if its owner holds one of these roles.
+# Reading and changing governance objects (at least one's own tokens) is open to every account.
+SCOPE_ROLES: dict[Scope, frozenset[Role] | None] = {
+    Scope.DICOM_READ: DATA_READ_ROLES,
+    Scope.DICOM_WRITE: frozenset({Role.SITE_DATA_MANAGER, Role.PROJECT_LEAD}),
+    Scope.GOVERNANCE_READ: None,
+    Scope.GOVERNANCE_WRITE: None,
+    Scope.AUDIT_READ: frozenset({Role.AUDITOR, Role.NETWORK_ADMINISTRATOR}),
+    Scope.EXPORT: DATA_READ_ROLES,
+}
+
+
+def scopes_for_roles(roles: frozenset[Role]) -> frozenset[Scope]:
+    """The scopes a person holding ``roles`` can give a token."""
+    return frozenset(s for s, needed in SCOPE_ROLES.items() if needed is None or roles & needed)

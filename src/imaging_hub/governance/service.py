@@ -16,13 +16,15 @@ from imaging_hub.governance.directory import Directory
 from imaging_hub.governance.exports import Exports
 from imaging_hub.governance.projects import Projects
 from imaging_hub.governance.snapshots import Snapshots
+from imaging_hub.governance.throttle import SignInLimits
 
 
 class Governance:
-    def __init__(self, database_url: str, clock: Clock = system_clock, *, audit_keys: Path | None = None,
-                 checkpoints: Path | None = None) -> None:
-        """``audit_keys``: the folder of the audit chain's keys (made on first use); without it the chain is
-        hashed but not keyed (tests, tools). ``checkpoints``: where periodic signed checkpoints go."""
+    def __init__(self, database_url: str, clock: Clock = system_clock, sign_in: SignInLimits | None = None, *,
+                 audit_keys: Path | None = None, checkpoints: Path | None = None) -> None:
+        """``sign_in``: the sign-in throttle's limits; by default from ``IMAGING_HUB_SIGN_IN_*``. ``audit_keys``:
+        the folder of the audit chain's keys (made on first use); without it the chain is hashed but not keyed
+        (tests, tools). ``checkpoints``: where periodic signed checkpoints go."""
         self.database = Database(database_url)
         migrate(self.database)
         self.engine = self.database.writer  # on SQLite its transactions take the write lock at their start
@@ -35,16 +37,16 @@ class Governance:
         self.directory = Directory(context)
         self.projects = Projects(context)
         self.agreements = AgreementRegister(context)
-        self.access = Access(context)
+        self.access = Access(context, sign_in if sign_in is not None else SignInLimits.load())
         self.authority = DataAuthority(self.agreements, self.projects)
         self.snapshots = Snapshots(context, self.projects, self.agreements)
         self.exports = Exports(context, self.snapshots, self.agreements, self.authority)
         self.context = context
 
     @classmethod
-    def open(cls, database_url: str, clock: Clock = system_clock, *, audit_keys: Path | None = None,
-             checkpoints: Path | None = None) -> Governance:
-        return cls(database_url, clock, audit_keys=audit_keys, checkpoints=checkpoints)
+    def open(cls, database_url: str, clock: Clock = system_clock, sign_in: SignInLimits | None = None, *,
+             audit_keys: Path | None = None, checkpoints: Path | None = None) -> Governance:
+        return cls(database_url, clock, sign_in, audit_keys=audit_keys, checkpoints=checkpoints)
 
     @classmethod
     def open_hub(cls, settings: HubSettings, clock: Clock = system_clock) -> Governance:

@@ -1,8 +1,9 @@
-"""The NHS design system and htmx, served from the npm install made by scripts/build-web-assets.sh, and the
-hub's own stylesheet (``static/hub.css``)."""
+"""The NHS design system and htmx, served from the npm install made by scripts/build-web-assets.sh; Swagger UI
+from the ``fastapi-offline`` package; the hub's own stylesheet and scripts from ``static/``."""
 
 from __future__ import annotations
 
+from importlib.util import find_spec
 from pathlib import Path
 
 from fastapi import APIRouter, HTTPException
@@ -12,7 +13,7 @@ _MODULES = Path(__file__).with_name("assets") / "node_modules"
 _ROOTS = {
     "nhsuk": _MODULES / "nhsuk-frontend" / "dist" / "nhsuk",
     "htmx": _MODULES / "htmx.org" / "dist",
-    "hub": Path(__file__).with_name("static"),  # the hub's own stylesheet, shipped with the package
+    "hub": Path(__file__).with_name("static"),  # the hub's own stylesheet and scripts, shipped with the package
 }
 # Unversioned names the templates use, pointing at the installed files.
 _ALIASES = {("nhsuk", "nhsuk-frontend.min.css"), ("nhsuk", "nhsuk-frontend.min.js"), ("htmx", "htmx.min.js")}
@@ -23,7 +24,7 @@ def assets_router() -> APIRouter:
 
     @router.get("/static/{package}/{path:path}")
     def asset(package: str, path: str) -> FileResponse:
-        root = _ROOTS.get(package)
+        root = _swagger_ui() if package == "swagger-ui" else _ROOTS.get(package)
         if root is None:
             raise HTTPException(404, detail=f"no static package {package}")
         if not root.is_dir():
@@ -34,6 +35,11 @@ def assets_router() -> APIRouter:
         return FileResponse(target, headers={"Cache-Control": "public, max-age=86400"})
 
     return router
+
+
+def _swagger_ui() -> Path | None:
+    spec = find_spec("fastapi_offline")  # located, not imported
+    return Path(spec.origin).parent / "static" if spec is not None and spec.origin else None
 
 
 def installed() -> bool:

@@ -1,6 +1,6 @@
 """The web face of a governed hub, as the ``pages`` argument of ``create_governed_app`` and ``Hub``: every
-page, sign-in through an identity provider, the design system's files, the reconciliation page and the OHIF
-viewer at /viewer/."""
+page, sign-in through an identity provider, the design system's files, the API's documentation page (``/docs``),
+the reconciliation page and the OHIF viewer at /viewer/."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from imaging_hub.api import PageRouters
 from imaging_hub.governance import ArchiveSource, Governance, StudyCatalogue
 from imaging_hub.hub import HubRoom
 from imaging_hub.store import Archive
+from imaging_hub.web.api_docs import api_docs_router
 from imaging_hub.web.assets import assets_router
 from imaging_hub.web.not_found import not_found_page
 from imaging_hub.web.oidc_routes import oidc_router
@@ -30,6 +31,7 @@ def web_face(oidc: OidcSettings | None = None) -> PageRouters:
             web_router(gov, ArchiveSource(archive), oidc_enabled=settings.enabled),
             oidc_router(gov, settings),
             assets_router(),
+            api_docs_router(gov),
             reconciliation_page_router(gov, room),
             study_browser_router(gov, StudyCatalogue(gov.context, gov.authority, archive)),
             viewer_router(gov),

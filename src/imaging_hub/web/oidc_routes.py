@@ -2,6 +2,9 @@
 
 The identity is linked to an existing account (``Access.person_for_oidc``: by subject, else a verified email)
 and the browser gets the same session cookie as a password sign-in. Without OIDC settings both answer 404.
+
+The callback address sent to the provider is always the configured ``redirect_url``, never one built from
+the request's Host header (which the client chooses): without it, sign-in through the provider is refused.
 """
 
 from __future__ import annotations
@@ -24,8 +27,8 @@ def oidc_router(gov: Governance, settings: OidcSettings) -> APIRouter:
     router = APIRouter(include_in_schema=False)
     client = OidcClient(settings) if settings.enabled else None
 
-    def redirect_uri(request: Request) -> str:
-        return settings.redirect_url or str(request.url_for("oidc_callback"))
+    def redirect_uri() -> str | None:
+        return settings.redirect_url or None
 
     def not_configured() -> Response:
         return render(
@@ -48,9 +51,18 @@ def oidc_router(gov: Governance, settings: OidcSettings) -> APIRouter:
     def oidc_login(request: Request) -> Response:
         if client is None:
             return not_configured()
+        callback = redirect_uri()
+        if callback is None:
+            gov.context.audit_anonymous("session.oidc", client_address(request), detail={"reason": "no redirect URL"})
+            return render(
+                "error.html",
+                "Sign-in unavailable",
+                detail="sign-in through an identity provider needs IMAGING_HUB_OIDC_REDIRECT_URL to be set",
+                status_code=503,
+            )
         flow = FlowSecrets.new()
         try:
-            target = client.authorization_url(flow, redirect_uri(request))
+            target = client.authorization_url(flow, callback)
         except OidcError as exc:
             return refused(request, str(exc))
         answer = RedirectResponse(target, status_code=303)
@@ -73,10 +85,13 @@ def oidc_router(gov: Governance, settings: OidcSettings) -> APIRouter:
         if error:
             return refused(request, "the identity provider did not sign you in")
         cookie = request.cookies.get(FLOW_COOKIE)
+        callback = redirect_uri()
+        if callback is None:
+            return refused(request, "sign-in through your organisation is not fully set up")
         if not cookie or not code or not state:
             return refused(request, "the sign-in was not started here or took too long; try again")
         try:
-            identity = client.finish(FlowSecrets.of(cookie), state, code, redirect_uri(request), gov.clock())
+            identity = client.finish(FlowSecrets.of(cookie), state, code, callback, gov.clock())
             person = gov.access.person_for_oidc(identity.subject, identity.email)
         except (OidcError, Unauthenticated) as exc:
             return refused(request, str(exc))

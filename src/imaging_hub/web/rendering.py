@@ -8,6 +8,7 @@ from typing import Any
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from imaging_hub.api import PAGE_POLICY
 from imaging_hub.governance import Principal
 
 _env = Environment(
@@ -17,13 +18,8 @@ _env = Environment(
     lstrip_blocks=True,
 )
 
-SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "X-Frame-Options": "DENY",
-}
+# The app adds the rest of the security headers to every answer; pages need their own policy.
+SECURITY_HEADERS = {"Content-Security-Policy": PAGE_POLICY}
 
 
 def navigation(who: Principal) -> list[tuple[str, str]]:

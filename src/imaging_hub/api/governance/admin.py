@@ -7,9 +7,11 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from imaging_hub.api.body_limits import GOVERNANCE_MAX_BYTES, SIGN_IN_MAX_BYTES
 from imaging_hub.api.governance.auth import SESSION_COOKIE, HttpAuth, client_address
-from imaging_hub.api.governance.errors import ERROR_RESPONSES, GovernanceRoute
+from imaging_hub.api.governance.errors import ERROR_RESPONSES, THROTTLED, GovernanceRoute
 from imaging_hub.api.governance.models import (
+    MAX_ID,
     AuditEntryOut,
     DimsePeerIn,
     Me,
@@ -50,10 +52,16 @@ def set_session_cookie(response: Response, secret: str, request: Request) -> Non
 
 def admin_router(gov: Governance) -> APIRouter:
     auth = HttpAuth(gov)
-    router = APIRouter(prefix=PREFIX, tags=["security"], route_class=GovernanceRoute, responses=ERROR_RESPONSES)
+    router = APIRouter(
+        prefix=PREFIX,
+        tags=["security"],
+        route_class=GovernanceRoute,
+        responses=ERROR_RESPONSES,
+        max_body_size=GOVERNANCE_MAX_BYTES,
+    )
     caller = Depends(auth.require)
 
-    @router.post("/session", response_model=Me)
+    @router.post("/session", response_model=Me, max_body_size=SIGN_IN_MAX_BYTES, responses=THROTTLED)
     def sign_in(body: SignIn, request: Request, response: Response) -> Me:
         secret, who = gov.access.sign_in(body.email, body.password, client_address(request))
         set_session_cookie(response, secret, request)
@@ -103,7 +111,7 @@ def admin_router(gov: Governance) -> APIRouter:
         since: datetime | None = None,
         until: datetime | None = None,
         limit: int = Query(default=200, ge=1, le=5000),
-        offset: int = Query(default=0, ge=0),
+        offset: int = Query(default=0, ge=0, le=MAX_ID),
     ) -> list[AuditEntryOut]:
         entries = gov.audit.entries(_filter(gov, who, actor, action, project, outcome, since, until, limit, offset))
         return [audit_out(e) for e in entries]

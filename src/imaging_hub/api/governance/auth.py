@@ -7,11 +7,13 @@ agreement; writes: projects their site takes part in). Every DICOMweb read and w
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 
 from fastapi import HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 
 from imaging_hub.api.access import AccessScope
 from imaging_hub.api.governance.error_audit import CALLER_STATE
@@ -87,15 +89,44 @@ class HttpAuth:
         return principal
 
     async def dicomweb_scope(self, request: Request) -> AccessScope:
-        """The ``scope_dependency`` for DICOMweb: async, so the caller it sets is visible to the route."""
+        """The ``scope_dependency`` for DICOMweb: async, so the caller it sets is visible to the route.
+
+        The database work (credentials, roles, agreements) runs in the thread pool: on the event loop it
+        would make every concurrent request wait for each caller's lookups in turn.
+        """
+        caller, projects = await run_in_threadpool(self._caller_and_projects, request)
+        _current_caller.set(caller)
+        return AccessScope(principal=caller.principal.audit_name, projects=projects, purpose=caller.purpose)
+
+    def _caller_and_projects(self, request: Request) -> tuple[_Caller, frozenset[str]]:
         principal = self.require(request)
-        purpose = request.headers.get("x-purpose-of-use", "research")[:200]
+        caller = _Caller(principal, request.headers.get("x-purpose-of-use", "research")[:200])
         if request.method in _SAFE_METHODS:
-            projects = self.gov.authority.readable_projects(principal)
-        else:
-            projects = self.gov.authority.writable_projects(principal)
-        _current_caller.set(_Caller(principal, purpose, frozenset(projects)))
-        return AccessScope(principal=principal.audit_name, projects=projects, purpose=purpose)
+            readable = self.gov.authority.readable_projects(principal)
+            return dataclasses.replace(caller, projects=readable), readable
+        projects = self.gov.authority.writable_projects(principal)
+        if not projects:
+            # Refused before the body is read: a caller who may write nowhere must not make the hub receive
+            # and spool an upload only to refuse every part of it.
+            self._refuse_write(request, caller)
+        return dataclasses.replace(caller, projects=projects), projects
+
+    def _refuse_write(self, request: Request, caller: _Caller) -> None:
+        dicomweb = request.url.path.startswith("/dicom-web")
+        self.gov.audit.record(
+            AuditRecord(
+                actor=caller.principal.audit_name,
+                actor_kind=caller.principal.via,
+                address=caller.principal.address,
+                action="dicom.write" if dicomweb else "spoke.write",
+                entity_type="instances" if dicomweb else "spoke",
+                entity_id="-",
+                purpose=caller.purpose,
+                outcome="denied",
+                detail={"reason": "no project this account or token may send data to", "path": request.url.path},
+            )
+        )
+        raise HTTPException(403, detail="this account or token may not send data to any project")
 
     def dicomweb_audit(self, action: str, principal: str, uids: Sequence[str], outcome: str) -> None:
         """The ``on_access`` hook: one audit entry per DICOMweb read or write and project, naming instances by

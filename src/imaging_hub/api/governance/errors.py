@@ -15,10 +15,18 @@ from imaging_hub.governance import (
     InvalidInput,
     InvalidTransition,
     NotFound,
+    SignInThrottled,
     Unauthenticated,
 )
 
-STATUS = {Unauthenticated: 401, Forbidden: 403, NotFound: 404, InvalidTransition: 409, InvalidInput: 400}
+STATUS = {
+    SignInThrottled: 429,
+    Unauthenticated: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    InvalidTransition: 409,
+    InvalidInput: 400,
+}
 
 
 def status_for(error: GovernanceError) -> int:
@@ -37,6 +45,10 @@ class GovernanceRoute(APIRoute):
         async def guarded(request: Request) -> Response:
             try:
                 return await handler(request)
+            except SignInThrottled as exc:
+                return JSONResponse(
+                    {"detail": str(exc)}, status_code=429, headers={"Retry-After": str(exc.retry_after)}
+                )
             except GovernanceError as exc:
                 return JSONResponse({"detail": str(exc)}, status_code=status_for(exc))
 
@@ -53,4 +65,9 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     403: {"description": "Signed in but not allowed", **_ERROR_BODY},
     404: {"description": "No such object, or not one the caller may know about", **_ERROR_BODY},
     409: {"description": "Not possible in the object's current state", **_ERROR_BODY},
+}
+# Only signing in can be throttled.
+THROTTLED: dict[int | str, dict[str, Any]] = {
+    429: {"description": "Too many failed sign-ins for this account or address; wait Retry-After", **_ERROR_BODY},
+    413: {"description": "The body is larger than this route accepts", **_ERROR_BODY},
 }

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
 from imaging_hub.governance import Role, Scope
+
+MAX_ID = 2**31 - 1  # the database's integer columns are 32-bit on PostgreSQL
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]  # a row's id, as sent in a body
 
 
 class SignIn(BaseModel):
@@ -45,7 +49,7 @@ class OrganisationOut(OrganisationIn):
 class PersonIn(BaseModel):
     email: str = Field(max_length=254)
     display_name: str = Field(max_length=200)
-    organisation_id: int
+    organisation_id: Id
     password: str | None = Field(default=None, max_length=1024)
 
 
@@ -76,7 +80,7 @@ class ProjectIn(BaseModel):
     title: str = Field(max_length=300)
     iras_number: str | None = Field(default=None, max_length=32)
     cpms_number: str | None = Field(default=None, max_length=32)
-    lead_id: int | None = None
+    lead_id: Id | None = None
     deid_profile: str = Field(default="research", max_length=64)
     sites: list[str] = Field(default_factory=list)
 
@@ -106,7 +110,7 @@ class CohortCount(BaseModel):
 
 class AgreementIn(BaseModel):
     reference: str = Field(max_length=64)
-    organisation_id: int
+    organisation_id: Id
     projects: list[str]
     purpose: str = Field(max_length=2000)
     permitted_data: list[str]
@@ -156,7 +160,7 @@ class SnapshotOut(BaseModel):
 
 
 class TokenIn(BaseModel):
-    person_id: int
+    person_id: Id
     name: str = Field(max_length=200)
     scopes: list[Scope]
     days: int = Field(ge=1, le=366)
@@ -175,7 +179,7 @@ class TokenOut(BaseModel):
 class DimsePeerIn(BaseModel):
     ae_title: str = Field(max_length=16)
     address: str = Field(min_length=1, max_length=64)  # no default: "*" (any address) must be asked for
-    person_id: int
+    person_id: Id
 
 
 class AuditEntryOut(BaseModel):

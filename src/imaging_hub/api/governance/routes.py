@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
-from typing import IO
+from typing import IO, Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Path, Response
 from fastapi.responses import StreamingResponse
 
+from imaging_hub.api.body_limits import GOVERNANCE_MAX_BYTES
 from imaging_hub.api.governance.auth import HttpAuth
 from imaging_hub.api.governance.errors import ERROR_RESPONSES, GovernanceRoute
 from imaging_hub.api.governance.models import (
+    MAX_ID,
     AgreementIn,
     AgreementOut,
     Attestation,
@@ -37,11 +39,18 @@ from imaging_hub.api.governance.views import agreement_out, person_out, project_
 from imaging_hub.governance import ArchiveSource, Governance, Principal, cohort_cells, sees_exact_counts
 
 PREFIX = "/api/governance"
+RowId = Annotated[int, Path(ge=1, le=MAX_ID)]  # a row's id in a path: a 30-digit one is a 422, not a 500
 
 
 def governance_router(gov: Governance, source: ArchiveSource) -> APIRouter:
     auth = HttpAuth(gov)
-    router = APIRouter(prefix=PREFIX, tags=["governance"], route_class=GovernanceRoute, responses=ERROR_RESPONSES)
+    router = APIRouter(
+        prefix=PREFIX,
+        tags=["governance"],
+        route_class=GovernanceRoute,
+        responses=ERROR_RESPONSES,
+        max_body_size=GOVERNANCE_MAX_BYTES,
+    )
     caller = Depends(auth.require)
 
     # Sites and organisations -----------------------------------------------------------------------------
@@ -77,12 +86,12 @@ def governance_router(gov: Governance, source: ArchiveSource) -> APIRouter:
         return person_out(person)
 
     @router.post("/people/{person_id}/roles", response_model=MembershipOut, status_code=201)
-    def grant_role(person_id: int, body: GrantIn, who: Principal = caller) -> MembershipOut:
+    def grant_role(person_id: RowId, body: GrantIn, who: Principal = caller) -> MembershipOut:
         m = gov.directory.grant(who, person_id, body.role.value, body.project, body.site)
         return MembershipOut(id=m.id, role=m.role, project=body.project, site=body.site)
 
     @router.delete("/roles/{membership_id}", status_code=204)
-    def revoke_role(membership_id: int, who: Principal = caller) -> Response:
+    def revoke_role(membership_id: RowId, who: Principal = caller) -> Response:
         gov.directory.revoke(who, membership_id)
         return Response(status_code=204)
 
@@ -170,7 +179,7 @@ def governance_router(gov: Governance, source: ArchiveSource) -> APIRouter:
         return snapshot_out(gov.snapshots.create(who, code, body.agreement, source, body.description))
 
     @router.get("/projects/{code}/snapshots/{version}")
-    def snapshot_manifest(code: str, version: int, who: Principal = caller) -> dict[str, object]:
+    def snapshot_manifest(code: str, version: RowId, who: Principal = caller) -> dict[str, object]:
         return gov.snapshots.manifest(gov.snapshots.view(who, code, version), who)
 
     @router.get(
@@ -178,7 +187,7 @@ def governance_router(gov: Governance, source: ArchiveSource) -> APIRouter:
         response_class=StreamingResponse,
         responses={200: {"content": {"application/zip": {}}}},
     )
-    def export_snapshot(code: str, version: int, who: Principal = caller) -> StreamingResponse:
+    def export_snapshot(code: str, version: RowId, who: Principal = caller) -> StreamingResponse:
         """The snapshot as a zip of DICOM files and a manifest with checksums, under an agreement in force."""
         gov.snapshots.view(who, code, version)
         gov.exports.check(who, code, version)
