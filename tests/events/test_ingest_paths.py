@@ -12,9 +12,9 @@ from pydicom import dcmread
 from samples import study_parts
 
 from imaging_hub.api import create_app
-from imaging_hub.api.dicom_archive import ArchiveForDicom
 from imaging_hub.dimse import DicomServer
 from imaging_hub.events import InstanceStored
+from imaging_hub.hub import ArchiveForDicom
 from imaging_hub.store import Archive
 
 BOUNDARY = "events-b0undary"
