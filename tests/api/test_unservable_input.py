@@ -17,6 +17,7 @@ from pynetdicom import AE
 from api.hub import RunningHub, part10, study
 from api.test_dicomweb_errors_scope import post
 from imaging_hub.dimse import DicomServer
+from imaging_hub.hub import ArchiveForDicom
 from imaging_hub.store.servable import MAX_SEQUENCE_NESTING
 
 CT_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.2"
@@ -87,7 +88,7 @@ def test_c_store_refuses_deep_nesting_and_short_pixel_data(hub: RunningHub) -> N
     short = study(36, series=1, per_series=1)[0]
     short.NumberOfFrames = 2
     fine = study(37, series=1, per_series=1)[0]
-    with DicomServer(hub.archive, port=0) as server:
+    with DicomServer(ArchiveForDicom(hub.archive), port=0) as server:
         ae = AE(ae_title="ATTACKER")
         ae.add_requested_context(CT_IMAGE_STORAGE, ["1.2.840.10008.1.2.1"])
         association = ae.associate("127.0.0.1", server.port, ae_title="IMAGINGHUB")

@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from imaging_hub.cli import app
+from imaging_hub.config import HubSettings
 from imaging_hub.governance import Governance, Unauthenticated
 
 PASSWORD = "a long enough passphrase"
@@ -45,7 +46,7 @@ def hub(tmp_path: Path) -> Path:
 
 
 def _gov(data: Path) -> Governance:
-    return Governance.open(f"sqlite:///{(data / 'index.sqlite3').resolve()}")
+    return Governance.open_hub(HubSettings(data=data))  # as the CLI opens it: with the hub's audit keys
 
 
 def test_lists_and_shows_read_back_the_set_up(hub: Path) -> None:

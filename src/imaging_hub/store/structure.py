@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from imaging_hub.dicom.part10 import DEFLATED, FileMeta, Part10Error, read_file_meta
 from imaging_hub.store.errors import InvalidInstance
-from imaging_hub.store.servable import check_servable
+from imaging_hub.store.servable import MAX_SEQUENCE_NESTING, check_servable
 
 _LONG_VRS = frozenset({b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"UC", b"UN", b"UR", b"UT", b"SV", b"UV"})
 _UNDEFINED = 0xFFFFFFFF
@@ -73,6 +73,7 @@ class _Walker:
         self.saw_pixels = False
         self.collect = collect
         self.found: dict[int, tuple[str, bytes]] = {}
+        self.depth = 0  # sequence items entered
 
     def need(self, at: int, length: int, tag: int, end: int | None = None) -> None:
         limit = len(self.data) if end is None else end
@@ -152,12 +153,21 @@ class _Walker:
         """Walk one item's data set (a pixel data fragment is only measured); return where the item ends."""
         if tag != _ITEM:
             raise InvalidInstance(f"unparsable: {_tag(owner)} holds {_tag(tag)} where an item belongs")
-        if length == _UNDEFINED:
-            return self.dataset(value_at, end, nested=True)
-        self.need(value_at, length, owner, end)
-        if owner != _PIXEL_DATA:
-            self.dataset(value_at, value_at + length, nested=True, delimited=False)
-        return value_at + length
+        # Bounded here as well as in the servable check: this walk recurses per level, and a file nested
+        # thousands of levels deep must be refused, not exhaust the interpreter's stack.
+        if self.depth >= MAX_SEQUENCE_NESTING:
+            raise InvalidInstance(f"too deeply nested: sequence {_tag(owner)} is nested more than "
+                                  f"{MAX_SEQUENCE_NESTING} levels deep (MAX_SEQUENCE_NESTING)")
+        self.depth += 1
+        try:
+            if length == _UNDEFINED:
+                return self.dataset(value_at, end, nested=True)
+            self.need(value_at, length, owner, end)
+            if owner != _PIXEL_DATA:
+                self.dataset(value_at, value_at + length, nested=True, delimited=False)
+            return value_at + length
+        finally:
+            self.depth -= 1
 
 
 def _in_order(previous: int, tag: int) -> int:
