@@ -25,6 +25,11 @@ _LOGGERS = ("pydicom", "pynetdicom")
 _IMPORT_EVERYTHING = """
 import importlib, logging, pkgutil, warnings
 import pydicom.config as config, pynetdicom
+# Libraries that add warnings filters of their own when imported (numpy, scipy, urllib3 through requests):
+# imported first, so that what is compared is what the package's own code does.
+for library in ("numpy", "scipy.special", "scipy.ndimage", "skimage.filters", "requests", "sklearn.metrics",
+                "statsmodels.api", "matplotlib", "highdicom", "dask.distributed", "fastapi", "sqlalchemy"):
+    importlib.import_module(library)
 
 def state():
     return (

@@ -17,10 +17,9 @@ from typing import Any
 
 import numpy as np
 from PIL import Image
-from scipy import ndimage
-from skimage.filters import threshold_otsu
 
 from imaging_hub.deid.burned_in_screen import Box, Candidate
+from imaging_hub.errors import ImagingHubError
 
 _TESSDATA = ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/4.00/tessdata",
              "/usr/share/tessdata")
@@ -30,7 +29,7 @@ _MIN_CONFIDENCE = 45  # mean word confidence (0-100) of a line read as text
 _local = threading.local()
 
 
-class OcrUnavailable(RuntimeError):
+class OcrUnavailable(ImagingHubError, RuntimeError):
     """tesserocr or tesseract's English model is missing."""
 
 
@@ -134,6 +133,7 @@ def _scaled(crop: np.ndarray, text_height: int) -> np.ndarray:
 
 def _local_contrast(pixels: np.ndarray, dark_text: bool) -> np.ndarray:
     """Text is what stands out from its neighbourhood, whatever the background does."""
+    from scipy import ndimage  # scipy/scikit-image add warnings filters when imported: only when used
     image = pixels.astype(np.float32)
     difference = image - ndimage.uniform_filter(image, max(15, pixels.shape[0] // 2 * 2 + 1), mode="nearest")
     if dark_text:
@@ -143,6 +143,7 @@ def _local_contrast(pixels: np.ndarray, dark_text: bool) -> np.ndarray:
 
 
 def _otsu(pixels: np.ndarray, dark_text: bool) -> np.ndarray:
+    from skimage.filters import threshold_otsu  # scipy/scikit-image add warnings filters when imported: only when used
     level = threshold_otsu(pixels) if pixels.min() < pixels.max() else 128
     return _page(pixels <= level if dark_text else pixels > level)
 

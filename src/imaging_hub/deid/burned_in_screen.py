@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import ndimage
 
 Box = tuple[int, int, int, int]  # x, y, width, height
 
@@ -58,6 +57,7 @@ def screen(frame: np.ndarray) -> list[Candidate]:
     regions; text gives short, low regions, while textured anatomy, speckle and large edges give tall
     ones. Only the low regions get the fine per-pixel pass, so a frame without text costs a few
     vectorised passes over its blocks."""
+    from scipy import ndimage  # scipy/scikit-image add warnings filters when imported: only when used
     image = frame.max(axis=2) if frame.ndim == 3 else frame
     low, high = image.min(), image.max()
     if high <= low:
@@ -106,6 +106,7 @@ def _same_line(a: Box, b: Box) -> bool:
 
 
 def _regions(image: np.ndarray, scale: float, max_height: int) -> tuple[list[tuple[int, int, int, int]], float]:
+    from scipy import ndimage  # scipy/scikit-image add warnings filters when imported: only when used
     rows, columns = image.shape
     b = _BLOCK
     usable = image[: rows - rows % b, : columns - columns % b]
@@ -140,6 +141,7 @@ def _regions(image: np.ndarray, scale: float, max_height: int) -> tuple[list[tup
 
 
 def _lines(strokes: np.ndarray, max_height: int) -> list[tuple[Box, int]]:
+    from scipy import ndimage  # scipy/scikit-image add warnings filters when imported: only when used
     labels, count = ndimage.label(strokes, structure=_EIGHT)
     if count < _MIN_CHARACTERS:
         return []

@@ -24,6 +24,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from imaging_hub.errors import ImagingHubError
 from imaging_hub.files import write_atomic
 
 _INDEX = "keys.json"
@@ -31,7 +32,7 @@ _SIGNING = "checkpoint-signing.pem"
 _VERIFYING = "checkpoint-signing.pub.pem"
 
 
-class AuditKeyError(Exception):
+class AuditKeyError(ImagingHubError):
     """The key folder is missing a key it should hold, or cannot be read."""
 
 
