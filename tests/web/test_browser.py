@@ -3,16 +3,18 @@ labelled form fields, readable contrast, agreements expiring soon, auditors filt
 
 from __future__ import annotations
 
+import contextlib
 import re
 import socket
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 import uvicorn
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from governance.hub import Hub, build_hub
 from governance.network import PASSWORD, START
@@ -40,28 +42,28 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Hub]]:
     assert installed(), "web assets missing: run scripts/build-web-assets.sh"
-    data = tmp_path_factory.mktemp("web")
+    with serving(tmp_path_factory.mktemp("web")) as running:
+        yield running
+
+
+@contextlib.contextmanager
+def serving(data: Path) -> Iterator[tuple[str, Hub]]:
+    """A governed hub on the sample network in ``data``, served by uvicorn on a free port: (base URL, hub)."""
     gov = Governance.open(f"sqlite:///{data / 'hub.sqlite3'}", SettableClock(START))
     hub = build_hub(gov, data / "archive")
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(hub.app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", hub
-    server.should_exit = True
-    thread.join(10)
-    hub.archive.close()
-    gov.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
+    try:
+        while not server.started:
+            time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}", hub
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        hub.archive.close()
+        gov.close()
 
 
 def sign_in_by_keyboard(page: Page, base: str, email: str) -> None:

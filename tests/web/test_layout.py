@@ -10,9 +10,9 @@ import httpx
 
 from governance.hub import Hub
 
-from .test_browser import browser, served, sign_in_by_keyboard
+from .test_browser import served, sign_in_by_keyboard
 
-__all__ = ["browser", "served"]  # the fixtures, shared with test_browser
+__all__ = ["served"]  # the fixture, shared with test_browser (browser comes from conftest)
 
 PAGES = ("/", "/projects", "/projects/LUNG1", "/sites", "/people", "/agreements", "/snapshots", "/audit")
 

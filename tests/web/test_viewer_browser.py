@@ -3,20 +3,16 @@ browser and OHIF draws it from the hub's DICOMweb; a person outside the project 
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import uvicorn
-from playwright.sync_api import Page, Response, sync_playwright
+from playwright.sync_api import Page, Response
 
-from governance.hub import Hub, build_hub
-from governance.network import PASSWORD, START
-from imaging_hub.governance import Governance, SettableClock
+from governance.hub import Hub
+from governance.network import PASSWORD
 from imaging_hub.web.viewer import OhifBundle
-from web.test_browser import CHROMIUM, CHROMIUM_ARGS, free_port
+from web.test_browser import serving
 
 # Pixels of the viewport canvases that are not black (OHIF's background), counted in the page.
 PAINTED = """() => [...document.querySelectorAll('canvas')].map(c => {
@@ -29,28 +25,8 @@ PAINTED = """() => [...document.querySelectorAll('canvas')].map(c => {
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Hub]]:
     assert OhifBundle("/viewer/").installed, "OHIF viewer missing: run scripts/build-web-assets.sh"
-    data = tmp_path_factory.mktemp("viewer-browser")
-    gov = Governance.open(f"sqlite:///{data / 'hub.sqlite3'}", SettableClock(START))
-    hub = build_hub(gov, data / "archive")
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(hub.app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", hub
-    server.should_exit = True
-    thread.join(10)
-    hub.archive.close()
-    gov.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
+    with serving(tmp_path_factory.mktemp("viewer-browser")) as running:
+        yield running
 
 
 def signed_in(browser: Any, base: str, email: str) -> Page:
