@@ -37,10 +37,13 @@ class AccessHook(Protocol):
     action: "store", "search", "retrieve", "metadata", "bulkdata", "frames", "rendered".
     uids: the SOP Instance UIDs touched (for a search, the UIDs at the searched level).
     outcome: "success", "partial", "failure", "not-found", "denied", "invalid".
+    new: for a store, those of ``uids`` newly stored (not resends): the hook ties them to its entry so a crash
+    between storing and auditing can be settled at start-up (``Governance.settle_stored``).
     """
 
-    def __call__(self, action: str, principal: str, uids: Sequence[str], outcome: str) -> None: ...
+    def __call__(self, action: str, principal: str, uids: Sequence[str], outcome: str,
+                 new: Sequence[str] = ()) -> None: ...
 
 
-def no_audit(action: str, principal: str, uids: Sequence[str], outcome: str) -> None:
+def no_audit(action: str, principal: str, uids: Sequence[str], outcome: str, new: Sequence[str] = ()) -> None:
     """The default AccessHook: records nothing."""

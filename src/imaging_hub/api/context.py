@@ -23,8 +23,9 @@ class HubContext:
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
     public_url: str | None = None  # where clients reach the hub; None: from each request's Host
 
-    def audit(self, action: str, scope: AccessScope, uids: Sequence[str], outcome: str) -> None:
-        self.on_access(action, scope.principal, list(uids), outcome)
+    def audit(self, action: str, scope: AccessScope, uids: Sequence[str], outcome: str,
+              new: Sequence[str] = ()) -> None:
+        self.on_access(action, scope.principal, list(uids), outcome, list(new))
 
     def visible(self, instances: Sequence[StoredInstance], scope: AccessScope) -> list[StoredInstance]:
         return [i for i in instances if scope.allows(i.clinical_trial_protocol_id)]

@@ -49,6 +49,7 @@ class Hub:
             else:
                 # Governance lives in the same database as the index, in its own tables and migrations.
                 self.governance = Governance.open_hub(settings)
+                self.governance.settle_stored(self.archive)  # before serving: nothing can be in flight
                 self.app = create_governed_app(self.archive, self.governance, pages=pages,
                                                max_upload_bytes=max_upload_bytes)
                 scope_for = DimseScopes(self.governance)

@@ -124,7 +124,8 @@ def _audit_store(context: HubContext, scope: AccessScope, outcomes: list[PartOut
         context.audit("store", scope, [o.sop_instance_uid for o in denied if o.sop_instance_uid], "denied")
     if rest:
         context.audit("store", scope, [o.sop_instance_uid for o in rest if o.sop_instance_uid],
-                      {200: "success", 202: "partial"}.get(response_status(rest), "failure"))
+                      {200: "success", 202: "partial"}.get(response_status(rest), "failure"),
+                      new=[o.sop_instance_uid for o in rest if o.stored and not o.duplicate and o.sop_instance_uid])
 
 
 def _quote(text: str) -> str:

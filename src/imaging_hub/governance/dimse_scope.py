@@ -9,7 +9,7 @@ association, C-STORE, C-FIND, C-MOVE and C-GET is audited, refusals included.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from imaging_hub.governance.audit import AuditRecord
@@ -70,7 +70,8 @@ class DimseScope:
     def record_store(self, sop_instance_uid: str, project: str | None, outcome: str) -> None:
         """One audit entry per C-STORE: who sent which instance into which project, and what became of it."""
         self._record("dicom.write", "instance", sop_instance_uid or "-", _STORE_OUTCOMES.get(outcome, "failed"),
-                     {"dimse": "C-STORE", "result": outcome}, project=project or "")
+                     {"dimse": "C-STORE", "result": outcome}, project=project or "",
+                     stored=[sop_instance_uid] if outcome == "success" and sop_instance_uid else [])
 
     def record_read(self, read: Read) -> None:
         """One audit entry per C-FIND, C-MOVE or C-GET: the query, what was matched or sent, and to where."""
@@ -94,13 +95,14 @@ class DimseScope:
         return next(iter(readable)) if len(readable) == 1 else ""
 
     def _record(self, action: str, entity_type: str, entity_id: str, outcome: str, detail: Mapping[str, object],
-                *, project: str = "", purpose: str | None = None) -> None:
+                *, project: str = "", purpose: str | None = None, stored: Sequence[str] = ()) -> None:
         self._gov.audit.record(
             AuditRecord(
                 actor=self.principal, actor_kind="dimse", address=self.address, action=action,
                 entity_type=entity_type, entity_id=entity_id, project=project,
                 purpose=self.purpose if purpose is None else purpose, outcome=outcome, detail=dict(detail),
-            )
+            ),
+            stored,
         )
 
 

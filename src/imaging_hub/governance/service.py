@@ -7,7 +7,15 @@ from pathlib import Path
 from imaging_hub.config import HubSettings
 from imaging_hub.governance.access import Access
 from imaging_hub.governance.agreement_register import AgreementRegister
-from imaging_hub.governance.audit import AuditKeys, AuditTrail, Checkpoint, VerifyReport, verify_chain
+from imaging_hub.governance.audit import (
+    AuditKeys,
+    AuditTrail,
+    ChangeFeed,
+    Checkpoint,
+    VerifyReport,
+    settle_stored,
+    verify_chain,
+)
 from imaging_hub.governance.authority import DataAuthority
 from imaging_hub.governance.clock import Clock, system_clock
 from imaging_hub.governance.context import Context
@@ -58,6 +66,10 @@ class Governance:
     def verify_audit(self, checkpoint: Checkpoint | None = None) -> VerifyReport:
         """Check the whole chain (keyed entries with their keys), and against ``checkpoint`` if given."""
         return verify_chain(self.audit.all_in_order(), self.audit.head(), self.audit.keys, checkpoint)
+
+    def settle_stored(self, feed: ChangeFeed) -> int:
+        """Audit what a crash left stored but unaudited (``audit.settle_stored``); call before serving."""
+        return settle_stored(self.audit, self.engine, feed)
 
     def close(self) -> None:
         self.database.dispose()

@@ -236,3 +236,22 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     last_seq: Mapped[int] = mapped_column(Integer)
     last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditedStore(Base):
+    """An instance newly stored, named by the audit entry that recorded its store, written in that entry's
+    transaction. Start-up compares these with the archive's change feed (``settle_stored``): a change with no
+    row was committed by a request that crashed before its audit entry, and gets one then."""
+
+    __tablename__ = "gov_audited_store"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    sop_instance_uid: Mapped[str] = mapped_column(String(64), index=True)
+    audit_seq: Mapped[int] = mapped_column(Integer)
+
+
+class StoreAuditCursor(Base):
+    """The change-feed position up to which every stored instance is known to be audited (one row, id 1)."""
+
+    __tablename__ = "gov_store_audit_cursor"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    change_seq: Mapped[int] = mapped_column(Integer)

@@ -128,10 +128,12 @@ class HttpAuth:
         )
         raise HTTPException(403, detail="this account or token may not send data to any project")
 
-    def dicomweb_audit(self, action: str, principal: str, uids: Sequence[str], outcome: str) -> None:
+    def dicomweb_audit(self, action: str, principal: str, uids: Sequence[str], outcome: str,
+                       new: Sequence[str] = ()) -> None:
         """The ``on_access`` hook: one audit entry per DICOMweb read or write and project, naming instances by
         UID, so that filtering the trail by project shows the data access in it."""
         caller = _current_caller.get()
+        fresh = set(new)
         for project, project_uids in self._by_project(caller, uids).items():
             self.gov.audit.record(
                 AuditRecord(
@@ -146,7 +148,8 @@ class HttpAuth:
                     outcome=_OUTCOMES.get(outcome, "failed"),
                     detail={"dicomweb": action, "count": len(project_uids), "uids": list(project_uids[:_AUDITED_UIDS]),
                             "result": outcome},
-                )
+                ),
+                stored=[uid for uid in project_uids if uid in fresh],
             )
 
     def _by_project(self, caller: _Caller | None, uids: Sequence[str]) -> dict[str, list[str]]:

@@ -10,6 +10,7 @@ from imaging_hub.governance.audit.checkpoint import (
 )
 from imaging_hub.governance.audit.fhir import to_fhir_audit_event, to_fhir_bundle
 from imaging_hub.governance.audit.keys import AuditKeyError, AuditKeys
+from imaging_hub.governance.audit.settle import ChangeFeed, settle_stored
 from imaging_hub.governance.audit.verify import VerifyReport, verify_chain
 
 __all__ = [
@@ -20,9 +21,11 @@ __all__ = [
     "AuditKeys",
     "AuditRecord",
     "AuditTrail",
+    "ChangeFeed",
     "Checkpoint",
     "VerifyReport",
     "read_checkpoint",
+    "settle_stored",
     "to_fhir_audit_event",
     "to_fhir_bundle",
     "verify_chain",

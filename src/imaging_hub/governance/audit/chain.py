@@ -20,13 +20,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.orm import Session
 
 from imaging_hub.governance.audit.checkpoint import CHECKPOINT_EVERY, Checkpoint, make_checkpoint, write_checkpoint
 from imaging_hub.governance.audit.keys import AuditKeyError, AuditKeys
 from imaging_hub.governance.clock import Clock
-from imaging_hub.governance.tables import AuditEntry, AuditHead
+from imaging_hub.governance.tables import AuditedStore, AuditEntry, AuditHead
 
 log = logging.getLogger(__name__)
 
@@ -107,8 +107,9 @@ class AuditTrail:
         self.keys = keys
         self._checkpoints = checkpoints
 
-    def record(self, record: AuditRecord) -> int:
-        """Append one entry; returns its sequence number."""
+    def record(self, record: AuditRecord, stored: Sequence[str] = ()) -> int:
+        """Append one entry; returns its sequence number. ``stored``: the SOP Instance UIDs this entry records
+        as newly stored (not resends), tied to it in the same transaction (see ``settle_stored``)."""
         if record.outcome not in OUTCOMES:
             raise ValueError(f"audit outcome must be one of {sorted(OUTCOMES)}, not {record.outcome!r}")
         now = self._clock()  # microseconds survive both backends exactly, so the hash can be recomputed
@@ -137,6 +138,9 @@ class AuditTrail:
             )
             entry.entry_hash = compute_hash(entry, key=self.keys.hmac_key(self.keys.current_id) if self.keys else None)
             session.add(entry)
+            if stored:
+                session.execute(insert(AuditedStore), [{"sop_instance_uid": uid, "audit_seq": entry.seq}
+                                                       for uid in stored])
             head.last_hash = entry.entry_hash
             seq, entry_hash = entry.seq, entry.entry_hash
         if self._checkpoints is not None and self.keys is not None and seq % CHECKPOINT_EVERY == 0:
