@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from imaging_hub.cli import app
 from imaging_hub.config import HubSettings
-from imaging_hub.governance import Governance, Unauthenticated
+from imaging_hub.governance import AuditFilter, Governance, Unauthenticated
 
 PASSWORD = "a long enough passphrase"
 
@@ -140,3 +140,29 @@ def test_tokens_create_gives_a_researcher_a_dicomweb_token(hub: Path) -> None:
         gov.close()
     refused = CliRunner().invoke(app, ["tokens", "create", "nobody@uni.example", "--data", str(hub)])
     assert refused.exit_code == 1 and "no person" in refused.stderr
+
+
+def test_move_destinations_are_set_per_peer_and_per_project(hub: Path) -> None:
+    assert run(hub, "peer", "allow-move", "RESWS", "--address", "10.0.0.9", "--destination", "RESSTORE")[0] == 0
+    assert run(hub, "project", "allow-move", "LUNG1", "--destination", "RESSTORE")[0] == 0
+    gov = _gov(hub)
+    try:
+        assert gov.move_destinations.for_peer("RESWS", "10.0.0.9") == {"RESSTORE"}
+        assert gov.move_destinations.for_peer("RESWS", "10.0.0.10") == frozenset()  # another address: nothing
+        assert gov.move_destinations.projects_for("RESSTORE") == {"LUNG1"}
+    finally:
+        gov.close()
+    # a peer that is not mapped from that address cannot be given a destination
+    code, _out, err = run(hub, "peer", "allow-move", "RESWS", "--address", "10.9.9.9", "--destination", "RESSTORE")
+    assert code != 0 and "no DICOM peer" in " ".join(err.split())
+    assert run(hub, "peer", "forbid-move", "RESWS", "--address", "10.0.0.9", "--destination", "RESSTORE")[0] == 0
+    assert run(hub, "project", "forbid-move", "LUNG1", "--destination", "RESSTORE")[0] == 0
+    gov = _gov(hub)
+    try:
+        assert gov.move_destinations.for_peer("RESWS", "10.0.0.9") == frozenset()
+        assert gov.move_destinations.projects_for("RESSTORE") == frozenset()
+        actions = [e.action for e in gov.audit.entries(AuditFilter(limit=50)) if e.action.endswith("_move")]
+        assert actions == ["project.forbid_move", "dimse_peer.forbid_move", "project.allow_move",
+                           "dimse_peer.allow_move"]
+    finally:
+        gov.close()

@@ -22,7 +22,7 @@ from pydicom import dcmread
 from pynetdicom import AE, _config
 
 from imaging_hub.dimse import DicomServer, Peer
-from imaging_hub.governance import SYSTEM, AuditFilter, Governance, SettableClock
+from imaging_hub.governance import SYSTEM, AuditFilter, Forbidden, Governance, SettableClock
 from imaging_hub.governance.dimse_scope import DimseScopes
 from imaging_hub.governance.tables import AuditEntry
 from imaging_hub.hub import ArchiveForDicom
@@ -65,6 +65,9 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
     network = build_network(gov)
     gov.access.map_dimse_peer(SYSTEM, "RESWS", "127.0.0.1", network.researcher.person_id)
     gov.access.map_dimse_peer(SYSTEM, "RXXGW", "*", network.site_manager.person_id)
+    gov.move_destinations.allow_for_peer(SYSTEM, "RESWS", "127.0.0.1", MOVE_DESTINATION)
+    for code in ("LUNG1", "BRAIN2"):
+        gov.move_destinations.allow_for_project(SYSTEM, code, MOVE_DESTINATION)
     archive = Archive.open(data / "archive")
     studies = {}
     for seed, project, site in ((11, "LUNG1", "RXX"), (12, "BRAIN2", "RYY")):
@@ -329,3 +332,59 @@ def _detail(entry: AuditEntry) -> dict[str, Any]:
 
 def _actor(rig: Rig, calling_ae: str) -> str:
     return rig.gov.access.dimse_principal(calling_ae, "127.0.0.1").audit_name
+
+
+# -- C-MOVE destinations per peer and per project (issue 20) ---------------------------------------------
+
+
+def _last_read(rig: Rig, calling_ae: str) -> AuditEntry:
+    (entry,) = rig.gov.audit.entries(AuditFilter(actor=_actor(rig, calling_ae), action="dicom.read", limit=1))
+    return entry
+
+
+def test_a_peer_cannot_move_to_a_destination_not_configured_for_it(rig: Rig) -> None:
+    moves = rig.gov.move_destinations
+    # RXXGW reads nothing anyway; RESWS loses its destination: the address book alone no longer suffices
+    moves.forbid_for_peer(SYSTEM, "RESWS", "127.0.0.1", MOVE_DESTINATION)
+    try:
+        before = set(rig.received.iterdir())
+        refused = dcmtk("movescu", "-S", "-aet", "RESWS", "-aec", HUB_AE, "-aem", MOVE_DESTINATION, "-k",
+                        "QueryRetrieveLevel=STUDY", "-k", f"StudyInstanceUID={rig.studies['LUNG1']}",
+                        "127.0.0.1", str(rig.port))
+        assert "MoveDestinationUnknown" in refused.stderr  # the same answer as for an unknown AE title
+        assert set(rig.received.iterdir()) == before
+        entry = _last_read(rig, "RESWS")
+        assert entry.outcome == "denied" and _detail(entry)["destination"] == MOVE_DESTINATION
+        assert "not allowed" in _detail(entry)["reason"]
+    finally:
+        moves.allow_for_peer(SYSTEM, "RESWS", "127.0.0.1", MOVE_DESTINATION)
+    move_study(rig, "RESWS", rig.studies["LUNG1"])  # allowed again: the very next move goes
+    entry = _last_read(rig, "RESWS")
+    assert entry.outcome == "success" and _detail(entry)["count"] == 2
+
+
+def test_a_projects_data_goes_only_where_the_project_allows(rig: Rig) -> None:
+    moves = rig.gov.move_destinations
+    moves.forbid_for_project(SYSTEM, "LUNG1", MOVE_DESTINATION)
+    try:
+        # the only project RESWS reads no longer allows it, so nothing it may read could go there
+        refused = dcmtk("movescu", "-S", "-aet", "RESWS", "-aec", HUB_AE, "-aem", MOVE_DESTINATION, "-k",
+                        "QueryRetrieveLevel=STUDY", "-k", f"StudyInstanceUID={rig.studies['LUNG1']}",
+                        "127.0.0.1", str(rig.port))
+        assert "MoveDestinationUnknown" in refused.stderr
+        entry = _last_read(rig, "RESWS")
+        assert entry.outcome == "denied" and _detail(entry)["count"] == 0
+    finally:
+        moves.allow_for_project(SYSTEM, "LUNG1", MOVE_DESTINATION)
+    changes = rig.gov.audit.entries(AuditFilter(action="project.", limit=5))
+    assert [e.action for e in changes[:2]] == ["project.allow_move", "project.forbid_move"]
+
+
+def test_only_an_administrator_changes_move_destinations(rig: Rig) -> None:
+    lead = rig.network.lead
+    with pytest.raises(Forbidden):
+        rig.gov.move_destinations.allow_for_project(lead, "LUNG1", "ELSEWHERE")
+    with pytest.raises(Forbidden):
+        rig.gov.move_destinations.allow_for_peer(rig.network.researcher, "RESWS", "127.0.0.1", "ELSEWHERE")
+    assert "ELSEWHERE" not in rig.gov.move_destinations.for_peer("RESWS", "127.0.0.1")
+    assert rig.gov.audit.entries(AuditFilter(action="project.allow_move", outcome="denied", limit=1))

@@ -218,6 +218,60 @@ def register(app: typer.Typer) -> None:
         _run(data, database, config, lambda gov: admin.map_dimse_peer(gov, ae_title, email, address))
         console.print(f"DICOM peer [bold]{ae_title}[/bold] from {address} acts for {email}.")
 
+    @peer.command("allow-move")
+    def peer_allow_move(
+        ae_title: str = typer.Argument(..., help="The peer's calling AE title."),
+        destination: str = typer.Option(..., "--destination", help="A C-MOVE destination AE title it may name."),
+        address: str = typer.Option(..., "--address", help="The address it was mapped from ('*' for any)."),
+        data: Path | None = DATA,
+        database: str | None = DATABASE,
+        config: Path | None = CONFIG,
+    ) -> None:
+        """Let a DICOM peer C-MOVE to a destination (each project must allow it too: project allow-move)."""
+        _run(data, database, config, lambda gov: admin.change_move_destination(
+            gov, destination, allow=True, ae_title=ae_title, address=address))
+        console.print(f"DICOM peer [bold]{ae_title}[/bold] from {address} may move to {destination.strip()}.")
+
+    @peer.command("forbid-move")
+    def peer_forbid_move(
+        ae_title: str = typer.Argument(..., help="The peer's calling AE title."),
+        destination: str = typer.Option(..., "--destination", help="The C-MOVE destination AE title."),
+        address: str = typer.Option(..., "--address", help="The address it was mapped from ('*' for any)."),
+        data: Path | None = DATA,
+        database: str | None = DATABASE,
+        config: Path | None = CONFIG,
+    ) -> None:
+        """Stop a DICOM peer C-MOVEing to a destination: its next C-MOVE there is refused."""
+        _run(data, database, config, lambda gov: admin.change_move_destination(
+            gov, destination, allow=False, ae_title=ae_title, address=address))
+        console.print(f"DICOM peer [bold]{ae_title}[/bold] from {address} may no longer move to {destination.strip()}.")
+
+    @project.command("allow-move")
+    def project_allow_move(
+        code: str = typer.Argument(..., help="The project code."),
+        destination: str = typer.Option(..., "--destination", help="A C-MOVE destination AE title."),
+        data: Path | None = DATA,
+        database: str | None = DATABASE,
+        config: Path | None = CONFIG,
+    ) -> None:
+        """Let the project's instances be C-MOVEd to a destination (by peers allowed to name it)."""
+        _run(data, database, config, lambda gov: admin.change_move_destination(
+            gov, destination, allow=True, project=code))
+        console.print(f"Project [bold]{code}[/bold]'s instances may go to {destination.strip()}.")
+
+    @project.command("forbid-move")
+    def project_forbid_move(
+        code: str = typer.Argument(..., help="The project code."),
+        destination: str = typer.Option(..., "--destination", help="The C-MOVE destination AE title."),
+        data: Path | None = DATA,
+        database: str | None = DATABASE,
+        config: Path | None = CONFIG,
+    ) -> None:
+        """Stop the project's instances going to a destination by C-MOVE."""
+        _run(data, database, config, lambda gov: admin.change_move_destination(
+            gov, destination, allow=False, project=code))
+        console.print(f"Project [bold]{code}[/bold]'s instances may no longer go to {destination.strip()}.")
+
     @token.command("issue")
     def token_issue(
         email: str = typer.Argument(..., help="Whose token (the account it acts for)."),

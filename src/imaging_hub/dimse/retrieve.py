@@ -29,7 +29,7 @@ from imaging_hub.dimse.identifiers import (
     unique_uids,
 )
 from imaging_hub.dimse.peers import Peer
-from imaging_hub.dimse.scope import ProjectScope, Read, allows, record_read
+from imaging_hub.dimse.scope import ProjectScope, Read, allows, movable_projects, record_read
 from imaging_hub.dimse.sender import OutgoingInstance, install_sender
 from imaging_hub.dimse.statuses import status
 
@@ -82,7 +82,14 @@ class RetrieveSCP:
                 tally.outcome, tally.reason = "invalid", "unknown move destination"
                 yield None, None  # pynetdicom answers 0xA801 Move Destination unknown
                 return
-            instances, failure = self._resolve(event, scope, tally)
+            movable = movable_projects(scope, destination)
+            if movable is not None and not movable:
+                # answered like an unknown destination, so the reply does not map who may send where
+                log.warning("C-MOVE from %s to a destination it may not use", event.assoc.requestor.ae_title)
+                tally.outcome, tally.reason = "denied", "move destination not allowed for this caller"
+                yield None, None
+                return
+            instances, failure = self._resolve(event, scope, tally, movable)
             yield peer.host, peer.port, {"ae_title": peer.ae_title, "contexts": proposed_contexts(instances)}
             yield from _suboperations(event, instances, failure, tally)
         finally:
@@ -99,13 +106,17 @@ class RetrieveSCP:
             record_read(scope, tally.read())
 
     def _resolve(
-        self, event: Event, scope: ProjectScope, tally: _Tally
+        self, event: Event, scope: ProjectScope, tally: _Tally, movable: frozenset[str] | None = None
     ) -> tuple[list[StoredFile], Dataset | None]:
+        """The instances the identifier names that the caller reads (and, for a C-MOVE, whose project allows
+        the destination: ``movable``); the others are counted as withheld."""
         model = UID(str(event.request.AffectedSOPClassUID))
         try:
             parsed = parse_identifier(event.identifier, model)
             tally.level, tally.keys = parsed.level, dict(parsed.filters)
             projects = scope.projects  # asked once per retrieve: a live scope answers from its database
+            if movable is not None:
+                projects = movable if projects is None else projects & movable
             named = matching_instances(self._archive, event.identifier, model, projects)
         except (IdentifierError, QueryRefused) as exc:
             tally.outcome, tally.reason = "invalid", str(exc)

@@ -13,13 +13,15 @@ Optional attributes refine it:
 - ``record_store(sop_instance_uid, project, outcome)``: told of every C-STORE decision ("success",
   "duplicate", "conflict", "denied", "invalid", "failed"), for an audit trail.
 - ``record_read(read)``: told of every C-FIND, C-MOVE and C-GET (a ``Read``), refusals included.
+- ``move_projects(destination)``: the projects whose instances may be C-MOVEd to that destination (``MoveScope``);
+  an empty set refuses the destination outright; absent means the address book alone decides.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 class ProjectScope(Protocol):
@@ -54,6 +56,19 @@ class Read:
     withheld: int = 0  # retrieve: instances named but outside the caller's projects (not sent)
     reason: str = ""
     detail: Mapping[str, object] = field(default_factory=dict)
+
+
+@runtime_checkable
+class MoveScope(Protocol):
+    """A scope that also says where C-MOVE may send: the projects whose instances may go to a destination."""
+
+    def move_projects(self, destination: str) -> frozenset[str]: ...
+
+
+def movable_projects(scope: ProjectScope, destination: str) -> frozenset[str] | None:
+    """The projects whose instances ``scope`` may move to ``destination``; ``None``: every project it reads
+    (a scope without destination rules, as without governance)."""
+    return scope.move_projects(destination) if isinstance(scope, MoveScope) else None
 
 
 # scope_for(calling_ae_title, peer_address) -> the caller's scope

@@ -219,3 +219,22 @@ def find_organisation(gov: Governance, name_or_id: str) -> Organisation:
 def _organisation_named(gov: Governance, name: str) -> Organisation | None:
     with gov.context.reading() as session:
         return session.scalar(select(Organisation).where(Organisation.name == name.strip()))
+
+
+def change_move_destination(
+    gov: Governance,
+    destination: str,
+    *,
+    allow: bool,
+    ae_title: str | None = None,
+    address: str = "",
+    project: str | None = None,
+    actor: Principal | None = None,
+) -> None:
+    """Let (``allow``) or stop a DICOM peer (``ae_title`` from ``address``) or a project's instances going to a
+    C-MOVE destination."""
+    who, moves = actor or local_operator(), gov.move_destinations
+    if ae_title is not None:
+        (moves.allow_for_peer if allow else moves.forbid_for_peer)(who, ae_title, address, destination)
+    if project is not None:
+        (moves.allow_for_project if allow else moves.forbid_for_project)(who, project, destination)

@@ -60,6 +60,15 @@ class DimseScope:
         principal = self._current()
         return frozenset() if principal is None else self._gov.authority.writable_projects(principal)
 
+    def move_projects(self, destination: str) -> frozenset[str]:
+        """The projects whose instances this peer may C-MOVE to ``destination``: none unless the destination is
+        configured for the peer, and then those it reads whose project allows that destination."""
+        principal = self._current()
+        moves = self._gov.move_destinations
+        if principal is None or destination not in moves.for_peer(self.calling_ae, self.address):
+            return frozenset()
+        return self._gov.authority.readable_projects(principal) & moves.projects_for(destination)
+
     def record_association(self, accepted: bool, reason: str = "") -> None:
         detail: dict[str, object] = {"reason": reason} if reason else {}
         if accepted:

@@ -22,6 +22,7 @@ from imaging_hub.governance.context import Context
 from imaging_hub.governance.database import Database, migrate
 from imaging_hub.governance.directory import Directory
 from imaging_hub.governance.exports import Exports
+from imaging_hub.governance.move_destinations import MoveDestinations
 from imaging_hub.governance.projects import Projects
 from imaging_hub.governance.snapshots import Snapshots
 from imaging_hub.governance.throttle import SignInLimits
@@ -47,6 +48,7 @@ class Governance:
         self.agreements = AgreementRegister(context)
         self.access = Access(context, sign_in if sign_in is not None else SignInLimits.load())
         self.authority = DataAuthority(self.agreements, self.projects)
+        self.move_destinations = MoveDestinations(context)
         self.snapshots = Snapshots(context, self.projects, self.agreements)
         self.exports = Exports(context, self.snapshots, self.agreements, self.authority)
         self.context = context

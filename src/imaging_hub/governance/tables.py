@@ -255,3 +255,23 @@ class StoreAuditCursor(Base):
     __tablename__ = "gov_store_audit_cursor"
     id: Mapped[int] = mapped_column(primary_key=True)
     change_seq: Mapped[int] = mapped_column(Integer)
+
+
+class PeerDestination(Base):
+    """A C-MOVE destination (an AE title of the hub's address book) a DICOM peer may name."""
+
+    __tablename__ = "gov_peer_destinations"
+    __table_args__ = (UniqueConstraint("peer_id", "destination", name="uq_gov_peer_destination"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    peer_id: Mapped[int] = mapped_column(ForeignKey("gov_dimse_peers.id", ondelete="CASCADE"))
+    destination: Mapped[str] = mapped_column(String(16))
+
+
+class ProjectDestination(Base):
+    """A C-MOVE destination a project's instances may be sent to."""
+
+    __tablename__ = "gov_project_destinations"
+    __table_args__ = (UniqueConstraint("project_id", "destination", name="uq_gov_project_destination"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("gov_projects.id", ondelete="CASCADE"))
+    destination: Mapped[str] = mapped_column(String(16))
