@@ -1,0 +1,59 @@
+"""Pages in Chromium as each role uses them, at a 1280 px window and a 375 px phone: a researcher's
+reconciliation counts; a lead releasing a snapshot; a person's own DICOMweb tokens; spoke health for the
+network manager; a project's status once data flows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from governance.hub import Hub
+from imaging_hub.hub import Caller, HubRoom
+from imaging_hub.spoke import ReconciliationReport, StudyReport
+
+from .test_browser import served, sign_in_by_keyboard
+
+__all__ = ["served"]  # the fixture, shared with test_browser (browser comes from conftest)
+
+WIDTHS = ((1280, 900), (375, 740))
+
+
+def _overflow(page: Any) -> int:
+    return int(page.evaluate("document.documentElement.scrollWidth - window.innerWidth"))
+
+
+def test_a_researcher_sees_their_projects_reconciliation_counts(served: tuple[str, Hub], browser: Any) -> None:
+    base, hub = served
+    room = HubRoom.open(hub.archive)  # the reports live in the archive's database
+    studies = [
+        StudyReport(
+            project_id="LUNG1",
+            participant_id=f"LUNG1-{n:03}",
+            study_uid=f"2.25.{n}",
+            expected_instances=2,
+            received=2,
+            deidentified=2,
+            delivered=2,
+        )
+        for n in range(12)
+    ]
+    room.reconciliation.receive(Caller("spoke:RXX"), ReconciliationReport(site_id="RXX", studies=studies))
+    room.reconciliation.receive(
+        Caller("spoke:RYY"),
+        ReconciliationReport(
+            site_id="RYY",
+            studies=[
+                StudyReport(project_id="BRAIN2", participant_id="BRAIN2-001", study_uid="2.25.99", expected_instances=1)
+            ],
+        ),
+    )
+    for width, height in WIDTHS:
+        page = browser.new_page(viewport={"width": width, "height": height})
+        sign_in_by_keyboard(page, base, "res@uni.example")
+        page.goto(f"{base}/reconciliation")
+        rows = page.locator("table.nhsuk-table tbody tr")
+        assert rows.count() == 1  # LUNG1 at RXX; BRAIN2 is not theirs
+        assert rows.first.locator("td").all_inner_texts() == ["LUNG1", "RXX", "0", "12", "0"]  # none small
+        assert page.locator("#counts-only").is_visible()
+        assert "LUNG1-0" not in page.locator("main").inner_text()  # counts only, never a participant
+        assert _overflow(page) <= 0, f"/reconciliation is {_overflow(page)} px too wide at {width} px"
+        page.close()
