@@ -423,6 +423,21 @@ RULES: dict[tuple[str, str], Rule] = {
         lambda c: c.writes_data,
     ),
     ("GET", "/reconciliation"): Rule(get("/reconciliation?project={p}"), ANY),
+    # newcomer (issue 22): releasing a snapshot in the web page is the API's rule (lead, agreement in force).
+    ("POST", "/snapshots"): Rule(
+        lambda h, c: (
+            "POST",
+            "/snapshots",
+            {
+                "data": {
+                    "project": c.project,
+                    "agreement": "DSA-2026-001" if c.inside else "DSA-2026-002",
+                    "csrf": "{csrf}",
+                }
+            },
+        ),
+        lambda c: c.lead_inside and c.agreement,
+    ),
     # OIDC sign-in: this hub has no identity provider configured, so both answer 404 to everyone; the
     # configured flow and its refusals are exercised against a real provider in test_oidc.py.
     ("GET", "/auth/oidc/login"): Rule(get("/auth/oidc/login"), NOBODY),

@@ -57,3 +57,47 @@ def test_a_researcher_sees_their_projects_reconciliation_counts(served: tuple[st
         assert "LUNG1-0" not in page.locator("main").inner_text()  # counts only, never a participant
         assert _overflow(page) <= 0, f"/reconciliation is {_overflow(page)} px too wide at {width} px"
         page.close()
+
+
+def test_a_lead_releases_a_snapshot_in_the_page_and_it_is_audited(served: tuple[str, Hub], browser: Any) -> None:
+    base, hub = served
+    for width, height in WIDTHS:
+        page = browser.new_page(viewport={"width": width, "height": height})
+        sign_in_by_keyboard(page, base, "lead@uni.example")
+        page.goto(f"{base}/snapshots")
+        assert _overflow(page) <= 0, f"/snapshots is {_overflow(page)} px too wide at {width} px"
+        page.locator("#release summary").click()
+        page.select_option("#release-project", "LUNG1")
+        page.select_option("#release-agreement", "DSA-2026-001")
+        page.fill("#release-description", f"released at {width} px")
+        page.click("#release button[type=submit]")
+        page.wait_for_url(f"{base}/snapshots?project=LUNG1*")
+        versions = page.locator("tbody tr[id^=LUNG1-v]").count()
+        assert versions >= 2  # the build's v1 and this one
+        assert page.locator(f"#LUNG1-v{versions}").is_visible()
+        page.close()
+    released = [e for e in hub.gov.audit.entries() if e.action == "snapshot.create" and e.actor == "lead@uni.example"]
+    assert len(released) >= 2 and all(e.outcome == "success" for e in released[:2])
+
+
+def test_the_release_form_is_only_for_leads_and_the_domain_refuses_others(
+    served: tuple[str, Hub], browser: Any
+) -> None:
+    base, hub = served
+    page = browser.new_page()
+    sign_in_by_keyboard(page, base, "res@uni.example")
+    page.goto(f"{base}/snapshots")
+    assert page.locator("#release").count() == 0
+    csrf = (
+        page.locator("input[name=csrf]").first.get_attribute("value")
+        if page.locator("input[name=csrf]").count()
+        else ""
+    )
+    answer = page.request.post(
+        f"{base}/snapshots",
+        form={"csrf": csrf or "", "project": "LUNG1", "agreement": "DSA-2026-001", "description": "not mine"},
+    )
+    assert answer.status == 403
+    page.close()
+    refused = [e for e in hub.gov.audit.entries() if e.action == "snapshot.create" and e.actor == "res@uni.example"]
+    assert refused and refused[0].outcome == "denied"

@@ -25,7 +25,7 @@ def web_router(gov: Governance, source: ArchiveSource, oidc_enabled: bool = Fals
         sites.router(gov),
         people.router(gov),
         agreements.router(gov),
-        snapshots.router(gov),
+        snapshots.router(gov, source),
         audit.router(gov),
     ):
         router.include_router(page_router)
