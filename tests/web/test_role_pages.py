@@ -4,9 +4,13 @@ network manager; a project's status once data flows."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+import httpx
+
 from governance.hub import Hub
+from imaging_hub.governance import SYSTEM, Scope
 from imaging_hub.hub import Caller, HubRoom
 from imaging_hub.spoke import ReconciliationReport, StudyReport
 
@@ -101,3 +105,49 @@ def test_the_release_form_is_only_for_leads_and_the_domain_refuses_others(
     page.close()
     refused = [e for e in hub.gov.audit.entries() if e.action == "snapshot.create" and e.actor == "res@uni.example"]
     assert refused and refused[0].outcome == "denied"
+
+
+def test_a_researcher_creates_uses_and_revokes_their_own_token(served: tuple[str, Hub], browser: Any) -> None:
+    base, hub = served
+    for width, height in WIDTHS:
+        page = browser.new_page(viewport={"width": width, "height": height})
+        sign_in_by_keyboard(page, base, "res@uni.example")
+        page.goto(f"{base}/tokens")
+        assert page.locator("input[name=scopes]").evaluate_all("els => els.map(e => e.value)") == ["dicom:read"]
+        page.fill("#token-name", f"notebook {width}")
+        page.click("#create-token button[type=submit]")
+        secret = page.locator("#token-secret").input_value()
+        key_id = page.locator("#new-token h2").inner_text().split()[1]
+        assert _overflow(page) <= 0, f"/tokens is {_overflow(page)} px too wide at {width} px"
+        bearer = {"Authorization": f"Bearer {secret}", "Accept": "application/dicom+json"}
+        assert httpx.get(f"{base}/dicom-web/studies", headers=bearer).status_code == 200
+        page.goto(f"{base}/tokens")
+        assert secret not in page.content()  # shown once
+        row = page.locator(f"#token-{key_id}")
+        assert "Active" in row.inner_text()
+        row.locator("button").click()
+        page.wait_for_url(f"{base}/tokens")
+        assert "Revoked" in page.locator(f"#token-{key_id}").inner_text()
+        assert httpx.get(f"{base}/dicom-web/studies", headers=bearer).status_code == 401
+        page.close()
+    actions = [(e.action, e.outcome) for e in hub.gov.audit.entries() if e.actor == "res@uni.example"]
+    assert ("token.create", "success") in actions and ("token.revoke", "success") in actions
+
+
+def test_a_token_page_grants_no_more_than_the_api(served: tuple[str, Hub], browser: Any) -> None:
+    base, hub = served
+    page = browser.new_page()
+    sign_in_by_keyboard(page, base, "res@uni.example")
+    page.goto(f"{base}/tokens")
+    csrf = page.locator("input[name=csrf]").first.get_attribute("value") or ""
+    forged = page.request.post(f"{base}/tokens", form={"csrf": csrf, "name": "x", "scopes": "dicom:write", "days": "9"})
+    assert forged.status == 403  # a researcher's roles do not store data
+    other = hub.gov.access.issue_token(
+        SYSTEM, hub.network.lead.person_id, "lead's", frozenset({Scope.GOVERNANCE_READ}), timedelta(days=1)
+    )[1]
+    assert page.request.post(f"{base}/tokens/{other.key_id}/revoke", form={"csrf": csrf}).status == 403
+    page.goto(f"{base}/tokens")
+    assert other.key_id not in page.content()  # another person's token is not listed
+    page.close()
+    denied = {e.action for e in hub.gov.audit.entries() if e.actor == "res@uni.example" and e.outcome == "denied"}
+    assert {"token.create", "token.revoke"} <= denied

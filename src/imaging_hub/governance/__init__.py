@@ -38,7 +38,7 @@ from imaging_hub.governance.errors import (
 from imaging_hub.governance.exports import ExportIntegrityError
 from imaging_hub.governance.instances import InstanceRef, InstanceSource
 from imaging_hub.governance.principal import SYSTEM, Grant, Principal
-from imaging_hub.governance.roles import ALL_SCOPES, SITE_ROLES, UNSUPPRESSED_ROLES, Role, Scope
+from imaging_hub.governance.roles import ALL_SCOPES, SITE_ROLES, UNSUPPRESSED_ROLES, Role, Scope, scopes_for_roles
 from imaging_hub.governance.service import Governance
 from imaging_hub.governance.study_catalogue import SeriesRow, StudyCatalogue, StudyDetail, StudyPage, StudyRow
 from imaging_hub.governance.study_filters import StudyFilters
@@ -99,6 +99,7 @@ __all__ = [
     "listing",
     "offboarding",
     "read_checkpoint",
+    "scopes_for_roles",
     "sees_exact_counts",
     "suppress",
     "system_clock",
