@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from governance.hub import Hub
+from governance.hub import Hub, study_bytes
 from imaging_hub.governance import SYSTEM, Scope
 from imaging_hub.hub import Caller, HubRoom
 from imaging_hub.spoke import ReconciliationReport, StudyReport
@@ -151,3 +151,38 @@ def test_a_token_page_grants_no_more_than_the_api(served: tuple[str, Hub], brows
     page.close()
     denied = {e.action for e in hub.gov.audit.entries() if e.actor == "res@uni.example" and e.outcome == "denied"}
     assert {"token.create", "token.revoke"} <= denied
+
+
+def test_a_projects_status_moves_from_setup_to_active_as_agreement_and_data_arrive(
+    served: tuple[str, Hub], browser: Any
+) -> None:
+    base, hub = served
+    gov = hub.gov
+    gov.projects.create(SYSTEM, "HEART3", "Cardiac MRI", site_codes=["RXX"])
+    page = browser.new_page(viewport={"width": 375, "height": 740})
+    sign_in_by_keyboard(page, base, "admin@network.example")
+
+    def shown() -> str:
+        page.goto(f"{base}/projects")
+        assert _overflow(page) <= 0
+        return page.locator("tr:has(a[href='/projects/HEART3']) td[data-phase]").get_attribute("data-phase") or ""
+
+    assert shown() == "setup"
+    now = gov.clock()
+    uni = hub.network.researcher.organisation_id
+    gov.agreements.create(
+        SYSTEM, "DSA-HEART", uni, ["HEART3"], "p", ["imaging"], now - timedelta(days=1), now + timedelta(days=9)
+    )
+    gov.agreements.decide(SYSTEM, "DSA-HEART", "activate")
+    assert shown() == "open"
+    for blob in study_bytes("HEART3", "RXX", seed=303):
+        hub.archive.store_bytes(blob)
+    assert shown() == "active"  # stored status still "setup": data flows, so it no longer reads so
+    assert gov.projects.get("HEART3").status == "setup"
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{base}/projects/HEART3")
+    assert page.locator("#project-phase").inner_text().startswith("Active")
+    assert _overflow(page) <= 0
+    gov.projects.update(SYSTEM, "HEART3", status="closed")
+    assert shown() == "closed"
+    page.close()

@@ -37,6 +37,7 @@ from imaging_hub.governance.errors import (
 )
 from imaging_hub.governance.exports import ExportIntegrityError
 from imaging_hub.governance.instances import InstanceRef, InstanceSource
+from imaging_hub.governance.lifecycle import PHASE_MEANINGS, ProjectPhase, project_phase
 from imaging_hub.governance.principal import SYSTEM, Grant, Principal
 from imaging_hub.governance.roles import ALL_SCOPES, SITE_ROLES, UNSUPPRESSED_ROLES, Role, Scope, scopes_for_roles
 from imaging_hub.governance.service import Governance
@@ -48,6 +49,7 @@ from imaging_hub.governance.throttle import SignInLimits, SignInThrottled
 
 __all__ = [
     "ALL_SCOPES",
+    "PHASE_MEANINGS",
     "SESSION_LIFETIME",
     "SITE_ROLES",
     "SYSTEM",
@@ -75,6 +77,7 @@ __all__ = [
     "Person",
     "Principal",
     "Project",
+    "ProjectPhase",
     "Role",
     "Scope",
     "SeriesRow",
@@ -98,6 +101,7 @@ __all__ = [
     "is_in_force",
     "listing",
     "offboarding",
+    "project_phase",
     "read_checkpoint",
     "scopes_for_roles",
     "sees_exact_counts",
