@@ -52,6 +52,14 @@ def test_spoke_status_without_config_creates_nothing(empty_cwd: Path) -> None:
     assert list(empty_cwd.iterdir()) == []
 
 
+def test_spoke_status_on_a_folder_without_a_spoke_database_creates_nothing(empty_cwd: Path) -> None:
+    (empty_cwd / "not-a-spoke").mkdir()
+    result = runner.invoke(app, ["spoke", "status", "--data", "not-a-spoke"])
+    assert result.exit_code == 2, result.output
+    assert "holds no spoke database" in _words(result.output)
+    assert list((empty_cwd / "not-a-spoke").iterdir()) == []
+
+
 def test_spoke_status_table_is_readable_at_80_columns() -> None:
     from rich.console import Console
 
@@ -59,10 +67,26 @@ def test_spoke_status_table_is_readable_at_80_columns() -> None:
     from imaging_hub.spoke import StudyReport
 
     studies = [
-        StudyReport(project_id="LUNG-AI", participant_id="LUNG-AI-RX1-0001", study_uid="2.25." + "1" * 38,
-                    expected_instances=120, received=120, deidentified=120, delivered=120, acknowledged=120),
-        StudyReport(project_id="LUNG-AI", participant_id="LUNG-AI-RX1-0002", study_uid="2.25." + "2" * 38,
-                    expected_instances=120, received=80, deidentified=60, delivered=40, acknowledged=20),
+        StudyReport(
+            project_id="LUNG-AI",
+            participant_id="LUNG-AI-RX1-0001",
+            study_uid="2.25." + "1" * 38,
+            expected_instances=120,
+            received=120,
+            deidentified=120,
+            delivered=120,
+            acknowledged=120,
+        ),
+        StudyReport(
+            project_id="LUNG-AI",
+            participant_id="LUNG-AI-RX1-0002",
+            study_uid="2.25." + "2" * 38,
+            expected_instances=120,
+            received=80,
+            deidentified=60,
+            delivered=40,
+            acknowledged=20,
+        ),
     ]
     console = Console(width=80, record=True, color_system=None)
     console.print(study_table(studies))

@@ -423,6 +423,46 @@ RULES: dict[tuple[str, str], Rule] = {
         lambda c: c.writes_data,
     ),
     ("GET", "/reconciliation"): Rule(get("/reconciliation?project={p}"), ANY),
+    # newcomer (issue 22): releasing a snapshot in the web page is the API's rule (lead, agreement in force).
+    ("POST", "/snapshots"): Rule(
+        lambda h, c: (
+            "POST",
+            "/snapshots",
+            {
+                "data": {
+                    "project": c.project,
+                    "agreement": "DSA-2026-001" if c.inside else "DSA-2026-002",
+                    "csrf": "{csrf}",
+                }
+            },
+        ),
+        lambda c: c.lead_inside and c.agreement,
+    ),
+    # newcomer (issue 22): a person's own DICOMweb tokens in the web UI, bounded by their roles as in the API.
+    ("GET", "/tokens"): Rule(get("/tokens"), ANY),
+    ("POST", "/tokens"): Rule(
+        lambda h, c: (
+            "POST",
+            "/tokens",
+            {
+                "data": {
+                    "name": "notebook",
+                    "scopes": "dicom:write" if c.role == "site_data_manager" else "dicom:read",
+                    "days": "1",
+                    "csrf": "{csrf}",
+                }
+            },
+        ),
+        lambda c: c.role in PROJECT_ROLES | {"site_data_manager"},
+    ),
+    ("POST", "/tokens/{key_id}/revoke"): Rule(
+        lambda h, c: (
+            "POST",
+            revoke_own_token(h, c)[1].replace("/api/governance", "") + "/revoke",
+            {"data": {"csrf": "{csrf}"}},
+        ),
+        ANY,
+    ),
     # OIDC sign-in: this hub has no identity provider configured, so both answer 404 to everyone; the
     # configured flow and its refusals are exercised against a real provider in test_oidc.py.
     ("GET", "/auth/oidc/login"): Rule(get("/auth/oidc/login"), NOBODY),

@@ -37,17 +37,19 @@ from imaging_hub.governance.errors import (
 )
 from imaging_hub.governance.exports import ExportIntegrityError
 from imaging_hub.governance.instances import InstanceRef, InstanceSource
+from imaging_hub.governance.lifecycle import PHASE_MEANINGS, ProjectPhase, project_phase
 from imaging_hub.governance.principal import SYSTEM, Grant, Principal
-from imaging_hub.governance.roles import ALL_SCOPES, SITE_ROLES, UNSUPPRESSED_ROLES, Role, Scope
+from imaging_hub.governance.roles import ALL_SCOPES, SITE_ROLES, UNSUPPRESSED_ROLES, Role, Scope, scopes_for_roles
 from imaging_hub.governance.service import Governance
 from imaging_hub.governance.study_catalogue import SeriesRow, StudyCatalogue, StudyDetail, StudyPage, StudyRow
 from imaging_hub.governance.study_filters import StudyFilters
-from imaging_hub.governance.suppression import cohort_cells, sees_exact_counts, suppress
+from imaging_hub.governance.suppression import breakdown_shown, cohort_cells, sees_exact_counts, suppress
 from imaging_hub.governance.tables import Agreement, ApiToken, AuditEntry, Person, Project, Snapshot
 from imaging_hub.governance.throttle import SignInLimits, SignInThrottled
 
 __all__ = [
     "ALL_SCOPES",
+    "PHASE_MEANINGS",
     "SESSION_LIFETIME",
     "SITE_ROLES",
     "SYSTEM",
@@ -75,6 +77,7 @@ __all__ = [
     "Person",
     "Principal",
     "Project",
+    "ProjectPhase",
     "Role",
     "Scope",
     "SeriesRow",
@@ -90,6 +93,7 @@ __all__ = [
     "Unauthenticated",
     "VerifyReport",
     "administration",
+    "breakdown_shown",
     "cohort_cells",
     "csrf_token",
     "decisions_from",
@@ -97,7 +101,9 @@ __all__ = [
     "is_in_force",
     "listing",
     "offboarding",
+    "project_phase",
     "read_checkpoint",
+    "scopes_for_roles",
     "sees_exact_counts",
     "suppress",
     "system_clock",

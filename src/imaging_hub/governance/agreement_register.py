@@ -191,6 +191,15 @@ class AgreementRegister:
             if is_in_force(a, now) and (project_code is None or project_code in {p.code for p in a.projects})
         ]
 
+    def projects_in_force(self) -> frozenset[str]:
+        """Projects that some agreement in force names right now (with any organisation)."""
+        now = self._c.clock()
+        with self._c.reading() as session:
+            query = select(Agreement).where(
+                Agreement.state == AgreementState.ACTIVE.value, Agreement.starts_at <= now, Agreement.ends_at > now
+            )
+            return frozenset(p.code for a in session.scalars(query).unique() if is_in_force(a, now) for p in a.projects)
+
     def covered_projects(self, organisation_id: int) -> frozenset[str]:
         return frozenset(p.code for a in self.in_force(organisation_id) for p in a.projects)
 

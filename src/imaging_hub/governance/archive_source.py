@@ -19,6 +19,11 @@ class ArchiveSource:
                 if stored.clinical_trial_protocol_id == project_code:
                     yield _ref(stored)
 
+    def holds_data(self, project_code: str) -> bool:
+        """Whether the archive holds any study of the project (its first data has arrived)."""
+        query = Query(level="STUDY", filters={"ClinicalTrialProtocolID": project_code}, limit=1)
+        return bool(self._archive.search(query))
+
     def instance(self, sop_instance_uid: str) -> InstanceRef | None:
         stored = self._archive.get(sop_instance_uid)
         return _ref(stored) if stored is not None else None

@@ -46,6 +46,15 @@ def cohort_cells(counts: Mapping[str, tuple[int, int]], exact: bool) -> list[tup
     return shown
 
 
+def breakdown_shown(parts: Mapping[str, int], exact: bool) -> dict[str, str]:
+    """One cell's count split by kind (e.g. a site's studies complete / incomplete / failed), as shown. With
+    no small part every part is exact; otherwise small parts read "<10" and the other non-zero parts are
+    withheld, since they and the cell's total (shown elsewhere, or guessed) would give the small ones back."""
+    if exact or not any(is_small(n) for n in parts.values()):
+        return {kind: str(n) for kind, n in parts.items()}
+    return {kind: (SMALL if is_small(n) else str(n) if n == 0 else WITHHELD) for kind, n in parts.items()}
+
+
 def total_shown(total: int, studies_per_cell: Mapping[str, int], exact: bool) -> int | str:
     """A total over cells (e.g. a snapshot's instances), withheld if any cell under it is small."""
     if exact or not any(is_small(studies) for studies in studies_per_cell.values()):

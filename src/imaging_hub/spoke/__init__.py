@@ -6,6 +6,7 @@ Public surface::
     SpokeSettings, ProjectSettings, HubLink, PacsLink, OptOutPolicy     configuration
     Spoke(settings).start() / .stop() / .pull(project_id=None)          a running spoke
     connect(data_dir)                                                     the spoke's state database
+    STATE_FILE_NAME                                                       its file name in the data folder
     request_pull(conn, project_id=None)                                   ask the running spoke to pull
     load_enrolment_file(conn, project_id, csv_path)  EnrolmentError      enrolment
     load_register_file(conn, path, hasher)  OptOutFileError  register_status(conn)   national data opt-out
@@ -33,9 +34,11 @@ from imaging_hub.spoke.participants.withdrawal import WithdrawalAnswer, Withdraw
 from imaging_hub.spoke.runtime.gateway import Spoke, SpokeAlreadyRunning
 from imaging_hub.spoke.runtime.status import SpokeStatus
 from imaging_hub.spoke.settings import HubLink, OptOutPolicy, PacsLink, ProjectSettings, SpokeSettings
+from imaging_hub.spoke.state import FILE_NAME as STATE_FILE_NAME
 from imaging_hub.spoke.state import connect, request_pull
 
 __all__ = [
+    "STATE_FILE_NAME",
     "EnrolmentError",
     "HeldStudy",
     "HubLink",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from imaging_hub.governance import ArchiveSource, Governance, StudyCatalogue
-from imaging_hub.web.pages import agreements, audit, home, people, projects, sign_in, sites, snapshots, studies
+from imaging_hub.web.pages import agreements, audit, home, people, projects, sign_in, sites, snapshots, studies, tokens
 from imaging_hub.web.pages.route import WebRoute
 from imaging_hub.web.pages.session import signed_in_dependency
 
@@ -25,8 +25,9 @@ def web_router(gov: Governance, source: ArchiveSource, oidc_enabled: bool = Fals
         sites.router(gov),
         people.router(gov),
         agreements.router(gov),
-        snapshots.router(gov),
+        snapshots.router(gov, source),
         audit.router(gov),
+        tokens.router(gov),
     ):
         router.include_router(page_router)
     return router

@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from imaging_hub.governance import ArchiveSource, Governance, Principal, cohort_cells, sees_exact_counts
+from imaging_hub.governance import (
+    PHASE_MEANINGS,
+    ArchiveSource,
+    Governance,
+    Principal,
+    Project,
+    ProjectPhase,
+    cohort_cells,
+    project_phase,
+    sees_exact_counts,
+)
 from imaging_hub.web.pages.route import WebRoute
 from imaging_hub.web.pages.session import page, signed_in_dependency
 
@@ -14,9 +24,26 @@ def router(gov: Governance, source: ArchiveSource) -> APIRouter:
     pages = APIRouter(include_in_schema=False, route_class=WebRoute)
     who_dep = Depends(signed_in_dependency(gov))
 
+    def phases(projects: list[Project]) -> dict[str, ProjectPhase]:
+        in_force = gov.agreements.projects_in_force()
+        return {
+            p.code: project_phase(p.status, agreement_in_force=p.code in in_force, holds_data=source.holds_data(p.code))
+            for p in projects
+        }
+
     @pages.get("/projects")
     def projects(request: Request, who: Principal = who_dep) -> Response:
-        return page(request, "projects.html", "Projects", who, "/projects", projects=gov.projects.visible(who))
+        listed = gov.projects.visible(who)
+        return page(
+            request,
+            "projects.html",
+            "Projects",
+            who,
+            "/projects",
+            projects=listed,
+            phases=phases(listed),
+            meanings=PHASE_MEANINGS,
+        )
 
     @pages.get("/projects/{code}")
     def project(code: str, request: Request, who: Principal = who_dep) -> Response:
@@ -24,7 +51,16 @@ def router(gov: Governance, source: ArchiveSource) -> APIRouter:
         exact = sees_exact_counts(who, code)
         cohort = cohort_cells(source.count_by_site(code), exact)
         return page(
-            request, "project.html", found.title, who, "/projects", project=found, cohort=cohort, suppressed=not exact
+            request,
+            "project.html",
+            found.title,
+            who,
+            "/projects",
+            project=found,
+            cohort=cohort,
+            suppressed=not exact,
+            phase=phases([found])[found.code],
+            meanings=PHASE_MEANINGS,
         )
 
     return pages

@@ -9,7 +9,7 @@ from fastapi import Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 
-from imaging_hub.governance import Forbidden, GovernanceError, NotFound, Unauthenticated
+from imaging_hub.governance import Forbidden, GovernanceError, InvalidTransition, NotFound, Unauthenticated
 from imaging_hub.web.rendering import render
 
 
@@ -28,6 +28,8 @@ class WebRoute(APIRoute):
                 return render("error.html", "Not allowed", detail=str(exc), status_code=403)
             except NotFound as exc:
                 return render("error.html", "Page not found", detail=str(exc), status_code=404)
+            except InvalidTransition as exc:  # the state forbids it now (as the API's 409)
+                return render("error.html", "That could not be done", detail=str(exc), status_code=409)
             except GovernanceError as exc:
                 return render("error.html", "That could not be done", detail=str(exc), status_code=400)
 
