@@ -14,6 +14,8 @@ Public surface::
     study_reports(conn, project_id=None) -> [StudyReport]; classify(report)          reconciliation
     ReconciliationReport / ReconciliationAnswer / HeldStudy, WithdrawalRequest / WithdrawalAnswer   hub wire
     SpokeStatus.read(data_dir)                                            what `imaging-hub spoke status` shows
+    ReviewDesk.for_data_dir(conn, data_dir), Reviewer(name, interface)   held instances: list, thumbnail, mask,
+        release, reject (ReviewError, HeldItem, HELD, REJECTED); review_audit_entries(conn) their audit
 """
 
 from imaging_hub.spoke.delivery.reconciliation import (
@@ -30,13 +32,26 @@ from imaging_hub.spoke.participants.identity import SubjectHasher, normalise_nhs
 from imaging_hub.spoke.participants.optout import OptOutFileError
 from imaging_hub.spoke.participants.register import load_register_file, register_status
 from imaging_hub.spoke.participants.withdrawal import WithdrawalAnswer, WithdrawalError, WithdrawalRequest, withdraw
+from imaging_hub.spoke.review import (
+    HELD,
+    REJECTED,
+    HeldItem,
+    ReviewAuditEntry,
+    ReviewDesk,
+    Reviewer,
+    ReviewError,
+    review_audit_entries,
+)
 from imaging_hub.spoke.runtime.gateway import Spoke, SpokeAlreadyRunning
 from imaging_hub.spoke.runtime.status import SpokeStatus
 from imaging_hub.spoke.settings import HubLink, OptOutPolicy, PacsLink, ProjectSettings, SpokeSettings
 from imaging_hub.spoke.state import connect, request_pull
 
 __all__ = [
+    "HELD",
+    "REJECTED",
     "EnrolmentError",
+    "HeldItem",
     "HeldStudy",
     "HubLink",
     "OptOutFileError",
@@ -47,6 +62,10 @@ __all__ = [
     "PullSummary",
     "ReconciliationAnswer",
     "ReconciliationReport",
+    "ReviewAuditEntry",
+    "ReviewDesk",
+    "ReviewError",
+    "Reviewer",
     "Spoke",
     "SpokeAlreadyRunning",
     "SpokeSettings",
@@ -64,6 +83,7 @@ __all__ = [
     "participants",
     "register_status",
     "request_pull",
+    "review_audit_entries",
     "study_reports",
     "withdraw",
 ]
