@@ -14,6 +14,7 @@ from rich.table import Table
 
 from imaging_hub.cli._existing import require_spoke_data
 from imaging_hub.cli._signals import StopRequest
+from imaging_hub.cli._spoke_review import review_app
 from imaging_hub.heap import freeze_start_up
 from imaging_hub.spoke import (
     EnrolmentError,
@@ -36,6 +37,8 @@ from imaging_hub.spoke import (
 console = Console()
 spoke_app = typer.Typer(help="Site gateway: intake, enrolment and opt-out filtering, de-identification, delivery.",
                         invoke_without_command=True, no_args_is_help=False)
+
+spoke_app.add_typer(review_app, name="review")
 
 CONFIG_OPTION = typer.Option(None, "--config", "-c", help="Spoke TOML configuration file.")
 DATA_OPTION = typer.Option(None, "--data", help="Spoke data folder (overrides the configuration).")

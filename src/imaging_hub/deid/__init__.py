@@ -7,7 +7,9 @@ Public surface::
     Profile.builtin("basic" | "research") / .from_toml(path)   ProfileError names a problem
     Deidentifier(profile, key, project_id=None, site_id=None)
         .deidentify(ds, subject_id=None) -> DeidOutcome(dataset, actions, review, masks)
-            raises Quarantined, or HeldForReview(reason, boxes) when pixels may carry text nothing masked
+            raises Quarantined, or HeldForReview(reason, boxes) when pixels may carry text nothing masked;
+            its .candidate is the instance with the header de-identified and the pixels untouched
+    review_frame(ds) -> 8-bit first frame      apply_masks(ds, boxes)     a person's review of a held one
         .uid(original_uid) -> str      .pseudonym(value) -> str
     deidentify_tree(src, dst, ...) -> RunReport            a whole folder, optionally in a process pool
     iter_files(src)                                       every file under a folder, in a stable order
@@ -18,6 +20,7 @@ whose writer copies the elements the engine keeps as their raw bytes.
 """
 
 from imaging_hub.deid.batch import FileResult, deidentify_tree, iter_files
+from imaging_hub.deid.burned_in_review import apply_masks, review_frame
 from imaging_hub.deid.deidentifier import Deidentifier, DeidOutcome
 from imaging_hub.deid.errors import HeldForReview, Quarantined
 from imaging_hub.deid.profile import BurnedInPolicy, FixedRegion, Profile, ProfileError
@@ -38,7 +41,9 @@ __all__ = [
     "ProjectKey",
     "Quarantined",
     "RunReport",
+    "apply_masks",
     "deidentify_tree",
     "iter_files",
     "peek",
+    "review_frame",
 ]

@@ -113,7 +113,7 @@ def check_pixels(ds: Dataset, facts: PixelFacts, policy: BurnedInPolicy, matcher
         if reason is None:
             return PixelResult()
         raise Quarantined(f"may carry burned-in text ({reason}) and the profile does not clean pixels")
-    frames = _read_frames(ds)
+    frames = read_frames(ds)
     masks = [b for r in policy.regions if r.applies_to(facts.manufacturer, facts.model) for b in r.boxes]
     unresolved: list[Box] = []
     for index in _sample(len(frames), policy.ocr_max_frames):
@@ -144,12 +144,12 @@ def check_pixels(ds: Dataset, facts: PixelFacts, policy: BurnedInPolicy, matcher
             raise HeldForReview(why, tuple(unresolved))
         return PixelResult(notes)
     masks.extend(unresolved)  # text confirmed in this image: lines like it are masked too
-    writable = _decode(ds)
-    fill = _black(ds, writable)
+    writable = decode_writable(ds)
+    fill = black_value(ds, writable)
     for frame in writable:
         for x, y, w, h in masks:
             frame[y:y + h, x:x + w] = fill
-    _write(ds, writable)
+    write_native(ds, writable)
     notes.append(f"burned-in text masked in {len(masks)} region(s): confirm visually")
     return PixelResult(notes, tuple(masks))
 
@@ -214,7 +214,7 @@ def _covered(box: Box, masks: Iterable[Box]) -> bool:
     return any(mx <= x and my <= y and mx + mw >= x + w and my + mh >= y + h for mx, my, mw, mh in masks)
 
 
-def _read_frames(ds: Dataset) -> np.ndarray:
+def read_frames(ds: Dataset) -> np.ndarray:
     """All frames (frames, rows, columns[, samples]) for looking at, without changing ``ds``: native
     pixels straight from their bytes, anything else through pydicom's decoders."""
     try:
@@ -265,14 +265,14 @@ def _as_frames(ds: Dataset, pixels: np.ndarray) -> np.ndarray:
     return pixels
 
 
-def _black(ds: Dataset, frames: np.ndarray) -> int:
+def black_value(ds: Dataset, frames: np.ndarray) -> int:
     """The value that displays black: the top of the stored range for MONOCHROME1, else zero or the least."""
     if str(ds.get("PhotometricInterpretation", "")) == "MONOCHROME1":
         return int(2 ** int(ds.get("BitsStored", 8)) - 1) if frames.dtype.kind == "u" else int(frames.max())
     return 0 if frames.dtype.kind == "u" else int(frames.min())
 
 
-def _decode(ds: Dataset) -> np.ndarray:
+def decode_writable(ds: Dataset) -> np.ndarray:
     """All frames as one writable array, decompressed in place (the cleaned pixels are written native)."""
     try:
         if ds.file_meta.TransferSyntaxUID.is_compressed:
@@ -291,7 +291,7 @@ def _sample(count: int, limit: int) -> list[int]:
     return sorted({round(i * (count - 1) / (limit - 1)) for i in range(limit)}) if limit > 1 else [0]
 
 
-def _write(ds: Dataset, frames: np.ndarray) -> None:
+def write_native(ds: Dataset, frames: np.ndarray) -> None:
     ds.PixelData = np.ascontiguousarray(frames).tobytes()
     ds["PixelData"].VR = "OW" if int(ds.get("BitsAllocated", 8)) > 8 else "OB"
     ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian

@@ -128,7 +128,14 @@ class Deidentifier:
         )
         walk(ds, ctx)
         review = sorted(ctx.review)
-        pixels = check_pixels(ds, facts, self.profile.burned_in, ctx.matcher)
+        try:
+            pixels = check_pixels(ds, facts, self.profile.burned_in, ctx.matcher)
+        except HeldForReview as held:
+            # the header is done: finish it, so a reviewer's release needs only the pixels' decision
+            self._mark(ds, subject, plan, False)
+            self._file_meta(ds, read_implicit)
+            held.candidate = ds
+            raise
         review.extend(pixels.notes)
         self._mark(ds, subject, plan, bool(pixels.masks))
         self._file_meta(ds, read_implicit)

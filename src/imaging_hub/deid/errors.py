@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from imaging_hub.errors import ImagingHubError
+
+if TYPE_CHECKING:
+    from pydicom.dataset import Dataset
 
 
 class Quarantined(ImagingHubError):
@@ -15,8 +20,12 @@ class Quarantined(ImagingHubError):
 
 class HeldForReview(Quarantined):
     """Not released: the pixels may carry text that could not be confirmed or masked. ``boxes`` are the
-    proposed masks (x, y, width, height, the same on every frame) for a person to release, amend or reject."""
+    proposed masks (x, y, width, height, the same on every frame) for a person to release, amend or reject.
+    ``candidate`` is the instance with its header de-identified and its pixels untouched (set by the
+    Deidentifier): it may still show identifying text, so it must stay where it was held."""
 
     def __init__(self, reason: str, boxes: tuple[tuple[int, int, int, int], ...] = ()) -> None:
         super().__init__(f"held for review: {reason}")
+        self.why = reason  # without the prefix, for a list of held instances
         self.boxes = boxes
+        self.candidate: Dataset | None = None

@@ -15,6 +15,8 @@ Public surface::
     study_reports(conn, project_id=None) -> [StudyReport]; classify(report)          reconciliation
     ReconciliationReport / ReconciliationAnswer / HeldStudy, WithdrawalRequest / WithdrawalAnswer   hub wire
     SpokeStatus.read(data_dir)                                            what `imaging-hub spoke status` shows
+    ReviewDesk.for_data_dir(conn, data_dir), Reviewer(name, interface)   held instances: list, thumbnail, mask,
+        release, reject (ReviewError, HeldItem, HELD, REJECTED); review_audit_entries(conn) their audit
 """
 
 from imaging_hub.spoke.delivery.reconciliation import (
@@ -31,6 +33,16 @@ from imaging_hub.spoke.participants.identity import SubjectHasher, normalise_nhs
 from imaging_hub.spoke.participants.optout import OptOutFileError
 from imaging_hub.spoke.participants.register import load_register_file, register_status
 from imaging_hub.spoke.participants.withdrawal import WithdrawalAnswer, WithdrawalError, WithdrawalRequest, withdraw
+from imaging_hub.spoke.review import (
+    HELD,
+    REJECTED,
+    HeldItem,
+    ReviewAuditEntry,
+    ReviewDesk,
+    Reviewer,
+    ReviewError,
+    review_audit_entries,
+)
 from imaging_hub.spoke.runtime.gateway import Spoke, SpokeAlreadyRunning
 from imaging_hub.spoke.runtime.status import SpokeStatus
 from imaging_hub.spoke.settings import HubLink, OptOutPolicy, PacsLink, ProjectSettings, SpokeSettings
@@ -38,8 +50,11 @@ from imaging_hub.spoke.state import FILE_NAME as STATE_FILE_NAME
 from imaging_hub.spoke.state import connect, request_pull
 
 __all__ = [
+    "HELD",
+    "REJECTED",
     "STATE_FILE_NAME",
     "EnrolmentError",
+    "HeldItem",
     "HeldStudy",
     "HubLink",
     "OptOutFileError",
@@ -50,6 +65,10 @@ __all__ = [
     "PullSummary",
     "ReconciliationAnswer",
     "ReconciliationReport",
+    "ReviewAuditEntry",
+    "ReviewDesk",
+    "ReviewError",
+    "Reviewer",
     "Spoke",
     "SpokeAlreadyRunning",
     "SpokeSettings",
@@ -67,6 +86,7 @@ __all__ = [
     "participants",
     "register_status",
     "request_pull",
+    "review_audit_entries",
     "study_reports",
     "withdraw",
 ]

@@ -139,3 +139,27 @@ health = Table(  # the running spoke's health, one value per key
     Column("value", Text, nullable=False),
     Column("updated_at", REAL, nullable=False),
 )
+
+held_review = Table(  # instances held for a person's review of their pixels; the candidate file is ``instance.blob``
+    "held_review", metadata,
+    Column("project_id", Text, primary_key=True),
+    Column("source_sop_uid", Text, primary_key=True),
+    Column("reason", Text, nullable=False),  # why it was held, in words safe to show (no value from the image)
+    Column("proposed", Text, nullable=False, server_default="[]"),  # JSON [[x, y, w, h], ...] from the screen
+    Column("added", Text, nullable=False, server_default="[]"),  # JSON boxes a reviewer added
+    Column("held_at", REAL, nullable=False),
+)
+
+review_audit = Table(  # every look at and decision on held instances, refusals included; append only
+    "review_audit", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", REAL, nullable=False),
+    Column("reviewer", Text, nullable=False),
+    Column("interface", Text, nullable=False),  # web or cli
+    Column("action", Text, nullable=False),  # list, view, mask, release, reject
+    _text("project_id"),
+    _text("deid_sop_uid"),  # the de-identified UID: the source's never leaves the instance table
+    Column("outcome", Text, nullable=False),  # done, or refused: why
+    _text("detail"),
+    sqlite_autoincrement=True,
+)

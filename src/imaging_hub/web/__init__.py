@@ -5,6 +5,7 @@ Public surface: ``web_face(OidcSettings)`` - everything below, as the ``pages`` 
 (sign in, projects, sites, people and roles, agreements with those expiring soon, snapshots and the audit
 trail; one module per page in ``web.pages``), ``assets_router()`` for the design system files and
 ``oidc_router(gov, OidcSettings)`` for signing in through an identity provider (``/auth/oidc/...``).
+Apart from the hub: ``spoke_review_app(data_dir, reviewer, secret)``, the review page a spoke serves itself.
 """
 
 from imaging_hub.web.assets import assets_router
@@ -12,5 +13,6 @@ from imaging_hub.web.face import web_face
 from imaging_hub.web.oidc_routes import oidc_router
 from imaging_hub.web.oidc_settings import OidcSettings
 from imaging_hub.web.pages import web_router
+from imaging_hub.web.spoke_review import spoke_review_app
 
-__all__ = ["OidcSettings", "assets_router", "oidc_router", "web_face", "web_router"]
+__all__ = ["OidcSettings", "assets_router", "oidc_router", "spoke_review_app", "web_face", "web_router"]

@@ -16,7 +16,7 @@ from pydicom.errors import InvalidDicomError
 from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection
 
-from imaging_hub.deid import Quarantined
+from imaging_hub.deid import HeldForReview, Quarantined
 from imaging_hub.dicom.part10 import encode_part10_buffers, read_part10
 from imaging_hub.spoke.delivery.outbox import DEIDENTIFIED, QUARANTINED, Outbox
 from imaging_hub.spoke.intake.fingerprint import same_source, source_fingerprint
@@ -24,6 +24,7 @@ from imaging_hub.spoke.participants.gatekeeper import Decision, Gatekeeper
 from imaging_hub.spoke.participants.identity import InstanceIdentity, SubjectHasher
 from imaging_hub.spoke.pipeline.acquisition import AcquisitionRule, check_acquisition, summary
 from imaging_hub.spoke.pipeline.projects import ProjectDeidentifiers
+from imaging_hub.spoke.review import HELD, HeldFolder
 from imaging_hub.spoke.settings import SpokeSettings
 from imaging_hub.spoke.state import connect
 from imaging_hub.spoke.tables import instance
@@ -50,6 +51,7 @@ class OutboxRow:
     sha256: str = ""
     size: int = 0
     source_series_uid: str = ""  # which of the study's series it came in, for pulling only what a study lacks
+    proposed: tuple[tuple[int, int, int, int], ...] = ()  # held for review: the masks the screen proposes
 
 
 @dataclass
@@ -75,6 +77,12 @@ class WorkContext:
     gatekeeper: Gatekeeper
     deidentifiers: ProjectDeidentifiers
     acquisition_checks: dict[str, list[AcquisitionRule]] = field(default_factory=dict)  # by project
+    held: HeldFolder | None = None  # where instances held for review wait; beside the outbox if not given
+
+    def held_folder(self) -> HeldFolder:
+        if self.held is None:
+            self.held = HeldFolder(self.outbox.directory.parent / "held")
+        return self.held
 
     @classmethod
     def for_settings(cls, settings: SpokeSettings, conn: Connection | None = None,
@@ -86,6 +94,7 @@ class WorkContext:
             gatekeeper=Gatekeeper({p.id: p for p in settings.projects}, SubjectHasher.for_data_dir(data)),
             deidentifiers=ProjectDeidentifiers(settings.projects, settings.site_id),
             acquisition_checks={p.id: p.acquisition_checks for p in settings.projects if p.acquisition_checks},
+            held=HeldFolder(data / "held"),
         )
 
 
@@ -129,6 +138,10 @@ def _deidentify(
                     deid.uid(who.study_uid), source_series_uid=who.series_uid)
     try:
         result = deid.deidentify(ds, subject_id=decision.participant.participant_id)
+    except HeldForReview as exc:
+        if exc.candidate is None:
+            raise
+        return _hold(ctx, row, exc, exc.candidate, outcome)
     except Quarantined as exc:
         row.state, row.reason = QUARANTINED, f"quarantined by de-identification: {exc}"
         outcome.quarantined += 1
@@ -148,6 +161,18 @@ def _deidentify(
     written = ctx.outbox.write(project_id, row.deid_sop_uid, encoded)
     row.blob, row.sha256, row.size = str(written.path), written.sha256, written.size
     outcome.queued += 1
+    return row
+
+
+def _hold(ctx: WorkContext, row: OutboxRow, held: HeldForReview, candidate: Dataset,
+          outcome: FileOutcome) -> OutboxRow:
+    """Keep the candidate at the spoke, out of the outbox, for a person to review (``spoke.review``)."""
+    row.deid_sop_uid = str(candidate.SOPInstanceUID)
+    row.deid_study_uid = str(candidate.StudyInstanceUID)
+    row.state, row.reason, row.proposed = HELD, held.why, held.boxes
+    row.blob = str(ctx.held_folder().write(row.project_id, row.deid_sop_uid, encode_part10_buffers(candidate)))
+    outcome.quarantined += 1
+    log.warning("project=%s instance %s", row.project_id, held.reason)
     return row
 
 

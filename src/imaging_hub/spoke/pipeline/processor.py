@@ -21,8 +21,9 @@ from sqlalchemy.engine import Connection
 from imaging_hub.files import sync_files
 from imaging_hub.spoke.intake.buffer import EVERYTHING, IntakeBuffer, Share
 from imaging_hub.spoke.pipeline.deid_work import FileOutcome, OutboxRow, WorkContext, process_file
+from imaging_hub.spoke.review import HELD, boxes_json
 from imaging_hub.spoke.state import transaction
-from imaging_hub.spoke.tables import instance, study
+from imaging_hub.spoke.tables import held_review, instance, study
 
 log = logging.getLogger(__name__)
 
@@ -145,6 +146,11 @@ _UPSERT_INSTANCE = _new_instance.on_conflict_do_update(
           "attempts": 0, "next_attempt": 0},
     where=(instance.c.state != "withdrawn") & (instance.c.source_sha256 != _new_instance.excluded.source_sha256),
 )
+_new_held = insert(held_review)
+_HOLD = _new_held.on_conflict_do_update(  # a corrected instance held again: review it afresh
+    index_elements=[held_review.c.project_id, held_review.c.source_sop_uid],
+    set_={"reason": _new_held.excluded.reason, "proposed": _new_held.excluded.proposed, "added": "[]",
+          "held_at": _new_held.excluded.held_at})
 _NOTE_STUDY = insert(study).on_conflict_do_nothing(index_elements=[study.c.project_id, study.c.source_study_uid])
 
 
@@ -160,6 +166,11 @@ def _upsert(conn: Connection, rows: list[OutboxRow]) -> None:
         "state": row.state, "reason": row.reason, "finding": row.finding, "blob": row.blob, "sha256": row.sha256,
         "size": row.size, "attempts": 0, "next_attempt": 0, "updated_at": now,
     } for row in rows])
+    held = [row for row in rows if row.state == HELD]
+    if held:
+        conn.execute(_HOLD, [{"project_id": row.project_id, "source_sop_uid": row.source_sop_uid,
+                              "reason": row.reason, "proposed": boxes_json(row.proposed), "added": "[]",
+                              "held_at": now} for row in held])
     conn.execute(_NOTE_STUDY, [{"project_id": row.project_id, "source_study_uid": row.source_study_uid,
                                 "deid_study_uid": row.deid_study_uid, "participant_id": row.participant_id}
                                for row in rows])
