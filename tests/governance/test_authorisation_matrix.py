@@ -17,6 +17,7 @@ from pydicom import dcmread
 
 from imaging_hub.governance import SYSTEM, Governance, SettableClock
 
+from . import labelling_matrix as labelling
 from .hub import Hub, build_hub, study_bytes
 from .network import START
 
@@ -467,6 +468,18 @@ RULES: dict[tuple[str, str], Rule] = {
     # configured flow and its refusals are exercised against a real provider in test_oidc.py.
     ("GET", "/auth/oidc/login"): Rule(get("/auth/oidc/login"), NOBODY),
     ("GET", "/auth/oidc/callback"): Rule(get("/auth/oidc/callback?code=c&state=s"), NOBODY),
+    # Labelling: a worklist for everyone signed in (their own assignments only); reading a study needs the
+    # assignment and the project's data (the DICOMweb rule); a task's agreement, progress, export and import are
+    # its project lead's, and the export also an agreement in force.
+    ("GET", "/labelling"): Rule(get("/labelling"), ANY),
+    ("GET", "/labelling/tasks/{task_id}/studies/{study}"): Rule(labelling.reading_page, READS),
+    ("POST", "/labelling/tasks/{task_id}/studies/{study}/read"): Rule(labelling.read_form, READS),
+    ("GET", "/labelling/tasks/{task_id}/agreement"): Rule(labelling.task_page("agreement"), lambda c: c.lead_inside),
+    ("GET", "/labelling/tasks/{task_id}/progress.svg"): Rule(
+        labelling.task_page("progress.svg"), lambda c: c.lead_inside
+    ),
+    ("POST", "/labelling/tasks/{task_id}/export"): Rule(labelling.export, lambda c: c.lead_inside and c.agreement),
+    ("POST", "/labelling/tasks/{task_id}/import"): Rule(labelling.import_csv, lambda c: c.lead_inside),
 }
 
 

@@ -19,7 +19,10 @@ Public surface::
     make_report(source_images, labels, schema, reader, task_name=...) -> highdicom Comprehensive 3D SR (TID 1500)
     store_label(archive, dataset, origin=None) -> SOP Instance UID; carry_project(label, source)
     cohen(a, b, categories), fleiss(counts) -> KappaEstimate; pairwise(masks, spacing); staple(masks, spacing)
-    progress_chart(progress) -> PNG bytes
+    progress_chart(progress) -> PNG bytes; progress_svg(progress) -> SVG bytes
+    room.file_label(actor, study_uid, sop_uid, segment_labels)  # a SEG the reader saved from the viewer
+    segment_labels(seg, study_uid) -> labels (checks a SEG from the viewer); room.segment_agreement(actor, task, ...)
+    room.study_status(project, study_uids) -> {study: status} for study lists
     Actor, AuditEntry, AuditSink, no_audit; LabellingError, NotFound, Refused
 """
 
@@ -27,7 +30,7 @@ from imaging_hub.labelling.actor import Actor, AuditEntry, AuditSink, no_audit
 from imaging_hub.labelling.adjudication import FinalLabels, disagreement
 from imaging_hub.labelling.agreement import KappaEstimate, cohen, fleiss
 from imaging_hub.labelling.archive_labels import carry_project, part10, store_label
-from imaging_hub.labelling.charts import progress_chart
+from imaging_hub.labelling.charts import progress_chart, progress_svg
 from imaging_hub.labelling.codes import Code, CommonCode, check_code, common_codes, find_common
 from imaging_hub.labelling.dicom_seg import make_segmentation, segment_mask
 from imaging_hub.labelling.dicom_sr import make_report
@@ -47,6 +50,7 @@ from imaging_hub.labelling.progress import Progress
 from imaging_hub.labelling.room import LabellingRoom
 from imaging_hub.labelling.schema import LabelSchema, parse_schema
 from imaging_hub.labelling.segmentation import Consensus, PairAgreement, pairwise, staple
+from imaging_hub.labelling.viewer_seg import segment_labels
 
 __all__ = [
     "FINAL_FILE", "LABELS_FOLDER", "MANIFEST_FILE", "READS_FILE", "Actor", "Assignment", "AuditEntry", "AuditSink",
@@ -54,5 +58,5 @@ __all__ = [
     "LabellingError", "LabellingRoom", "Labels", "NotFound", "PairAgreement", "Progress", "Read", "Refused", "Task",
     "TaskSpec", "carry_project", "check_code", "cohen", "common_codes", "disagreement", "find_common", "fleiss",
     "make_report", "make_segmentation", "no_audit", "pairwise", "parse_reads_csv", "parse_schema", "part10",
-    "progress_chart", "segment_mask", "staple", "store_label",
+    "progress_chart", "progress_svg", "segment_labels", "segment_mask", "staple", "store_label",
 ]

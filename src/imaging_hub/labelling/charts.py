@@ -1,4 +1,5 @@
-"""Progress charts as PNG bytes: matplotlib on its own Figure (no pyplot state, safe in a server's threads)."""
+"""Progress charts, PNG for the console and SVG for the pages: matplotlib on its own Figure (no pyplot state,
+safe in a server's threads)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,7 @@ from matplotlib.figure import Figure
 from imaging_hub.labelling.progress import Progress
 
 
-def _png(figure: Figure) -> bytes:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=100)
-    return buffer.getvalue()
-
-
-def progress_chart(p: Progress) -> bytes:
+def _figure(p: Progress) -> Figure:
     """Reads done and outstanding per reader (left) and per site (right), as horizontal stacked bars."""
     figure = Figure(figsize=(9, 1.2 + 0.35 * max(len(p.readers), len(p.sites), 1)), layout="constrained")
     by_reader, by_site = figure.subplots(1, 2)
@@ -31,4 +26,18 @@ def progress_chart(p: Progress) -> bytes:
         axes.set_xlabel("reads")
         axes.invert_yaxis()
     by_site.legend(loc="lower right")
-    return _png(figure)
+    return figure
+
+
+def progress_chart(p: Progress) -> bytes:
+    buffer = io.BytesIO()
+    _figure(p).savefig(buffer, format="png", dpi=100)
+    return buffer.getvalue()
+
+
+def progress_svg(p: Progress) -> bytes:
+    """The same chart as SVG, for the pages (it scales with the page; no timestamp, so the same data gives the
+    same bytes)."""
+    buffer = io.BytesIO()
+    _figure(p).savefig(buffer, format="svg", metadata={"Date": None})
+    return buffer.getvalue()

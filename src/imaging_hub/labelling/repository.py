@@ -92,3 +92,21 @@ def add_read(conn: Connection, assignment: Assignment, read: Read) -> None:
         role=read.role, answers=dict(read.answers), measurements=dict(read.measurements),
         label_uids=list(read.label_uids), source=read.source, read_at=read.read_at))
     conn.execute(t.assignment.update().where(t.assignment.c.id == assignment.id).values(done=True))
+
+
+def add_label(conn: Connection, task_id: int, study_uid: str, reader: str, sop_instance_uid: str,
+              segments: Sequence[str], now: datetime) -> bool:
+    """False when the object is already filed under the task (a resend)."""
+    exists = conn.execute(sa.select(t.label.c.id).where(t.label.c.task_id == task_id,
+                                                        t.label.c.sop_instance_uid == sop_instance_uid)).first()
+    if exists is not None:
+        return False
+    conn.execute(t.label.insert().values(task_id=task_id, study_uid=study_uid, reader=reader,
+                                         sop_instance_uid=sop_instance_uid, segments=list(segments), filed_at=now))
+    return True
+
+
+def filed_labels(conn: Connection, task_id: int, study_uid: str, reader: str) -> list[str]:
+    return list(conn.execute(sa.select(t.label.c.sop_instance_uid).where(
+        t.label.c.task_id == task_id, t.label.c.study_uid == study_uid, t.label.c.reader == reader,
+    ).order_by(t.label.c.id)).scalars())

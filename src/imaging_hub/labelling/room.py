@@ -25,6 +25,7 @@ from imaging_hub.labelling.export import LabelBytes, export_task
 from imaging_hub.labelling.migrate import upgrade
 from imaging_hub.labelling.model import Assignment, Labels, Read, Task, TaskSpec, check_labels
 from imaging_hub.labelling.progress import Progress, progress
+from imaging_hub.labelling.segmentation_reads import Load, SeriesImages, segmentation_agreement
 from imaging_hub.labelling.task_agreement import task_agreement
 
 Clock = Callable[[], datetime]
@@ -150,9 +151,12 @@ class LabellingRoom:
                                f"no open assignment of this study in task {task_id} for this reader")
         check_labels(task.schema, labels)
         assignment = mine[0]
+        with self._engine.connect() as conn:  # what they saved from the viewer meanwhile belongs to this read
+            filed = [uid for uid in repo.filed_labels(conn, task_id, study_uid, actor.name)
+                     if uid not in labels.label_uids]
         read = Read(task_id, study_uid, actor.name, assignment.role, dict(labels.answers),
-                    {k: float(v) for k, v in labels.measurements.items()}, self._clock(), tuple(labels.label_uids),
-                    source)
+                    {k: float(v) for k, v in labels.measurements.items()}, self._clock(),
+                    (*labels.label_uids, *filed), source)
         try:
             with self._engine.begin() as conn:
                 repo.add_read(conn, assignment, read)
@@ -160,8 +164,75 @@ class LabellingRoom:
         except IntegrityError:  # the same read submitted twice at once: the first one stands
             raise LabellingError(f"this study already has this reader's read in task {task_id}") from None
         self._record(actor, "read.submit", "study", study_uid, task.project, task=task_id, role=assignment.role,
-                     labels=list(labels.label_uids), adjudication=referred)
+                     labels=list(read.label_uids), adjudication=referred)
         return read
+
+    def file_label(self, actor: Actor, study_uid: str, sop_instance_uid: str, segments: Sequence[str]) -> list[int]:
+        """A SEG the actor stored themselves (drawn in the viewer), filed under each task in which they hold an
+        open assignment of the study and whose schema names every one of its segments; their next read of the
+        study names it. Returns the tasks it was filed under (none: recorded as refused)."""
+        with self._engine.connect() as conn:
+            open_tasks = sorted({a.task_id for a in repo.assignments(conn, None, actor.name, open_only=True)
+                                 if a.study_uid == study_uid})
+        filed = []
+        for task_id in open_tasks:
+            task = self.task(task_id)
+            unknown = sorted(set(segments) - {s.label for s in task.schema.segments})
+            if unknown or not segments:
+                self._record(actor, "label.file", "instance", sop_instance_uid, task.project, "denied", task=task_id,
+                             reason="segment labels not in the task's schema")
+                continue
+            with self._engine.begin() as conn:
+                added = repo.add_label(conn, task_id, study_uid, actor.name, sop_instance_uid, segments,
+                                       self._clock())
+            if added:
+                self._record(actor, "label.file", "instance", sop_instance_uid, task.project, task=task_id,
+                             study=study_uid, segments=list(segments))
+            filed.append(task_id)
+        if not open_tasks:
+            self._record(actor, "label.file", "instance", sop_instance_uid, "", "denied",
+                         reason="no open assignment of this study for this reader")
+        return filed
+
+    def has_open_assignment(self, reader: str, task_id: int, study_uid: str) -> bool:
+        """Unaudited: for a face deciding whether to prepare a read (``submit_read`` records the decision)."""
+        with self._engine.connect() as conn:
+            return any(a.study_uid == study_uid for a in repo.assignments(conn, task_id, reader, open_only=True))
+
+    def filed_labels(self, task_id: int, study_uid: str, reader: str) -> list[str]:
+        """The label objects the reader stored for the study and that their read will name (unaudited: the
+        reading page that shows them records the view)."""
+        with self._engine.connect() as conn:
+            return repo.filed_labels(conn, task_id, study_uid, reader)
+
+    def study_status(self, project: str, study_uids: Sequence[str]) -> dict[str, str]:
+        """A short labelling status per study of the project's tasks, for a study list whose own view is
+        audited by its caller: 'final', 'adjudication', 'k of n reads' or 'not read', per task."""
+        found: dict[str, list[str]] = {}
+        wanted = list(study_uids)
+        if not wanted:
+            return {}
+        for task in self.tasks(project):
+            in_task = [s.study_uid for s in task.studies if s.study_uid in set(wanted)]
+            if not in_task:
+                continue
+            with self._engine.connect() as conn:
+                reads = repo.reads(conn, task.id, in_task)
+                waiting = {a.study_uid for a in repo.assignments(conn, task.id, open_only=True)
+                           if a.role == "adjudicator"}
+            for uid in in_task:
+                mine = [r for r in reads if r.study_uid == uid]
+                readers = [r for r in mine if r.role == "reader"]
+                if final_labels(task.schema, uid, mine, task.reads_per_study, task.threshold) is not None:
+                    state = "final"
+                elif uid in waiting:
+                    state = "adjudication"
+                elif readers:
+                    state = f"{len(readers)} of {task.reads_per_study} reads"
+                else:
+                    state = "not read"
+                found.setdefault(uid, []).append(f"{task.name}: {state}")
+        return {uid: "; ".join(states) for uid, states in found.items()}
 
     def _refer_if_needed(self, conn: Connection, task: Task, study_uid: str) -> float | None:
         readings = [r for r in repo.reads(conn, task.id, [study_uid]) if r.role == "reader"]
@@ -251,6 +322,14 @@ class LabellingRoom:
         self._record(actor, "task.agreement", "labelling_task", task_id, task.project)
         return result
 
+    def segment_agreement(self, actor: Actor, task_id: int, load: Load, series: SeriesImages) -> list[dict[str, Any]]:
+        """Pairwise Dice and HD95 per study and segment label, from the readers' SEGs (see segmentation_reads)."""
+        task = self._managed(actor, task_id, "task.agreement")
+        result = segmentation_agreement(task, self.all_reads(task_id), load, series)
+        self._record(actor, "task.agreement", "labelling_task", task_id, task.project, kind="segmentation",
+                     pairs=len(result))
+        return result
+
     def export(self, actor: Actor, task_id: int, folder: Path, label_bytes: LabelBytes, *,
                agreement: str) -> dict[str, Any]:
         """``agreement``: the reference of the data-sharing agreement in force the caller checked."""
@@ -265,6 +344,22 @@ class LabellingRoom:
         """For the faces' actions over a whole task (agreement, progress, export): refused and recorded unless
         the actor manages the task's project."""
         return self._managed(actor, task_id, action)
+
+    def record_refusal(self, actor: Actor, action: str, sop_instance_uid: str, project: str, why: str) -> None:
+        """For a face that turned down a label object before it reached the room (e.g. an unreadable SEG)."""
+        self._record(actor, action, "instance", sop_instance_uid, project, "denied", reason=why)
+
+    def open_study(self, actor: Actor, task_id: int, study_uid: str) -> list[Assignment]:
+        """The actor's assignments of a study in a task (a reading page): refused and recorded unless they hold
+        one or manage the task's project."""
+        task = self.task(task_id)
+        with self._engine.connect() as conn:
+            mine = [a for a in repo.assignments(conn, task_id, actor.name) if a.study_uid == study_uid]
+        if not mine and not (actor.may_manage(task.project) and study_uid in {s.study_uid for s in task.studies}):
+            raise self._refuse(actor, "study.open", "study", study_uid, task.project,
+                               f"this study is not assigned to this reader in task {task_id}")
+        self._record(actor, "study.open", "study", study_uid, task.project, task=task_id)
+        return mine
 
     def record(self, actor: Actor, action: str, task: Task, outcome: str = "success", **detail: Any) -> None:
         """For a face's own decision about a task (e.g. an export refused for want of an agreement in force)."""

@@ -82,6 +82,22 @@ read = sa.Table(
     sa.Index("ix_labelling_read_task_id", "task_id", "study_uid"),
 )
 
+# A SEG (or SR) a reader stored into the archive themselves, e.g. drawn in the viewer and saved by STOW, filed
+# against their assignment until their read is submitted, which then names it among the read's labels.
+label = sa.Table(
+    "labelling_label",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("task_id", sa.Integer, sa.ForeignKey("labelling_task.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("study_uid", sa.String(64), nullable=False),
+    sa.Column("reader", sa.String(254), nullable=False),
+    sa.Column("sop_instance_uid", sa.String(64), nullable=False),
+    sa.Column("segments", sa.JSON, nullable=False),  # the segment labels it holds
+    sa.Column("filed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("task_id", "sop_instance_uid"),
+    sa.Index("ix_labelling_label_task_id", "task_id", "study_uid", "reader"),
+)
+
 
 def include_name(name: str | None, type_: str, _parent: Any) -> bool:
     """For Alembic: compare only the room's tables (the index's and governance's share the database)."""

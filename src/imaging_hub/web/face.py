@@ -14,11 +14,13 @@ from imaging_hub.hub import HubRoom
 from imaging_hub.store import Archive
 from imaging_hub.web.api_docs import api_docs_router
 from imaging_hub.web.assets import assets_router
+from imaging_hub.web.labelling_desk import LabellingDesk
 from imaging_hub.web.not_found import not_found_page
 from imaging_hub.web.oidc_routes import oidc_router
 from imaging_hub.web.oidc_settings import OidcSettings
-from imaging_hub.web.pages import study_browser_router, web_router
+from imaging_hub.web.pages import labelling_router, study_browser_router, web_router
 from imaging_hub.web.reconciliation import reconciliation_page_router
+from imaging_hub.web.study_columns import StudyColumns
 from imaging_hub.web.viewer import viewer_router
 
 
@@ -27,14 +29,17 @@ def web_face(oidc: OidcSettings | None = None) -> PageRouters:
 
     def routers(gov: Governance, archive: Archive, room: HubRoom) -> Sequence[APIRouter]:
         settings = oidc if oidc is not None else OidcSettings.load()
+        desk = LabellingDesk.open(gov, archive)  # the labelling room, and its subscriber for SEGs from the viewer
         return [
             web_router(gov, ArchiveSource(archive), oidc_enabled=settings.enabled),
             oidc_router(gov, settings),
             assets_router(),
             api_docs_router(gov),
             reconciliation_page_router(gov, room),
-            study_browser_router(gov, StudyCatalogue(gov.context, gov.authority, archive)),
+            study_browser_router(gov, StudyCatalogue(gov.context, gov.authority, archive),
+                                 StudyColumns(labelling=desk.room.study_status)),
             viewer_router(gov),
+            labelling_router(gov, desk),
         ]
 
     routers.not_found = not_found_page  # type: ignore[attr-defined]  # create_governed_app installs it for 404s

@@ -31,6 +31,7 @@ def navigation(who: Principal) -> list[tuple[str, str]]:
         ("/snapshots", "Snapshots"),
         ("/reconciliation", "Transfer reconciliation"),
         ("/tokens", "Tokens"),
+        ("/labelling", "Labelling"),
     ]
     if who.is_auditor or who.is_administrator:
         nav.append(("/audit", "Audit"))

@@ -9,11 +9,27 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from imaging_hub.governance import ArchiveSource, Governance, StudyCatalogue
-from imaging_hub.web.pages import agreements, audit, home, people, projects, sign_in, sites, snapshots, studies, tokens
+from imaging_hub.web.labelling_desk import LabellingDesk
+from imaging_hub.web.pages import (
+    agreements,
+    audit,
+    home,
+    labelling_task,
+    people,
+    projects,
+    reading,
+    sign_in,
+    sites,
+    snapshots,
+    studies,
+    tokens,
+    worklist,
+)
 from imaging_hub.web.pages.route import WebRoute
 from imaging_hub.web.pages.session import signed_in_dependency
+from imaging_hub.web.study_columns import StudyColumns
 
-__all__ = ["WebRoute", "signed_in_dependency", "study_browser_router", "web_router"]
+__all__ = ["WebRoute", "labelling_router", "signed_in_dependency", "study_browser_router", "web_router"]
 
 
 def web_router(gov: Governance, source: ArchiveSource, oidc_enabled: bool = False) -> APIRouter:
@@ -33,6 +49,17 @@ def web_router(gov: Governance, source: ArchiveSource, oidc_enabled: bool = Fals
     return router
 
 
-def study_browser_router(gov: Governance, catalogue: StudyCatalogue) -> APIRouter:
-    """The study browser (``/projects/{code}/studies...``): it reads the archive through ``catalogue``."""
-    return studies.router(gov, catalogue)
+def study_browser_router(gov: Governance, catalogue: StudyCatalogue,
+                         columns: StudyColumns | None = None) -> APIRouter:
+    """The study browser (``/projects/{code}/studies...``): it reads the archive through ``catalogue``;
+    ``columns`` adds the rooms' columns (labelling, QC) to its table."""
+    return studies.router(gov, catalogue, columns)
+
+
+def labelling_router(gov: Governance, desk: LabellingDesk) -> APIRouter:
+    """A reader's worklist (``/labelling``), reading a study beside the task's form, and a task's agreement,
+    progress, export and import pages (``/labelling/tasks/{task}/...``)."""
+    router = APIRouter(include_in_schema=False)
+    for page_router in (worklist.router(gov, desk), reading.router(gov, desk), labelling_task.router(gov, desk)):
+        router.include_router(page_router)
+    return router

@@ -15,6 +15,7 @@ from imaging_hub.governance import Governance, Principal, StudyCatalogue, StudyF
 from imaging_hub.web.pages.route import WebRoute
 from imaging_hub.web.pages.session import page, signed_in_dependency
 from imaging_hub.web.rendering import render
+from imaging_hub.web.study_columns import StudyColumns
 from imaging_hub.web.viewer_address import viewer_url
 
 PAGE_SIZE = 50
@@ -32,15 +33,18 @@ def filters_of(request: Request) -> StudyFilters:
     )
 
 
-def router(gov: Governance, catalogue: StudyCatalogue) -> APIRouter:
+def router(gov: Governance, catalogue: StudyCatalogue, columns: StudyColumns | None = None) -> APIRouter:
     pages = APIRouter(include_in_schema=False, route_class=WebRoute)
     who_dep = Depends(signed_in_dependency(gov))
+    rooms = columns or StudyColumns()
 
     def listing(request: Request, who: Principal, code: str) -> dict[str, Any]:
         filters = filters_of(request)
         after = request.query_params.get("after") or None
         found = catalogue.page(who, code, filters, after=after, size=PAGE_SIZE)
-        return {"code": code, "f": filters, "found": found, "after": after, "viewer_url": viewer_url}
+        status = rooms.of(code, [s.study_instance_uid for s in found.rows])
+        return {"code": code, "f": filters, "found": found, "after": after, "viewer_url": viewer_url,
+                "status": status}
 
     @pages.get("/projects/{code}/studies")
     def studies(code: str, request: Request, who: Principal = who_dep) -> Response:

@@ -1,7 +1,8 @@
 """The viewer's ``app-config.js``: OHIF's ``window.config``, with the hub's own DICOMweb as its only data source.
 
 Same origin on purpose: the browser sends the hub's session cookie with the viewer's DICOMweb requests, so
-they are authorised and audited exactly as any other DICOMweb request of the signed-in person.
+they are authorised and audited exactly as any other DICOMweb request of the signed-in person. Storing is on
+(``supportsStow``) so OHIF's segmentation mode can save a DICOM SEG back to the hub.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ def app_config(viewer_root: str, dicomweb_root: str) -> str:
             "wadoUriRoot": dicomweb_root,
             "qidoSupportsIncludeField": True,
             "supportsReject": False,
-            "supportsStow": False,
+            # A segmentation drawn in OHIF's segmentation mode is saved by STOW to this same root: the hub
+            # stores it like any instance (governed, audited) and files it as the reader's label.
+            "supportsStow": True,
             "dicomUploadEnabled": False,
             "imageRendering": "wadors",
             "thumbnailRendering": "wadors",

@@ -5,7 +5,8 @@ public files like the design system's. What the viewer shows comes from ``/dicom
 cookie, so a person outside a project gets nothing from it: their DICOMweb requests are refused there.
 
 These responses carry their own Content-Security-Policy, wider than the pages' (OHIF needs WebAssembly
-compilation for its image codecs, blob: workers and inline styles), and only under /viewer/.
+compilation for its image codecs, blob: workers and inline styles), and only under /viewer/. The hub's own
+pages may frame it (the labelling reading page puts it beside the reader's form); no other site may.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ def content_security_policy(bundle: OhifBundle) -> str:
     return (
         f"default-src 'self'; script-src {scripts}; worker-src 'self' blob:; connect-src 'self' data: blob:; "
         "img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; font-src 'self' data:; "
-        "object-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'"
+        "object-src 'none'; frame-ancestors 'self'; form-action 'self'; base-uri 'self'"
     )
 
 
@@ -45,7 +46,7 @@ def viewer_router(gov: Governance, bundle: OhifBundle | None = None) -> APIRoute
             "Content-Security-Policy": content_security_policy(ohif),
             "X-Content-Type-Options": "nosniff",
             "Referrer-Policy": "same-origin",
-            "X-Frame-Options": "DENY",
+            "X-Frame-Options": "SAMEORIGIN",  # framed by the hub's own reading page
             "Cache-Control": cache,
         }
 
