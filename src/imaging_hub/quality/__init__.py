@@ -8,14 +8,23 @@
 - ``scan_folder`` + ``check_folder``: the offline check of a folder (``iter_files``: the files it reads);
   ``run_quality_jobs``: QC over many series on Dask, resumable through a ``ResultLog``; ``QcRecord`` is the
   stored result of one series.
+- At the hub: ``QualityRoom.open(archive.database.writer)`` keeps each project's protocol versions and each
+  series' latest result (its own tables and migration chain); ``QualitySubscriber(archive, room).start()``
+  assesses series as they arrive (live events wake it, the durable change feed drives it, so a restart misses
+  nothing); ``run_project``: a whole project on demand; ``QualitySettings``: ``[quality]`` / environment.
+- ``study_qc_status(engine, project, study_uids)``: each study's QC status (``StudyQc``) for the study browser.
+- Across sites and time: ``quality_overview`` (conformance per site and scanner, drift alerts by
+  Mann-Whitney U with Holm's correction, research dose per participant and timepoint against the project's
+  constraint and the UKHSA national DRLs) and its SVG charts.
 """
 
 from imaging_hub.quality.assess import assess_series
 from imaging_hub.quality.conformance import check_series, check_study, header_metrics, missing_series
 from imaging_hub.quality.errors import ProtocolError
 from imaging_hub.quality.folder import FolderScan, SeriesFiles, SkippedFile, iter_files, scan_folder
+from imaging_hub.quality.hub_runs import run_project
 from imaging_hub.quality.image_qc import IMAGE_METRICS, measure_series
-from imaging_hub.quality.jobs import ClusterChoice, RunSummary, run_quality_jobs
+from imaging_hub.quality.jobs import ClusterChoice, ResultSink, RunSummary, run_quality_jobs
 from imaging_hub.quality.offline import FolderReport, check_folder
 from imaging_hub.quality.outliers import Outlier, find_outliers, robust_z
 from imaging_hub.quality.protocol import (
@@ -38,6 +47,9 @@ from imaging_hub.quality.results import (
     SeriesConformance,
     StudyConformance,
 )
+from imaging_hub.quality.room import QualityRoom, StoredProtocol, StudyQc, study_qc_status
+from imaging_hub.quality.settings import QualitySettings
+from imaging_hub.quality.subscriber import QualitySubscriber
 from imaging_hub.quality.volume import PixelsError
 
 __all__ = [
@@ -58,14 +70,20 @@ __all__ = [
     "Problem",
     "ProtocolError",
     "QcRecord",
+    "QualityRoom",
+    "QualitySettings",
+    "QualitySubscriber",
     "Recognition",
     "ResultLog",
+    "ResultSink",
     "RunSummary",
     "SeriesConformance",
     "SeriesFiles",
     "SiteDeviation",
     "SkippedFile",
+    "StoredProtocol",
     "StudyConformance",
+    "StudyQc",
     "assess_series",
     "check_folder",
     "check_series",
@@ -78,6 +96,8 @@ __all__ = [
     "missing_series",
     "parse_protocol",
     "robust_z",
+    "run_project",
     "run_quality_jobs",
     "scan_folder",
+    "study_qc_status",
 ]

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from pydicom import dcmread
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
 
 from imaging_hub.quality.conformance import check_series, header_metrics
+from imaging_hub.quality.dose import header_dose, is_dose_report, report_dose
 from imaging_hub.quality.folder import SeriesFiles
 from imaging_hub.quality.image_qc import measure_series
 from imaging_hub.quality.protocol import AcquisitionProtocol
@@ -19,7 +21,13 @@ from imaging_hub.quality.volume import PixelsError
 def assess_series(files: SeriesFiles, protocol: AcquisitionProtocol | None, site: str | None = None) -> QcRecord:
     headers = [dcmread(path) for path in files.paths]
     first = headers[0]
-    conformance = check_series(headers, protocol, site=site) if protocol is not None else _metrics_only(headers)
+    if is_dose_report(first):  # a dose report is no acquisition: it carries the study's dose, nothing to conform
+        conformance = SeriesConformance(files.series_instance_uid, None, (), report_dose(first))
+    else:
+        conformance = check_series(headers, protocol, site=site) if protocol is not None else _metrics_only(headers)
+        if str(first.get("Modality", "")) == "CT":
+            conformance = replace(conformance, metrics={
+                **conformance.metrics, **header_dose(headers, conformance.metrics.get("coverage_mm"))})
     return QcRecord(
         series_instance_uid=files.series_instance_uid,
         content_hash=files.content_hash,
@@ -30,6 +38,9 @@ def assess_series(files: SeriesFiles, protocol: AcquisitionProtocol | None, site
         instances=len(headers),
         conformance=conformance,
         protocol=protocol_label(protocol),
+        acquired=str(first.get("SeriesDate") or first.get("StudyDate") or "") or None,
+        participant=str(first.get("PatientID", "")) or None,
+        timepoint=str(first.get("ClinicalTrialTimePointID") or first.get("StudyDate") or "") or None,
     )
 
 
