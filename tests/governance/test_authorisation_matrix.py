@@ -423,11 +423,29 @@ RULES: dict[tuple[str, str], Rule] = {
         lambda c: c.writes_data,
     ),
     ("GET", "/reconciliation"): Rule(get("/reconciliation?project={p}"), ANY),
+    # Quality (issue 24): the page for a project's data readers and its lead; a new protocol version by the lead.
+    ("GET", "/projects/{code}/quality"): Rule(get("/projects/{p}/quality"), lambda c: c.reads_data or c.lead_inside),
+    ("POST", "/projects/{code}/quality/protocol"): Rule(
+        lambda h, c: ("POST", f"/projects/{c.project}/quality/protocol", {"data": {"text": QUALITY_PROTOCOL,
+                                                                                    "csrf": "{csrf}"}}),
+        lambda c: c.lead_inside,
+    ),
     # OIDC sign-in: this hub has no identity provider configured, so both answer 404 to everyone; the
     # configured flow and its refusals are exercised against a real provider in test_oidc.py.
     ("GET", "/auth/oidc/login"): Rule(get("/auth/oidc/login"), NOBODY),
     ("GET", "/auth/oidc/callback"): Rule(get("/auth/oidc/callback?code=c&state=s"), NOBODY),
 }
+
+
+QUALITY_PROTOCOL = """
+[protocol]
+name = "matrix"
+version = "1"
+
+[[series]]
+name = "any CT"
+match = { modality = "CT" }
+"""
 
 
 def _new_study(request: Request) -> str:

@@ -19,7 +19,10 @@
 """
 
 from imaging_hub.quality.assess import assess_series
+from imaging_hub.quality.charts import box_plots, conformance_chart, dose_chart, drift_chart, drl_chart
 from imaging_hub.quality.conformance import check_series, check_study, header_metrics, missing_series
+from imaging_hub.quality.drift import DRIFT_METRICS, DriftTest, drift_tests
+from imaging_hub.quality.drl import DRL_SOURCE, NATIONAL_CT_DRLS, ReferenceLevel
 from imaging_hub.quality.errors import ProtocolError
 from imaging_hub.quality.folder import FolderScan, SeriesFiles, SkippedFile, iter_files, scan_folder
 from imaging_hub.quality.hub_runs import run_project
@@ -27,10 +30,12 @@ from imaging_hub.quality.image_qc import IMAGE_METRICS, measure_series
 from imaging_hub.quality.jobs import ClusterChoice, ResultSink, RunSummary, run_quality_jobs
 from imaging_hub.quality.offline import FolderReport, check_folder
 from imaging_hub.quality.outliers import Outlier, find_outliers, robust_z
+from imaging_hub.quality.overview import QualityOverview, Rate, quality_overview
 from imaging_hub.quality.protocol import (
     AcquisitionProtocol,
     Approval,
     AttributeRule,
+    DoseConstraint,
     ExpectedSeries,
     GeometryRules,
     ImageRules,
@@ -38,6 +43,7 @@ from imaging_hub.quality.protocol import (
     SiteDeviation,
 )
 from imaging_hub.quality.protocol_file import load_protocol, parse_protocol
+from imaging_hub.quality.research_dose import DrlComparison, ParticipantDose
 from imaging_hub.quality.result_log import ResultLog
 from imaging_hub.quality.results import (
     AppliedDeviation,
@@ -53,12 +59,18 @@ from imaging_hub.quality.subscriber import QualitySubscriber
 from imaging_hub.quality.volume import PixelsError
 
 __all__ = [
+    "DRIFT_METRICS",
+    "DRL_SOURCE",
     "IMAGE_METRICS",
+    "NATIONAL_CT_DRLS",
     "AcquisitionProtocol",
     "AppliedDeviation",
     "Approval",
     "AttributeRule",
     "ClusterChoice",
+    "DoseConstraint",
+    "DriftTest",
+    "DrlComparison",
     "ExpectedSeries",
     "FolderReport",
     "FolderScan",
@@ -66,14 +78,18 @@ __all__ = [
     "ImageRules",
     "Metrics",
     "Outlier",
+    "ParticipantDose",
     "PixelsError",
     "Problem",
     "ProtocolError",
     "QcRecord",
+    "QualityOverview",
     "QualityRoom",
     "QualitySettings",
     "QualitySubscriber",
+    "Rate",
     "Recognition",
+    "ReferenceLevel",
     "ResultLog",
     "ResultSink",
     "RunSummary",
@@ -85,9 +101,15 @@ __all__ = [
     "StudyConformance",
     "StudyQc",
     "assess_series",
+    "box_plots",
     "check_folder",
     "check_series",
     "check_study",
+    "conformance_chart",
+    "dose_chart",
+    "drift_chart",
+    "drift_tests",
+    "drl_chart",
     "find_outliers",
     "header_metrics",
     "iter_files",
@@ -95,6 +117,7 @@ __all__ = [
     "measure_series",
     "missing_series",
     "parse_protocol",
+    "quality_overview",
     "robust_z",
     "run_project",
     "run_quality_jobs",

@@ -9,11 +9,13 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from imaging_hub.governance import ArchiveSource, Governance, StudyCatalogue
+from imaging_hub.quality import QualityRoom
 from imaging_hub.web.pages import agreements, audit, home, people, projects, sign_in, sites, snapshots, studies
+from imaging_hub.web.pages import quality as quality_page
 from imaging_hub.web.pages.route import WebRoute
 from imaging_hub.web.pages.session import signed_in_dependency
 
-__all__ = ["WebRoute", "signed_in_dependency", "study_browser_router", "web_router"]
+__all__ = ["WebRoute", "quality_router", "signed_in_dependency", "study_browser_router", "web_router"]
 
 
 def web_router(gov: Governance, source: ArchiveSource, oidc_enabled: bool = False) -> APIRouter:
@@ -35,3 +37,8 @@ def web_router(gov: Governance, source: ArchiveSource, oidc_enabled: bool = Fals
 def study_browser_router(gov: Governance, catalogue: StudyCatalogue) -> APIRouter:
     """The study browser (``/projects/{code}/studies...``): it reads the archive through ``catalogue``."""
     return studies.router(gov, catalogue)
+
+
+def quality_router(gov: Governance, room: QualityRoom) -> APIRouter:
+    """A project's quality page (``/projects/{code}/quality``), from the quality room's results and protocols."""
+    return quality_page.router(gov, room)
