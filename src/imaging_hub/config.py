@@ -171,8 +171,9 @@ class HubSettings(LayeredSettings):
 
     @classmethod
     def from_file(cls, values: dict[str, Any], folder: Path) -> dict[str, Any]:
-        # The hub's file may carry an [oidc] table: that belongs to the web face's OidcSettings.
-        return {name: value for name, value in values.items() if name != "oidc"}
+        # The hub's file may carry an [oidc] table (the web face's OidcSettings) and a [quality] table
+        # (the quality room's QualitySettings).
+        return {name: value for name, value in values.items() if name not in ("oidc", "quality")}
 
     @property
     def audit_key_folder(self) -> Path:

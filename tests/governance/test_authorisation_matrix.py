@@ -464,6 +464,13 @@ RULES: dict[tuple[str, str], Rule] = {
         ),
         ANY,
     ),
+    # Quality (issue 24): the page for a project's data readers and its lead; a new protocol version by the lead.
+    ("GET", "/projects/{code}/quality"): Rule(get("/projects/{p}/quality"), lambda c: c.reads_data or c.lead_inside),
+    ("POST", "/projects/{code}/quality/protocol"): Rule(
+        lambda h, c: ("POST", f"/projects/{c.project}/quality/protocol", {"data": {"text": QUALITY_PROTOCOL,
+                                                                                    "csrf": "{csrf}"}}),
+        lambda c: c.lead_inside,
+    ),
     # OIDC sign-in: this hub has no identity provider configured, so both answer 404 to everyone; the
     # configured flow and its refusals are exercised against a real provider in test_oidc.py.
     ("GET", "/auth/oidc/login"): Rule(get("/auth/oidc/login"), NOBODY),
@@ -481,6 +488,17 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/labelling/tasks/{task_id}/export"): Rule(labelling.export, lambda c: c.lead_inside and c.agreement),
     ("POST", "/labelling/tasks/{task_id}/import"): Rule(labelling.import_csv, lambda c: c.lead_inside),
 }
+
+
+QUALITY_PROTOCOL = """
+[protocol]
+name = "matrix"
+version = "1"
+
+[[series]]
+name = "any CT"
+match = { modality = "CT" }
+"""
 
 
 def _new_study(request: Request) -> str:

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pydicom
 import pytest
 from quality_phantoms import COLUMNS, PROTOCOL, ROWS, disk, magnitude_with_noise, series, set_pixels, write
 from typer.testing import CliRunner
@@ -98,3 +99,44 @@ def test_run_on_a_local_cluster_is_resumable(site_folder: Path, protocol_file: P
     assert json.loads((out / "outliers.json").read_text()) == []
     second = runner.invoke(app, args)
     assert "0 series assessed, 3 already done" in second.output
+
+
+def test_a_project_at_the_hub_gets_a_protocol_version_and_a_resumable_run(site_folder: Path, protocol_file: Path,
+                                                                         tmp_path: Path) -> None:
+    from imaging_hub.config import HubSettings
+    from imaging_hub.governance import AuditFilter, Governance
+    from imaging_hub.quality import QualityRoom
+    from imaging_hub.store import Archive
+
+    data = tmp_path / "hub"
+    with Archive.open(data) as archive:
+        for path in sorted(site_folder.rglob("*.dcm")):
+            ds = pydicom.dcmread(path)
+            ds.ClinicalTrialProtocolID = "NET1"
+            ds.save_as(path)
+            archive.store_file(path)
+    hub = ["--data", str(data)]
+    saved = runner.invoke(app, ["quality", "protocol", "NET1", str(protocol_file), *hub])
+    assert saved.exit_code == 0 and "protocol version 1 saved" in saved.output, saved.output
+    wrong = tmp_path / "wrong.toml"
+    wrong.write_text(PROTOCOL.replace("[[series]]", "[[serie]]", 1))
+    assert runner.invoke(app, ["quality", "protocol", "NET1", str(wrong), *hub]).exit_code == 2
+
+    args = ["quality", "run", "--project", "NET1", "--threads", "--workers", "1", *hub]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.output
+    assert "NET1: 3 series assessed, 0 already done, 0 failed" in first.output
+    assert "NET1: 0 series assessed, 3 already done" in runner.invoke(app, args).output
+    assert runner.invoke(app, ["quality", "run", "--project", "NET1", str(site_folder), *hub]).exit_code == 2
+
+    with Archive.open(data) as archive:
+        records = QualityRoom.open(archive.database.writer).records("NET1")
+    echo = next(r for r in records if r.conformance.matched == "T1 brain")
+    assert [(p.attribute, p.found) for p in echo.conformance.problems] == [("EchoTime", "30")]
+    gov = Governance.open_hub(HubSettings(data=data))
+    try:
+        actions = [(e.action, e.outcome) for e in gov.audit.entries(AuditFilter(action="quality."))]
+    finally:
+        gov.close()
+    assert sorted(actions) == [("quality.protocol.save", "failed"), ("quality.protocol.save", "success"),
+                               ("quality.run", "success"), ("quality.run", "success")]

@@ -1,4 +1,5 @@
-"""``imaging-hub quality check`` (a folder against an acquisition protocol) and ``quality run`` (QC on Dask)."""
+"""``imaging-hub quality check`` (a folder against an acquisition protocol), ``quality run`` (QC on Dask, of a
+folder or of a project the hub holds) and ``quality protocol`` (a new version of a project's protocol)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from imaging_hub.cli._quality_hub import run_hub_project, save_hub_protocol
 from imaging_hub.quality import (
     AcquisitionProtocol,
     ClusterChoice,
@@ -115,9 +117,15 @@ def check(
 
 
 def run(
-    src: Path = typer.Argument(..., exists=True, file_okay=False, readable=True, help="Folder of DICOM files."),
-    out: Path = typer.Option(..., "--out", help=f"Results folder: {RECORDS_FILE} (one record per series, "
-                             f"appended) and {OUTLIERS_FILE}."),
+    src: Path | None = typer.Argument(None, exists=True, file_okay=False, readable=True,
+                                      help="Folder of DICOM files (or --project)."),
+    out: Path | None = typer.Option(None, "--out", help=f"Results folder: {RECORDS_FILE} (one record per "
+                                    f"series, appended) and {OUTLIERS_FILE}."),
+    project: str | None = typer.Option(None, "--project", help="Instead of SRC: every series of this project "
+                                       "in the hub's archive, results into the hub's database."),
+    data: Path | None = typer.Option(None, "--data", help="With --project: hub data folder."),
+    database: str | None = typer.Option(None, "--database", help="With --project: hub database URL."),
+    config: Path | None = typer.Option(None, "--config", help="With --project: the hub's TOML settings."),
     protocol_file: Path | None = typer.Option(None, "--protocol", exists=True, dir_okay=False,
                                               help="Also check conformance to this protocol."),
     scheduler: str | None = typer.Option(None, "--scheduler", help="Dask scheduler address "
@@ -132,13 +140,25 @@ def run(
     retry them), 2 when the protocol is wrong.
     """
     console = Console(stderr=True)
+    chosen = ClusterChoice(scheduler, workers, processes=not threads)
+    if project is not None:
+        if src is not None or out is not None or protocol_file is not None:
+            console.print("error: --project runs on the hub's archive with the project's own protocol: "
+                          "give no SRC, --out or --protocol with it")
+            raise typer.Exit(2)
+        given = scheduler is not None or workers is not None or threads
+        run_hub_project(project, data, database, config, chosen if given else None, console)
+        return
+    if src is None or out is None:
+        console.print("error: give SRC and --out (a folder), or --project (the hub's archive)")
+        raise typer.Exit(2)
     protocol = _protocol(protocol_file, console) if protocol_file is not None else None
     scan = _scan(src, console)
     log = ResultLog(out / RECORDS_FILE)
     with _progress(console, "quality jobs") as progress:
         task = progress.add_task("run", total=len(scan.series))
         summary = run_quality_jobs(scan.series, log, protocol=protocol, site=site,
-                                   cluster=ClusterChoice(scheduler, workers, processes=not threads),
+                                   cluster=chosen,
                                    on_done=lambda _: progress.advance(task))
     outliers = find_outliers(log.latest().values())
     _write_json(out / OUTLIERS_FILE, [o.to_dict() for o in outliers])
@@ -152,8 +172,20 @@ def run(
         raise typer.Exit(1)
 
 
+def protocol(
+    project: str = typer.Argument(..., help="Project code."),
+    protocol_file: Path = typer.Argument(..., exists=True, dir_okay=False, help="The protocol (TOML)."),
+    data: Path | None = typer.Option(None, "--data", help="Hub data folder (default ./imaging-hub-data)."),
+    database: str | None = typer.Option(None, "--database", help="Hub database URL."),
+    config: Path | None = typer.Option(None, "--config", help="The hub's TOML settings."),
+) -> None:
+    """Save a new version of a project's acquisition protocol at the hub (checked first; exit 2 if wrong)."""
+    save_hub_protocol(project, protocol_file, data, database, config, Console(stderr=True))
+
+
 def register(app: typer.Typer) -> None:
     quality = typer.Typer(help="Acquisition-protocol conformance and image QC.", no_args_is_help=True)
     quality.command("check")(check)
     quality.command("run")(run)
+    quality.command("protocol")(protocol)
     app.add_typer(quality, name="quality")

@@ -35,6 +35,7 @@ def serve(
     """Run the hub: web UI, governance API, DICOMweb at /dicom-web and a DICOM SCP, until SIGINT or SIGTERM."""
     from imaging_hub.api import Hub
     from imaging_hub.dimse import Peer
+    from imaging_hub.quality import QualityRoom, QualitySettings, QualitySubscriber
     from imaging_hub.web import OidcSettings, web_face
 
     try:
@@ -43,6 +44,7 @@ def serve(
                                     open_access=open_access)
         peers = [Peer.parse(text) for text in [*settings.peers, *peer]]
         oidc = OidcSettings.load(config)
+        quality = QualitySettings.load(config)
     except ValueError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
@@ -66,6 +68,10 @@ def serve(
     except Exception:
         http_socket.close()
         raise
+    # Quality assesses each series as it arrives, catching up first on what arrived while the hub was down.
+    subscriber = (QualitySubscriber(hub.archive, QualityRoom.open(hub.archive.database.writer),
+                                    cluster=quality.cluster, settle_seconds=quality.settle_seconds).start()
+                  if quality.subscribe else None)
     try:
         scheme = "https" if settings.tls_cert else "http"
         base = f"{scheme}://{_url_host(settings.host)}:{http_socket.getsockname()[1]}"
@@ -88,6 +94,8 @@ def serve(
         freeze_start_up()
         server.run(sockets=[http_socket])
     finally:
+        if subscriber is not None:
+            subscriber.close()
         hub.close()
         http_socket.close()
     console.print("Imaging Hub stopped.")

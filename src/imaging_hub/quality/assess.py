@@ -3,23 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from pydicom import dcmread
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
 
 from imaging_hub.quality.conformance import check_series, header_metrics
+from imaging_hub.quality.dose import header_dose, is_dose_report, report_dose
 from imaging_hub.quality.folder import SeriesFiles
 from imaging_hub.quality.image_qc import measure_series
 from imaging_hub.quality.protocol import AcquisitionProtocol
-from imaging_hub.quality.results import QcRecord, SeriesConformance
+from imaging_hub.quality.results import Metrics, QcRecord, SeriesConformance
 from imaging_hub.quality.volume import PixelsError
 
 
 def assess_series(files: SeriesFiles, protocol: AcquisitionProtocol | None, site: str | None = None) -> QcRecord:
     headers = [dcmread(path) for path in files.paths]
     first = headers[0]
-    conformance = check_series(headers, protocol, site=site) if protocol is not None else _metrics_only(headers)
+    if is_dose_report(first):  # a dose report is no acquisition: it carries the study's dose, nothing to conform
+        conformance = SeriesConformance(files.series_instance_uid, None, (), report_dose(first))
+    else:
+        conformance = check_series(headers, protocol, site=site) if protocol is not None else _metrics_only(headers)
+        extra = attribute_values(first)
+        if str(first.get("Modality", "")) == "CT":
+            extra.update(header_dose(headers, conformance.metrics.get("coverage_mm")))
+        conformance = replace(conformance, metrics={**conformance.metrics, **extra})
     return QcRecord(
         series_instance_uid=files.series_instance_uid,
         content_hash=files.content_hash,
@@ -30,7 +39,26 @@ def assess_series(files: SeriesFiles, protocol: AcquisitionProtocol | None, site
         instances=len(headers),
         conformance=conformance,
         protocol=protocol_label(protocol),
+        acquired=str(first.get("SeriesDate") or first.get("StudyDate") or "") or None,
+        participant=str(first.get("PatientID", "")) or None,
+        timepoint=str(first.get("ClinicalTrialTimePointID") or first.get("StudyDate") or "") or None,
     )
+
+
+# Acquisition attributes kept with the metrics, so their distributions can be compared across sites.
+KEY_ATTRIBUTES = {"SliceThickness": "slice_thickness_mm", "KVP": "kvp", "RepetitionTime": "repetition_time_ms",
+                  "EchoTime": "echo_time_ms", "MagneticFieldStrength": "field_strength_t"}
+
+
+def attribute_values(ds: Dataset) -> Metrics:
+    found: Metrics = {}
+    for keyword, name in KEY_ATTRIBUTES.items():
+        value = ds.get(keyword)
+        try:
+            found[name] = float(value) if value not in (None, "") else None
+        except (TypeError, ValueError):
+            found[name] = None  # not a single number (a wrong VR or a multi-value): left out of the charts
+    return {k: v for k, v in found.items() if v is not None}
 
 
 def protocol_label(protocol: AcquisitionProtocol | None) -> str | None:

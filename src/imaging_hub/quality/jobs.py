@@ -12,15 +12,23 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from imaging_hub.quality.assess import assess_series, protocol_label
 from imaging_hub.quality.folder import SeriesFiles
 from imaging_hub.quality.protocol import AcquisitionProtocol
-from imaging_hub.quality.result_log import ResultLog
+from imaging_hub.quality.results import QcRecord
 
 if TYPE_CHECKING:
     from dask.distributed import Client
+
+
+class ResultSink(Protocol):
+    """Where results go: a ``ResultLog`` file offline, the quality room's table at the hub."""
+
+    def done(self) -> set[tuple[str, str, str | None]]: ...
+
+    def append(self, record: QcRecord) -> None: ...
 
 
 @dataclass
@@ -51,7 +59,25 @@ def dask_client(choice: ClusterChoice) -> Iterator[Client]:
         yield client
 
 
-def pending(series: Sequence[SeriesFiles], log: ResultLog, protocol: AcquisitionProtocol | None) -> list[SeriesFiles]:
+class KeptClient:
+    """A Dask client kept open across runs (the hub's subscriber), usable from any thread; ``close()`` ends it
+    and the LocalCluster it started."""
+
+    def __init__(self, choice: ClusterChoice) -> None:
+        from dask.distributed import Client, LocalCluster
+
+        self._cluster = None if choice.scheduler is not None else LocalCluster(
+            n_workers=choice.n_workers, processes=choice.processes, threads_per_worker=1, dashboard_address=None,
+            silence_logs=logging.ERROR)
+        self.client = Client(choice.scheduler or self._cluster, set_as_default=False)
+
+    def close(self) -> None:
+        self.client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+
+def pending(series: Sequence[SeriesFiles], log: ResultSink, protocol: AcquisitionProtocol | None) -> list[SeriesFiles]:
     """The series not yet assessed in this content against this protocol version."""
     done = log.done()
     label = protocol_label(protocol)
@@ -59,31 +85,42 @@ def pending(series: Sequence[SeriesFiles], log: ResultLog, protocol: Acquisition
 
 
 def run_quality_jobs(
-    series: Sequence[SeriesFiles], log: ResultLog, *, protocol: AcquisitionProtocol | None = None,
+    series: Sequence[SeriesFiles], log: ResultSink, *, protocol: AcquisitionProtocol | None = None,
     site: str | None = None, cluster: ClusterChoice | None = None,
-    on_done: Callable[[SeriesFiles], None] | None = None,
+    on_done: Callable[[SeriesFiles], None] | None = None, client: Client | None = None,
 ) -> RunSummary:
-    """Assess every series not yet in the log; each result is appended as soon as it arrives."""
+    """Assess every series not yet in the log; each result is appended as soon as it arrives.
+
+    ``client``: a Dask client already open (the hub's subscriber keeps one); otherwise one is opened on
+    ``cluster`` for this run and closed after it."""
     todo = pending(series, log, protocol)
     summary = RunSummary(already_done=len(series) - len(todo))
     if not todo:
         return summary
+    if client is not None:
+        _collect(client, todo, log, protocol, site, summary, on_done)
+        return summary
+    with dask_client(cluster or ClusterChoice()) as own:
+        _collect(own, todo, log, protocol, site, summary, on_done)
+    return summary
+
+
+def _collect(client: Client, todo: Sequence[SeriesFiles], log: ResultSink, protocol: AcquisitionProtocol | None,
+             site: str | None, summary: RunSummary, on_done: Callable[[SeriesFiles], None] | None) -> None:
     from dask.distributed import as_completed
 
     label = protocol_label(protocol)
-    with dask_client(cluster or ClusterChoice()) as client:
-        futures = {
-            client.submit(assess_series, files, protocol, site,
-                          key=f"quality-{files.series_instance_uid}-{files.content_hash}-{label}"): files
-            for files in todo
-        }
-        for future in as_completed(futures):
-            files = futures[future]
-            try:
-                log.append(future.result())
-                summary.assessed += 1
-            except Exception as exc:  # a failed series stays pending and is tried again on the next run
-                summary.failed.append((files.series_instance_uid, f"{type(exc).__name__}: {exc}"))
-            if on_done is not None:
-                on_done(files)
-    return summary
+    futures = {
+        client.submit(assess_series, files, protocol, site,
+                      key=f"quality-{files.series_instance_uid}-{files.content_hash}-{label}"): files
+        for files in todo
+    }
+    for future in as_completed(futures, loop=client.loop):
+        files = futures[future]
+        try:
+            log.append(future.result())
+            summary.assessed += 1
+        except Exception as exc:  # a failed series stays pending and is tried again on the next run
+            summary.failed.append((files.series_instance_uid, f"{type(exc).__name__}: {exc}"))
+        if on_done is not None:
+            on_done(files)

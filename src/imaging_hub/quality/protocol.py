@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from imaging_hub.quality.drl import DrlExamination
 from imaging_hub.quality.keywords import checked_keyword
 
 PROTOCOL_FORMAT: Literal[1] = 1
@@ -107,6 +108,7 @@ class ExpectedSeries(_Strict):
     attributes: dict[str, AttributeRule] = Field(default_factory=dict)  # keyed by DICOM keyword
     geometry: GeometryRules | None = None
     image: ImageRules | None = None
+    drl: DrlExamination | None = None  # the national DRL examination this series is compared with
 
     @field_validator("attributes")
     @classmethod
@@ -138,6 +140,13 @@ class SiteDeviation(_Strict):
         return checked_keyword(keyword)
 
 
+class DoseConstraint(_Strict):
+    """The research dose constraint the ethics approval states, per participant and timepoint (IR(ME)R)."""
+
+    dlp_mgy_cm: float | None = Field(default=None, gt=0)  # summed CT dose-length product
+    reference: str | None = None  # where it is stated, e.g. the REC approval or the protocol section
+
+
 class AcquisitionProtocol(_Strict):
     name: str = Field(min_length=1)
     version: str = Field(min_length=1)
@@ -145,6 +154,7 @@ class AcquisitionProtocol(_Strict):
     unexpected_series: Literal["ignore", "problem"] = "ignore"  # what a series that matches nothing is
     series: list[ExpectedSeries] = Field(min_length=1)
     deviations: list[SiteDeviation] = Field(default_factory=list)
+    dose: DoseConstraint | None = None
 
     @model_validator(mode="after")
     def _names(self) -> AcquisitionProtocol:

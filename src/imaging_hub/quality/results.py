@@ -84,6 +84,9 @@ class QcRecord:
     instances: int
     conformance: SeriesConformance
     protocol: str | None = None  # "name version" of the protocol checked against
+    acquired: str | None = None  # SeriesDate, else StudyDate (YYYYMMDD): when, for drift over time
+    participant: str | None = None  # the pseudonymous PatientID the hub holds, for dose per participant
+    timepoint: str | None = None  # ClinicalTrialTimePointID, else the study date
 
     @property
     def scanner_key(self) -> str:
@@ -99,6 +102,9 @@ class QcRecord:
             "scanner": dict(self.scanner),
             "instances": self.instances,
             "protocol": self.protocol,
+            "acquired": self.acquired,
+            "participant": self.participant,
+            "timepoint": self.timepoint,
         })
         return record
 
@@ -122,4 +128,7 @@ class QcRecord:
             instances=int(data["instances"]),
             conformance=conformance,
             protocol=data.get("protocol"),
+            acquired=data.get("acquired"),
+            participant=data.get("participant"),
+            timepoint=data.get("timepoint"),
         )

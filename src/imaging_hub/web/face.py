@@ -11,6 +11,7 @@ from fastapi import APIRouter
 from imaging_hub.api import PageRouters
 from imaging_hub.governance import ArchiveSource, Governance, StudyCatalogue
 from imaging_hub.hub import HubRoom
+from imaging_hub.quality import QualityRoom
 from imaging_hub.store import Archive
 from imaging_hub.web.api_docs import api_docs_router
 from imaging_hub.web.assets import assets_router
@@ -18,7 +19,7 @@ from imaging_hub.web.labelling_desk import LabellingDesk
 from imaging_hub.web.not_found import not_found_page
 from imaging_hub.web.oidc_routes import oidc_router
 from imaging_hub.web.oidc_settings import OidcSettings
-from imaging_hub.web.pages import labelling_router, study_browser_router, web_router
+from imaging_hub.web.pages import labelling_router, quality_router, study_browser_router, web_router
 from imaging_hub.web.reconciliation import reconciliation_page_router
 from imaging_hub.web.study_columns import StudyColumns
 from imaging_hub.web.viewer import viewer_router
@@ -40,6 +41,7 @@ def web_face(oidc: OidcSettings | None = None) -> PageRouters:
                                  StudyColumns(labelling=desk.room.study_status)),
             viewer_router(gov),
             labelling_router(gov, desk),
+            quality_router(gov, QualityRoom.open(archive.database.writer)),
         ]
 
     routers.not_found = not_found_page  # type: ignore[attr-defined]  # create_governed_app installs it for 404s

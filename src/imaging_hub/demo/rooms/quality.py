@@ -1,5 +1,6 @@
-"""The demo's quality check: the project's acquisition protocol, checked over the project's instances stored at
-the hub, with a conformance table per site and ``quality.json`` in the demo folder."""
+"""The demo's quality check: the project's acquisition protocol, saved in the hub's quality room and checked
+over the project's series stored at the hub, with a conformance table per site, ``quality.json`` in the demo
+folder, and the same results on the hub's quality page."""
 
 from __future__ import annotations
 
@@ -8,11 +9,10 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from pydicom import dcmread
 from rich.table import Table
 
-from imaging_hub.quality import SeriesConformance, check_series, load_protocol
-from imaging_hub.store import Archive, Query
+from imaging_hub.quality import ClusterChoice, QualityRoom, SeriesConformance, load_protocol, run_project
+from imaging_hub.store import Archive
 
 # What the project lead wrote: chest CT or MR thorax, 2.5 mm slices, no missing slice, a minimum SNR.
 PROTOCOL = """\
@@ -47,22 +47,24 @@ MagneticFieldStrength = { one_of = [1.5, 3] }
 
 
 def check_project(folder: Path, archive: Archive, project: str) -> tuple[Table, dict[str, Any]]:
-    """Check every series of ``project`` held by ``archive``; write the protocol and ``quality.json``."""
+    """Save the project's protocol in the hub's quality room (a new version only when it changed), assess
+    every series of ``project`` the archive holds on a LocalCluster (what the hub's subscriber already did is
+    skipped), and write the protocol and ``quality.json``. The hub's quality page shows the same results."""
     protocol_file = folder / "protocol.toml"
     protocol_file.write_text(PROTOCOL)
     protocol = load_protocol(protocol_file)
+    room = QualityRoom.open(archive.database.writer)
+    current = room.protocol(project)
+    if current is None or current.text != PROTOCOL:
+        room.save_protocol(project, PROTOCOL, "demo project lead")
+    run_project(archive, room, project, cluster=ClusterChoice(n_workers=1, processes=False))
     by_site: dict[str, list[tuple[str, SeriesConformance]]] = defaultdict(list)
-    for study in archive.search(Query("STUDY", {"ClinicalTrialProtocolID": project})):
-        series: dict[str, list[Path]] = defaultdict(list)
-        site = "unknown"
-        for held in archive.instances(str(study.StudyInstanceUID)):
-            series[held.series_instance_uid].append(held.path)
-            site = held.clinical_trial_site_id or site
-        for paths in series.values():
-            headers = [dcmread(path) for path in sorted(paths)]
-            by_site[site].append((str(study.StudyInstanceUID), check_series(headers, protocol, site=site)))
+    for record in room.records(project):
+        if record.modality != "SR":
+            by_site[record.site or "unknown"].append((record.study_instance_uid, record.conformance))
     document = {
         "protocol": {"name": protocol.name, "version": protocol.version, "file": protocol_file.name},
+        "page": f"/projects/{project}/quality",
         "sites": {site: {"series": len(found), "conformant": sum(c.conformant for _, c in found)}
                   for site, found in sorted(by_site.items())},
         "series": [{"site": site, "study_instance_uid": study, **c.to_dict()}
@@ -73,7 +75,8 @@ def check_project(folder: Path, archive: Archive, project: str) -> tuple[Table, 
 
 
 def _table(by_site: dict[str, list[tuple[str, SeriesConformance]]], name: str, version: str) -> Table:
-    table = Table(title=f"Quality: conformance to the acquisition protocol {name} {version}")
+    table = Table(title=f"Quality: conformance to the acquisition protocol {name} {version} (see the project's "
+                        "quality page)")
     for column in ("site", "series checked", "conformant", "problems"):
         table.add_column(column)
     for site, found in sorted(by_site.items()):

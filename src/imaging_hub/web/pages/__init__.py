@@ -9,6 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from imaging_hub.governance import ArchiveSource, Governance, StudyCatalogue
+from imaging_hub.quality import QualityRoom
 from imaging_hub.web.labelling_desk import LabellingDesk
 from imaging_hub.web.pages import (
     agreements,
@@ -25,11 +26,12 @@ from imaging_hub.web.pages import (
     tokens,
     worklist,
 )
+from imaging_hub.web.pages import quality as quality_page
 from imaging_hub.web.pages.route import WebRoute
 from imaging_hub.web.pages.session import signed_in_dependency
 from imaging_hub.web.study_columns import StudyColumns
 
-__all__ = ["WebRoute", "labelling_router", "signed_in_dependency", "study_browser_router", "web_router"]
+__all__ = ["WebRoute", "labelling_router", "quality_router", "signed_in_dependency", "study_browser_router", "web_router"]
 
 
 def web_router(gov: Governance, source: ArchiveSource, oidc_enabled: bool = False) -> APIRouter:
@@ -63,3 +65,8 @@ def labelling_router(gov: Governance, desk: LabellingDesk) -> APIRouter:
     for page_router in (worklist.router(gov, desk), reading.router(gov, desk), labelling_task.router(gov, desk)):
         router.include_router(page_router)
     return router
+
+
+def quality_router(gov: Governance, room: QualityRoom) -> APIRouter:
+    """A project's quality page (``/projects/{code}/quality``), from the quality room's results and protocols."""
+    return quality_page.router(gov, room)

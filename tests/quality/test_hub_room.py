@@ -1,0 +1,126 @@
+"""The quality room at the hub: versioned protocols, results in its own tables, and the subscriber that
+assesses series as they arrive and, after a restart, catches up on what arrived while it was down."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pydicom.dataset import Dataset
+from quality_phantoms import COLUMNS, PROTOCOL, ROWS, disk, series, set_pixels
+
+from imaging_hub.quality import (
+    ClusterChoice,
+    ProtocolError,
+    QualityRoom,
+    QualitySubscriber,
+    run_project,
+    study_qc_status,
+)
+from imaging_hub.store import Archive
+
+THREADS = ClusterChoice(n_workers=1, processes=False)
+PROJECT = "NET1"
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> Iterator[Archive]:
+    with Archive.open(tmp_path / "hub") as opened:
+        yield opened
+
+
+def ct(seed: int, *, thickness: str = "2.5", project: str = PROJECT) -> list[Dataset]:
+    headers = series("CT", 4, seed=seed)
+    rng = np.random.default_rng(seed)
+    for ds in headers:
+        set_pixels(ds, disk(0.0, -1000.0) + rng.normal(0, 10, (ROWS, COLUMNS)))
+        ds.ClinicalTrialProtocolID = project
+        ds.SliceThickness = thickness
+    return headers
+
+
+def store(archive: Archive, headers: list[Dataset], tmp_path: Path) -> None:
+    for ds in headers:
+        path = tmp_path / f"{ds.SOPInstanceUID}.dcm"
+        ds.save_as(path, enforce_file_format=True)
+        archive.store_file(path)
+
+
+def test_protocols_are_versioned_and_a_wrong_one_stores_nothing(archive: Archive) -> None:
+    room = QualityRoom.open(archive.database.writer)
+    assert room.protocol(PROJECT) is None
+    first = room.save_protocol(PROJECT, PROTOCOL, "lead@example.org")
+    second = room.save_protocol(PROJECT, PROTOCOL.replace('version = "1.2"', 'version = "1.3"'), "lead@example.org")
+    assert (first.version, second.version) == (1, 2)
+    assert room.protocol(PROJECT).protocol.version == "1.3"  # type: ignore[union-attr]
+    assert room.protocol(PROJECT, 1).protocol.version == "1.2"  # type: ignore[union-attr]
+    with pytest.raises(ProtocolError, match="SliceThickness"):
+        room.save_protocol(PROJECT, PROTOCOL.replace("SliceThickness = { min = 2.0", "SliceThickness = { min = 'x'"),
+                           "lead@example.org")
+    assert [p.version for p in room.protocol_history(PROJECT)] == [2, 1]
+    assert room.protocol_history("OTHER") == []
+
+
+def test_the_subscriber_assesses_arrivals_and_catches_up_after_a_restart(archive: Archive, tmp_path: Path) -> None:
+    room = QualityRoom.open(archive.database.writer)
+    room.save_protocol(PROJECT, PROTOCOL, "lead@example.org")
+    good, thick = ct(1), ct(2, thickness="5")
+    store(archive, good, tmp_path)
+    store(archive, ct(3, project="ELSEWHERE"), tmp_path)  # another project: its own results, not this one's
+
+    first = QualitySubscriber(archive, room, cluster=THREADS)
+    summary = first.catch_up()
+    first.close()
+    assert (summary.assessed, summary.failed) == (2, [])
+    assert [r.series_instance_uid for r in room.records(PROJECT)] == [str(good[0].SeriesInstanceUID)]
+
+    store(archive, thick, tmp_path)  # arrives while the hub's subscriber is down
+    restarted = QualitySubscriber(archive, QualityRoom.open(archive.database.writer), cluster=THREADS,
+                                  settle_seconds=0.0)
+    with restarted:
+        records = wait_for(room, 2)
+        by_uid = {r.series_instance_uid: r for r in records}
+        problem = by_uid[str(thick[0].SeriesInstanceUID)].conformance.problems[0]
+        assert (problem.attribute, problem.rule, problem.found) == ("SliceThickness", "max", "5")
+        assert by_uid[str(good[0].SeriesInstanceUID)].conformance.conformant
+
+        live = ct(4, thickness="2.0")
+        store(archive, live, tmp_path)  # arrives while it runs: heard live
+        wait_for(room, 3)
+    assert restarted.catch_up().assessed == 0  # nothing left, nothing assessed twice
+
+    status = study_qc_status(archive.database.reader, PROJECT, [str(good[0].StudyInstanceUID),
+                                                               str(thick[0].StudyInstanceUID), "1.2.3"])
+    assert [s.status for s in status.values()] == ["not conformant", "not conformant", "not checked"]
+    assert status[str(good[0].StudyInstanceUID)].missing == ("T1 brain",)  # a required series not sent
+    assert status[str(thick[0].StudyInstanceUID)].problems == 2
+
+
+def test_a_project_run_on_demand_is_idempotent(archive: Archive, tmp_path: Path) -> None:
+    room = QualityRoom.open(archive.database.writer)
+    store(archive, ct(5), tmp_path)
+    store(archive, ct(6), tmp_path)
+    found: list[int] = []
+    first = run_project(archive, room, PROJECT, cluster=THREADS, on_found=found.append)
+    assert (found, first.assessed) == ([2], 2)
+    assert all(r.protocol is None and r.conformance.metrics["snr"] for r in room.records(PROJECT))
+    room.save_protocol(PROJECT, PROTOCOL, "lead@example.org")  # a new protocol version: assessed again
+    assert run_project(archive, room, PROJECT, cluster=THREADS).assessed == 2
+    assert run_project(archive, room, PROJECT, cluster=THREADS).already_done == 2
+
+
+def test_study_status_on_a_hub_whose_room_never_ran(archive: Archive) -> None:
+    assert study_qc_status(archive.database.reader, PROJECT, ["1.2.3"])["1.2.3"].status == "not checked"
+
+
+def wait_for(room: QualityRoom, count: int, timeout: float = 60.0) -> list:  # type: ignore[type-arg]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        records = room.records(PROJECT)
+        if len(records) >= count:
+            return records
+        time.sleep(0.2)
+    raise AssertionError(f"the subscriber did not assess {count} series in {timeout} s")
