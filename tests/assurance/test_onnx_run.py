@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+from pydicom.uid import UID, ExplicitVRLittleEndian, generate_uid
 
 from imaging_hub.assurance import AssuranceInputError
 from imaging_hub.assurance.inference import (
@@ -27,7 +27,7 @@ CENTRE, GAIN = 0.3, 12.0
 
 def write_image(path: Path, pixels: np.ndarray, study: str) -> InstanceInput:
     meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.7"
+    meta.MediaStorageSOPClassUID = UID("1.2.840.10008.5.1.4.1.1.7")
     meta.MediaStorageSOPInstanceUID = generate_uid()
     meta.TransferSyntaxUID = ExplicitVRLittleEndian
     ds = Dataset()

@@ -6,9 +6,10 @@ own DICOM SR outputs later), so the tool register, reader studies and incidents 
 """
 
 from imaging_hub.assurance.csv_monitoring import monitor_csv
-from imaging_hub.assurance.csv_validation import validate_csv
+from imaging_hub.assurance.csv_validation import validate_csv, validate_table
 from imaging_hub.assurance.errors import AssuranceInputError, ModelMismatch, NotFound, Refused
 from imaging_hub.assurance.monitoring import DriftRules, Monitoring, MonitorOptions, monitor, read_stream, send_alarms
+from imaging_hub.assurance.reference import Reference, cases_from_results, read_reference
 from imaging_hub.assurance.segmentation import Agreement, agreement, assess_segmentations
 from imaging_hub.assurance.validation import (
     CaseTable,
@@ -22,8 +23,31 @@ from imaging_hub.assurance.validation import (
 )
 
 __all__ = [
-    "Agreement", "AssuranceInputError", "CaseTable", "DriftRules", "ModelMismatch", "MonitorOptions", "Monitoring",
-    "NotFound", "Refused", "SubgroupRules",
-    "Validation", "ValidationOptions", "agreement", "assess_segmentations", "delong", "monitor", "monitor_csv",
-    "paired_comparison", "read_cases", "read_stream", "send_alarms", "validate", "validate_csv",
+    "Agreement",
+    "AssuranceInputError",
+    "CaseTable",
+    "DriftRules",
+    "ModelMismatch",
+    "MonitorOptions",
+    "Monitoring",
+    "NotFound",
+    "Reference",
+    "Refused",
+    "SubgroupRules",
+    "Validation",
+    "ValidationOptions",
+    "agreement",
+    "assess_segmentations",
+    "cases_from_results",
+    "delong",
+    "monitor",
+    "monitor_csv",
+    "paired_comparison",
+    "read_cases",
+    "read_reference",
+    "read_stream",
+    "send_alarms",
+    "validate",
+    "validate_csv",
+    "validate_table",
 ]

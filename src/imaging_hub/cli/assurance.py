@@ -12,6 +12,8 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from imaging_hub.cli._assurance_register import add_register_commands
+
 
 def _fail(console: Console, exc: Exception) -> typer.Exit:
     console.print(f"[red]error:[/red] {exc}")
@@ -102,4 +104,5 @@ def register(app: typer.Typer) -> None:
             console.print(f"[red]webhook:[/red] {len(delivery['failed'])} alarm(s) not delivered to {webhook}")
             raise typer.Exit(1)
 
+    add_register_commands(assurance)
     app.add_typer(assurance, name="assurance")
