@@ -26,8 +26,7 @@ from imaging_hub.governance import administration as admin
 from imaging_hub.store import Archive
 
 if TYPE_CHECKING:  # the assurance package is imported late: it loads scipy, statsmodels and matplotlib
-    from imaging_hub.assurance.inference import InstanceInput
-    from imaging_hub.assurance.register import Actor, AssuranceRoom
+    from imaging_hub.assurance import Actor, AssuranceRoom, InstanceInput
 
 console = Console(stderr=True)
 DATA = typer.Option(None, "--data", help="Hub data folder (default ./imaging-hub-data).")
@@ -50,7 +49,7 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 
 @contextmanager
 def _hub(data: Path | None, database: str | None, config: Path | None) -> Iterator[Hub]:
-    from imaging_hub.assurance.register import Actor, AssuranceRoom, AuditEntry
+    from imaging_hub.assurance import Actor, AssuranceRoom, AuditEntry
 
     try:
         settings = HubSettings.load(config, data=data, database=database)
@@ -79,8 +78,7 @@ def _hub(data: Path | None, database: str | None, config: Path | None) -> Iterat
 def governed_cohort(hub: Hub, reference: str, agreement: str) -> list[InstanceInput]:
     """The snapshot's instances as the archive holds them, refused unless the agreement is in force for its
     project and every blob still has the hash the snapshot recorded."""
-    from imaging_hub.assurance import AssuranceInputError
-    from imaging_hub.assurance.inference import InstanceInput
+    from imaging_hub.assurance import AssuranceInputError, InstanceInput
 
     project, _, version = reference.partition("/v")
     if not project or not version.isdigit():
@@ -112,7 +110,7 @@ def add_register_commands(assurance: typer.Typer) -> None:
         data: Path | None = DATA, database: str | None = DATABASE, config: Path | None = CONFIG,
     ) -> None:
         """Add an AI tool to the register with its locked threshold and model hash."""
-        from imaging_hub.assurance.register import ToolSpec, file_sha256
+        from imaging_hub.assurance import ToolSpec, file_sha256
 
         with _hub(data, database, config) as hub:
             tool = hub.room.register_tool(hub.actor, ToolSpec(
@@ -140,8 +138,7 @@ def add_register_commands(assurance: typer.Typer) -> None:
         data: Path | None = DATA, database: str | None = DATABASE, config: Path | None = CONFIG,
     ) -> None:
         """Run the registered ONNX model over a snapshot; results stored per instance and per study."""
-        from imaging_hub.assurance.inference import ClusterChoice, run_model
-        from imaging_hub.assurance.register import RunSpec
+        from imaging_hub.assurance import ClusterChoice, RunSpec, run_model
 
         with _hub(data, database, config) as hub:
             room = hub.room
@@ -176,8 +173,7 @@ def add_register_commands(assurance: typer.Typer) -> None:
         data: Path | None = DATA, database: str | None = DATABASE, config: Path | None = CONFIG,
     ) -> None:
         """Validate a stored run's study scores against a reference standard, at the tool's locked threshold."""
-        from imaging_hub.assurance import ValidationOptions, cases_from_results, read_reference, validate_table
-        from imaging_hub.assurance.register import RunSpec
+        from imaging_hub.assurance import RunSpec, ValidationOptions, cases_from_results, read_reference, validate_table
 
         with _hub(data, database, config) as hub:
             room = hub.room
