@@ -12,8 +12,16 @@ Dask jobs; ``cases_from_results`` joins stored results with a reference standard
 from imaging_hub.assurance.csv_monitoring import monitor_csv
 from imaging_hub.assurance.csv_validation import validate_csv, validate_table
 from imaging_hub.assurance.errors import AssuranceInputError, ModelMismatch, NotFound, Refused
+from imaging_hub.assurance.files import write_together
 from imaging_hub.assurance.inference import ClusterChoice, Inference, InstanceInput, mean_intensity_model, run_model
 from imaging_hub.assurance.monitoring import DriftRules, Monitoring, MonitorOptions, monitor, read_stream, send_alarms
+from imaging_hub.assurance.readers import (
+    MrmcResult,
+    ReaderStudy,
+    obuchowski_rockette,
+    read_reader_study,
+    reader_feedback,
+)
 from imaging_hub.assurance.reference import Reference, cases_from_results, read_reference
 from imaging_hub.assurance.register import (
     Actor,
@@ -58,7 +66,9 @@ __all__ = [
     "ModelMismatch",
     "MonitorOptions",
     "Monitoring",
+    "MrmcResult",
     "NotFound",
+    "ReaderStudy",
     "Reference",
     "Refused",
     "Run",
@@ -77,13 +87,17 @@ __all__ = [
     "monitor",
     "monitor_csv",
     "no_audit",
+    "obuchowski_rockette",
     "paired_comparison",
     "read_cases",
+    "read_reader_study",
     "read_reference",
     "read_stream",
+    "reader_feedback",
     "run_model",
     "send_alarms",
     "validate",
     "validate_csv",
     "validate_table",
+    "write_together",
 ]
