@@ -3,12 +3,40 @@ agreement, and monitor the tool after deployment.
 
 Validation takes a ``CaseTable`` whatever its source (a CSV today; an ONNX run over a snapshot or the tool's
 own DICOM SR outputs later), so the tool register, reader studies and incidents can build on the same surface.
+
+The register (``AssuranceRoom``: tools, runs tied to a snapshot and an agreement, per-case results, alarms) keeps
+the room's own tables and Alembic chain; ``run_model`` scores a governed cohort with a registered ONNX model as
+Dask jobs; ``cases_from_results`` joins stored results with a reference standard for ``validate_table``.
 """
 
 from imaging_hub.assurance.csv_monitoring import monitor_csv
-from imaging_hub.assurance.csv_validation import validate_csv
-from imaging_hub.assurance.errors import AssuranceInputError
+from imaging_hub.assurance.csv_validation import validate_csv, validate_table
+from imaging_hub.assurance.errors import AssuranceInputError, ModelMismatch, NotFound, Refused
+from imaging_hub.assurance.files import write_together
+from imaging_hub.assurance.inference import ClusterChoice, Inference, InstanceInput, mean_intensity_model, run_model
 from imaging_hub.assurance.monitoring import DriftRules, Monitoring, MonitorOptions, monitor, read_stream, send_alarms
+from imaging_hub.assurance.readers import (
+    MrmcResult,
+    ReaderStudy,
+    obuchowski_rockette,
+    read_reader_study,
+    reader_feedback,
+)
+from imaging_hub.assurance.reference import Reference, cases_from_results, read_reference
+from imaging_hub.assurance.register import (
+    Actor,
+    Alarm,
+    AssuranceRoom,
+    AuditEntry,
+    AuditSink,
+    CaseResult,
+    Run,
+    RunSpec,
+    Tool,
+    ToolSpec,
+    file_sha256,
+    no_audit,
+)
 from imaging_hub.assurance.segmentation import Agreement, agreement, assess_segmentations
 from imaging_hub.assurance.validation import (
     CaseTable,
@@ -22,7 +50,54 @@ from imaging_hub.assurance.validation import (
 )
 
 __all__ = [
-    "Agreement", "AssuranceInputError", "CaseTable", "DriftRules", "MonitorOptions", "Monitoring", "SubgroupRules",
-    "Validation", "ValidationOptions", "agreement", "assess_segmentations", "delong", "monitor", "monitor_csv",
-    "paired_comparison", "read_cases", "read_stream", "send_alarms", "validate", "validate_csv",
+    "Actor",
+    "Agreement",
+    "Alarm",
+    "AssuranceInputError",
+    "AssuranceRoom",
+    "AuditEntry",
+    "AuditSink",
+    "CaseResult",
+    "CaseTable",
+    "ClusterChoice",
+    "DriftRules",
+    "Inference",
+    "InstanceInput",
+    "ModelMismatch",
+    "MonitorOptions",
+    "Monitoring",
+    "MrmcResult",
+    "NotFound",
+    "ReaderStudy",
+    "Reference",
+    "Refused",
+    "Run",
+    "RunSpec",
+    "SubgroupRules",
+    "Tool",
+    "ToolSpec",
+    "Validation",
+    "ValidationOptions",
+    "agreement",
+    "assess_segmentations",
+    "cases_from_results",
+    "delong",
+    "file_sha256",
+    "mean_intensity_model",
+    "monitor",
+    "monitor_csv",
+    "no_audit",
+    "obuchowski_rockette",
+    "paired_comparison",
+    "read_cases",
+    "read_reader_study",
+    "read_reference",
+    "read_stream",
+    "reader_feedback",
+    "run_model",
+    "send_alarms",
+    "validate",
+    "validate_csv",
+    "validate_table",
+    "write_together",
 ]

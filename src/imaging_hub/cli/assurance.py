@@ -12,6 +12,8 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from imaging_hub.cli._assurance_register import add_register_commands
+
 
 def _fail(console: Console, exc: Exception) -> typer.Exit:
     console.print(f"[red]error:[/red] {exc}")
@@ -102,4 +104,45 @@ def register(app: typer.Typer) -> None:
             console.print(f"[red]webhook:[/red] {len(delivery['failed'])} alarm(s) not delivered to {webhook}")
             raise typer.Exit(1)
 
+    @assurance.command("mrmc")
+    def mrmc(
+        reads: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV: reader, case_id, modality, score, "
+                                     "label; every reader rates every case in every modality."),
+        out: Path = typer.Option(..., "--out", help="Folder for mrmc.json and feedback-reader-NN.json."),
+        reference: str | None = typer.Option(None, "--reference-modality", help="The modality the others are "
+                                             "compared with (default: the first in sorted order)."),
+        covariance: str = typer.Option("jackknife", "--covariance", help="jackknife or delong."),
+    ) -> None:
+        """Compare readers' AUCs across modalities (e.g. without and with AI): Obuchowski-Rockette, Hillis ddf."""
+        from imaging_hub.assurance import (
+            AssuranceInputError,
+            obuchowski_rockette,
+            read_reader_study,
+            reader_feedback,
+            write_together,
+        )
+
+        console = Console(stderr=True)
+        try:
+            study = read_reader_study(reads)
+            if reference is not None:
+                if reference not in study.modalities:
+                    raise AssuranceInputError(f"{reads.name}: no modality of that name")
+                order = (reference, *[m for m in study.modalities if m != reference])
+                study = read_reader_study(reads, order)
+            result = obuchowski_rockette(study, covariance=covariance)
+        except AssuranceInputError as exc:
+            raise _fail(console, exc) from None
+        files = {"mrmc.json": json.dumps(result.to_json(), indent=1, allow_nan=False).encode()}
+        for number, reader in enumerate(study.readers, start=1):  # one private file per reader, for their CPD
+            files[f"feedback-reader-{number:02d}.json"] = json.dumps(reader_feedback(result, reader), indent=1).encode()
+        write_together(out, files)
+        for c in result.comparisons:
+            d = c.difference
+            console.print(f"AUC {c.modality} minus {c.reference}: {d.estimate:+.3f} ({d.low:+.3f} to {d.high:+.3f}), "
+                          f"p = {c.p_value:.3g}, ddf {c.ddf:.1f}; {len(study.readers)} readers, "
+                          f"{len(study.cases)} cases")
+        console.print(f"Wrote {out}/mrmc.json and {len(study.readers)} private feedback-reader-NN.json file(s)")
+
+    add_register_commands(assurance)
     app.add_typer(assurance, name="assurance")

@@ -1,0 +1,26 @@
+"""The register of AI tools (name, vendor, version, intended use, locked threshold, model hash), their runs over
+governed cohorts with per-case results, and monitoring alarms: the assurance room's own tables and Alembic chain.
+
+    room = AssuranceRoom.open(engine, audit=sink)     # the hub database's (write) engine; migrates
+    room.register_tool(actor, ToolSpec(...)); room.check_model(actor, tool, path)
+    room.record_run(actor, tool_id, RunSpec(kind, source, project, snapshot, agreement, summary), results)
+    room.results(actor, run_id); room.read_report(actor, run_id, "report.pdf")   # audited reads
+    room.record_alarms(actor, run, alarms); room.alarms(tool_id); room.close_alarm(actor, alarm_id, note)
+"""
+
+from imaging_hub.assurance.register.actor import Actor, AuditEntry, AuditSink, no_audit
+from imaging_hub.assurance.register.model import (
+    Alarm,
+    CaseResult,
+    Run,
+    RunSpec,
+    Tool,
+    ToolSpec,
+    file_sha256,
+)
+from imaging_hub.assurance.register.room import AssuranceRoom
+
+__all__ = [
+    "Actor", "Alarm", "AssuranceRoom", "AuditEntry", "AuditSink", "CaseResult", "Run", "RunSpec", "Tool",
+    "ToolSpec", "file_sha256", "no_audit",
+]

@@ -1,0 +1,195 @@
+"""The assurance room: the register of AI tools, their runs with per-case results, and monitoring alarms, kept in
+the hub's database.
+
+Opened once per process beside the archive. Every action is decided here and recorded through the face's audit
+sink, refusals and report reads included; nothing partial is stored (one transaction per action).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from imaging_hub.assurance.errors import AssuranceInputError, ModelMismatch, NotFound, Refused
+from imaging_hub.assurance.register import repository as repo
+from imaging_hub.assurance.register import tables as t
+from imaging_hub.assurance.register.actor import Actor, AuditEntry, AuditSink, no_audit
+from imaging_hub.assurance.register.migrate import upgrade
+from imaging_hub.assurance.register.model import Alarm, CaseResult, Run, RunSpec, Tool, ToolSpec, file_sha256
+
+Clock = Callable[[], datetime]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class AssuranceRoom:
+    """``AssuranceRoom.open(engine, audit=sink)``: the engine of the hub's database (the archive's writer)."""
+
+    def __init__(self, engine: Engine, audit: AuditSink, clock: Clock) -> None:
+        self._engine = engine
+        self._audit = audit
+        self._clock = clock
+
+    @classmethod
+    def open(cls, engine: Engine, *, audit: AuditSink = no_audit, clock: Clock = _now) -> AssuranceRoom:
+        upgrade(engine)
+        return cls(engine, audit, clock)
+
+    def record(self, actor: Actor, action: str, entity: str, entity_id: object, project: str = "",
+               outcome: str = "success", **detail: Any) -> None:
+        """Audit one action; faces use it too for what they refuse before the room is asked."""
+        self._audit(AuditEntry(actor, f"assurance.{action}", entity, str(entity_id), project, outcome, detail))
+
+    def _refuse(self, actor: Actor, action: str, entity: str, entity_id: object, project: str, why: str) -> Refused:
+        self.record(actor, action, entity, entity_id, project, "denied", reason=why)
+        return Refused(why)
+
+    # --- the register ----------------------------------------------------------------------------------------
+
+    def register_tool(self, actor: Actor, spec: ToolSpec) -> Tool:
+        if not actor.may_register:
+            raise self._refuse(actor, "tool.register", "ai_tool", spec.name[:128], "",
+                               "only a registrar may add AI tools to the register")
+        spec.check()
+        try:
+            with self._engine.begin() as conn:
+                key = conn.execute(t.tool.insert().values(
+                    name=spec.name.strip(), vendor=spec.vendor.strip(), version=spec.version.strip(),
+                    intended_use=spec.intended_use.strip(), threshold=spec.threshold,
+                    model_sha256=spec.model_sha256, registered_at=self._clock(), registered_by=actor.name,
+                )).inserted_primary_key
+        except IntegrityError:
+            raise AssuranceInputError("the register already holds this AI tool's name and version") from None
+        assert key is not None
+        tool = self.tool(int(key[0]))
+        self.record(actor, "tool.register", "ai_tool", tool.id, "", sha256=tool.model_sha256,
+                    threshold=tool.threshold)
+        return tool
+
+    def tool(self, tool_id: int) -> Tool:
+        with self._engine.connect() as conn:
+            return repo.load_tool(conn, tool_id)
+
+    def find_tool(self, name: str, version: str) -> Tool:
+        with self._engine.connect() as conn:
+            return repo.find_tool(conn, name, version)
+
+    def tools(self) -> list[Tool]:
+        with self._engine.connect() as conn:
+            return repo.all_tools(conn)
+
+    def check_model(self, actor: Actor, tool: Tool, model: Path) -> None:
+        """Refuse to run a model file other than the one registered (its hash is locked with the threshold)."""
+        found = file_sha256(model)
+        if found != tool.model_sha256:
+            self.record(actor, "model.check", "ai_tool", tool.id, "", "denied", sha256=found)
+            raise ModelMismatch(f"the model file's SHA-256 is not the one registered for {tool.label}")
+
+    # --- runs and their results ------------------------------------------------------------------------------
+
+    def record_run(self, actor: Actor, tool_id: int, spec: RunSpec, results: Sequence[CaseResult] = ()) -> Run:
+        """Store a run and its per-case results together, or nothing."""
+        tool = self.tool(tool_id)
+        if not actor.may_manage(spec.project):
+            raise self._refuse(actor, f"run.{spec.kind}", "ai_tool", tool.id, spec.project,
+                               f"only a manager of project {spec.project} may run AI assurance on its data")
+        spec.check()
+        for result in results:
+            result.check()
+        try:
+            with self._engine.begin() as conn:
+                key = conn.execute(t.run.insert().values(
+                    tool_id=tool.id, kind=spec.kind, source=spec.source, project=spec.project, snapshot=spec.snapshot,
+                    agreement=spec.agreement, summary=spec.summary, report_folder=spec.report_folder,
+                    started_at=self._clock(), started_by=actor.name,
+                )).inserted_primary_key
+                assert key is not None
+                run_id = int(key[0])
+                if results:
+                    conn.execute(t.result.insert(), [
+                        {"run_id": run_id, "level": r.level, "case_id": r.case_id, "study_uid": r.study_uid,
+                         "patient_id": r.patient_id, "site": r.site, "score": r.score, "label": r.label}
+                        for r in results])
+        except IntegrityError:
+            raise AssuranceInputError("a run's results name the same case twice at one level") from None
+        self.record(actor, f"run.{spec.kind}", "assurance_run", run_id, spec.project, tool=tool.id,
+                    snapshot=spec.snapshot, agreement=spec.agreement, source=spec.source, results=len(results))
+        return self.run(run_id)
+
+    def run(self, run_id: int) -> Run:
+        with self._engine.connect() as conn:
+            return repo.load_run(conn, run_id)
+
+    def runs(self, tool_id: int, kind: str | None = None) -> list[Run]:
+        with self._engine.connect() as conn:
+            return repo.tool_runs(conn, tool_id, kind)
+
+    def _readable(self, actor: Actor, run_id: int, action: str) -> Run:
+        try:
+            found = self.run(run_id)
+        except NotFound:
+            self.record(actor, action, "assurance_run", run_id, "", "failed", reason="not found")
+            raise
+        if not actor.may_manage(found.project):
+            raise self._refuse(actor, action, "assurance_run", run_id, found.project,
+                               f"only a manager of project {found.project} may read this run")
+        return found
+
+    def results(self, actor: Actor, run_id: int, level: str | None = None) -> list[CaseResult]:
+        found = self._readable(actor, run_id, "results.read")
+        with self._engine.connect() as conn:
+            results = repo.run_results(conn, run_id, level)
+        self.record(actor, "results.read", "assurance_run", run_id, found.project, results=len(results))
+        return results
+
+    def read_report(self, actor: Actor, run_id: int, name: str) -> Path:
+        """The path of one of a run's report files, audited as a read; the face streams it."""
+        found = self._readable(actor, run_id, "report.read")
+        allowed = {"validation.json", "report.html", "report.pdf", "monitor.json", "monitor.html"}
+        if name not in allowed or found.report_folder is None or not (Path(found.report_folder) / name).is_file():
+            self.record(actor, "report.read", "assurance_run", run_id, found.project, "failed", file=name[:32])
+            raise NotFound(f"run {run_id} has no report file of that name")
+        self.record(actor, "report.read", "assurance_run", run_id, found.project, file=name)
+        return Path(found.report_folder) / name
+
+    # --- alarms ----------------------------------------------------------------------------------------------
+
+    def record_alarms(self, actor: Actor, run: Run, alarms: Sequence[Mapping[str, Any]]) -> list[Alarm]:
+        """Keep a monitoring run's alarms (``monitor.json``'s ``alarms``) open until a person closes them."""
+        if run.kind != "monitoring":
+            raise AssuranceInputError("alarms belong to a monitoring run")
+        now = self._clock()
+        with self._engine.begin() as conn:
+            for alarm in alarms:
+                conn.execute(t.alarm.insert().values(
+                    tool_id=run.tool_id, run_id=run.id, method=str(alarm["method"])[:32], row_index=int(alarm["index"]),
+                    date=str(alarm.get("date") or "")[:32], detail=str(alarm.get("detail") or ""), raised_at=now))
+        self.record(actor, "alarm.raise", "assurance_run", run.id, run.project, alarms=len(alarms))
+        return [a for a in self.alarms(run.tool_id, open_only=False) if a.run_id == run.id]
+
+    def alarms(self, tool_id: int, *, open_only: bool = True) -> list[Alarm]:
+        with self._engine.connect() as conn:
+            return repo.tool_alarms(conn, tool_id, open_only)
+
+    def close_alarm(self, actor: Actor, alarm_id: int, note: str) -> Alarm:
+        if not actor.may_register:
+            raise self._refuse(actor, "alarm.close", "assurance_alarm", alarm_id, "",
+                               "only a registrar may close an alarm")
+        if not note.strip():
+            raise AssuranceInputError("closing an alarm needs a note saying what was found")
+        with self._engine.begin() as conn:
+            alarm = repo.load_alarm(conn, alarm_id)
+            if not alarm.open:
+                raise AssuranceInputError(f"alarm {alarm_id} is already closed")
+            conn.execute(t.alarm.update().where(t.alarm.c.id == alarm_id).values(
+                closed_at=self._clock(), closed_by=actor.name, closing_note=note.strip()))
+        self.record(actor, "alarm.close", "assurance_alarm", alarm_id, "")
+        with self._engine.connect() as conn:
+            return repo.load_alarm(conn, alarm_id)

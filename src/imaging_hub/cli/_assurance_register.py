@@ -1,0 +1,205 @@
+"""``imaging-hub assurance tool-register|tools|run-model|validate-run|report``: the register of AI tools against
+the hub's data folder and database, acting as the local operator and audited through governance.
+
+Here the face joins what the rooms keep apart: a governed cohort (a governance snapshot, its instances found in
+the archive and checked against the snapshot's hashes) and the agreement in force, for the assurance room's runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+
+from imaging_hub.config import HubSettings
+from imaging_hub.errors import ImagingHubError
+from imaging_hub.governance import AuditRecord, Governance, GovernanceError, is_in_force
+from imaging_hub.governance import administration as admin
+from imaging_hub.store import Archive
+
+if TYPE_CHECKING:  # the assurance package is imported late: it loads scipy, statsmodels and matplotlib
+    from imaging_hub.assurance import Actor, AssuranceRoom, InstanceInput
+
+console = Console(stderr=True)
+DATA = typer.Option(None, "--data", help="Hub data folder (default ./imaging-hub-data).")
+DATABASE = typer.Option(None, "--database", help="Database URL (default: SQLite in the data folder).")
+CONFIG = typer.Option(None, "--config", help="TOML settings file.")
+
+
+@dataclass
+class Hub:
+    gov: Governance
+    archive: Archive
+    room: AssuranceRoom
+    actor: Actor
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    console.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+@contextmanager
+def _hub(data: Path | None, database: str | None, config: Path | None) -> Iterator[Hub]:
+    from imaging_hub.assurance import Actor, AssuranceRoom, AuditEntry
+
+    try:
+        settings = HubSettings.load(config, data=data, database=database)
+    except ValueError as exc:
+        raise _fail(str(exc), 2) from exc
+    settings.data.mkdir(parents=True, exist_ok=True)
+    gov = Governance.open_hub(settings)
+    archive = Archive.open(settings.data, settings.database)
+    operator = admin.local_operator()
+
+    def audit(entry: AuditEntry) -> None:
+        gov.audit.record(AuditRecord(actor=operator.audit_name, actor_kind="cli", action=entry.action,
+                                     entity_type=entry.entity_type, entity_id=entry.entity_id,
+                                     project=entry.project, outcome=entry.outcome, detail=dict(entry.detail)))
+
+    try:
+        room = AssuranceRoom.open(archive.database.writer, audit=audit)
+        yield Hub(gov, archive, room, Actor(operator.audit_name, kind="cli", manages=None))
+    except (ImagingHubError, GovernanceError) as exc:
+        raise _fail(str(exc)) from None
+    finally:
+        archive.close()
+        gov.close()
+
+
+def governed_cohort(hub: Hub, reference: str, agreement: str) -> list[InstanceInput]:
+    """The snapshot's instances as the archive holds them, refused unless the agreement is in force for its
+    project and every blob still has the hash the snapshot recorded."""
+    from imaging_hub.assurance import AssuranceInputError, InstanceInput
+
+    project, _, version = reference.partition("/v")
+    if not project or not version.isdigit():
+        raise AssuranceInputError("--snapshot must be PROJ/vN")
+    found = hub.gov.agreements.get(agreement)
+    if project not in {p.code for p in found.projects} or not is_in_force(found, hub.gov.clock()):
+        raise AssuranceInputError(f"agreement {agreement} is not in force for project {project}")
+    snapshot = hub.gov.snapshots.get(project, int(version))
+    cohort: list[InstanceInput] = []
+    for item in hub.gov.snapshots.items(snapshot):
+        held = hub.archive.get(item.sop_instance_uid)
+        if held is None or held.sha256 != item.sha256:
+            raise AssuranceInputError(f"snapshot {reference}: an instance is missing or changed in the archive")
+        cohort.append(InstanceInput(held.sop_instance_uid, held.study_instance_uid, held.patient_id,
+                                    item.site or held.clinical_trial_site_id or "unknown", str(held.path)))
+    return cohort
+
+
+def add_register_commands(assurance: typer.Typer) -> None:
+    @assurance.command("tool-register")
+    def tool_register(
+        name: str = typer.Option(..., "--name", help="The AI tool's product name."),
+        vendor: str = typer.Option(..., "--vendor", help="Who makes it."),
+        version: str = typer.Option(..., "--version", help="Its version, as the vendor names it."),
+        intended_use: str = typer.Option(..., "--intended-use", help="What it is for, in the vendor's words."),
+        threshold: float = typer.Option(..., "--threshold", help="The locked operating threshold (0..1)."),
+        model: Path = typer.Option(..., "--model", exists=True, dir_okay=False, help="The model file (its hash "
+                                   "is locked in the register; an ONNX file when the hub runs it)."),
+        data: Path | None = DATA, database: str | None = DATABASE, config: Path | None = CONFIG,
+    ) -> None:
+        """Add an AI tool to the register with its locked threshold and model hash."""
+        from imaging_hub.assurance import ToolSpec, file_sha256
+
+        with _hub(data, database, config) as hub:
+            tool = hub.room.register_tool(hub.actor, ToolSpec(
+                name, vendor, version, intended_use, threshold, file_sha256(model)))
+        console.print(f"registered AI tool {tool.id}: {tool.label} (sha256 {tool.model_sha256[:16]}...)")
+
+    @assurance.command("tools")
+    def tools(data: Path | None = DATA, database: str | None = DATABASE, config: Path | None = CONFIG) -> None:
+        """List the register as JSON."""
+        with _hub(data, database, config) as hub:
+            found = hub.room.tools()
+        typer.echo(json.dumps([{"id": t.id, "name": t.name, "vendor": t.vendor, "version": t.version,
+                                "intended_use": t.intended_use, "threshold": t.threshold,
+                                "model_sha256": t.model_sha256} for t in found], indent=1))
+
+    @assurance.command("run-model")
+    def run_model_command(
+        tool_id: int = typer.Argument(..., help="The registered AI tool's id."),
+        model: Path = typer.Option(..., "--model", exists=True, dir_okay=False, help="Its ONNX file."),
+        snapshot: str = typer.Option(..., "--snapshot", help="The governed cohort: a released snapshot, PROJ/vN."),
+        agreement: str = typer.Option(..., "--agreement", help="The data-sharing agreement in force."),
+        scheduler: str | None = typer.Option(None, "--scheduler", help="Dask scheduler address (default: a "
+                                             "LocalCluster on this machine)."),
+        workers: int | None = typer.Option(None, "--workers", min=1, help="LocalCluster workers."),
+        data: Path | None = DATA, database: str | None = DATABASE, config: Path | None = CONFIG,
+    ) -> None:
+        """Run the registered ONNX model over a snapshot; results stored per instance and per study."""
+        from imaging_hub.assurance import ClusterChoice, RunSpec, run_model
+
+        with _hub(data, database, config) as hub:
+            room = hub.room
+            tool = room.tool(tool_id)
+            project = snapshot.partition("/")[0]
+            try:
+                cohort = governed_cohort(hub, snapshot, agreement)
+                room.check_model(hub.actor, tool, model)
+            except ImagingHubError as exc:
+                room.record(hub.actor, "run.inference", "ai_tool", tool.id, project, "denied",
+                            reason=type(exc).__name__, snapshot=snapshot, agreement=agreement)
+                raise
+            with Progress(console=console, transient=True) as progress:
+                bar = progress.add_task(f"{tool.label} over {snapshot}", total=len(cohort))
+                found = run_model(model, tool.model_sha256, cohort,
+                                  cluster=ClusterChoice(scheduler=scheduler, n_workers=workers),
+                                  on_done=lambda _item: progress.advance(bar))
+            summary = {"instances": len(found.instances), "studies": len(found.studies), "failed": len(found.failed),
+                       "cluster": scheduler or "LocalCluster"}
+            run = room.record_run(hub.actor, tool.id, RunSpec(
+                "inference", "onnx", project, snapshot, agreement, summary), found.results)
+        console.print(f"run {run.id}: {summary['instances']} instance(s) and {summary['studies']} study(ies) scored"
+                      + (f"; {summary['failed']} could not be read" if found.failed else ""))
+
+    @assurance.command("validate-run")
+    def validate_run(
+        run_id: int = typer.Argument(..., help="An inference run's id."),
+        reference: Path = typer.Option(..., "--reference", exists=True, dir_okay=False,
+                                       help="CSV: case_id (the Study Instance UID), label, subgroup columns."),
+        out: Path = typer.Option(..., "--out", help="Folder for validation.json, report.html, report.pdf."),
+        prevalence: float | None = typer.Option(None, "--prevalence", help="Deployment prevalence for PPV/NPV."),
+        data: Path | None = DATA, database: str | None = DATABASE, config: Path | None = CONFIG,
+    ) -> None:
+        """Validate a stored run's study scores against a reference standard, at the tool's locked threshold."""
+        from imaging_hub.assurance import RunSpec, ValidationOptions, cases_from_results, read_reference, validate_table
+
+        with _hub(data, database, config) as hub:
+            room = hub.room
+            inference = room.run(run_id)
+            tool = room.tool(inference.tool_id)
+            results = room.results(hub.actor, run_id, "study")
+            cases = cases_from_results(results, read_reference(reference), source=f"run {run_id}")
+            digest = hashlib.sha256(json.dumps([[r.case_id, r.score] for r in results]).encode()
+                                    + reference.read_bytes()).hexdigest()
+            source = {"name": f"run {run_id} of {tool.label} over {inference.snapshot} under {inference.agreement}",
+                      "sha256": digest}
+            document = validate_table(cases, ValidationOptions(tool.threshold, prevalence=prevalence), out, source)
+            run = room.record_run(hub.actor, tool.id, RunSpec(
+                "validation", inference.source, inference.project, inference.snapshot, inference.agreement,
+                {"from_run": run_id, "n": document["n"], "auc": document["auc"]}, str(out.resolve())))
+        auc = document["auc"]
+        console.print(f"validation run {run.id}: AUC {auc['estimate']:.3f} ({auc['ci'][0]:.3f}-{auc['ci'][1]:.3f}) "
+                      f"on {document['n']} studies. Wrote {out}/validation.json, report.html, report.pdf")
+
+    @assurance.command("report")
+    def report(
+        run_id: int = typer.Argument(..., help="A validation or monitoring run's id."),
+        name: str = typer.Argument("report.pdf", help="validation.json, report.html, report.pdf, monitor.*"),
+        data: Path | None = DATA, database: str | None = DATABASE, config: Path | None = CONFIG,
+    ) -> None:
+        """Print the path of a run's report file (the read is audited)."""
+        with _hub(data, database, config) as hub:
+            path = hub.room.read_report(hub.actor, run_id, name)
+        typer.echo(str(path))
