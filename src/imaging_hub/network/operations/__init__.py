@@ -11,9 +11,10 @@ from imaging_hub.network.operations.actor import Actor, AuditEntry, AuditSink, n
 from imaging_hub.network.operations.devices import DeviceSeen
 from imaging_hub.network.operations.errors import NetworkNotFound, NetworkRefused
 from imaging_hub.network.operations.migrate import VERSION_TABLE
-from imaging_hub.network.operations.room import NetworkRoom, ReporterView, TaskView
+from imaging_hub.network.operations.room import DEFAULT_PATHWAYS, NetworkRoom, ReporterView, TaskView
 
 __all__ = [
+    "DEFAULT_PATHWAYS",
     "VERSION_TABLE",
     "Actor",
     "AuditEntry",

@@ -21,6 +21,7 @@ class Actor:
     address: str = ""
     manager: bool = False
     sites: frozenset[str] = frozenset()
+    audit_name: str = ""  # how the audit trail names the caller, if not by ``name`` (e.g. with its token)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -48,6 +48,7 @@ from imaging_hub.network.reporting import (
     Action,
     FhirReportingTask,
     FinishedReport,
+    Pathway,
     Priority,
     Reporter,
     ReporterLoad,
@@ -62,6 +63,13 @@ from imaging_hub.network.reporting import (
 )
 
 Clock = Callable[[], datetime]
+# The network's turnaround targets unless the hub configures its own; none may exceed 28 days (Pathway checks).
+DEFAULT_PATHWAYS = {
+    "acute": Pathway("acute", timedelta(hours=1)),
+    "urgent": Pathway("urgent", timedelta(hours=24)),
+    "overflow": Pathway("overflow", timedelta(days=7)),
+    "trial": Pathway("trial", timedelta(days=14), research=True),
+}
 HELD = (TaskStatus.ASSIGNED.value, TaskStatus.CLAIMED.value)
 
 
@@ -92,18 +100,28 @@ class ReporterView:
 class NetworkRoom:
     """``NetworkRoom.open(engine, audit=sink)``: the engine of the hub's database (the archive's writer)."""
 
-    def __init__(self, engine: Engine, audit: AuditSink, clock: Clock, policy: RoutingPolicy) -> None:
+    def __init__(
+        self, engine: Engine, audit: AuditSink, clock: Clock, policy: RoutingPolicy, pathways: Mapping[str, Pathway]
+    ) -> None:
         self._engine = engine
         self._audit = audit
         self._clock = clock
         self.policy = policy
+        self.pathways = dict(pathways)
 
     @classmethod
     def open(
-        cls, engine: Engine, *, audit: AuditSink = no_audit, clock: Clock = _now, policy: RoutingPolicy | None = None
+        cls,
+        engine: Engine,
+        *,
+        audit: AuditSink = no_audit,
+        clock: Clock = _now,
+        policy: RoutingPolicy | None = None,
+        pathways: Mapping[str, Pathway] = DEFAULT_PATHWAYS,
     ) -> NetworkRoom:
+        """``pathways``: the reporting pathways tasks may name (FHIR ServiceRequest.category codes)."""
         upgrade(engine)
-        return cls(engine, audit, clock, policy or RoutingPolicy())
+        return cls(engine, audit, clock, policy or RoutingPolicy(), pathways)
 
     def now(self) -> datetime:
         return self._clock()
