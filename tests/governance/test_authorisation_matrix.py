@@ -237,6 +237,7 @@ ADMIN = lambda cell: cell.admin  # noqa: E731
 OVERSIGHT = lambda cell: cell.oversight  # noqa: E731
 SEES = lambda cell: cell.sees_project  # noqa: E731
 READS = lambda cell: cell.reads_data  # noqa: E731
+CAPACITY = lambda cell: cell.oversight or cell.role == "site_data_manager"  # noqa: E731  (network capacity pages)
 UNI = {"project_lead", "researcher", "annotator"}
 
 W = "/dicom-web/studies/{study}"
@@ -471,6 +472,33 @@ RULES: dict[tuple[str, str], Rule] = {
                                                                                     "csrf": "{csrf}"}}),
         lambda c: c.lead_inside,
     ),
+    # Network room (capacity, reporting worklist, FHIR): capacity for oversight and site data managers (their own
+    # sites); the worklist for reporters (none in this hub) and oversight; dashboards for oversight; routing by an
+    # administrator; FHIR tasks posted by an administrator or the site's data manager (RXX); no report exists here.
+    ("GET", "/network/capacity"): Rule(get("/network/capacity"), CAPACITY),
+    ("GET", "/network/capacity/what-if"): Rule(get("/network/capacity/what-if?weeks=2"), CAPACITY),
+    ("GET", "/network/capacity/{site}/calendar.ics"): Rule(get("/network/capacity/RXX/calendar.ics"), CAPACITY),
+    ("GET", "/network/worklist"): Rule(get("/network/worklist"), OVERSIGHT),
+    ("POST", "/network/worklist/route"): Rule(
+        lambda h, c: ("POST", "/network/worklist/route", {"data": {"csrf": "{csrf}"}}), ADMIN
+    ),
+    ("POST", "/network/worklist/{task_id}/claim"): Rule(
+        lambda h, c: ("POST", "/network/worklist/NONE-1/claim", {"data": {"csrf": "{csrf}"}}), NOBODY
+    ),
+    ("POST", "/network/worklist/{task_id}/release"): Rule(
+        lambda h, c: ("POST", "/network/worklist/NONE-1/release", {"data": {"csrf": "{csrf}"}}), NOBODY
+    ),
+    ("POST", "/network/worklist/{task_id}/report"): Rule(
+        lambda h, c: ("POST", "/network/worklist/NONE-1/report", {"data": {"csrf": "{csrf}", "text": "x"}}), NOBODY
+    ),
+    ("GET", "/network/reporting"): Rule(get("/network/reporting"), OVERSIGHT),
+    ("POST", "/api/network/fhir/reporting-tasks"): Rule(
+        lambda h, c: ("POST", "/api/network/fhir/reporting-tasks", {"json": _network_bundle(unique("mx-"))}),
+        lambda c: c.admin or c.role == "site_data_manager",
+    ),
+    ("GET", "/api/network/fhir/DiagnosticReport/{task_id}"): Rule(
+        get("/api/network/fhir/DiagnosticReport/NONE-1"), NOBODY
+    ),
     # OIDC sign-in: this hub has no identity provider configured, so both answer 404 to everyone; the
     # configured flow and its refusals are exercised against a real provider in test_oidc.py.
     ("GET", "/auth/oidc/login"): Rule(get("/auth/oidc/login"), NOBODY),
@@ -499,6 +527,12 @@ version = "1"
 name = "any CT"
 match = { modality = "CT" }
 """
+
+
+def _network_bundle(task_id: str) -> dict[str, Any]:
+    from tests.network.operations.served import bundle
+
+    return bundle(task_id, "RXX")
 
 
 def _new_study(request: Request) -> str:

@@ -19,9 +19,11 @@ from imaging_hub.api.governance.admin import admin_router
 from imaging_hub.api.governance.auth import HttpAuth
 from imaging_hub.api.governance.error_audit import ErrorAudit
 from imaging_hub.api.governance.routes import governance_router
+from imaging_hub.api.network_routes import FHIR_MAX_BYTES, network_audit, network_fhir_router
 from imaging_hub.api.spoke_routes import governance_audit, governed_caller, spoke_router
 from imaging_hub.governance import ArchiveSource, Governance
 from imaging_hub.hub import HubRoom
+from imaging_hub.network.operations import NetworkRoom
 from imaging_hub.store import Archive
 
 
@@ -49,6 +51,9 @@ def create_governed_app(
     room = HubRoom.open(archive, audit=governance_audit(gov))
     spokes = APIRouter()
     spokes.include_router(spoke_router(room, caller=governed_caller(gov, auth)), max_body_size=SPOKE_REPORT_MAX_BYTES)
+    network = APIRouter()  # the network room's FHIR routes (reporting tasks in, reports out)
+    network_room = NetworkRoom.open(archive.database.writer, audit=network_audit(gov))
+    network.include_router(network_fhir_router(gov, auth, network_room), max_body_size=FHIR_MAX_BYTES)
     app = create_app(
         archive,
         scope_dependency=auth.dicomweb_scope,
@@ -58,6 +63,7 @@ def create_governed_app(
             admin_router(gov),
             governance_router(gov, source),
             spokes,
+            network,
             *(pages(gov, archive, room) if pages is not None else ()),
             *extra_routers,
         ],

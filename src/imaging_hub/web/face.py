@@ -8,14 +8,16 @@ from collections.abc import Sequence
 
 from fastapi import APIRouter
 
-from imaging_hub.api import PageRouters
+from imaging_hub.api import PageRouters, network_audit
 from imaging_hub.governance import ArchiveSource, Governance, StudyCatalogue
 from imaging_hub.hub import HubRoom
+from imaging_hub.network.operations import NetworkRoom
 from imaging_hub.quality import QualityRoom
 from imaging_hub.store import Archive
 from imaging_hub.web.api_docs import api_docs_router
 from imaging_hub.web.assets import assets_router
 from imaging_hub.web.labelling_desk import LabellingDesk
+from imaging_hub.web.network import network_pages_router
 from imaging_hub.web.not_found import not_found_page
 from imaging_hub.web.oidc_routes import oidc_router
 from imaging_hub.web.oidc_settings import OidcSettings
@@ -42,6 +44,7 @@ def web_face(oidc: OidcSettings | None = None) -> PageRouters:
             viewer_router(gov),
             labelling_router(gov, desk),
             quality_router(gov, QualityRoom.open(archive.database.writer)),
+            network_pages_router(gov, NetworkRoom.open(archive.database.writer, audit=network_audit(gov))),
         ]
 
     routers.not_found = not_found_page  # type: ignore[attr-defined]  # create_governed_app installs it for 404s

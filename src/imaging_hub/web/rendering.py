@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from imaging_hub.api import PAGE_POLICY
-from imaging_hub.governance import Principal
+from imaging_hub.governance import SITE_ROLES, Principal
 
 _env = Environment(
     loader=FileSystemLoader(Path(__file__).with_name("templates")),
@@ -33,7 +33,11 @@ def navigation(who: Principal) -> list[tuple[str, str]]:
         ("/tokens", "Tokens"),
         ("/labelling", "Labelling"),
     ]
+    if who.is_auditor or who.is_administrator or who.sites_with(SITE_ROLES):
+        nav.append(("/network/capacity", "Capacity"))
+    nav.append(("/network/worklist", "Worklist"))
     if who.is_auditor or who.is_administrator:
+        nav.append(("/network/reporting", "Reporting"))
         nav.append(("/audit", "Audit"))
     return nav
 

@@ -120,7 +120,7 @@ def test_asap_counts_as_urgent_and_a_missing_priority_as_routine() -> None:
             lambda sr, st: st.update(basedOn=[{"reference": "ServiceRequest/other"}]),
             "does not name ServiceRequest/sr-1001",
         ),
-        (lambda sr, st: sr.update(status="revoked"), "is revoked, not active"),
+        (lambda sr, st: sr.update(status="revoked"), "is not active"),
         (lambda sr, st: sr.update(category=[{"text": "imaging"}]), "names no configured reporting pathway"),
         (lambda sr, st: st.pop("location"), "location needs the acquiring site"),
         (lambda sr, st: st.update(identifier=[]) or sr.update(identifier=[]), "no accession number"),

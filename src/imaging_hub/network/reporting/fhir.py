@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,6 +31,7 @@ TASK_SYSTEM = "urn:imaging-hub:reporting-task"
 _V2_0203 = "http://terminology.hl7.org/CodeSystem/v2-0203"
 _V2_0074 = "http://terminology.hl7.org/CodeSystem/v2-0074"
 _LOINC_IMAGING_STUDY = ("http://loinc.org", "18748-4", "Diagnostic imaging study")
+_FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")  # FHIR R4 id; checked here as the models allow any length
 _PRIORITIES = {"stat": Priority.STAT, "asap": Priority.URGENT, "urgent": Priority.URGENT, "routine": Priority.ROUTINE}
 
 
@@ -61,8 +63,10 @@ def task_from_fhir(
     study = _validated(ImagingStudy, imaging_study)
     if not request.id or not study.id:
         raise NetworkInputError("the ServiceRequest and ImagingStudy need ids")
+    if not (_FHIR_ID.fullmatch(request.id) and _FHIR_ID.fullmatch(study.id)):
+        raise NetworkInputError("the ServiceRequest's and ImagingStudy's ids must be FHIR ids (1-64 of A-Za-z0-9-.)")
     if request.status != "active":
-        raise NetworkInputError(f"ServiceRequest/{request.id} is {request.status}, not active")
+        raise NetworkInputError(f"ServiceRequest/{request.id} is not active")  # its status unquoted: input
     request_ref = f"ServiceRequest/{request.id}"
     if request_ref not in {ref.reference for ref in study.basedOn or []}:
         raise NetworkInputError(f"ImagingStudy/{study.id}.basedOn does not name {request_ref}")
