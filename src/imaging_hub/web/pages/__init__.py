@@ -31,7 +31,14 @@ from imaging_hub.web.pages.route import WebRoute
 from imaging_hub.web.pages.session import signed_in_dependency
 from imaging_hub.web.study_columns import StudyColumns
 
-__all__ = ["WebRoute", "labelling_router", "quality_router", "signed_in_dependency", "study_browser_router", "web_router"]
+__all__ = [
+    "WebRoute",
+    "labelling_router",
+    "quality_router",
+    "signed_in_dependency",
+    "study_browser_router",
+    "web_router",
+]
 
 
 def web_router(gov: Governance, source: ArchiveSource, oidc_enabled: bool = False) -> APIRouter:
@@ -51,8 +58,9 @@ def web_router(gov: Governance, source: ArchiveSource, oidc_enabled: bool = Fals
     return router
 
 
-def study_browser_router(gov: Governance, catalogue: StudyCatalogue,
-                         columns: StudyColumns | None = None) -> APIRouter:
+def study_browser_router(
+    gov: Governance, catalogue: StudyCatalogue, columns: StudyColumns | None = None
+) -> APIRouter:
     """The study browser (``/projects/{code}/studies...``): it reads the archive through ``catalogue``;
     ``columns`` adds the rooms' columns (labelling, QC) to its table."""
     return studies.router(gov, catalogue, columns)
