@@ -14,6 +14,7 @@ from PIL import Image
 from governance.hub import Hub, build_hub
 from governance.network import START
 from imaging_hub.governance import SYSTEM, AuditFilter, Governance, SettableClock
+from imaging_hub.quality import ClusterChoice, QualityRoom, run_project
 from imaging_hub.store.bulk import insert_synthetic_index
 
 SYNTHETIC = "PROJ0"  # the synthetic index filler puts study s in PROJ(s % 5)
@@ -144,3 +145,30 @@ def test_a_study_of_another_project_is_not_found_here(hub: Hub) -> None:
 def test_bad_search_input_is_named(hub: Hub, query: str, message: str) -> None:
     answer = hub.client("res@uni.example").get(f"/projects/LUNG1/studies?{query}")
     assert answer.status_code == 400 and message in answer.text.replace("&#39;", "'")
+
+
+QC_PROTOCOL = """
+[protocol]
+name = "LUNG1 imaging"
+version = "1"
+
+[[series]]
+name = "CT chest"
+match = { modality = "CT" }
+
+[[series]]
+name = "T1 brain"
+required = true
+match = { modality = "MR" }
+"""
+
+
+def test_the_qc_column_shows_the_quality_rooms_verdict(hub: Hub) -> None:
+    client = hub.client("res@uni.example")
+    assert "not conformant" not in client.get("/projects/LUNG1/studies").text
+    room = QualityRoom.open(hub.archive.database.writer)
+    room.save_protocol("LUNG1", QC_PROTOCOL, "lead@uni.example")
+    run_project(hub.archive, room, "LUNG1", cluster=ClusterChoice(n_workers=1, processes=False))
+    table = client.get("/projects/LUNG1/studies").text
+    assert '<th scope="col">QC</th>' in table
+    assert "not conformant" in table  # the protocol's required MR series never arrived

@@ -23,7 +23,7 @@ from imaging_hub.web.oidc_routes import oidc_router
 from imaging_hub.web.oidc_settings import OidcSettings
 from imaging_hub.web.pages import labelling_router, quality_router, study_browser_router, web_router
 from imaging_hub.web.reconciliation import reconciliation_page_router
-from imaging_hub.web.study_columns import StudyColumns
+from imaging_hub.web.study_columns import StudyColumns, qc_column
 from imaging_hub.web.viewer import viewer_router
 
 
@@ -33,17 +33,18 @@ def web_face(oidc: OidcSettings | None = None) -> PageRouters:
     def routers(gov: Governance, archive: Archive, room: HubRoom) -> Sequence[APIRouter]:
         settings = oidc if oidc is not None else OidcSettings.load()
         desk = LabellingDesk.open(gov, archive)  # the labelling room, and its subscriber for SEGs from the viewer
+        quality = QualityRoom.open(archive.database.writer)
+        columns = StudyColumns(labelling=desk.room.study_status, quality=qc_column(quality))
         return [
             web_router(gov, ArchiveSource(archive), oidc_enabled=settings.enabled),
             oidc_router(gov, settings),
             assets_router(),
             api_docs_router(gov),
             reconciliation_page_router(gov, room),
-            study_browser_router(gov, StudyCatalogue(gov.context, gov.authority, archive),
-                                 StudyColumns(labelling=desk.room.study_status)),
+            study_browser_router(gov, StudyCatalogue(gov.context, gov.authority, archive), columns),
             viewer_router(gov),
             labelling_router(gov, desk),
-            quality_router(gov, QualityRoom.open(archive.database.writer)),
+            quality_router(gov, quality),
             network_pages_router(gov, NetworkRoom.open(archive.database.writer, audit=network_audit(gov))),
         ]
 

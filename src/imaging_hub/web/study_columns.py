@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from imaging_hub.quality import QualityRoom
+
 StatusOf = Callable[[str, Sequence[str]], Mapping[str, str]]  # (project, study UIDs) -> {study UID: status}
 
 
@@ -26,3 +28,12 @@ class StudyColumns:
     def of(self, project: str, study_uids: Sequence[str]) -> dict[str, dict[str, str]]:
         """{column name: {study UID: status}} for the page's studies (the page's own view is audited)."""
         return {name: dict(source(project, study_uids)) for name, source in self.named()}
+
+
+def qc_column(room: QualityRoom) -> StatusOf:
+    """The quality room's per-study QC status (conformant, not conformant, not checked) as a column."""
+
+    def status(project: str, study_uids: Sequence[str]) -> dict[str, str]:
+        return {uid: qc.status for uid, qc in room.study_qc(project, study_uids).items()}
+
+    return status
