@@ -42,7 +42,7 @@ from imaging_hub.governance.roles import ALL_SCOPES, SITE_ROLES, UNSUPPRESSED_RO
 from imaging_hub.governance.service import Governance
 from imaging_hub.governance.study_catalogue import SeriesRow, StudyCatalogue, StudyDetail, StudyPage, StudyRow
 from imaging_hub.governance.study_filters import StudyFilters
-from imaging_hub.governance.suppression import cohort_cells, sees_exact_counts, suppress
+from imaging_hub.governance.suppression import cohort_cells, sees_exact_counts, suppress, withhold_related_counts
 from imaging_hub.governance.tables import Agreement, ApiToken, AuditEntry, Person, Project, Snapshot
 from imaging_hub.governance.throttle import SignInLimits, SignInThrottled
 
@@ -103,5 +103,6 @@ __all__ = [
     "system_clock",
     "to_fhir_audit_event",
     "to_fhir_bundle",
+    "withhold_related_counts",
     "write_checkpoint",
 ]

@@ -17,7 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from imaging_hub.api.access import AccessScope
 from imaging_hub.api.governance.error_audit import CALLER_STATE
-from imaging_hub.governance import AuditRecord, Governance, Principal, Unauthenticated
+from imaging_hub.governance import AuditRecord, Governance, Principal, Unauthenticated, sees_exact_counts
 
 SESSION_COOKIE = "imaging_hub_session"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -96,7 +96,9 @@ class HttpAuth:
         """
         caller, projects = await run_in_threadpool(self._caller_and_projects, request)
         _current_caller.set(caller)
-        return AccessScope(principal=caller.principal.audit_name, projects=projects, purpose=caller.purpose)
+        exact = frozenset(p for p in projects if sees_exact_counts(caller.principal, p))
+        return AccessScope(principal=caller.principal.audit_name, projects=projects, purpose=caller.purpose,
+                           exact_counts=exact)
 
     def _caller_and_projects(self, request: Request) -> tuple[_Caller, frozenset[str]]:
         principal = self.require(request)
