@@ -24,6 +24,7 @@ from imaging_hub.governance.audit import (
     to_fhir_bundle,
     write_checkpoint,
 )
+from imaging_hub.governance.caller_cache import CallerCache
 from imaging_hub.governance.clock import Clock, SettableClock, system_clock
 from imaging_hub.governance.credentials import csrf_token
 from imaging_hub.governance.dimse_scope import DimseScopes
@@ -59,6 +60,7 @@ __all__ = [
     "AuditEntry",
     "AuditFilter",
     "AuditRecord",
+    "CallerCache",
     "Checkpoint",
     "Clock",
     "DimseScopes",
