@@ -66,3 +66,49 @@ def test_a_site_of_ten_studies_is_not_suppressed_but_its_small_neighbour_still_i
 
     cells = cohort_cells({"RXX": (10, 40), "RYY": (2, 9), "RZZ": (0, 0)}, exact=False)
     assert cells == [("RXX", "10", "40"), ("RYY", "<10", "suppressed"), ("RZZ", "0", "0")]
+
+
+_RELATED = {
+    "00201206": "NumberOfStudyRelatedSeries",
+    "00201208": "NumberOfStudyRelatedInstances",
+    "00201209": "NumberOfSeriesRelatedInstances",
+}
+
+
+def _related_counts(rows: list[dict[str, dict[str, object]]]) -> list[object]:
+    """Every value a row gives for a related count (an empty attribute gives none)."""
+    return [v for row in rows for tag in _RELATED if tag in row for v in row[tag].get("Value", [])]  # type: ignore[attr-defined]
+
+
+def test_qido_rows_give_a_researcher_no_study_or_series_size(hub: Hub) -> None:
+    client = hub.client("res@uni.example")
+    study = hub.studies["LUNG1"]
+    searches = [
+        "/dicom-web/studies?includefield=NumberOfStudyRelatedInstances&includefield=NumberOfStudyRelatedSeries",
+        "/dicom-web/studies?ClinicalTrialProtocolID=LUNG1&includefield=all",
+        f"/dicom-web/studies/{study}/series?includefield=NumberOfSeriesRelatedInstances",
+        "/dicom-web/series?includefield=NumberOfSeriesRelatedInstances",
+    ]
+    for url in searches:
+        answer = client.get(url)
+        assert answer.status_code == 200, (url, answer.text)
+        rows = answer.json()
+        assert rows, url  # the researcher reads these rows, only their sizes are withheld
+        assert _related_counts(rows) == [], url
+    page = client.get("/projects/LUNG1/studies/table").text
+    assert _numbers_in_cells(page) == [], "the study browser showed a study's size to a suppressed role"
+    detail = client.get(f"/projects/LUNG1/studies/{study}").text
+    assert _series_sizes(detail) == ["suppressed"]
+
+
+def _series_sizes(html: str) -> list[str]:
+    """The last cell of each series row: its instance count as shown."""
+    rows = re.findall(r'<tr class="nhsuk-table__row" data-series=.*?</tr>', html, flags=re.S)
+    return [_CELL.findall(row)[-1].strip() for row in rows]
+
+
+def test_qido_rows_give_the_lead_exact_sizes(hub: Hub) -> None:
+    rows = hub.client("lead@uni.example").get("/dicom-web/studies?includefield=NumberOfStudyRelatedInstances").json()
+    assert sorted(_related_counts(rows)) == [1, 1, 1, 2, 2, 2]  # three studies of one series, two instances
+    detail = hub.client("lead@uni.example").get(f"/projects/LUNG1/studies/{hub.studies['LUNG1']}").text
+    assert _series_sizes(detail) == ["2"]

@@ -18,9 +18,17 @@ class AccessScope:
     principal: str
     projects: frozenset[str] | None
     purpose: str = ""
+    exact_counts: frozenset[str] | None = None  # projects whose counts it sees exactly; None: all
 
     def allows(self, project: str | None) -> bool:
         return self.projects is None or (project or "") in self.projects
+
+    @property
+    def counts_suppressed(self) -> bool:
+        """Whether some project it reads is one whose counts it must not see exactly (small-number rule)."""
+        if self.exact_counts is None:
+            return False
+        return self.projects is None or not self.projects <= self.exact_counts
 
 
 UNRESTRICTED = AccessScope(principal="anonymous", projects=None)

@@ -20,6 +20,7 @@ from imaging_hub.dicomweb import (
     parse_accept,
     parse_search,
 )
+from imaging_hub.governance import withhold_related_counts
 
 router = APIRouter()
 
@@ -51,6 +52,8 @@ def _search(
         raise HTTPException(400, detail=str(exc)) from exc
     uid_key = _LEVEL_UID.get(level)
     context.audit("search", scope, [str(ds.get(uid_key, "")) for ds in results] if uid_key else [], "success")
+    if scope.counts_suppressed:  # a study's or series' size is a count too: withheld from rows, whatever its value
+        results = [withhold_related_counts(ds) for ds in results]
     return StreamingResponse(_json_array(dataset_to_json(ds) for ds in results), media_type=DICOM_JSON)
 
 

@@ -24,6 +24,7 @@ from imaging_hub.governance.audit import (
     to_fhir_bundle,
     write_checkpoint,
 )
+from imaging_hub.governance.caller_cache import CallerCache
 from imaging_hub.governance.clock import Clock, SettableClock, system_clock
 from imaging_hub.governance.credentials import csrf_token
 from imaging_hub.governance.dimse_scope import DimseScopes
@@ -43,7 +44,13 @@ from imaging_hub.governance.roles import ALL_SCOPES, SITE_ROLES, UNSUPPRESSED_RO
 from imaging_hub.governance.service import Governance
 from imaging_hub.governance.study_catalogue import SeriesRow, StudyCatalogue, StudyDetail, StudyPage, StudyRow
 from imaging_hub.governance.study_filters import StudyFilters
-from imaging_hub.governance.suppression import breakdown_shown, cohort_cells, sees_exact_counts, suppress
+from imaging_hub.governance.suppression import (
+    breakdown_shown,
+    cohort_cells,
+    sees_exact_counts,
+    suppress,
+    withhold_related_counts,
+)
 from imaging_hub.governance.tables import Agreement, ApiToken, AuditEntry, Person, Project, Snapshot
 from imaging_hub.governance.throttle import SignInLimits, SignInThrottled
 
@@ -61,6 +68,7 @@ __all__ = [
     "AuditEntry",
     "AuditFilter",
     "AuditRecord",
+    "CallerCache",
     "Checkpoint",
     "Clock",
     "DimseScopes",
@@ -109,5 +117,6 @@ __all__ = [
     "system_clock",
     "to_fhir_audit_event",
     "to_fhir_bundle",
+    "withhold_related_counts",
     "write_checkpoint",
 ]

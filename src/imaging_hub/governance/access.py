@@ -6,7 +6,7 @@ an account takes effect on the very next request.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 
@@ -209,6 +209,10 @@ class Access:
             raise Forbidden(f"a token may not carry scopes {why}: {names}")
 
     def token_principal(self, token: str, address: str = "") -> Principal:
+        return self.token_principal_until(token, address)[0]
+
+    def token_principal_until(self, token: str, address: str = "") -> tuple[Principal, datetime]:
+        """The token's principal and when the token expires."""
         parts = parse_token(token)
         if parts is None:
             raise Unauthenticated("not an Imaging Hub API token")
@@ -222,7 +226,9 @@ class Access:
         if now >= row.expires_at:
             raise Unauthenticated("API token expired")
         scopes = frozenset(Scope(s) for s in row.scopes.split())
-        return self.principal_for(row.person_id, via="token", address=address, scopes=scopes, token_name=row.key_id)
+        principal = self.principal_for(row.person_id, via="token", address=address, scopes=scopes,
+                                       token_name=row.key_id)
+        return principal, row.expires_at
 
     def revoke_token(self, actor: Principal, key_id: str) -> None:
         with self._c.reading() as session:

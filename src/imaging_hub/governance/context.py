@@ -7,13 +7,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from imaging_hub.governance.audit import AuditRecord, AuditTrail
 from imaging_hub.governance.clock import Clock
 from imaging_hub.governance.errors import Forbidden
 from imaging_hub.governance.principal import Principal
+from imaging_hub.governance.tables import Generation
 
 
 @dataclass(frozen=True)
@@ -25,8 +26,15 @@ class Context:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
+        """A write; it moves the generation number in the same commit, so cached callers are dropped."""
         with Session(self.engine, expire_on_commit=False) as session, session.begin():
             yield session
+            session.execute(update(Generation).where(Generation.id == 1).values(value=Generation.value + 1))
+
+    def generation(self) -> int:
+        """The generation number now: one small read (see ``caller_cache``)."""
+        with self.reader.connect() as conn:
+            return int(conn.execute(select(Generation.value).where(Generation.id == 1)).scalar_one())
 
     @contextmanager
     def reading(self) -> Iterator[Session]:

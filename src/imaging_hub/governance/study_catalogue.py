@@ -2,7 +2,8 @@
 
 The same rule as DICOMweb decides (``DataAuthority.readable_projects``: a project role that reads data and
 an agreement in force); every page and study viewed, and every refusal, is in the audit trail. The total a
-search matched is a cohort count, so it is small-number suppressed for roles below project lead.
+search matched is a cohort count, so it is small-number suppressed for roles below project lead; so are the
+series and instance counts of every row (``suppression.withhold_related_counts``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from imaging_hub.governance.errors import Forbidden, InvalidInput, NotFound
 from imaging_hub.governance.principal import Principal
 from imaging_hub.governance.roles import UNSUPPRESSED_ROLES, Role
 from imaging_hub.governance.study_filters import StudyFilters
-from imaging_hub.governance.suppression import suppress
+from imaging_hub.governance.suppression import WITHHELD, suppress
 from imaging_hub.store import Archive, Query, QueryError, StoredInstance
 
 _RETURNED = frozenset({"StudyDescription", "ClinicalTrialSiteID", "ClinicalTrialProtocolID"})
@@ -32,8 +33,8 @@ class StudyRow:
     date: str  # YYYY-MM-DD, or "" when unknown
     modalities: str
     description: str
-    series: int
-    instances: int
+    series: int | str  # str: withheld ("suppressed") from a role that sees suppressed counts
+    instances: int | str
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class SeriesRow:
     number: int | None
     modality: str
     description: str
-    instances: int
+    instances: int | str
 
 
 @dataclass(frozen=True)
@@ -81,22 +82,23 @@ class StudyCatalogue:
             detail={"filters": filters.as_params(), "after": after or "", "shown": len(found.results)},
         )
         return StudyPage(
-            [_study_row(ds) for ds in found.results], found.next_after, suppress(total, exact), not exact
+            [_study_row(ds, exact) for ds in found.results], found.next_after, suppress(total, exact), not exact
         )
 
     def study(self, who: Principal, project: str, study_uid: str) -> StudyDetail:
         self._require(who, "study.view", "study", study_uid, project)
-        row = self._study(who, project, study_uid)
+        exact = self.exact_counts(who, project)
+        row = self._study(who, project, study_uid, exact)
         series = self._archive.search(
             Query(level="SERIES", filters={"StudyInstanceUID": study_uid}, include=frozenset({"SeriesDescription"}))
         )
         self._context.record(who, "study.view", "study", study_uid, project=project, purpose=_PURPOSE)
-        return StudyDetail(row, sorted((_series_row(ds) for ds in series), key=_series_order))
+        return StudyDetail(row, sorted((_series_row(ds, exact) for ds in series), key=_series_order))
 
     def picture_of(self, who: Principal, project: str, study_uid: str, series_uid: str) -> StoredInstance:
         """The instance that stands for a series in pictures (its middle one); audited as a read of it."""
         self._require(who, "study.thumbnail", "study", study_uid, project)
-        self._study(who, project, study_uid)
+        self._study(who, project, study_uid, exact=False)
         instances = [
             i for i in self._archive.instances(study_uid, series_uid) if i.clinical_trial_protocol_id == project
         ]
@@ -121,7 +123,7 @@ class StudyCatalogue:
                 "and a data-sharing agreement in force"
             )
 
-    def _study(self, who: Principal, project: str, study_uid: str) -> StudyRow:
+    def _study(self, who: Principal, project: str, study_uid: str, exact: bool) -> StudyRow:
         try:
             found = self._archive.search(
                 Query(
@@ -137,7 +139,7 @@ class StudyCatalogue:
                 who, "study.view", "study", study_uid, project=project, purpose=_PURPOSE, outcome="failed"
             )
             raise NotFound(f"project {project} has no such study")
-        return _study_row(found[0])
+        return _study_row(found[0], exact)
 
 
 def _text(value: object) -> str:
@@ -148,7 +150,7 @@ def _count(value: object) -> int:
     return int(str(value)) if value not in (None, "") else 0
 
 
-def _study_row(ds: Dataset) -> StudyRow:
+def _study_row(ds: Dataset, exact: bool) -> StudyRow:
     date = _text(ds.get("StudyDate"))
     modalities = ds.get("ModalitiesInStudy")
     return StudyRow(
@@ -158,19 +160,19 @@ def _study_row(ds: Dataset) -> StudyRow:
         date=f"{date[:4]}-{date[4:6]}-{date[6:8]}" if len(date) == 8 else date,
         modalities=_text(modalities) if isinstance(modalities, str | None) else ", ".join(map(str, modalities)),
         description=_text(ds.get("StudyDescription")),
-        series=_count(ds.get("NumberOfStudyRelatedSeries")),
-        instances=_count(ds.get("NumberOfStudyRelatedInstances")),
+        series=_count(ds.get("NumberOfStudyRelatedSeries")) if exact else WITHHELD,
+        instances=_count(ds.get("NumberOfStudyRelatedInstances")) if exact else WITHHELD,
     )
 
 
-def _series_row(ds: Dataset) -> SeriesRow:
+def _series_row(ds: Dataset, exact: bool) -> SeriesRow:
     number = ds.get("SeriesNumber")
     return SeriesRow(
         series_instance_uid=_text(ds.get("SeriesInstanceUID")),
         number=int(number) if number not in (None, "") else None,
         modality=_text(ds.get("Modality")),
         description=_text(ds.get("SeriesDescription")),
-        instances=_count(ds.get("NumberOfSeriesRelatedInstances")),
+        instances=_count(ds.get("NumberOfSeriesRelatedInstances")) if exact else WITHHELD,
     )
 
 

@@ -5,11 +5,17 @@ every count that could reveal one is withheld, not just the study count: the cel
 (instances per study are typical enough that 60 instances beside "<10" studies says 3), and a total over
 cells (a snapshot's instance count) whenever any cell under it is small, since the total minus the shown
 cells gives the small one back. Zero is not disclosive and is shown.
+
+Rows of a search (QIDO-RS, the study browser) carry per-study and per-series counts. Withholding only the
+small ones would not do: a study's instance count minus its shown series' counts gives the withheld series
+back, as with totals. So for those roles every such related count is withheld from rows, whatever its size.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+
+from pydicom.dataset import Dataset
 
 from imaging_hub.governance.principal import Principal
 from imaging_hub.governance.roles import UNSUPPRESSED_ROLES, Role
@@ -60,3 +66,22 @@ def total_shown(total: int, studies_per_cell: Mapping[str, int], exact: bool) ->
     if exact or not any(is_small(studies) for studies in studies_per_cell.values()):
         return total
     return WITHHELD
+
+
+# The "Number of ... Related ..." attributes a search can return (PS3.4 C.3): all are counts over a group.
+RELATED_COUNTS = (
+    "NumberOfPatientRelatedStudies",
+    "NumberOfPatientRelatedSeries",
+    "NumberOfPatientRelatedInstances",
+    "NumberOfStudyRelatedSeries",
+    "NumberOfStudyRelatedInstances",
+    "NumberOfSeriesRelatedInstances",
+)
+
+
+def withhold_related_counts(row: Dataset) -> Dataset:
+    """The row with every related count it holds emptied (present, zero-length: the value is not given)."""
+    for keyword in RELATED_COUNTS:
+        if keyword in row:
+            row[keyword].value = None
+    return row

@@ -275,3 +275,12 @@ class ProjectDestination(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("gov_projects.id", ondelete="CASCADE"))
     destination: Mapped[str] = mapped_column(String(16))
+
+
+class Generation(Base):
+    """A number every governance transaction increments (one row, id 1): a cache of callers built at one value
+    is stale as soon as it moves, whichever process changed what (a token revoked, a role, an agreement)."""
+
+    __tablename__ = "gov_generation"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)

@@ -17,7 +17,14 @@ from fastapi.concurrency import run_in_threadpool
 
 from imaging_hub.api.access import AccessScope
 from imaging_hub.api.governance.error_audit import CALLER_STATE
-from imaging_hub.governance import AuditRecord, Governance, Principal, Unauthenticated
+from imaging_hub.governance import (
+    AuditRecord,
+    CallerCache,
+    Governance,
+    Principal,
+    Unauthenticated,
+    sees_exact_counts,
+)
 
 SESSION_COOKIE = "imaging_hub_session"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -58,6 +65,7 @@ class HttpAuth:
     def __init__(self, gov: Governance, projects_of: ProjectsOf | None = None) -> None:
         self.gov = gov
         self._projects_of = projects_of
+        self._tokens = CallerCache(gov)  # reads by API token: see governance.caller_cache
 
     def identify(self, request: Request) -> Principal | None:
         """The caller, or None when no credentials came; bad credentials answer 401."""
@@ -96,11 +104,23 @@ class HttpAuth:
         """
         caller, projects = await run_in_threadpool(self._caller_and_projects, request)
         _current_caller.set(caller)
-        return AccessScope(principal=caller.principal.audit_name, projects=projects, purpose=caller.purpose)
+        exact = frozenset(p for p in projects if sees_exact_counts(caller.principal, p))
+        return AccessScope(principal=caller.principal.audit_name, projects=projects, purpose=caller.purpose,
+                           exact_counts=exact)
 
     def _caller_and_projects(self, request: Request) -> tuple[_Caller, frozenset[str]]:
+        purpose = request.headers.get("x-purpose-of-use", "research")[:200]
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if request.method in _SAFE_METHODS and scheme.lower() == "bearer" and token.strip():
+            address = client_address(request)
+            try:
+                principal, readable = self._tokens.reader(token.strip(), address)
+            except Unauthenticated as exc:
+                self.gov.context.audit_anonymous("session.authenticate", address)
+                raise HTTPException(401, detail=str(exc), headers={"WWW-Authenticate": "Bearer"}) from exc
+            return _Caller(self._known(request, principal), purpose, readable), readable
         principal = self.require(request)
-        caller = _Caller(principal, request.headers.get("x-purpose-of-use", "research")[:200])
+        caller = _Caller(principal, purpose)
         if request.method in _SAFE_METHODS:
             readable = self.gov.authority.readable_projects(principal)
             return dataclasses.replace(caller, projects=readable), readable

@@ -118,7 +118,7 @@ def _record(trail: AuditTrail, group: list[InstanceStored]) -> int:
             outcome="success",
             detail={
                 "result": "stored",
-                "settled": "the request ended before its audit entry",
+                "settled": "no entry recorded this store when it was made",
                 "interface": origin.interface if origin else "",
                 "count": len(uids),
                 "changes": [first.sequence, group[-1].sequence],
