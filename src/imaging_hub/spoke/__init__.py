@@ -14,9 +14,11 @@ Public surface::
     withdraw(conn, project_id, participant_id)  WithdrawalError          withdrawal
     study_reports(conn, project_id=None) -> [StudyReport]; classify(report)          reconciliation
     ReconciliationReport / ReconciliationAnswer / HeldStudy, WithdrawalRequest / WithdrawalAnswer   hub wire
+    SpokeHeartbeat, current_heartbeat(conn, site_id)                         what the courier tells the hub it is up
     SpokeStatus.read(data_dir)                                            what `imaging-hub spoke status` shows
 """
 
+from imaging_hub.spoke.delivery.heartbeat import HEARTBEAT_INTERVAL_S, SpokeHeartbeat, current_heartbeat
 from imaging_hub.spoke.delivery.reconciliation import (
     HeldStudy,
     ReconciliationAnswer,
@@ -38,6 +40,7 @@ from imaging_hub.spoke.state import FILE_NAME as STATE_FILE_NAME
 from imaging_hub.spoke.state import connect, request_pull
 
 __all__ = [
+    "HEARTBEAT_INTERVAL_S",
     "STATE_FILE_NAME",
     "EnrolmentError",
     "HeldStudy",
@@ -52,6 +55,7 @@ __all__ = [
     "ReconciliationReport",
     "Spoke",
     "SpokeAlreadyRunning",
+    "SpokeHeartbeat",
     "SpokeSettings",
     "SpokeStatus",
     "StudyReport",
@@ -61,6 +65,7 @@ __all__ = [
     "WithdrawalRequest",
     "classify",
     "connect",
+    "current_heartbeat",
     "load_enrolment_file",
     "load_register_file",
     "normalise_nhs_number",

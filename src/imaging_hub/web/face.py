@@ -19,6 +19,7 @@ from imaging_hub.web.oidc_routes import oidc_router
 from imaging_hub.web.oidc_settings import OidcSettings
 from imaging_hub.web.pages import study_browser_router, web_router
 from imaging_hub.web.reconciliation import reconciliation_page_router
+from imaging_hub.web.spoke_health import spoke_health_page_router
 from imaging_hub.web.viewer import viewer_router
 
 
@@ -35,6 +36,7 @@ def web_face(oidc: OidcSettings | None = None) -> PageRouters:
             reconciliation_page_router(gov, room),
             study_browser_router(gov, StudyCatalogue(gov.context, gov.authority, archive)),
             viewer_router(gov),
+            spoke_health_page_router(gov, room),
         ]
 
     routers.not_found = not_found_page  # type: ignore[attr-defined]  # create_governed_app installs it for 404s
