@@ -499,6 +499,13 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/network/fhir/DiagnosticReport/{task_id}"): Rule(
         get("/api/network/fhir/DiagnosticReport/NONE-1"), NOBODY
     ),
+    # newcomer (issue 22): spoke health. A heartbeat for RXX comes from whoever speaks for RXX (its data
+    # manager, or the lead of a project it takes part in); the page is for the network's managers.
+    ("POST", "/spokes/heartbeat"): Rule(
+        lambda h, c: ("POST", "/spokes/heartbeat", {"json": {"site_id": "RXX", "backlog": {"queued": 1}}}),
+        lambda c: c.role in {"site_data_manager", "project_lead"},
+    ),
+    ("GET", "/spoke-health"): Rule(get("/spoke-health"), OVERSIGHT),
     # OIDC sign-in: this hub has no identity provider configured, so both answer 404 to everyone; the
     # configured flow and its refusals are exercised against a real provider in test_oidc.py.
     ("GET", "/auth/oidc/login"): Rule(get("/auth/oidc/login"), NOBODY),

@@ -186,3 +186,18 @@ def test_a_projects_status_moves_from_setup_to_active_as_agreement_and_data_arri
     gov.projects.update(SYSTEM, "HEART3", status="closed")
     assert shown() == "closed"
     page.close()
+
+
+def test_the_network_manager_sees_which_spokes_are_up(served: tuple[str, Hub], browser: Any) -> None:
+    base, hub = served
+    beat = {"site_id": "RXX", "backlog": {"queued": 12, "acknowledged": 300}, "accepting": True, "version": "0.1.0"}
+    assert hub.client("sdm@rxx.example").post("/spokes/heartbeat", json=beat).status_code == 204
+    for width, height in WIDTHS:
+        page = browser.new_page(viewport={"width": width, "height": height})
+        sign_in_by_keyboard(page, base, "admin@network.example")
+        page.goto(f"{base}/spoke-health")
+        assert page.locator("#spoke-RXX").get_attribute("data-state") == "up"
+        assert page.locator("#spoke-RYY").get_attribute("data-state") == "never"
+        assert "12" in page.locator("#spoke-RXX td").nth(2).inner_text()
+        assert _overflow(page) <= 0, f"/spoke-health is {_overflow(page)} px too wide at {width} px"
+        page.close()

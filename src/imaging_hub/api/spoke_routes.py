@@ -1,5 +1,6 @@
 """Hub-side routes a spoke needs beyond STOW-RS, as a thin face over the hub room (``imaging_hub.hub``):
 reconciliation reports (answered with what the hub holds), the hub's per-project / per-site view of them,
+heartbeats (which spokes are up, their backlog: the spoke health page),
 and withdrawals (what the site sent of a withdrawn participant removed from the archive).
 
 Mount with ``create_app(..., extra_routers=[spoke_router(room)])``; the web page over the same reports is
@@ -15,13 +16,19 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 
 from imaging_hub.api.access import AccessScope, current_scope
 from imaging_hub.api.governance.auth import HttpAuth
 from imaging_hub.governance import SITE_ROLES, AuditRecord, Governance, NotFound, Role
 from imaging_hub.hub import AuditEntry, AuditSink, Caller, HubRoom, InvalidRequest, Refused
-from imaging_hub.spoke import ReconciliationAnswer, ReconciliationReport, WithdrawalAnswer, WithdrawalRequest
+from imaging_hub.spoke import (
+    ReconciliationAnswer,
+    ReconciliationReport,
+    SpokeHeartbeat,
+    WithdrawalAnswer,
+    WithdrawalRequest,
+)
 
 _READING = frozenset({"GET", "HEAD"})
 
@@ -91,6 +98,13 @@ def spoke_router(room: HubRoom, caller: Callable[..., Caller] = scope_caller) ->
         """Per project and site: each study complete, incomplete (what is missing) or failed (why), with the
         hub's own instance count next to the spoke's acknowledged count."""
         return room.reconciliation.view(who, project, site)
+
+    @router.post("/heartbeat", status_code=204)
+    def heartbeat(beat: SpokeHeartbeat, who: Caller = Depends(caller)) -> Response:
+        """A spoke is up: its backlog by outbox state and whether it accepts images (the hub's spoke health)."""
+        with _answering():
+            room.spokes.receive(who, beat)
+        return Response(status_code=204)
 
     @router.post("/withdrawals", response_model=WithdrawalAnswer)
     def withdraw(request: WithdrawalRequest, who: Caller = Depends(caller)) -> WithdrawalAnswer:

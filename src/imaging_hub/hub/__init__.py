@@ -13,6 +13,8 @@ Public surface::
     room.reconciliation.view(caller, project=None, site=None) -> {"summary": ..., "studies": [...]}  (audited)
     room.reconciliation.summary(allows, project=None, site=None)  (unaudited: the face records its view)
     room.withdrawals.withdraw(caller, WithdrawalRequest) -> WithdrawalAnswer
+    room.spokes.receive(caller, SpokeHeartbeat)                 a spoke's heartbeat: up, backlog (audited)
+    room.spokes.contacts(sites) -> [SpokeContact]               spoke health (unaudited: the face records its view)
     Caller(name, kind, address, projects=None, sites=None); AuditEntry; AuditSink; no_audit
     Refused (not allowed: 403), InvalidRequest (malformed: 422)
     ArchiveForDicom(archive)                                    # the archive as the DIMSE engine's DicomArchive
@@ -24,5 +26,17 @@ imports (``store``, ``dimse``) are engines below this layer, so the api and the 
 from imaging_hub.hub.caller import AuditEntry, AuditSink, Caller, InvalidRequest, Refused, no_audit
 from imaging_hub.hub.dicom_archive import ArchiveForDicom
 from imaging_hub.hub.room import HubRoom
+from imaging_hub.hub.spoke_contact import UP_WITHIN, SpokeContact
 
-__all__ = ["ArchiveForDicom", "AuditEntry", "AuditSink", "Caller", "HubRoom", "InvalidRequest", "Refused", "no_audit"]
+__all__ = [
+    "UP_WITHIN",
+    "ArchiveForDicom",
+    "AuditEntry",
+    "AuditSink",
+    "Caller",
+    "HubRoom",
+    "InvalidRequest",
+    "Refused",
+    "SpokeContact",
+    "no_audit",
+]

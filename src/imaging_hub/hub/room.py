@@ -6,6 +6,7 @@ from imaging_hub.events import EventBus
 from imaging_hub.hub.caller import AuditSink, no_audit
 from imaging_hub.hub.migrate import upgrade
 from imaging_hub.hub.reconciliation import Reconciliation
+from imaging_hub.hub.spoke_contact import SpokeContacts
 from imaging_hub.hub.withdrawal import Withdrawals
 from imaging_hub.store import Archive
 
@@ -18,6 +19,7 @@ class HubRoom:
         self.events = events
         self.reconciliation = Reconciliation(archive, audit, events)
         self.withdrawals = Withdrawals(archive, audit)
+        self.spokes = SpokeContacts(archive, audit)
 
     @classmethod
     def open(cls, archive: Archive, *, audit: AuditSink = no_audit, events: EventBus | None = None) -> HubRoom:

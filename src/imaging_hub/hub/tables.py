@@ -1,7 +1,8 @@
 """The hub room's tables (SQLAlchemy Core), in the index's database under their own Alembic history.
 
 ``hub_spoke_report`` holds each site's latest reconciliation report, one row per study: a new report for a
-(site, project) replaces that pair's rows in one transaction.
+(site, project) replaces that pair's rows in one transaction. ``hub_spoke_contact`` holds each site's latest
+heartbeat (one row per site): when its spoke last made contact, its backlog and whether it accepts images.
 """
 
 from __future__ import annotations
@@ -32,6 +33,17 @@ spoke_report = sa.Table(
     sa.Index("ix_hub_spoke_report_site_id", "site_id", "project_id", "position"),
     sa.Index("ix_hub_spoke_report_project_id", "project_id"),
     sa.Index("ix_hub_spoke_report_study_uid", "study_uid"),
+)
+
+spoke_contact = sa.Table(
+    "hub_spoke_contact",
+    metadata,
+    sa.Column("site_id", sa.String(64), primary_key=True),
+    sa.Column("contact_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("backlog", sa.JSON, nullable=False),  # outbox state -> instances
+    sa.Column("accepting", sa.Boolean, nullable=False),
+    sa.Column("version", sa.String(32), nullable=False),
+    sa.Column("reported_by", sa.String, nullable=False),
 )
 
 

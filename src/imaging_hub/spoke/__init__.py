@@ -14,11 +14,13 @@ Public surface::
     withdraw(conn, project_id, participant_id)  WithdrawalError          withdrawal
     study_reports(conn, project_id=None) -> [StudyReport]; classify(report)          reconciliation
     ReconciliationReport / ReconciliationAnswer / HeldStudy, WithdrawalRequest / WithdrawalAnswer   hub wire
+    SpokeHeartbeat, current_heartbeat(conn, site_id)                         what the courier tells the hub it is up
     SpokeStatus.read(data_dir)                                            what `imaging-hub spoke status` shows
     ReviewDesk.for_data_dir(conn, data_dir), Reviewer(name, interface)   held instances: list, thumbnail, mask,
         release, reject (ReviewError, HeldItem, HELD, REJECTED); review_audit_entries(conn) their audit
 """
 
+from imaging_hub.spoke.delivery.heartbeat import HEARTBEAT_INTERVAL_S, SpokeHeartbeat, current_heartbeat
 from imaging_hub.spoke.delivery.reconciliation import (
     HeldStudy,
     ReconciliationAnswer,
@@ -50,6 +52,7 @@ from imaging_hub.spoke.state import FILE_NAME as STATE_FILE_NAME
 from imaging_hub.spoke.state import connect, request_pull
 
 __all__ = [
+    "HEARTBEAT_INTERVAL_S",
     "HELD",
     "REJECTED",
     "STATE_FILE_NAME",
@@ -71,6 +74,7 @@ __all__ = [
     "Reviewer",
     "Spoke",
     "SpokeAlreadyRunning",
+    "SpokeHeartbeat",
     "SpokeSettings",
     "SpokeStatus",
     "StudyReport",
@@ -80,6 +84,7 @@ __all__ = [
     "WithdrawalRequest",
     "classify",
     "connect",
+    "current_heartbeat",
     "load_enrolment_file",
     "load_register_file",
     "normalise_nhs_number",

@@ -24,6 +24,7 @@ from imaging_hub.web.oidc_settings import OidcSettings
 from imaging_hub.web.pages import labelling_router, quality_router, study_browser_router, web_router
 from imaging_hub.web.reconciliation import reconciliation_page_router
 from imaging_hub.web.study_columns import StudyColumns, qc_column
+from imaging_hub.web.spoke_health import spoke_health_page_router
 from imaging_hub.web.viewer import viewer_router
 
 
@@ -46,6 +47,7 @@ def web_face(oidc: OidcSettings | None = None) -> PageRouters:
             labelling_router(gov, desk),
             quality_router(gov, quality),
             network_pages_router(gov, NetworkRoom.open(archive.database.writer, audit=network_audit(gov))),
+            spoke_health_page_router(gov, room),
         ]
 
     routers.not_found = not_found_page  # type: ignore[attr-defined]  # create_governed_app installs it for 404s

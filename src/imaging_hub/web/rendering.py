@@ -39,6 +39,7 @@ def navigation(who: Principal) -> list[tuple[str, str]]:
     if who.is_auditor or who.is_administrator:
         nav.append(("/network/reporting", "Reporting"))
         nav.append(("/audit", "Audit"))
+        nav.append(("/spoke-health", "Spoke health"))
     return nav
 
 

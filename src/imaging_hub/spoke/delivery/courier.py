@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 from imaging_hub.dicomweb import TRANSIENT_FAILURES
 from imaging_hub.spoke.delivery import outbox
 from imaging_hub.spoke.delivery.backoff import backoff_delay
+from imaging_hub.spoke.delivery.heartbeat import HEARTBEAT_INTERVAL_S, current_heartbeat
 from imaging_hub.spoke.delivery.hubclient import HubClient, HubRejected, HubUnavailable
 from imaging_hub.spoke.delivery.reconciliation import ReconciliationReport, apply_answer, study_reports
 from imaging_hub.spoke.participants.withdrawal import mark_notified, mark_retry, pending_withdrawals, withdrawal_request
@@ -50,6 +51,7 @@ class Courier:
         self._hub_failures = 0
         self._hub_retry_at = 0.0
         self._last_reconcile = 0.0
+        self._last_beat = 0.0
         self._solo = 0  # after a batch was rejected as a whole, send this many one at a time
         self._linger_until = 0.0  # a batch not yet full is held back until then
         self._filling = (0, 0.0)  # the size of the batch being held back, and when it last grew
@@ -78,6 +80,7 @@ class Courier:
             return False
         answered = self._client.answered
         try:
+            self._beat_if_due()
             worked = self._send_withdrawals()
             worked = self._deliver_batch() or worked
             if not worked and not self._linger_until:  # reconciled when idle, not while a batch fills
@@ -161,6 +164,19 @@ class Courier:
 
     def _item_delay(self, attempts: int) -> float:
         return backoff_delay(attempts, self._link.retry_base_s, self._link.retry_cap_s)
+
+    # --- heartbeat -----------------------------------------------------------------------------------
+
+    def _beat_if_due(self) -> None:
+        """Tell the hub this spoke is up and its backlog (first thing, then every HEARTBEAT_INTERVAL_S)."""
+        now = time.time()
+        if now - self._last_beat < HEARTBEAT_INTERVAL_S:
+            return
+        self._last_beat = now
+        try:
+            self._client.beat(current_heartbeat(self._conn, self._site_id))
+        except HubRejected as exc:  # e.g. a hub too old to take it: delivery goes on regardless
+            log.warning("hub refused the heartbeat: %s", exc)
 
     # --- withdrawals ---------------------------------------------------------------------------------
 

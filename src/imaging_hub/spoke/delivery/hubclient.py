@@ -20,12 +20,14 @@ from imaging_hub.dicomweb import (
     parse_stow_response,
 )
 from imaging_hub.errors import ImagingHubError
+from imaging_hub.spoke.delivery.heartbeat import SpokeHeartbeat
 from imaging_hub.spoke.delivery.reconciliation import ReconciliationAnswer, ReconciliationReport
 from imaging_hub.spoke.participants.withdrawal import WithdrawalAnswer, WithdrawalRequest
 from imaging_hub.spoke.settings import HubLink
 
 RECONCILIATION_PATH = "/spokes/reconciliation"
 WITHDRAWALS_PATH = "/spokes/withdrawals"
+HEARTBEAT_PATH = "/spokes/heartbeat"
 STOW_PATH = "/dicom-web/studies"
 
 _DICOM = "application/dicom"
@@ -95,6 +97,11 @@ class HubClient:
         if response.status_code != 200:
             raise HubRejected(response.status_code, response.text[:300])
         return ReconciliationAnswer.model_validate(response.json())
+
+    def beat(self, heartbeat: SpokeHeartbeat) -> None:
+        response = self._send("POST", HEARTBEAT_PATH, json=heartbeat.model_dump(mode="json"))
+        if response.status_code != 204:
+            raise HubRejected(response.status_code, response.text[:300])
 
     def withdraw(self, request: WithdrawalRequest) -> WithdrawalAnswer:
         response = self._send("POST", WITHDRAWALS_PATH, json=request.model_dump(mode="json"))

@@ -1,0 +1,106 @@
+"""Spoke health at the hub: each spoke's heartbeat (``spoke.SpokeHeartbeat``) is kept, one row per site, so the
+network's managers see which spokes are up, their backlog and when each last made contact.
+
+A heartbeat comes only from a caller that speaks for its site (a spoke's token names its own site); each is
+audited, refusals included. A spoke is "up" while its last contact is under ``UP_WITHIN`` old: three
+heartbeat intervals, so one lost beat does not mark it down.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from imaging_hub.hub.caller import AuditEntry, AuditSink, Caller, Refused
+from imaging_hub.hub.reconciliation import check_code
+from imaging_hub.hub.tables import spoke_contact, spoke_report
+from imaging_hub.spoke import HEARTBEAT_INTERVAL_S, SpokeHeartbeat
+from imaging_hub.store import Archive
+
+UP_WITHIN = dt.timedelta(seconds=3 * HEARTBEAT_INTERVAL_S)
+
+
+@dataclass(frozen=True)
+class SpokeContact:
+    site_id: str
+    contact_at: dt.datetime | None  # None: never heard from
+    backlog: dict[str, int]
+    accepting: bool
+    version: str
+    reported_at: dt.datetime | None  # its latest reconciliation report
+
+    def is_up(self, now: dt.datetime) -> bool:
+        return self.contact_at is not None and now - self.contact_at < UP_WITHIN
+
+    @property
+    def waiting(self) -> int:
+        """Instances the spoke holds that the hub has not acknowledged (queued, sent or retrying)."""
+        return sum(n for state, n in self.backlog.items() if state not in {"acknowledged", "failed"})
+
+
+class SpokeContacts:
+    def __init__(self, archive: Archive, audit: AuditSink) -> None:
+        self._archive = archive
+        self._audit = audit
+
+    def receive(self, caller: Caller, beat: SpokeHeartbeat) -> None:
+        site = beat.site_id
+        check_code("site_id", site)
+        if caller.sites is not None and not caller.speaks_for_site(site):
+            self._audit(
+                AuditEntry(
+                    caller,
+                    "spoke.heartbeat",
+                    "site",
+                    site,
+                    outcome="denied",
+                    detail={"reason": "does not speak for the site"},
+                )
+            )
+            raise Refused(f"not authorised to report for site {site}")
+        row = {
+            "contact_at": dt.datetime.now(dt.UTC),
+            "backlog": dict(beat.backlog),
+            "accepting": beat.accepting,
+            "version": beat.version,
+            "reported_by": caller.name,
+        }
+        with self._archive.database.writing() as conn:
+            done = conn.execute(sa.update(spoke_contact).where(spoke_contact.c.site_id == site).values(**row))
+            if done.rowcount == 0:
+                conn.execute(spoke_contact.insert().values(site_id=site, **row))
+        self._audit(AuditEntry(caller, "spoke.heartbeat", "site", site, detail={"backlog": sum(beat.backlog.values())}))
+
+    def contacts(self, sites: list[str]) -> list[SpokeContact]:
+        """Every site named or heard from, in order of site code (not audited: the face records its view)."""
+        with self._archive.database.reading() as conn:
+            beats = {r.site_id: r for r in conn.execute(sa.select(spoke_contact))}
+            reports = dict(
+                conn.execute(
+                    sa.select(spoke_report.c.site_id, sa.func.max(spoke_report.c.reported_at)).group_by(
+                        spoke_report.c.site_id
+                    )
+                ).all()
+            )
+        found = []
+        for site in sorted(set(sites) | beats.keys()):
+            beat = beats.get(site)
+            found.append(
+                SpokeContact(
+                    site_id=site,
+                    contact_at=_aware(beat.contact_at) if beat else None,
+                    backlog=dict(beat.backlog) if beat else {},
+                    accepting=bool(beat.accepting) if beat else False,
+                    version=beat.version if beat else "",
+                    reported_at=_aware(reports.get(site)),
+                )
+            )
+        return found
+
+
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)  # SQLite gives naive UTC back
