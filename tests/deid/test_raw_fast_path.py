@@ -255,3 +255,17 @@ def test_remembered_encodings_follow_value_and_character_set() -> None:
         buffer = io.BytesIO()
         theirs.save_as(buffer, enforce_file_format=True)
         assert encode_part10(ours) == buffer.getvalue()
+
+
+@pytest.mark.parametrize("little", [True, False])
+def test_peek_reads_unsigned_shorts_as_pydicom_does(little: bool) -> None:
+    ds = Dataset()
+    order = "little" if little else "big"
+    for tag, value in [(0x00280010, (512).to_bytes(2, order)), (0x00280101, (12).to_bytes(2, order)),
+                       (0x00280011, (1).to_bytes(2, order) + (2).to_bytes(2, order))]:  # two values
+        ds._dict[Tag(tag)] = RawDataElement(Tag(tag), "US", len(value), value, 0, False, little)
+    ds.set_original_encoding(False, little, "iso8859")
+    for tag in list(ds.keys()):
+        expected, got = _decoded_by_pydicom(ds, tag), peek(ds, tag)
+        assert type(got) is type(expected) and got == expected, Tag(tag)
+        assert ds.get_item(tag).is_raw

@@ -33,6 +33,10 @@ def peek(ds: Dataset, tag: int, default: Any = None) -> Any:
     if elem is None:
         return default
     if isinstance(elem, RawDataElement):
+        if (elem.VR == "US" and elem.is_little_endian and elem.value is not None and len(elem.value) == 2
+                and _default_decoding()):
+            # one unsigned short (Rows, BitsStored ...), as pydicom gives it, some fifty times faster
+            return int.from_bytes(elem.value, "little")
         plain = _plain_value(elem)
         if plain is not None:
             return plain
