@@ -29,7 +29,7 @@ from imaging_hub.dicom.synthetic import StudySpec, SyntheticPatient, make_study
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))  # the Orthanc runner lives with the test peers
 
-from peers.orthanc import OrthancPacs  # noqa: E402
+from peers.orthanc import OrthancPacs, dicomweb_plugin  # noqa: E402, F401 - dicomweb_plugin for the benchmarks
 
 # Every peer runs as its users would run it. dcmtk (storescu, and Orthanc, whose DICOM side is dcmtk) leaves
 # Nagle's algorithm on unless TCP_NODELAY=1 is in its environment, and then waits on delayed ACKs: Orthanc
@@ -56,9 +56,13 @@ def dcmtk_environment() -> dict[str, str]:
     return {**os.environ, **DCMTK_ENVIRONMENT}
 
 
-def orthanc_peer(work_dir: Path, **options: Any) -> contextlib.AbstractContextManager[OrthancPacs]:
-    """A running Orthanc configured as above (``OrthancPacs.running``'s other options pass through)."""
-    return OrthancPacs.running(work_dir, settings=ORTHANC_RECOMMENDED, environment=DCMTK_ENVIRONMENT, **options)
+def orthanc_peer(
+    work_dir: Path, *, settings: Mapping[str, object] | None = None, **options: Any,
+) -> contextlib.AbstractContextManager[OrthancPacs]:
+    """A running Orthanc configured as above, ``settings`` over those (``OrthancPacs.running``'s other options
+    pass through)."""
+    return OrthancPacs.running(work_dir, settings={**ORTHANC_RECOMMENDED, **(settings or {})},
+                               environment=DCMTK_ENVIRONMENT, **options)
 
 
 def free_port() -> int:
@@ -127,19 +131,25 @@ class MemorySampler:
 @contextlib.contextmanager
 def hub_process(
     data: Path, *, database: str | None = None, http_port: int | None = None, dicom_port: int | None = None,
+    options: Sequence[str] = (),
 ) -> Iterator[tuple[subprocess.Popen[bytes], int, int]]:
-    """Run `imaging-hub serve` as a real subprocess; yields (process, http port, dicom port)."""
+    """Run `imaging-hub serve` as a real subprocess; yields (process, http port, dicom port).
+
+    It runs this checkout's code (``src`` first on its path) with this interpreter, so a benchmark run from a
+    worktree measures that worktree, whatever the virtual environment's editable install points at.
+    """
     http_port = http_port or free_port()
     dicom_port = dicom_port or free_port()
     command = [
-        str(ROOT / ".venv" / "bin" / "imaging-hub"), "serve", "--data", str(data),
+        sys.executable, "-m", "imaging_hub", "serve", "--data", str(data), *options,
         "--http-port", str(http_port), "--dicom-port", str(dicom_port),
         "--open-access",  # an isolated rig: no sign-in, as the Orthanc peer runs without authentication
     ]
     if database:
         command += ["--database", database]
     log = open(data.parent / f"{data.name}-hub.log", "wb")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    path = os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")]))
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONPATH": path})
     try:
         wait_for_port(http_port, 60)
         wait_for_port(dicom_port, 60)

@@ -1,6 +1,6 @@
 """Ingest and query: Imaging Hub against Orthanc, same corpus, same disk, same run.
 
-    .venv/bin/python bench/ingest_bench.py [--studies 40] [--instances 25] [--size 256]
+    .venv/bin/python bench/ingest_bench.py [--studies 40] [--instances 25] [--size 256] [--index postgresql]
 
 Measures instances/s through C-STORE (dcmtk storescu: concurrently, one association per study folder with
 ``--parallel`` senders, and over one single association carrying every instance) and through STOW-RS (the
@@ -8,26 +8,33 @@ same multipart batches POSTed to both), then QIDO-RS study search latency on bot
 instances. Every dcmtk tool and Orthanc run with TCP_NODELAY=1, and Orthanc with its recommended settings
 (``common.ORTHANC_RECOMMENDED``). Rounds alternate Orthanc and Imaging Hub; medians are reported. Prints ratios
 (Imaging Hub / Orthanc; > 1 means Imaging Hub is faster).
+
+``--index postgresql`` puts both indexes on the PostgreSQL server ``--server`` (a fresh database for each run):
+the hub with ``--database``, Orthanc with the Debian ``orthanc-postgresql`` index plugin (its storage stays
+on the file system, as the hub's does).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import shutil
 import statistics
 import subprocess
 import tempfile
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 from common import (
     DCMTK_ENVIRONMENT,
     ORTHANC_RECOMMENDED,
     dcmtk_environment,
+    dicomweb_plugin,
     hub_process,
     machine_line,
     orthanc_peer,
@@ -86,6 +93,37 @@ def stow(url: str, folders: list[Path], parallel: int) -> float:
 
 
 PATHS = ("cstore", "cstore1", "stow")
+POSTGRESQL_INDEX_PLUGIN = Path("/usr/share/orthanc/plugins/libOrthancPostgreSQLIndex.so")
+
+
+@contextlib.contextmanager
+def fresh_database(server: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database on ``server`` (postgresql://user@host:port), dropped afterwards."""
+    name = f"ingest_bench_{uuid.uuid4().hex[:12]}"
+    admin = f"{server.rstrip('/')}/postgres"
+    subprocess.run(["psql", admin, "-qc", f"CREATE DATABASE {name}"], check=True, capture_output=True)
+    try:
+        yield f"{server.rstrip('/')}/{name}"
+    finally:
+        subprocess.run(["psql", admin, "-qc", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], capture_output=True)
+
+
+def orthanc_postgresql(url: str) -> dict[str, object]:
+    """Orthanc settings for its index in the database at ``url`` (the Debian plugin; storage on disk)."""
+    if not POSTGRESQL_INDEX_PLUGIN.exists():
+        raise SystemExit("orthanc-postgresql is not installed (scripts/install-system-deps.sh installs it)")
+    parsed = urlsplit(url)
+    plugins = [str(POSTGRESQL_INDEX_PLUGIN), *[str(p) for p in [dicomweb_plugin()] if p is not None]]
+    return {
+        "Plugins": plugins,
+        "PostgreSQL": {
+            "EnableIndex": True, "EnableStorage": False, "Host": parsed.hostname or "127.0.0.1",
+            "Port": parsed.port or 5432, "Database": parsed.path.lstrip("/"), "Username": parsed.username or "postgres",
+            "Password": parsed.password or "", "Lock": False, "EnableSsl": False,
+            # More than one connection lets concurrent C-STOREs write at once (plugin 4.0; the Orthanc Book's advice).
+            "IndexConnectionsCount": 5,
+        },
+    }
 
 
 def _orthanc_version() -> str:
@@ -105,6 +143,10 @@ QUERIES = [
 ]
 
 
+def _orthanc_index(url: str | None) -> dict[str, object]:
+    return {} if url is None else {"settings": orthanc_postgresql(url)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--studies", type=int, default=40)
@@ -115,6 +157,10 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=None, help="scratch folder (default: a temp folder)")
     parser.add_argument("--paths", nargs="+", choices=PATHS, default=list(PATHS),
                         help="ingest paths to measure (default all; cstore1 is one association; QIDO runs with stow)")
+    parser.add_argument("--index", choices=("sqlite", "postgresql"), default="sqlite",
+                        help="where both archives keep their index (default: each one's own SQLite file)")
+    parser.add_argument("--server", default="postgresql://postgres@127.0.0.1:5432",
+                        help="the PostgreSQL server for --index postgresql")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(dir=args.work) as scratch:
@@ -134,8 +180,9 @@ def main() -> None:
                 for path in args.paths:
                     data = work / f"{name}-{path}-{round_number}"
                     data.mkdir()
+                    database = fresh_database(args.server) if args.index == "postgresql" else contextlib.nullcontext()
                     if name == "orthanc":
-                        with orthanc_peer(data) as orthanc:
+                        with database as url, orthanc_peer(data, **_orthanc_index(url)) as orthanc:
                             if path.startswith("cstore"):
                                 seconds = storescu(orthanc.dicom_port, orthanc.ae_title, folders,
                                                    0 if path == "cstore1" else args.parallel)
@@ -143,7 +190,7 @@ def main() -> None:
                                 seconds = stow(orthanc.dicomweb_url, folders, args.parallel)
                                 qido[name] += study_search_latencies(orthanc.dicomweb_url, QUERIES, 20, 100)
                     else:
-                        with hub_process(data / "hub") as (_, http_port, dicom_port):
+                        with database as url, hub_process(data / "hub", database=url) as (_, http_port, dicom_port):
                             url = f"http://127.0.0.1:{http_port}/dicom-web"
                             if path.startswith("cstore"):
                                 seconds = storescu(dicom_port, "IMAGINGHUB", folders,
@@ -163,11 +210,13 @@ def main() -> None:
         print(f"## Ingest and query vs Orthanc ({today()}, {machine_line()})")
         print(f"Command: `.venv/bin/python bench/ingest_bench.py --studies {args.studies} "
               f"--instances {args.instances} --size {args.size} --parallel {args.parallel} --rounds {args.rounds} "
-              f"--paths {' '.join(args.paths)}`; "
+              f"--paths {' '.join(args.paths)} --index {args.index}`; "
               f"{total} instances, median of {args.rounds} alternating rounds.")
         print(f"Peers: storescu and Orthanc with {' '.join(f'{k}={v}' for k, v in DCMTK_ENVIRONMENT.items())};"
               f" {_orthanc_version()} with "
-              + ", ".join(f"{k} {v}" for k, v in ORTHANC_RECOMMENDED.items()) + " (index in SQLite).")
+              + ", ".join(f"{k} {v}" for k, v in ORTHANC_RECOMMENDED.items())
+              + (" (index in SQLite)." if args.index == "sqlite" else
+                 "; both indexes in PostgreSQL (Orthanc: orthanc-postgresql, IndexConnectionsCount 5)."))
         print()
         print("| measure | Imaging Hub | Orthanc | ratio (hub/Orthanc) |")
         print("|---|---|---|---|")

@@ -12,6 +12,7 @@ packages=(
   libpangoft2-1.0-0
   orthanc             # the hospital PACS in tests and the ingest/query peer in benchmarks
   orthanc-dicomweb    # Orthanc's DICOMweb plugin (the spoke's DICOMweb pull path)
+  orthanc-postgresql  # Orthanc's PostgreSQL index: the peer of bench/ingest_bench.py --index postgresql
   tesseract-ocr       # burned-in text detection (and its English model, read by tesserocr in-process)
   libtesseract-dev    # tesserocr builds against these where no wheel fits the platform
   libleptonica-dev
@@ -22,6 +23,7 @@ tools=(chromium storescu dciodvfy Orthanc tesseract)
 missing=0
 for tool in "${tools[@]}"; do command -v "$tool" >/dev/null 2>&1 || missing=1; done
 [ -f /usr/share/orthanc/plugins/libOrthancDicomWeb.so ] || missing=1
+[ -f /usr/share/orthanc/plugins/libOrthancPostgreSQLIndex.so ] || missing=1
 ldconfig -p 2>/dev/null | grep libpangoft2-1.0 >/dev/null || missing=1  # no -q: an early exit would SIGPIPE ldconfig
 command -v npm >/dev/null 2>&1 || { packages+=(nodejs npm); missing=1; }
 if ! command -v psql >/dev/null 2>&1 && [ "${IMAGING_HUB_SKIP_POSTGRES:-}" != "1" ]; then

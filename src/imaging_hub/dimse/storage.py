@@ -1,11 +1,12 @@
 """Storage SCP: keep each C-STORE dataset exactly as it arrived (PS3.4 Annex B).
 
-The dataset is never decoded and re-encoded: the received bytes, behind a Part 10 header, go to the
-archive's ``receive``, which checks them once and reads the header the index will keep (a data set whose
+The dataset is never decoded and re-encoded: the received bytes, behind a Part 10 header encoded directly
+from the command's UIDs (byte for byte what pynetdicom's ``encoded_dataset(include_meta=True)`` writes, without
+building and validating a pydicom FileMetaDataset for every instance), go to the archive's ``receive``, which checks them once and reads the header the index will keep (a data set whose
 elements repeat or are out of order is refused there). Every decision here (the command's UIDs, the
 project) is made on that same header, then the instance is kept or discarded: all or nothing. The bytes come
-from pynetdicom's in-memory buffer (``event.encoded_dataset()``), or from its temporary file when the
-process has ``STORE_RECV_CHUNKED_DATASET`` on (``DicomServer(spool_received=True)``).
+from pynetdicom's in-memory buffer, or from its temporary file when the process has
+``STORE_RECV_CHUNKED_DATASET`` on (``DicomServer(spool_received=True)``).
 
 When the caller's scope names ``writable_projects``, an instance whose ClinicalTrialProtocolID is outside
 them is refused and nothing of it is kept. ``writable_projects`` is read for every C-STORE, so a role
@@ -23,7 +24,10 @@ from typing import BinaryIO
 
 from pydicom import dcmread
 from pydicom.dataset import Dataset
+from pynetdicom import PYNETDICOM_IMPLEMENTATION_UID, PYNETDICOM_IMPLEMENTATION_VERSION
 from pynetdicom.events import Event
+
+from imaging_hub.dicom.part10 import part10_header
 
 from imaging_hub.dimse.archive import InstanceRefused, InstanceStore, Kept, ReceivedInstance
 from imaging_hub.dimse.callers import Callers
@@ -47,6 +51,7 @@ CANNOT_UNDERSTAND = 0xC210  # PS3.4 B.2.3 Cxxx: unparsable, truncated or missing
 # PS3.7's general 0124H "Not authorized" is not among the statuses PS3.4 lists for the Storage service.
 # The low digits echo 0124H; the Error Comment says why.
 NOT_AUTHORISED_FOR_PROJECT = 0xC124
+_IMPLEMENTATION_UID = str(PYNETDICOM_IMPLEMENTATION_UID)  # the file meta names pynetdicom as the receiver
 
 
 class StorageSCP:
@@ -122,7 +127,15 @@ def _received(event: Event) -> Iterator[BinaryIO]:
     """The received instance as a Part 10 stream: the temporary file if pynetdicom spooled one."""
     path = event.dataset_path  # None unless pynetdicom spooled the dataset to a temporary file
     if path is None:
-        yield io.BytesIO(event.encoded_dataset(include_meta=True))
+        request = event.request
+        sop_class, sop_instance = request.AffectedSOPClassUID, request.AffectedSOPInstanceUID
+        if not sop_class or not sop_instance:  # pynetdicom's own encoding would need them too
+            yield io.BytesIO(event.encoded_dataset(include_meta=True))
+            return
+        header = part10_header(str(sop_class), str(sop_instance), str(event.context.transfer_syntax),
+                               implementation_class_uid=_IMPLEMENTATION_UID,
+                               implementation_version_name=PYNETDICOM_IMPLEMENTATION_VERSION)
+        yield io.BytesIO(header + request.DataSet.getbuffer())
         return
     with open(path, "rb") as stream:
         yield stream

@@ -20,7 +20,8 @@ import logging
 import mmap
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO, TypeVar
 
@@ -47,6 +48,7 @@ from imaging_hub.store.structure import CheckedFile, check_structure
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 _ATTEMPTS = 8
+_FLUSHERS = 8  # temp-file fsyncs in flight at once, each overlapping its own arrivals' index work
 
 _INSTANCE_COLUMNS = (
     instance.c.sop_instance_uid, instance.c.sop_class_uid, study.c.study_instance_uid,
@@ -60,6 +62,12 @@ _INSTANCE_SOURCE = (
     .join(patient, study.c.patient_pk == patient.c.pk)
 )
 
+# Built once: a statement object reused keeps its cache key, so each store skips building and keying it.
+_BY_UIDS = (
+    sa.select(*_INSTANCE_COLUMNS).select_from(_INSTANCE_SOURCE)
+    .where(instance.c.sop_instance_uid.in_(sa.bindparam("uids", expanding=True)))
+)
+
 
 class Archive:
     """Open with :meth:`open`; every method is thread-safe."""
@@ -70,6 +78,7 @@ class Archive:
         self.blobs = BlobStore(data_dir)
         self.events = events if events is not None else EventBus()  # subscribe here to hear of changes
         self._group: GroupCommit[_Arrival, tuple[bool, StoredInstance]] = GroupCommit(self._insert)
+        self._flusher = ThreadPoolExecutor(_FLUSHERS, thread_name_prefix="store-flush")
 
     @classmethod
     def open(cls, data_dir: Path, database_url: str | None = None, *, events: EventBus | None = None) -> Archive:
@@ -84,6 +93,7 @@ class Archive:
         return archive
 
     def close(self) -> None:
+        self._flusher.shutdown()
         self.database.dispose()
 
     def __enter__(self) -> Archive:
@@ -187,10 +197,20 @@ class Archive:
             return self.store_stream(fp, origin=origin)
 
     def _store(self, arrivals: list[_Arrival | InvalidInstance]) -> list[StoreOutcome | InvalidInstance]:
-        """Fsync the temp files together, index them with whatever other threads are storing, then settle."""
+        """Fsync the temp files together, index them with whatever other threads are storing, then settle.
+
+        The fsync runs on the flusher thread while the index rows are written (it holds no interpreter lock, the
+        index work does); the commit waits for it before it renames a file into place.
+        """
         valid = [a for a in arrivals if isinstance(a, _Arrival)]
-        self.blobs.sync_files([a.received for a in valid])
-        indexed = iter(self._group.submit(valid))
+        if not valid:
+            return [a for a in arrivals if isinstance(a, InvalidInstance)]
+        flushed = self._flusher.submit(self.blobs.sync_files, [a.received for a in valid])
+        try:
+            indexed = iter(self._group.submit([replace(a, flushed=flushed) for a in valid]))
+        finally:
+            wait([flushed])  # never leave a flush running on a file the caller may now discard
+        flushed.result()
         outcomes: list[StoreOutcome | InvalidInstance] = []
         for arrival in arrivals:
             if isinstance(arrival, InvalidInstance):
@@ -223,28 +243,41 @@ class Archive:
         uids = [a.header.sop_instance_uid for a in arrivals]
         with self.database.writing() as conn:
             self.database.lock_instances(conn, uids)
-            known = ingest.indexed_uids(conn, uids)
+            stored = self._get_many(conn, uids)  # what is indexed already: duplicates and conflicts
             batch = ingest.IndexBatch(conn)
             placing: list[_Arrival] = []
             for arrival in arrivals:
                 uid = arrival.header.sop_instance_uid
-                if uid in known:
+                if uid in stored:
                     continue  # already indexed, or an earlier arrival in this group: duplicate or conflict
-                known.add(uid)
                 received = arrival.received
                 ingest.add_instance(conn, arrival.header, arrival.relative, received.size, received.sha256, now,
                                     batch=batch)
+                stored[uid] = self._indexed(arrival)
                 placing.append(arrival)
             batch.flush()
             folders: list[Path] = []
             for arrival in placing:
                 folders += self.blobs.folders_to_sync(arrival.relative)
+                arrival.wait_flushed()  # its contents are durable before its name is
                 self.blobs.place(arrival.received, arrival.relative)
             self.blobs.sync_dirs(folders)
-            stored = self._get_many(conn, uids)
             announced = changes.record(conn, [_stored_change(a, now) for a in placing])
         placed = {id(a) for a in placing}
         return [(id(a) in placed, stored[a.header.sop_instance_uid]) for a in arrivals], announced
+
+    def _indexed(self, arrival: _Arrival) -> StoredInstance:
+        """The instance as the row just written for ``arrival`` holds it (what reading it back would give)."""
+        header, received = arrival.header, arrival.received
+        values = header.values
+        return StoredInstance(
+            sop_instance_uid=header.sop_instance_uid, sop_class_uid=str(values["SOPClassUID"]),
+            study_instance_uid=header.study_instance_uid, series_instance_uid=header.series_instance_uid,
+            patient_id=values["PatientID"] or "", transfer_syntax_uid=header.transfer_syntax_uid,
+            path=self.blobs.absolute(arrival.relative), size=received.size, sha256=received.sha256,
+            number_of_frames=values["NumberOfFrames"], clinical_trial_protocol_id=values["ClinicalTrialProtocolID"],
+            clinical_trial_site_id=values["ClinicalTrialSiteID"],
+        )
 
     def _keep_conflict(self, received: Received, header: InstanceHeader, existing: StoredInstance) -> StoreOutcome:
         relative = self.blobs.conflict_path(header.sop_instance_uid, received.sha256)
@@ -280,10 +313,7 @@ class Archive:
         found: dict[str, StoredInstance] = {}
         unique = sorted(set(sop_instance_uids))
         for start in range(0, len(unique), 500):
-            rows = conn.execute(
-                sa.select(*_INSTANCE_COLUMNS).select_from(_INSTANCE_SOURCE)
-                .where(instance.c.sop_instance_uid.in_(unique[start:start + 500]))
-            ).mappings()
+            rows = conn.execute(_BY_UIDS, {"uids": unique[start:start + 500]}).mappings()
             found.update((row["sop_instance_uid"], self._instance(row)) for row in rows)
         return found
 
@@ -423,6 +453,12 @@ class _Arrival:
     header: InstanceHeader
     relative: str  # where it goes, relative to the data folder
     origin: Origin | None = None  # who sent it, captured in the sender's thread
+    flushed: Future[None] | None = None  # the fsync of its temp file, started before its index transaction
+
+    def wait_flushed(self) -> None:
+        """Return once the temp file's contents are durable; OSError if its fsync failed."""
+        if self.flushed is not None:
+            self.flushed.result()
 
 
 def _stored_change(arrival: _Arrival, now: dt.datetime) -> changes.ChangeRow:

@@ -67,18 +67,31 @@ class IndexBatch:
         patient_values = level_values(header, "PATIENT")
         patient_values["patient_id"] = patient_values["patient_id"] or ""  # no PatientID: one anonymous patient
         patient_pk = self._patients.get(patient_values["patient_id"])
+        study_pk = self._studies.get(header.study_instance_uid)
+        series_pk = self._series.get(header.series_instance_uid)
+        if patient_pk is None or study_pk is None or series_pk is None:
+            # One round trip for all three keys; only those not indexed yet take the get-or-create path.
+            found = _keys(conn, patient_values["patient_id"], header)
+            patient_pk = found[0] if patient_pk is None else patient_pk
+            study_pk = found[1] if study_pk is None else study_pk
+            series_pk = found[2] if series_pk is None else series_pk
+            if patient_pk is not None:
+                self._patients[patient_values["patient_id"]] = patient_pk
+            if study_pk is not None:
+                self._studies[header.study_instance_uid] = study_pk
+            if series_pk is not None:
+                self._series[header.series_instance_uid] = series_pk
+
         if patient_pk is None:
             patient_pk, _ = _get_or_create(conn, patient, "patient_id", patient_values)
             self._patients[patient_values["patient_id"]] = patient_pk
 
-        study_pk = self._studies.get(header.study_instance_uid)
         new_study = False
         if study_pk is None:
             study_values = level_values(header, "STUDY") | {"patient_pk": patient_pk, "received_at": received_at}
             study_pk, new_study = _get_or_create(conn, study, "study_instance_uid", study_values)
             self._studies[header.study_instance_uid] = study_pk
 
-        series_pk = self._series.get(header.series_instance_uid)
         new_series = False
         if series_pk is None:
             series_values = level_values(header, "SERIES") | {"study_pk": study_pk}
@@ -116,22 +129,12 @@ class IndexBatch:
         # Counters in the order deletion locks them too (study, series, patient), each table by key, so
         # writers never deadlock.
         for pk, (instances, new_series) in sorted(self._study_counts.items()):
-            conn.execute(
-                sa.update(study).where(study.c.pk == pk)
-                .values(num_instances=study.c.num_instances + instances, num_series=study.c.num_series + new_series)
-            )
+            conn.execute(_COUNT_STUDY, {"key": pk, "instances": instances, "series": new_series})
         for pk, instances in sorted(self._series_counts.items()):
-            conn.execute(
-                sa.update(series).where(series.c.pk == pk).values(num_instances=series.c.num_instances + instances)
-            )
+            conn.execute(_COUNT_SERIES, {"key": pk, "instances": instances})
         for pk, (instances, new_series, new_studies) in sorted(self._patient_counts.items()):
-            conn.execute(
-                sa.update(patient).where(patient.c.pk == pk).values(
-                    num_instances=patient.c.num_instances + instances,
-                    num_series=patient.c.num_series + new_series,
-                    num_studies=patient.c.num_studies + new_studies,
-                )
-            )
+            conn.execute(_COUNT_PATIENT, {"key": pk, "instances": instances, "series": new_series,
+                                          "studies": new_studies})
         changed = {
             study_pk for study_pk, modality in self._new_modalities
             if insert_ignoring_conflicts(
@@ -184,6 +187,33 @@ def add_conflict(
         },
         ["sop_instance_uid", "sha256"],
     )
+
+
+# Statements built once (a reused statement keeps its cache key): each store only binds its values.
+_COUNT_STUDY = sa.update(study).where(study.c.pk == sa.bindparam("key")).values(
+    num_instances=study.c.num_instances + sa.bindparam("instances"),
+    num_series=study.c.num_series + sa.bindparam("series"),
+)
+_COUNT_SERIES = sa.update(series).where(series.c.pk == sa.bindparam("key")).values(
+    num_instances=series.c.num_instances + sa.bindparam("instances"),
+)
+_COUNT_PATIENT = sa.update(patient).where(patient.c.pk == sa.bindparam("key")).values(
+    num_instances=patient.c.num_instances + sa.bindparam("instances"),
+    num_series=patient.c.num_series + sa.bindparam("series"),
+    num_studies=patient.c.num_studies + sa.bindparam("studies"),
+)
+_KEYS = sa.select(
+    sa.select(patient.c.pk).where(patient.c.patient_id == sa.bindparam("patient_id")).scalar_subquery(),
+    sa.select(study.c.pk).where(study.c.study_instance_uid == sa.bindparam("study")).scalar_subquery(),
+    sa.select(series.c.pk).where(series.c.series_instance_uid == sa.bindparam("series")).scalar_subquery(),
+)
+
+
+def _keys(conn: Connection, patient_id: str, header: InstanceHeader) -> tuple[int | None, int | None, int | None]:
+    """The patient, study and series primary keys the index already has for ``header`` (None: not yet)."""
+    row = conn.execute(_KEYS, {"patient_id": patient_id, "study": header.study_instance_uid,
+                                "series": header.series_instance_uid}).one()
+    return row[0], row[1], row[2]
 
 
 def _get_or_create(conn: Connection, table: sa.Table, key: str, values: dict[str, Any]) -> tuple[int, bool]:
