@@ -56,6 +56,8 @@ def test_worklist_shows_a_reader_only_their_own_assignments(hub: Hub) -> None:
     outsider = hub.client("dev@pixel.example").get("/labelling")
     assert outsider.status_code == 200 and "No studies are assigned to you" in outsider.text
     assert entries(hub, "labels.worklist.view")
+    assert f"/labelling/tasks/{task}/agreement" in hub.client("lead@uni.example").get("/labelling").text
+    assert f"/labelling/tasks/{task}/agreement" not in answer.text  # the reader does not manage it
     assert hub.client().get("/labelling").headers["location"] == "/sign-in"
 
 

@@ -36,8 +36,7 @@ def progress_chart(p: Progress) -> bytes:
 
 
 def progress_svg(p: Progress) -> bytes:
-    """The same chart as SVG, for the pages (it scales with the page; no timestamp, so the same data gives the
-    same bytes)."""
+    """The same chart as SVG, for the pages (it scales with the page)."""
     buffer = io.BytesIO()
     _figure(p).savefig(buffer, format="svg", metadata={"Date": None})
     return buffer.getvalue()

@@ -20,14 +20,15 @@ def aware(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-def load_task(conn: Connection, task_id: int) -> Task:
+def load_task(conn: Connection, task_id: int, *, with_studies: bool = True) -> Task:
+    """``with_studies=False``: the task without its cohort (for per-study lookups over large cohorts)."""
     row = conn.execute(sa.select(t.task).where(t.task.c.id == task_id)).mappings().first()
     if row is None:
         raise NotFound(f"no labelling task {task_id}")
     readers = conn.execute(sa.select(t.reader.c.reader).where(t.reader.c.task_id == task_id)
                            .order_by(t.reader.c.reader)).scalars().all()
     studies = conn.execute(sa.select(t.study.c.study_uid, t.study.c.site).where(t.study.c.task_id == task_id)
-                           .order_by(t.study.c.position)).all()
+                           .order_by(t.study.c.position)).all() if with_studies else []
     return Task(row["id"], row["project"], row["name"], row["cohort_kind"], row["cohort_reference"],
                 parse_schema(row["label_schema"]), tuple(readers), row["reads_per_study"], bool(row["blinded"]),
                 row["adjudicator"], float(row["threshold"]), aware(row["created_at"]), row["created_by"],
@@ -110,3 +111,21 @@ def filed_labels(conn: Connection, task_id: int, study_uid: str, reader: str) ->
     return list(conn.execute(sa.select(t.label.c.sop_instance_uid).where(
         t.label.c.task_id == task_id, t.label.c.study_uid == study_uid, t.label.c.reader == reader,
     ).order_by(t.label.c.id)).scalars())
+
+
+def tasks_of_studies(conn: Connection, project: str, study_uids: Sequence[str]) -> dict[int, list[str]]:
+    """{task id: the given studies in its cohort} for the project's tasks."""
+    rows = conn.execute(sa.select(t.study.c.task_id, t.study.c.study_uid)
+                        .join(t.task, t.task.c.id == t.study.c.task_id)
+                        .where(t.task.c.project == project, t.study.c.study_uid.in_(list(study_uids)))
+                        .order_by(t.study.c.task_id, t.study.c.position))
+    found: dict[int, list[str]] = {}
+    for task_id, study_uid in rows:
+        found.setdefault(int(task_id), []).append(str(study_uid))
+    return found
+
+
+def open_adjudications(conn: Connection, task_id: int, study_uids: Sequence[str]) -> set[str]:
+    return set(conn.execute(sa.select(t.assignment.c.study_uid).where(
+        t.assignment.c.task_id == task_id, t.assignment.c.role == "adjudicator", t.assignment.c.done.is_(False),
+        t.assignment.c.study_uid.in_(list(study_uids)))).scalars())

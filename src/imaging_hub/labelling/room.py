@@ -209,29 +209,25 @@ class LabellingRoom:
         """A short labelling status per study of the project's tasks, for a study list whose own view is
         audited by its caller: 'final', 'adjudication', 'k of n reads' or 'not read', per task."""
         found: dict[str, list[str]] = {}
-        wanted = list(study_uids)
-        if not wanted:
+        if not study_uids:
             return {}
-        for task in self.tasks(project):
-            in_task = [s.study_uid for s in task.studies if s.study_uid in set(wanted)]
-            if not in_task:
-                continue
-            with self._engine.connect() as conn:
-                reads = repo.reads(conn, task.id, in_task)
-                waiting = {a.study_uid for a in repo.assignments(conn, task.id, open_only=True)
-                           if a.role == "adjudicator"}
-            for uid in in_task:
-                mine = [r for r in reads if r.study_uid == uid]
-                readers = [r for r in mine if r.role == "reader"]
-                if final_labels(task.schema, uid, mine, task.reads_per_study, task.threshold) is not None:
-                    state = "final"
-                elif uid in waiting:
-                    state = "adjudication"
-                elif readers:
-                    state = f"{len(readers)} of {task.reads_per_study} reads"
-                else:
-                    state = "not read"
-                found.setdefault(uid, []).append(f"{task.name}: {state}")
+        with self._engine.connect() as conn:
+            for task_id, in_task in repo.tasks_of_studies(conn, project, study_uids).items():
+                task = repo.load_task(conn, task_id, with_studies=False)
+                reads = repo.reads(conn, task_id, in_task)
+                waiting = repo.open_adjudications(conn, task_id, in_task)
+                for uid in in_task:
+                    mine = [r for r in reads if r.study_uid == uid]
+                    readers = [r for r in mine if r.role == "reader"]
+                    if final_labels(task.schema, uid, mine, task.reads_per_study, task.threshold) is not None:
+                        state = "final"
+                    elif uid in waiting:
+                        state = "adjudication"
+                    elif readers:
+                        state = f"{len(readers)} of {task.reads_per_study} reads"
+                    else:
+                        state = "not read"
+                    found.setdefault(uid, []).append(f"{task.name}: {state}")
         return {uid: "; ".join(states) for uid, states in found.items()}
 
     def _refer_if_needed(self, conn: Connection, task: Task, study_uid: str) -> float | None:

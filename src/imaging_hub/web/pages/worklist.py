@@ -41,7 +41,7 @@ def router(gov: Governance, desk: LabellingDesk) -> APIRouter:
         for a in mine:
             by_task.setdefault(a.task_id, []).append(a)
         work = [(desk.room.task(task_id), items) for task_id, items in sorted(by_task.items())]
-        managed = [t for t in desk.room.tasks() if actor.may_manage(t.project)]
+        managed = [t for project in sorted(actor.manages or ()) for t in desk.room.tasks(project)]
         return page(
             request,
             "worklist.html",
