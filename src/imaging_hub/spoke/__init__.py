@@ -4,6 +4,7 @@ at the edge, and durable, idempotent delivery to the hub with reconciliation.
 Public surface::
 
     SpokeSettings, ProjectSettings, HubLink, PacsLink, OptOutPolicy     configuration
+    AcquisitionRule                                                       a per-instance check before delivery
     Spoke(settings).start() / .stop() / .pull(project_id=None)          a running spoke
     connect(data_dir)                                                     the spoke's state database
     request_pull(conn, project_id=None)                                   ask the running spoke to pull
@@ -16,6 +17,7 @@ Public surface::
     SpokeStatus.read(data_dir)                                            what `imaging-hub spoke status` shows
 """
 
+from imaging_hub.spoke.acquisition_rule import AcquisitionRule
 from imaging_hub.spoke.delivery.reconciliation import (
     HeldStudy,
     ReconciliationAnswer,
@@ -36,6 +38,7 @@ from imaging_hub.spoke.settings import HubLink, OptOutPolicy, PacsLink, ProjectS
 from imaging_hub.spoke.state import connect, request_pull
 
 __all__ = [
+    "AcquisitionRule",
     "EnrolmentError",
     "HeldStudy",
     "HubLink",
