@@ -124,3 +124,19 @@ def wait_for(room: QualityRoom, count: int, timeout: float = 60.0) -> list:  # t
             return records
         time.sleep(0.2)
     raise AssertionError(f"the subscriber did not assess {count} series in {timeout} s")
+
+
+def test_the_hub_file_carries_quality_settings_beside_its_own(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from imaging_hub.config import HubSettings
+    from imaging_hub.quality import QualitySettings
+
+    config = tmp_path / "hub.toml"
+    config.write_text('http_port = 8123\n\n[quality]\nscheduler = "tcp://10.0.0.5:8786"\nsettle_seconds = 5\n')
+    assert HubSettings.load(config).http_port == 8123
+    monkeypatch.setenv("IMAGING_HUB_QUALITY_SETTLE_SECONDS", "1")
+    settings = QualitySettings.load(config)
+    assert (settings.cluster.scheduler, settings.settle_seconds, settings.subscribe) == ("tcp://10.0.0.5:8786", 1.0,
+                                                                                      True)
+    config.write_text("[quality]\nworkers = 0\n")
+    with pytest.raises(ValueError, match="workers"):
+        QualitySettings.load(config)
