@@ -1,10 +1,10 @@
 """The quality room at the hub: versioned protocols, results in its own tables, and the subscriber that
-assesses series as they arrive and, after a restart, catches up on what arrived while it was down."""
+assesses series as they arrive and, after a restart, catches up on what arrived while it was down (on the
+embedded SQLite database and on PostgreSQL: the ``archive`` fixture is both)."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -26,12 +26,6 @@ THREADS = ClusterChoice(n_workers=1, processes=False)
 PROJECT = "NET1"
 
 
-@pytest.fixture
-def archive(tmp_path: Path) -> Iterator[Archive]:
-    with Archive.open(tmp_path / "hub") as opened:
-        yield opened
-
-
 def ct(seed: int, *, thickness: str = "2.5", project: str = PROJECT) -> list[Dataset]:
     headers = series("CT", 4, seed=seed)
     rng = np.random.default_rng(seed)
@@ -49,6 +43,7 @@ def store(archive: Archive, headers: list[Dataset], tmp_path: Path) -> None:
         archive.store_file(path)
 
 
+@pytest.mark.postgres
 def test_protocols_are_versioned_and_a_wrong_one_stores_nothing(archive: Archive) -> None:
     room = QualityRoom.open(archive.database.writer)
     assert room.protocol(PROJECT) is None
@@ -64,6 +59,7 @@ def test_protocols_are_versioned_and_a_wrong_one_stores_nothing(archive: Archive
     assert room.protocol_history("OTHER") == []
 
 
+@pytest.mark.postgres
 def test_the_subscriber_assesses_arrivals_and_catches_up_after_a_restart(archive: Archive, tmp_path: Path) -> None:
     room = QualityRoom.open(archive.database.writer)
     room.save_protocol(PROJECT, PROTOCOL, "lead@example.org")
@@ -90,6 +86,11 @@ def test_the_subscriber_assesses_arrivals_and_catches_up_after_a_restart(archive
         live = ct(4, thickness="2.0")
         store(archive, live, tmp_path)  # arrives while it runs: heard live
         wait_for(room, 3)
+        archive.delete(str(live[0].StudyInstanceUID))  # withdrawn: its result goes too
+        deadline = time.monotonic() + 60
+        while len(room.records(PROJECT)) != 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert str(live[0].SeriesInstanceUID) not in {r.series_instance_uid for r in room.records(PROJECT)}
     assert restarted.catch_up().assessed == 0  # nothing left, nothing assessed twice
 
     status = study_qc_status(archive.database.reader, PROJECT, [str(good[0].StudyInstanceUID),
@@ -99,6 +100,7 @@ def test_the_subscriber_assesses_arrivals_and_catches_up_after_a_restart(archive
     assert status[str(thick[0].StudyInstanceUID)].problems == 2
 
 
+@pytest.mark.postgres
 def test_a_project_run_on_demand_is_idempotent(archive: Archive, tmp_path: Path) -> None:
     room = QualityRoom.open(archive.database.writer)
     store(archive, ct(5), tmp_path)
@@ -112,6 +114,7 @@ def test_a_project_run_on_demand_is_idempotent(archive: Archive, tmp_path: Path)
     assert run_project(archive, room, PROJECT, cluster=THREADS).already_done == 2
 
 
+@pytest.mark.postgres
 def test_study_status_on_a_hub_whose_room_never_ran(archive: Archive) -> None:
     assert study_qc_status(archive.database.reader, PROJECT, ["1.2.3"])["1.2.3"].status == "not checked"
 
@@ -124,3 +127,19 @@ def wait_for(room: QualityRoom, count: int, timeout: float = 60.0) -> list:  # t
             return records
         time.sleep(0.2)
     raise AssertionError(f"the subscriber did not assess {count} series in {timeout} s")
+
+
+def test_the_hub_file_carries_quality_settings_beside_its_own(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from imaging_hub.config import HubSettings
+    from imaging_hub.quality import QualitySettings
+
+    config = tmp_path / "hub.toml"
+    config.write_text('http_port = 8123\n\n[quality]\nscheduler = "tcp://10.0.0.5:8786"\nsettle_seconds = 5\n')
+    assert HubSettings.load(config).http_port == 8123
+    monkeypatch.setenv("IMAGING_HUB_QUALITY_SETTLE_SECONDS", "1")
+    settings = QualitySettings.load(config)
+    assert (settings.cluster.scheduler, settings.settle_seconds, settings.subscribe) == ("tcp://10.0.0.5:8786", 1.0,
+                                                                                      True)
+    config.write_text("[quality]\nworkers = 0\n")
+    with pytest.raises(ValueError, match="workers"):
+        QualitySettings.load(config)

@@ -14,8 +14,10 @@ from rich.table import Table
 
 from imaging_hub.cli._existing import require_spoke_data
 from imaging_hub.cli._signals import StopRequest
+from imaging_hub.cli._spoke_protocol import with_protocol_checks
 from imaging_hub.cli._spoke_review import review_app
 from imaging_hub.heap import freeze_start_up
+from imaging_hub.quality import ProtocolError
 from imaging_hub.spoke import (
     EnrolmentError,
     OptOutFileError,
@@ -69,6 +71,13 @@ def run(
     for chatty in ("pynetdicom", "httpx"):  # per-PDU and per-request lines drown the spoke's own decisions
         logging.getLogger(chatty).setLevel(logging.WARNING)
     settings = _settings(config, data, dicom_port=dicom_port, ae_title=ae_title)
+    try:
+        settings, left_to_hub = with_protocol_checks(settings)
+    except ProtocolError as exc:
+        console.print(f"spoke configuration is not valid: {exc}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from exc
+    for item in left_to_hub:
+        console.print(f"acquisition protocol: {item}", markup=False, highlight=False, soft_wrap=True)
     try:
         spoke = Spoke(settings)
     except (ValueError, OSError) as exc:

@@ -79,7 +79,11 @@ class DemoNetwork:
         ProjectKey.generate().save(key_file)
         samples = build_sample(self.patients_per_site)
 
-        hub = Process("hub", ["serve", "--data", str(hub_data), "--http-port", str(self.http_port),
+        # One machine runs the whole network: the hub's quality checks use one worker thread, not processes.
+        hub_config = self.folder / "hub.toml"
+        hub_config.write_text("[quality]\nprocesses = false\nworkers = 1\n")
+        hub = Process("hub", ["serve", "--data", str(hub_data), "--config", str(hub_config),
+                              "--http-port", str(self.http_port),
                               "--dicom-port", str(self.dicom_port), "--tls-cert", str(tls.cert),
                               "--tls-key", str(tls.key)], self.folder / "hub.log")
         self.processes.append(hub)

@@ -12,6 +12,7 @@
   series' latest result (its own tables and migration chain); ``QualitySubscriber(archive, room).start()``
   assesses series as they arrive (live events wake it, the durable change feed drives it, so a restart misses
   nothing); ``run_project``: a whole project on demand; ``QualitySettings``: ``[quality]`` / environment.
+- ``instance_rules``: the per-instance part of a protocol, for a spoke's checks before delivery.
 - ``study_qc_status(engine, project, study_uids)``: each study's QC status (``StudyQc``) for the study browser.
 - Across sites and time: ``quality_overview`` (conformance per site and scanner, drift alerts by
   Mann-Whitney U with Holm's correction, research dose per participant and timepoint against the project's
@@ -31,6 +32,7 @@ from imaging_hub.quality.jobs import ClusterChoice, ResultSink, RunSummary, run_
 from imaging_hub.quality.offline import FolderReport, check_folder
 from imaging_hub.quality.outliers import Outlier, find_outliers, robust_z
 from imaging_hub.quality.overview import QualityOverview, Rate, quality_overview
+from imaging_hub.quality.per_instance import InstanceRule, instance_rules
 from imaging_hub.quality.protocol import (
     AcquisitionProtocol,
     Approval,
@@ -76,6 +78,7 @@ __all__ = [
     "FolderScan",
     "GeometryRules",
     "ImageRules",
+    "InstanceRule",
     "Metrics",
     "Outlier",
     "ParticipantDose",
@@ -112,6 +115,7 @@ __all__ = [
     "drl_chart",
     "find_outliers",
     "header_metrics",
+    "instance_rules",
     "iter_files",
     "load_protocol",
     "measure_series",

@@ -69,15 +69,16 @@ def box_plots(records: Sequence[QcRecord], metric: str) -> str | None:
     return _svg(figure)
 
 
-def drift_chart(records: Sequence[QcRecord], metric: str) -> str | None:
-    """The metric over acquisition date, one panel per scanner, coloured by software version."""
+def drift_chart(records: Sequence[QcRecord], metric: str, *, first: Sequence[str] = (), limit: int = 6) -> str | None:
+    """The metric over acquisition date, one panel per scanner, coloured by software version: the scanners in
+    ``first`` (those with alerts), then those with most series, ``limit`` in all (the tests cover every one)."""
     by_scanner: dict[str, list[QcRecord]] = defaultdict(list)
     for record in records:
         if _date(record.acquired) is not None and record.conformance.metrics.get(metric) is not None:
             by_scanner[scanner_identity(record)].append(record)
     if not by_scanner:
         return None
-    scanners = sorted(by_scanner)
+    scanners = sorted(by_scanner, key=lambda k: (k not in first, -len(by_scanner[k]), k))[:limit]
     figure = Figure(figsize=(10, 2.6 * len(scanners)), layout="constrained")
     for axes, scanner in zip(figure.subplots(len(scanners), 1, squeeze=False)[:, 0], scanners, strict=True):
         by_software: dict[str, list[QcRecord]] = defaultdict(list)
@@ -93,23 +94,24 @@ def drift_chart(records: Sequence[QcRecord], metric: str) -> str | None:
 
 
 def dose_chart(doses: Sequence[ParticipantDose]) -> str | None:
-    """Summed DLP per participant and timepoint, the constraint as a line; estimated sums hatched."""
+    """How summed DLP per participant and timepoint is distributed, with the dose constraint as a line: a
+    histogram, so the chart stays readable for thousands of participants (breaches are listed as alerts)."""
     if not doses:
         return None
-    figure = Figure(figsize=(10, 1.4 + 0.3 * len(doses)), layout="constrained")
+    figure = Figure(figsize=(8, 3), layout="constrained")
     axes = figure.subplots()
-    labels = [f"{_short(d.participant, 16)} @ {_short(d.timepoint, 12)}" for d in doses]
-    axes.barh(labels, [d.dlp_mgy_cm for d in doses], color=[RED if d.breach else BLUE for d in doses],
-              hatch=None)
-    for i, d in enumerate(doses):
-        if not d.measured:
-            axes.barh([i], [d.dlp_mgy_cm], fill=False, hatch="//", edgecolor="white")
+    within = [d.dlp_mgy_cm for d in doses if not d.breach]
+    above = [d.dlp_mgy_cm for d in doses if d.breach]
+    bins = min(30, max(5, len(doses) // 4))
+    axes.hist([within, above], bins=bins, stacked=True, color=[BLUE, RED],
+              label=["within the constraint", "above the constraint"])
     constraint = doses[0].constraint_mgy_cm
     if constraint is not None:
         axes.axvline(constraint, color=RED, linestyle="--", label=f"dose constraint {constraint:g} mGy·cm")
-        axes.legend(loc="lower right", fontsize=8)
-    axes.set_xlabel("DLP per participant and timepoint (mGy·cm; hatched: estimated from image headers)")
-    axes.invert_yaxis()
+    estimated = sum(not d.measured for d in doses)
+    axes.set_xlabel(f"DLP per participant and timepoint (mGy·cm; {estimated} of {len(doses)} estimated from headers)")
+    axes.set_ylabel("participant timepoints")
+    axes.legend(loc="upper right", fontsize=8)
     return _svg(figure)
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from imaging_hub.quality.conformance import missing_series
 from imaging_hub.quality.drift import DriftTest, drift_tests
+from imaging_hub.quality.outliers import Outlier, find_outliers
 from imaging_hub.quality.protocol import AcquisitionProtocol
 from imaging_hub.quality.research_dose import DrlComparison, ParticipantDose, drl_comparisons, participant_doses
 from imaging_hub.quality.results import QcRecord
@@ -35,6 +36,7 @@ class QualityOverview:
     drift: tuple[DriftTest, ...]
     doses: tuple[ParticipantDose, ...]
     drl: tuple[DrlComparison, ...]
+    outliers: tuple[Outlier, ...] = ()  # metrics far from the scanner's or the project's (robust z)
 
     @property
     def drift_alerts(self) -> tuple[DriftTest, ...]:
@@ -65,6 +67,7 @@ def quality_overview(records: Sequence[QcRecord], protocol: AcquisitionProtocol 
         drift=tuple(drift_tests(acquisitions)),
         doses=tuple(participant_doses(records, protocol)),
         drl=tuple(drl_comparisons(acquisitions, protocol)),
+        outliers=tuple(find_outliers(acquisitions)),
     )
 
 

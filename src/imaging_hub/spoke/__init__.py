@@ -4,6 +4,7 @@ at the edge, and durable, idempotent delivery to the hub with reconciliation.
 Public surface::
 
     SpokeSettings, ProjectSettings, HubLink, PacsLink, OptOutPolicy     configuration
+    AcquisitionRule                                                       a per-instance check before delivery
     Spoke(settings).start() / .stop() / .pull(project_id=None)          a running spoke
     connect(data_dir)                                                     the spoke's state database
     STATE_FILE_NAME                                                       its file name in the data folder
@@ -20,6 +21,7 @@ Public surface::
         release, reject (ReviewError, HeldItem, HELD, REJECTED); review_audit_entries(conn) their audit
 """
 
+from imaging_hub.spoke.acquisition_rule import AcquisitionRule
 from imaging_hub.spoke.delivery.heartbeat import HEARTBEAT_INTERVAL_S, SpokeHeartbeat, current_heartbeat
 from imaging_hub.spoke.delivery.reconciliation import (
     HeldStudy,
@@ -56,6 +58,7 @@ __all__ = [
     "HELD",
     "REJECTED",
     "STATE_FILE_NAME",
+    "AcquisitionRule",
     "EnrolmentError",
     "HeldItem",
     "HeldStudy",

@@ -27,6 +27,11 @@ class AcquisitionRule(BaseModel):
     max: float | None = None
     pattern: str | None = None  # a regular expression each value must match in full
     action: Literal["warn", "hold"] = "warn"
+    # The rule applies only to instances whose SeriesDescription / ProtocolName these regular expressions find
+    # (searched, as the hub's acquisition protocol recognises a series); an instance without the attribute is
+    # not recognised, so it is not checked.
+    series_description: str | None = None
+    protocol_name: str | None = None
 
     @field_validator("attribute")
     @classmethod
@@ -38,7 +43,7 @@ class AcquisitionRule(BaseModel):
             raise ValueError(f"acquisition check: {keyword} is a sequence; check an attribute inside it instead")
         return keyword
 
-    @field_validator("pattern")
+    @field_validator("pattern", "series_description", "protocol_name")
     @classmethod
     def _compiles(cls, pattern: str | None) -> str | None:
         if pattern is not None:

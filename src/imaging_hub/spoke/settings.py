@@ -45,6 +45,10 @@ class ProjectSettings(BaseModel):
     opt_out: OptOutPolicy = OptOutPolicy.APPLIES
     opt_out_basis: str = ""  # required when the opt-out does not apply: the consent or exemption on record
     acquisition_checks: list[AcquisitionRule] = Field(default_factory=list)  # run on each de-identified instance
+    # The project's acquisition protocol (the hub's quality TOML): ``imaging-hub spoke`` adds its per-instance
+    # attribute rules to the acquisition checks, with this action, before delivery.
+    quality_protocol: Path | None = None
+    quality_protocol_action: Literal["warn", "hold"] = "warn"
 
     @model_validator(mode="after")
     def _basis_recorded(self) -> ProjectSettings:
@@ -161,8 +165,9 @@ def _resolve_paths(values: dict[str, Any], base: Path) -> None:
                 hub[key] = resolve(hub[key])
     for project in values.get("projects", []) or []:
         if isinstance(project, dict):
-            if "key_file" in project:
-                project["key_file"] = resolve(project["key_file"])
+            for key in ("key_file", "quality_protocol"):
+                if key in project:
+                    project[key] = resolve(project[key])
             profile = project.get("profile")
             if isinstance(profile, str) and profile.endswith(".toml"):
                 project["profile"] = resolve(profile)

@@ -38,6 +38,8 @@ def check_acquisition(rules: Sequence[AcquisitionRule], ds: Dataset) -> list[Fin
     for rule in rules:
         if rule.modalities and modality not in rule.modalities:
             continue
+        if not _recognised(rule, ds):
+            continue
         problem = _problem(rule, ds)
         if problem:
             findings.append(Finding(rule.action, f"{rule.attribute} {problem}"))
@@ -48,6 +50,21 @@ def summary(findings: Iterable[Finding]) -> str:
     return "; ".join(f.text for f in findings)
 
 
+def _recognised(rule: AcquisitionRule, ds: Dataset) -> bool:
+    for keyword, pattern in (("SeriesDescription", rule.series_description), ("ProtocolName", rule.protocol_name)):
+        if pattern is not None and re.search(pattern, str(ds.get(keyword, "") or "")) is None:
+            return False
+    return True
+
+
+def _same(text: str, expected: str) -> bool:
+    """Equal as text, or as numbers ("120.0" is 120 kV as much as "120" is)."""
+    if text == expected:
+        return True
+    number, wanted = _number(text), _number(expected)
+    return number is not None and wanted is not None and number == wanted
+
+
 def _problem(rule: AcquisitionRule, ds: Dataset) -> str:
     values = _values(ds.get(rule.attribute))
     if not values:
@@ -55,9 +72,9 @@ def _problem(rule: AcquisitionRule, ds: Dataset) -> str:
     vr = dictionary_VR(rule.attribute)
     for value in values:
         text = str(value).strip()
-        if rule.equals is not None and text != rule.equals:
+        if rule.equals is not None and not _same(text, rule.equals):
             return f"{_shown(text, vr)} is not {rule.equals}"
-        if rule.one_of is not None and text not in rule.one_of:
+        if rule.one_of is not None and not any(_same(text, option) for option in rule.one_of):
             return f"{_shown(text, vr)} is not one of {', '.join(rule.one_of)}"
         if rule.pattern is not None and re.fullmatch(rule.pattern, text) is None:
             return f"{_shown(text, vr)} does not match {rule.pattern}"

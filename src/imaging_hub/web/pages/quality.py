@@ -53,7 +53,7 @@ def router(gov: Governance, room: QualityRoom) -> APIRouter:
         charts = {
             "conformance": conformance_chart(overview) if overview.records else None,
             "boxes": [(m, svg) for m in BOX_METRICS if (svg := box_plots(overview.records, m)) is not None],
-            "drift": drift_chart(overview.records, "snr"),
+            "drift": drift_chart(overview.records, "snr", first=[t.scanner for t in overview.drift_alerts]),
             "dose": dose_chart(overview.doses),
             "drl": drl_chart(overview.drl, DRL_SOURCE),
         }
