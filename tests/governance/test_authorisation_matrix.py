@@ -427,7 +427,36 @@ RULES: dict[tuple[str, str], Rule] = {
     # configured flow and its refusals are exercised against a real provider in test_oidc.py.
     ("GET", "/auth/oidc/login"): Rule(get("/auth/oidc/login"), NOBODY),
     ("GET", "/auth/oidc/callback"): Rule(get("/auth/oidc/callback?code=c&state=s"), NOBODY),
+    # AI assurance: the register and tool pages for anyone signed in (runs filtered to projects they see); a
+    # run's report only to those who see its project.
+    ("GET", "/assurance"): Rule(get("/assurance"), ANY),
+    ("GET", "/assurance/tools/{tool_id}"): Rule(lambda h, c: ("GET", f"/assurance/tools/{_assurance(h)['tool']}", {}),
+                                                ANY),
+    ("GET", "/assurance/runs/{run_id}/{name}"): Rule(
+        lambda h, c: ("GET", f"/assurance/runs/{_assurance(h)[c.project]}/report.html", {}), SEES),
 }
+
+
+_ASSURANCE: dict[int, dict[str, int]] = {}
+
+
+def _assurance(hub: Hub) -> dict[str, int]:
+    """An AI tool with a validation run (and its report) in each project, made once per hub."""
+    if id(hub) not in _ASSURANCE:
+        from imaging_hub.assurance import Actor, AssuranceRoom, RunSpec, ToolSpec
+
+        room = AssuranceRoom.open(hub.archive.database.writer)
+        console = Actor("matrix", manages=None)
+        tool = room.register_tool(console, ToolSpec("Matrix", "Tests", "1", "Authorisation", 0.5, "b" * 64))
+        ids = {"tool": tool.id}
+        for project in ("LUNG1", "BRAIN2"):
+            folder = hub.archive.data_dir / f"assurance-{project}"
+            folder.mkdir()
+            (folder / "report.html").write_text("<html></html>")
+            ids[project] = room.record_run(console, tool.id, RunSpec(
+                "validation", "csv", project, f"{project}/v1", "DSA-MATRIX", {}, str(folder))).id
+        _ASSURANCE[id(hub)] = ids
+    return _ASSURANCE[id(hub)]
 
 
 def _new_study(request: Request) -> str:

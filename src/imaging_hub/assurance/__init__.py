@@ -37,6 +37,7 @@ from imaging_hub.assurance.register import (
     file_sha256,
     no_audit,
 )
+from imaging_hub.assurance.report import auc_history_svg
 from imaging_hub.assurance.segmentation import Agreement, agreement, assess_segmentations
 from imaging_hub.assurance.validation import (
     CaseTable,
@@ -80,6 +81,7 @@ __all__ = [
     "ValidationOptions",
     "agreement",
     "assess_segmentations",
+    "auc_history_svg",
     "cases_from_results",
     "delong",
     "file_sha256",

@@ -14,6 +14,7 @@ from imaging_hub.hub import HubRoom
 from imaging_hub.store import Archive
 from imaging_hub.web.api_docs import api_docs_router
 from imaging_hub.web.assets import assets_router
+from imaging_hub.web.assurance_pages import assurance_page_router
 from imaging_hub.web.not_found import not_found_page
 from imaging_hub.web.oidc_routes import oidc_router
 from imaging_hub.web.oidc_settings import OidcSettings
@@ -35,6 +36,7 @@ def web_face(oidc: OidcSettings | None = None) -> PageRouters:
             reconciliation_page_router(gov, room),
             study_browser_router(gov, StudyCatalogue(gov.context, gov.authority, archive)),
             viewer_router(gov),
+            assurance_page_router(gov, archive),
         ]
 
     routers.not_found = not_found_page  # type: ignore[attr-defined]  # create_governed_app installs it for 404s

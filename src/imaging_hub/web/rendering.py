@@ -30,6 +30,7 @@ def navigation(who: Principal) -> list[tuple[str, str]]:
         ("/agreements", "Agreements"),
         ("/snapshots", "Snapshots"),
         ("/reconciliation", "Transfer reconciliation"),
+        ("/assurance", "AI assurance"),
     ]
     if who.is_auditor or who.is_administrator:
         nav.append(("/audit", "Audit"))
