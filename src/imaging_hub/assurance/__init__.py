@@ -39,6 +39,7 @@ from imaging_hub.assurance.register import (
 )
 from imaging_hub.assurance.report import auc_history_svg
 from imaging_hub.assurance.segmentation import Agreement, agreement, assess_segmentations
+from imaging_hub.assurance.settings import AssuranceSettings
 from imaging_hub.assurance.validation import (
     CaseTable,
     SubgroupRules,
@@ -56,6 +57,7 @@ __all__ = [
     "Alarm",
     "AssuranceInputError",
     "AssuranceRoom",
+    "AssuranceSettings",
     "AuditEntry",
     "AuditSink",
     "CaseResult",
