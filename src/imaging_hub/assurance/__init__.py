@@ -24,12 +24,15 @@ from imaging_hub.assurance.readers import (
 )
 from imaging_hub.assurance.reference import Reference, cases_from_results, read_reference
 from imaging_hub.assurance.register import (
+    MHRA_FIELDS,
     Actor,
     Alarm,
     AssuranceRoom,
     AuditEntry,
     AuditSink,
     CaseResult,
+    Incident,
+    IncidentSpec,
     Run,
     RunSpec,
     Tool,
@@ -52,6 +55,7 @@ from imaging_hub.assurance.validation import (
 )
 
 __all__ = [
+    "MHRA_FIELDS",
     "Actor",
     "Agreement",
     "Alarm",
@@ -64,6 +68,8 @@ __all__ = [
     "CaseTable",
     "ClusterChoice",
     "DriftRules",
+    "Incident",
+    "IncidentSpec",
     "Inference",
     "InstanceInput",
     "ModelMismatch",
