@@ -183,3 +183,46 @@ def test_migrations_are_idempotent_and_the_room_keeps_its_own_version_table(room
     assert again.tool(tool.id) == tool
     with archive.database.writer.connect() as conn:
         assert conn.execute(sa.text("SELECT version_num FROM alembic_version_assurance")).scalar() == "assurance_0001"
+
+
+def test_an_incident_is_flagged_by_any_reader_reviewed_to_closure_and_exported_for_the_mhra(
+        room: AssuranceRoom, audit: Recorder) -> None:
+    import csv
+    import io
+
+    from imaging_hub.assurance import MHRA_FIELDS, IncidentSpec
+
+    tool = room.register_tool(REGISTRAR, tool_spec())
+    flagged = room.report_incident(OUTSIDER, tool.id, IncidentSpec("1.2.3", "unsafe", "serious",
+                                                                   "Missed a 9 mm nodule the reader saw"))
+    room.report_incident(LEAD, tool.id, IncidentSpec("1.2.4", "wrong", "none", "False positive on a scar"))
+    assert (flagged.status, flagged.reported_by) == ("open", OUTSIDER.name)
+    assert room.incident_counts(tool.id) == {"open": 2, "reviewing": 0, "closed": 0}
+    with pytest.raises(Refused):
+        room.review_incident(LEAD, flagged.id, "looked", close=True)
+    room.review_incident(REGISTRAR, flagged.id, "Vendor asked for the case", close=False)
+    closed = room.review_incident(REGISTRAR, flagged.id, "Known limitation below 10 mm; users told", close=True)
+    assert closed.status == "closed" and closed.closed_at is not None
+    with pytest.raises(AssuranceInputError, match="already closed"):
+        room.review_incident(REGISTRAR, flagged.id, "again", close=True)
+    assert room.incident_counts(tool.id) == {"open": 1, "reviewing": 0, "closed": 1}
+    with pytest.raises(Refused):
+        room.export_incidents(LEAD, tool.id)
+    rows = list(csv.DictReader(io.StringIO(room.export_incidents(REGISTRAR, tool.id))))
+    assert tuple(rows[0]) == MHRA_FIELDS and len(rows) == 2
+    assert rows[0]["device_name"] == "ChestCheck" and rows[0]["patient_outcome"] == "serious"
+    assert rows[0]["investigation"].startswith("Known limitation") and rows[0]["status"] == "closed"
+    assert audit.actions("denied") == ["assurance.incident.review", "assurance.incident.export"]
+    assert {"assurance.incident.report", "assurance.incident.close", "assurance.incident.export"} <= \
+        set(audit.actions("success"))
+
+
+@pytest.mark.parametrize("spec", [("1.2", "odd", "none", "x"), ("1.2", "wrong", "fatal", "x"),
+                                  ("", "wrong", "none", "x"), ("1.2", "wrong", "none", " ")])
+def test_a_bad_incident_is_refused_and_nothing_is_stored(room: AssuranceRoom, spec: tuple[str, ...]) -> None:
+    from imaging_hub.assurance import IncidentSpec
+
+    tool = room.register_tool(REGISTRAR, tool_spec())
+    with pytest.raises(AssuranceInputError):
+        room.report_incident(LEAD, tool.id, IncidentSpec(*spec))
+    assert room.incidents(tool.id) == []

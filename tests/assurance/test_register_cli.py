@@ -5,6 +5,10 @@ in governance's trail; a changed model file and an agreement not in force are re
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +16,7 @@ from sklearn.metrics import roc_auc_score
 from typer.testing import CliRunner
 
 from api.hub import part10, study
+from assurance.stream import write_stream
 from imaging_hub.assurance.inference import mean_intensity_model
 from imaging_hub.assurance.register import Actor, AssuranceRoom
 from imaging_hub.cli import app
@@ -49,9 +54,32 @@ def _hub_folder(data: Path) -> None:
         archive.close()
 
 
-def _run(*args: str) -> tuple[int, str]:
-    result = runner.invoke(app, ["assurance", *args])
+def _run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
+    result = runner.invoke(app, ["assurance", *args], env=env)
     return result.exit_code, result.output
+
+
+@contextmanager
+def webhook_server(received: list[dict[str, object]]) -> Iterator[str]:
+    """A real HTTP server on a free port that keeps each JSON body POSTed to it."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *_: object) -> None:
+            return
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/alarms"
+    finally:
+        server.shutdown()
+        thread.join(5)
 
 
 def test_a_registered_onnx_tool_runs_over_a_snapshot_and_is_validated(tmp_path: Path) -> None:
@@ -96,6 +124,22 @@ def test_a_registered_onnx_tool_runs_over_a_snapshot_and_is_validated(tmp_path: 
     code, out = _run("report", "2", "report.pdf", *where)
     assert code == 0 and out.strip().endswith("report.pdf")
 
+    stream = write_stream(tmp_path / "stream.csv", 1200, 0.1, change_at=800, error_after=0.35)
+    received: list[dict[str, object]] = []
+    with webhook_server(received) as url:
+        code, out = _run("monitor-run", str(tool["id"]), "--stream", str(stream), "--snapshot", "PROJ1/v1",
+                         "--agreement", "DSA-1", "--baseline-rows", "400", "--out", str(tmp_path / "m"), *where,
+                         env={"IMAGING_HUB_ASSURANCE_WEBHOOK": url})
+    assert code == 0, out
+    alarms = json.loads((tmp_path / "m" / "monitor.json").read_text())["alarms"]
+    assert alarms and len(received) == len(alarms) and all(a["index"] >= 800 for a in alarms)
+    archive = Archive.open(data)
+    try:
+        stored = AssuranceRoom.open(archive.database.writer).alarms(tool["id"])
+        assert [(a.method, a.index) for a in stored] == [(a["method"], a["index"]) for a in alarms]
+    finally:
+        archive.close()
+
     model.write_bytes(mean_intensity_model(0.03, 40.0))
     refused, out = _run("run-model", str(tool["id"]), "--model", str(model), "--snapshot", "PROJ1/v1",
                         "--agreement", "DSA-1", *where)
@@ -108,6 +152,7 @@ def test_a_registered_onnx_tool_runs_over_a_snapshot_and_is_validated(tmp_path: 
         gov.close()
     for expected_entry in [("assurance.tool.register", "success"), ("assurance.run.inference", "denied"),
                            ("assurance.run.inference", "success"), ("assurance.run.validation", "success"),
-                           ("assurance.report.read", "success"), ("assurance.model.check", "denied")]:
+                           ("assurance.report.read", "success"), ("assurance.model.check", "denied"),
+                           ("assurance.run.monitoring", "success"), ("assurance.alarm.raise", "success")]:
         assert expected_entry in trail
 

@@ -522,6 +522,13 @@ RULES: dict[tuple[str, str], Rule] = {
     ),
     ("POST", "/labelling/tasks/{task_id}/export"): Rule(labelling.export, lambda c: c.lead_inside and c.agreement),
     ("POST", "/labelling/tasks/{task_id}/import"): Rule(labelling.import_csv, lambda c: c.lead_inside),
+    # AI assurance: the register and tool pages for anyone signed in (runs filtered to projects they see); a
+    # run's report only to those who see its project.
+    ("GET", "/assurance"): Rule(get("/assurance"), ANY),
+    ("GET", "/assurance/tools/{tool_id}"): Rule(lambda h, c: ("GET", f"/assurance/tools/{_assurance(h)['tool']}", {}),
+                                                ANY),
+    ("GET", "/assurance/runs/{run_id}/{name}"): Rule(
+        lambda h, c: ("GET", f"/assurance/runs/{_assurance(h)[c.project]}/report.html", {}), SEES),
 }
 
 
@@ -540,6 +547,28 @@ def _network_bundle(task_id: str) -> dict[str, Any]:
     from tests.network.operations.served import bundle
 
     return bundle(task_id, "RXX")
+
+
+_ASSURANCE: dict[int, dict[str, int]] = {}
+
+
+def _assurance(hub: Hub) -> dict[str, int]:
+    """An AI tool with a validation run (and its report) in each project, made once per hub."""
+    if id(hub) not in _ASSURANCE:
+        from imaging_hub.assurance import Actor, AssuranceRoom, RunSpec, ToolSpec
+
+        room = AssuranceRoom.open(hub.archive.database.writer)
+        console = Actor("matrix", manages=None)
+        tool = room.register_tool(console, ToolSpec("Matrix", "Tests", "1", "Authorisation", 0.5, "b" * 64))
+        ids = {"tool": tool.id}
+        for project in ("LUNG1", "BRAIN2"):
+            folder = hub.archive.data_dir / f"assurance-{project}"
+            folder.mkdir()
+            (folder / "report.html").write_text("<html></html>")
+            ids[project] = room.record_run(console, tool.id, RunSpec(
+                "validation", "csv", project, f"{project}/v1", "DSA-MATRIX", {}, str(folder))).id
+        _ASSURANCE[id(hub)] = ids
+    return _ASSURANCE[id(hub)]
 
 
 def _new_study(request: Request) -> str:

@@ -24,12 +24,15 @@ from imaging_hub.assurance.readers import (
 )
 from imaging_hub.assurance.reference import Reference, cases_from_results, read_reference
 from imaging_hub.assurance.register import (
+    MHRA_FIELDS,
     Actor,
     Alarm,
     AssuranceRoom,
     AuditEntry,
     AuditSink,
     CaseResult,
+    Incident,
+    IncidentSpec,
     Run,
     RunSpec,
     Tool,
@@ -37,7 +40,9 @@ from imaging_hub.assurance.register import (
     file_sha256,
     no_audit,
 )
+from imaging_hub.assurance.report import auc_history_svg
 from imaging_hub.assurance.segmentation import Agreement, agreement, assess_segmentations
+from imaging_hub.assurance.settings import AssuranceSettings
 from imaging_hub.assurance.validation import (
     CaseTable,
     SubgroupRules,
@@ -50,17 +55,21 @@ from imaging_hub.assurance.validation import (
 )
 
 __all__ = [
+    "MHRA_FIELDS",
     "Actor",
     "Agreement",
     "Alarm",
     "AssuranceInputError",
     "AssuranceRoom",
+    "AssuranceSettings",
     "AuditEntry",
     "AuditSink",
     "CaseResult",
     "CaseTable",
     "ClusterChoice",
     "DriftRules",
+    "Incident",
+    "IncidentSpec",
     "Inference",
     "InstanceInput",
     "ModelMismatch",
@@ -80,6 +89,7 @@ __all__ = [
     "ValidationOptions",
     "agreement",
     "assess_segmentations",
+    "auc_history_svg",
     "cases_from_results",
     "delong",
     "file_sha256",

@@ -75,10 +75,9 @@ def _hub(data: Path | None, database: str | None, config: Path | None) -> Iterat
         gov.close()
 
 
-def governed_cohort(hub: Hub, reference: str, agreement: str) -> list[InstanceInput]:
-    """The snapshot's instances as the archive holds them, refused unless the agreement is in force for its
-    project and every blob still has the hash the snapshot recorded."""
-    from imaging_hub.assurance import AssuranceInputError, InstanceInput
+def _in_force(hub: Hub, reference: str, agreement: str) -> tuple[str, int]:
+    """The snapshot reference's project and version, refused unless the agreement is in force for the project."""
+    from imaging_hub.assurance import AssuranceInputError
 
     project, _, version = reference.partition("/v")
     if not project or not version.isdigit():
@@ -86,7 +85,16 @@ def governed_cohort(hub: Hub, reference: str, agreement: str) -> list[InstanceIn
     found = hub.gov.agreements.get(agreement)
     if project not in {p.code for p in found.projects} or not is_in_force(found, hub.gov.clock()):
         raise AssuranceInputError(f"agreement {agreement} is not in force for project {project}")
-    snapshot = hub.gov.snapshots.get(project, int(version))
+    return project, int(version)
+
+
+def governed_cohort(hub: Hub, reference: str, agreement: str) -> list[InstanceInput]:
+    """The snapshot's instances as the archive holds them, refused unless the agreement is in force for its
+    project and every blob still has the hash the snapshot recorded."""
+    from imaging_hub.assurance import AssuranceInputError, InstanceInput
+
+    project, version = _in_force(hub, reference, agreement)
+    snapshot = hub.gov.snapshots.get(project, version)
     cohort: list[InstanceInput] = []
     for item in hub.gov.snapshots.items(snapshot):
         held = hub.archive.get(item.sop_instance_uid)
@@ -192,6 +200,35 @@ def add_register_commands(assurance: typer.Typer) -> None:
         auc = document["auc"]
         console.print(f"validation run {run.id}: AUC {auc['estimate']:.3f} ({auc['ci'][0]:.3f}-{auc['ci'][1]:.3f}) "
                       f"on {document['n']} studies. Wrote {out}/validation.json, report.html, report.pdf")
+
+    @assurance.command("monitor-run")
+    def monitor_run(
+        tool_id: int = typer.Argument(..., help="The registered AI tool's id."),
+        stream: Path = typer.Option(..., "--stream", exists=True, dir_okay=False, help="CSV in time order: "
+                                    "case_id, date, site, score, label (may be empty), metadata columns."),
+        snapshot: str = typer.Option(..., "--snapshot", help="The project's snapshot the monitoring belongs to."),
+        agreement: str = typer.Option(..., "--agreement", help="The data-sharing agreement in force."),
+        baseline_rows: int = typer.Option(..., "--baseline-rows", help="The first N rows form the baseline."),
+        out: Path = typer.Option(..., "--out", help="Folder for monitor.json and monitor.html."),
+        webhook: str | None = typer.Option(None, "--webhook", help="URL for the alarms (default: the "
+                                           "[assurance] webhook setting)."),
+        data: Path | None = DATA, database: str | None = DATABASE, config: Path | None = CONFIG,
+    ) -> None:
+        """Monitor a registered tool at its locked threshold; the run and its alarms go into the register."""
+        from imaging_hub.assurance import AssuranceSettings, MonitorOptions, RunSpec, monitor_csv
+
+        url = webhook or AssuranceSettings.load(config).webhook
+        with _hub(data, database, config) as hub:
+            tool = hub.room.tool(tool_id)
+            project, _ = _in_force(hub, snapshot, agreement)
+            document = monitor_csv(stream, MonitorOptions(tool.threshold, baseline_rows), out, url)
+            run = hub.room.record_run(hub.actor, tool.id, RunSpec(
+                "monitoring", "csv", project, snapshot, agreement,
+                {"n": document["rows"], "alarms": len(document["alarms"])},
+                str(out.resolve())))
+            hub.room.record_alarms(hub.actor, run, document["alarms"])
+        console.print(f"monitoring run {run.id}: {len(document['alarms'])} alarm(s)"
+                      + (f", sent to the webhook ({document['webhook']['sent']} delivered)" if url else ""))
 
     @assurance.command("report")
     def report(

@@ -16,6 +16,7 @@ from imaging_hub.quality import QualityRoom
 from imaging_hub.store import Archive
 from imaging_hub.web.api_docs import api_docs_router
 from imaging_hub.web.assets import assets_router
+from imaging_hub.web.assurance_pages import assurance_page_router
 from imaging_hub.web.labelling_desk import LabellingDesk
 from imaging_hub.web.network import network_pages_router
 from imaging_hub.web.not_found import not_found_page
@@ -48,6 +49,7 @@ def web_face(oidc: OidcSettings | None = None) -> PageRouters:
             quality_router(gov, quality),
             network_pages_router(gov, NetworkRoom.open(archive.database.writer, audit=network_audit(gov))),
             spoke_health_page_router(gov, room),
+            assurance_page_router(gov, archive),
         ]
 
     routers.not_found = not_found_page  # type: ignore[attr-defined]  # create_governed_app installs it for 404s

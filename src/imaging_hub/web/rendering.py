@@ -32,6 +32,7 @@ def navigation(who: Principal) -> list[tuple[str, str]]:
         ("/reconciliation", "Transfer reconciliation"),
         ("/tokens", "Tokens"),
         ("/labelling", "Labelling"),
+        ("/assurance", "AI assurance"),
     ]
     if who.is_auditor or who.is_administrator or who.sites_with(SITE_ROLES):
         nav.append(("/network/capacity", "Capacity"))

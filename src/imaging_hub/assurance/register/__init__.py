@@ -6,9 +6,12 @@ governed cohorts with per-case results, and monitoring alarms: the assurance roo
     room.record_run(actor, tool_id, RunSpec(kind, source, project, snapshot, agreement, summary), results)
     room.results(actor, run_id); room.read_report(actor, run_id, "report.pdf")   # audited reads
     room.record_alarms(actor, run, alarms); room.alarms(tool_id); room.close_alarm(actor, alarm_id, note)
+    room.report_incident(actor, tool_id, IncidentSpec(case, "wrong"|"unsafe", harm, text)); room.review_incident(...)
+    room.incident_counts(tool_id); room.export_incidents(actor, tool_id)   # CSV with the MHRA report's fields
 """
 
 from imaging_hub.assurance.register.actor import Actor, AuditEntry, AuditSink, no_audit
+from imaging_hub.assurance.register.incidents import MHRA_FIELDS, Incident, IncidentSpec
 from imaging_hub.assurance.register.model import (
     Alarm,
     CaseResult,
@@ -21,6 +24,19 @@ from imaging_hub.assurance.register.model import (
 from imaging_hub.assurance.register.room import AssuranceRoom
 
 __all__ = [
-    "Actor", "Alarm", "AssuranceRoom", "AuditEntry", "AuditSink", "CaseResult", "Run", "RunSpec", "Tool",
-    "ToolSpec", "file_sha256", "no_audit",
+    "MHRA_FIELDS",
+    "Actor",
+    "Alarm",
+    "AssuranceRoom",
+    "AuditEntry",
+    "AuditSink",
+    "CaseResult",
+    "Incident",
+    "IncidentSpec",
+    "Run",
+    "RunSpec",
+    "Tool",
+    "ToolSpec",
+    "file_sha256",
+    "no_audit",
 ]

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 
 from imaging_hub.assurance.errors import NotFound
 from imaging_hub.assurance.register import tables as t
+from imaging_hub.assurance.register.incidents import Incident
 from imaging_hub.assurance.register.model import Alarm, CaseResult, Run, Tool
 
 
@@ -85,3 +86,23 @@ def load_alarm(conn: Connection, alarm_id: int) -> Alarm:
     if row is None:
         raise NotFound(f"no alarm {alarm_id}")
     return _alarm(row)
+
+
+def _incident(row: Any) -> Incident:
+    return Incident(row.id, row.tool_id, row.case_id, row.kind, row.harm, row.description,
+                    aware(row.reported_at) or row.reported_at, row.reported_by, row.status, row.review,
+                    row.reviewed_by, aware(row.closed_at))
+
+
+def load_incident(conn: Connection, incident_id: int) -> Incident:
+    row = conn.execute(sa.select(t.incident).where(t.incident.c.id == incident_id)).first()
+    if row is None:
+        raise NotFound(f"no incident {incident_id}")
+    return _incident(row)
+
+
+def tool_incidents(conn: Connection, tool_id: int, status: str | None) -> list[Incident]:
+    query = sa.select(t.incident).where(t.incident.c.tool_id == tool_id).order_by(t.incident.c.id)
+    if status is not None:
+        query = query.where(t.incident.c.status == status)
+    return [_incident(row) for row in conn.execute(query)]

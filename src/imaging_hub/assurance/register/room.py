@@ -19,6 +19,7 @@ from imaging_hub.assurance.errors import AssuranceInputError, ModelMismatch, Not
 from imaging_hub.assurance.register import repository as repo
 from imaging_hub.assurance.register import tables as t
 from imaging_hub.assurance.register.actor import Actor, AuditEntry, AuditSink, no_audit
+from imaging_hub.assurance.register.incidents import STATUSES, Incident, IncidentSpec, mhra_csv
 from imaging_hub.assurance.register.migrate import upgrade
 from imaging_hub.assurance.register.model import Alarm, CaseResult, Run, RunSpec, Tool, ToolSpec, file_sha256
 
@@ -193,3 +194,58 @@ class AssuranceRoom:
         self.record(actor, "alarm.close", "assurance_alarm", alarm_id, "")
         with self._engine.connect() as conn:
             return repo.load_alarm(conn, alarm_id)
+
+    # --- incidents -------------------------------------------------------------------------------------------
+
+    def report_incident(self, actor: Actor, tool_id: int, spec: IncidentSpec) -> Incident:
+        """Anyone reading a case may flag the tool's result on it; the report is kept whatever its outcome."""
+        tool = self.tool(tool_id)
+        spec.check()
+        with self._engine.begin() as conn:
+            key = conn.execute(t.incident.insert().values(
+                tool_id=tool.id, case_id=spec.case_id.strip(), kind=spec.kind, harm=spec.harm,
+                description=spec.description.strip(), reported_at=self._clock(), reported_by=actor.name,
+                status="open")).inserted_primary_key
+        assert key is not None
+        self.record(actor, "incident.report", "assurance_incident", int(key[0]), "", tool=tool.id, kind=spec.kind,
+                    harm=spec.harm)
+        return self.incident(int(key[0]))
+
+    def incident(self, incident_id: int) -> Incident:
+        with self._engine.connect() as conn:
+            return repo.load_incident(conn, incident_id)
+
+    def incidents(self, tool_id: int, status: str | None = None) -> list[Incident]:
+        with self._engine.connect() as conn:
+            return repo.tool_incidents(conn, tool_id, status)
+
+    def incident_counts(self, tool_id: int) -> dict[str, int]:
+        """For monitoring: how many incidents stand in each state."""
+        found = self.incidents(tool_id)
+        return {status: sum(1 for i in found if i.status == status) for status in STATUSES}
+
+    def review_incident(self, actor: Actor, incident_id: int, review: str, *, close: bool) -> Incident:
+        if not actor.may_register:
+            raise self._refuse(actor, "incident.review", "assurance_incident", incident_id, "",
+                               "only a registrar may review an incident")
+        if not review.strip():
+            raise AssuranceInputError("a review says what was found and done")
+        with self._engine.begin() as conn:
+            found = repo.load_incident(conn, incident_id)
+            if found.status == "closed":
+                raise AssuranceInputError(f"incident {incident_id} is already closed")
+            conn.execute(t.incident.update().where(t.incident.c.id == incident_id).values(
+                review=review.strip(), reviewed_by=actor.name, status="closed" if close else "reviewing",
+                closed_at=self._clock() if close else None))
+        self.record(actor, "incident.close" if close else "incident.review", "assurance_incident", incident_id, "")
+        return self.incident(incident_id)
+
+    def export_incidents(self, actor: Actor, tool_id: int) -> str:
+        """Every incident of the tool as CSV with the MHRA report's fields (audited: it leaves the hub)."""
+        if not actor.may_register:
+            raise self._refuse(actor, "incident.export", "ai_tool", tool_id, "",
+                               "only a registrar may export incidents")
+        tool = self.tool(tool_id)
+        found = self.incidents(tool_id)
+        self.record(actor, "incident.export", "ai_tool", tool_id, "", incidents=len(found))
+        return mhra_csv(tool, found)

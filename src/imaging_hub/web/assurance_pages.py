@@ -1,0 +1,110 @@
+"""The AI assurance pages: ``/assurance`` (the register of AI tools) and ``/assurance/tools/{id}`` (one tool's
+validations with their reports, monitoring runs with their charts, open alarms), and the reports themselves at
+``/assurance/runs/{id}/{file}``.
+
+Anyone signed in sees the register; runs, alarms and reports show only for projects the person may see
+(``Projects.may_see``). Every view and every report read is audited, refusals included: report reads through
+the assurance room, which records them in governance's trail.
+Mount ``assurance_page_router(gov, archive)`` next to ``web_router``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import FileResponse
+
+from imaging_hub.api import SESSION_COOKIE
+from imaging_hub.governance import AuditRecord, Governance, Principal, csrf_token
+from imaging_hub.store import Archive
+from imaging_hub.web.pages import WebRoute, signed_in_dependency
+from imaging_hub.web.rendering import render
+
+if TYPE_CHECKING:
+    from imaging_hub.assurance import Actor, AssuranceRoom, AuditEntry
+
+REPORT_TYPES = {".json": "application/json", ".html": "text/html; charset=utf-8", ".pdf": "application/pdf"}
+
+
+def _open_room(gov: Governance, archive: Archive) -> AssuranceRoom:
+    # Imported here: the assurance package loads scipy, statsmodels and matplotlib, which the hub's start need not pay.
+    from imaging_hub.assurance import AssuranceRoom
+
+    def audit(entry: AuditEntry) -> None:
+        gov.audit.record(AuditRecord(actor=entry.actor.name, actor_kind="user", action=entry.action,
+                                     entity_type=entry.entity_type, entity_id=entry.entity_id, project=entry.project,
+                                     outcome=entry.outcome, detail=dict(entry.detail)))
+
+    return AssuranceRoom.open(archive.database.writer, audit=audit)
+
+
+def assurance_page_router(gov: Governance, archive: Archive) -> APIRouter:
+    router = APIRouter(include_in_schema=False, route_class=WebRoute)
+    signed_in = signed_in_dependency(gov)
+    opened: list[AssuranceRoom] = []
+
+    def room() -> AssuranceRoom:
+        if not opened:  # on first use: the hub's database is migrated by then and the import is paid once
+            opened.append(_open_room(gov, archive))
+        return opened[0]
+
+    def actor(who: Principal, projects: set[str]) -> Actor:
+        from imaging_hub.assurance import Actor
+
+        return Actor(who.email, manages=frozenset(p for p in projects if gov.projects.may_see(who, p)))
+
+    def csrf(request: Request) -> str:
+        return csrf_token(request.cookies.get(SESSION_COOKIE, ""))
+
+    @router.get("/assurance")
+    def register(request: Request, who: Principal = Depends(signed_in)) -> Response:
+        tools = room().tools()
+        open_alarms = {t.id: len(room().alarms(t.id)) for t in tools}
+        gov.context.record(who, "assurance.register.view", "ai_tool", "*", detail={"tools": len(tools)})
+        return render("assurance.html", "AI assurance", who=who, csrf=csrf(request), section="/assurance",
+                      tools=tools, open_alarms=open_alarms)
+
+    @router.get("/assurance/tools/{tool_id}")
+    def tool_page(request: Request, tool_id: int, who: Principal = Depends(signed_in)) -> Response:
+        from imaging_hub.assurance import NotFound, auc_history_svg
+
+        try:
+            tool = room().tool(tool_id)
+        except NotFound:
+            gov.context.record(who, "assurance.tool.view", "ai_tool", tool_id, outcome="failed")
+            return render("error.html", "Page not found", who=who, detail="No such AI tool.", status_code=404)
+        runs = room().runs(tool.id)
+        seen = {p for p in {r.project for r in runs} if gov.projects.may_see(who, p)}
+        shown = [r for r in runs if r.project in seen]
+        alarms = [a for a in room().alarms(tool.id) if any(r.id == a.run_id for r in shown)]
+        validations = [r for r in shown if r.kind == "validation"]
+        history = [(f"run {r.id} {r.snapshot}", r.summary["auc"]["estimate"], *r.summary["auc"]["ci"])
+                   for r in reversed(validations) if r.summary.get("auc", {}).get("estimate") is not None]
+        chart = auc_history_svg(history) if history else ""
+        gov.context.record(who, "assurance.tool.view", "ai_tool", tool.id,
+                           detail={"runs": len(shown), "hidden": len(runs) - len(shown), "alarms": len(alarms)})
+        return render("assurance_tool.html", f"AI tool {tool.label}", who=who, csrf=csrf(request),
+                      section="/assurance", tool=tool, validations=validations, alarms=alarms, chart=chart,
+                      monitoring=[r for r in shown if r.kind == "monitoring"],
+                      inference=[r for r in shown if r.kind == "inference"])
+
+    @router.get("/assurance/runs/{run_id}/{name}")
+    def report(run_id: int, name: str, who: Principal = Depends(signed_in)) -> Response:
+        from imaging_hub.assurance import NotFound, Refused
+
+        try:
+            found = room().run(run_id)
+        except NotFound:
+            gov.context.record(who, "assurance.report.read", "assurance_run", run_id, outcome="failed")
+            return render("error.html", "Page not found", who=who, detail="No such run.", status_code=404)
+        try:
+            path = room().read_report(actor(who, {found.project}), run_id, name)
+        except Refused:
+            return render("error.html", "Not allowed", who=who, detail="This run belongs to a project you do not "
+                          "take part in.", status_code=403)
+        except NotFound:
+            return render("error.html", "Page not found", who=who, detail="No such report file.", status_code=404)
+        return FileResponse(path, media_type=REPORT_TYPES[path.suffix])
+
+    return router
