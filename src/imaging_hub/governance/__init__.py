@@ -42,7 +42,7 @@ from imaging_hub.governance.roles import ALL_SCOPES, SITE_ROLES, UNSUPPRESSED_RO
 from imaging_hub.governance.service import Governance
 from imaging_hub.governance.study_catalogue import SeriesRow, StudyCatalogue, StudyDetail, StudyPage, StudyRow
 from imaging_hub.governance.study_filters import StudyFilters
-from imaging_hub.governance.suppression import cohort_cells, sees_exact_counts, suppress
+from imaging_hub.governance.suppression import cohort_cells, is_small, sees_exact_counts, suppress
 from imaging_hub.governance.tables import Agreement, ApiToken, AuditEntry, Person, Project, Snapshot
 from imaging_hub.governance.throttle import SignInLimits, SignInThrottled
 
@@ -95,6 +95,7 @@ __all__ = [
     "decisions_from",
     "effective_state",
     "is_in_force",
+    "is_small",
     "listing",
     "offboarding",
     "read_checkpoint",

@@ -17,17 +17,27 @@ Public surface::
     Refused (not allowed: 403), InvalidRequest (malformed: 422)
     ArchiveForDicom(archive)                                    # the archive as the DIMSE engine's DicomArchive
     propose_scanners(archive, network_room) -> unsubscribe      # devices in arriving data -> register proposals
+    catalogue_snapshots(gov, archive, catalogue, publisher, actor) -> keys   # released snapshots -> catalogue
 
 ``ArchiveForDicom`` is hub domain, not a face: it is how the hub's store serves the DIMSE engine, and both it
 imports (``store``, ``dimse``) are engines below this layer, so the api and the tests use it from here.
 """
 
 from imaging_hub.hub.caller import AuditEntry, AuditSink, Caller, InvalidRequest, Refused, no_audit
+from imaging_hub.hub.catalogue_feed import catalogue_snapshots
 from imaging_hub.hub.dicom_archive import ArchiveForDicom
 from imaging_hub.hub.room import HubRoom
 from imaging_hub.hub.scanner_proposals import propose_scanners
 
 __all__ = [
-    "ArchiveForDicom", "AuditEntry", "AuditSink", "Caller", "HubRoom", "InvalidRequest", "Refused", "no_audit",
+    "ArchiveForDicom",
+    "AuditEntry",
+    "AuditSink",
+    "Caller",
+    "HubRoom",
+    "InvalidRequest",
+    "Refused",
+    "catalogue_snapshots",
+    "no_audit",
     "propose_scanners",
 ]
