@@ -11,6 +11,7 @@ from fastapi import APIRouter
 from imaging_hub.api import PageRouters, network_audit
 from imaging_hub.governance import ArchiveSource, Governance, StudyCatalogue
 from imaging_hub.hub import HubRoom
+from imaging_hub.network.catalogue import Catalogue
 from imaging_hub.network.operations import NetworkRoom
 from imaging_hub.store import Archive
 from imaging_hub.web.api_docs import api_docs_router
@@ -37,7 +38,11 @@ def web_face(oidc: OidcSettings | None = None) -> PageRouters:
             reconciliation_page_router(gov, room),
             study_browser_router(gov, StudyCatalogue(gov.context, gov.authority, archive)),
             viewer_router(gov),
-            network_pages_router(gov, NetworkRoom.open(archive.database.writer, audit=network_audit(gov))),
+            network_pages_router(
+                gov,
+                NetworkRoom.open(archive.database.writer, audit=network_audit(gov)),
+                Catalogue.on(archive.database.writer),
+            ),
         ]
 
     routers.not_found = not_found_page  # type: ignore[attr-defined]  # create_governed_app installs it for 404s
