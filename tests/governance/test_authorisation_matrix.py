@@ -492,6 +492,8 @@ RULES: dict[tuple[str, str], Rule] = {
         lambda h, c: ("POST", "/network/worklist/NONE-1/report", {"data": {"csrf": "{csrf}", "text": "x"}}), NOBODY
     ),
     ("GET", "/network/reporting"): Rule(get("/network/reporting"), OVERSIGHT),
+    ("GET", "/network/catalogue"): Rule(get("/network/catalogue?q=lung"), ANY),
+    ("GET", "/network/catalogue/{key}.jsonld"): Rule(get("/network/catalogue/no-such-entry.jsonld"), NOBODY),
     ("POST", "/api/network/fhir/reporting-tasks"): Rule(
         lambda h, c: ("POST", "/api/network/fhir/reporting-tasks", {"json": _network_bundle(unique("mx-"))}),
         lambda c: c.admin or c.role == "site_data_manager",

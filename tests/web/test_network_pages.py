@@ -129,3 +129,21 @@ def test_dashboards_show_turnaround_breaches_and_workload(hub: Hub) -> None:
     workload = {r[0]: r for r in cells(page.text, "workload")}
     assert set(workload) == {"dr.lead", "dr.res"}
     assert int(workload["dr.res"][5]) >= 1  # P2 reported by dr.res
+
+
+def test_catalogue_search_and_jsonld_are_audited(hub: Hub) -> None:
+    from imaging_hub.governance import SYSTEM
+    from imaging_hub.hub import catalogue_snapshots
+    from imaging_hub.network.catalogue import Catalogue
+
+    catalogue_snapshots(hub.gov, hub.archive, Catalogue.on(hub.archive.database.writer), "Test network", SYSTEM)
+    reader = hub.client("ann@uni.example")
+    page = reader.get("/network/catalogue?q=brain")
+    assert page.status_code == 200 and "Brain MRI atlas" in page.text and "Lung nodule" not in page.text
+    assert reader.get("/network/catalogue").text.count('class="nhsuk-card"') == 2
+    document = reader.get("/network/catalogue/hub-brain2-v1.jsonld")
+    assert document.status_code == 200 and document.json()["@type"] == "Dataset"
+    assert reader.get("/network/catalogue/nope.jsonld").status_code == 404
+    assert reader.get("/network/catalogue?kind=bogus").status_code == 400
+    searches = hub.gov.audit.entries(AuditFilter(action="network.catalogue.search", limit=100))
+    assert any(e.actor == "ann@uni.example" for e in searches)

@@ -22,7 +22,7 @@ from imaging_hub.api.governance.routes import governance_router
 from imaging_hub.api.network_routes import FHIR_MAX_BYTES, network_audit, network_fhir_router
 from imaging_hub.api.spoke_routes import governance_audit, governed_caller, spoke_router
 from imaging_hub.governance import ArchiveSource, Governance
-from imaging_hub.hub import HubRoom
+from imaging_hub.hub import HubRoom, propose_scanners
 from imaging_hub.network.operations import NetworkRoom
 from imaging_hub.store import Archive
 
@@ -54,6 +54,7 @@ def create_governed_app(
     network = APIRouter()  # the network room's FHIR routes (reporting tasks in, reports out)
     network_room = NetworkRoom.open(archive.database.writer, audit=network_audit(gov))
     network.include_router(network_fhir_router(gov, auth, network_room), max_body_size=FHIR_MAX_BYTES)
+    propose_scanners(archive, network_room)  # devices in arriving data become proposals for the register
     app = create_app(
         archive,
         scope_dependency=auth.dicomweb_scope,

@@ -47,6 +47,7 @@ from imaging_hub.governance.study_filters import StudyFilters
 from imaging_hub.governance.suppression import (
     breakdown_shown,
     cohort_cells,
+    is_small,
     sees_exact_counts,
     suppress,
     withhold_related_counts,
@@ -107,6 +108,7 @@ __all__ = [
     "decisions_from",
     "effective_state",
     "is_in_force",
+    "is_small",
     "listing",
     "offboarding",
     "project_phase",

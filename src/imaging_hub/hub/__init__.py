@@ -18,14 +18,20 @@ Public surface::
     Caller(name, kind, address, projects=None, sites=None); AuditEntry; AuditSink; no_audit
     Refused (not allowed: 403), InvalidRequest (malformed: 422)
     ArchiveForDicom(archive)                                    # the archive as the DIMSE engine's DicomArchive
+    propose_scanners(archive, network_room) -> unsubscribe      # devices in arriving data -> register proposals
+    catalogue_snapshots(gov, archive, catalogue, publisher, actor) -> keys   # released snapshots -> catalogue
+    hub_activity(archive, resume=None) -> HubActivity           # arrivals per timepoint, enrolments (activity)
 
 ``ArchiveForDicom`` is hub domain, not a face: it is how the hub's store serves the DIMSE engine, and both it
 imports (``store``, ``dimse``) are engines below this layer, so the api and the tests use it from here.
 """
 
+from imaging_hub.hub.activity_feed import HubActivity, hub_activity
 from imaging_hub.hub.caller import AuditEntry, AuditSink, Caller, InvalidRequest, Refused, no_audit
+from imaging_hub.hub.catalogue_feed import catalogue_snapshots
 from imaging_hub.hub.dicom_archive import ArchiveForDicom
 from imaging_hub.hub.room import HubRoom
+from imaging_hub.hub.scanner_proposals import propose_scanners
 from imaging_hub.hub.spoke_contact import UP_WITHIN, SpokeContact
 
 __all__ = [
@@ -34,9 +40,13 @@ __all__ = [
     "AuditEntry",
     "AuditSink",
     "Caller",
+    "HubActivity",
     "HubRoom",
     "InvalidRequest",
     "Refused",
     "SpokeContact",
+    "catalogue_snapshots",
+    "hub_activity",
     "no_audit",
+    "propose_scanners",
 ]

@@ -11,6 +11,7 @@ from fastapi import APIRouter
 from imaging_hub.api import PageRouters, network_audit
 from imaging_hub.governance import ArchiveSource, Governance, StudyCatalogue
 from imaging_hub.hub import HubRoom
+from imaging_hub.network.catalogue import Catalogue
 from imaging_hub.network.operations import NetworkRoom
 from imaging_hub.quality import QualityRoom
 from imaging_hub.store import Archive
@@ -47,7 +48,11 @@ def web_face(oidc: OidcSettings | None = None) -> PageRouters:
             viewer_router(gov),
             labelling_router(gov, desk),
             quality_router(gov, quality),
-            network_pages_router(gov, NetworkRoom.open(archive.database.writer, audit=network_audit(gov))),
+            network_pages_router(
+                gov,
+                NetworkRoom.open(archive.database.writer, audit=network_audit(gov)),
+                Catalogue.on(archive.database.writer),
+            ),
             spoke_health_page_router(gov, room),
             assurance_page_router(gov, archive),
         ]

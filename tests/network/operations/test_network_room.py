@@ -188,7 +188,7 @@ def test_scanners_seen_in_arriving_data_are_proposed_once(room: NetworkRoom) -> 
     assert room.device_seen(new) == proposed
     assert room.device_seen(DeviceSeen("A", "MR", "ACME", "")) is None  # cannot be told apart: not proposed
     rows = room.proposals()
-    assert [(r["scanner_id"], r["instances_seen"], r["station_name"]) for r in rows] == [(proposed, 2, "MRI-EAST")]
+    assert [(r["scanner_id"], r["series_seen"], r["station_name"]) for r in rows] == [(proposed, 2, "MRI-EAST")]
     assert "MRI-EAST" not in proposed
     room.register_scanner(MANAGER, Scanner(proposed, "A", "MR", "ACME", "Magnet 1500", 1.5))
     assert room.proposals() == [] and room.device_seen(new) == proposed

@@ -35,12 +35,13 @@ def show_rooms(folder: Path, console: Console) -> None:
         table, labels = label_project(gov, archive, PROJECT, cases)
         (folder / "labelling.json").write_text(json.dumps(labels, indent=1, default=str))
         console.print(table)
+        table, _ = assure(folder / "assurance", cases)
+        console.print(table)
+        tables, network = run_network(folder / "network", sorted({c.participant for c in cases}),
+                                      (archive.database.writer, gov))
     finally:
         archive.close()
         gov.close()
-    table, _ = assure(folder / "assurance", cases)
-    console.print(table)
-    tables, network = run_network(folder / "network", sorted({c.participant for c in cases}))
     (folder / "network" / "summary.json").write_text(json.dumps(network, indent=1))
     for table in tables:
         console.print(table)

@@ -5,13 +5,18 @@ so the demo exercises the same validation as ``imaging-hub capacity allocate`` a
 
 from __future__ import annotations
 
+import csv
+import io
 from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from rich.table import Table
+from sqlalchemy.engine import Engine
 
+from imaging_hub.demo.rooms.network_hub import fill_hub_room
+from imaging_hub.governance import Governance
 from imaging_hub.network.capacity import AllocationWeights, allocate, read_register, read_requests, write_plan
 from imaging_hub.network.reporting import read_reporters, read_tasks, route, write_assignments
 
@@ -72,7 +77,16 @@ def _requests(participants: list[str]) -> str:
     return "\n".join(rows) + "\n"
 
 
-def run_network(folder: Path, participants: list[str]) -> tuple[list[Table], dict[str, Any]]:
+def _reporter_specs(text: str) -> dict[str, tuple[list[str], list[str]]]:
+    """Each reporter's roster as typed in the CSV, for the hub's room (which keeps it as text)."""
+    rows = list(csv.DictReader(io.StringIO(text)))
+    return {r["reporter_id"]: ([s for s in r["sessions"].split(";") if s],
+                                [s for s in r["research_sessions"].split(";") if s]) for r in rows}
+
+
+def run_network(folder: Path, participants: list[str],
+                hub: tuple[Engine, Governance] | None = None) -> tuple[list[Table], dict[str, Any]]:
+    """``hub``: the hub's database and governance, to keep the demo's operations in its network room too."""
     folder.mkdir(parents=True, exist_ok=True)
     inputs = {"sites.csv": SITES, "scanners.csv": SCANNERS, "sessions.csv": SESSIONS,
               "requests.csv": _requests(participants), "tasks.csv": TASKS, "reporters.csv": REPORTERS}
@@ -83,7 +97,8 @@ def run_network(folder: Path, participants: list[str]) -> tuple[list[Table], dic
     plan = allocate(visits, register, FIRST_DAY, WEEKS, weights=AllocationWeights(1.0, 0.1), time_limit_s=10.0,
                     workers=2)
     write_plan(folder / "plan.csv", plan)
-    routed = route(read_tasks(folder / "tasks.csv"), read_reporters(folder / "reporters.csv"), ROUTED_AT)
+    tasks, reporters = read_tasks(folder / "tasks.csv"), read_reporters(folder / "reporters.csv")
+    routed = route(tasks, reporters, ROUTED_AT)
     write_assignments(folder / "assignments.csv", routed.assignments)
 
     capacity = Table(title=f"Research scan capacity: {len(plan.bookings)} of {len(plan.visits)} visits booked "
@@ -103,10 +118,16 @@ def run_network(folder: Path, participants: list[str]) -> tuple[list[Table], dic
     for assignment in routed.assignments:
         worklist.add_row(assignment.task_id, assignment.reporter_id or "unassigned", assignment.reason)
     worklist.caption = "tasks per reporter: " + ", ".join(f"{r} {n}" for r, n in sorted(per_reporter.items()))
-    summary = {
+    summary: dict[str, Any] = {
         "capacity": {"visits": len(plan.visits), "booked": len(plan.bookings), "optimal": plan.optimal,
                      "per_site": dict(Counter(b.site for b in plan.bookings)), "plan": "plan.csv"},
         "worklist": {"tasks": len(routed.assignments), "per_reporter": dict(per_reporter),
                      "assignments": "assignments.csv"},
     }
+    if hub is not None:
+        engine, gov = hub
+        summary["hub_room"] = fill_hub_room(engine, gov, register, plan, tasks, reporters, _reporter_specs(REPORTERS),
+                                            ROUTED_AT)
+        summary["pages"] = {"capacity": f"/network/capacity?start={FIRST_DAY.isoformat()}&weeks={WEEKS}",
+                            "worklist": "/network/worklist", "dashboards": "/network/reporting"}
     return [capacity, worklist], summary

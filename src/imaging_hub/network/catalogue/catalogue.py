@@ -33,6 +33,12 @@ class Catalogue:
         migrate(engine)
         return cls(engine)
 
+    @classmethod
+    def on(cls, engine: Engine) -> Catalogue:
+        """The catalogue in a database another package already opened (the hub's): migrated, not owned."""
+        migrate(engine)
+        return cls(engine)
+
     def close(self) -> None:
         self.engine.dispose()
 

@@ -184,7 +184,7 @@ class NetworkRoom:
                 values = {k: v for k, v in values.items() if k not in ("serial_number", "station_name") or v}
                 conn.execute(t.scanner.update().where(t.scanner.c.scanner_id == scanner.scanner_id).values(**values))
             else:
-                conn.execute(t.scanner.insert().values(**values, instances_seen=0))
+                conn.execute(t.scanner.insert().values(**values, series_seen=0))
         self._record(actor, "scanner.register", "scanner", scanner.scanner_id, confirmed_proposal=bool(proposed))
 
     def add_session(self, actor: Actor, template: SessionTemplate) -> None:
@@ -244,7 +244,7 @@ class NetworkRoom:
             return [scanner_of(r) for r in rows]
 
     def proposals(self) -> list[dict[str, Any]]:
-        """Scanners proposed from arriving data, with when they were first seen and how many instances came."""
+        """Scanners proposed from arriving data, with when they were first seen and how many series came."""
         with self._engine.connect() as conn:
             rows = conn.execute(
                 sa.select(t.scanner).where(t.scanner.c.status == "proposed").order_by(t.scanner.c.first_seen)
@@ -269,7 +269,7 @@ class NetworkRoom:
     # --- scanners seen in arriving data --------------------------------------------------------------------
 
     def device_seen(self, device: DeviceSeen) -> str | None:
-        """Count an arriving instance against its scanner; propose one if the register does not know it.
+        """Count an arriving series against its scanner; propose one if the register does not know it.
         Returns the scanner id matched or proposed (None when the kept attributes cannot tell devices apart)."""
         if not device.identified:
             return None
@@ -291,13 +291,13 @@ class NetworkRoom:
                         station_name=device.station_name,
                         status="proposed",
                         first_seen=stored(self._clock()),
-                        instances_seen=0,
+                        series_seen=0,
                     )
                 )
             conn.execute(
                 t.scanner.update()
                 .where(t.scanner.c.scanner_id == matched)
-                .values(instances_seen=t.scanner.c.instances_seen + 1)
+                .values(series_seen=t.scanner.c.series_seen + 1)
             )
         return matched
 

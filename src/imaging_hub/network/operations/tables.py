@@ -41,8 +41,8 @@ scanner = Table(
     Column("station_name", String(64), nullable=False, default=""),
     Column("serial_number", String(64), nullable=False, default=""),
     Column("status", String(16), nullable=False),  # registered | proposed
-    Column("first_seen", DateTime),  # proposals: when the first instance from it arrived
-    Column("instances_seen", Integer, nullable=False, default=0),
+    Column("first_seen", DateTime),  # proposals: when the first series from it arrived
+    Column("series_seen", Integer, nullable=False, default=0),
 )
 
 session = Table(

@@ -93,6 +93,7 @@ def router(gov: Governance, room: NetworkRoom) -> APIRouter:
             share_svg=share_chart(tables.utilisation),
             sites=sorted(sites),
             weekdays=WEEKDAYS,
+            proposals=[p for p in room.proposals() if p["site"] in sites],
         )
 
     @pages.get("/network/capacity/what-if")

@@ -60,7 +60,7 @@ def upgrade() -> None:
         sa.Column("serial_number", sa.String(length=64), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("first_seen", sa.DateTime(), nullable=True),
-        sa.Column("instances_seen", sa.Integer(), nullable=False),
+        sa.Column("series_seen", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("scanner_id", name=op.f("pk_net_op_scanner")),
     )
     op.create_index(op.f("ix_net_op_scanner_site"), "net_op_scanner", ["site"], unique=False)
