@@ -25,8 +25,8 @@ from imaging_hub.web.oidc_routes import oidc_router
 from imaging_hub.web.oidc_settings import OidcSettings
 from imaging_hub.web.pages import labelling_router, quality_router, study_browser_router, web_router
 from imaging_hub.web.reconciliation import reconciliation_page_router
-from imaging_hub.web.study_columns import StudyColumns, qc_column
 from imaging_hub.web.spoke_health import spoke_health_page_router
+from imaging_hub.web.study_columns import StudyColumns, qc_column
 from imaging_hub.web.viewer import viewer_router
 
 
