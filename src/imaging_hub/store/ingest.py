@@ -17,7 +17,6 @@ from imaging_hub.store.header import InstanceHeader
 from imaging_hub.store.schema import conflict, instance, patient, series, study, study_modality
 
 _NAME_COLUMNS = ("patient_name", "referring_physician_name")
-_CHUNK = 500
 
 
 def level_values(header: InstanceHeader, level: Level) -> dict[str, Any]:
@@ -32,16 +31,6 @@ def level_values(header: InstanceHeader, level: Level) -> dict[str, Any]:
             name = values[column]
             values[f"{column}_key"] = name.upper() if name else None
     return values
-
-
-def indexed_uids(conn: Connection, sop_instance_uids: list[str]) -> set[str]:
-    """Which of these SOP Instance UIDs the index already holds (one query per 500)."""
-    found: set[str] = set()
-    for start in range(0, len(sop_instance_uids), _CHUNK):
-        chunk = sop_instance_uids[start:start + _CHUNK]
-        found.update(conn.execute(
-            sa.select(instance.c.sop_instance_uid).where(instance.c.sop_instance_uid.in_(chunk))).scalars())
-    return found
 
 
 class IndexBatch:
