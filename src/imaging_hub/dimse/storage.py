@@ -2,10 +2,10 @@
 
 The dataset is never decoded and re-encoded: the received bytes, behind a Part 10 header encoded directly
 from the command's UIDs (byte for byte what pynetdicom's ``encoded_dataset(include_meta=True)`` writes, without
-building and validating a pydicom FileMetaDataset for every instance), go to the archive's ``receive``, which checks them once and reads the header the index will keep (a data set whose
-elements repeat or are out of order is refused there). Every decision here (the command's UIDs, the
-project) is made on that same header, then the instance is kept or discarded: all or nothing. The bytes come
-from pynetdicom's in-memory buffer, or from its temporary file when the process has
+building and validating a pydicom FileMetaDataset for every instance), go to the archive's ``receive``, which
+checks them once and reads the header the index will keep (a data set whose elements repeat or are out of
+order is refused there). Every decision here (the command's UIDs, the project) is made on that same header,
+then the instance is kept or discarded: all or nothing. The bytes come from pynetdicom's in-memory buffer, or from its temporary file when the process has
 ``STORE_RECV_CHUNKED_DATASET`` on (``DicomServer(spool_received=True)``).
 
 When the caller's scope names ``writable_projects``, an instance whose ClinicalTrialProtocolID is outside
@@ -28,7 +28,6 @@ from pynetdicom import PYNETDICOM_IMPLEMENTATION_UID, PYNETDICOM_IMPLEMENTATION_
 from pynetdicom.events import Event
 
 from imaging_hub.dicom.part10 import part10_header
-
 from imaging_hub.dimse.archive import InstanceRefused, InstanceStore, Kept, ReceivedInstance
 from imaging_hub.dimse.callers import Callers
 from imaging_hub.dimse.scope import ProjectScope, allows, record_store, writable
