@@ -5,8 +5,9 @@ from the command's UIDs (byte for byte what pynetdicom's ``encoded_dataset(inclu
 building and validating a pydicom FileMetaDataset for every instance), go to the archive's ``receive``, which
 checks them once and reads the header the index will keep (a data set whose elements repeat or are out of
 order is refused there). Every decision here (the command's UIDs, the project) is made on that same header,
-then the instance is kept or discarded: all or nothing. The bytes come from pynetdicom's in-memory buffer, or from its temporary file when the process has
-``STORE_RECV_CHUNKED_DATASET`` on (``DicomServer(spool_received=True)``).
+then the instance is kept or discarded: all or nothing. The bytes come from pynetdicom's in-memory buffer,
+or from its temporary file when the process has ``STORE_RECV_CHUNKED_DATASET`` on
+(``DicomServer(spool_received=True)``).
 
 When the caller's scope names ``writable_projects``, an instance whose ClinicalTrialProtocolID is outside
 them is refused and nothing of it is kept. ``writable_projects`` is read for every C-STORE, so a role
