@@ -16,7 +16,7 @@ from governance.hub import Hub
 from imaging_hub.governance import AuditFilter
 from imaging_hub.quality import Problem, QualityRoom
 
-from .test_browser import serving, sign_in_by_keyboard
+from .test_browser import every_field_is_labelled, serving, sign_in_by_keyboard
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "quality"))
 from quality_records import record
@@ -84,6 +84,12 @@ def test_the_page_shows_problems_alerts_and_charts_at_1280_and_375_px(served: tu
 def test_the_lead_saves_a_new_version_and_a_wrong_one_stores_nothing(served: tuple[str, Hub], browser: Any) -> None:
     base, hub = served
     room = QualityRoom.open(hub.archive.database.writer)
+    phone = browser.new_page(viewport={"width": 375, "height": 740})
+    sign_in_by_keyboard(phone, base, "lead@uni.example")
+    phone.goto(f"{base}/projects/LUNG1/quality")
+    assert phone.locator("#protocol-text").input_value().startswith("[protocol]")
+    assert _overflow(phone) <= 0 and every_field_is_labelled(phone) == []
+    phone.close()
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     sign_in_by_keyboard(page, base, "lead@uni.example")
     page.goto(f"{base}/projects/LUNG1/quality")
