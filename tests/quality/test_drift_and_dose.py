@@ -114,11 +114,11 @@ def test_doses_add_up_per_participant_and_timepoint_and_a_breach_is_an_alert() -
     protocol = parse_protocol(PROTOCOL)
     records = [
         # P1 baseline: two studies, one with a report (measured 300), one estimated from headers (250).
-        record("a", study="s1", metrics={"ctdivol_mgy": 9.0, "dlp_estimated_mgy_cm": 280.0}),
-        record("a-sr", study="s1", modality="SR", matched=None, metrics={"dlp_mgy_cm": 300.0, "ctdivol_mgy": 9.0}),
+        record("a", study="s1", metrics={"ctdivol_mgy": 8.0, "dlp_estimated_mgy_cm": 280.0}),
+        record("a-sr", study="s1", modality="SR", matched=None, metrics={"dlp_mgy_cm": 300.0, "ctdivol_mgy": 8.0}),
         record("b", study="s2", metrics={"ctdivol_mgy": 14.0, "dlp_estimated_mgy_cm": 250.0}),
         # P1 follow-up and P2 baseline stay below the constraint.
-        record("c", study="s3", timepoint="month 6", metrics={"ctdivol_mgy": 8.0, "dlp_estimated_mgy_cm": 200.0}),
+        record("c", study="s3", timepoint="month 6", metrics={"ctdivol_mgy": 8.5, "dlp_estimated_mgy_cm": 200.0}),
         record("d", study="s4", participant="P2", site="RY2", metrics={"ctdivol_mgy": 6.0,
                                                                        "dlp_estimated_mgy_cm": 180.0}),
     ]
@@ -127,6 +127,7 @@ def test_doses_add_up_per_participant_and_timepoint_and_a_breach_is_an_alert() -
     assert doses[("P1", "baseline")].dlp_mgy_cm == pytest.approx(550.0)  # the report wins over the estimate
     assert not doses[("P1", "baseline")].measured and doses[("P1", "baseline")].studies == 2
     assert [(d.participant, d.timepoint) for d in overview.dose_breaches] == [("P1", "baseline")]
+    # the chest NDRL is 8.5 mGy: c, at 8.5, is not above it
     assert {c.series_instance_uid: c.above for c in overview.drl} == {"a": False, "b": True, "c": False,
                                                                       "d": False}
     assert overview.drl[0].level == NATIONAL_CT_DRLS["chest"]

@@ -1,9 +1,10 @@
 """National diagnostic reference levels for adult CT, to chart a project's doses against.
 
-Source: UK Health Security Agency (formerly Public Health England), "National Diagnostic Reference Levels
-(NDRLs) from 19 August 2019", adult CT table (per single acquisition / whole examination, a standard-sized
-patient). Values are the published NDRLs; check them against the current UKHSA publication before relying on
-them, and replace this table when UKHSA revises it.
+Source: UK Health Security Agency, "National Diagnostic Reference Levels (NDRLs) from 20 November 2024", table 1
+(adult CT examinations; CTDIvol per sequence, DLP per complete examination; these rows adopted in 2022). The
+clinical indication each value belongs to is named beside it. Only examinations with a CTDIvol NDRL are listed,
+because the hub compares each series' CTDIvol (chest, abdomen and pelvis for cancer has a DLP NDRL only, 660 mGy
+cm). Replace this table when UKHSA revises it.
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-DRL_SOURCE = "UKHSA national diagnostic reference levels for adult CT (NDRLs from 19 August 2019)"
+DRL_SOURCE = "UKHSA national diagnostic reference levels for adult CT (NDRLs from 20 November 2024, table 1)"
 
-DrlExamination = Literal["head", "chest", "abdomen_pelvis", "chest_abdomen_pelvis"]
+DrlExamination = Literal["head", "chest", "abdomen_pelvis"]
 
 
 @dataclass(frozen=True)
@@ -24,8 +25,7 @@ class ReferenceLevel:
 
 
 NATIONAL_CT_DRLS: dict[str, ReferenceLevel] = {
-    "head": ReferenceLevel("Head", 60.0, 970.0),
-    "chest": ReferenceLevel("Chest", 10.0, 350.0),
-    "abdomen_pelvis": ReferenceLevel("Abdomen and pelvis", 13.0, 600.0),
-    "chest_abdomen_pelvis": ReferenceLevel("Chest, abdomen and pelvis", 13.0, 1000.0),
+    "head": ReferenceLevel("Head (acute stroke)", 47.0, 790.0),
+    "chest": ReferenceLevel("Chest (lung cancer)", 8.5, 290.0),
+    "abdomen_pelvis": ReferenceLevel("Abdomen and pelvis (abscess)", 10.0, 530.0),
 }
