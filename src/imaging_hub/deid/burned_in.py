@@ -7,7 +7,9 @@ known to carry text (``examine = "declared"``: BurnedInAnnotation YES, ultrasoun
 XA/RF, endoscopy and photographs, derived CR/DX, localisers, equipment with fixed regions).
 
 A line is masked when OCR reads text in it (or, with ``mask_all_text`` off, a patient identifier); the
-mask is widened along the line because the screen may miss a faint word at an end. An instance that
+mask is widened along the line because the screen may miss a faint word at an end. Once OCR has read text
+in an instance, with ``mask_all_text`` its other candidate lines are masked without reading them: OCR is
+most of the cost, and an image that carries text is cleaned more, never less, for it. An instance that
 declares burned-in text, or whose screen found a likely line, and where nothing was masked, is not
 released: HeldForReview carries the proposed boxes. Pixels with nothing masked are left as they are;
 cleaned pixels are written uncompressed (Explicit VR Little Endian), a valid syntax for every IOD.
@@ -116,6 +118,7 @@ def check_pixels(ds: Dataset, facts: PixelFacts, policy: BurnedInPolicy, matcher
     frames = read_frames(ds)
     masks = [b for r in policy.regions if r.applies_to(facts.manufacturer, facts.model) for b in r.boxes]
     unresolved: list[Box] = []
+    text_read = False  # OCR has read text in this instance: with mask_all_text its other lines go unread
     for index in _sample(len(frames), policy.ocr_max_frames):
         candidates = [c for c in screen(frames[index]) if not _covered(c.box, masks)]
         if policy.examine != "all" and not candidates:
@@ -125,9 +128,13 @@ def check_pixels(ds: Dataset, facts: PixelFacts, policy: BurnedInPolicy, matcher
             raise Quarantined(f"pixels may carry text ({reason or 'screen'}) and OCR (tesserocr) is not available")
         confirmed, doubtful = [], []
         for candidate in candidates:
+            if text_read and policy.mask_all_text:
+                confirmed.append(candidate.box)  # masked as text is: reading it would change nothing but cost
+                continue
             reading = ocr.read_line(gray, candidate)
             if _to_mask(reading, matcher, policy.mask_all_text):
                 confirmed.append(candidate.box)
+                text_read = text_read or reading.is_text
             elif not reading.is_text:
                 doubtful.append(candidate)
         masks.extend(_widen(box, gray.shape) for box in _blocks(confirmed, [c.box for c in doubtful]))

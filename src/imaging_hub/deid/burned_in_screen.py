@@ -3,8 +3,10 @@
 Overlay text is thin strokes that differ sharply from their surroundings, in characters of one height
 set side by side on a line. The screen marks pixels far from the local mean (either polarity), keeps the
 connected components shaped like characters, joins neighbours along rows and keeps the joins that look
-like lines: several characters of similar height, much wider than tall. It costs a few filter passes per
-frame, so it runs on every image with pixel data and OCR is paid only where a line is found.
+like lines: several characters of similar height, much wider than tall. Over speckle or busy anatomy,
+where every pixel differs from its neighbours, a line is what stands above the texture's own peaks. It
+costs a few filter passes per frame, so it runs on every image with pixel data and OCR is paid only where
+a line is found.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ _LIKELY_CHARACTERS = 5  # ...before the screen is sure enough to hold an instanc
 
 
 _EIGHT = np.ones((3, 3), bool)
+_SPREAD = 2.0  # in a textured region, how many median deviations above the typical block peak text stands
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,8 @@ def screen(frame: np.ndarray) -> list[Candidate]:
     First a coarse pass over 4x4 blocks: blocks whose range shows a sharp edge, joined along rows into
     regions; text gives short, low regions, while textured anatomy, speckle and large edges give tall
     ones. Only the low regions get the fine per-pixel pass, so a frame without text costs a few
-    vectorised passes over its blocks."""
+    vectorised passes over its blocks. Inside a tall region, blocks whose peak stands above the region's
+    typical peak are joined the same way, and their strokes are the pixels above that level."""
     from scipy import ndimage  # scipy/scikit-image add warnings filters when imported: only when used
     image = frame.max(axis=2) if frame.ndim == 3 else frame
     low, high = image.min(), image.max()
@@ -65,7 +69,7 @@ def screen(frame: np.ndarray) -> list[Candidate]:
     scale = 255.0 / (float(high) - float(low))  # to the 8-bit range the thresholds are given in
     max_height = max(24, image.shape[0] // 12)
     found = []
-    regions, contrast = _regions(image, scale, max_height)
+    regions, contrast, tall = _regions(image, scale, max_height)
     for y0, y1, x0, x1 in regions:
         crop = (image[y0:y1, x0:x1].astype(np.float32) - float(low)) * scale
         difference = crop - ndimage.uniform_filter(crop, _LOCAL, mode="nearest")
@@ -73,6 +77,11 @@ def screen(frame: np.ndarray) -> list[Candidate]:
             strokes = difference > contrast if bright else difference < -contrast
             for (x, y, w, h), n in _lines(strokes, max_height):
                 found.append(Candidate((x + x0, y + y0, w, h), n, bright))
+    for (y0, y1, x0, x1), level in _bright_in_texture(image, scale, max_height, tall):
+        # over speckle every pixel differs from its neighbours: strokes are what stands above the texture
+        strokes = (image[y0:y1, x0:x1].astype(np.float32) - float(low)) * scale > level
+        for (x, y, w, h), n in _lines(strokes, max_height):
+            found.append(Candidate((x + x0, y + y0, w, h), n, True))
     return [c for c in _merge(found) if c.characters >= _MIN_CHARACTERS]
 
 
@@ -105,8 +114,10 @@ def _same_line(a: Box, b: Box) -> bool:
     return overlap >= 0.6 * min(a[3], b[3]) and gap <= 2.5 * max(a[3], b[3])
 
 
-def _regions(image: np.ndarray, scale: float, max_height: int) -> tuple[list[tuple[int, int, int, int]], float]:
-    from scipy import ndimage  # scipy/scikit-image add warnings filters when imported: only when used
+def _regions(image: np.ndarray, scale: float, max_height: int) -> tuple[
+    list[tuple[int, int, int, int]], float, list[tuple[int, int, int, int]]
+]:
+    """Boxes of the low regions of edged blocks (likely lines), the edge contrast, and the tall regions."""
     rows, columns = image.shape
     b = _BLOCK
     usable = image[: rows - rows % b, : columns - columns % b]
@@ -117,13 +128,17 @@ def _regions(image: np.ndarray, scale: float, max_height: int) -> tuple[list[tup
     # text makes runs of four or more edged blocks along a row; the sides of outlines (a body, a sector)
     # do not. Runs are kept and widened by a block each side (an opening and a dilation, by shifts: on a
     # grid this small scipy's per-call cost would dominate)
-    starts = edged[:, :-3] & edged[:, 1:-2] & edged[:, 2:-1] & edged[:, 3:]
-    joined = np.zeros_like(edged)
-    width, runs = edged.shape[1], starts.shape[1]
-    for d in range(-1, 5):  # a run starting at block k keeps blocks k-1 .. k+4
-        lo, hi = max(0, d), min(width, runs + d)
-        if hi > lo:
-            joined[:, lo:hi] |= starts[:, lo - d:hi - d]
+    joined = _runs(edged)
+    tall: list[tuple[int, int, int, int]] = []
+    return _low_regions(joined, rows, columns, max_height, tall), contrast, tall
+
+
+def _low_regions(joined: np.ndarray, rows: int, columns: int, max_height: int,
+                 tall: list[tuple[int, int, int, int]] | None = None) -> list[tuple[int, int, int, int]]:
+    """Pixel boxes (y0, y1, x0, x1) around the joined block regions low enough to be lines of text; the
+    taller ones (textured areas, where text may sit too) go to ``tall`` if given."""
+    from scipy import ndimage  # scipy/scikit-image add warnings filters when imported: only when used
+    b = _BLOCK
     labels, _ = ndimage.label(joined)
     found = []
     # room for a few lines of text together (lines a few pixels apart fall into one region)
@@ -132,12 +147,51 @@ def _regions(image: np.ndarray, scale: float, max_height: int) -> tuple[list[tup
         if region is None:
             continue
         height, width = region[0].stop - region[0].start, region[1].stop - region[1].start
-        if height > tallest or width < 3:
-            continue
         y0, x0 = max(0, region[0].start * b - b), max(0, region[1].start * b - b)
         y1, x1 = min(rows, region[0].stop * b + b), min(columns, region[1].stop * b + b)
+        if height > tallest:
+            if tall is not None:
+                tall.append((y0, y1, x0, x1))
+            continue
+        if width < 3:
+            continue
         found.append((y0, y1, x0, x1))
-    return found, contrast
+    return found
+
+
+def _runs(edged: np.ndarray) -> np.ndarray:
+    """Blocks in runs of four or more along a row, widened by a block each side."""
+    starts = edged[:, :-3] & edged[:, 1:-2] & edged[:, 2:-1] & edged[:, 3:]
+    joined = np.zeros_like(edged)
+    width, runs = edged.shape[1], starts.shape[1]
+    for d in range(-1, 5):  # a run starting at block k keeps blocks k-1 .. k+4
+        lo, hi = max(0, d), min(width, runs + d)
+        if hi > lo:
+            joined[:, lo:hi] |= starts[:, lo - d:hi - d]
+    return joined
+
+
+def _bright_in_texture(image: np.ndarray, scale: float, max_height: int,
+                       tall: list[tuple[int, int, int, int]]) -> list[tuple[tuple[int, int, int, int], float]]:
+    """Text drawn over speckle or busy anatomy: inside each region too tall to be text, the blocks whose
+    peak stands well above the region's typical block peak (by median deviations), joined into runs as
+    elsewhere, with the level a stroke must exceed there. Bright text only: an overlay drawn over texture
+    is drawn near the top of the range to be read."""
+    low = float(image.min())
+    found = []
+    for y0, y1, x0, x1 in tall:
+        box = image[y0:y1 - (y1 - y0) % _BLOCK, x0:x1 - (x1 - x0) % _BLOCK]
+        peaks = (_blockwise(box, np.maximum).astype(np.float32) - low) * np.float32(scale)
+        textured = peaks[peaks > _CONTRAST]  # the box holds background beside the texture (a sector's sides)
+        if textured.size == 0:
+            continue
+        typical = float(np.median(textured))
+        level = typical + _SPREAD * max(1.0, float(np.median(np.abs(textured - typical))))
+        if level >= 255.0:
+            continue  # the texture already reaches the top: nothing can stand above it
+        for sy0, sy1, sx0, sx1 in _low_regions(_runs(peaks > level), box.shape[0], box.shape[1], max_height):
+            found.append(((sy0 + y0, sy1 + y0, sx0 + x0, sx1 + x0), level))
+    return found
 
 
 def _lines(strokes: np.ndarray, max_height: int) -> list[tuple[Box, int]]:
