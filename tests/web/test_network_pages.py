@@ -160,7 +160,8 @@ def test_costs_are_attributed_from_uploaded_files(hub: Hub) -> None:
     reasons = cells(answer.text, "attributions")
     assert any(r[1] == "consent" and r[2].startswith("Research") for r in reasons)
     assert {r[0] for r in cells(answer.text, "site-months")} == {"RGT", "RHM"}
-    broken = admin.post("/network/costs", data={"csrf": csrf(admin)},
-                        files={**files, "tariff": ("t.csv", "year,code\n2025/26,X\n")})
+    broken = admin.post(
+        "/network/costs", data={"csrf": csrf(admin)}, files={**files, "tariff": ("t.csv", "year,code\n2025/26,X\n")}
+    )
     assert broken.status_code == 400 and "Nothing was costed" in broken.text
     assert hub.client("sdm@rxx.example").get("/network/costs").status_code == 403

@@ -16,7 +16,12 @@ __all__ = ["network_pages_router"]
 
 def network_pages_router(gov: Governance, room: NetworkRoom, entries: Catalogue) -> APIRouter:
     router = APIRouter(include_in_schema=False)
-    for pages in (capacity.router(gov, room), worklist.router(gov, room), reporting.router(gov, room),
-                  catalogue.router(gov, entries), costs.router(gov)):
+    for pages in (
+        capacity.router(gov, room),
+        worklist.router(gov, room),
+        reporting.router(gov, room),
+        catalogue.router(gov, entries),
+        costs.router(gov),
+    ):
         router.include_router(pages)
     return router
