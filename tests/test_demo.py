@@ -84,3 +84,6 @@ def _assert_rooms_shown(folder: Path, stdout: str) -> None:
     assert {row["task_id"] for row in assignments} == {f"W{i:02d}" for i in range(1, 11)}
     assert any(row["reporter_id"] for row in assignments)
     assert "Research scan capacity" in stdout and "Reporting worklist" in stdout
+    # Network operations are kept in the hub's room too, so its capacity, worklist and dashboard pages show them.
+    held = json.loads((folder / "network" / "summary.json").read_text())["hub_room"]
+    assert held["tasks"] == 10 and held["bookings"] == len(plan) and held["reported"] >= 1

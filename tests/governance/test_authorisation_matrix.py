@@ -493,6 +493,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "/network/reporting"): Rule(get("/network/reporting"), OVERSIGHT),
     ("GET", "/network/catalogue"): Rule(get("/network/catalogue?q=lung"), ANY),
+    ("GET", "/network/costs"): Rule(get("/network/costs"), OVERSIGHT),
+    ("POST", "/network/costs"): Rule(lambda h, c: ("POST", "/network/costs", _costs_upload()), OVERSIGHT),
     ("GET", "/network/catalogue/{key}.jsonld"): Rule(get("/network/catalogue/no-such-entry.jsonld"), NOBODY),
     ("POST", "/api/network/fhir/reporting-tasks"): Rule(
         lambda h, c: ("POST", "/api/network/fhir/reporting-tasks", {"json": _network_bundle(unique("mx-"))}),
@@ -543,6 +545,13 @@ version = "1"
 name = "any CT"
 match = { modality = "CT" }
 """
+
+
+def _costs_upload() -> dict[str, Any]:
+    from tests.network.costs.costs_samples import ACTIVITY, SCHEDULE, TARIFF_2025
+
+    files = {"schedule": ("s.csv", SCHEDULE), "activity": ("a.csv", ACTIVITY), "tariff": ("t.csv", TARIFF_2025)}
+    return {"data": {"csrf": "{csrf}"}, "files": files}
 
 
 def _network_bundle(task_id: str) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from imaging_hub.network.operations import NetworkRoom
 
 from .test_browser import every_field_is_labelled, serving, sign_in_by_keyboard
 
-PAGES = ("/network/capacity", "/network/worklist", "/network/reporting", "/network/catalogue")
+PAGES = ("/network/capacity", "/network/worklist", "/network/reporting", "/network/catalogue", "/network/costs")
 
 
 @pytest.fixture(scope="module")

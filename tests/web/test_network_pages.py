@@ -147,3 +147,21 @@ def test_catalogue_search_and_jsonld_are_audited(hub: Hub) -> None:
     assert reader.get("/network/catalogue?kind=bogus").status_code == 400
     searches = hub.gov.audit.entries(AuditFilter(action="network.catalogue.search", limit=100))
     assert any(e.actor == "ann@uni.example" for e in searches)
+
+
+def test_costs_are_attributed_from_uploaded_files(hub: Hub) -> None:
+    from tests.network.costs.costs_samples import ACTIVITY, SCHEDULE, TARIFF_2025
+
+    admin = hub.client("admin@network.example")
+    assert admin.get("/network/costs").status_code == 200
+    files = {"schedule": ("s.csv", SCHEDULE), "activity": ("a.csv", ACTIVITY), "tariff": ("t.csv", TARIFF_2025)}
+    answer = admin.post("/network/costs", data={"csrf": csrf(admin)}, files=files)
+    assert answer.status_code == 200 and 'class="hub-chart"' in answer.text
+    reasons = cells(answer.text, "attributions")
+    assert any(r[1] == "consent" and r[2].startswith("Research") for r in reasons)
+    assert {r[0] for r in cells(answer.text, "site-months")} == {"RGT", "RHM"}
+    broken = admin.post(
+        "/network/costs", data={"csrf": csrf(admin)}, files={**files, "tariff": ("t.csv", "year,code\n2025/26,X\n")}
+    )
+    assert broken.status_code == 400 and "Nothing was costed" in broken.text
+    assert hub.client("sdm@rxx.example").get("/network/costs").status_code == 403

@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from imaging_hub.api.governance.auth import HttpAuth
 from imaging_hub.governance import SITE_ROLES, AuditRecord, Governance, Principal
@@ -109,8 +110,13 @@ def network_fhir_router(gov: Governance, auth: HttpAuth, room: NetworkRoom) -> A
     @router.post("/reporting-tasks", status_code=201)
     async def create_from_fhir(request: Request) -> JSONResponse:
         """A Bundle with one active ServiceRequest and the ImagingStudy based on it becomes an open task."""
-        who = auth.require(request)
+        # Authentication first (no body is read for a stranger), then validation and the database work, all
+        # off the event loop.
+        who = await run_in_threadpool(auth.require, request)
         body = await request.body()
+        return await run_in_threadpool(_create, who, body)
+
+    def _create(who: Principal, body: bytes) -> JSONResponse:
         try:
             request_resource, study = _bundle_resources(body)
             made = task_from_fhir(request_resource, study, room.pathways)

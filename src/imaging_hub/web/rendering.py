@@ -40,6 +40,7 @@ def navigation(who: Principal) -> list[tuple[str, str]]:
     nav.append(("/network/catalogue", "Catalogue"))
     if who.is_auditor or who.is_administrator:
         nav.append(("/network/reporting", "Reporting"))
+        nav.append(("/network/costs", "Costs"))
         nav.append(("/audit", "Audit"))
         nav.append(("/spoke-health", "Spoke health"))
     return nav

@@ -2,7 +2,8 @@
 
 ``count_activity`` is a pure count over records the hub can feed (studies arrived per protocol timepoint,
 reads done, participants enrolled) plus manual entries; ``write_monthly_activity`` and
-``write_portfolio_upload`` export it as CSV (see ``export`` for the columns and their provenance).
+``write_portfolio_upload`` export it as CSV (see ``export`` for the columns and their provenance);
+``read_studies`` reads the portfolio studies' CSV (``STUDY_COLUMNS``).
 """
 
 from imaging_hub.network.activity.aggregate import ActivityReport, SiteMonthActivity, count_activity, month_of
@@ -22,10 +23,28 @@ from imaging_hub.network.activity.records import (
     StudyArrived,
 )
 from imaging_hub.network.activity.study import Phase, PortfolioStudy, cpms_id, iras_id
+from imaging_hub.network.activity.study_files import STUDY_COLUMNS, read_studies
 
 __all__ = [
-    "MANUAL_COLUMNS", "MONTHLY_COLUMNS", "PORTFOLIO_COLUMNS", "ActivityInputError", "ActivityReport", "ManualEntry",
-    "Measure", "ParticipantEnrolled", "Phase", "PortfolioStudy", "ReadCompleted", "SiteMonthActivity",
-    "StudyArrived", "count_activity", "cpms_id", "iras_id", "month_of", "write_monthly_activity",
+    "MANUAL_COLUMNS",
+    "MONTHLY_COLUMNS",
+    "PORTFOLIO_COLUMNS",
+    "STUDY_COLUMNS",
+    "ActivityInputError",
+    "ActivityReport",
+    "ManualEntry",
+    "Measure",
+    "ParticipantEnrolled",
+    "Phase",
+    "PortfolioStudy",
+    "ReadCompleted",
+    "SiteMonthActivity",
+    "StudyArrived",
+    "count_activity",
+    "cpms_id",
+    "iras_id",
+    "month_of",
+    "read_studies",
+    "write_monthly_activity",
     "write_portfolio_upload",
 ]

@@ -1,6 +1,6 @@
-"""The network room's pages (capacity, the reporting worklist, its dashboards, the catalogue), mounted by the
-web face beside the other pages: ``network_pages_router(gov, room, catalogue)``. Charts are matplotlib figures
-rendered to SVG here."""
+"""The network room's pages (capacity, the reporting worklist, its dashboards, the catalogue, research costs),
+mounted by the web face beside the other pages: ``network_pages_router(gov, room, catalogue)``. Charts are
+matplotlib figures rendered to SVG here."""
 
 from __future__ import annotations
 
@@ -9,14 +9,19 @@ from fastapi import APIRouter
 from imaging_hub.governance import Governance
 from imaging_hub.network.catalogue import Catalogue
 from imaging_hub.network.operations import NetworkRoom
-from imaging_hub.web.network import capacity, catalogue, reporting, worklist
+from imaging_hub.web.network import capacity, catalogue, costs, reporting, worklist
 
 __all__ = ["network_pages_router"]
 
 
 def network_pages_router(gov: Governance, room: NetworkRoom, entries: Catalogue) -> APIRouter:
     router = APIRouter(include_in_schema=False)
-    for pages in (capacity.router(gov, room), worklist.router(gov, room), reporting.router(gov, room),
-                  catalogue.router(gov, entries)):
+    for pages in (
+        capacity.router(gov, room),
+        worklist.router(gov, room),
+        reporting.router(gov, room),
+        catalogue.router(gov, entries),
+        costs.router(gov),
+    ):
         router.include_router(pages)
     return router

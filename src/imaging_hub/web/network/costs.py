@@ -1,0 +1,110 @@
+"""``/network/costs``: AcoRD attribution and cost per site and month from a study's schedule of events, the
+recorded activity and the annual tariff, uploaded as the CSVs ``imaging-hub costs attribute`` takes. The same
+engine; nothing is kept. For network oversight; every run and refusal is audited."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
+
+from imaging_hub.governance import Governance, Principal
+from imaging_hub.network import costs as engine
+from imaging_hub.web.network.access import oversees, refused, viewed
+from imaging_hub.web.network.svg import inline_svg
+from imaging_hub.web.pages import WebRoute, signed_in_dependency
+from imaging_hub.web.pages.session import check_csrf, page
+
+FILES = ("schedule", "activity", "tariff")
+
+
+def router(gov: Governance) -> APIRouter:
+    pages = APIRouter(include_in_schema=False, route_class=WebRoute)
+    who_dep = Depends(signed_in_dependency(gov))
+
+    def allowed(who: Principal, action: str) -> None:
+        if not oversees(who):
+            raise refused(gov, who, action, "costs", "research costs are for network oversight")
+
+    @pages.get("/network/costs")
+    def form(request: Request, who: Principal = who_dep) -> Response:
+        allowed(who, "costs.view")
+        viewed(gov, who, "costs.view", "costs")
+        return page(
+            request,
+            "network_costs.html",
+            "Research costs",
+            who,
+            "/network/costs",
+            report=None,
+            problems=[],
+            columns={
+                "schedule": engine.SCHEDULE_COLUMNS,
+                "activity": engine.ACTIVITY_COLUMNS,
+                "tariff": engine.TARIFF_COLUMNS,
+            },
+        )
+
+    @pages.post("/network/costs")
+    async def attribute(
+        request: Request,
+        csrf: str = Form(""),
+        schedule: UploadFile = File(...),
+        activity: UploadFile = File(...),
+        tariff: UploadFile = File(...),
+        who: Principal = who_dep,
+    ) -> Response:
+        check_csrf(request, csrf)
+        allowed(who, "costs.attribute")
+        with tempfile.TemporaryDirectory(prefix="hub-costs-") as folder:
+            paths = {}
+            for name, upload in zip(FILES, (schedule, activity, tariff), strict=True):
+                paths[name] = Path(folder) / f"{name}.csv"  # the engine names files in errors by these names
+                paths[name].write_bytes(await upload.read())
+            try:
+                report = engine.cost(
+                    engine.read_schedule(paths["schedule"]),
+                    engine.Tariffs([engine.read_tariff(paths["tariff"])]),
+                    engine.read_activity(paths["activity"]),
+                    {},
+                )
+            except engine.CostsInputError as exc:
+                gov.context.record(
+                    who,
+                    "network.costs.attribute",
+                    "network_page",
+                    "costs",
+                    purpose="network",
+                    outcome="failed",
+                    detail={"problems": len(exc.problems)},
+                )
+                return page(
+                    request,
+                    "network_costs.html",
+                    "Research costs",
+                    who,
+                    "/network/costs",
+                    report=None,
+                    problems=[str(p) for p in exc.problems],
+                    columns={},
+                    status_code=400,
+                )
+        totals = {c.label: report.category_total(c) for c in engine.Category}
+        viewed(gov, who, "costs.attribute", "costs", lines=len(report.lines), site_months=len(report.site_months()))
+        return page(
+            request,
+            "network_costs.html",
+            "Research costs",
+            who,
+            "/network/costs",
+            report=report,
+            totals=totals,
+            months=report.site_months(),
+            categories=list(engine.Category),
+            problems=[],
+            columns={},
+            chart=inline_svg(engine.cost_chart(report), "Cost per month by AcoRD category"),
+        )
+
+    return pages
