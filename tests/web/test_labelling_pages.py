@@ -71,6 +71,7 @@ def test_reading_page_frames_the_viewer_beside_the_form_for_the_assigned_reader_
         in answer.text
     )
     assert 'hx-post="/labelling/tasks/' in answer.text and 'name="q_finding"' in answer.text
+    assert [e for e in entries(hub, "labels.study.open", "success") if e.entity_id == study and e.actor == ANN]
     # The viewer may be framed by the hub's own page and by no other site.
     viewer = hub.client(ANN).get(f"/viewer/viewer?StudyInstanceUIDs={study}")
     assert (
