@@ -48,7 +48,7 @@ def test_reader_reads_a_study_beside_the_viewer_and_saves_with_htmx(
     page.wait_for_url(f"{base}/labelling/tasks/{task}/studies/*")
     assert _overflow(page) <= 0, f"the reading page is {_overflow(page)} px too wide at {width} px"
     frame = page.locator("#study-viewer")
-    assert frame.get_attribute("src", timeout=5000).startswith("/viewer/viewer?StudyInstanceUIDs=")
+    assert frame.get_attribute("src", timeout=5000).startswith("/viewer/segmentation?StudyInstanceUIDs=")
     assert frame.bounding_box()["width"] > 0.5 * min(width, 960) - 40
     url = page.url
     page.check("#q_finding_absent")

@@ -66,11 +66,10 @@ def test_reading_page_frames_the_viewer_beside_the_form_for_the_assigned_reader_
     study = next(a.study_uid for a in room(hub).assignments(task) if a.reader == ANN)
     answer = hub.client(ANN).get(f"/labelling/tasks/{task}/studies/{study}")
     assert answer.status_code == 200
-    assert (
-        f'<iframe id="study-viewer" title="The study in the OHIF viewer" src="/viewer/viewer?StudyInstanceUIDs={study}"'
-        in answer.text
-    )
+    frame = re.search(r'<iframe id="study-viewer" [^>]*src="([^"]+)"', answer.text)
+    assert frame and frame.group(1) == f"/viewer/segmentation?StudyInstanceUIDs={study}"  # the task segments
     assert 'hx-post="/labelling/tasks/' in answer.text and 'name="q_finding"' in answer.text
+    assert [e for e in entries(hub, "labels.study.open", "success") if e.entity_id == study and e.actor == ANN]
     # The viewer may be framed by the hub's own page and by no other site.
     viewer = hub.client(ANN).get(f"/viewer/viewer?StudyInstanceUIDs={study}")
     assert (

@@ -12,6 +12,7 @@ from imaging_hub.governance import SYSTEM, Governance, Role, Scope
 
 PROJECT = "LUNG-AI"
 AGREEMENT = "DSA-2026-001"
+LABEL_READERS = ("reader.one@university.example", "reader.two@university.example")  # the labelling task's readers
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,10 @@ def set_up_governance(gov: Governance, sites: dict[str, str]) -> DemoAccounts:
     tokens: dict[str, str] = {}
     people = [(admin.email, "network administrator, auditor"), (lead.email, f"project lead, {PROJECT}"),
               (researcher.email, f"researcher, {PROJECT}")]
+    for number, email in enumerate(LABEL_READERS, start=1):  # they sign in to their labelling worklist
+        annotator = gov.directory.create_person(SYSTEM, email, f"Reader {number}", university.id, password)
+        gov.directory.grant(SYSTEM, annotator.id, Role.ANNOTATOR.value, project_code=PROJECT)
+        people.append((email, f"annotator, {PROJECT}"))
     for ods, name in sites.items():
         trust = gov.directory.create_organisation(SYSTEM, name, "nhs_trust", ods)
         manager = gov.directory.create_person(SYSTEM, f"data.manager@{ods.lower()}.nhs.example",

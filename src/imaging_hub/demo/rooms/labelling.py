@@ -1,5 +1,6 @@
-"""The demo's labelling: a task over the project's studies at the hub with two readers (annotators created
-through governance), each of whom has read part of it, disagreeing once; kappa and progress printed."""
+"""The demo's labelling: a task over the project's studies at the hub with two readers (the demo's annotators,
+who sign in with the demo password), each of whom has read part of it, disagreeing once; kappa and progress
+printed. The readers' worklists (/labelling), the reading page and the lead's agreement page show this task."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from typing import Any
 
 from rich.table import Table
 
+from imaging_hub.demo.governance_setup import LABEL_READERS
 from imaging_hub.demo.rooms.cases import DemoCase
-from imaging_hub.governance import SYSTEM, AuditRecord, Governance, Role
+from imaging_hub.governance import AuditRecord, Governance
 from imaging_hub.labelling import (
     Actor,
     AuditEntry,
@@ -21,21 +23,20 @@ from imaging_hub.labelling import (
 )
 from imaging_hub.store import Archive
 
-READERS = ("reader.one@university.example", "reader.two@university.example")
+READERS = LABEL_READERS
 SCHEMA = {"questions": [{"name": "finding", "text": "Dense finding", "categories": ["absent", "present"]}]}
 
 
 def label_project(gov: Governance, archive: Archive, project: str,
                   cases: list[DemoCase]) -> tuple[Table, dict[str, Any]]:
-    """The project's lead manages the task; the readers are created as the project's annotators."""
+    """The project's lead manages the task; the readers are the project's annotators."""
     lead_id = gov.projects.get(project).lead_id
     if lead_id is None:
         raise LookupError(f"project {project} has no lead to manage its labelling")
-    lead = gov.directory.person(lead_id)
-    lead_email = lead.email
-    for number, email in enumerate(READERS, start=1):
-        reader = gov.directory.create_person(SYSTEM, email, f"Reader {number}", lead.organisation_id)
-        gov.directory.grant(SYSTEM, reader.id, Role.ANNOTATOR.value, project_code=project)
+    lead_email = gov.directory.person(lead_id).email
+    for email in READERS:
+        if gov.directory.person_by_email(email) is None:
+            raise LookupError(f"the demo's governance has no reader {email}")
 
     def audit(entry: AuditEntry) -> None:
         gov.audit.record(AuditRecord(actor=entry.actor.name, actor_kind=entry.actor.kind, action=entry.action,
@@ -78,5 +79,6 @@ def _table(agreement: dict[str, Any], progress: dict[str, Any]) -> Table:
     low, high = pair["ci95"]
     ci = f"{low:.2f} to {high:.2f}" if low is not None and high is not None else "not estimable"
     table.caption = (f"Cohen's kappa {pair['kappa']:.2f} (95% CI {ci}) over {pair['subjects']} studies both "
-                     f"read; {progress['final']} of {progress['studies']} studies final")
+                     f"read; {progress['final']} of {progress['studies']} studies final. Readers: /labelling; "
+                     f"the lead: /labelling/tasks/{agreement['task']}/agreement")
     return table

@@ -92,7 +92,7 @@ def router(gov: Governance, desk: LabellingDesk) -> APIRouter:
             f"Reading study {values['number']}",
             who,
             "/labelling",
-            viewer=viewer_url(study),
+            viewer=viewer_url(study, "segmentation" if task.schema.segments else "viewer"),
             **values,
         )
 
