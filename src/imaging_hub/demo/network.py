@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from pydicom import Dataset
 from pydicom.uid import CTImageStorage, MRImageStorage
 from pynetdicom import AE
+from pynetdicom.association import Association
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
@@ -123,15 +125,14 @@ class DemoNetwork:
         ae = AE(ae_title="DEMOMODALITY")
         ae.add_requested_context(CTImageStorage)
         ae.add_requested_context(MRImageStorage)
+        ae.dimse_timeout = ae.acse_timeout = 120  # a busy machine (CI) can be slow to answer; a modality waits
         for sample in samples:
             association = ae.associate("127.0.0.1", self.spoke_ports[sample.ods], ae_title=f"SPOKE{sample.ods}")
             if not association.is_established:
                 raise DemoError(f"spoke {sample.ods} refused the modality's association")
             try:
                 for ds in sample.instances():
-                    status = association.send_c_store(ds)
-                    if not status or status.Status != 0:
-                        raise DemoError(f"spoke {sample.ods} refused an instance")
+                    _send(association, ds, sample.ods)
                     progress(1)
             finally:
                 association.release()
@@ -197,3 +198,18 @@ def _value(study: dict[str, object], tag: str) -> str:
     if isinstance(element, dict) and element.get("Value"):
         return str(element["Value"][0])
     return ""
+
+
+def _send(association: Association, ds: Dataset, ods: str, tries: int = 5) -> None:
+    """One C-STORE as a modality sends it: an answer of "out of resources" (0xA7xx, the spoke's disk guard or
+    intake buffer under pressure) is transient, so the instance is sent again after a pause."""
+    for attempt in range(tries):
+        status = association.send_c_store(ds)
+        if not status:
+            raise DemoError(f"spoke {ods} gave no answer to a C-STORE (association timed out or aborted)")
+        code = int(status.Status)
+        if code == 0:
+            return
+        if code >> 8 != 0xA7 or attempt == tries - 1:
+            raise DemoError(f"spoke {ods} refused an instance (status 0x{code:04X})")
+        time.sleep(2.0 * (attempt + 1))
