@@ -75,3 +75,17 @@ def test_a_lead_cannot_add_a_sending_site_but_may_remove_one(hub: Hub) -> None:
     admin = hub.client("admin@network.example")
     widened_by_network = admin.patch("/api/governance/projects/LUNG1", json={"sites": ["RXX", "RZZ"]})
     assert widened_by_network.json()["sites"] == ["RXX", "RZZ"]
+
+
+def test_the_api_shows_the_same_phase_as_the_pages(hub: Hub) -> None:
+    client = hub.client("admin@network.example")
+    hub.gov.projects.create(SYSTEM, "EMPTY9", "No data yet", site_codes=["RXX"])
+    listed = {p["code"]: p for p in client.get("/api/governance/projects").json()}
+    assert listed["LUNG1"]["phase"] == "active", "its data has arrived, whatever the stored status says"
+    assert (listed["EMPTY9"]["status"], listed["EMPTY9"]["phase"]) == ("setup", "setup")
+    assert client.get("/api/governance/projects/LUNG1").json()["phase"] == "active"
+    page = client.get("/projects").text
+    assert "active" in page.lower()
+    closed = client.patch("/api/governance/projects/LUNG1", json={"status": "closed"})
+    assert closed.status_code == 200, closed.text
+    assert (closed.json()["status"], closed.json()["phase"]) == ("closed", "closed")

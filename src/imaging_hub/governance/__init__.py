@@ -42,6 +42,7 @@ from imaging_hub.governance.lifecycle import PHASE_MEANINGS, ProjectPhase, proje
 from imaging_hub.governance.principal import SYSTEM, Grant, Principal
 from imaging_hub.governance.roles import ALL_SCOPES, SITE_ROLES, UNSUPPRESSED_ROLES, Role, Scope, scopes_for_roles
 from imaging_hub.governance.service import Governance
+from imaging_hub.governance.shown_phase import project_phases
 from imaging_hub.governance.study_catalogue import SeriesRow, StudyCatalogue, StudyDetail, StudyPage, StudyRow
 from imaging_hub.governance.study_filters import StudyFilters
 from imaging_hub.governance.suppression import (
@@ -112,6 +113,7 @@ __all__ = [
     "listing",
     "offboarding",
     "project_phase",
+    "project_phases",
     "read_checkpoint",
     "scopes_for_roles",
     "sees_exact_counts",

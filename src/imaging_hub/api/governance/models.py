@@ -98,7 +98,8 @@ class ProjectOut(BaseModel):
     cpms_number: str | None
     lead_id: int | None
     deid_profile: str
-    status: str
+    status: str  # the administrator's word: setup, open or closed
+    phase: str  # as shown: setup, open, active (its data has arrived) or closed; see governance.lifecycle
     sites: list[str]
 
 

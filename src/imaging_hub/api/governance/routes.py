@@ -36,7 +36,15 @@ from imaging_hub.api.governance.models import (
     SnapshotOut,
 )
 from imaging_hub.api.governance.views import agreement_out, person_out, project_out, snapshot_out
-from imaging_hub.governance import ArchiveSource, Governance, Principal, cohort_cells, sees_exact_counts
+from imaging_hub.governance import (
+    ArchiveSource,
+    Governance,
+    Principal,
+    Project,
+    cohort_cells,
+    project_phases,
+    sees_exact_counts,
+)
 
 PREFIX = "/api/governance"
 RowId = Annotated[int, Path(ge=1, le=MAX_ID)]  # a row's id in a path: a 30-digit one is a 422, not a 500
@@ -96,9 +104,13 @@ def governance_router(gov: Governance, source: ArchiveSource) -> APIRouter:
         return Response(status_code=204)
 
     # Projects --------------------------------------------------------------------------------------------
+    def shown(projects: list[Project]) -> list[ProjectOut]:
+        phases = project_phases(gov, source, projects)
+        return [project_out(p, phases[p.code]) for p in projects]
+
     @router.get("/projects", response_model=list[ProjectOut])
     def list_projects(who: Principal = caller) -> list[ProjectOut]:
-        return [project_out(p) for p in gov.projects.visible(who)]
+        return shown(gov.projects.visible(who))
 
     @router.post("/projects", response_model=ProjectOut, status_code=201)
     def create_project(body: ProjectIn, who: Principal = caller) -> ProjectOut:
@@ -112,17 +124,17 @@ def governance_router(gov: Governance, source: ArchiveSource) -> APIRouter:
             deid_profile=body.deid_profile,
             site_codes=body.sites,
         )
-        return project_out(project)
+        return shown([project])[0]
 
     @router.get("/projects/{code}", response_model=ProjectOut)
     def view_project(code: str, who: Principal = caller) -> ProjectOut:
-        return project_out(gov.projects.view(who, code))
+        return shown([gov.projects.view(who, code)])[0]
 
     @router.patch("/projects/{code}", response_model=ProjectOut)
     def update_project(code: str, body: ProjectUpdate, who: Principal = caller) -> ProjectOut:
         gov.projects.view(who, code)
         project = gov.projects.update(who, code, title=body.title, status=body.status, site_codes=body.sites)
-        return project_out(project)
+        return shown([project])[0]
 
     @router.get("/projects/{code}/cohort", response_model=list[CohortCount])
     def cohort(code: str, who: Principal = caller) -> list[CohortCount]:

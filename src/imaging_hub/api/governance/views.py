@@ -35,7 +35,7 @@ def person_out(person: Person) -> PersonOut:
     )
 
 
-def project_out(project: Project) -> ProjectOut:
+def project_out(project: Project, phase: str) -> ProjectOut:
     return ProjectOut(
         code=project.code,
         title=project.title,
@@ -44,6 +44,7 @@ def project_out(project: Project) -> ProjectOut:
         lead_id=project.lead_id,
         deid_profile=project.deid_profile,
         status=project.status,
+        phase=phase,
         sites=[s.ods_code for s in project.sites],
     )
 

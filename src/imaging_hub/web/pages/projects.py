@@ -13,7 +13,7 @@ from imaging_hub.governance import (
     Project,
     ProjectPhase,
     cohort_cells,
-    project_phase,
+    project_phases,
     sees_exact_counts,
 )
 from imaging_hub.web.pages.route import WebRoute
@@ -25,11 +25,7 @@ def router(gov: Governance, source: ArchiveSource) -> APIRouter:
     who_dep = Depends(signed_in_dependency(gov))
 
     def phases(projects: list[Project]) -> dict[str, ProjectPhase]:
-        in_force = gov.agreements.projects_in_force()
-        return {
-            p.code: project_phase(p.status, agreement_in_force=p.code in in_force, holds_data=source.holds_data(p.code))
-            for p in projects
-        }
+        return project_phases(gov, source, projects)
 
     @pages.get("/projects")
     def projects(request: Request, who: Principal = who_dep) -> Response:
