@@ -30,12 +30,8 @@ class ArchiveSource:
 
     def projects_of(self, sop_instance_uids: Sequence[str]) -> dict[str, str]:
         """The project (ClinicalTrialProtocolID) of each instance the archive holds, by SOP Instance UID."""
-        found: dict[str, str] = {}
-        for uid in sop_instance_uids:
-            stored = self._archive.get(uid)
-            if stored is not None and stored.clinical_trial_protocol_id:
-                found[uid] = stored.clinical_trial_protocol_id
-        return found
+        held = self._archive.get_many(list(sop_instance_uids))  # one query, not one per UID: every search asks
+        return {uid: i.clinical_trial_protocol_id for uid, i in held.items() if i.clinical_trial_protocol_id}
 
     def count_by_site(self, project_code: str) -> dict[str, tuple[int, int]]:
         """Studies and instances per site for a project (a cohort count, before suppression)."""
