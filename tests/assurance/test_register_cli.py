@@ -140,6 +140,14 @@ def test_a_registered_onnx_tool_runs_over_a_snapshot_and_is_validated(tmp_path: 
     finally:
         archive.close()
 
+    code, out = _run("incident", str(tool["id"]), "--case", studies[0].case_id, "--kind", "unsafe", "--harm",
+                     "minor", "--description", "Missed a dense finding the reader saw", *where)
+    assert code == 0 and "incident 1 recorded" in out, out
+    assert _run("incident", str(tool["id"]), "--case", "1.2", "--kind", "bad", "--description", "x", *where)[0] == 1
+    assert _run("incident-review", "1", "--review", "Below the tool's size limit", "--close", *where)[0] == 0
+    code, out = _run("incident-export", str(tool["id"]), "--out", str(tmp_path / "mhra.csv"), *where)
+    assert code == 0 and "Below the tool's size limit" in (tmp_path / "mhra.csv").read_text()
+
     model.write_bytes(mean_intensity_model(0.03, 40.0))
     refused, out = _run("run-model", str(tool["id"]), "--model", str(model), "--snapshot", "PROJ1/v1",
                         "--agreement", "DSA-1", *where)
@@ -153,6 +161,8 @@ def test_a_registered_onnx_tool_runs_over_a_snapshot_and_is_validated(tmp_path: 
     for expected_entry in [("assurance.tool.register", "success"), ("assurance.run.inference", "denied"),
                            ("assurance.run.inference", "success"), ("assurance.run.validation", "success"),
                            ("assurance.report.read", "success"), ("assurance.model.check", "denied"),
-                           ("assurance.run.monitoring", "success"), ("assurance.alarm.raise", "success")]:
+                           ("assurance.run.monitoring", "success"), ("assurance.alarm.raise", "success"),
+                           ("assurance.incident.report", "success"), ("assurance.incident.close", "success"),
+                           ("assurance.incident.export", "success")]:
         assert expected_entry in trail
 

@@ -224,11 +224,54 @@ def add_register_commands(assurance: typer.Typer) -> None:
             document = monitor_csv(stream, MonitorOptions(tool.threshold, baseline_rows), out, url)
             run = hub.room.record_run(hub.actor, tool.id, RunSpec(
                 "monitoring", "csv", project, snapshot, agreement,
-                {"n": document["rows"], "alarms": len(document["alarms"])},
+                {"n": document["rows"], "alarms": len(document["alarms"]),
+                 "incidents": hub.room.incident_counts(tool.id)},
                 str(out.resolve())))
             hub.room.record_alarms(hub.actor, run, document["alarms"])
         console.print(f"monitoring run {run.id}: {len(document['alarms'])} alarm(s)"
                       + (f", sent to the webhook ({document['webhook']['sent']} delivered)" if url else ""))
+
+    @assurance.command("incident")
+    def incident(
+        tool_id: int = typer.Argument(..., help="The registered AI tool's id."),
+        case: str = typer.Option(..., "--case", help="The case's de-identified Study (or SOP) Instance UID."),
+        kind: str = typer.Option(..., "--kind", help="wrong or unsafe."),
+        harm: str = typer.Option("none", "--harm", help="Patient outcome: none, minor, serious or death."),
+        description: str = typer.Option(..., "--description", help="What the tool got wrong; no identifiers."),
+        data: Path | None = DATA, database: str | None = DATABASE, config: Path | None = CONFIG,
+    ) -> None:
+        """Flag the AI tool's result on a case as wrong or unsafe."""
+        from imaging_hub.assurance import IncidentSpec
+
+        with _hub(data, database, config) as hub:
+            found = hub.room.report_incident(hub.actor, tool_id, IncidentSpec(case, kind, harm, description))
+        console.print(f"incident {found.id} recorded ({found.kind}, outcome {found.harm}); open until reviewed")
+
+    @assurance.command("incident-review")
+    def incident_review(
+        incident_id: int = typer.Argument(..., help="The incident's id."),
+        review: str = typer.Option(..., "--review", help="What was found and done."),
+        close: bool = typer.Option(False, "--close", help="Close the incident with this review."),
+        data: Path | None = DATA, database: str | None = DATABASE, config: Path | None = CONFIG,
+    ) -> None:
+        """Review an incident, and close it when it is resolved."""
+        with _hub(data, database, config) as hub:
+            found = hub.room.review_incident(hub.actor, incident_id, review, close=close)
+        console.print(f"incident {found.id}: {found.status}")
+
+    @assurance.command("incident-export")
+    def incident_export(
+        tool_id: int = typer.Argument(..., help="The registered AI tool's id."),
+        out: Path = typer.Option(..., "--out", help="CSV file with the MHRA report's fields."),
+        data: Path | None = DATA, database: str | None = DATABASE, config: Path | None = CONFIG,
+    ) -> None:
+        """Export the tool's incidents with the fields a report to the MHRA needs."""
+        from imaging_hub.files import write_atomic
+
+        with _hub(data, database, config) as hub:
+            text = hub.room.export_incidents(hub.actor, tool_id)
+        write_atomic(out, text.encode())
+        console.print(f"wrote {out}")
 
     @assurance.command("report")
     def report(
