@@ -121,6 +121,8 @@ def test_a_registered_onnx_tool_runs_over_a_snapshot_and_is_validated(tmp_path: 
     expected = roc_auc_score([labels[s.case_id] for s in studies], [s.score for s in studies])
     assert document["auc"]["estimate"] == np.float64(expected).item()
     assert "PROJ1/v1" in document["source"]["name"] and "DSA-1" in document["source"]["name"]
+    html = (tmp_path / "v" / "report.html").read_text()
+    assert document["worst_errors"] and html.count('src="data:image/jpeg;base64,') == len(document["worst_errors"])
     code, out = _run("report", "2", "report.pdf", *where)
     assert code == 0 and out.strip().endswith("report.pdf")
 

@@ -7,9 +7,10 @@ the archive and checked against the snapshot's hashes) and the agreement in forc
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +27,7 @@ from imaging_hub.governance import administration as admin
 from imaging_hub.store import Archive
 
 if TYPE_CHECKING:  # the assurance package is imported late: it loads scipy, statsmodels and matplotlib
-    from imaging_hub.assurance import Actor, AssuranceRoom, InstanceInput
+    from imaging_hub.assurance import Actor, AssuranceRoom, CaseResult, InstanceInput
 
 console = Console(stderr=True)
 DATA = typer.Option(None, "--data", help="Hub data folder (default ./imaging-hub-data).")
@@ -103,6 +104,23 @@ def governed_cohort(hub: Hub, reference: str, agreement: str) -> list[InstanceIn
         cohort.append(InstanceInput(held.sop_instance_uid, held.study_instance_uid, held.patient_id,
                                     item.site or held.clinical_trial_site_id or "unknown", str(held.path)))
     return cohort
+
+
+def archive_thumbnails(archive: Archive, instances: Sequence[CaseResult], studies: list[str]) -> dict[str, str]:
+    """For each study, the picture of its instance the tool scored highest, as a JPEG data URI."""
+    from imaging_hub.dicom import render_thumbnail
+
+    best: dict[str, CaseResult] = {}
+    for result in instances:
+        found = best.get(result.study_uid)
+        if result.study_uid in studies and (found is None or result.score > found.score):
+            best[result.study_uid] = result
+    pictures = {}
+    for study, result in best.items():
+        held = archive.get(result.case_id)
+        if held is not None:
+            pictures[study] = "data:image/jpeg;base64," + base64.b64encode(render_thumbnail(held.path)).decode()
+    return pictures
 
 
 def add_register_commands(assurance: typer.Typer) -> None:
@@ -193,7 +211,9 @@ def add_register_commands(assurance: typer.Typer) -> None:
                                     + reference.read_bytes()).hexdigest()
             source = {"name": f"run {run_id} of {tool.label} over {inference.snapshot} under {inference.agreement}",
                       "sha256": digest}
-            document = validate_table(cases, ValidationOptions(tool.threshold, prevalence=prevalence), out, source)
+            instances = room.results(hub.actor, run_id, "instance")
+            document = validate_table(cases, ValidationOptions(tool.threshold, prevalence=prevalence), out, source,
+                                      lambda ids: archive_thumbnails(hub.archive, instances, ids))
             run = room.record_run(hub.actor, tool.id, RunSpec(
                 "validation", inference.source, inference.project, inference.snapshot, inference.agreement,
                 {"from_run": run_id, "n": document["n"], "auc": document["auc"]}, str(out.resolve())))
