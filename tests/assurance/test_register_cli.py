@@ -54,6 +54,27 @@ def _hub_folder(data: Path) -> None:
         archive.close()
 
 
+def _labelling_task(data: Path, labels: dict[str, int]) -> None:
+    """Two readers who agree on every study, in the labelling room of the same hub database."""
+    from imaging_hub.labelling import Actor as Reader
+    from imaging_hub.labelling import Cohort, CohortStudy, LabellingRoom, Labels, TaskSpec, parse_schema
+
+    archive = Archive.open(data)
+    try:
+        room = LabellingRoom.open(archive.database.writer)
+        schema = parse_schema({"questions": [{"name": "finding", "text": "Dense finding",
+                                              "categories": ["no", "yes"]}]})
+        readers = ("a@uni.example", "b@uni.example")
+        task = room.create_task(Reader("lead", manages=None), TaskSpec(
+            "PROJ1", "Dense", Cohort("snapshot", "PROJ1/v1", tuple(CohortStudy(uid, "RXA") for uid in labels)),
+            schema, readers))
+        room.import_reads(Reader("lead", manages=None), task.id, [
+            (uid, reader, Labels({"finding": "yes" if label else "no"})) for uid, label in labels.items()
+            for reader in readers])
+    finally:
+        archive.close()
+
+
 def _run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
     result = runner.invoke(app, ["assurance", *args], env=env)
     return result.exit_code, result.output
@@ -123,6 +144,15 @@ def test_a_registered_onnx_tool_runs_over_a_snapshot_and_is_validated(tmp_path: 
     assert "PROJ1/v1" in document["source"]["name"] and "DSA-1" in document["source"]["name"]
     html = (tmp_path / "v" / "report.html").read_text()
     assert document["worst_errors"] and html.count('src="data:image/jpeg;base64,') == len(document["worst_errors"])
+    _labelling_task(data, labels)
+    both = _run("validate-run", "1", "--reference", str(reference), "--labels-task", "1", "--out",
+                str(tmp_path / "x"), *where)
+    assert both[0] == 1 and "either --reference or --labels-task" in both[1]
+    code, out = _run("validate-run", "1", "--labels-task", "1", "--question", "finding", "--positive", "yes",
+                     "--out", str(tmp_path / "consensus"), *where)
+    assert code == 0, out
+    consensus = json.loads((tmp_path / "consensus" / "validation.json").read_text())
+    assert consensus["auc"]["estimate"] == document["auc"]["estimate"]  # the readers agreed with the CSV's labels
     code, out = _run("report", "2", "report.pdf", *where)
     assert code == 0 and out.strip().endswith("report.pdf")
 
