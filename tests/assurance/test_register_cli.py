@@ -77,7 +77,8 @@ def _labelling_task(data: Path, labels: dict[str, int]) -> None:
 
 def _run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
     result = runner.invoke(app, ["assurance", *args], env=env)
-    return result.exit_code, result.output
+    unexpected = result.exception if not isinstance(result.exception, SystemExit) else None
+    return result.exit_code, result.output + (repr(unexpected) if unexpected else "")
 
 
 @contextmanager
