@@ -75,6 +75,10 @@ def _assert_rooms_shown(folder: Path, stdout: str) -> None:
     assert alarms and min(a["index"] for a in alarms) >= CHANGE_AT  # none before the planted change
     assert any(a["method"] == "drift" and "software_version" in a["detail"] for a in alarms)
     assert f"AUC {validation['auc']['estimate']:.3f}" in stdout and f"alarm ({alarms[0]['method']})" in stdout
+    registered = json.loads((assurance / "register" / "register.json").read_text())  # the ONNX tool's run
+    onnx_validation = json.loads((assurance / "register" / "validation" / "validation.json").read_text())
+    assert onnx_validation["n"] == 9 and registered["auc"] == onnx_validation["auc"]
+    assert registered["alarms"] == len(alarms) and "AI tool register: Demo dense-finding detector" in stdout
 
     with (folder / "network" / "plan.csv").open() as handle:
         plan = list(csv.DictReader(handle))

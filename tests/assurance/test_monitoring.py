@@ -140,6 +140,7 @@ def test_monitor_command_writes_report_and_posts_each_alarm(tmp_path: Path, webh
     assert all(r["source"] == "s.csv" for r in received)
     html = (out / "monitor.html").read_text()
     assert html.count('src="data:image/png;base64,') == 3
+    assert f"The checks raised {len(document['alarms'])} warnings" in html  # the plain-language summary
 
 
 def test_unreachable_webhook_is_reported(tmp_path: Path) -> None:

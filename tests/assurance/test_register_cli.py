@@ -54,9 +54,31 @@ def _hub_folder(data: Path) -> None:
         archive.close()
 
 
+def _labelling_task(data: Path, labels: dict[str, int]) -> None:
+    """Two readers who agree on every study, in the labelling room of the same hub database."""
+    from imaging_hub.labelling import Actor as Reader
+    from imaging_hub.labelling import Cohort, CohortStudy, LabellingRoom, Labels, TaskSpec, parse_schema
+
+    archive = Archive.open(data)
+    try:
+        room = LabellingRoom.open(archive.database.writer)
+        schema = parse_schema({"questions": [{"name": "finding", "text": "Dense finding",
+                                              "categories": ["no", "yes"]}]})
+        readers = ("a@uni.example", "b@uni.example")
+        task = room.create_task(Reader("lead", manages=None), TaskSpec(
+            "PROJ1", "Dense", Cohort("snapshot", "PROJ1/v1", tuple(CohortStudy(uid, "RXA") for uid in labels)),
+            schema, readers))
+        room.import_reads(Reader("lead", manages=None), task.id, [
+            (uid, reader, Labels({"finding": "yes" if label else "no"})) for uid, label in labels.items()
+            for reader in readers])
+    finally:
+        archive.close()
+
+
 def _run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
     result = runner.invoke(app, ["assurance", *args], env=env)
-    return result.exit_code, result.output
+    unexpected = result.exception if not isinstance(result.exception, SystemExit) else None
+    return result.exit_code, result.output + (repr(unexpected) if unexpected else "")
 
 
 @contextmanager
@@ -121,6 +143,17 @@ def test_a_registered_onnx_tool_runs_over_a_snapshot_and_is_validated(tmp_path: 
     expected = roc_auc_score([labels[s.case_id] for s in studies], [s.score for s in studies])
     assert document["auc"]["estimate"] == np.float64(expected).item()
     assert "PROJ1/v1" in document["source"]["name"] and "DSA-1" in document["source"]["name"]
+    html = (tmp_path / "v" / "report.html").read_text()
+    assert document["worst_errors"] and html.count('src="data:image/jpeg;base64,') == len(document["worst_errors"])
+    _labelling_task(data, labels)
+    both = _run("validate-run", "1", "--reference", str(reference), "--labels-task", "1", "--out",
+                str(tmp_path / "x"), *where)
+    assert both[0] == 1 and "either --reference or --labels-task" in both[1]
+    code, out = _run("validate-run", "1", "--labels-task", "1", "--question", "finding", "--positive", "yes",
+                     "--out", str(tmp_path / "consensus"), *where)
+    assert code == 0, out
+    consensus = json.loads((tmp_path / "consensus" / "validation.json").read_text())
+    assert consensus["auc"]["estimate"] == document["auc"]["estimate"]  # the readers agreed with the CSV's labels
     code, out = _run("report", "2", "report.pdf", *where)
     assert code == 0 and out.strip().endswith("report.pdf")
 
@@ -140,6 +173,14 @@ def test_a_registered_onnx_tool_runs_over_a_snapshot_and_is_validated(tmp_path: 
     finally:
         archive.close()
 
+    code, out = _run("incident", str(tool["id"]), "--case", studies[0].case_id, "--kind", "unsafe", "--harm",
+                     "minor", "--description", "Missed a dense finding the reader saw", *where)
+    assert code == 0 and "incident 1 recorded" in out, out
+    assert _run("incident", str(tool["id"]), "--case", "1.2", "--kind", "bad", "--description", "x", *where)[0] == 1
+    assert _run("incident-review", "1", "--review", "Below the tool's size limit", "--close", *where)[0] == 0
+    code, out = _run("incident-export", str(tool["id"]), "--out", str(tmp_path / "mhra.csv"), *where)
+    assert code == 0 and "Below the tool's size limit" in (tmp_path / "mhra.csv").read_text()
+
     model.write_bytes(mean_intensity_model(0.03, 40.0))
     refused, out = _run("run-model", str(tool["id"]), "--model", str(model), "--snapshot", "PROJ1/v1",
                         "--agreement", "DSA-1", *where)
@@ -153,6 +194,8 @@ def test_a_registered_onnx_tool_runs_over_a_snapshot_and_is_validated(tmp_path: 
     for expected_entry in [("assurance.tool.register", "success"), ("assurance.run.inference", "denied"),
                            ("assurance.run.inference", "success"), ("assurance.run.validation", "success"),
                            ("assurance.report.read", "success"), ("assurance.model.check", "denied"),
-                           ("assurance.run.monitoring", "success"), ("assurance.alarm.raise", "success")]:
+                           ("assurance.run.monitoring", "success"), ("assurance.alarm.raise", "success"),
+                           ("assurance.incident.report", "success"), ("assurance.incident.close", "success"),
+                           ("assurance.incident.export", "success")]:
         assert expected_entry in trail
 

@@ -135,3 +135,15 @@ def test_bad_cases_are_refused_naming_the_column(change, message: str) -> None:
     change(columns)
     with pytest.raises(AssuranceInputError, match=message.replace("(", r"\(").replace(")", r"\)").replace(".", r"\.")):
         CaseTable.from_columns(columns)
+
+
+def test_worst_errors_are_the_wrong_side_cases_furthest_from_their_truth() -> None:
+    columns = simulate(200, seed=5)
+    result = validate(CaseTable.from_columns(columns), ValidationOptions(0.5)).json["worst_errors"]
+    scored = [(abs(int(label) - float(score)), case, int(label)) for case, label, score
+              in zip(columns["case_id"], columns["label"], columns["score"], strict=True)
+              if (float(score) >= 0.5) != (label == "1")]
+    expected = sorted(scored, key=lambda e: -e[0])[:6]
+    assert [e["case_id"] for e in result] == [case for _, case, _ in expected]
+    assert all(e["error"] == ("missed finding" if label else "false alarm")
+               for e, (_, _, label) in zip(result, expected, strict=True))

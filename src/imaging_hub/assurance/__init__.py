@@ -43,6 +43,7 @@ from imaging_hub.assurance.register import (
 from imaging_hub.assurance.report import auc_history_svg
 from imaging_hub.assurance.segmentation import Agreement, agreement, assess_segmentations
 from imaging_hub.assurance.settings import AssuranceSettings
+from imaging_hub.assurance.sr_results import SR_CLASS_PREFIX, made_by, reference_from_answers, sr_result, sr_score
 from imaging_hub.assurance.validation import (
     CaseTable,
     SubgroupRules,
@@ -56,6 +57,7 @@ from imaging_hub.assurance.validation import (
 
 __all__ = [
     "MHRA_FIELDS",
+    "SR_CLASS_PREFIX",
     "Actor",
     "Agreement",
     "Alarm",
@@ -93,6 +95,7 @@ __all__ = [
     "cases_from_results",
     "delong",
     "file_sha256",
+    "made_by",
     "mean_intensity_model",
     "monitor",
     "monitor_csv",
@@ -104,8 +107,11 @@ __all__ = [
     "read_reference",
     "read_stream",
     "reader_feedback",
+    "reference_from_answers",
     "run_model",
     "send_alarms",
+    "sr_result",
+    "sr_score",
     "validate",
     "validate_csv",
     "validate_table",

@@ -12,6 +12,7 @@ from imaging_hub import __version__
 from imaging_hub.assurance.files import write_together
 from imaging_hub.assurance.monitoring import MonitorOptions, monitor, read_stream, send_alarms
 from imaging_hub.assurance.report.charts import series_chart
+from imaging_hub.assurance.report.plain_language import monitoring_summary
 from imaging_hub.assurance.report.render import render_html
 
 
@@ -38,7 +39,7 @@ def monitor_csv(path: Path, options: MonitorOptions, out: Path, webhook: str | N
             {c: [-math.log10(max(w["p_value"], 1e-300)) for w in v["windows"]] for c, v in columns.items()},
             "Drift against the baseline", "-log10 p",
             {"alarm threshold": -math.log10(doc["drift"]["settings"]["per_test_threshold"])}, marks["drift"])
-    html = render_html("monitor_report.html", m=doc, source=source, charts=charts)
+    html = render_html("monitor_report.html", m=doc, source=source, charts=charts, plain=monitoring_summary(doc))
     write_together(out, {"monitor.json": json.dumps(document, indent=1, allow_nan=False).encode(),
                          "monitor.html": html.encode()})
     if webhook:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,12 +23,15 @@ def validate_csv(path: Path, options: ValidationOptions, out: Path) -> dict[str,
                                                 "sha256": hashlib.sha256(path.read_bytes()).hexdigest()})
 
 
-def validate_table(cases: CaseTable, options: ValidationOptions, out: Path, source: dict[str, Any]) -> dict[str, Any]:
-    """Validate cases from any source (``source`` names it in the report: a file, or a run over a snapshot)."""
+def validate_table(cases: CaseTable, options: ValidationOptions, out: Path, source: dict[str, Any],
+                   thumbnails: Callable[[list[str]], dict[str, str]] | None = None) -> dict[str, Any]:
+    """Validate cases from any source (``source`` names it in the report: a file, or a run over a snapshot).
+    ``thumbnails`` renders the worst errors' images (case ids to data URIs) when the cases come from the archive."""
     result = validate(cases, options)
+    pictures = thumbnails([e["case_id"] for e in result.json["worst_errors"]]) if thumbnails else None
     source = {**source, "software": __version__, "generated": datetime.now(UTC).isoformat(timespec="seconds")}
     document = {"source": source, **result.json}
-    html = validation_html(result.json, result.roc, result.roc_band, source)
+    html = validation_html(result.json, result.roc, result.roc_band, source, pictures)
     write_together(out, {
         "validation.json": json.dumps(document, indent=1, allow_nan=False).encode(),
         "report.html": html.encode(),

@@ -7,9 +7,10 @@ the archive and checked against the snapshot's hashes) and the agreement in forc
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +27,7 @@ from imaging_hub.governance import administration as admin
 from imaging_hub.store import Archive
 
 if TYPE_CHECKING:  # the assurance package is imported late: it loads scipy, statsmodels and matplotlib
-    from imaging_hub.assurance import Actor, AssuranceRoom, InstanceInput
+    from imaging_hub.assurance import Actor, AssuranceRoom, CaseResult, InstanceInput
 
 console = Console(stderr=True)
 DATA = typer.Option(None, "--data", help="Hub data folder (default ./imaging-hub-data).")
@@ -105,6 +106,39 @@ def governed_cohort(hub: Hub, reference: str, agreement: str) -> list[InstanceIn
     return cohort
 
 
+def archive_thumbnails(archive: Archive, instances: Sequence[CaseResult], studies: list[str]) -> dict[str, str]:
+    """For each study, the picture of its instance the tool scored highest, as a JPEG data URI."""
+    from imaging_hub.dicom import render_thumbnail
+
+    best: dict[str, CaseResult] = {}
+    for result in instances:
+        found = best.get(result.study_uid)
+        if result.study_uid in studies and (found is None or result.score > found.score):
+            best[result.study_uid] = result
+    pictures = {}
+    for study, result in best.items():
+        held = archive.get(result.case_id)
+        if held is not None:
+            pictures[study] = "data:image/jpeg;base64," + base64.b64encode(render_thumbnail(held.path)).decode()
+    return pictures
+
+
+def consensus_reference(hub: Hub, project: str, task_id: int, question: str,
+                        positive: str) -> dict[str, dict[str, str]]:
+    """The labelling room's final answers (consensus or adjudicated) for a task of the run's project: the rooms
+    never meet, the console joins them."""
+    from imaging_hub.assurance import AssuranceInputError, reference_from_answers
+    from imaging_hub.labelling import LabellingRoom
+
+    labels = LabellingRoom.open(hub.archive.database.writer)
+    task = labels.task(task_id)
+    if task.project != project:
+        raise AssuranceInputError(f"labelling task {task_id} is not a task of project {project}")
+    final = labels.final_labels(task_id)
+    return reference_from_answers({uid: dict(f.answers) if f else None for uid, f in final.items()}, question,
+                                  positive)
+
+
 def add_register_commands(assurance: typer.Typer) -> None:
     @assurance.command("tool-register")
     def tool_register(
@@ -171,29 +205,80 @@ def add_register_commands(assurance: typer.Typer) -> None:
         console.print(f"run {run.id}: {summary['instances']} instance(s) and {summary['studies']} study(ies) scored"
                       + (f"; {summary['failed']} could not be read" if found.failed else ""))
 
+    @assurance.command("import-sr")
+    def import_sr(
+        tool_id: int = typer.Argument(..., help="The registered AI tool's id."),
+        snapshot: str = typer.Option(..., "--snapshot", help="The governed cohort: a released snapshot, PROJ/vN."),
+        agreement: str = typer.Option(..., "--agreement", help="The data-sharing agreement in force."),
+        score_code: str = typer.Option(..., "--score-code", help="The score's concept code in the tool's SR, "
+                                       "VALUE,SCHEME (e.g. 12345,99ACME)."),
+        data: Path | None = DATA, database: str | None = DATABASE, config: Path | None = CONFIG,
+    ) -> None:
+        """Read the AI tool's own SR outputs in a snapshot as its results, one score per study."""
+        from pydicom import dcmread
+
+        from imaging_hub.assurance import SR_CLASS_PREFIX, AssuranceInputError, RunSpec, made_by, sr_result
+
+        value, _, scheme = score_code.partition(",")
+        with _hub(data, database, config) as hub:
+            tool = hub.room.tool(tool_id)
+            project, version = _in_force(hub, snapshot, agreement)
+            if not value or not scheme:
+                raise AssuranceInputError("--score-code must be VALUE,SCHEME")
+            results = []
+            for item in hub.gov.snapshots.items(hub.gov.snapshots.get(project, version)):
+                held = hub.archive.get(item.sop_instance_uid)
+                if held is None or not held.sop_class_uid.startswith(SR_CLASS_PREFIX):
+                    continue
+                report = dcmread(held.path)
+                if made_by(report, tool):
+                    results.append(sr_result(report, (value, scheme), item.site or "unknown"))
+            if not results:
+                raise AssuranceInputError(f"snapshot {snapshot} holds no report made by {tool.label}")
+            run = hub.room.record_run(hub.actor, tool.id, RunSpec(
+                "inference", "dicom", project, snapshot, agreement, {"studies": len(results)}), results)
+        console.print(f"run {run.id}: {len(results)} study score(s) read from {tool.label}'s reports")
+
     @assurance.command("validate-run")
     def validate_run(
         run_id: int = typer.Argument(..., help="An inference run's id."),
-        reference: Path = typer.Option(..., "--reference", exists=True, dir_okay=False,
-                                       help="CSV: case_id (the Study Instance UID), label, subgroup columns."),
+        reference: Path | None = typer.Option(None, "--reference", exists=True, dir_okay=False,
+                                              help="CSV: case_id (the Study Instance UID), label, subgroup columns."),
+        labels_task: int | None = typer.Option(None, "--labels-task", help="Or: a labelling task whose readers' "
+                                               "final answers are the reference."),
+        question: str = typer.Option("", "--question", help="With --labels-task: the question that is the label."),
+        positive: str = typer.Option("", "--positive", help="With --labels-task: the answer that counts as 1."),
         out: Path = typer.Option(..., "--out", help="Folder for validation.json, report.html, report.pdf."),
         prevalence: float | None = typer.Option(None, "--prevalence", help="Deployment prevalence for PPV/NPV."),
         data: Path | None = DATA, database: str | None = DATABASE, config: Path | None = CONFIG,
     ) -> None:
         """Validate a stored run's study scores against a reference standard, at the tool's locked threshold."""
-        from imaging_hub.assurance import RunSpec, ValidationOptions, cases_from_results, read_reference, validate_table
+        from imaging_hub.assurance import (
+            AssuranceInputError,
+            RunSpec,
+            ValidationOptions,
+            cases_from_results,
+            read_reference,
+            validate_table,
+        )
 
         with _hub(data, database, config) as hub:
             room = hub.room
             inference = room.run(run_id)
             tool = room.tool(inference.tool_id)
             results = room.results(hub.actor, run_id, "study")
-            cases = cases_from_results(results, read_reference(reference), source=f"run {run_id}")
+            if (reference is None) == (labels_task is None):
+                raise AssuranceInputError("give the reference as either --reference or --labels-task")
+            truth = read_reference(reference) if reference is not None else \
+                consensus_reference(hub, inference.project, labels_task or 0, question, positive)
+            cases = cases_from_results(results, truth, source=f"run {run_id}")
             digest = hashlib.sha256(json.dumps([[r.case_id, r.score] for r in results]).encode()
-                                    + reference.read_bytes()).hexdigest()
+                                    + json.dumps(truth, sort_keys=True).encode()).hexdigest()
             source = {"name": f"run {run_id} of {tool.label} over {inference.snapshot} under {inference.agreement}",
                       "sha256": digest}
-            document = validate_table(cases, ValidationOptions(tool.threshold, prevalence=prevalence), out, source)
+            instances = room.results(hub.actor, run_id, "instance")
+            document = validate_table(cases, ValidationOptions(tool.threshold, prevalence=prevalence), out, source,
+                                      lambda ids: archive_thumbnails(hub.archive, instances, ids))
             run = room.record_run(hub.actor, tool.id, RunSpec(
                 "validation", inference.source, inference.project, inference.snapshot, inference.agreement,
                 {"from_run": run_id, "n": document["n"], "auc": document["auc"]}, str(out.resolve())))
@@ -224,11 +309,54 @@ def add_register_commands(assurance: typer.Typer) -> None:
             document = monitor_csv(stream, MonitorOptions(tool.threshold, baseline_rows), out, url)
             run = hub.room.record_run(hub.actor, tool.id, RunSpec(
                 "monitoring", "csv", project, snapshot, agreement,
-                {"n": document["rows"], "alarms": len(document["alarms"])},
+                {"n": document["rows"], "alarms": len(document["alarms"]),
+                 "incidents": hub.room.incident_counts(tool.id)},
                 str(out.resolve())))
             hub.room.record_alarms(hub.actor, run, document["alarms"])
         console.print(f"monitoring run {run.id}: {len(document['alarms'])} alarm(s)"
                       + (f", sent to the webhook ({document['webhook']['sent']} delivered)" if url else ""))
+
+    @assurance.command("incident")
+    def incident(
+        tool_id: int = typer.Argument(..., help="The registered AI tool's id."),
+        case: str = typer.Option(..., "--case", help="The case's de-identified Study (or SOP) Instance UID."),
+        kind: str = typer.Option(..., "--kind", help="wrong or unsafe."),
+        harm: str = typer.Option("none", "--harm", help="Patient outcome: none, minor, serious or death."),
+        description: str = typer.Option(..., "--description", help="What the tool got wrong; no identifiers."),
+        data: Path | None = DATA, database: str | None = DATABASE, config: Path | None = CONFIG,
+    ) -> None:
+        """Flag the AI tool's result on a case as wrong or unsafe."""
+        from imaging_hub.assurance import IncidentSpec
+
+        with _hub(data, database, config) as hub:
+            found = hub.room.report_incident(hub.actor, tool_id, IncidentSpec(case, kind, harm, description))
+        console.print(f"incident {found.id} recorded ({found.kind}, outcome {found.harm}); open until reviewed")
+
+    @assurance.command("incident-review")
+    def incident_review(
+        incident_id: int = typer.Argument(..., help="The incident's id."),
+        review: str = typer.Option(..., "--review", help="What was found and done."),
+        close: bool = typer.Option(False, "--close", help="Close the incident with this review."),
+        data: Path | None = DATA, database: str | None = DATABASE, config: Path | None = CONFIG,
+    ) -> None:
+        """Review an incident, and close it when it is resolved."""
+        with _hub(data, database, config) as hub:
+            found = hub.room.review_incident(hub.actor, incident_id, review, close=close)
+        console.print(f"incident {found.id}: {found.status}")
+
+    @assurance.command("incident-export")
+    def incident_export(
+        tool_id: int = typer.Argument(..., help="The registered AI tool's id."),
+        out: Path = typer.Option(..., "--out", help="CSV file with the MHRA report's fields."),
+        data: Path | None = DATA, database: str | None = DATABASE, config: Path | None = CONFIG,
+    ) -> None:
+        """Export the tool's incidents with the fields a report to the MHRA needs."""
+        from imaging_hub.files import write_atomic
+
+        with _hub(data, database, config) as hub:
+            text = hub.room.export_incidents(hub.actor, tool_id)
+        write_atomic(out, text.encode())
+        console.print(f"wrote {out}")
 
     @assurance.command("report")
     def report(

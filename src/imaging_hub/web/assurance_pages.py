@@ -87,6 +87,7 @@ def assurance_page_router(gov: Governance, archive: Archive) -> APIRouter:
         return render("assurance_tool.html", f"AI tool {tool.label}", who=who, csrf=csrf(request),
                       section="/assurance", tool=tool, validations=validations, alarms=alarms, chart=chart,
                       monitoring=[r for r in shown if r.kind == "monitoring"],
+                      incidents=room().incident_counts(tool.id),
                       inference=[r for r in shown if r.kind == "inference"])
 
     @router.get("/assurance/runs/{run_id}/{name}")

@@ -36,7 +36,7 @@ def onnx_runtime() -> Any:
     try:
         import onnxruntime
     except ImportError:
-        raise AssuranceInputError("ONNX runs need onnxruntime: install imaging-hub[ai]") from None
+        raise AssuranceInputError("ONNX runs need onnxruntime: reinstall imaging-hub (scripts/setup.sh)") from None
     return onnxruntime
 
 

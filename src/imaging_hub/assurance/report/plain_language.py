@@ -35,3 +35,21 @@ def validation_summary(result: dict[str, Any]) -> list[str]:
                           "small groups could not be judged.")
     paragraphs.append("A tool like this helps staff; it does not replace them. A clinician still reads every scan.")
     return paragraphs
+
+
+def monitoring_summary(doc: dict[str, Any]) -> list[str]:
+    alarms = doc["alarms"]
+    paragraphs = [
+        f"After the AI tool went into use we kept checking it, case by case: {doc['rows']} cases so far, "
+        f"{doc['labelled']} of them with a doctor's final answer to compare against.",
+        f"At first the tool disagreed with the doctors on about {round(100 * doc['baseline']['error_rate'])} "
+        "cases in every 100. We watch for that number rising, and for changes in the scanners and software the "
+        "scans come from, which can make a tool less reliable.",
+    ]
+    if alarms:
+        paragraphs.append(f"The checks raised {len(alarms)} warning{'s' if len(alarms) != 1 else ''}. A person "
+                          "now looks into what changed before the tool is trusted as before.")
+    else:
+        paragraphs.append("Nothing has changed enough to raise a warning.")
+    paragraphs.append("A tool like this helps staff; it does not replace them. A clinician still reads every scan.")
+    return paragraphs

@@ -10,7 +10,10 @@ from imaging_hub.assurance.report.render import render_html
 from imaging_hub.assurance.report.reporting_items import reporting_items
 
 
-def validation_html(result: dict[str, Any], roc: dict[str, Any], band: dict[str, Any], source: dict[str, Any]) -> str:
+def validation_html(result: dict[str, Any], roc: dict[str, Any], band: dict[str, Any], source: dict[str, Any],
+                    thumbnails: dict[str, str] | None = None) -> str:
+    """``thumbnails``: case id to an image data URI, for the worst-error gallery when the cases come from the
+    archive."""
     site_rows = [(f"{name} (n={s['n']})", s["auc"]["estimate"], *s["auc"]["ci"]) for name, s in result["sites"].items()]
     pooled = result["pooled"]
     if pooled.get("estimate") is not None:
@@ -26,4 +29,5 @@ def validation_html(result: dict[str, Any], roc: dict[str, Any], band: dict[str,
     if subgroup_rows:
         charts["subgroups"] = forest_chart(subgroup_rows, "AUC by subgroup", reference=result["auc"]["estimate"])
     return render_html("validation_report.html", r=result, source=source, charts=charts, band=band,
-                       items=reporting_items(result, source), plain=validation_summary(result))
+                       items=reporting_items(result, source), plain=validation_summary(result),
+                       thumbnails=thumbnails or {})

@@ -15,6 +15,7 @@ from imaging_hub.assurance.validation.delong import delong, paired_comparison
 from imaging_hub.assurance.validation.sites import pool_sites, site_results
 from imaging_hub.assurance.validation.subgroups import SubgroupRules, subgroup_analysis
 from imaging_hub.assurance.validation.threshold import Confusion, predictive_values_at, threshold_metrics
+from imaging_hub.assurance.validation.worst_errors import worst_errors
 
 # Without --bootstrap the ROC chart's band still comes from this many clustered replicates (seeded, stated).
 CHART_BAND_REPLICATES = 200
@@ -66,6 +67,7 @@ def validate(cases: CaseTable, options: ValidationOptions) -> Validation:
         "sites": {k: v.to_json() for k, v in sites.items()},
         "pooled": pool_sites(sites),
         "subgroups": subgroup_analysis(cases, options.threshold, options.subgroups),
+        "worst_errors": worst_errors(cases, options.threshold),
     }
     if options.compare:
         paired = paired_comparison(d, 0, 1)

@@ -12,6 +12,7 @@ from rich.console import Console
 from imaging_hub.config import HubSettings
 from imaging_hub.demo.governance_setup import PROJECT
 from imaging_hub.demo.rooms.assurance import assure
+from imaging_hub.demo.rooms.assurance_tool import register_and_run
 from imaging_hub.demo.rooms.cases import project_cases
 from imaging_hub.demo.rooms.labelling import label_project
 from imaging_hub.demo.rooms.network import run_network
@@ -35,7 +36,10 @@ def show_rooms(folder: Path, console: Console) -> None:
         table, labels = label_project(gov, archive, PROJECT, cases)
         (folder / "labelling.json").write_text(json.dumps(labels, indent=1, default=str))
         console.print(table)
-        table, _ = assure(folder / "assurance", cases)
+        table, assured = assure(folder / "assurance", cases)
+        console.print(table)
+        monitoring = json.loads((folder / "assurance" / assured["monitor"]).read_text())
+        table, _ = register_and_run(gov, archive, PROJECT, cases, folder / "assurance" / "register", monitoring)
         console.print(table)
         tables, network = run_network(folder / "network", sorted({c.participant for c in cases}),
                                       (archive.database.writer, gov))
