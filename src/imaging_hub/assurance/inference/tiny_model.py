@@ -16,7 +16,7 @@ def mean_intensity_model(centre: float, gain: float) -> bytes:
         import onnx
         from onnx import TensorProto, helper
     except ImportError:
-        raise AssuranceInputError("building an ONNX model needs onnx: reinstall imaging-hub (scripts/setup.sh)") from None
+        raise AssuranceInputError("onnx is missing: run scripts/setup.sh") from None
     image = helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, 1, SIDE, SIDE])
     score = helper.make_tensor_value_info("score", TensorProto.FLOAT, [1, 1, 1, 1])
     constants = [helper.make_tensor("centre", TensorProto.FLOAT, [], [centre]),
