@@ -20,10 +20,9 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
-from imaging_hub.config import HubSettings
+from imaging_hub.cli._hub_session import hub_session
 from imaging_hub.errors import ImagingHubError
-from imaging_hub.governance import AuditRecord, Governance, GovernanceError, is_in_force
-from imaging_hub.governance import administration as admin
+from imaging_hub.governance import Governance, GovernanceError, is_in_force
 from imaging_hub.store import Archive
 
 if TYPE_CHECKING:  # the assurance package is imported late: it loads scipy, statsmodels and matplotlib
@@ -50,30 +49,14 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 
 @contextmanager
 def _hub(data: Path | None, database: str | None, config: Path | None) -> Iterator[Hub]:
-    from imaging_hub.assurance import Actor, AssuranceRoom, AuditEntry
+    from imaging_hub.assurance import Actor, AssuranceRoom
 
-    try:
-        settings = HubSettings.load(config, data=data, database=database)
-    except ValueError as exc:
-        raise _fail(str(exc), 2) from exc
-    settings.data.mkdir(parents=True, exist_ok=True)
-    gov = Governance.open_hub(settings)
-    archive = Archive.open(settings.data, settings.database)
-    operator = admin.local_operator()
-
-    def audit(entry: AuditEntry) -> None:
-        gov.audit.record(AuditRecord(actor=operator.audit_name, actor_kind="cli", action=entry.action,
-                                     entity_type=entry.entity_type, entity_id=entry.entity_id,
-                                     project=entry.project, outcome=entry.outcome, detail=dict(entry.detail)))
-
-    try:
-        room = AssuranceRoom.open(archive.database.writer, audit=audit)
-        yield Hub(gov, archive, room, Actor(operator.audit_name, kind="cli", manages=None))
-    except (ImagingHubError, GovernanceError) as exc:
-        raise _fail(str(exc)) from None
-    finally:
-        archive.close()
-        gov.close()
+    with hub_session(data, database, config, console) as session:
+        try:
+            room = AssuranceRoom.open(session.archive.database.writer, audit=session.room_audit())
+            yield Hub(session.gov, session.archive, room, Actor(session.operator.audit_name, kind="cli", manages=None))
+        except (ImagingHubError, GovernanceError) as exc:
+            raise _fail(str(exc)) from None
 
 
 def _in_force(hub: Hub, reference: str, agreement: str) -> tuple[str, int]:

@@ -13,9 +13,8 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from imaging_hub.config import HubSettings
+from imaging_hub.cli._hub_session import hub_session
 from imaging_hub.governance import AuditRecord, Governance
-from imaging_hub.governance import administration as admin
 from imaging_hub.quality import ClusterChoice, ProtocolError, QualityRoom, QualitySettings, run_project
 from imaging_hub.store import Archive
 
@@ -35,19 +34,9 @@ class HubQuality:
 
 @contextmanager
 def hub_quality(data: Path | None, database: str | None, config: Path | None, console: Console) -> Iterator[HubQuality]:
-    try:
-        settings = HubSettings.load(config, data=data, database=database)
-    except ValueError as exc:
-        console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(2) from exc
-    settings.data.mkdir(parents=True, exist_ok=True)
-    gov = Governance.open_hub(settings)
-    archive = Archive.open(settings.data, settings.database)
-    try:
-        yield HubQuality(gov, archive, QualityRoom.open(archive.database.writer), admin.local_operator().audit_name)
-    finally:
-        archive.close()
-        gov.close()
+    with hub_session(data, database, config, console) as session:
+        room = QualityRoom.open(session.archive.database.writer)
+        yield HubQuality(session.gov, session.archive, room, session.operator.audit_name)
 
 
 def run_hub_project(project: str, data: Path | None, database: str | None, config: Path | None,

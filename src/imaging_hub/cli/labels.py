@@ -15,12 +15,10 @@ from typing import Any
 import typer
 from rich.console import Console
 
-from imaging_hub.config import HubSettings
-from imaging_hub.governance import AuditRecord, Governance, GovernanceError, is_in_force
-from imaging_hub.governance import administration as admin
+from imaging_hub.cli._hub_session import hub_session
+from imaging_hub.governance import Governance, GovernanceError, is_in_force
 from imaging_hub.labelling import (
     Actor,
-    AuditEntry,
     Cohort,
     CohortStudy,
     LabellingError,
@@ -54,28 +52,12 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 
 @contextmanager
 def _hub(data: Path | None, database: str | None, config: Path | None) -> Iterator[Hub]:
-    try:
-        settings = HubSettings.load(config, data=data, database=database)
-    except ValueError as exc:
-        raise _fail(str(exc), 2) from exc
-    settings.data.mkdir(parents=True, exist_ok=True)
-    gov = Governance.open_hub(settings)
-    archive = Archive.open(settings.data, settings.database)
-    operator = admin.local_operator()
-
-    def audit(entry: AuditEntry) -> None:
-        gov.audit.record(AuditRecord(actor=operator.audit_name, actor_kind="cli", action=entry.action,
-                                     entity_type=entry.entity_type, entity_id=entry.entity_id,
-                                     project=entry.project, outcome=entry.outcome, detail=dict(entry.detail)))
-
-    try:
-        room = LabellingRoom.open(archive.database.writer, audit=audit)
-        yield Hub(gov, archive, room, Actor(operator.audit_name, kind="cli", manages=None))
-    except (LabellingError, Refused, GovernanceError, QueryError) as exc:
-        raise _fail(str(exc)) from None
-    finally:
-        archive.close()
-        gov.close()
+    with hub_session(data, database, config, console) as session:
+        try:
+            room = LabellingRoom.open(session.archive.database.writer, audit=session.room_audit())
+            yield Hub(session.gov, session.archive, room, Actor(session.operator.audit_name, kind="cli", manages=None))
+        except (LabellingError, Refused, GovernanceError, QueryError) as exc:
+            raise _fail(str(exc)) from None
 
 
 def _snapshot_cohort(hub: Hub, project: str, reference: str) -> Cohort:

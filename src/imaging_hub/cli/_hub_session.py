@@ -1,0 +1,78 @@
+"""A command working on a hub's own data (labels, assurance, quality): its settings from the usual options, its
+governance and archive opened and closed, the local operator as the actor, and the governance audit trail as
+the audit sink a room takes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import typer
+from rich.console import Console
+
+from imaging_hub.config import HubSettings
+from imaging_hub.governance import AuditRecord, Governance, Principal
+from imaging_hub.governance import administration as admin
+from imaging_hub.store import Archive
+
+
+class RoomAuditEntry(Protocol):
+    """What every room's audit entry carries (``labelling.AuditEntry``, ``assurance.AuditEntry``...)."""
+
+    @property
+    def action(self) -> str: ...
+    @property
+    def entity_type(self) -> str: ...
+    @property
+    def entity_id(self) -> str: ...
+    @property
+    def project(self) -> str: ...
+    @property
+    def outcome(self) -> str: ...
+    @property
+    def detail(self) -> Mapping[str, Any]: ...
+
+
+@dataclass
+class HubSession:
+    gov: Governance
+    archive: Archive
+    operator: Principal
+
+    def room_audit(self) -> TrailSink:
+        """A room's audit sink: its entries go to the hub's trail under the local operator, as the CLI."""
+        return TrailSink(self.gov, self.operator)
+
+
+@dataclass(frozen=True)
+class TrailSink:
+    gov: Governance
+    operator: Principal
+
+    def __call__(self, entry: RoomAuditEntry) -> None:
+        self.gov.audit.record(AuditRecord(actor=self.operator.audit_name, actor_kind="cli", action=entry.action,
+                                          entity_type=entry.entity_type, entity_id=entry.entity_id,
+                                          project=entry.project, outcome=entry.outcome, detail=dict(entry.detail)))
+
+
+@contextmanager
+def hub_session(data: Path | None, database: str | None, config: Path | None, console: Console) -> Iterator[HubSession]:
+    """Bad settings exit 2 naming what was wrong (never a value)."""
+    try:
+        settings = HubSettings.load(config, data=data, database=database)
+    except ValueError as exc:
+        console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from exc
+    settings.data.mkdir(parents=True, exist_ok=True)
+    gov = Governance.open_hub(settings)
+    try:
+        archive = Archive.open(settings.data, settings.database)
+        try:
+            yield HubSession(gov, archive, admin.local_operator())
+        finally:
+            archive.close()
+    finally:
+        gov.close()
