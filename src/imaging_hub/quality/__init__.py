@@ -19,6 +19,7 @@
   constraint and the UKHSA national DRLs) and its SVG charts.
 """
 
+from imaging_hub.cluster import ClusterChoice
 from imaging_hub.quality.assess import assess_series
 from imaging_hub.quality.charts import box_plots, conformance_chart, dose_chart, drift_chart, drl_chart
 from imaging_hub.quality.conformance import check_series, check_study, header_metrics, missing_series
@@ -28,7 +29,7 @@ from imaging_hub.quality.errors import ProtocolError
 from imaging_hub.quality.folder import FolderScan, SeriesFiles, SkippedFile, iter_files, scan_folder
 from imaging_hub.quality.hub_runs import run_project
 from imaging_hub.quality.image_qc import IMAGE_METRICS, measure_series
-from imaging_hub.quality.jobs import ClusterChoice, ResultSink, RunSummary, run_quality_jobs
+from imaging_hub.quality.jobs import ResultSink, RunSummary, run_quality_jobs
 from imaging_hub.quality.offline import FolderReport, check_folder
 from imaging_hub.quality.outliers import Outlier, find_outliers, robust_z
 from imaging_hub.quality.overview import QualityOverview, Rate, quality_overview

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
+from imaging_hub.cluster import ClusterChoice
 from imaging_hub.quality.archive_series import HeldSeries, by_site, held_series, project_series
 from imaging_hub.quality.folder import SeriesFiles
-from imaging_hub.quality.jobs import ClusterChoice, RunSummary, run_quality_jobs
+from imaging_hub.quality.jobs import RunSummary, run_quality_jobs
 from imaging_hub.quality.room import QualityRoom
 from imaging_hub.store import Archive
 

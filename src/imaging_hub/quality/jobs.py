@@ -8,12 +8,11 @@ Workers read the series' files themselves, so a remote cluster must see the same
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from imaging_hub.cluster import ClusterChoice, dask_client
 from imaging_hub.quality.assess import assess_series, protocol_label
 from imaging_hub.quality.folder import SeriesFiles
 from imaging_hub.quality.protocol import AcquisitionProtocol
@@ -36,45 +35,6 @@ class RunSummary:
     assessed: int = 0
     already_done: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)  # (series UID, reason)
-
-
-@dataclass(frozen=True)
-class ClusterChoice:
-    scheduler: str | None = None  # e.g. "tcp://10.0.0.5:8786"; None starts a LocalCluster
-    n_workers: int | None = None
-    processes: bool = True  # threads only (False) starts faster; processes run numpy without the GIL
-
-
-@contextmanager
-def dask_client(choice: ClusterChoice) -> Iterator[Client]:
-    # Imported here: dask.distributed takes seconds to import, and every CLI command imports this package.
-    from dask.distributed import Client, LocalCluster
-
-    if choice.scheduler is not None:
-        with Client(choice.scheduler) as client:
-            yield client
-        return
-    with LocalCluster(n_workers=choice.n_workers, processes=choice.processes, threads_per_worker=1,
-                      dashboard_address=None, silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
-        yield client
-
-
-class KeptClient:
-    """A Dask client kept open across runs (the hub's subscriber), usable from any thread; ``close()`` ends it
-    and the LocalCluster it started."""
-
-    def __init__(self, choice: ClusterChoice) -> None:
-        from dask.distributed import Client, LocalCluster
-
-        self._cluster = None if choice.scheduler is not None else LocalCluster(
-            n_workers=choice.n_workers, processes=choice.processes, threads_per_worker=1, dashboard_address=None,
-            silence_logs=logging.ERROR)
-        self.client = Client(choice.scheduler or self._cluster, set_as_default=False)
-
-    def close(self) -> None:
-        self.client.close()
-        if self._cluster is not None:
-            self._cluster.close()
 
 
 def pending(series: Sequence[SeriesFiles], log: ResultSink, protocol: AcquisitionProtocol | None) -> list[SeriesFiles]:

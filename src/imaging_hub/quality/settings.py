@@ -7,8 +7,8 @@ from typing import ClassVar
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from imaging_hub.cluster import ClusterChoice
 from imaging_hub.config import LayeredSettings
-from imaging_hub.quality.jobs import ClusterChoice
 
 
 class QualitySettings(LayeredSettings):

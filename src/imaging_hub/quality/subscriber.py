@@ -13,9 +13,10 @@ import logging
 import threading
 from typing import TYPE_CHECKING
 
+from imaging_hub.cluster import ClusterChoice, KeptClient
 from imaging_hub.events import InstanceRemoved, InstanceStored, StudyComplete
 from imaging_hub.quality.hub_runs import run_touched
-from imaging_hub.quality.jobs import ClusterChoice, KeptClient, RunSummary
+from imaging_hub.quality.jobs import RunSummary
 from imaging_hub.quality.room import QualityRoom
 from imaging_hub.store import Archive
 

@@ -7,9 +7,7 @@ A study's score is the highest of its instances' scores: a finding anywhere in t
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,16 +15,10 @@ from typing import TYPE_CHECKING
 from imaging_hub.assurance.errors import AssuranceInputError
 from imaging_hub.assurance.inference.scoring import InstanceInput, score_instance
 from imaging_hub.assurance.register import CaseResult, file_sha256
+from imaging_hub.cluster import ClusterChoice, dask_client
 
 if TYPE_CHECKING:
-    from dask.distributed import Client
-
-
-@dataclass(frozen=True)
-class ClusterChoice:
-    scheduler: str | None = None  # e.g. "tcp://10.0.0.5:8786"; None starts a LocalCluster
-    n_workers: int | None = None
-    processes: bool = True  # threads only (False) starts faster; processes score without the GIL
+    pass
 
 
 @dataclass
@@ -38,20 +30,6 @@ class Inference:
     @property
     def results(self) -> list[CaseResult]:
         return [*self.instances, *self.studies]
-
-
-@contextmanager
-def dask_client(choice: ClusterChoice) -> Iterator[Client]:
-    # Imported here: dask.distributed takes seconds to import, and every CLI command imports this package.
-    from dask.distributed import Client, LocalCluster
-
-    if choice.scheduler is not None:
-        with Client(choice.scheduler) as client:
-            yield client
-        return
-    with LocalCluster(n_workers=choice.n_workers, processes=choice.processes, threads_per_worker=1,
-                      dashboard_address=":0", silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
-        yield client
 
 
 def study_scores(instances: Sequence[CaseResult]) -> list[CaseResult]:
