@@ -118,7 +118,8 @@ def router(gov: Governance, desk: LabellingDesk) -> APIRouter:
                     project=task.project,
                     outcome="success",
                     detail={"via": "labelling form", "task": task.id, "sop_class": "Comprehensive 3D SR"},
-                )
+                ),
+                stored=[uid],  # a new SR each time: tied to this entry, so a crash here is settled once at start-up
             )
             desk.room.submit_read(actor, task_id, study, Labels(labels.answers, labels.measurements, (uid,)))
         return state(who, task, study)
