@@ -281,10 +281,20 @@ class NetworkRoom:
                 )
         self._record(actor, "session.cancel", "research_session", session_id, day=day.isoformat())
 
-    def book(self, actor: Actor, booking: Booking) -> None:
-        """Book a visit into a slot; the slot must exist and have the minutes free (checked in the transaction)."""
+    def book(
+        self, actor: Actor, booking: Booking, *, modality: str = "", capabilities: frozenset[str] = frozenset()
+    ) -> None:
+        """Book a visit into a slot; the slot must exist and have the minutes free (checked in the transaction).
+        ``modality``/``capabilities``: what the project's protocol needs of the scanner, when the booker says."""
         self._for_site(actor, booking.site, "booking.add", "booking", booking.visit_id)
         with self._refusing(actor, "booking.add", "booking", booking.visit_id):
+            scanner = self.register().scanners.get(booking.scanner_id)
+            if modality and scanner is not None and not scanner.can_do(modality, capabilities):
+                lacking = ", ".join(sorted(capabilities - scanner.capabilities)) or "none"
+                raise NetworkInputError(
+                    f"visit {booking.visit_id}: scanner {booking.scanner_id} does not meet the protocol "
+                    f"(needs {modality}; capabilities it lacks: {lacking})"
+                )
             self._store_bookings(actor, [booking])
         self._record(actor, "booking.add", "booking", booking.visit_id, slot=booking.slot_id, project=booking.project)
 
