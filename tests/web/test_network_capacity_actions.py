@@ -200,6 +200,9 @@ def test_booking_a_visit_and_the_refusals_beside_the_form(hub: Hub, room: Networ
         ).status_code
         == 422
     )
+    huge = [e for e in denied(hub, "capacity.form") if e.entity_id == "/network/capacity/bookings"]
+    assert any("minutes" in str(e.detail) for e in huge) and any("participant" in str(e.detail) for e in huge)
+    assert not any("Jane" in str(e.detail) or "1000000000000" in str(e.detail) for e in huge)
     forged = hub.client(SDM).post(
         "/network/capacity/bookings", data={"slot_id": slot, "visit_id": "B10", **VISIT, "csrf": "x"}
     )

@@ -20,8 +20,17 @@ from imaging_hub.network import NetworkInputError
 from imaging_hub.network.capacity import Booking, Slot, allocate, next_start, read_requests
 from imaging_hub.network.operations import NetworkRoom
 from imaging_hub.web.network.access import refused, viewed
-from imaging_hub.web.network.capacity_forms import NAME, absent, acted, answer, built, capabilities_of, page_refusal
-from imaging_hub.web.pages import WebRoute, signed_in_dependency
+from imaging_hub.web.network.capacity_forms import (
+    NAME,
+    absent,
+    acted,
+    answer,
+    audited_forms,
+    built,
+    capabilities_of,
+    page_refusal,
+)
+from imaging_hub.web.pages import signed_in_dependency
 from imaging_hub.web.pages.session import check_csrf, page
 
 MAX_UPLOAD = 512 * 1024  # bytes of a request batch
@@ -36,7 +45,7 @@ def slot_named(room: NetworkRoom, slot_id: str) -> Slot | None:
 
 
 def router(gov: Governance, room: NetworkRoom) -> APIRouter:
-    pages = APIRouter(include_in_schema=False, route_class=WebRoute)
+    pages = APIRouter(include_in_schema=False, route_class=audited_forms(gov))
     who_dep = Depends(signed_in_dependency(gov))
 
     @pages.post("/network/capacity/bookings")

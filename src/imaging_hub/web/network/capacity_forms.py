@@ -9,19 +9,48 @@ page refuses before the room is asked.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
 
 from fastapi import Request, Response
+from fastapi.exceptions import RequestValidationError
 
-from imaging_hub.governance import Forbidden, Governance, NotFound, Principal
+from imaging_hub.governance import Forbidden, Governance, GovernanceError, NotFound, Principal
 from imaging_hub.network import NetworkInputError
 from imaging_hub.network.operations import NetworkNotFound, NetworkRefused
+from imaging_hub.web.pages import WebRoute, signed_in_dependency
 from imaging_hub.web.pages.session import page
 
 T = TypeVar("T")
 NAME = r"^[A-Za-z0-9.\-_]{1,64}$"  # scanner, session, visit, project and participant ids
 CAPABILITY = r"^[a-z0-9\-]{1,32}$"
+
+
+def audited_forms(gov: Governance) -> type[WebRoute]:
+    """Pages whose forms the framework refuses before the page runs (a value out of range, in the wrong form):
+    the refusal is audited with the fields at fault (never their values), then answered 422 as everywhere."""
+    signed_in = signed_in_dependency(gov)
+
+    class AuditedFormRoute(WebRoute):
+        def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+            handler = super().get_route_handler()
+            path = self.path
+
+            async def audited(request: Request) -> Response:
+                try:
+                    return await handler(request)
+                except RequestValidationError as exc:
+                    fields = sorted({str(e.get("loc", ("", ""))[-1])[:64] for e in exc.errors()[:20]})
+                    try:
+                        who = signed_in(request)  # only a signed-in caller's form gets this far
+                    except GovernanceError:  # the session ended meanwhile: nobody to name
+                        raise exc from None
+                    page_refusal(gov, who, "capacity.form", path, f"invalid fields: {', '.join(fields)}")
+                    raise
+
+            return audited
+
+    return AuditedFormRoute
 
 
 def answer(request: Request, who: Principal, done: str = "", refusal: str = "") -> Response:

@@ -14,15 +14,15 @@ from imaging_hub.api import network_actor
 from imaging_hub.governance import Governance, Principal
 from imaging_hub.network.capacity import Scanner, SessionTemplate
 from imaging_hub.network.operations import NetworkRoom
-from imaging_hub.web.network.capacity_forms import NAME, absent, acted, answer, built, capabilities_of
-from imaging_hub.web.pages import WebRoute, signed_in_dependency
+from imaging_hub.web.network.capacity_forms import NAME, absent, acted, answer, audited_forms, built, capabilities_of
+from imaging_hub.web.pages import signed_in_dependency
 from imaging_hub.web.pages.session import check_csrf
 
 MODALITY = r"^[A-Z]{2}$"
 
 
 def router(gov: Governance, room: NetworkRoom) -> APIRouter:
-    pages = APIRouter(include_in_schema=False, route_class=WebRoute)
+    pages = APIRouter(include_in_schema=False, route_class=audited_forms(gov))
     who_dep = Depends(signed_in_dependency(gov))
 
     def described(
