@@ -503,6 +503,64 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/network/fhir/DiagnosticReport/{task_id}"): Rule(
         get("/api/network/fhir/DiagnosticReport/NONE-1"), NOBODY
     ),
+    # capacity actions (issue 26): a scanner or session is added by the network administrator or the site's data
+    # manager (RXX here); unknown scanners, sessions and slots answer 404 to everyone; batches are the administrator's.
+    ("POST", "/network/capacity/scanners"): Rule(
+        lambda h, c: ("POST", "/network/capacity/scanners", {"data": {"csrf": "{csrf}", **_scanner_form()}}),
+        lambda c: c.admin or c.role == "site_data_manager",
+    ),
+    ("POST", "/network/capacity/scanners/{scanner_id}"): Rule(
+        lambda h, c: ("POST", "/network/capacity/scanners/NONE-1", {"data": {"csrf": "{csrf}", **_scanner_form()}}),
+        NOBODY,
+    ),
+    ("POST", "/network/capacity/scanners/{scanner_id}/confirm"): Rule(
+        lambda h, c: ("POST", "/network/capacity/scanners/NONE-1/confirm", {"data": {"csrf": "{csrf}"}}), NOBODY
+    ),
+    ("POST", "/network/capacity/scanners/{scanner_id}/dismiss"): Rule(
+        lambda h, c: ("POST", "/network/capacity/scanners/NONE-1/dismiss", {"data": {"csrf": "{csrf}"}}), NOBODY
+    ),
+    ("POST", "/network/capacity/sessions"): Rule(
+        lambda h, c: (
+            "POST",
+            "/network/capacity/sessions",
+            {"data": {"csrf": "{csrf}", "session_id": unique("S"), "scanner_id": "NONE-1", "weekday": "1",
+                      "start": "17:00", "end": "19:00"}},
+        ),
+        NOBODY,
+    ),
+    ("POST", "/network/capacity/sessions/{session_id}/cancel"): Rule(
+        lambda h, c: (
+            "POST", "/network/capacity/sessions/NONE-1/cancel", {"data": {"csrf": "{csrf}", "day": "2030-01-01"}}
+        ),
+        NOBODY,
+    ),
+    ("POST", "/network/capacity/bookings"): Rule(
+        lambda h, c: (
+            "POST",
+            "/network/capacity/bookings",
+            {"data": {"csrf": "{csrf}", "slot_id": "NONE-1@2030-01-01", "visit_id": unique("V"),
+                      "participant": "PX-1", "project": "LUNG1", "timepoint": "t0", "minutes": "30"}},
+        ),
+        NOBODY,
+    ),
+    ("POST", "/network/capacity/allocation"): Rule(
+        lambda h, c: (
+            "POST",
+            "/network/capacity/allocation",
+            {"data": {"csrf": "{csrf}", "weeks": "1"}, "files": {"requests": ("v.csv", _visit_batch(), "text/csv")}},
+        ),
+        ADMIN,
+    ),
+    ("POST", "/network/capacity/allocation/accept"): Rule(
+        lambda h, c: (
+            "POST",
+            "/network/capacity/allocation/accept",
+            {"data": {"csrf": "{csrf}", "visit_id": "V1", "slot_id": "NONE-1@2030-01-01",
+                      "start": "2030-01-01T17:00:00+00:00", "minutes": "30", "project": "LUNG1", "timepoint": "t0",
+                      "participant": "PX-1"}},
+        ),
+        ADMIN,
+    ),
     # newcomer (issue 22): spoke health. A heartbeat for RXX comes from whoever speaks for RXX (its data
     # manager, or the lead of a project it takes part in); the page is for the network's managers.
     ("POST", "/spokes/heartbeat"): Rule(
@@ -545,6 +603,15 @@ version = "1"
 name = "any CT"
 match = { modality = "CT" }
 """
+
+
+def _scanner_form() -> dict[str, str]:
+    return {"scanner_id": unique("MX"), "site": "RXX", "modality": "MR", "manufacturer": "ACME", "model": "M1"}
+
+
+def _visit_batch() -> bytes:
+    header = b"visit_id,participant,project,timepoint,minutes,modality,earliest,latest\n"
+    return header + b"V1,PX-1,LUNG1,t0,30,MR,2030-01-01,2030-01-07\n"
 
 
 def _costs_upload() -> dict[str, Any]:

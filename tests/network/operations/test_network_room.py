@@ -66,7 +66,7 @@ def test_own_chain_and_version_table(engine: Engine, room: NetworkRoom) -> None:
     assert VERSION_TABLE in names
     assert {"net_op_scanner", "net_op_task", "net_op_worklist_event", "net_op_booking"} <= set(names)
     with engine.connect() as conn:
-        assert conn.execute(sa.text(f"SELECT version_num FROM {VERSION_TABLE}")).scalar() == "0001"
+        assert conn.execute(sa.text(f"SELECT version_num FROM {VERSION_TABLE}")).scalar() == "0002"
 
 
 def test_worklist_steps_are_stored_and_audited(room: NetworkRoom, audit: list[AuditEntry]) -> None:

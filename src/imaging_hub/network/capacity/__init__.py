@@ -17,7 +17,7 @@ from imaging_hub.network.capacity.batch_files import (
     read_requests,
     write_plan,
 )
-from imaging_hub.network.capacity.bookings import Booking, free_minutes
+from imaging_hub.network.capacity.bookings import Booking, free_minutes, next_start
 from imaging_hub.network.capacity.calendar_export import site_calendar
 from imaging_hub.network.capacity.network import CapacityRegister
 from imaging_hub.network.capacity.options import (
@@ -79,6 +79,7 @@ __all__ = [
     "free_minutes",
     "haversine_km",
     "iso_week",
+    "next_start",
     "option_cost",
     "read_register",
     "read_requests",

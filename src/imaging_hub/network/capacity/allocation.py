@@ -78,6 +78,7 @@ def allocate(
                 visit.minutes,
                 visit.project,
                 visit.timepoint,
+                visit.participant,
             )
             placed[slot.slot_id].append(booking)
         reason = explain_visit(visit, feasibility[index], option, left, _group_scanner(visit, groups, chosen))

@@ -20,6 +20,7 @@ class Booking:
     minutes: int
     project: str = ""
     timepoint: str = ""
+    participant: str = ""  # the project's pseudonym, never a hospital identifier
 
     @property
     def end(self) -> datetime:

@@ -74,6 +74,8 @@ def session_row(template: SessionTemplate) -> dict[str, Any]:
         "end": template.end.strftime("%H:%M"),
         "cancelled": json.dumps(sorted(d.isoformat() for d in template.cancelled)),
         "added": json.dumps(sorted(d.isoformat() for d in template.added)),
+        "valid_from": template.valid_from,
+        "valid_until": template.valid_until,
     }
 
 
@@ -86,6 +88,8 @@ def session_of(row: RowMapping) -> SessionTemplate:
         time.fromisoformat(row["end"]),
         frozenset(map(date.fromisoformat, json.loads(row["cancelled"]))),
         frozenset(map(date.fromisoformat, json.loads(row["added"]))),
+        row["valid_from"],
+        row["valid_until"],
     )
 
 
@@ -99,6 +103,7 @@ def booking_row(booking: Booking) -> dict[str, Any]:
         "minutes": booking.minutes,
         "project": booking.project,
         "timepoint": booking.timepoint,
+        "participant": booking.participant,
     }
 
 
@@ -112,6 +117,7 @@ def booking_of(row: RowMapping) -> Booking:
         row["minutes"],
         row["project"],
         row["timepoint"],
+        row["participant"],
     )
 
 

@@ -9,9 +9,10 @@ and what goes with it (the report's text) commit in one transaction, so nothing 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,7 +20,7 @@ from sqlalchemy import RowMapping
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from imaging_hub.network.capacity import Booking, CapacityRegister, Scanner, SessionTemplate, SiteLocation
+from imaging_hub.network.capacity import Booking, CapacityRegister, Scanner, SessionTemplate, SiteLocation, Slot
 from imaging_hub.network.errors import NetworkInputError
 from imaging_hub.network.operations import tables as t
 from imaging_hub.network.operations.actor import Actor, AuditEntry, AuditSink, no_audit
@@ -147,6 +148,15 @@ class NetworkRoom:
                 actor, action, entity, entity_id, f"only a network manager or a data manager of site {site} may do this"
             )
 
+    @contextmanager
+    def _refusing(self, actor: Actor, action: str, entity: str, entity_id: object) -> Iterator[None]:
+        """Bad input is a refusal too: audited with what was wrong, then raised; nothing was stored."""
+        try:
+            yield
+        except NetworkInputError as exc:
+            self._record(actor, action, entity, entity_id, "denied", reason=str(exc))
+            raise
+
     def _insert(self, table: sa.Table, values: Mapping[str, Any], what: str) -> None:
         try:
             with self._engine.begin() as conn:
@@ -164,8 +174,14 @@ class NetworkRoom:
     def register_scanner(
         self, actor: Actor, scanner: Scanner, *, serial_number: str = "", station_name: str = ""
     ) -> None:
-        """Register a scanner, or confirm a proposal under the same id (keeping what arriving data said)."""
-        self._manager(actor, "scanner.register", "scanner", scanner.scanner_id)
+        """Register a scanner, or confirm a proposal under the same id (keeping what arriving data said); by a
+        network manager or the site's data manager."""
+        self._for_site(actor, scanner.site, "scanner.register", "scanner", scanner.scanner_id)
+        with self._refusing(actor, "scanner.register", "scanner", scanner.scanner_id):
+            proposed = self._registered(scanner, serial_number, station_name)
+        self._record(actor, "scanner.register", "scanner", scanner.scanner_id, confirmed_proposal=bool(proposed))
+
+    def _registered(self, scanner: Scanner, serial_number: str, station_name: str) -> str | None:
         if scanner.site not in self.sites():
             raise NetworkInputError(f"scanner {scanner.scanner_id}: site {scanner.site} is not in the register")
         values = {
@@ -183,47 +199,146 @@ class NetworkRoom:
             if proposed == "proposed":
                 values = {k: v for k, v in values.items() if k not in ("serial_number", "station_name") or v}
                 conn.execute(t.scanner.update().where(t.scanner.c.scanner_id == scanner.scanner_id).values(**values))
+            elif proposed == "dismissed":
+                raise NetworkInputError(f"scanner {scanner.scanner_id} was dismissed; register it under another id")
             else:
                 conn.execute(t.scanner.insert().values(**values, series_seen=0))
-        self._record(actor, "scanner.register", "scanner", scanner.scanner_id, confirmed_proposal=bool(proposed))
+        return str(proposed) if proposed else None
+
+    def update_scanner(self, actor: Actor, scanner: Scanner) -> None:
+        """Edit a registered scanner's description (not its site); by a network manager or the site's data manager."""
+        current = self._scanner_row(actor, "scanner.edit", scanner.scanner_id, "registered")
+        self._for_site(actor, current["site"], "scanner.edit", "scanner", scanner.scanner_id)
+        with self._refusing(actor, "scanner.edit", "scanner", scanner.scanner_id):
+            if scanner.site != current["site"]:
+                raise NetworkInputError(f"scanner {scanner.scanner_id}: a scanner cannot move to another site")
+        with self._engine.begin() as conn:
+            conn.execute(
+                t.scanner.update().where(t.scanner.c.scanner_id == scanner.scanner_id).values(**scanner_row(scanner))
+            )
+        self._record(actor, "scanner.edit", "scanner", scanner.scanner_id)
+
+    def dismiss_proposal(self, actor: Actor, scanner_id: str) -> None:
+        """A proposal that is not a research scanner: kept as dismissed, so its series keep matching it and it is
+        not proposed again."""
+        current = self._scanner_row(actor, "scanner.dismiss", scanner_id, "proposed")
+        self._for_site(actor, current["site"], "scanner.dismiss", "scanner", scanner_id)
+        with self._engine.begin() as conn:
+            conn.execute(t.scanner.update().where(t.scanner.c.scanner_id == scanner_id).values(status="dismissed"))
+        self._record(actor, "scanner.dismiss", "scanner", scanner_id)
+
+    def _scanner_row(self, actor: Actor, action: str, scanner_id: str, status: str) -> RowMapping:
+        with self._engine.connect() as conn:
+            row = conn.execute(sa.select(t.scanner).where(t.scanner.c.scanner_id == scanner_id)).mappings().first()
+        if row is None or row["status"] != status:
+            self._record(actor, action, "scanner", scanner_id, "denied", reason=f"no {status} scanner of that id")
+            raise NetworkNotFound(f"no {status} scanner {scanner_id}")
+        return row
 
     def add_session(self, actor: Actor, template: SessionTemplate) -> None:
-        scanner = self.scanner(template.scanner_id)
+        scanner = self._registered_scanner(actor, "session.add", "research_session", template.session_id, template)
         self._for_site(actor, scanner.site, "session.add", "research_session", template.session_id)
-        self._insert(t.session, session_row(template), f"session {template.session_id}")
+        with self._refusing(actor, "session.add", "research_session", template.session_id):
+            if template.valid_from and template.valid_until and template.valid_until < template.valid_from:
+                raise NetworkInputError(f"session {template.session_id}: it ends before it starts running")
+            self._insert(t.session, session_row(template), f"session {template.session_id}")
         self._record(actor, "session.add", "research_session", template.session_id, scanner=scanner.scanner_id)
 
-    def book(self, actor: Actor, booking: Booking) -> None:
-        """Book a visit into a slot; the slot must exist and have the minutes free (checked in the transaction)."""
+    def _registered_scanner(
+        self, actor: Actor, action: str, entity: str, entity_id: object, template: SessionTemplate
+    ) -> Scanner:
+        found = self.register().scanners.get(template.scanner_id)
+        if found is None:
+            self._record(actor, action, entity, entity_id, "denied", reason="no registered scanner of that id")
+            raise NetworkNotFound(f"no scanner {template.scanner_id} in the register")
+        return found
+
+    def cancel_session_date(self, actor: Actor, session_id: str, day: date) -> None:
+        """An exception to a weekly session: it does not run on ``day``. Refused while visits are booked then."""
+        template = next((s for s in self.sessions() if s.session_id == session_id), None)
+        if template is None:
+            self._record(actor, "session.cancel", "research_session", session_id, "denied", reason="no such session")
+            raise NetworkNotFound(f"no research session {session_id}")
+        scanner = self.scanner(template.scanner_id)
+        self._for_site(actor, scanner.site, "session.cancel", "research_session", session_id)
+        slot_id = f"{session_id}@{day.isoformat()}"
+        with self._refusing(actor, "session.cancel", "research_session", session_id):
+            if day not in template.dates(day, day):
+                raise NetworkInputError(f"session {session_id} does not run on {day.isoformat()}")
+            with self._engine.begin() as conn:
+                booked = conn.execute(
+                    sa.select(sa.func.count()).select_from(t.booking).where(t.booking.c.slot_id == slot_id)
+                ).scalar_one()
+                if booked:
+                    raise NetworkInputError(
+                        f"session {session_id} has {booked} visit(s) booked on {day.isoformat()}; move them first"
+                    )
+                cancelled = sorted(d.isoformat() for d in template.cancelled | {day})
+                conn.execute(
+                    t.session.update()
+                    .where(t.session.c.session_id == session_id)
+                    .values(cancelled=json.dumps(cancelled))
+                )
+        self._record(actor, "session.cancel", "research_session", session_id, day=day.isoformat())
+
+    def book(
+        self, actor: Actor, booking: Booking, *, modality: str = "", capabilities: frozenset[str] = frozenset()
+    ) -> None:
+        """Book a visit into a slot; the slot must exist and have the minutes free (checked in the transaction).
+        ``modality``/``capabilities``: what the project's protocol needs of the scanner, when the booker says."""
         self._for_site(actor, booking.site, "booking.add", "booking", booking.visit_id)
-        first = booking.start.astimezone(UTC).date()
-        slot = next((s for s in self.register().slots(first, 1) if s.slot_id == booking.slot_id), None)
-        if slot is None or slot.scanner_id != booking.scanner_id or slot.site != booking.site:
-            raise NetworkInputError(
-                f"visit {booking.visit_id}: slot {booking.slot_id} is not a session of that scanner"
-            )
-        if booking.start < slot.start or booking.end > slot.end:
-            raise NetworkInputError(f"visit {booking.visit_id}: the visit does not fit within its session")
+        with self._refusing(actor, "booking.add", "booking", booking.visit_id):
+            scanner = self.register().scanners.get(booking.scanner_id)
+            if modality and scanner is not None and not scanner.can_do(modality, capabilities):
+                lacking = ", ".join(sorted(capabilities - scanner.capabilities)) or "none"
+                raise NetworkInputError(
+                    f"visit {booking.visit_id}: scanner {booking.scanner_id} does not meet the protocol "
+                    f"(needs {modality}; capabilities it lacks: {lacking})"
+                )
+            self._store_bookings(actor, [booking])
+        self._record(actor, "booking.add", "booking", booking.visit_id, slot=booking.slot_id, project=booking.project)
+
+    def book_plan(self, actor: Actor, bookings: Sequence[Booking]) -> None:
+        """Store an accepted allocation plan: every booking or none (a network manager's act)."""
+        self._manager(actor, "booking.plan", "booking_plan", len(bookings))
+        with self._refusing(actor, "booking.plan", "booking_plan", len(bookings)):
+            if not bookings:
+                raise NetworkInputError("the plan books no visit")
+            self._store_bookings(actor, bookings)
+        for booking in bookings:
+            self._record(actor, "booking.add", "booking", booking.visit_id, slot=booking.slot_id, plan=True)
+        self._record(actor, "booking.plan", "booking_plan", len(bookings), visits=[b.visit_id for b in bookings])
+
+    def _store_bookings(self, actor: Actor, bookings: Sequence[Booking]) -> None:
+        days = sorted({b.start.astimezone(UTC).date() for b in bookings})
+        slots: dict[str, Slot] = {}
+        if days:
+            span = (days[-1] - days[0]).days // 7 + 2
+            slots = {s.slot_id: s for s in self.register().slots(days[0] - timedelta(days=1), span)}
+        for booking in bookings:
+            _fits(booking, slots.get(booking.slot_id))
         try:
             with self._engine.begin() as conn:
-                used = conn.execute(
-                    sa.select(sa.func.coalesce(sa.func.sum(t.booking.c.minutes), 0)).where(
-                        t.booking.c.slot_id == booking.slot_id
+                for booking in bookings:
+                    slot = slots[booking.slot_id]
+                    used = conn.execute(
+                        sa.select(sa.func.coalesce(sa.func.sum(t.booking.c.minutes), 0)).where(
+                            t.booking.c.slot_id == booking.slot_id
+                        )
+                    ).scalar_one()
+                    if used + booking.minutes > slot.minutes:
+                        raise NetworkInputError(
+                            f"visit {booking.visit_id}: slot {booking.slot_id} has "
+                            f"{slot.minutes - used} minutes free, the visit needs {booking.minutes}"
+                        )
+                    conn.execute(
+                        t.booking.insert().values(
+                            **booking_row(booking), booked_by=actor.name, booked_at=stored(self._clock())
+                        )
                     )
-                ).scalar_one()
-                if used + booking.minutes > slot.minutes:
-                    raise NetworkInputError(
-                        f"visit {booking.visit_id}: slot {booking.slot_id} has "
-                        f"{slot.minutes - used} minutes free, the visit needs {booking.minutes}"
-                    )
-                conn.execute(
-                    t.booking.insert().values(
-                        **booking_row(booking), booked_by=actor.name, booked_at=stored(self._clock())
-                    )
-                )
         except IntegrityError:
-            raise NetworkInputError(f"visit {booking.visit_id} is already booked") from None
-        self._record(actor, "booking.add", "booking", booking.visit_id, slot=booking.slot_id, project=booking.project)
+            which = f"visit {bookings[0].visit_id}" if len(bookings) == 1 else "a visit of the plan"
+            raise NetworkInputError(f"{which} is already booked") from None
 
     def sites(self) -> dict[str, SiteLocation]:
         with self._engine.connect() as conn:
@@ -555,6 +670,13 @@ class NetworkRoom:
         return source, FinishedReport(
             view.state.reporter_id, view.reported_at, view.report_text, view.report_conclusion
         )
+
+
+def _fits(booking: Booking, slot: Slot | None) -> None:
+    if slot is None or slot.scanner_id != booking.scanner_id or slot.site != booking.site:
+        raise NetworkInputError(f"visit {booking.visit_id}: slot {booking.slot_id} is not a session of that scanner")
+    if booking.start < slot.start or booking.end > slot.end:
+        raise NetworkInputError(f"visit {booking.visit_id}: the visit does not fit within its session")
 
 
 def _assigning(task_id: str, reporter_id: str, by: str, reason: str) -> Callable[[Worklist, Connection], TaskState]:

@@ -6,7 +6,7 @@ text: they are read whole with their row and never queried inside.
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, DateTime, Float, ForeignKey, Integer, MetaData, String, Table, Text
+from sqlalchemy import Boolean, Column, Date, DateTime, Float, ForeignKey, Integer, MetaData, String, Table, Text
 
 metadata = MetaData(
     naming_convention={
@@ -55,6 +55,8 @@ session = Table(
     Column("end", String(5), nullable=False),
     Column("cancelled", Text, nullable=False, default="[]"),
     Column("added", Text, nullable=False, default="[]"),
+    Column("valid_from", Date),
+    Column("valid_until", Date),
 )
 
 booking = Table(
@@ -68,6 +70,7 @@ booking = Table(
     Column("minutes", Integer, nullable=False),
     Column("project", String(64), nullable=False, default=""),
     Column("timepoint", String(64), nullable=False, default=""),
+    Column("participant", String(64), nullable=False, default="", server_default=""),  # the project's pseudonym
     Column("booked_by", String(320), nullable=False),
     Column("booked_at", DateTime, nullable=False),
 )

@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from imaging_hub.governance import Governance
 from imaging_hub.network.catalogue import Catalogue
 from imaging_hub.network.operations import NetworkRoom
-from imaging_hub.web.network import capacity, catalogue, costs, reporting, worklist
+from imaging_hub.web.network import capacity, capacity_booking, capacity_register, catalogue, costs, reporting, worklist
 
 __all__ = ["network_pages_router"]
 
@@ -18,6 +18,8 @@ def network_pages_router(gov: Governance, room: NetworkRoom, entries: Catalogue)
     router = APIRouter(include_in_schema=False)
     for pages in (
         capacity.router(gov, room),
+        capacity_register.router(gov, room),
+        capacity_booking.router(gov, room),
         worklist.router(gov, room),
         reporting.router(gov, room),
         catalogue.router(gov, entries),

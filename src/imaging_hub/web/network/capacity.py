@@ -14,12 +14,14 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from imaging_hub.governance import SITE_ROLES, Governance, GovernanceError, NotFound, Principal
 from imaging_hub.network.capacity import (
+    REQUEST_COLUMNS,
     CapacityRegister,
     Scenario,
     SessionTemplate,
     VisitNeed,
     capacity_tables,
     compare_scenario,
+    free_minutes,
     site_calendar,
 )
 from imaging_hub.network.operations import NetworkRoom
@@ -94,6 +96,11 @@ def router(gov: Governance, room: NetworkRoom) -> APIRouter:
             sites=sorted(sites),
             weekdays=WEEKDAYS,
             proposals=[p for p in room.proposals() if p["site"] in sites],
+            managed=sorted(set(room.sites()) if who.is_administrator else sites & set(who.sites_with(SITE_ROLES))),
+            free=free_minutes(register.slots(first, weeks), bookings),
+            slots=register.slots(first, weeks),
+            may_allocate=who.is_administrator,
+            request_columns=REQUEST_COLUMNS,
         )
 
     @pages.get("/network/capacity/what-if")
