@@ -97,7 +97,8 @@ async def _stow(request: Request, context: HubContext, scope: AccessScope, study
             raise
         with acting(Origin("dicomweb", scope.principal, client_host(request))):  # carried into the change feed
             outcomes = await run_in_threadpool(
-                store_parts, context.archive, parts, spools, expected_study=study, projects=scope.projects)
+                store_parts, context.archive, parts, spools, expected_study=study, projects=scope.projects,
+                labelling=scope.label_projects)
     finally:
         spools.discard_all()
     base = dicomweb_base(request)
