@@ -73,6 +73,13 @@ def test_an_annotator_may_not_label_another_projects_study_or_one_the_archive_la
     # LUNG1's study, but the label names BRAIN2: a label goes under its study's project or nowhere.
     misnamed = seg_of(lung, ANN, project="BRAIN2")
     refused(hub, stow_body(misnamed), str(misnamed.SOPInstanceUID))
+    # LUNG1's study, but another patient, or put into BRAIN2's series: it would not join its study in the index.
+    other_patient = seg_of(lung, ANN)
+    other_patient.PatientID = "SOMEONE-ELSE"
+    refused(hub, stow_body(other_patient), str(other_patient.SOPInstanceUID))
+    in_brain_series = seg_of(lung, ANN)
+    in_brain_series.SeriesInstanceUID = hub.instances["BRAIN2"][1]
+    refused(hub, stow_body(in_brain_series), str(in_brain_series.SOPInstanceUID))
 
 
 def test_an_annotators_labels_of_their_study_are_stored_under_it(hub: Hub) -> None:

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import io
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from pydicom import dcmread, dcmwrite
 
 from imaging_hub.dicomweb import FailureReason, PartOutcome, ReceivedPart, failed_outcome
 from imaging_hub.governance import LabelRefused, label_project
-from imaging_hub.store import Archive, InvalidInstance, Spool, StoredInstance
+from imaging_hub.store import Archive, InvalidInstance, Query, Spool, StoredInstance
 
 # The Clinical Trial Subject module (PS3.3 C.7.1.3): what files an instance under a project and site.
 _TRIAL_SUBJECT = (
@@ -57,12 +59,21 @@ class LabelWrites:
             )
         except LabelRefused as exc:
             return failed_outcome(identity, FailureReason.NOT_AUTHORIZED, f"part {part.index + 1}: {exc}")
+        try:
+            values = self.archive.inspect(spool).values  # well-formed as sent, before anything is read into memory
+        except (InvalidInstance, OSError):
+            return failed_outcome(identity, FailureReason.CANNOT_UNDERSTAND, f"part {part.index + 1} could not be read")
+        if not self._fits(values, held):
+            return failed_outcome(
+                identity,
+                FailureReason.NOT_AUTHORIZED,
+                f"part {part.index + 1}: a label must be of its study's patient, in a series of no other study",
+            )
         if named:
             return FiledLabel(spool, identity, coerced=False)
         try:
-            self.archive.inspect(spool)  # well-formed as sent, before anything is read into memory
             coerced = self._coerced(spool, held[0])
-        except Exception:  # the archive's checks and pydicom raise many types on bad input; all mean "refused"
+        except Exception:  # pydicom raises many types on bad input; all mean "refused"
             return failed_outcome(identity, FailureReason.CANNOT_UNDERSTAND, f"part {part.index + 1} could not be read")
         try:
             stored_as = self.archive.inspect(coerced).values["ClinicalTrialProtocolID"]
@@ -72,6 +83,17 @@ class LabelWrites:
             self.archive.discard(coerced)
             return failed_outcome(identity, FailureReason.PROCESSING_FAILURE, f"part {part.index + 1} was not filed")
         return FiledLabel(coerced, (*identity[:3], project), coerced=True)
+
+    def _fits(self, values: Mapping[str, Any], held: list[StoredInstance]) -> bool:
+        """Whether the label joins its study as the index holds it: no other patient (a new patient row), no
+        series of another study (its instance row would sit in that study's series)."""
+        if (values.get("PatientID") or "") != held[0].patient_id:
+            return False
+        series_uid = str(values["SeriesInstanceUID"])
+        if any(i.series_instance_uid == series_uid for i in held):
+            return True
+        found = self.archive.search(Query(level="SERIES", filters={"SeriesInstanceUID": series_uid}, limit=1))
+        return not found
 
     def _held(self, study: str) -> list[StoredInstance]:
         if study not in self._studies:
