@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from imaging_hub.dicomweb import FailureReason, WarningReason, parse_stow_respon
 from imaging_hub.governance import SYSTEM, AuditFilter, Governance, SettableClock
 
 from .hub import Hub, build_hub, study_bytes
-from .labels import STOW_HEADERS, report_of, seg_of, stored_images, stow_body
+from .labels import STOW_HEADERS, part10, report_of, seg_of, stored_images, stow_body
 from .network import PASSWORD, START
 
 ANN = "ann@uni.example"
@@ -95,7 +96,34 @@ def test_an_annotators_labels_of_their_study_are_stored_under_it(hub: Hub) -> No
     assert result.warnings == {str(unnamed.SOPInstanceUID): WarningReason.COERCION_OF_DATA_ELEMENTS}
     held = hub.archive.get(str(unnamed.SOPInstanceUID))
     assert held is not None and (held.clinical_trial_protocol_id, held.clinical_trial_site_id) == ("LUNG1", "RXX")
+    entries = hub.gov.audit.entries(AuditFilter(action="dicom.write", outcome="success", limit=50))
+    [entry] = [e for e in entries if str(unnamed.SOPInstanceUID) in json.loads(e.detail or "{}").get("uids", [])]
+    assert (entry.actor, entry.project, json.loads(entry.detail or "{}")["result"]) == (ANN, "LUNG1", "success")
     assert spooled(hub) == []
+
+
+def test_a_label_without_a_project_gets_its_studys_whole_clinical_trial_subject_module(hub: Hub) -> None:
+    """Copied from the study, the module is complete: the stored SEG is as valid for dciodvfy as the one sent."""
+    images = [dcmread(io.BytesIO(b)) for b in study_bytes("LUNG1", "RXX", seed=53)]
+    for ds in images:
+        ds.ClinicalTrialSponsorName, ds.ClinicalTrialProtocolName = "North Imaging Network", "Lung nodules"
+        ds.ClinicalTrialSiteName, ds.ClinicalTrialSubjectID = "Northtown", "LUNG1-0042"
+        hub.archive.store_bytes(part10(ds))
+    seg = seg_of(images, ANN)
+    assert dciodvfy_errors(part10(seg), hub.archive.data_dir / "sent.dcm") == []
+    answer = hub.client(ANN).post("/dicom-web/studies", content=stow_body(seg), headers=STOW_HEADERS)
+    assert answer.status_code == 202, answer.text
+    held = hub.archive.get(str(seg.SOPInstanceUID))
+    assert held is not None
+    stored = dcmread(held.path, stop_before_pixels=True)
+    assert (stored.ClinicalTrialSubjectID, stored.ClinicalTrialSiteName) == ("LUNG1-0042", "Northtown")
+    assert dciodvfy_errors(held.path.read_bytes(), hub.archive.data_dir / "stored.dcm") == []
+
+
+def dciodvfy_errors(data: bytes, path: Path) -> list[str]:
+    path.write_bytes(data)
+    result = subprocess.run(["dciodvfy", str(path)], capture_output=True, text=True, timeout=60)
+    return [line for line in (result.stdout + result.stderr).splitlines() if line.startswith("Error")]
 
 
 def test_a_mixed_request_stores_the_label_and_refuses_the_image(hub: Hub) -> None:

@@ -124,8 +124,9 @@ def _audit_store(context: HubContext, scope: AccessScope, outcomes: list[PartOut
     if denied:
         context.audit("store", scope, [o.sop_instance_uid for o in denied if o.sop_instance_uid], "denied")
     if rest:
+        stored = sum(o.stored for o in rest)  # by count: a part stored with a warning (coerced) is a success
         context.audit("store", scope, [o.sop_instance_uid for o in rest if o.sop_instance_uid],
-                      {200: "success", 202: "partial"}.get(response_status(rest), "failure"),
+                      "success" if stored == len(rest) else "partial" if stored else "failure",
                       new=[o.sop_instance_uid for o in rest if o.stored and not o.duplicate and o.sop_instance_uid])
 
 
