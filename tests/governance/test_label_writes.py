@@ -169,3 +169,16 @@ def test_a_revoked_annotator_is_refused_on_the_next_request(hub: Hub) -> None:
     assert hub.archive.get(str(second.SOPInstanceUID)) is None
     entries = hub.gov.audit.entries(AuditFilter(outcome="denied", limit=50))
     assert any(e.actor == "kim@uni.example" for e in entries)
+
+
+def test_labels_need_the_agreement_in_force_that_reading_needs(hub: Hub) -> None:
+    seg = seg_of(stored_images(hub.archive, hub.studies["LUNG1"]), ANN)
+    hub.gov.agreements.decide(SYSTEM, "DSA-2026-001", "suspend")
+    try:
+        answer = hub.client(ANN).post("/dicom-web/studies", content=stow_body(seg), headers=STOW_HEADERS)
+        assert answer.status_code == 403, answer.text
+        assert hub.archive.get(str(seg.SOPInstanceUID)) is None
+    finally:
+        hub.gov.agreements.decide(SYSTEM, "DSA-2026-001", "resume")
+    answer = hub.client(ANN).post("/dicom-web/studies", content=stow_body(seg), headers=STOW_HEADERS)
+    assert answer.status_code == 202, answer.text
