@@ -1,9 +1,11 @@
 """Labels a reader stores themselves (a SEG saved from the viewer): checked, filed under their open assignment
-and named by their read; the study list's labelling status; Dice and HD95 between two readers' SEGs against an
-independent count; the progress chart as SVG."""
+and named by their read, also the whole way through the governed hub with an annotator's session; the study
+list's labelling status; Dice and HD95 between two readers' SEGs against an independent count; the progress
+chart as SVG."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from xml.etree import ElementTree
 
 import numpy as np
@@ -11,6 +13,10 @@ import pytest
 from pydicom.dataset import Dataset
 
 from api.hub import study
+from governance.hub import build_hub
+from governance.labels import STOW_HEADERS, seg_of, stored_images, stow_body
+from governance.network import START
+from imaging_hub.governance import Governance, SettableClock
 from imaging_hub.labelling import (
     Actor,
     Cohort,
@@ -25,6 +31,8 @@ from imaging_hub.labelling import (
 )
 
 from .conftest import ADJUDICATOR, ALICE, BOB, LEAD, Recorder, schema, spec
+
+ANNOTATOR = "ann@uni.example"  # holds the annotator role in LUNG1 on the governed hub (governance.hub)
 
 
 def _images() -> list[Dataset]:
@@ -118,3 +126,35 @@ def test_progress_chart_as_svg(room: LabellingRoom) -> None:
     assert svg.lstrip().startswith(b"<?xml") and b"<svg" in svg
     root = ElementTree.fromstring(svg)
     assert root.tag.endswith("svg") and root.get("viewBox")
+
+
+def test_an_annotators_seg_from_the_viewer_goes_through_the_governed_hub_into_their_read(tmp_path: Path) -> None:
+    """The whole way, as OHIF saves it: the annotator's own session STOWs a SEG that names no project (dcmjs copies
+    no Clinical Trial attributes); the hub files it under its study's project, the labelling desk files it under
+    the annotator's open assignment, the project's readers retrieve it by WADO, and a person outside gets nothing."""
+    gov = Governance.open(f"sqlite:///{tmp_path / 'hub.sqlite3'}", SettableClock(START))
+    hub = build_hub(gov, tmp_path / "archive")
+    try:
+        room = LabellingRoom.open(hub.archive.database.writer, audit=Recorder())
+        uid = hub.studies["LUNG1"]
+        lead = Actor("lead@uni.example", manages=frozenset({"LUNG1"}))
+        cohort = Cohort("snapshot", "LUNG1/v1", (CohortStudy(uid, "RXX"),))
+        task = room.create_task(lead, spec(project="LUNG1", cohort=cohort, readers=(ANNOTATOR, BOB.name)))
+        room.assign(lead, task.id)
+        images = stored_images(hub.archive, uid)
+        seg = seg_of(images, ANNOTATOR)
+        assert "ClinicalTrialProtocolID" not in seg
+        answer = hub.client(ANNOTATOR).post("/dicom-web/studies", content=stow_body(seg), headers=STOW_HEADERS)
+        assert answer.status_code == 202, answer.text  # stored, with the coercion reported
+        sop = str(seg.SOPInstanceUID)
+        assert room.filed_labels(task.id, uid, ANNOTATOR) == [sop]
+        held = hub.archive.get(sop)
+        assert held is not None and held.clinical_trial_protocol_id == "LUNG1"
+        url = f"/dicom-web/studies/{uid}/series/{held.series_instance_uid}/instances/{sop}"
+        accept = {"Accept": 'multipart/related; type="application/dicom"'}
+        back = hub.client("res@uni.example").get(url, headers=accept)
+        assert back.status_code == 200 and held.path.read_bytes() in back.content
+        assert hub.client("dev@pixel.example").get(url, headers=accept).status_code == 404
+    finally:
+        hub.archive.close()
+        gov.close()

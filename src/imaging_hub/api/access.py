@@ -19,6 +19,8 @@ class AccessScope:
     projects: frozenset[str] | None
     purpose: str = ""
     exact_counts: frozenset[str] | None = None  # projects whose counts it sees exactly; None: all
+    # For a write: projects it may store only label objects (SEG, SR) in, for studies held there already
+    label_projects: frozenset[str] = frozenset()
 
     def allows(self, project: str | None) -> bool:
         return self.projects is None or (project or "") in self.projects

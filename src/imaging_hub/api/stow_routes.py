@@ -97,7 +97,8 @@ async def _stow(request: Request, context: HubContext, scope: AccessScope, study
             raise
         with acting(Origin("dicomweb", scope.principal, client_host(request))):  # carried into the change feed
             outcomes = await run_in_threadpool(
-                store_parts, context.archive, parts, spools, expected_study=study, projects=scope.projects)
+                store_parts, context.archive, parts, spools, expected_study=study, projects=scope.projects,
+                labelling=scope.label_projects)
     finally:
         spools.discard_all()
     base = dicomweb_base(request)
@@ -123,8 +124,9 @@ def _audit_store(context: HubContext, scope: AccessScope, outcomes: list[PartOut
     if denied:
         context.audit("store", scope, [o.sop_instance_uid for o in denied if o.sop_instance_uid], "denied")
     if rest:
+        stored = sum(o.stored for o in rest)  # by count: a part stored with a warning (coerced) is a success
         context.audit("store", scope, [o.sop_instance_uid for o in rest if o.sop_instance_uid],
-                      {200: "success", 202: "partial"}.get(response_status(rest), "failure"),
+                      "success" if stored == len(rest) else "partial" if stored else "failure",
                       new=[o.sop_instance_uid for o in rest if o.stored and not o.duplicate and o.sop_instance_uid])
 
 

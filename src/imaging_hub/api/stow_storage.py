@@ -1,12 +1,13 @@
 """STOW-RS at the hub: the parts of a request received straight into archive spools, checked, and stored.
 
 Each part is checked (readable header, Study Instance UID matching the request path, project inside the
-caller's scope) before the archive sees it; every outcome becomes a ``dicomweb.stow.PartOutcome``, which
-the route turns into the Store Instances Response.
+caller's scope, or a label object a labelling role may store: ``stow_labels``) before the archive sees it;
+every outcome becomes a ``dicomweb.stow.PartOutcome``, which the route turns into the Store Instances Response.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import logging
 import warnings
@@ -14,7 +15,16 @@ from collections.abc import Iterable
 
 from pydicom import dcmread
 
-from imaging_hub.dicomweb import DICOM, FailureReason, Part10Sink, PartOutcome, ReceivedPart, failed_outcome
+from imaging_hub.api.stow_labels import FiledLabel, LabelWrites
+from imaging_hub.dicomweb import (
+    DICOM,
+    FailureReason,
+    Part10Sink,
+    PartOutcome,
+    ReceivedPart,
+    WarningReason,
+    failed_outcome,
+)
 from imaging_hub.store import Archive, InvalidInstance, Spool, StoreOutcome, StoreStatus
 
 log = logging.getLogger(__name__)
@@ -49,20 +59,40 @@ def store_parts(
     *,
     expected_study: str | None = None,
     projects: frozenset[str] | None = None,
+    labelling: frozenset[str] = frozenset(),
 ) -> list[PartOutcome]:
     """Store the spooled parts that pass the checks together (shared index transactions); never raises for
-    a bad part, only records its failure. Refused parts' spools are left for ``spools.discard_all``."""
+    a bad part, only records its failure. Refused parts' spools are left for ``spools.discard_all``.
+
+    ``labelling``: projects whose studies the caller may store label objects for (``stow_labels``), beyond
+    ``projects``."""
     outcomes: list[PartOutcome | None] = []
     accepted: list[tuple[int, ReceivedPart, Spool, tuple[str, str, str, str]]] = []
+    coerced: set[int] = set()
+    labels = LabelWrites(archive, labelling)
     for part in parts:
         spool = spools.spools[part.index]
         identity = _identity(archive, spool)
         refused = _refusal(part, identity, expected_study, projects)
+        if refused is not None and refused.failure == FailureReason.NOT_AUTHORIZED and labelling and identity:
+            filed = labels.file(part, identity, spool)
+            if isinstance(filed, FiledLabel):
+                refused, identity = None, filed.identity
+                if filed.coerced:
+                    archive.discard(spool)
+                    spool = spools.spools[part.index] = filed.spool  # discard_all removes it if not stored
+                    coerced.add(len(outcomes))
+            else:
+                refused = filed
         if refused is None and identity is not None:
             accepted.append((len(outcomes), part, spool, identity))
         outcomes.append(refused)
     for start in range(0, len(accepted), _GROUP):
         _store_group(archive, accepted[start:start + _GROUP], outcomes)
+    for index in coerced:
+        outcome = outcomes[index]
+        if outcome is not None and outcome.stored:
+            outcomes[index] = dataclasses.replace(outcome, warning=WarningReason.COERCION_OF_DATA_ELEMENTS)
     return [o for o in outcomes if o is not None]
 
 

@@ -6,9 +6,9 @@ Public surface, imported from this package (each line names the module that hold
   read; ``content_type_header``, ``new_boundary``) and the one reader (``MultipartReader``, streaming,
   parts spooled to files or sinks; ``iter_parts``, part bodies from an iterator of chunks; ``boundary_of``).
 - ``qido``: ``parse_search`` -> ``QidoSearch``; ``QidoParameterError``.
-- ``stow``: ``PartOutcome`` / ``FailureReason`` per part, ``build_response`` and ``response_status`` (the
-  server's Store Instances Response), ``parse_stow_response`` -> ``StowResponse`` (a client's reading of
-  it), ``TRANSIENT_FAILURES``, ``Part10Sink`` (completes a part sent without its preamble).
+- ``stow``: ``PartOutcome`` / ``FailureReason`` / ``WarningReason`` per part, ``build_response`` and
+  ``response_status`` (the server's Store Instances Response), ``parse_stow_response`` -> ``StowResponse``
+  (a client's reading of it), ``TRANSIENT_FAILURES``, ``Part10Sink`` (completes a part sent without its preamble).
 - ``pixels``: ``read_header`` and frame access straight from stored files.
 - ``media``: media types, transfer syntaxes, Accept parsing.
 """
@@ -50,6 +50,7 @@ from imaging_hub.dicomweb.stow import (
     Part10Sink,
     PartOutcome,
     StowResponse,
+    WarningReason,
     build_response,
     failed_outcome,
     parse_stow_response,
@@ -77,6 +78,7 @@ __all__ = [
     "QidoSearch",
     "ReceivedPart",
     "StowResponse",
+    "WarningReason",
     "boundary_of",
     "build_response",
     "bulk_path",

@@ -38,6 +38,12 @@ class FailureReason(IntEnum):
     CANNOT_UNDERSTAND = 0xC000
 
 
+class WarningReason(IntEnum):
+    """Why a stored part is not exactly what was sent (PS3.18 Table 10.5.3-2 / PS3.4 C-STORE warnings)."""
+
+    COERCION_OF_DATA_ELEMENTS = 0xB000
+
+
 @dataclass(frozen=True)
 class PartOutcome:
     """What happened to one part; ``reason`` is for logs and headers and holds no identifiable value."""
@@ -49,6 +55,7 @@ class PartOutcome:
     reason: str = ""
     duplicate: bool = False
     series_instance_uid: str = ""
+    warning: WarningReason | None = None  # stored, but changed on the way (coerced)
 
     @property
     def stored(self) -> bool:
@@ -94,10 +101,10 @@ def failed_outcome(identity: tuple[str, str, str, str] | None, failure: FailureR
 
 
 def response_status(outcomes: list[PartOutcome]) -> int:
-    """200 all stored, 202 some stored, 409 none stored (PS3.18 Table 10.5.3-1)."""
+    """200 all stored as sent, 202 some stored or stored with warnings, 409 none stored (PS3.18 Table 10.5.3-1)."""
     stored = sum(1 for o in outcomes if o.stored)
     if stored == len(outcomes):
-        return 200
+        return 202 if any(o.warning is not None for o in outcomes) else 200
     return 202 if stored else 409
 
 
@@ -118,6 +125,8 @@ def build_response(
                 _REFERENCED_SOP_INSTANCE: _json("UI", outcome.sop_instance_uid)}
         if outcome.stored:
             item[_RETRIEVE_URL] = _json("UR", instance_url(outcome))
+            if outcome.warning is not None:
+                item[_WARNING_REASON] = _json("US", int(outcome.warning))
             referenced.append(item)
         else:
             assert outcome.failure is not None

@@ -6,7 +6,7 @@ token scopes, agreement states, errors, the audit trail types, clocks and small-
 tokens, DICOM peers) for the CLI and scripts, ``listing`` reads it back, ``offboarding`` ends access;
 ``DimseScopes`` scopes DICOM peers; ``ArchiveSource`` is the archive as governance reads it; ``StudyCatalogue``
 (with ``StudyFilters``) is a project's studies as a person may browse them; ``csrf_token`` binds web forms to a
-session; the table rows (``Agreement``,
+session; ``label_project`` decides where a labelling role's label is stored; the table rows (``Agreement``,
 ``ApiToken``, ``AuditEntry``, ``Person``, ``Project``, ``Snapshot``) are what the faces render.
 """
 
@@ -24,6 +24,7 @@ from imaging_hub.governance.audit import (
     to_fhir_bundle,
     write_checkpoint,
 )
+from imaging_hub.governance.authority import LABEL_SOP_CLASSES, LabelRefused, label_project
 from imaging_hub.governance.caller_cache import CallerCache
 from imaging_hub.governance.clock import Clock, SettableClock, system_clock
 from imaging_hub.governance.credentials import csrf_token
@@ -58,6 +59,7 @@ from imaging_hub.governance.throttle import SignInLimits, SignInThrottled
 
 __all__ = [
     "ALL_SCOPES",
+    "LABEL_SOP_CLASSES",
     "PHASE_MEANINGS",
     "SESSION_LIFETIME",
     "SITE_ROLES",
@@ -83,6 +85,7 @@ __all__ = [
     "InstanceSource",
     "InvalidInput",
     "InvalidTransition",
+    "LabelRefused",
     "NotFound",
     "Person",
     "Principal",
@@ -110,6 +113,7 @@ __all__ = [
     "effective_state",
     "is_in_force",
     "is_small",
+    "label_project",
     "listing",
     "offboarding",
     "project_phase",

@@ -19,6 +19,8 @@ SITE_ROLES = frozenset({Role.SITE_DATA_MANAGER})
 PROJECT_ROLES = frozenset({Role.PROJECT_LEAD, Role.RESEARCHER, Role.ANNOTATOR})
 # Roles that read a project's imaging, and then only under an active data-sharing agreement.
 DATA_READ_ROLES = frozenset({Role.PROJECT_LEAD, Role.RESEARCHER, Role.ANNOTATOR})
+# Roles that label a project's data: they may store label objects for its studies (see DataAuthority).
+LABELLING_ROLES = frozenset({Role.PROJECT_LEAD, Role.ANNOTATOR})
 # Roles that see cohort counts unsuppressed.
 UNSUPPRESSED_ROLES = frozenset({Role.PROJECT_LEAD, Role.NETWORK_ADMINISTRATOR, Role.AUDITOR})
 

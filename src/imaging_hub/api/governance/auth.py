@@ -2,7 +2,8 @@
 
 A bearer API token or the session cookie identifies a person; their roles and the agreements in force decide
 the projects in the ``AccessScope`` the DICOMweb routes filter by (reads: projects they may read under an
-agreement; writes: projects their site takes part in). Every DICOMweb read and write lands in the audit trail.
+agreement; writes: projects their site takes part in, and, for label objects only, projects they label).
+Every DICOMweb read and write lands in the audit trail.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class _Caller:
     principal: Principal
     purpose: str
     projects: frozenset[str] = frozenset()  # the projects the request was scoped to
+    labels: frozenset[str] = frozenset()  # for a write: projects it may store only label objects in
 
 
 # SOP Instance UIDs -> the project each belongs to (those the archive holds), for the audit entries.
@@ -106,7 +108,7 @@ class HttpAuth:
         _current_caller.set(caller)
         exact = frozenset(p for p in projects if sees_exact_counts(caller.principal, p))
         return AccessScope(principal=caller.principal.audit_name, projects=projects, purpose=caller.purpose,
-                           exact_counts=exact)
+                           exact_counts=exact, label_projects=caller.labels)
 
     def _caller_and_projects(self, request: Request) -> tuple[_Caller, frozenset[str]]:
         purpose = request.headers.get("x-purpose-of-use", "research")[:200]
@@ -125,11 +127,14 @@ class HttpAuth:
             readable = self.gov.authority.readable_projects(principal)
             return dataclasses.replace(caller, projects=readable), readable
         projects = self.gov.authority.writable_projects(principal)
-        if not projects:
+        # Projects it labels: there it may store label objects (governance.authority.label_project decides each
+        # one), which also files a lead's label made without a project under its study's.
+        labels = self.gov.authority.labelling_projects(principal)
+        if not projects and not labels:
             # Refused before the body is read: a caller who may write nowhere must not make the hub receive
             # and spool an upload only to refuse every part of it.
             self._refuse_write(request, caller)
-        return dataclasses.replace(caller, projects=projects), projects
+        return dataclasses.replace(caller, projects=projects | labels, labels=labels), projects
 
     def _refuse_write(self, request: Request, caller: _Caller) -> None:
         dicomweb = request.url.path.startswith("/dicom-web")
