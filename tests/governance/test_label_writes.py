@@ -182,3 +182,19 @@ def test_labels_need_the_agreement_in_force_that_reading_needs(hub: Hub) -> None
         hub.gov.agreements.decide(SYSTEM, "DSA-2026-001", "resume")
     answer = hub.client(ANN).post("/dicom-web/studies", content=stow_body(seg), headers=STOW_HEADERS)
     assert answer.status_code == 202, answer.text
+
+
+def test_a_label_only_caller_cannot_make_the_hub_spool_an_image_sized_upload(
+    hub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from imaging_hub.api import stow_routes
+
+    monkeypatch.setattr(stow_routes, "LABEL_UPLOAD_MAX_BYTES", 1024)
+    fresh = dcmread(io.BytesIO(study_bytes("LUNG1", "RXX", seed=43)[0]))
+    body = stow_body(fresh)
+    assert len(body) > 1024
+    answer = hub.client(ANN).post("/dicom-web/studies", content=body, headers=STOW_HEADERS)
+    assert answer.status_code == 413, answer.text
+    assert spooled(hub) == [] and hub.archive.get(str(fresh.SOPInstanceUID)) is None
+    lead = hub.client("lead@uni.example").post("/dicom-web/studies", content=body, headers=STOW_HEADERS)
+    assert lead.status_code == 200, "a project lead may send images: the image-sized limit is theirs"

@@ -35,6 +35,10 @@ from imaging_hub.events import Origin, acting
 
 router = APIRouter()
 MAX_BOUNDARY = 70  # RFC 2046 section 5.1.1
+# A caller who may store only labels (an annotator's SEG or SR from the viewer) is read in before its parts are
+# checked, so its body is capped far below an image upload's: a large multi-segment SEG of a CT volume is tens of
+# MiB; 256 MiB leaves room and keeps a label-only caller from making the hub spool gigabytes to refuse.
+LABEL_UPLOAD_MAX_BYTES = 256 * 1024 * 1024
 log = logging.getLogger(__name__)
 
 
@@ -91,7 +95,10 @@ async def _stow(request: Request, context: HubContext, scope: AccessScope, study
     spools = StowSpools(context.archive)
     try:
         try:
-            parts = await _receive(request, spools, context.max_upload_bytes)
+            limit = context.max_upload_bytes
+            if scope.projects is not None and not scope.projects and scope.label_projects:
+                limit = min(limit, LABEL_UPLOAD_MAX_BYTES)
+            parts = await _receive(request, spools, limit)
         except HTTPException:
             context.audit("store", scope, [], "invalid")
             raise
