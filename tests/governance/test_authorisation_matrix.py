@@ -491,6 +491,10 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/network/worklist/{task_id}/report"): Rule(
         lambda h, c: ("POST", "/network/worklist/NONE-1/report", {"data": {"csrf": "{csrf}", "text": "x"}}), NOBODY
     ),
+    ("POST", "/network/worklist/{task_id}/reassign"): Rule(
+        lambda h, c: ("POST", "/network/worklist/NONE-1/reassign",
+                      {"data": {"csrf": "{csrf}", "to_reporter": "R1", "reason": "leave"}}), NOBODY
+    ),
     ("GET", "/network/reporting"): Rule(get("/network/reporting"), OVERSIGHT),
     ("GET", "/network/catalogue"): Rule(get("/network/catalogue?q=lung"), ANY),
     ("GET", "/network/costs"): Rule(get("/network/costs"), OVERSIGHT),

@@ -165,3 +165,24 @@ def test_costs_are_attributed_from_uploaded_files(hub: Hub) -> None:
     )
     assert broken.status_code == 400 and "Nothing was costed" in broken.text
     assert hub.client("sdm@rxx.example").get("/network/costs").status_code == 403
+
+
+def test_an_administrator_reassigns_a_task_and_nobody_else_may(hub: Hub) -> None:
+    admin = hub.client("admin@network.example")
+    page = admin.get("/network/worklist").text
+    assert 'action="/network/worklist/P1/reassign"' in page and '<option value="dr.lead">' in page
+    token = csrf(admin)
+    moved = admin.post("/network/worklist/P1/reassign", data={"csrf": token, "to_reporter": "dr.lead",
+                                                                "reason": "annual leave"})
+    assert moved.status_code == 303
+    row = next(r for r in cells(admin.get("/network/worklist").text, "all-tasks") if r[0] == "P1")
+    assert "dr.lead" in row[7]
+    assert admin.post("/network/worklist/P1/reassign", data={"csrf": token, "to_reporter": "dr.lead"}).status_code == 422
+    assert admin.post("/network/worklist/P1/reassign", data={"csrf": token, "to_reporter": "<script>", "reason": "x"}
+                      ).status_code == 422
+    reporter = hub.client(REPORTER_EMAIL)
+    refused = reporter.post("/network/worklist/P1/reassign", data={"csrf": csrf(reporter), "to_reporter": "dr.res",
+                                                                    "reason": "mine now"})
+    assert refused.status_code == 403
+    steps = [(e.action, e.outcome) for e in hub.gov.audit.entries(AuditFilter(limit=1000)) if e.entity_id == "P1"]
+    assert ("network.worklist.reassign", "success") in steps and ("network.worklist.reassign", "denied") in steps

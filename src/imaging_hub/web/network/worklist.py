@@ -1,6 +1,6 @@
 """``/network/worklist``: a reporter's worklist. Their own tasks (assigned or claimed) and the open tasks they
 may claim (credentialed site, subspecialty), most urgent first, with claim, release and report. Blinded reads
-show no accession. Network oversight sees every task; an administrator routes the open ones.
+show no accession. Network oversight sees every task; an administrator routes the open ones and reassigns any not yet reported.
 
 Every step goes through the network room, which decides and audits it (refusals included).
 """
@@ -70,6 +70,7 @@ def router(gov: Governance, room: NetworkRoom) -> APIRouter:
             others=others,
             now=now,
             may_route=who.is_administrator,
+            reporter_ids=[r.reporter.reporter_id for r in room.reporters()] if who.is_administrator else [],
         )
 
     def step(request: Request, csrf: str, who: Principal) -> None:
@@ -107,6 +108,20 @@ def router(gov: Governance, room: NetworkRoom) -> APIRouter:
         step(request, csrf, who)
         with answering():
             room.report(network_actor(who), task_id, text, conclusion)
+        return RedirectResponse("/network/worklist", status_code=303)
+
+    @pages.post("/network/worklist/{task_id}/reassign")
+    def reassign(
+        request: Request,
+        task_id: str,
+        csrf: str = Form(""),
+        to_reporter: str = Form(..., pattern=TASK_ID),
+        reason: str = Form(..., min_length=1, max_length=500),
+        who: Principal = who_dep,
+    ) -> Response:
+        step(request, csrf, who)
+        with answering():  # the room decides (network administrators only) and audits, refusals included
+            room.reassign(network_actor(who), task_id, to_reporter, reason)
         return RedirectResponse("/network/worklist", status_code=303)
 
     @pages.post("/network/worklist/route")
