@@ -1,6 +1,7 @@
 """``/network/worklist``: a reporter's worklist. Their own tasks (assigned or claimed) and the open tasks they
 may claim (credentialed site, subspecialty), most urgent first, with claim, release and report. Blinded reads
-show no accession. Network oversight sees every task; an administrator routes the open ones and reassigns any not yet reported.
+show no accession. Network oversight sees every task; an administrator routes the open ones and reassigns any not
+yet reported.
 
 Every step goes through the network room, which decides and audits it (refusals included).
 """
