@@ -6,15 +6,20 @@ from datetime import datetime
 from pathlib import Path
 
 import typer
+from rich.console import Console
 
+from imaging_hub.api import network_audit
 from imaging_hub.cli._columns import describe
+from imaging_hub.cli._hub_session import hub_session
 from imaging_hub.network import NetworkInputError
+from imaging_hub.network.operations import Actor, NetworkRefused, NetworkRoom
 from imaging_hub.network.reporting import (
     ASSIGNMENT_COLUMNS,
     REPORTER_COLUMNS,
     TASK_COLUMNS,
     RoutingPolicy,
     WorkloadWeights,
+    read_reporter_entries,
     read_reporters,
     read_tasks,
     route,
@@ -29,6 +34,16 @@ _HELP = "\n\n".join(
         f"ASSIGNMENTS.csv columns: {', '.join(ASSIGNMENT_COLUMNS)} (an unassigned task has an empty reporter_id).",
     ]
 )
+
+
+_REPORTERS_HELP = "\n\n".join(
+    [
+        "Add the reporters in REPORTERS.csv to the hub's shared worklist (as the local operator, audited); each"
+        " signs in with the account named. Nothing is added if any row is refused.",
+        describe("REPORTERS.csv", {**REPORTER_COLUMNS, "account": "the email the reporter signs in to the hub with"}),
+    ]
+)
+_console = Console(stderr=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -62,5 +77,28 @@ def register(app: typer.Typer) -> None:
             f"Routed {len(result.assignments)} task(s): {assigned} assigned, "
             f"{len(result.assignments) - assigned} unassigned; wrote {out}"
         )
+
+    @worklist.command("reporters", help=_REPORTERS_HELP)
+    def add_reporters(
+        reporters: Path = typer.Argument(..., metavar="REPORTERS.csv", help="Reporters, with an account column."),
+        data: Path | None = typer.Option(None, "--data", help="Hub data folder (default ./imaging-hub-data)."),
+        database: str | None = typer.Option(None, "--database", help="Database URL (default: SQLite in --data)."),
+        config: Path | None = typer.Option(None, "--config", help="TOML settings file."),
+    ) -> None:
+        with hub_session(data, database, config, _console) as session:
+            room = NetworkRoom.open(session.archive.database.writer, audit=network_audit(session.gov))
+            operator = Actor(session.operator.audit_name, kind="cli", manager=True)
+            try:
+                entries = read_reporter_entries(reporters)  # every row parsed before anything is added
+                known = {v.reporter.reporter_id for v in room.reporters()} & {e.reporter.reporter_id for e in entries}
+                if known:
+                    raise NetworkInputError(f"already in the register: {', '.join(sorted(known))}")
+                for entry in entries:
+                    room.add_reporter(operator, entry.reporter, entry.account, sessions=entry.sessions,
+                                      research_sessions=entry.research_sessions)
+            except (NetworkInputError, NetworkRefused) as exc:  # a bad row names its row and column
+                typer.echo(f"Refused: {exc}", err=True)
+                raise typer.Exit(2) from None
+        typer.echo(f"Added {len(entries)} reporter(s) to the hub's worklist.")
 
     app.add_typer(worklist, name="worklist")

@@ -109,3 +109,38 @@ def test_help_documents_the_columns() -> None:
     assert result.exit_code == 0
     for column in ("turnaround_hours", "subspecialty_load", "share_targets", "reporter_id, reason"):
         assert column in result.output
+
+
+def test_reporters_are_added_to_the_hubs_worklist_all_or_nothing(tmp_path: Path) -> None:
+    from imaging_hub.config import HubSettings
+    from imaging_hub.governance import AuditFilter, Governance
+    from imaging_hub.network.operations import NetworkRoom
+    from imaging_hub.store import Archive
+
+    data = tmp_path / "hub"
+    listed = REPORTERS.replace("workload\n", "workload,account\n", 1).replace("0.5\n", "0.5,alice@raa.example\n")
+    listed = listed.replace("4.0\n", "4.0,bob@rbb.example\n").replace(",0,0\n", ",0,0,carol@rcc.example\n")
+    (tmp_path / "reporters.csv").write_text(listed)
+    added = runner.invoke(app, ["worklist", "reporters", str(tmp_path / "reporters.csv"), "--data", str(data)])
+    assert added.exit_code == 0, added.output
+    with Archive.open(data) as archive:
+        room = NetworkRoom.open(archive.database.writer)
+        assert {v.reporter.reporter_id: v.account for v in room.reporters()} == {
+            "alice": "alice@raa.example", "bob": "bob@rbb.example", "carol": "carol@rcc.example"}
+        assert [v.research_sessions for v in room.reporters() if v.reporter.reporter_id == "carol"] == [
+            ("Mon 09:00-12:00",)]
+
+    again = runner.invoke(app, ["worklist", "reporters", str(tmp_path / "reporters.csv"), "--data", str(data)])
+    assert again.exit_code == 2 and "already in the register: alice, bob, carol" in again.output
+    (tmp_path / "bad.csv").write_text(listed.replace("alice", "dave").replace("bob", "erin").replace(
+        "carol,RCC,RAA,msk,Mon 08:00-17:00", "frank,RCC,RAA,msk,Mon 25:00-17:00"))
+    bad = runner.invoke(app, ["worklist", "reporters", str(tmp_path / "bad.csv"), "--data", str(data)])
+    assert bad.exit_code == 2 and "sessions" in bad.output
+    with Archive.open(data) as archive:
+        assert len(NetworkRoom.open(archive.database.writer).reporters()) == 3  # dave and erin were not added
+    gov = Governance.open_hub(HubSettings(data=data))
+    try:
+        added_entries = gov.audit.entries(AuditFilter(action="network.reporter.add", limit=10))
+        assert sorted(e.entity_id for e in added_entries) == ["alice", "bob", "carol"]
+    finally:
+        gov.close()

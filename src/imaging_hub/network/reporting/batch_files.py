@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -87,25 +88,52 @@ def read_tasks(path: Path) -> list[ReportingTask]:
 
 
 def read_reporters(path: Path) -> list[Reporter]:
-    reporters = []
-    for row in read_rows(path, [c for c in REPORTER_COLUMNS if c not in _OPTIONAL]):
-        reporter = Reporter(
-            reporter_id=row.text("reporter_id"),
-            home_site=row.text("home_site"),
-            credentialed_sites=row.items("sites"),
-            subspecialties=row.items("subspecialties"),
-            sessions=_sessions(row, "sessions"),
-            research_sessions=_sessions(row, "research_sessions"),
-            share_targets=_pairs(row, "share_targets", maximum=1.0),
-            load=ReporterLoad(
-                stat_in_hand=row.integer("stat_in_hand", default=0, minimum=0),
-                workload=row.number_value("workload", default=0.0, minimum=0.0),
-                by_subspecialty={k: int(v) for k, v in _pairs(row, "subspecialty_load", whole=True).items()},
-            ),
-        )
-        reporters.append(reporter)
+    reporters = [_reporter(row) for row in read_rows(path, [c for c in REPORTER_COLUMNS if c not in _OPTIONAL])]
     _refuse_repeats(path, [r.reporter_id for r in reporters], "reporter_id")
     return reporters
+
+
+@dataclass(frozen=True)
+class ReporterEntry:
+    """A row of REPORTERS.csv for the hub's register: the reporter, the account they sign in with, and their
+    roster as typed (the register keeps it so; every session is parsed first)."""
+
+    reporter: Reporter
+    account: str
+    sessions: tuple[str, ...]
+    research_sessions: tuple[str, ...]
+
+
+def read_reporter_entries(path: Path) -> list[ReporterEntry]:
+    """REPORTERS.csv with an ``account`` column (the reporter's sign-in email), for the hub's register."""
+    required = [c for c in REPORTER_COLUMNS if c not in _OPTIONAL] + ["account"]
+    entries = [
+        ReporterEntry(_reporter(row), row.text("account"), _typed(row, "sessions"), _typed(row, "research_sessions"))
+        for row in read_rows(path, required)
+    ]
+    _refuse_repeats(path, [e.reporter.reporter_id for e in entries], "reporter_id")
+    return entries
+
+
+def _reporter(row: Row) -> Reporter:
+    return Reporter(
+        reporter_id=row.text("reporter_id"),
+        home_site=row.text("home_site"),
+        credentialed_sites=row.items("sites"),
+        subspecialties=row.items("subspecialties"),
+        sessions=_sessions(row, "sessions"),
+        research_sessions=_sessions(row, "research_sessions"),
+        share_targets=_pairs(row, "share_targets", maximum=1.0),
+        load=ReporterLoad(
+            stat_in_hand=row.integer("stat_in_hand", default=0, minimum=0),
+            workload=row.number_value("workload", default=0.0, minimum=0.0),
+            by_subspecialty={k: int(v) for k, v in _pairs(row, "subspecialty_load", whole=True).items()},
+        ),
+    )
+
+
+def _typed(row: Row, column: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in row.cells.get(column, "").split(";") if part.strip())
 
 
 def write_assignments(path: Path, assignments: Sequence[Assignment]) -> None:
