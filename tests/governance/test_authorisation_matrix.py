@@ -595,6 +595,24 @@ RULES: dict[tuple[str, str], Rule] = {
                                                 ANY),
     ("GET", "/assurance/runs/{run_id}/{name}"): Rule(
         lambda h, c: ("GET", f"/assurance/runs/{_assurance(h)[c.project]}/report.html", {}), SEES),
+    # people (issue 27): champions by region and site for network oversight; every signed-in person edits their
+    # own profile (no route names another's) and, once it exists (the profile row sorts first), asks for mentoring;
+    # the administrator runs the matching; an unknown request is 404 to everyone.
+    ("GET", "/network/people"): Rule(get("/network/people"), OVERSIGHT),
+    ("GET", "/network/people/me"): Rule(get("/network/people/me"), ANY),
+    ("POST", "/network/people/me"): Rule(
+        lambda h, c: ("POST", "/network/people/me", {"data": {"csrf": "{csrf}", "name": "M X", "site": "RXX"}}), ANY
+    ),
+    ("GET", "/network/people/mentoring"): Rule(get("/network/people/mentoring"), ANY),
+    ("POST", "/network/people/mentoring"): Rule(
+        lambda h, c: ("POST", "/network/people/mentoring", {"data": {"csrf": "{csrf}", "skills": "MRI physics"}}), ANY
+    ),
+    ("POST", "/network/people/mentoring/match"): Rule(
+        lambda h, c: ("POST", "/network/people/mentoring/match", {"data": {"csrf": "{csrf}"}}), ADMIN
+    ),
+    ("POST", "/network/people/mentoring/{request_id}/accept"): Rule(
+        lambda h, c: ("POST", "/network/people/mentoring/ffffffffffffffff/accept", {"data": {"csrf": "{csrf}"}}), NOBODY
+    ),
 }
 
 

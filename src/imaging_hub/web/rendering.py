@@ -38,6 +38,7 @@ def navigation(who: Principal) -> list[tuple[str, str]]:
         nav.append(("/network/capacity", "Capacity"))
     nav.append(("/network/worklist", "Worklist"))
     nav.append(("/network/catalogue", "Catalogue"))
+    nav.append(("/network/people" if who.is_auditor or who.is_administrator else "/network/people/me", "People"))
     if who.is_auditor or who.is_administrator:
         nav.append(("/network/reporting", "Reporting"))
         nav.append(("/network/costs", "Costs"))

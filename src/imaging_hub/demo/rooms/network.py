@@ -16,6 +16,7 @@ from rich.table import Table
 from sqlalchemy.engine import Engine
 
 from imaging_hub.demo.rooms.network_hub import fill_hub_room
+from imaging_hub.demo.rooms.network_people import fill_people
 from imaging_hub.governance import Governance
 from imaging_hub.network.capacity import AllocationWeights, allocate, read_register, read_requests, write_plan
 from imaging_hub.network.reporting import read_reporters, read_tasks, route, write_assignments
@@ -128,6 +129,7 @@ def run_network(folder: Path, participants: list[str],
         engine, gov = hub
         summary["hub_room"] = fill_hub_room(engine, gov, register, plan, tasks, reporters, _reporter_specs(REPORTERS),
                                             ROUTED_AT)
+        summary["people"] = fill_people(engine, gov, ROUTED_AT)
         summary["pages"] = {"capacity": f"/network/capacity?start={FIRST_DAY.isoformat()}&weeks={WEEKS}",
                             "worklist": "/network/worklist", "dashboards": "/network/reporting"}
     return [capacity, worklist], summary

@@ -10,8 +10,9 @@ from imaging_hub.governance import Governance
 from imaging_hub.network.catalogue import Catalogue
 from imaging_hub.network.operations import NetworkRoom
 from imaging_hub.web.network import capacity, capacity_booking, capacity_register, catalogue, costs, reporting, worklist
+from imaging_hub.web.network.people import people_pages_router
 
-__all__ = ["network_pages_router"]
+__all__ = ["network_pages_router", "people_pages_router"]
 
 
 def network_pages_router(gov: Governance, room: NetworkRoom, entries: Catalogue) -> APIRouter:

@@ -1,0 +1,114 @@
+"""The people room on SQLite and the real PostgreSQL server: profiles kept and edited only by their owner,
+mentoring requests matched with reasons, accepted matches in the pairing history, every step audited."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import inspect
+
+from imaging_hub.database import create_engine
+from imaging_hub.network import NetworkInputError
+from imaging_hub.network.operations import Actor, AuditEntry, NetworkNotFound, NetworkRefused
+from imaging_hub.network.people import VERSION_TABLE, PeopleRoom, Profile, Training
+
+MANAGER = Actor("admin@network.example", manager=True)
+MENTOR = Actor("mentor@rgt.example")
+MENTEE = Actor("mentee@rhm.example")
+
+
+def _mentor() -> Profile:
+    return Profile(
+        "mentor@rgt.example",
+        "Dr Mentor",
+        "RGT",
+        "North",
+        champion=True,
+        skills=frozenset({"MRI physics", "trial imaging"}),
+        interests=frozenset({"AI validation"}),
+        mentoring_hours=4,
+        mentees_max=2,
+        research_sessions=2,
+        training=(Training("NIHR clinical lectureship", "fellowship", date(2022, 9, 1), date(2025, 8, 31)),),
+    )
+
+
+@pytest.fixture
+def audit() -> list[AuditEntry]:
+    return []
+
+
+@pytest.fixture
+def room(database_url: str, audit: list[AuditEntry]) -> Iterator[PeopleRoom]:
+    engine = create_engine(database_url)
+    yield PeopleRoom.open(engine, audit=audit.append, clock=lambda: datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    engine.dispose()
+
+
+def test_own_alembic_chain(room: PeopleRoom, database_url: str) -> None:
+    engine = create_engine(database_url)
+    names = set(inspect(engine).get_table_names())
+    engine.dispose()
+    assert {VERSION_TABLE, "net_people_profile", "net_people_request", "net_people_pairing"} <= names
+
+
+def test_profile_round_trip_and_only_the_owner_edits_it(room: PeopleRoom, audit: list[AuditEntry]) -> None:
+    room.save_profile(MENTOR, _mentor())
+    assert room.profile("MENTOR@rgt.example") == _mentor()
+    with pytest.raises(NetworkRefused):
+        room.save_profile(MANAGER, _mentor())  # a manager sees every profile but edits none but their own
+    assert audit[-1].outcome == "denied" and audit[-1].action == "network.people.profile.save"
+    with pytest.raises(NetworkInputError, match="skill"):
+        room.save_profile(
+            MENTOR, Profile("mentor@rgt.example", "Dr Mentor", "RGT", "North", skills=frozenset({"x" * 5000}))
+        )
+    assert room.profile("mentor@rgt.example") == _mentor()  # nothing partial stored
+    assert "x" * 50 not in str([e.detail for e in audit])
+
+
+def test_request_matched_with_a_reason_and_accepted_into_the_history(room: PeopleRoom, audit: list[AuditEntry]) -> None:
+    room.save_profile(MENTOR, _mentor())
+    room.save_profile(
+        MENTEE, Profile("mentee@rhm.example", "Ms Mentee", "RHM", "North", interests=frozenset({"trial imaging"}))
+    )
+    with pytest.raises(NetworkRefused):
+        room.ask(Actor("nobody@x.example"), frozenset({"MRI physics"}))  # no profile yet
+    asked = room.ask(MENTEE, frozenset({"trial imaging", "PET"}), hours=2, note="starting a trial")
+    with pytest.raises(NetworkRefused):
+        room.run_matching(MENTEE)
+    [match] = room.run_matching(MANAGER)
+    assert match.mentor == "mentor@rgt.example" and "trial imaging" in match.reason and "1 of 2" in match.reason
+    [view] = room.requests("mentee@rhm.example")
+    assert (view.status, view.mentor) == ("proposed", "mentor@rgt.example")
+    with pytest.raises(NetworkRefused):
+        room.accept(MENTOR, asked)
+    with pytest.raises(NetworkNotFound):
+        room.accept(MANAGER, "no-such-request")
+    pairing = room.accept(MANAGER, asked)
+    assert (pairing.mentee, pairing.mentor, pairing.start, pairing.active) == (
+        "mentee@rhm.example",
+        "mentor@rgt.example",
+        date(2026, 3, 2),
+        True,
+    )
+    assert room.pairings("mentor@rgt.example") == [pairing]
+    with pytest.raises(NetworkInputError):
+        room.accept(MANAGER, asked)  # already paired
+    room.end_pairing(MANAGER, asked, "trial set up", on=date(2026, 9, 1))
+    [ended] = room.pairings()
+    assert (ended.end, ended.outcome, ended.active) == (date(2026, 9, 1), "trial set up", False)
+    actions = [(e.action, e.outcome) for e in audit]
+    assert ("network.people.mentoring.accept", "success") in actions
+    assert ("network.people.mentoring.accept", "denied") in actions
+
+
+def test_no_mentor_at_the_same_site(room: PeopleRoom) -> None:
+    room.save_profile(MENTOR, _mentor())
+    colleague = Actor("colleague@rgt.example")
+    room.save_profile(colleague, Profile("colleague@rgt.example", "Colleague", "RGT", "North"))
+    room.ask(colleague, frozenset({"MRI physics"}))
+    [match] = room.run_matching(MANAGER)
+    assert match.mentor is None and "same site" in match.reason
+    assert room.requests()[0].status == "open"
