@@ -12,11 +12,12 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from imaging_hub.cli._hub_session import hub_session
 from imaging_hub.config import HubSettings
 from imaging_hub.governance import Governance
 from imaging_hub.governance import administration as admin
-from imaging_hub.hub import catalogue_snapshots
-from imaging_hub.network.catalogue import Catalogue, CatalogueInputError, EntryKind
+from imaging_hub.hub import catalogue_snapshots, put_entries
+from imaging_hub.network.catalogue import Catalogue, CatalogueInputError, EntryKind, entered_entries
 from imaging_hub.store import Archive
 
 console = Console(stderr=True)
@@ -62,6 +63,31 @@ def register(app: typer.Typer) -> None:
         console.print(f"{len(keys)} snapshot entr{'y' if len(keys) == 1 else 'ies'} in the catalogue.")
         for key in keys:
             typer.echo(key)
+
+    @catalogue.command("add")
+    def add(
+        entries: Path = typer.Argument(..., metavar="ENTRIES.json", help=(
+            "A JSON list of entries, each with key, kind (external_repository, trials_unit or imaging_site), title,"
+            " description, publisher, and optionally modalities, body_parts, sites, keywords (lists), url, terms,"
+            " licence_url, participants, studies, instances, scanners, start, end (YYYY-MM-DD).")),
+        data: Path | None = DATA,
+        database: str | None = DATABASE,
+        config: Path | None = CONFIG,
+    ) -> None:
+        """Add (or replace, by key) open repositories, trials units and imaging sites; audited. All or nothing."""
+        try:
+            checked = entered_entries(json.loads(entries.read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, CatalogueInputError) as exc:
+            reason = str(exc) if isinstance(exc, CatalogueInputError) else f"{entries.name} is not readable JSON"
+            console.print(f"error: {reason}", markup=False, highlight=False)
+            raise typer.Exit(2) from None
+        settings = _settings(data, database, config)
+        if not settings.data.is_dir():
+            console.print("error: no hub data folder there; run imaging-hub serve or demo first", markup=False)
+            raise typer.Exit(2)
+        with hub_session(data, database, config, console) as session:
+            put_entries(Catalogue.on(session.archive.database.writer), checked, session.gov, session.operator)
+        console.print(f"{len(checked)} entr{'y' if len(checked) == 1 else 'ies'} in the catalogue.")
 
     @catalogue.command("search")
     def search(

@@ -28,7 +28,7 @@ imports (``store``, ``dimse``) are engines below this layer, so the api and the 
 
 from imaging_hub.hub.activity_feed import HubActivity, hub_activity
 from imaging_hub.hub.caller import AuditEntry, AuditSink, Caller, InvalidRequest, Refused, no_audit
-from imaging_hub.hub.catalogue_feed import catalogue_snapshots
+from imaging_hub.hub.catalogue_feed import catalogue_snapshots, put_entries
 from imaging_hub.hub.dicom_archive import ArchiveForDicom
 from imaging_hub.hub.room import HubRoom
 from imaging_hub.hub.scanner_proposals import propose_scanners
@@ -49,4 +49,5 @@ __all__ = [
     "hub_activity",
     "no_audit",
     "propose_scanners",
+    "put_entries",
 ]

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from pydicom import dcmread
 
-from imaging_hub.governance import Governance, Principal, is_small
+from imaging_hub.governance import AuditRecord, Governance, Principal, is_small
 from imaging_hub.network.catalogue import Catalogue, CatalogueEntry, EntryKind
 from imaging_hub.store import Archive
 
@@ -53,7 +54,7 @@ def catalogue_snapshots(
 ) -> list[str]:
     """Put an entry for every snapshot ``actor`` may see (replacing the one with its key); returns the keys.
     The listing is audited as the actor's; the entry itself carries no participant-level value."""
-    keys = []
+    entries: list[CatalogueEntry] = []
     for snapshot in gov.snapshots.visible(actor, None):
         items = gov.snapshots.items(snapshot)
         series = {(i.study_instance_uid, i.series_instance_uid) for i in items}
@@ -84,6 +85,15 @@ def catalogue_snapshots(
             start=days[0] if days else None,
             end=days[-1] if days else None,
         )
+        entries.append(entry)
+    put_entries(catalogue, entries, gov, actor)
+    return [e.key for e in entries]
+
+
+def put_entries(catalogue: Catalogue, entries: Sequence[CatalogueEntry], gov: Governance, actor: Principal) -> None:
+    """Put each entry (replacing the one with its key), each recorded in the audit trail as the actor's."""
+    for entry in entries:
         catalogue.put(entry)
-        keys.append(entry.key)
-    return keys
+        gov.audit.record(AuditRecord(actor=actor.audit_name, actor_kind=actor.via, address=actor.address,
+                                     action="catalogue.entry.put", entity_type="catalogue_entry", entity_id=entry.key,
+                                     outcome="success", detail={"kind": entry.kind.value}))
