@@ -3,7 +3,7 @@ included; a bad or refused entry stores nothing."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -38,12 +38,13 @@ RGT_DM = Actor("dm@rgt.example", sites=frozenset({"RGT"}))
 
 
 @pytest.fixture
-def room(tmp_path: Path) -> tuple[ActivityRoom, list[AuditEntry]]:
+def room(database_url: str) -> Iterator[tuple[ActivityRoom, list[AuditEntry]]]:
     trail: list[AuditEntry] = []
-    engine = create_engine(f"sqlite:///{tmp_path / 'hub.db'}")
+    engine = create_engine(database_url)
     opened = ActivityRoom.open(engine, audit=trail.append)
     opened.put_study(MANAGER, STUDY)
-    return opened, trail
+    yield opened, trail
+    engine.dispose()
 
 
 def entry(**changes: object) -> ManualEntry:
@@ -61,6 +62,7 @@ def entry(**changes: object) -> ManualEntry:
     return ManualEntry(**values)  # type: ignore[arg-type]
 
 
+@pytest.mark.postgres
 def test_studies_and_entries_survive_reopening_in_their_own_version_table(
     room: tuple[ActivityRoom, list[AuditEntry]],
 ) -> None:
@@ -76,6 +78,7 @@ def test_studies_and_entries_survive_reopening_in_their_own_version_table(
     assert [e.action for e in trail] == ["network.activity.study.put", "network.activity.manual.add"]
 
 
+@pytest.mark.postgres
 def test_another_sites_data_manager_is_refused_audited_and_nothing_stored(
     room: tuple[ActivityRoom, list[AuditEntry]],
 ) -> None:
@@ -100,6 +103,7 @@ def test_another_sites_data_manager_is_refused_audited_and_nothing_stored(
         ({"site": "RXX"}, "site"),
     ],
 )
+@pytest.mark.postgres
 def test_a_bad_entry_names_its_field_and_stores_nothing(
     room: tuple[ActivityRoom, list[AuditEntry]], changes: dict[str, object], names: str
 ) -> None:
@@ -109,6 +113,7 @@ def test_a_bad_entry_names_its_field_and_stores_nothing(
     assert opened.manual() == []
 
 
+@pytest.mark.postgres
 def test_two_studies_cannot_share_a_project(room: tuple[ActivityRoom, list[AuditEntry]]) -> None:
     opened, _ = room
     other = PortfolioStudy("200300", "12", "Other", "S", "CI", Phase.PHASE_1, "WBM-1", frozenset({"RGT"}))
