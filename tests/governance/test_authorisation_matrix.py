@@ -500,6 +500,14 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/network/costs"): Rule(get("/network/costs"), OVERSIGHT),
     ("POST", "/network/costs"): Rule(lambda h, c: ("POST", "/network/costs", _costs_upload()), OVERSIGHT),
     ("GET", "/network/catalogue/{key}.jsonld"): Rule(get("/network/catalogue/no-such-entry.jsonld"), NOBODY),
+    # Research activity (activity27): oversight and site data managers see it; the administrator or the site's
+    # data manager add a manual entry (RXX); the portfolio upload CSV is for network oversight.
+    ("GET", "/network/activity"): Rule(get("/network/activity"), CAPACITY),
+    ("POST", "/network/activity/manual"): Rule(
+        lambda h, c: ("POST", "/network/activity/manual", _activity_entry(h)),
+        lambda c: c.admin or c.role == "site_data_manager",
+    ),
+    ("GET", "/network/activity/portfolio.csv"): Rule(get("/network/activity/portfolio.csv"), OVERSIGHT),
     ("POST", "/api/network/fhir/reporting-tasks"): Rule(
         lambda h, c: ("POST", "/api/network/fhir/reporting-tasks", {"json": _network_bundle(unique("mx-"))}),
         lambda c: c.admin or c.role == "site_data_manager",
@@ -641,6 +649,16 @@ def _costs_upload() -> dict[str, Any]:
 
     files = {"schedule": ("s.csv", SCHEDULE), "activity": ("a.csv", ACTIVITY), "tariff": ("t.csv", TARIFF_2025)}
     return {"data": {"csrf": "{csrf}"}, "files": files}
+
+
+def _activity_entry(hub: Hub) -> dict[str, Any]:
+    from imaging_hub.network.activity import ActivityRoom, Phase, PortfolioStudy
+    from imaging_hub.network.operations import Actor
+
+    study = PortfolioStudy("312345", "54321", "Lung", "Uni", "CI", Phase.NOT_APPLICABLE, "LUNG1", frozenset({"RXX"}))
+    ActivityRoom.open(hub.archive.database.writer).put_study(Actor("matrix", manager=True), study)
+    entry = {"iras_id": "312345", "site": "RXX", "month": "2025-01", "measure": "reads", "count": "1"}
+    return {"data": {"csrf": "{csrf}", **entry}}
 
 
 def _network_bundle(task_id: str) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from imaging_hub.web.api_docs import api_docs_router
 from imaging_hub.web.assets import assets_router
 from imaging_hub.web.assurance_pages import assurance_page_router
 from imaging_hub.web.labelling_desk import LabellingDesk
-from imaging_hub.web.network import network_pages_router, people_pages_router
+from imaging_hub.web.network import activity_pages_router, network_pages_router, people_pages_router
 from imaging_hub.web.not_found import not_found_page
 from imaging_hub.web.oidc_routes import oidc_router
 from imaging_hub.web.oidc_settings import OidcSettings
@@ -55,6 +55,7 @@ def web_face(oidc: OidcSettings | None = None) -> PageRouters:
                 Catalogue.on(archive.database.writer),
             ),
             people_pages_router(gov, PeopleRoom.open(archive.database.writer, audit=network_audit(gov))),
+            activity_pages_router(gov, archive),
             spoke_health_page_router(gov, room),
             assurance_page_router(gov, archive),
         ]

@@ -36,6 +36,7 @@ def navigation(who: Principal) -> list[tuple[str, str]]:
     ]
     if who.is_auditor or who.is_administrator or who.sites_with(SITE_ROLES):
         nav.append(("/network/capacity", "Capacity"))
+        nav.append(("/network/activity", "Activity"))
     nav.append(("/network/worklist", "Worklist"))
     nav.append(("/network/catalogue", "Catalogue"))
     nav.append(("/network/people" if who.is_auditor or who.is_administrator else "/network/people/me", "People"))

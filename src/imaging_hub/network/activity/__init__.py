@@ -3,11 +3,12 @@
 ``count_activity`` is a pure count over records the hub can feed (studies arrived per protocol timepoint,
 reads done, participants enrolled) plus manual entries; ``write_monthly_activity`` and
 ``write_portfolio_upload`` export it as CSV (see ``export`` for the columns and their provenance);
-``read_studies`` reads the portfolio studies' CSV (``STUDY_COLUMNS``).
+``read_studies`` reads the portfolio studies' CSV (``STUDY_COLUMNS``). ``ActivityRoom.open(engine, audit=sink)``
+keeps the portfolio studies and manual entries in the hub's database (own Alembic chain), audited.
 """
 
 from imaging_hub.network.activity.aggregate import ActivityReport, SiteMonthActivity, count_activity, month_of
-from imaging_hub.network.activity.errors import ActivityInputError
+from imaging_hub.network.activity.errors import ActivityInputError, ActivityRefused
 from imaging_hub.network.activity.export import (
     MANUAL_COLUMNS,
     MONTHLY_COLUMNS,
@@ -22,6 +23,7 @@ from imaging_hub.network.activity.records import (
     ReadCompleted,
     StudyArrived,
 )
+from imaging_hub.network.activity.room import ActivityRoom
 from imaging_hub.network.activity.study import Phase, PortfolioStudy, cpms_id, iras_id
 from imaging_hub.network.activity.study_files import STUDY_COLUMNS, read_studies
 
@@ -31,7 +33,9 @@ __all__ = [
     "PORTFOLIO_COLUMNS",
     "STUDY_COLUMNS",
     "ActivityInputError",
+    "ActivityRefused",
     "ActivityReport",
+    "ActivityRoom",
     "ManualEntry",
     "Measure",
     "ParticipantEnrolled",

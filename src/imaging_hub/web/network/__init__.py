@@ -9,10 +9,12 @@ from fastapi import APIRouter
 from imaging_hub.governance import Governance
 from imaging_hub.network.catalogue import Catalogue
 from imaging_hub.network.operations import NetworkRoom
+from imaging_hub.store import Archive
+from imaging_hub.web.network import activity as activity_pages
 from imaging_hub.web.network import capacity, capacity_booking, capacity_register, catalogue, costs, reporting, worklist
 from imaging_hub.web.network.people import people_pages_router
 
-__all__ = ["network_pages_router", "people_pages_router"]
+__all__ = ["activity_pages_router", "network_pages_router", "people_pages_router"]
 
 
 def network_pages_router(gov: Governance, room: NetworkRoom, entries: Catalogue) -> APIRouter:
@@ -28,3 +30,8 @@ def network_pages_router(gov: Governance, room: NetworkRoom, entries: Catalogue)
     ):
         router.include_router(pages)
     return router
+
+
+def activity_pages_router(gov: Governance, archive: Archive) -> APIRouter:
+    """``/network/activity``: counted from the archive's arrivals, kept in the activity room's own tables."""
+    return activity_pages.router(gov, archive)

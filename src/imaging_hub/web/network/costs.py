@@ -1,6 +1,8 @@
 """``/network/costs``: AcoRD attribution and cost per site and month from a study's schedule of events, the
-recorded activity and the annual tariff, uploaded as the CSVs ``imaging-hub costs attribute`` takes. The same
-engine; nothing is kept. For network oversight; every run and refusal is audited."""
+recorded activity and the annual tariff, uploaded as the CSVs ``imaging-hub costs attribute`` takes, with the
+AcoRD overrides a person decided (optional CSV, ``OVERRIDE_COLUMNS``: each names who, when and why). Shown as a
+page or downloaded as the XLSX workbook. The same engine; nothing is kept. For network oversight; every run,
+override applied and refusal is audited."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from imaging_hub.web.pages import WebRoute, signed_in_dependency
 from imaging_hub.web.pages.session import check_csrf, page
 
 FILES = ("schedule", "activity", "tariff")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def router(gov: Governance) -> APIRouter:
@@ -43,6 +46,7 @@ def router(gov: Governance) -> APIRouter:
                 "schedule": engine.SCHEDULE_COLUMNS,
                 "activity": engine.ACTIVITY_COLUMNS,
                 "tariff": engine.TARIFF_COLUMNS,
+                "overrides": engine.OVERRIDE_COLUMNS,
             },
         )
 
@@ -53,21 +57,31 @@ def router(gov: Governance) -> APIRouter:
         schedule: UploadFile = File(...),
         activity: UploadFile = File(...),
         tariff: UploadFile = File(...),
+        overrides: UploadFile | None = File(None),
+        answer: str = Form("page"),
         who: Principal = who_dep,
     ) -> Response:
         check_csrf(request, csrf)
         allowed(who, "costs.attribute")
+        if answer not in {"page", "xlsx"}:
+            raise refused(gov, who, "costs.attribute", "costs", "answer: expected page or xlsx")
         with tempfile.TemporaryDirectory(prefix="hub-costs-") as folder:
             paths = {}
             for name, upload in zip(FILES, (schedule, activity, tariff), strict=True):
                 paths[name] = Path(folder) / f"{name}.csv"  # the engine names files in errors by these names
                 paths[name].write_bytes(await upload.read())
+            decided: dict[engine.ScheduledActivity, engine.Attribution] = {}
             try:
+                schedule_read = engine.read_schedule(paths["schedule"])
+                if overrides is not None and overrides.filename:
+                    paths["overrides"] = Path(folder) / "overrides.csv"
+                    paths["overrides"].write_bytes(await overrides.read())
+                    decided = engine.read_overrides(paths["overrides"], schedule_read)
                 report = engine.cost(
-                    engine.read_schedule(paths["schedule"]),
+                    schedule_read,
                     engine.Tariffs([engine.read_tariff(paths["tariff"])]),
                     engine.read_activity(paths["activity"]),
-                    {},
+                    decided,
                 )
             except engine.CostsInputError as exc:
                 gov.context.record(
@@ -90,8 +104,34 @@ def router(gov: Governance) -> APIRouter:
                     columns={},
                     status_code=400,
                 )
+            for step, decision in decided.items():  # each override applied, with who decided it (not why)
+                viewed(
+                    gov,
+                    who,
+                    "costs.override",
+                    f"{step.visit.arm}/{step.visit.visit}/{step.name}"[:200],
+                    category=decision.category.name,
+                    decided_by=decision.override.by if decision.override else "",
+                )
+            if answer == "xlsx":
+                book = Path(folder) / "costs.xlsx"
+                engine.write_workbook(report, book)
+                viewed(gov, who, "costs.xlsx", "costs", lines=len(report.lines), overrides=len(decided))
+                return Response(
+                    book.read_bytes(),
+                    media_type=XLSX,
+                    headers={"Content-Disposition": 'attachment; filename="costs.xlsx"'},
+                )
         totals = {c.label: report.category_total(c) for c in engine.Category}
-        viewed(gov, who, "costs.attribute", "costs", lines=len(report.lines), site_months=len(report.site_months()))
+        viewed(
+            gov,
+            who,
+            "costs.attribute",
+            "costs",
+            lines=len(report.lines),
+            site_months=len(report.site_months()),
+            overrides=len(decided),
+        )
         return page(
             request,
             "network_costs.html",
