@@ -598,8 +598,13 @@ class NetworkRoom:
 
     def reassign(self, actor: Actor, task_id: str, to_reporter_id: str, reason: str) -> TaskState:
         self._manager(actor, "worklist.reassign", "reporting_task", task_id)
-        if to_reporter_id not in {v.reporter.reporter_id for v in self.reporters()}:
-            raise NetworkInputError(f"no reporter {to_reporter_id}")
+        try:
+            self.task(task_id)  # an unknown task is not found, whatever else the request says
+            if to_reporter_id not in {v.reporter.reporter_id for v in self.reporters()}:
+                raise NetworkInputError(f"no reporter {to_reporter_id}")
+        except (NetworkNotFound, NetworkInputError) as exc:
+            self._record(actor, "worklist.reassign", "reporting_task", task_id, "denied", reason=str(exc))
+            raise
         return self._step(
             actor, "reassign", task_id, lambda w, _: w.reassign(task_id, to_reporter_id, actor.name, reason)
         )
