@@ -89,5 +89,8 @@ def _assert_rooms_shown(folder: Path, stdout: str) -> None:
     assert any(row["reporter_id"] for row in assignments)
     assert "Research scan capacity" in stdout and "Reporting worklist" in stdout
     # Network operations are kept in the hub's room too, so its capacity, worklist and dashboard pages show them.
-    held = json.loads((folder / "network" / "summary.json").read_text())["hub_room"]
+    summary = json.loads((folder / "network" / "summary.json").read_text())
+    held = summary["hub_room"]
     assert held["tasks"] == 10 and held["bookings"] == len(plan) and held["reported"] >= 1
+    # The catalogue: the snapshot the demo released, from the hub itself, beside the repositories it lists.
+    assert summary["catalogue"]["snapshots"] and "lidc-idri" in summary["catalogue"]["listed"]
