@@ -24,6 +24,8 @@ from imaging_hub.assurance.readers import (
 )
 from imaging_hub.assurance.reference import Reference, cases_from_results, read_reference
 from imaging_hub.assurance.register import (
+    HARMS,
+    KINDS,
     MHRA_FIELDS,
     Actor,
     Alarm,
@@ -56,6 +58,8 @@ from imaging_hub.assurance.validation import (
 )
 
 __all__ = [
+    "HARMS",
+    "KINDS",
     "MHRA_FIELDS",
     "SR_CLASS_PREFIX",
     "Actor",

@@ -1,6 +1,6 @@
 """The AI assurance pages: ``/assurance`` (the register of AI tools) and ``/assurance/tools/{id}`` (one tool's
 validations with their reports, monitoring runs with their charts, open alarms), and the reports themselves at
-``/assurance/runs/{id}/{file}``.
+``/assurance/runs/{id}/{file}``. The tool page's forms (incidents, alarms) are in ``assurance_forms``.
 
 Anyone signed in sees the register; runs, alarms and reports show only for projects the person may see
 (``Projects.may_see``). Every view and every report read is audited, refusals included: report reads through
@@ -18,6 +18,7 @@ from fastapi.responses import FileResponse
 from imaging_hub.api import SESSION_COOKIE
 from imaging_hub.governance import AuditRecord, Governance, Principal, csrf_token
 from imaging_hub.store import Archive
+from imaging_hub.web.assurance_forms import add_assurance_forms, may_oversee
 from imaging_hub.web.pages import WebRoute, signed_in_dependency
 from imaging_hub.web.rendering import render
 
@@ -67,7 +68,7 @@ def assurance_page_router(gov: Governance, archive: Archive) -> APIRouter:
 
     @router.get("/assurance/tools/{tool_id}")
     def tool_page(request: Request, tool_id: int, who: Principal = Depends(signed_in)) -> Response:
-        from imaging_hub.assurance import NotFound, auc_history_svg
+        from imaging_hub.assurance import HARMS, KINDS, NotFound, auc_history_svg
 
         try:
             tool = room().tool(tool_id)
@@ -82,12 +83,17 @@ def assurance_page_router(gov: Governance, archive: Archive) -> APIRouter:
         history = [(f"run {r.id} {r.snapshot}", r.summary["auc"]["estimate"], *r.summary["auc"]["ci"])
                    for r in reversed(validations) if r.summary.get("auc", {}).get("estimate") is not None]
         chart = auc_history_svg(history) if history else ""
+        project_of = {r.id: r.project for r in runs}
+        flagged = [i for i in room().incidents(tool.id)
+                   if (project_of.get(i.run_id) in seen if i.run_id is not None else who.is_administrator)]
+        oversees = {p: may_oversee(gov, who, p) for p in seen | {""}}
         gov.context.record(who, "assurance.tool.view", "ai_tool", tool.id,
                            detail={"runs": len(shown), "hidden": len(runs) - len(shown), "alarms": len(alarms)})
         return render("assurance_tool.html", f"AI tool {tool.label}", who=who, csrf=csrf(request),
                       section="/assurance", tool=tool, validations=validations, alarms=alarms, chart=chart,
                       monitoring=[r for r in shown if r.kind == "monitoring"],
-                      incidents=room().incident_counts(tool.id),
+                      incidents=room().incident_counts(tool.id), flagged=flagged, project_of=project_of,
+                      oversees=oversees, kinds=KINDS, harms=HARMS, shown=shown,
                       inference=[r for r in shown if r.kind == "inference"])
 
     @router.get("/assurance/runs/{run_id}/{name}")
@@ -108,4 +114,5 @@ def assurance_page_router(gov: Governance, archive: Archive) -> APIRouter:
             return render("error.html", "Page not found", who=who, detail="No such report file.", status_code=404)
         return FileResponse(path, media_type=REPORT_TYPES[path.suffix])
 
+    add_assurance_forms(router, gov, room, signed_in)
     return router
