@@ -42,7 +42,7 @@ from imaging_hub.assurance.register import (
     file_sha256,
     no_audit,
 )
-from imaging_hub.assurance.report import auc_history_svg
+from imaging_hub.assurance.report import auc_history_svg, control_charts
 from imaging_hub.assurance.segmentation import Agreement, agreement, assess_segmentations
 from imaging_hub.assurance.settings import AssuranceSettings
 from imaging_hub.assurance.sr_results import SR_CLASS_PREFIX, made_by, reference_from_answers, sr_result, sr_score
@@ -97,6 +97,7 @@ __all__ = [
     "assess_segmentations",
     "auc_history_svg",
     "cases_from_results",
+    "control_charts",
     "delong",
     "file_sha256",
     "made_by",

@@ -10,6 +10,8 @@ Mount ``assurance_page_router(gov, archive)`` next to ``web_router``.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -23,7 +25,7 @@ from imaging_hub.web.pages import WebRoute, signed_in_dependency
 from imaging_hub.web.rendering import render
 
 if TYPE_CHECKING:
-    from imaging_hub.assurance import Actor, AssuranceRoom, AuditEntry
+    from imaging_hub.assurance import Actor, AssuranceRoom, AuditEntry, Run
 
 REPORT_TYPES = {".json": "application/json", ".html": "text/html; charset=utf-8", ".pdf": "application/pdf"}
 
@@ -87,11 +89,13 @@ def assurance_page_router(gov: Governance, archive: Archive) -> APIRouter:
         flagged = [i for i in room().incidents(tool.id)
                    if (project_of.get(i.run_id) in seen if i.run_id is not None else who.is_administrator)]
         oversees = {p: may_oversee(gov, who, p) for p in seen | {""}}
+        monitoring = [r for r in shown if r.kind == "monitoring"]
+        control = latest_control_charts(monitoring[:1], lambda r: actor(who, {r.project}))
         gov.context.record(who, "assurance.tool.view", "ai_tool", tool.id,
                            detail={"runs": len(shown), "hidden": len(runs) - len(shown), "alarms": len(alarms)})
         return render("assurance_tool.html", f"AI tool {tool.label}", who=who, csrf=csrf(request),
                       section="/assurance", tool=tool, validations=validations, alarms=alarms, chart=chart,
-                      monitoring=[r for r in shown if r.kind == "monitoring"],
+                      monitoring=monitoring, control=control,
                       incidents=room().incident_counts(tool.id), flagged=flagged, project_of=project_of,
                       oversees=oversees, kinds=KINDS, harms=HARMS, shown=shown,
                       inference=[r for r in shown if r.kind == "inference"])
@@ -113,6 +117,20 @@ def assurance_page_router(gov: Governance, archive: Archive) -> APIRouter:
         except NotFound:
             return render("error.html", "Page not found", who=who, detail="No such report file.", status_code=404)
         return FileResponse(path, media_type=REPORT_TYPES[path.suffix])
+
+    def latest_control_charts(latest: list[Run], actor_of: Callable[[Run], Actor]) -> tuple[int, dict[str, str]] | None:
+        """The CUSUM and EWMA charts of the newest monitoring run, read through the room (an audited report
+        read); None where that run kept no series (made before the series were kept) or no report."""
+        from imaging_hub.assurance import NotFound, Refused, control_charts
+
+        if not latest or not latest[0].report_folder:
+            return None
+        try:
+            path = room().read_report(actor_of(latest[0]), latest[0].id, "monitor.json")
+        except (NotFound, Refused):
+            return None
+        series = json.loads(path.read_text()).get("series")
+        return (latest[0].id, control_charts(series, svg=True)) if series else None
 
     add_assurance_forms(router, gov, room, signed_in)
     return router
