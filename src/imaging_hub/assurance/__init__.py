@@ -43,7 +43,7 @@ from imaging_hub.assurance.register import (
     no_audit,
 )
 from imaging_hub.assurance.report import auc_history_svg, control_charts
-from imaging_hub.assurance.segmentation import Agreement, agreement, assess_segmentations
+from imaging_hub.assurance.segmentation import Agreement, agreement, assess_seg_outputs, assess_segmentations
 from imaging_hub.assurance.settings import AssuranceSettings
 from imaging_hub.assurance.sr_results import SR_CLASS_PREFIX, made_by, reference_from_answers, sr_result, sr_score
 from imaging_hub.assurance.validation import (
@@ -94,6 +94,7 @@ __all__ = [
     "Validation",
     "ValidationOptions",
     "agreement",
+    "assess_seg_outputs",
     "assess_segmentations",
     "auc_history_svg",
     "cases_from_results",
