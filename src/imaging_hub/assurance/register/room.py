@@ -153,7 +153,8 @@ class AssuranceRoom:
     def read_report(self, actor: Actor, run_id: int, name: str) -> Path:
         """The path of one of a run's report files, audited as a read; the face streams it."""
         found = self._readable(actor, run_id, "report.read")
-        allowed = {"validation.json", "report.html", "report.pdf", "monitor.json", "monitor.html"}
+        allowed = {"validation.json", "report.html", "report.pdf", "monitor.json", "monitor.html",
+                   "segmentation.json"}
         if name not in allowed or found.report_folder is None or not (Path(found.report_folder) / name).is_file():
             self.record(actor, "report.read", "assurance_run", run_id, found.project, "failed", file=name[:32])
             raise NotFound(f"run {run_id} has no report file of that name")
