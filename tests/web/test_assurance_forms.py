@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -144,3 +145,25 @@ def test_hostile_and_unauthorised_posts_are_refused_audited_and_store_nothing(se
     assert _post(hub, hub.network.admin.email, brain_alarm, {"note": "Checked"}).status_code == 303
     assert not _room(hub).alarm(ids["BRAIN2-alarm"]).open
     assert _post(hub, lead, "/assurance/alarms/999999/close", {"note": "x"}).status_code == 404
+
+
+def test_a_segmentation_run_links_its_scores_read_through_the_audited_route(served: Served, tmp_path: Any) -> None:
+    _, hub, ids = served
+    (tmp_path / "segmentation.json").write_text(json.dumps({"cases": [], "summary": {"dice": {"mean": 0.8125}}}))
+    run = _room(hub).record_run(
+        Actor("tests", manages=None),
+        ids["tool"],
+        RunSpec(
+            "validation",
+            "dicom",
+            "LUNG1",
+            "LUNG1/v1",
+            "DSA-2026-001",
+            {"n": 0, "segmentation": {"dice": {"mean": 0.8125}}},
+            str(tmp_path),
+        ),
+    )
+    client = hub.client(hub.network.lead.email)
+    assert "Segmentation (mean Dice 0.812" in client.get(f"/assurance/tools/{ids['tool']}").text
+    answer = client.get(f"/assurance/runs/{run.id}/segmentation.json")
+    assert answer.status_code == 200 and answer.json()["summary"]["dice"]["mean"] == 0.8125
