@@ -3,6 +3,7 @@ drift named, and the webhook reached over real HTTP."""
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 from collections.abc import Iterator
@@ -14,7 +15,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from imaging_hub.assurance import AssuranceInputError, MonitorOptions, monitor, read_stream
+from imaging_hub.assurance import AssuranceInputError, MonitorOptions, control_charts, monitor, read_stream
 from imaging_hub.assurance.monitoring import design_cusum, design_ewma
 from imaging_hub.cli import app
 
@@ -140,6 +141,12 @@ def test_monitor_command_writes_report_and_posts_each_alarm(tmp_path: Path, webh
     assert all(r["source"] == "s.csv" for r in received)
     html = (out / "monitor.html").read_text()
     assert html.count('src="data:image/png;base64,') == 3
+    series = document["series"]  # kept so the hub's page redraws the same control charts
+    assert len(series["rows"]) == len(series["cusum"]) == len(series["ewma"]) == document["performance_rows"]
+    assert series["marks"]["cusum"] == [a["index"] for a in document["alarms"] if a["method"] == "cusum"]
+    assert max(series["cusum"]) >= series["h"] and max(series["ewma"]) >= series["ucl"]
+    drawn = control_charts(series, svg=True)
+    assert all(base64.b64decode(uri.split(",", 1)[1]).startswith(b"<?xml") for uri in drawn.values())
     assert f"The checks raised {len(document['alarms'])} warnings" in html  # the plain-language summary
 
 

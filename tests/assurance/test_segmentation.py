@@ -9,12 +9,13 @@ import highdicom as hd
 import numpy as np
 import pytest
 import SimpleITK as sitk
+from pydicom import dcmread
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian, generate_uid
 from scipy import ndimage
 from typer.testing import CliRunner
 
-from imaging_hub.assurance import AssuranceInputError, agreement, assess_segmentations
+from imaging_hub.assurance import AssuranceInputError, agreement, assess_seg_outputs, assess_segmentations
 from imaging_hub.cli import app
 
 SPACING = (0.8, 0.8, 2.5)  # x, y, z in mm, as SimpleITK orders them
@@ -163,3 +164,36 @@ def test_a_mask_touching_the_edge_has_a_closed_surface() -> None:
     _, hd95, surface = reference_metrics(ref, pred, 1.0)  # scipy erodes with background beyond the edge
     assert result.hd95 == pytest.approx(hd95, rel=1e-4, abs=1e-4)
     assert result.surface_dice == pytest.approx(surface, rel=1e-9)
+
+
+def test_the_tools_own_seg_outputs_are_scored_against_reference_segs(tmp_path: Path) -> None:
+    shape = (12, 32, 32)
+    references, outputs, expected = [], [], {}
+    for n, shift in enumerate((0, 1, 3)):
+        source = ct_series()
+        ref, pred = ball(shape, (6, 16, 16), 7.0), ball(shape, (6, 16 + shift, 16), 6.0)
+        write_seg(tmp_path / f"ref-{n}.dcm", source, ref, "lung (reader)")
+        write_seg(tmp_path / f"out-{n}.dcm", source, pred, "lung (AI)")
+        references.append((f"ref-{n}.dcm", dcmread(tmp_path / f"ref-{n}.dcm")))
+        output = dcmread(tmp_path / f"out-{n}.dcm")  # as the archive hands it back
+        outputs.append((str(output.SOPInstanceUID), output))
+        expected[f"ref-{n}.dcm"] = reference_metrics(ref, pred, 2.0)
+    document = assess_seg_outputs(references, outputs[::-1], tolerance_mm=2.0)
+    assert [c["case"] for c in document["cases"]] == ["ref-0.dcm", "ref-1.dcm", "ref-2.dcm"]
+    for case in document["cases"]:
+        dice, hd95, surface = expected[case["case"]]
+        assert case["dice"] == pytest.approx(dice, rel=1e-9)
+        assert case["hd95_mm"] == pytest.approx(hd95, rel=1e-4, abs=1e-4)
+        assert case["surface_dice"] == pytest.approx(surface, rel=1e-9)
+    dices = [expected[k][0] for k in sorted(expected)]
+    assert document["summary"]["dice"]["n"] == 3
+    assert document["summary"]["dice"]["mean"] == pytest.approx(float(np.mean(dices)))
+    assert document["summary"]["dice"]["median"] == pytest.approx(float(np.median(dices)))
+
+    not_a_seg = ct_series()[0]
+    with pytest.raises(AssuranceInputError, match="not a DICOM SEG"):
+        assess_seg_outputs(references, [("1.2.3", not_a_seg)])
+    with pytest.raises(AssuranceInputError, match="no predicted SEG"):
+        assess_seg_outputs(references, outputs[:1])
+    with pytest.raises(AssuranceInputError, match="no SEG outputs"):
+        assess_seg_outputs(references, [])

@@ -621,6 +621,15 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/network/people/mentoring/{request_id}/accept"): Rule(
         lambda h, c: ("POST", "/network/people/mentoring/ffffffffffffffff/accept", {"data": {"csrf": "{csrf}"}}), NOBODY
     ),
+    # AI assurance forms: flagging an incident on a run's case for those who see the run's project; reviewing an
+    # incident or closing an alarm for a registrar (network administrator) or the run's project lead.
+    ("POST", "/assurance/tools/{tool_id}/incidents"): Rule(lambda h, c: _flag_incident(h, c), SEES),
+    ("POST", "/assurance/incidents/{incident_id}/review"): Rule(
+        lambda h, c: _review_incident(h, c), lambda c: c.admin or c.lead_inside
+    ),
+    ("POST", "/assurance/alarms/{alarm_id}/close"): Rule(
+        lambda h, c: _close_alarm(h, c), lambda c: c.admin or c.lead_inside
+    ),
 }
 
 
@@ -687,6 +696,39 @@ def _assurance(hub: Hub) -> dict[str, int]:
                 "validation", "csv", project, f"{project}/v1", "DSA-MATRIX", {}, str(folder))).id
         _ASSURANCE[id(hub)] = ids
     return _ASSURANCE[id(hub)]
+
+
+def _flag_incident(hub: Hub, cell: Cell) -> Request:
+    ids = _assurance(hub)
+    form = {"csrf": "{csrf}", "run_id": str(ids[cell.project]), "case_id": "1.2.3", "kind": "wrong", "harm": "none",
+            "description": "Missed nodule"}
+    return "POST", f"/assurance/tools/{ids['tool']}/incidents", {"data": form}
+
+
+def _review_incident(hub: Hub, cell: Cell) -> Request:
+    """A fresh open incident on the cell's project each time (a closed one cannot be reviewed again)."""
+    from imaging_hub.assurance import Actor, AssuranceRoom, IncidentSpec
+
+    ids = _assurance(hub)
+    room = AssuranceRoom.open(hub.archive.database.writer)
+    found = room.report_incident(Actor("matrix"), ids["tool"], IncidentSpec("1.2.3", "unsafe", "minor", "Matrix",
+                                                                             run_id=ids[cell.project]))
+    form = {"csrf": "{csrf}", "review": "Reviewed", "close": "yes"}
+    return "POST", f"/assurance/incidents/{found.id}/review", {"data": form}
+
+
+def _close_alarm(hub: Hub, cell: Cell) -> Request:
+    from imaging_hub.assurance import Actor, AssuranceRoom, RunSpec
+
+    ids = _assurance(hub)
+    room = AssuranceRoom.open(hub.archive.database.writer)
+    console = Actor("matrix", manages=None)
+    stream = room.record_run(console, ids["tool"], RunSpec("monitoring", "csv", cell.project, f"{cell.project}/v1",
+                                                           "DSA-MATRIX", {}, None))
+    raised = room.record_alarms(console, stream,
+                                [{"method": "cusum", "index": 3, "date": "2030-01-04", "detail": "matrix"}])
+    form = {"csrf": "{csrf}", "note": "Checked"}
+    return "POST", f"/assurance/alarms/{raised[-1].id}/close", {"data": form}
 
 
 def _new_study(request: Request) -> str:

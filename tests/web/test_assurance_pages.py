@@ -3,6 +3,7 @@ reports and open alarm, a report opened through the audited route; an outsider s
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -68,7 +69,10 @@ def test_assurance_pages_fit_1280_and_375_px_and_show_the_tools_evidence(served:
         page.click("text=ChestCheck 2.1")
         assert page.locator("h1").inner_text() == "ChestCheck 2.1"
         assert "row " in page.locator("#alarms + div table tbody").inner_text()
-        chart = page.locator(".hub-chart img")
+        chart = page.locator(".hub-chart img").first
+        for inline in ("#cusum-chart img", "#ewma-chart img"):  # the newest monitoring run's charts, inline
+            drawn = page.locator(inline)
+            assert drawn.get_attribute("src").startswith("data:image/svg+xml") and drawn.evaluate("i => i.naturalWidth")
         assert chart.get_attribute("src").startswith("data:image/svg+xml") and chart.evaluate("i => i.naturalWidth") > 0
         assert page.locator("#validations ~ div table").first.locator("tbody tr").count() == 1  # BRAIN2's hidden
         assert _overflow(page) <= 0, f"the tool page is {_overflow(page)} px too wide at {width} px"
@@ -76,7 +80,9 @@ def test_assurance_pages_fit_1280_and_375_px_and_show_the_tools_evidence(served:
         assert page.locator("h2", has_text="Plain-language summary").count() == 1
         page.close()
     reads = hub.gov.audit.entries(AuditFilter(action="assurance.report.read", limit=10))
-    assert [e.outcome for e in reads] == ["success", "success"]
+    files = [(json.loads(e.detail).get("file"), e.outcome) for e in reads]
+    assert files.count(("report.html", "success")) == 2
+    assert files.count(("monitor.json", "success")) == 2  # the tool page's inline control charts, one per view
 
 
 def test_a_run_of_a_project_the_person_does_not_see_is_refused_and_audited(served: tuple[str, Hub, int]) -> None:

@@ -24,6 +24,8 @@ from imaging_hub.assurance.readers import (
 )
 from imaging_hub.assurance.reference import Reference, cases_from_results, read_reference
 from imaging_hub.assurance.register import (
+    HARMS,
+    KINDS,
     MHRA_FIELDS,
     Actor,
     Alarm,
@@ -40,8 +42,8 @@ from imaging_hub.assurance.register import (
     file_sha256,
     no_audit,
 )
-from imaging_hub.assurance.report import auc_history_svg
-from imaging_hub.assurance.segmentation import Agreement, agreement, assess_segmentations
+from imaging_hub.assurance.report import auc_history_svg, control_charts
+from imaging_hub.assurance.segmentation import Agreement, agreement, assess_seg_outputs, assess_segmentations
 from imaging_hub.assurance.settings import AssuranceSettings
 from imaging_hub.assurance.sr_results import SR_CLASS_PREFIX, made_by, reference_from_answers, sr_result, sr_score
 from imaging_hub.assurance.validation import (
@@ -56,6 +58,8 @@ from imaging_hub.assurance.validation import (
 )
 
 __all__ = [
+    "HARMS",
+    "KINDS",
     "MHRA_FIELDS",
     "SR_CLASS_PREFIX",
     "Actor",
@@ -90,9 +94,11 @@ __all__ = [
     "Validation",
     "ValidationOptions",
     "agreement",
+    "assess_seg_outputs",
     "assess_segmentations",
     "auc_history_svg",
     "cases_from_results",
+    "control_charts",
     "delong",
     "file_sha256",
     "made_by",

@@ -12,6 +12,7 @@ from imaging_hub import __version__
 from imaging_hub.assurance.files import write_together
 from imaging_hub.assurance.monitoring import MonitorOptions, monitor, read_stream, send_alarms
 from imaging_hub.assurance.report.charts import series_chart
+from imaging_hub.assurance.report.monitor_charts import chart_series, control_charts
 from imaging_hub.assurance.report.plain_language import monitoring_summary
 from imaging_hub.assurance.report.render import render_html
 
@@ -22,15 +23,9 @@ def monitor_csv(path: Path, options: MonitorOptions, out: Path, webhook: str | N
     source = {"name": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest(), "software": __version__}
     document: dict[str, Any] = {"source": source, **result.json, "webhook": None}
     doc = result.json
-    marks = {m: [a["index"] for a in doc["alarms"] if a["method"] == m] for m in ("cusum", "ewma", "drift")}
-    rows = result.charts["rows"]
-    charts = {
-        "cusum": series_chart(rows, {"CUSUM": result.charts["cusum"]}, "CUSUM of errors", "statistic",
-                              {"h": doc["cusum"]["h"]}, marks["cusum"]),
-        "ewma": series_chart(rows, {"EWMA error rate": result.charts["ewma"]}, "EWMA of the error rate", "error rate",
-                             {"limit": doc["ewma"]["ucl"], "baseline": doc["baseline"]["error_rate"]}, marks["ewma"]),
-        "drift": None,
-    }
+    marks = {"drift": [a["index"] for a in doc["alarms"] if a["method"] == "drift"]}
+    document["series"] = chart_series(doc, result.charts)
+    charts: dict[str, str | None] = {**control_charts(document["series"]), "drift": None}
     columns = doc["drift"]["columns"]
     if columns and any(c["windows"] for c in columns.values()):
         first = next(iter(columns.values()))["windows"]

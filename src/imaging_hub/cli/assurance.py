@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 
 from imaging_hub.cli._assurance_register import add_register_commands
+from imaging_hub.cli._assurance_seg import add_seg_command
 
 
 def _fail(console: Console, exc: Exception) -> typer.Exit:
@@ -145,4 +146,5 @@ def register(app: typer.Typer) -> None:
         console.print(f"Wrote {out}/mrmc.json and {len(study.readers)} private feedback-reader-NN.json file(s)")
 
     add_register_commands(assurance)
+    add_seg_command(assurance)
     app.add_typer(assurance, name="assurance")

@@ -1,6 +1,6 @@
 """The AI assurance pages: ``/assurance`` (the register of AI tools) and ``/assurance/tools/{id}`` (one tool's
 validations with their reports, monitoring runs with their charts, open alarms), and the reports themselves at
-``/assurance/runs/{id}/{file}``.
+``/assurance/runs/{id}/{file}``. The tool page's forms (incidents, alarms) are in ``assurance_forms``.
 
 Anyone signed in sees the register; runs, alarms and reports show only for projects the person may see
 (``Projects.may_see``). Every view and every report read is audited, refusals included: report reads through
@@ -10,6 +10,8 @@ Mount ``assurance_page_router(gov, archive)`` next to ``web_router``.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -18,11 +20,12 @@ from fastapi.responses import FileResponse
 from imaging_hub.api import SESSION_COOKIE
 from imaging_hub.governance import AuditRecord, Governance, Principal, csrf_token
 from imaging_hub.store import Archive
+from imaging_hub.web.assurance_forms import add_assurance_forms, may_oversee
 from imaging_hub.web.pages import WebRoute, signed_in_dependency
 from imaging_hub.web.rendering import render
 
 if TYPE_CHECKING:
-    from imaging_hub.assurance import Actor, AssuranceRoom, AuditEntry
+    from imaging_hub.assurance import Actor, AssuranceRoom, AuditEntry, Run
 
 REPORT_TYPES = {".json": "application/json", ".html": "text/html; charset=utf-8", ".pdf": "application/pdf"}
 
@@ -67,7 +70,7 @@ def assurance_page_router(gov: Governance, archive: Archive) -> APIRouter:
 
     @router.get("/assurance/tools/{tool_id}")
     def tool_page(request: Request, tool_id: int, who: Principal = Depends(signed_in)) -> Response:
-        from imaging_hub.assurance import NotFound, auc_history_svg
+        from imaging_hub.assurance import HARMS, KINDS, NotFound, auc_history_svg
 
         try:
             tool = room().tool(tool_id)
@@ -82,12 +85,19 @@ def assurance_page_router(gov: Governance, archive: Archive) -> APIRouter:
         history = [(f"run {r.id} {r.snapshot}", r.summary["auc"]["estimate"], *r.summary["auc"]["ci"])
                    for r in reversed(validations) if r.summary.get("auc", {}).get("estimate") is not None]
         chart = auc_history_svg(history) if history else ""
+        project_of = {r.id: r.project for r in runs}
+        flagged = [i for i in room().incidents(tool.id)
+                   if (project_of.get(i.run_id) in seen if i.run_id is not None else who.is_administrator)]
+        oversees = {p: may_oversee(gov, who, p) for p in seen | {""}}
+        monitoring = [r for r in shown if r.kind == "monitoring"]
+        control = latest_control_charts(monitoring[:1], lambda r: actor(who, {r.project}))
         gov.context.record(who, "assurance.tool.view", "ai_tool", tool.id,
                            detail={"runs": len(shown), "hidden": len(runs) - len(shown), "alarms": len(alarms)})
         return render("assurance_tool.html", f"AI tool {tool.label}", who=who, csrf=csrf(request),
                       section="/assurance", tool=tool, validations=validations, alarms=alarms, chart=chart,
-                      monitoring=[r for r in shown if r.kind == "monitoring"],
-                      incidents=room().incident_counts(tool.id),
+                      monitoring=monitoring, control=control,
+                      incidents=room().incident_counts(tool.id), flagged=flagged, project_of=project_of,
+                      oversees=oversees, kinds=KINDS, harms=HARMS, shown=shown,
                       inference=[r for r in shown if r.kind == "inference"])
 
     @router.get("/assurance/runs/{run_id}/{name}")
@@ -108,4 +118,19 @@ def assurance_page_router(gov: Governance, archive: Archive) -> APIRouter:
             return render("error.html", "Page not found", who=who, detail="No such report file.", status_code=404)
         return FileResponse(path, media_type=REPORT_TYPES[path.suffix])
 
+    def latest_control_charts(latest: list[Run], actor_of: Callable[[Run], Actor]) -> tuple[int, dict[str, str]] | None:
+        """The CUSUM and EWMA charts of the newest monitoring run, read through the room (an audited report
+        read); None where that run kept no series (made before the series were kept) or no report."""
+        from imaging_hub.assurance import NotFound, Refused, control_charts
+
+        if not latest or not latest[0].report_folder:
+            return None
+        try:
+            path = room().read_report(actor_of(latest[0]), latest[0].id, "monitor.json")
+        except (NotFound, Refused):
+            return None
+        series = json.loads(path.read_text()).get("series")
+        return (latest[0].id, control_charts(series, svg=True)) if series else None
+
+    add_assurance_forms(router, gov, room, signed_in)
     return router

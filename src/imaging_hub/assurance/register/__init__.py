@@ -11,7 +11,7 @@ governed cohorts with per-case results, and monitoring alarms: the assurance roo
 """
 
 from imaging_hub.assurance.register.actor import Actor, AuditEntry, AuditSink, no_audit
-from imaging_hub.assurance.register.incidents import MHRA_FIELDS, Incident, IncidentSpec
+from imaging_hub.assurance.register.incidents import HARMS, KINDS, MHRA_FIELDS, Incident, IncidentSpec
 from imaging_hub.assurance.register.model import (
     Alarm,
     CaseResult,
@@ -24,6 +24,8 @@ from imaging_hub.assurance.register.model import (
 from imaging_hub.assurance.register.room import AssuranceRoom
 
 __all__ = [
+    "HARMS",
+    "KINDS",
     "MHRA_FIELDS",
     "Actor",
     "Alarm",

@@ -29,6 +29,7 @@ class IncidentSpec:
     kind: str
     harm: str
     description: str
+    run_id: int | None = None  # the run whose result is flagged; its project's lead may review the incident
 
     def check(self) -> None:
         if self.kind not in KINDS:
@@ -55,6 +56,7 @@ class Incident:
     review: str | None
     reviewed_by: str | None
     closed_at: datetime | None
+    run_id: int | None = None
 
 
 def mhra_csv(tool: Tool, incidents: Sequence[Incident]) -> str:

@@ -91,7 +91,7 @@ def load_alarm(conn: Connection, alarm_id: int) -> Alarm:
 def _incident(row: Any) -> Incident:
     return Incident(row.id, row.tool_id, row.case_id, row.kind, row.harm, row.description,
                     aware(row.reported_at) or row.reported_at, row.reported_by, row.status, row.review,
-                    row.reviewed_by, aware(row.closed_at))
+                    row.reviewed_by, aware(row.closed_at), row.run_id)
 
 
 def load_incident(conn: Connection, incident_id: int) -> Incident:

@@ -153,7 +153,8 @@ class AssuranceRoom:
     def read_report(self, actor: Actor, run_id: int, name: str) -> Path:
         """The path of one of a run's report files, audited as a read; the face streams it."""
         found = self._readable(actor, run_id, "report.read")
-        allowed = {"validation.json", "report.html", "report.pdf", "monitor.json", "monitor.html"}
+        allowed = {"validation.json", "report.html", "report.pdf", "monitor.json", "monitor.html",
+                   "segmentation.json"}
         if name not in allowed or found.report_folder is None or not (Path(found.report_folder) / name).is_file():
             self.record(actor, "report.read", "assurance_run", run_id, found.project, "failed", file=name[:32])
             raise NotFound(f"run {run_id} has no report file of that name")
@@ -179,6 +180,10 @@ class AssuranceRoom:
         with self._engine.connect() as conn:
             return repo.tool_alarms(conn, tool_id, open_only)
 
+    def alarm(self, alarm_id: int) -> Alarm:
+        with self._engine.connect() as conn:
+            return repo.load_alarm(conn, alarm_id)
+
     def close_alarm(self, actor: Actor, alarm_id: int, note: str) -> Alarm:
         if not actor.may_register:
             raise self._refuse(actor, "alarm.close", "assurance_alarm", alarm_id, "",
@@ -201,13 +206,19 @@ class AssuranceRoom:
         """Anyone reading a case may flag the tool's result on it; the report is kept whatever its outcome."""
         tool = self.tool(tool_id)
         spec.check()
+        project = ""
+        if spec.run_id is not None:
+            flagged = self.run(spec.run_id)
+            if flagged.tool_id != tool.id:
+                raise AssuranceInputError(f"run {spec.run_id} is not a run of AI tool {tool.id}")
+            project = flagged.project
         with self._engine.begin() as conn:
             key = conn.execute(t.incident.insert().values(
                 tool_id=tool.id, case_id=spec.case_id.strip(), kind=spec.kind, harm=spec.harm,
                 description=spec.description.strip(), reported_at=self._clock(), reported_by=actor.name,
-                status="open")).inserted_primary_key
+                status="open", run_id=spec.run_id)).inserted_primary_key
         assert key is not None
-        self.record(actor, "incident.report", "assurance_incident", int(key[0]), "", tool=tool.id, kind=spec.kind,
+        self.record(actor, "incident.report", "assurance_incident", int(key[0]), project, tool=tool.id, kind=spec.kind,
                     harm=spec.harm)
         return self.incident(int(key[0]))
 

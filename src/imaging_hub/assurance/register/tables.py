@@ -91,6 +91,7 @@ incident = sa.Table(
     sa.Column("review", sa.Text),
     sa.Column("reviewed_by", sa.String(254)),
     sa.Column("closed_at", sa.DateTime(timezone=True)),
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("assurance_run.id")),  # the run it was flagged on, if any
 )
 
 sa.Index("ix_assurance_run_tool_id", run.c.tool_id)

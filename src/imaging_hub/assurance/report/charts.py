@@ -20,10 +20,11 @@ def _figure(width: float = 5.5, height: float = 4.0) -> Figure:
     return figure
 
 
-def data_uri(figure: Figure) -> str:
+def data_uri(figure: Figure, svg: bool = False) -> str:
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    figure.savefig(buffer, format="svg" if svg else "png")
+    kind = "svg+xml" if svg else "png"  # SVG for the hub's pages; PNG keeps the reports' PDF rendering simple
+    return f"data:image/{kind};base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def roc_chart(roc: dict[str, list[float]], band: dict[str, Any], auc: dict[str, Any]) -> str:
@@ -76,7 +77,7 @@ def forest_chart(rows: Sequence[tuple[str, float | None, float | None, float | N
 
 
 def series_chart(x: Sequence[int], series: dict[str, Sequence[float]], title: str, ylabel: str,
-                 limits: dict[str, float] | None = None, marks: Sequence[int] = ()) -> str:
+                 limits: dict[str, float] | None = None, marks: Sequence[int] = (), svg: bool = False) -> str:
     """Lines over the stream's row index, with horizontal control limits and vertical alarm marks."""
     figure = _figure(7.0, 3.0)
     ax = figure.add_subplot()
@@ -88,4 +89,4 @@ def series_chart(x: Sequence[int], series: dict[str, Sequence[float]], title: st
         ax.axvline(mark, color="#d5281b", alpha=0.5, lw=1, label="alarm" if i == 0 else None)
     ax.set(xlabel="row of the stream", ylabel=ylabel, title=title)
     ax.legend(loc="upper left", fontsize=7)
-    return data_uri(figure)
+    return data_uri(figure, svg)

@@ -71,6 +71,14 @@ def _read_seg(path: Path) -> hd.seg.Segmentation:
         raise AssuranceInputError(f"{path.name}: not a DICOM SEG ({type(exc).__name__})") from None
 
 
+def as_seg(name: str, dataset: pydicom.Dataset) -> hd.seg.Segmentation:
+    """A SEG read elsewhere (e.g. from the archive) as highdicom's Segmentation, refused clearly if it is not."""
+    try:
+        return hd.seg.Segmentation.from_dataset(dataset, copy=False)
+    except (ValueError, AttributeError, TypeError) as exc:
+        raise AssuranceInputError(f"{name}: not a DICOM SEG ({type(exc).__name__})") from None
+
+
 def _series_of(seg: hd.seg.Segmentation, name: str) -> str:
     try:
         return str(seg.ReferencedSeriesSequence[0].SeriesInstanceUID)
@@ -102,20 +110,33 @@ def _on_common_grid(ref: hd.Volume, pred: hd.Volume, case: str) -> tuple[hd.Volu
 
 
 def seg_pairs(ref_dir: Path, pred_dir: Path) -> Iterator[MaskPair]:
-    def by_series(folder: Path) -> dict[str, tuple[Path, hd.seg.Segmentation]]:
-        found: dict[str, tuple[Path, hd.seg.Segmentation]] = {}
-        for path in sorted(p for p in folder.iterdir() if p.suffix.lower() == ".dcm"):
-            seg = _read_seg(path)
-            series = _series_of(seg, path.name)
+    def read(folder: Path) -> list[tuple[str, hd.seg.Segmentation]]:
+        return [(p.name, _read_seg(p)) for p in sorted(p for p in folder.iterdir() if p.suffix.lower() == ".dcm")]
+
+    return paired_segs(read(ref_dir), read(pred_dir))
+
+
+def paired_segs(references: list[tuple[str, hd.seg.Segmentation]], predictions: list[tuple[str, hd.seg.Segmentation]]
+                ) -> Iterator[MaskPair]:
+    """Pair named SEGs (from files, or the tool's outputs held in the archive) by the series they segment."""
+
+    def by_series(named: list[tuple[str, hd.seg.Segmentation]]) -> dict[str, tuple[str, hd.seg.Segmentation]]:
+        found: dict[str, tuple[str, hd.seg.Segmentation]] = {}
+        for name, seg in named:
+            series = _series_of(seg, name)
             if series in found:
-                raise AssuranceInputError(f"{path.name} and {found[series][0].name} segment the same series")
-            found[series] = (path, seg)
+                raise AssuranceInputError(f"{name} and {found[series][0]} segment the same series")
+            found[series] = (name, seg)
         return found
 
-    references, predictions = by_series(ref_dir), by_series(pred_dir)
+    return _pairs(by_series(references), by_series(predictions))
+
+
+def _pairs(references: dict[str, tuple[str, hd.seg.Segmentation]],
+           predictions: dict[str, tuple[str, hd.seg.Segmentation]]) -> Iterator[MaskPair]:
     for series, (ref_path, ref_seg) in references.items():
         if series not in predictions:
-            raise AssuranceInputError(f"{ref_path.name}: no predicted SEG references its series")
+            raise AssuranceInputError(f"{ref_path}: no predicted SEG references its series")
         pred_seg = predictions[series][1]
         ref_segments, pred_segments = _segments_by_type(ref_seg), _segments_by_type(pred_seg)
         if len(ref_segments) == 1 and len(pred_segments) == 1:
@@ -125,7 +146,7 @@ def seg_pairs(ref_dir: Path, pred_dir: Path) -> Iterator[MaskPair]:
             if code in pred_segments:
                 pred_vol = pred_seg.get_volume(segment_numbers=[pred_segments[code][0]], combine_segments=True,
                                                relabel=True)
-                ref_vol, pred_vol = _on_common_grid(ref_vol, pred_vol, ref_path.name)
+                ref_vol, pred_vol = _on_common_grid(ref_vol, pred_vol, ref_path)
             else:  # the tool did not segment this structure: an empty prediction
                 pred_vol = ref_vol.with_array(np.zeros(ref_vol.spatial_shape, dtype=np.uint8))
-            yield MaskPair(ref_path.name, label, ref_vol.to_simpleitk(), pred_vol.to_simpleitk())
+            yield MaskPair(ref_path, label, ref_vol.to_simpleitk(), pred_vol.to_simpleitk())
