@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 from pathlib import Path
 from typing import Any
 
 from imaging_hub import __version__
+from imaging_hub.assurance.estimate import json_document
 from imaging_hub.assurance.files import write_together
 from imaging_hub.assurance.monitoring import MonitorOptions, monitor, read_stream, send_alarms
 from imaging_hub.assurance.report.charts import series_chart
@@ -35,10 +35,10 @@ def monitor_csv(path: Path, options: MonitorOptions, out: Path, webhook: str | N
             "Drift against the baseline", "-log10 p",
             {"alarm threshold": -math.log10(doc["drift"]["settings"]["per_test_threshold"])}, marks["drift"])
     html = render_html("monitor_report.html", m=doc, source=source, charts=charts, plain=monitoring_summary(doc))
-    write_together(out, {"monitor.json": json.dumps(document, indent=1, allow_nan=False).encode(),
+    write_together(out, {"monitor.json": json_document(document),
                          "monitor.html": html.encode()})
     if webhook:
         # Delivery is recorded beside the report, so a failed POST is visible and can be retried.
         document["webhook"] = send_alarms(webhook, doc["alarms"], path.name)
-        write_together(out, {"monitor.json": json.dumps(document, indent=1, allow_nan=False).encode()})
+        write_together(out, {"monitor.json": json_document(document)})
     return document

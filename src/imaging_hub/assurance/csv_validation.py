@@ -4,13 +4,13 @@ report.pdf."""
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from imaging_hub import __version__
+from imaging_hub.assurance.estimate import json_document
 from imaging_hub.assurance.files import write_together
 from imaging_hub.assurance.report import html_to_pdf, validation_html
 from imaging_hub.assurance.validation import CaseTable, ValidationOptions, read_cases, validate
@@ -33,7 +33,7 @@ def validate_table(cases: CaseTable, options: ValidationOptions, out: Path, sour
     document = {"source": source, **result.json}
     html = validation_html(result.json, result.roc, result.roc_band, source, pictures)
     write_together(out, {
-        "validation.json": json.dumps(document, indent=1, allow_nan=False).encode(),
+        "validation.json": json_document(document),
         "report.html": html.encode(),
         "report.pdf": html_to_pdf(html),
     })

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -9,6 +10,22 @@ from typing import Any
 
 def _finite(value: float) -> float | None:
     return None if value is None or not math.isfinite(value) else float(value)
+
+
+def json_document(document: Any) -> bytes:
+    """The document as JSON, every value that is not a finite number (a slope on separated data, an interval
+    that cannot be estimated) written as null: JSON has no infinity, and a reader must not get a broken file."""
+    return json.dumps(_finite_values(document), indent=1, allow_nan=False).encode()
+
+
+def _finite_values(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _finite_values(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite_values(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 @dataclass(frozen=True)
