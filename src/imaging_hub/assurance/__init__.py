@@ -12,7 +12,7 @@ Dask jobs; ``cases_from_results`` joins stored results with a reference standard
 from imaging_hub.assurance.csv_monitoring import monitor_csv
 from imaging_hub.assurance.csv_validation import validate_csv, validate_table
 from imaging_hub.assurance.errors import AssuranceInputError, ModelMismatch, NotFound, Refused
-from imaging_hub.assurance.estimate import json_document
+from imaging_hub.assurance.estimate import described, json_document
 from imaging_hub.assurance.files import write_together
 from imaging_hub.assurance.inference import ClusterChoice, Inference, InstanceInput, mean_intensity_model, run_model
 from imaging_hub.assurance.monitoring import DriftRules, Monitoring, MonitorOptions, monitor, read_stream, send_alarms
@@ -101,6 +101,7 @@ __all__ = [
     "cases_from_results",
     "control_charts",
     "delong",
+    "described",
     "file_sha256",
     "json_document",
     "made_by",

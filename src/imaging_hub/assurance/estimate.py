@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,3 +45,14 @@ class Estimate:
     @classmethod
     def missing(cls) -> Estimate:
         return cls(math.nan, math.nan, math.nan)
+
+
+def described(figure: Mapping[str, Any]) -> str:
+    """A figure of validation.json (``{estimate, ci}``) for a person: "0.812 (0.701-0.902)"; a part that could not
+    be estimated (null) reads "n/a"."""
+
+    def number(value: Any) -> str:
+        return "n/a" if value is None or not math.isfinite(value) else f"{value:.3f}"
+
+    low, high = figure.get("ci") or (None, None)
+    return f"{number(figure.get('estimate'))} ({number(low)}-{number(high)})"

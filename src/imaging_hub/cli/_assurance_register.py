@@ -241,6 +241,7 @@ def add_register_commands(assurance: typer.Typer) -> None:
             RunSpec,
             ValidationOptions,
             cases_from_results,
+            described,
             read_reference,
             validate_table,
         )
@@ -266,7 +267,7 @@ def add_register_commands(assurance: typer.Typer) -> None:
                 "validation", inference.source, inference.project, inference.snapshot, inference.agreement,
                 {"from_run": run_id, "n": document["n"], "auc": document["auc"]}, str(out.resolve())))
         auc = document["auc"]
-        console.print(f"validation run {run.id}: AUC {auc['estimate']:.3f} ({auc['ci'][0]:.3f}-{auc['ci'][1]:.3f}) "
+        console.print(f"validation run {run.id}: AUC {described(auc)} "
                       f"on {document['n']} studies. Wrote {out}/validation.json, report.html, report.pdf")
 
     @assurance.command("monitor-run")

@@ -39,7 +39,13 @@ def register(app: typer.Typer) -> None:
         min_cases: int = typer.Option(30, "--min-cases", help="Smaller subgroup levels are flagged insufficient."),
     ) -> None:
         """Validate an AI tool's scores against the reference standard."""
-        from imaging_hub.assurance import AssuranceInputError, SubgroupRules, ValidationOptions, validate_csv
+        from imaging_hub.assurance import (
+            AssuranceInputError,
+            SubgroupRules,
+            ValidationOptions,
+            described,
+            validate_csv,
+        )
 
         console = Console(stderr=True)
         try:
@@ -49,9 +55,9 @@ def register(app: typer.Typer) -> None:
         except (AssuranceInputError, ValueError) as exc:
             raise _fail(console, exc) from None
         auc = result["auc"]
-        console.print(f"AUC {auc['estimate']:.3f} ({auc['ci'][0]:.3f}-{auc['ci'][1]:.3f}); "
-                      f"sensitivity {result['sensitivity']['estimate']:.3f}, "
-                      f"specificity {result['specificity']['estimate']:.3f}; {result['n']} cases, "
+        console.print(f"AUC {described(auc)}; "
+                      f"sensitivity {described(result['sensitivity'])}, "
+                      f"specificity {described(result['specificity'])}; {result['n']} cases, "
                       f"{len(result['sites'])} sites. Wrote {out}/validation.json, report.html, report.pdf")
 
     @assurance.command("segmentation")
