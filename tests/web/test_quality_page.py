@@ -118,3 +118,22 @@ def test_an_outsider_is_refused_and_every_access_is_audited(served: tuple[str, H
     assert {e.action for e in denied} == {"quality.view"}
     viewed = hub.gov.audit.entries(AuditFilter(actor="res@uni.example", action="quality.view", outcome="success"))
     assert viewed and all(e.project == "LUNG1" for e in viewed)
+
+
+def test_charts_are_drawn_again_only_when_the_results_change(
+    served: tuple[str, Hub], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from imaging_hub.web.pages import quality as quality_page
+
+    _, hub = served
+    drawn: list[str] = []
+    real = quality_page.conformance_chart
+    monkeypatch.setattr(quality_page, "conformance_chart", lambda overview: drawn.append("x") or real(overview))
+    reader = hub.client("res@uni.example")
+    assert reader.get("/projects/LUNG1/quality").status_code == 200
+    after_first = len(drawn)  # 0 if an earlier view drew these results already
+    assert reader.get("/projects/LUNG1/quality").status_code == 200
+    assert len(drawn) == after_first, "a view with the same results and protocol reuses the drawn charts"
+    QualityRoom.open(hub.archive.database.writer).store("LUNG1", record("1.4.1", site="RXX", acquired="20260322"))
+    assert reader.get("/projects/LUNG1/quality").status_code == 200
+    assert len(drawn) == after_first + 1, "a new result draws them again"

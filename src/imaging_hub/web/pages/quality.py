@@ -10,6 +10,9 @@ audited, refusals included.
 from __future__ import annotations
 
 import base64
+import threading
+from collections import OrderedDict
+from typing import Any, Generic, TypeVar
 
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -30,13 +33,41 @@ from imaging_hub.quality import (
 from imaging_hub.web.pages.route import WebRoute
 from imaging_hub.web.pages.session import check_csrf, page, signed_in_dependency
 
+K = TypeVar("K")
+V = TypeVar("V")
+
 BOX_METRICS = ("snr", "cnr", "noise_sd", "laplacian_variance", "slice_thickness_mm", "kvp")
 PROTOCOL_MAX_CHARS = 200_000
+CHARTS_KEPT = 8  # projects whose drawn charts are kept between views
+
+
+class _Recent(Generic[K, V]):
+    """The most recently used few values by key, safe across the request threads."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._values: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            if key in self._values:
+                self._values.move_to_end(key)
+                return self._values[key]
+            return None
+
+    def put(self, key: K, value: V) -> None:
+        with self._lock:
+            self._values[key] = value
+            self._values.move_to_end(key)
+            while len(self._values) > self._size:
+                self._values.popitem(last=False)
 
 
 def router(gov: Governance, room: QualityRoom) -> APIRouter:
     pages = APIRouter(include_in_schema=False, route_class=WebRoute)
     who_dep = Depends(signed_in_dependency(gov))
+    drawn: _Recent[tuple[object, ...], dict[str, Any]] = _Recent(CHARTS_KEPT)
 
     def allow(who: Principal, code: str, action: str, lead_only: bool) -> None:
         is_lead = who.holds(Role.PROJECT_LEAD, code)
@@ -49,14 +80,22 @@ def router(gov: Governance, room: QualityRoom) -> APIRouter:
                     status_code: int = 200) -> Response:
         stored = room.protocol(code)
         protocol = stored.protocol if stored is not None else None
-        overview = quality_overview(room.records(code), protocol)
-        charts = {
-            "conformance": conformance_chart(overview) if overview.records else None,
-            "boxes": [(m, svg) for m in BOX_METRICS if (svg := box_plots(overview.records, m)) is not None],
-            "drift": drift_chart(overview.records, "snr", first=[t.scanner for t in overview.drift_alerts]),
-            "dose": dose_chart(overview.doses),
-            "drl": drl_chart(overview.drl, DRL_SOURCE),
-        }
+        records = room.records(code)
+        overview = quality_overview(records, protocol)
+        # Drawing is most of a view's time on a large project; the charts depend only on the results and the
+        # protocol version, so a view with neither changed reuses them.
+        key = (code, stored.version if stored is not None else None,
+               tuple((r.series_instance_uid, r.content_hash, r.protocol) for r in records))
+        charts = drawn.get(key)
+        if charts is None:
+            charts = {
+                "conformance": conformance_chart(overview) if overview.records else None,
+                "boxes": [(m, svg) for m in BOX_METRICS if (svg := box_plots(overview.records, m)) is not None],
+                "drift": drift_chart(overview.records, "snr", first=[t.scanner for t in overview.drift_alerts]),
+                "dose": dose_chart(overview.doses),
+                "drl": drl_chart(overview.drl, DRL_SOURCE),
+            }
+            drawn.put(key, charts)
         response = page(
             request, "quality.html", f"{code} quality", who, "/projects", code=code, overview=overview,
             stored=stored, history=room.protocol_history(code), may_edit=who.holds(Role.PROJECT_LEAD, code),
