@@ -654,7 +654,7 @@ def _visit_batch() -> bytes:
 
 
 def _costs_upload() -> dict[str, Any]:
-    from tests.network.costs.costs_samples import ACTIVITY, SCHEDULE, TARIFF_2025
+    from network.costs.costs_samples import ACTIVITY, SCHEDULE, TARIFF_2025
 
     files = {"schedule": ("s.csv", SCHEDULE), "activity": ("a.csv", ACTIVITY), "tariff": ("t.csv", TARIFF_2025)}
     return {"data": {"csrf": "{csrf}"}, "files": files}
@@ -671,7 +671,7 @@ def _activity_entry(hub: Hub) -> dict[str, Any]:
 
 
 def _network_bundle(task_id: str) -> dict[str, Any]:
-    from tests.network.operations.served import bundle
+    from network.operations.served import bundle
 
     return bundle(task_id, "RXX")
 

@@ -10,7 +10,6 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from tests.network.operations.served import fill
 
 from governance.hub import Hub, build_hub
 from governance.network import START
@@ -18,6 +17,7 @@ from imaging_hub.api import SESSION_COOKIE
 from imaging_hub.governance import AuditFilter, Governance, SettableClock
 from imaging_hub.governance.credentials import csrf_token
 from imaging_hub.network.operations import DeviceSeen, NetworkRoom
+from network.operations.served import fill
 
 ADMIN, SDM, ANN = "admin@network.example", "sdm@rxx.example", "ann@uni.example"
 

@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.network.operations.served import fill
 
 from governance.hub import Hub
 from imaging_hub.network.operations import NetworkRoom
+from network.operations.served import fill
 
 from .test_browser import every_field_is_labelled, serving, sign_in_by_keyboard
 

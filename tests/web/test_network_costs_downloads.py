@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 from openpyxl import load_workbook
-from tests.network.costs.costs_samples import ACTIVITY, SCHEDULE, TARIFF_2025
 
 from governance.hub import Hub, build_hub
 from governance.network import START
 from imaging_hub.api import SESSION_COOKIE
 from imaging_hub.governance import AuditFilter, Governance, SettableClock
 from imaging_hub.governance.credentials import csrf_token
+from network.costs.costs_samples import ACTIVITY, SCHEDULE, TARIFF_2025
 
 FILES = {"schedule": ("s.csv", SCHEDULE), "activity": ("a.csv", ACTIVITY), "tariff": ("t.csv", TARIFF_2025)}
 HEADER = "study,arm,visit,activity,category,by,at,justification\n"

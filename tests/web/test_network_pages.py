@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from tests.network.operations.served import REPORTER_EMAIL, bundle, fill
 
 from governance.hub import Hub, build_hub
 from governance.network import START
@@ -16,6 +15,7 @@ from imaging_hub.api import SESSION_COOKIE
 from imaging_hub.governance import AuditFilter, Governance, SettableClock
 from imaging_hub.governance.credentials import csrf_token
 from imaging_hub.network.operations import NetworkRoom
+from network.operations.served import REPORTER_EMAIL, bundle, fill
 
 
 @pytest.fixture(scope="module")
@@ -150,7 +150,7 @@ def test_catalogue_search_and_jsonld_are_audited(hub: Hub) -> None:
 
 
 def test_costs_are_attributed_from_uploaded_files(hub: Hub) -> None:
-    from tests.network.costs.costs_samples import ACTIVITY, SCHEDULE, TARIFF_2025
+    from network.costs.costs_samples import ACTIVITY, SCHEDULE, TARIFF_2025
 
     admin = hub.client("admin@network.example")
     assert admin.get("/network/costs").status_code == 200

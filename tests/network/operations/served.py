@@ -7,11 +7,10 @@ import copy
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from tests.network.reporting.test_fhir import IMAGING_STUDY, SERVICE_REQUEST
-
 from imaging_hub.network.capacity import Booking, Scanner, SessionTemplate, SiteLocation
 from imaging_hub.network.operations import Actor, NetworkRoom
 from imaging_hub.network.reporting import Reporter, parse_session
+from network.reporting.test_fhir import IMAGING_STUDY, SERVICE_REQUEST
 
 SYSTEM_MANAGER = Actor("system", kind="system", manager=True)
 REPORTER_EMAIL = "res@uni.example"  # the researcher of the test network also reports for it

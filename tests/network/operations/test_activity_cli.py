@@ -6,11 +6,11 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from tests.network.operations.test_hub_activity import _store
 from typer.testing import CliRunner
 
 from imaging_hub.cli import app
 from imaging_hub.store import Archive
+from network.operations.test_hub_activity import _store
 
 runner = CliRunner()
 STUDIES = """iras_id,cpms_id,title,sponsor,chief_investigator,phase,project,sites,timepoints,reads_per_participant

@@ -10,12 +10,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from tests.network.operations.served import REPORTER_EMAIL, bundle, fill
 
 from governance.hub import Hub, build_hub
 from governance.network import START
 from imaging_hub.governance import AuditFilter, Governance, SettableClock
 from imaging_hub.network.operations import NetworkRoom
+from network.operations.served import REPORTER_EMAIL, bundle, fill
 
 URL = "/api/network/fhir/reporting-tasks"
 

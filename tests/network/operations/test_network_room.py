@@ -9,7 +9,6 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from tests.network.reporting.builders import AT, reporter
 
 from imaging_hub.database import create_engine
 from imaging_hub.network import NetworkInputError
@@ -24,6 +23,7 @@ from imaging_hub.network.operations import (
     NetworkRoom,
 )
 from imaging_hub.network.reporting import Action, Pathway, Priority, ReportingTask, TaskStatus, TransitionRefused
+from network.reporting.builders import AT, reporter
 
 MANAGER = Actor("manager@example.org", manager=True)
 AHMED = Actor("ahmed@example.org")

@@ -8,12 +8,12 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 from sqlalchemy.engine import Engine
-from tests.network.reporting.builders import AT
 
 from imaging_hub.database import create_engine
 from imaging_hub.network import NetworkInputError
 from imaging_hub.network.capacity import Booking, Scanner, SessionTemplate, SiteLocation
 from imaging_hub.network.operations import Actor, AuditEntry, DeviceSeen, NetworkNotFound, NetworkRefused, NetworkRoom
+from network.reporting.builders import AT
 
 MANAGER = Actor("manager@example.org", manager=True)
 SITE_A = Actor("dm@a.example.org", sites=frozenset({"A"}))
