@@ -20,7 +20,7 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
-from imaging_hub.cli._hub_session import hub_session
+from imaging_hub.cli._hub_session import CONFIG, DATA, DATABASE, hub_session
 from imaging_hub.errors import ImagingHubError
 from imaging_hub.governance import Governance, GovernanceError, is_in_force
 from imaging_hub.store import Archive
@@ -29,9 +29,6 @@ if TYPE_CHECKING:  # the assurance package is imported late: it loads scipy, sta
     from imaging_hub.assurance import Actor, AssuranceRoom, CaseResult, InstanceInput
 
 console = Console(stderr=True)
-DATA = typer.Option(None, "--data", help="Hub data folder (default ./imaging-hub-data).")
-DATABASE = typer.Option(None, "--database", help="Database URL (default: SQLite in the data folder).")
-CONFIG = typer.Option(None, "--config", help="TOML settings file.")
 
 
 @dataclass

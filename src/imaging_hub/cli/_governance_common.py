@@ -19,9 +19,6 @@ from imaging_hub.governance import Governance, GovernanceError
 console = Console(stderr=True)
 T = TypeVar("T")
 
-DATA = typer.Option(None, "--data", help="Hub data folder (default ./imaging-hub-data).")
-DATABASE = typer.Option(None, "--database", help="Database URL (default: SQLite in the data folder).")
-CONFIG = typer.Option(None, "--config", help="TOML settings file.")
 
 
 @contextmanager

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import typer
 
-from imaging_hub.cli._governance_common import CONFIG, DATA, DATABASE, console, run, when
+from imaging_hub.cli._governance_common import console, run, when
+from imaging_hub.cli._hub_session import CONFIG, DATA, DATABASE
 from imaging_hub.governance import offboarding
 
 REASON = typer.Option(..., "--reason", help="Why (recorded in the audit trail).")

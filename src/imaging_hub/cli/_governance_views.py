@@ -14,7 +14,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from imaging_hub.cli._governance_common import CONFIG, DATA, DATABASE, run
+from imaging_hub.cli._governance_common import run
+from imaging_hub.cli._hub_session import CONFIG, DATA, DATABASE
 from imaging_hub.governance import Governance, effective_state, listing
 
 

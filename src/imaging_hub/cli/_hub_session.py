@@ -18,6 +18,11 @@ from imaging_hub.governance import AuditRecord, Governance, Principal
 from imaging_hub.governance import administration as admin
 from imaging_hub.store import Archive
 
+# The options naming a hub, the same on every command that works on one.
+DATA = typer.Option(None, "--data", help="Hub data folder (default ./imaging-hub-data).")
+DATABASE = typer.Option(None, "--database", help="Database URL (default: SQLite in the data folder).")
+CONFIG = typer.Option(None, "--config", help="TOML settings file.")
+
 
 class RoomAuditEntry(Protocol):
     """What every room's audit entry carries (``labelling.AuditEntry``, ``assurance.AuditEntry``...)."""

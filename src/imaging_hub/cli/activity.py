@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from imaging_hub.cli._hub_session import CONFIG, DATA, DATABASE
 from imaging_hub.config import HubSettings
 from imaging_hub.hub import hub_activity
 from imaging_hub.network import NetworkInputError
@@ -38,11 +39,9 @@ def register(app: typer.Typer) -> None:
         ),
         out: Path = typer.Option(..., "--out", help="Monthly activity CSV to write (per study, site and month)."),
         portfolio: Path | None = typer.Option(None, "--portfolio", help="Also write the portfolio upload CSV."),
-        data: Path | None = typer.Option(None, "--data", help="Hub data folder (default ./imaging-hub-data)."),
-        database: str | None = typer.Option(
-            None, "--database", help="Database URL (default: SQLite in the data folder)."
-        ),
-        config: Path | None = typer.Option(None, "--config", help="TOML settings file."),
+        data: Path | None = DATA,
+        database: str | None = DATABASE,
+        config: Path | None = CONFIG,
     ) -> None:
         """Count scans per protocol timepoint and enrolments per site and month; unknown projects and timepoints
         are tallied, not dropped."""

@@ -12,7 +12,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from imaging_hub.cli._hub_session import hub_session
+from imaging_hub.cli._hub_session import CONFIG, DATA, DATABASE, hub_session
 from imaging_hub.config import HubSettings
 from imaging_hub.governance import Governance
 from imaging_hub.governance import administration as admin
@@ -21,9 +21,6 @@ from imaging_hub.network.catalogue import Catalogue, CatalogueInputError, EntryK
 from imaging_hub.store import Archive
 
 console = Console(stderr=True)
-DATA = typer.Option(None, "--data", help="Hub data folder (default ./imaging-hub-data).")
-DATABASE = typer.Option(None, "--database", help="Database URL (default: SQLite in the data folder).")
-CONFIG = typer.Option(None, "--config", help="TOML settings file.")
 
 
 def _settings(data: Path | None, database: str | None, config: Path | None) -> HubSettings:

@@ -14,10 +14,11 @@ from pathlib import Path
 
 import typer
 
-from imaging_hub.cli._governance_common import CONFIG, DATA, DATABASE, console, open_governance, when
+from imaging_hub.cli._governance_common import console, open_governance, when
 from imaging_hub.cli._governance_common import run as _run
 from imaging_hub.cli._governance_ends import add_ending_commands
 from imaging_hub.cli._governance_views import add_view_commands
+from imaging_hub.cli._hub_session import CONFIG, DATA, DATABASE
 from imaging_hub.governance import administration as admin
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import typer
 from rich.console import Console
 
-from imaging_hub.cli._hub_session import hub_session
+from imaging_hub.cli._hub_session import CONFIG, DATA, DATABASE, hub_session
 from imaging_hub.governance import Governance, GovernanceError, is_in_force
 from imaging_hub.labelling import (
     Actor,
@@ -32,9 +32,6 @@ from imaging_hub.labelling import (
 from imaging_hub.store import Archive, Query, QueryError
 
 console = Console(stderr=True)
-DATA = typer.Option(None, "--data", help="Hub data folder (default ./imaging-hub-data).")
-DATABASE = typer.Option(None, "--database", help="Database URL (default: SQLite in the data folder).")
-CONFIG = typer.Option(None, "--config", help="TOML settings file.")
 
 
 @dataclass

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import typer
 
-from imaging_hub.cli._governance_common import CONFIG, DATA, DATABASE, console, run
+from imaging_hub.cli._governance_common import console, run
+from imaging_hub.cli._hub_session import CONFIG, DATA, DATABASE
 from imaging_hub.governance import Scope
 from imaging_hub.governance import administration as admin
 

@@ -10,7 +10,7 @@ from rich.console import Console
 
 from imaging_hub.api import network_audit
 from imaging_hub.cli._columns import describe
-from imaging_hub.cli._hub_session import hub_session
+from imaging_hub.cli._hub_session import CONFIG, DATA, DATABASE, hub_session
 from imaging_hub.network import NetworkInputError
 from imaging_hub.network.operations import Actor, NetworkRefused, NetworkRoom
 from imaging_hub.network.reporting import (
@@ -81,9 +81,9 @@ def register(app: typer.Typer) -> None:
     @worklist.command("reporters", help=_REPORTERS_HELP)
     def add_reporters(
         reporters: Path = typer.Argument(..., metavar="REPORTERS.csv", help="Reporters, with an account column."),
-        data: Path | None = typer.Option(None, "--data", help="Hub data folder (default ./imaging-hub-data)."),
-        database: str | None = typer.Option(None, "--database", help="Database URL (default: SQLite in --data)."),
-        config: Path | None = typer.Option(None, "--config", help="TOML settings file."),
+        data: Path | None = DATA,
+        database: str | None = DATABASE,
+        config: Path | None = CONFIG,
     ) -> None:
         with hub_session(data, database, config, _console) as session:
             room = NetworkRoom.open(session.archive.database.writer, audit=network_audit(session.gov))
