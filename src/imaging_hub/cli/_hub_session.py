@@ -63,14 +63,19 @@ class TrailSink:
                                           project=entry.project, outcome=entry.outcome, detail=dict(entry.detail)))
 
 
+def failed(console: Console, message: str, code: int = 1) -> typer.Exit:
+    """Print why a command stops (as typed, no markup) and the exit to raise."""
+    console.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
 @contextmanager
 def hub_session(data: Path | None, database: str | None, config: Path | None, console: Console) -> Iterator[HubSession]:
     """Bad settings exit 2 naming what was wrong (never a value)."""
     try:
         settings = HubSettings.load(config, data=data, database=database)
     except ValueError as exc:
-        console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(2) from exc
+        raise failed(console, str(exc), 2) from exc
     settings.data.mkdir(parents=True, exist_ok=True)
     gov = Governance.open_hub(settings)
     try:

@@ -15,7 +15,7 @@ from typing import Any
 import typer
 from rich.console import Console
 
-from imaging_hub.cli._hub_session import CONFIG, DATA, DATABASE, hub_session
+from imaging_hub.cli._hub_session import CONFIG, DATA, DATABASE, failed, hub_session
 from imaging_hub.governance import Governance, GovernanceError, is_in_force
 from imaging_hub.labelling import (
     Actor,
@@ -43,8 +43,7 @@ class Hub:
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
-    console.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
-    return typer.Exit(code)
+    return failed(console, message, code)
 
 
 @contextmanager
