@@ -15,8 +15,9 @@ def test_non_finite_figures_are_null() -> None:
 
 
 
-def test_a_figure_reads_n_a_where_it_could_not_be_estimated() -> None:
+def test_a_figure_reads_a_dash_where_it_could_not_be_estimated() -> None:
     from imaging_hub.assurance import described
 
-    assert described({"estimate": 0.8123, "ci": [0.7, 0.9]}) == "0.812 (0.700-0.900)"
-    assert described({"estimate": 0.5, "ci": [None, None]}) == "0.500 (n/a-n/a)"
+    assert described({"estimate": 0.8123, "ci": [0.7, 0.9]}) == "0.812 (0.700 to 0.900)"
+    assert described({"estimate": 0.5, "ci": [None, None]}) == "0.500 (- to -)"
+    assert described({"estimate": None, "ci": [None, None]}) == "-"

@@ -47,12 +47,14 @@ class Estimate:
         return cls(math.nan, math.nan, math.nan)
 
 
-def described(figure: Mapping[str, Any]) -> str:
-    """A figure of validation.json (``{estimate, ci}``) for a person: "0.812 (0.701-0.902)"; a part that could not
-    be estimated (null) reads "n/a"."""
-
-    def number(value: Any) -> str:
-        return "n/a" if value is None or not math.isfinite(value) else f"{value:.3f}"
-
+def described(figure: Mapping[str, Any] | None, digits: int = 3) -> str:
+    """A figure of validation.json (``{estimate, ci}``) for a person, in reports and at the console:
+    "0.812 (0.701 to 0.902)"; what could not be estimated (null) reads "-"."""
+    if figure is None or figure.get("estimate") is None:
+        return "-"
     low, high = figure.get("ci") or (None, None)
-    return f"{number(figure.get('estimate'))} ({number(low)}-{number(high)})"
+    return f"{_number(figure['estimate'], digits)} ({_number(low, digits)} to {_number(high, digits)})"
+
+
+def _number(value: float | None, digits: int) -> str:
+    return "-" if value is None or not math.isfinite(value) else f"{value:.{digits}f}"

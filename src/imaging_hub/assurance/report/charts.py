@@ -13,6 +13,8 @@ from typing import Any
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from imaging_hub.assurance.estimate import described
+
 
 def _figure(width: float = 5.5, height: float = 4.0) -> Figure:
     figure = Figure(figsize=(width, height), dpi=110, layout="constrained")
@@ -32,9 +34,7 @@ def roc_chart(roc: dict[str, list[float]], band: dict[str, Any], auc: dict[str, 
     ax = figure.add_subplot()
     ax.fill_between(band["fpr"], band["low"], band["high"], color="#005eb8", alpha=0.2,
                     label=f"95% band ({band['replicates']} clustered bootstrap replicates)")
-    low, high = auc["ci"]
-    ax.plot(roc["fpr"], roc["tpr"], color="#005eb8",
-            label=f"AUC {auc['estimate']:.3f} ({low:.3f}-{high:.3f})")
+    ax.plot(roc["fpr"], roc["tpr"], color="#005eb8", label=f"AUC {described(auc)}")
     ax.plot([0, 1], [0, 1], ls=":", color="grey")
     ax.set(xlabel="1 - specificity", ylabel="sensitivity", xlim=(0, 1), ylim=(0, 1), title="ROC curve")
     ax.legend(loc="lower right", fontsize=8)

@@ -6,20 +6,16 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from imaging_hub.assurance.estimate import described
+
 
 def _environment() -> Environment:
     env = Environment(loader=PackageLoader("imaging_hub.assurance", "report/templates"),
                       autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
     env.filters["pct"] = lambda v: "-" if v is None else f"{100 * v:.1f}%"
     env.filters["num"] = lambda v, digits=3: "-" if v is None else f"{v:.{digits}f}"
-    env.filters["ci"] = lambda e, digits=3: (
-        "-" if e is None or e.get("estimate") is None else
-        f"{e['estimate']:.{digits}f} ({_bound(e['ci'][0], digits)} to {_bound(e['ci'][1], digits)})")
+    env.filters["ci"] = described
     return env
-
-
-def _bound(value: float | None, digits: int) -> str:
-    return "-" if value is None else f"{value:.{digits}f}"
 
 
 def render_html(template: str, **context: Any) -> str:
