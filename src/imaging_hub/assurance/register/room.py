@@ -251,12 +251,18 @@ class AssuranceRoom:
         self.record(actor, "incident.close" if close else "incident.review", "assurance_incident", incident_id, "")
         return self.incident(incident_id)
 
-    def export_incidents(self, actor: Actor, tool_id: int) -> str:
-        """Every incident of the tool as CSV with the MHRA report's fields (audited: it leaves the hub)."""
+    def export_incidents(self, actor: Actor, tool_id: int, *, projects: frozenset[str] | None = None) -> str:
+        """The tool's incidents as CSV with the MHRA report's fields (audited: it leaves the hub). Those who may
+        review incidents may export them, as for ``review_incident``; ``projects``: only the incidents flagged on
+        runs of these projects (a project lead's export, which the face decides as it does for a review)."""
         if not actor.may_register:
             raise self._refuse(actor, "incident.export", "ai_tool", tool_id, "",
                                "only a registrar may export incidents")
         tool = self.tool(tool_id)
         found = self.incidents(tool_id)
-        self.record(actor, "incident.export", "ai_tool", tool_id, "", incidents=len(found))
+        if projects is not None:
+            project_of = {r.id: r.project for r in self.runs(tool_id)}
+            found = [i for i in found if i.run_id is not None and project_of.get(i.run_id) in projects]
+        self.record(actor, "incident.export", "ai_tool", tool_id, "", incidents=len(found),
+                    projects="*" if projects is None else ",".join(sorted(projects)))
         return mhra_csv(tool, found)
