@@ -1,9 +1,15 @@
-"""The labelling room's own Alembic chain and version table in the hub's database (``Room.open`` brings it to head)."""
+"""Bring the labelling room's tables up to date in the hub's database (its own Alembic chain and version table)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy.engine import Engine
+
 from imaging_hub.database import Migrations
 
 MIGRATIONS = Migrations(Path(__file__).with_name("migrations"), "alembic_version_labelling")
+
+
+def upgrade(engine: Engine) -> None:
+    MIGRATIONS.upgrade(engine)

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy import Engine
+
 from imaging_hub.database import Migrations
 
 VERSION_TABLE = "alembic_version_network_activity"
 MIGRATIONS = Migrations(Path(__file__).with_name("migrations"), VERSION_TABLE)
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the activity tables to the newest revision (idempotent)."""
+    MIGRATIONS.upgrade(engine)
