@@ -7,46 +7,32 @@ sink, refusals and report reads included; nothing partial is stored (one transac
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from imaging_hub.assurance.errors import AssuranceInputError, ModelMismatch, NotFound, Refused
 from imaging_hub.assurance.register import repository as repo
 from imaging_hub.assurance.register import tables as t
-from imaging_hub.assurance.register.actor import Actor, AuditEntry, AuditSink, no_audit
+from imaging_hub.assurance.register.actor import Actor, AuditEntry
 from imaging_hub.assurance.register.incidents import STATUSES, Incident, IncidentSpec, mhra_csv
-from imaging_hub.assurance.register.migrate import upgrade
+from imaging_hub.assurance.register.migrate import MIGRATIONS
 from imaging_hub.assurance.register.model import Alarm, CaseResult, Run, RunSpec, Tool, ToolSpec, file_sha256
-
-Clock = Callable[[], datetime]
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
+from imaging_hub.database import Room
 
 
-class AssuranceRoom:
+class AssuranceRoom(Room):
     """``AssuranceRoom.open(engine, audit=sink)``: the engine of the hub's database (the archive's writer)."""
 
-    def __init__(self, engine: Engine, audit: AuditSink, clock: Clock) -> None:
-        self._engine = engine
-        self._audit = audit
-        self._clock = clock
-
-    @classmethod
-    def open(cls, engine: Engine, *, audit: AuditSink = no_audit, clock: Clock = _now) -> AssuranceRoom:
-        upgrade(engine)
-        return cls(engine, audit, clock)
+    migrations = MIGRATIONS
 
     def record(self, actor: Actor, action: str, entity: str, entity_id: object, project: str = "",
                outcome: str = "success", **detail: Any) -> None:
         """Audit one action; faces use it too for what they refuse before the room is asked."""
-        self._audit(AuditEntry(actor, f"assurance.{action}", entity, str(entity_id), project, outcome, detail))
+        self._audit(AuditEntry(actor, f"assurance.{action}", entity, str(entity_id), project=project, outcome=outcome,
+                               detail=detail))
 
     def _refuse(self, actor: Actor, action: str, entity: str, entity_id: object, project: str, why: str) -> Refused:
         self.record(actor, action, entity, entity_id, project, "denied", reason=why)
