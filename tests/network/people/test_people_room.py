@@ -3,11 +3,13 @@ mentoring requests matched with reasons, accepted matches in the pairing history
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from imaging_hub.database import create_engine
 from imaging_hub.network import NetworkInputError
@@ -219,3 +221,36 @@ def test_requests_and_pairings_from_before_the_steps_table_keep_their_history(da
     ]
     [pairing] = room.pairings()
     assert (pairing.outcome, pairing.ended_by, pairing.active) == ("finished", "", False)
+
+
+def test_refusals_are_audited_when_the_audit_shares_the_one_sqlite_writer(tmp_path: Path) -> None:
+    """The hub's default keeps governance in the archive's SQLite file: an audit written while the room held the
+    write lock would wait out the busy timeout and fail ("database is locked") instead of refusing."""
+    url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+    writer, audit_writer = create_engine(url, immediate=True), create_engine(url, immediate=True)
+    with audit_writer.begin() as conn:
+        conn.execute(text("CREATE TABLE audit_copy (action TEXT, outcome TEXT)"))
+
+    def shared(entry: AuditEntry) -> None:
+        with audit_writer.begin() as conn:
+            conn.execute(text("INSERT INTO audit_copy VALUES (:a, :o)"), {"a": entry.action, "o": entry.outcome})
+
+    room = PeopleRoom.open(writer, audit=shared)
+    asked = _paired(room)
+    started = time.monotonic()
+    with pytest.raises(NetworkNotFound):
+        room.accept(MANAGER, "no-such-request")
+    with pytest.raises(NetworkInputError):
+        room.accept(MANAGER, asked)  # paired already
+    with pytest.raises(NetworkNotFound):
+        room.end_pairing(MANAGER, "no-such-pairing", "gone")
+    with pytest.raises(NetworkRefused):
+        room.end_pairing(Actor("outsider@rxx.example"), asked, "not mine")
+    with pytest.raises(NetworkInputError):
+        room.end_pairing(MENTEE, asked, "")
+    assert time.monotonic() - started < 5  # refused at once, not after a lock timeout
+    with audit_writer.connect() as conn:
+        denied = conn.execute(text("SELECT count(*) FROM audit_copy WHERE outcome = 'denied'")).scalar_one()
+    writer.dispose()
+    audit_writer.dispose()
+    assert denied == 5

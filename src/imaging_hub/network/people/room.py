@@ -196,18 +196,20 @@ class PeopleRoom:
         """The proposed match of a request becomes a pairing in the history, from today."""
         if not actor.manager:
             raise self._refuse(actor, "mentoring.accept", request_id[:40], "only a network manager accepts a match")
-        with self._engine.begin() as db:
+        # Refusals are audited outside the write transaction: the audit may share the database's one writer.
+        with self._engine.connect() as db:
             row = db.execute(sa.select(t.request).where(t.request.c.request_id == request_id)).mappings().first()
-            if row is None:
-                self._record(actor, "mentoring.accept", request_id[:40], "denied", reason="no such request")
-                raise NetworkNotFound("no mentoring request with that id")
-            if row["status"] != "proposed" or not row["mentor"]:
-                raise self._bad(
-                    actor,
-                    "mentoring.accept",
-                    request_id,
-                    NetworkInputError("mentoring request: no proposed match to accept"),
-                )
+        if row is None:
+            self._record(actor, "mentoring.accept", request_id[:40], "denied", reason="no such request")
+            raise NetworkNotFound("no mentoring request with that id")
+        if row["status"] != "proposed" or not row["mentor"]:
+            raise self._bad(
+                actor,
+                "mentoring.accept",
+                request_id,
+                NetworkInputError("mentoring request: no proposed match to accept"),
+            )
+        with self._engine.begin() as db:
             pairing = Pairing(
                 request_id,
                 row["person"],
@@ -216,20 +218,32 @@ class PeopleRoom:
                 row["reason"],
                 skills=frozenset(json.loads(row["skills"])),
             )
-            db.execute(t.request.update().where(t.request.c.request_id == request_id).values(status="paired"))
-            self._step(db, request_id, "paired", actor, pairing.reason)
-            db.execute(
-                t.pairing.insert().values(
-                    request_id=request_id,
-                    mentee=pairing.mentee,
-                    mentor=pairing.mentor,
-                    reason=pairing.reason,
-                    skills=json.dumps(sorted(pairing.skills)),
-                    start=pairing.start,
-                    end=None,
-                    outcome="",
+            accepted = db.execute(
+                t.request.update()
+                .where(
+                    t.request.c.request_id == request_id,
+                    t.request.c.status == "proposed",
+                    t.request.c.mentor == row["mentor"],
                 )
-            )
+                .values(status="paired")
+            ).rowcount
+            if accepted:
+                self._step(db, request_id, "paired", actor, pairing.reason)
+                db.execute(
+                    t.pairing.insert().values(
+                        request_id=request_id,
+                        mentee=pairing.mentee,
+                        mentor=pairing.mentor,
+                        reason=pairing.reason,
+                        skills=json.dumps(sorted(pairing.skills)),
+                        start=pairing.start,
+                        end=None,
+                        outcome="",
+                    )
+                )
+        if not accepted:  # accepted, or matched again, by another request between the read and the write
+            changed = NetworkInputError("mentoring request: the match changed meanwhile")
+            raise self._bad(actor, "mentoring.accept", request_id, changed)
         self._record(actor, "mentoring.accept", request_id)
         return pairing
 
@@ -259,27 +273,27 @@ class PeopleRoom:
         """End an active pairing with its outcome (why it ended); a member of the pair or a network manager's step.
         Kept in the pairing (``ended_by``, ``end``, ``outcome``) and as the ``ended`` step of its history."""
         entity = request_id[:40]
-        with self._engine.begin() as db:
+        # Decided on a read, audited outside any write transaction: the audit may share the database's one writer.
+        with self._engine.connect() as db:
             row = db.execute(sa.select(t.pairing).where(t.pairing.c.request_id == entity)).mappings().first()
-            if row is None:
-                self._record(actor, "mentoring.end", entity, "denied", reason="no such pairing")
-                raise NetworkNotFound("no mentoring pairing with that id")
-            member = actor.name.lower() in (row["mentee"].lower(), row["mentor"].lower())
-            if not (member or actor.manager):
-                raise self._refuse(
-                    actor, "mentoring.end", entity, "only a member of the pairing or a network manager ends it"
-                )
-            end = on or self._clock().date()
-            why = outcome.strip()
-            try:
-                if row["end"] is not None:
-                    raise NetworkInputError(f"mentoring pairing: it ended already, on {row['end'].isoformat()}")
-                if not why or len(why) > MAX_OUTCOME:
-                    raise NetworkInputError(f"mentoring pairing: the outcome is 1 to {MAX_OUTCOME} characters")
-                if end < row["start"]:
-                    raise NetworkInputError("mentoring pairing: it cannot end before it started")
-            except NetworkInputError as exc:
-                raise self._bad(actor, "mentoring.end", entity, exc) from None
+        if row is None:
+            self._record(actor, "mentoring.end", entity, "denied", reason="no such pairing")
+            raise NetworkNotFound("no mentoring pairing with that id")
+        member = actor.name.lower() in (row["mentee"].lower(), row["mentor"].lower())
+        if not (member or actor.manager):
+            why_not = "only a member of the pairing or a network manager ends it"
+            raise self._refuse(actor, "mentoring.end", entity, why_not)
+        end, why = on or self._clock().date(), outcome.strip()
+        try:
+            if row["end"] is not None:
+                raise NetworkInputError(f"mentoring pairing: it ended already, on {row['end'].isoformat()}")
+            if not why or len(why) > MAX_OUTCOME:
+                raise NetworkInputError(f"mentoring pairing: the outcome is 1 to {MAX_OUTCOME} characters")
+            if end < row["start"]:
+                raise NetworkInputError("mentoring pairing: it cannot end before it started")
+        except NetworkInputError as exc:
+            raise self._bad(actor, "mentoring.end", entity, exc) from None
+        with self._engine.begin() as db:
             done = db.execute(
                 t.pairing.update()
                 .where(t.pairing.c.request_id == entity, t.pairing.c.end.is_(None))
