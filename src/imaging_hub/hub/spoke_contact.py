@@ -92,7 +92,9 @@ class SpokeContacts:
             "reported_by": caller.name,
         }
         with self._archive.database.writing() as conn:
-            before = conn.execute(sa.select(spoke_contact).where(spoke_contact.c.site_id == site)).first()
+            # locked (PostgreSQL; SQLite's writer is one already): two beats of one spoke see each other's state
+            mine = sa.select(spoke_contact).where(spoke_contact.c.site_id == site).with_for_update()
+            before = conn.execute(mine).first()
             if before is None:
                 conn.execute(spoke_contact.insert().values(site_id=site, **row))
             else:
