@@ -621,6 +621,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/network/people/mentoring/{request_id}/accept"): Rule(
         lambda h, c: ("POST", "/network/people/mentoring/ffffffffffffffff/accept", {"data": {"csrf": "{csrf}"}}), NOBODY
     ),
+    # ending a pairing of two other people: only the administrator (its members are tested in test_network_people)
+    ("POST", "/network/people/mentoring/{request_id}/end"): Rule(lambda h, c: _end_pairing(h), ADMIN),
     # AI assurance forms: flagging an incident on a run's case for those who see the run's project; reviewing an
     # incident or closing an alarm for a registrar (network administrator) or the run's project lead.
     ("POST", "/assurance/tools/{tool_id}/incidents"): Rule(lambda h, c: _flag_incident(h, c), SEES),
@@ -720,6 +722,21 @@ def _tool_of(hub: Hub, project: str) -> int:
         room.report_incident(Actor("matrix"), tool.id, IncidentSpec("1.2.3", "wrong", "none", "Matrix", run_id=run.id))
         _TOOLS_OF[(id(hub), project)] = tool.id
     return _TOOLS_OF[(id(hub), project)]
+def _end_pairing(hub: Hub) -> Request:
+    """A fresh active pairing of two people at other sites, neither of them a matrix role."""
+    from imaging_hub.network.operations import Actor
+    from imaging_hub.network.people import PeopleRoom, Profile
+
+    room = PeopleRoom.open(hub.archive.database.writer)
+    skill = unique("skill ")
+    mentor, mentee = Actor(f"{unique('m')}@rgt.example".lower()), Actor(f"{unique('e')}@rhm.example".lower())
+    room.save_profile(mentor, Profile(mentor.name, "M", "RGT", "North", skills=frozenset({skill}), mentoring_hours=2,
+                                      mentees_max=1))
+    room.save_profile(mentee, Profile(mentee.name, "E", "RHM", "North"))
+    asked = room.ask(mentee, frozenset({skill}))
+    room.run_matching(Actor("matrix", manager=True))
+    room.accept(Actor("matrix", manager=True), asked)
+    return "POST", f"/network/people/mentoring/{asked}/end", {"data": {"csrf": "{csrf}", "outcome": "done"}}
 
 
 def _flag_incident(hub: Hub, cell: Cell) -> Request:

@@ -106,6 +106,53 @@ def test_adding_and_editing_scanners_at_ones_own_site_only(hub: Hub, room: Netwo
     assert denied(hub, "scanner.edit") and denied(hub, "scanner.register")
 
 
+BAD_SCANNER_FIELDS = [
+    ("modality", "mr"),
+    ("modality", "<script>"),
+    ("manufacturer", "   "),
+    ("manufacturer", "q" * 201),
+    ("model", ""),
+    ("field_strength", "0"),
+    ("field_strength", "13"),
+    ("field_strength", "three"),
+    ("software_version", "q" * 201),
+    ("capabilities", "q" * 501),
+]
+
+
+@pytest.mark.parametrize(("field", "value"), BAD_SCANNER_FIELDS)
+@pytest.mark.parametrize("path", ["/network/capacity/scanners", "/network/capacity/scanners/RXX-MR9"])
+def test_one_scanner_form_refuses_bad_input_naming_the_field(
+    hub: Hub, room: NetworkRoom, path: str, field: str, value: str
+) -> None:
+    """Add and edit read the same form model: the same bad value is refused by both, naming the field only."""
+    if room.register().scanners.get("RXX-MR9") is None:
+        assert post(hub, SDM, "/network/capacity/scanners", {"scanner_id": "RXX-MR9", "site": "RXX", **SCANNER})
+    before = room.scanner("RXX-MR9")
+    refusals = len(denied(hub, "capacity.form"))
+    form = {"scanner_id": "RXX-MR8", "site": "RXX", **SCANNER, field: value}
+    answer = post(hub, SDM, path, form)
+    assert answer.status_code == 422
+    assert [p["loc"] for p in answer.json()["detail"]] == [["body", field]]
+    assert "q" * 50 not in answer.text and "<script>" not in answer.text
+    assert room.register().scanners.get("RXX-MR8") is None and room.scanner("RXX-MR9") == before
+    [entry] = denied(hub, "capacity.form")[: len(denied(hub, "capacity.form")) - refusals]
+    assert f"invalid fields: {field}" in entry.detail
+
+
+def test_the_scanner_form_trims_text_and_takes_an_empty_field_strength(hub: Hub, room: NetworkRoom) -> None:
+    form = {**SCANNER, "modality": "CT", "manufacturer": "  Acme CT ", "field_strength": "", "capabilities": "Contrast"}
+    added = post(hub, SDM, "/network/capacity/scanners", {**form, "scanner_id": "RXX-CT7", "site": " RXX "})
+    assert added.status_code == 200 and "in the register" in added.text
+    scanner = room.scanner("RXX-CT7")
+    assert (scanner.site, scanner.manufacturer, scanner.field_strength_t) == ("RXX", "Acme CT", None)
+    changed = {**form, "model": " Spiral 9 ", "capabilities": "dwi"}
+    edited = post(hub, SDM, "/network/capacity/scanners/RXX-CT7", changed)
+    assert edited.status_code == 200 and "is updated" in edited.text
+    scanner = room.scanner("RXX-CT7")
+    assert (scanner.model, scanner.capabilities, scanner.field_strength_t) == ("Spiral 9", {"dwi"}, None)
+
+
 def test_publishing_a_session_and_cancelling_one_date(hub: Hub, room: NetworkRoom) -> None:
     session = {"session_id": "RXX-MR-fri", "scanner_id": "RXX-MR1", "weekday": "4", "start": "08:00", "end": "10:00"}
     first = room.now().date() + timedelta(days=7)

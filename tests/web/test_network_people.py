@@ -4,6 +4,7 @@ the pairing history. Hostile input: huge fields, another person's profile, unkno
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -124,3 +125,67 @@ def test_hostile_input(hub: Hub, room: PeopleRoom) -> None:
     assert client.get("/network/people").status_code == 403
     # mentoring without a profile is refused
     assert post(hub, AUDITOR, "/network/people/mentoring", {"skills": "MRI physics"}).status_code == 403
+
+
+def _pairing(hub: Hub, room: PeopleRoom, mentor: str, mentee: str) -> str:
+    """An accepted pairing of ``mentee`` with ``mentor`` (their profiles typed on the page), on a skill of its own."""
+    skill = f"skill {uuid.uuid4().hex[:8]}"
+    post(hub, mentor, "/network/people/me", {**MENTOR_FORM, "site": "RGT", "skills": skill, "mentees_max": "5"})
+    post(hub, mentee, "/network/people/me", {**MENTOR_FORM, "site": "RHM", "skills": "", "mentoring_hours": "0"})
+    assert post(hub, mentee, "/network/people/mentoring", {"skills": skill}).status_code == 303
+    [view] = [v for v in room.requests(mentee) if skill in v.request.skills]
+    assert post(hub, ADMIN, "/network/people/mentoring/match", {}).status_code == 303
+    assert post(hub, ADMIN, f"/network/people/mentoring/{view.request.request_id}/accept", {}).status_code == 303
+    return view.request.request_id
+
+
+def test_a_member_ends_a_pairing_with_its_outcome_shown_on_both_pages(hub: Hub, room: PeopleRoom) -> None:
+    asked = _pairing(hub, room, AUDITOR, ANN)
+    mine = hub.client(ANN).get("/network/people/me")
+    assert f'id="end-{asked}"' in mine.text and 'name="back" value="me"' in mine.text
+    ended = post(hub, ANN, f"/network/people/mentoring/{asked}/end", {"outcome": "learnt enough", "back": "me"})
+    assert ended.status_code == 303 and ended.headers["location"] == "/network/people/me"
+    [pairing] = [p for p in room.pairings(ANN) if p.request_id == asked]
+    assert (pairing.outcome, pairing.ended_by, pairing.active) == ("learnt enough", ANN, False)
+    pages = ((ANN, "/network/people/me"), (AUDITOR, "/network/people/me"), (ADMIN, "/network/people/mentoring"))
+    for who, path in pages:
+        text = hub.client(who).get(path).text
+        assert f'learnt enough <span class="nhsuk-body-s">(ended by {ANN})' in text and f'id="end-{asked}"' not in text
+        assert f'id="steps-{asked}"' in text and "ended by " + ANN in text
+    assert [s.step for s in room.history(asked)] == ["asked", "proposed", "paired", "ended"]
+    assert audited(hub, "people.mentoring.end", "success")
+    # somewhere else to go back to is not followed
+    other = _pairing(hub, room, AUDITOR, ANN)
+    away = post(hub, AUDITOR, f"/network/people/mentoring/{other}/end", {"outcome": "done", "back": "https://evil"})
+    assert away.status_code == 303 and away.headers["location"] == "/network/people/mentoring"
+
+
+def test_ending_a_pairing_as_an_attacker(hub: Hub, room: PeopleRoom) -> None:
+    asked = _pairing(hub, room, AUDITOR, ANN)
+    end = f"/network/people/mentoring/{asked}/end"
+    denied = len(audited(hub, "people.mentoring.end", "denied"))
+    # someone else's pairing: refused, and not offered on their page either
+    assert post(hub, RES, end, {"outcome": "not mine"}).status_code == 403
+    assert f'id="end-{asked}"' not in hub.client(RES).get("/network/people/mentoring").text
+    # a forged or missing CSRF token
+    client = hub.client(ANN)
+    client.get("/network/people/me")
+    assert client.post(end, data={"csrf": "forged", "outcome": "x"}).status_code == 403
+    assert client.post(end, data={"outcome": "x"}).status_code == 403
+    # an outcome too long, or none: refused whole, never echoed
+    long = post(hub, ANN, end, {"outcome": "q" * 5000})
+    assert long.status_code == 400 and "outcome" in long.text and "q" * 50 not in long.text
+    assert post(hub, ANN, end, {"outcome": "   "}).status_code == 400
+    # unknown and absurd ids
+    assert post(hub, ADMIN, "/network/people/mentoring/ffffffffffffffff/end", {"outcome": "x"}).status_code == 404
+    assert post(hub, ADMIN, "/network/people/mentoring/" + "z" * 500 + "/end", {"outcome": "x"}).status_code == 404
+    [still] = [p for p in room.pairings(ANN) if p.request_id == asked]
+    assert still.active and still.outcome == ""  # nothing partial stored
+    # the administrator may end it; twice is refused
+    assert post(hub, ADMIN, end, {"outcome": "network review"}).status_code == 303
+    assert post(hub, ANN, end, {"outcome": "again"}).status_code == 400
+    [ended] = [p for p in room.pairings(ANN) if p.request_id == asked]
+    assert (ended.outcome, ended.ended_by) == ("network review", ADMIN)
+    refusals = audited(hub, "people.mentoring.end", "denied")
+    assert len(refusals) - denied == 8  # other person, 2 forged forms, 2 bad outcomes, 2 unknown ids, twice
+    assert "q" * 50 not in str([e.detail for e in refusals])

@@ -70,3 +70,15 @@ def test_people_pages_by_clicking_at_1280_and_375_px(people_served: tuple[str, H
             admin.locator("#mentoring-requests button[id^=accept-]").click()
             admin.wait_for_selector("#pairings >> text=mentor@rgt.example")
         admin.close()
+
+    # the mentee ends the pairing from their own page, at phone width, with its outcome
+    mentee = browser.new_page(viewport={"width": 375, "height": 740})
+    sign_in_by_keyboard(mentee, base, RES)
+    mentee.goto(base + "/network/people/me")
+    assert every_field_is_labelled(mentee) == []
+    mentee.locator("#pairings input[name=outcome]").fill("trial set up")
+    mentee.locator("#pairings button[id^=end-]").click()
+    mentee.wait_for_selector(f"#pairings >> text=(ended by {RES})")
+    assert "ended by " + RES in mentee.locator("#pairings ol").inner_text()
+    assert _overflow(mentee) <= 0, f"/network/people/me is {_overflow(mentee)} px too wide at 375 px"
+    mentee.close()

@@ -12,14 +12,17 @@ gives the room ``governance_audit(gov)`` so every report, view and withdrawal is
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 
 from imaging_hub.api.access import AccessScope, current_scope
-from imaging_hub.api.governance.auth import HttpAuth
+from imaging_hub.api.governance.auth import HttpAuth, client_address
+from imaging_hub.api.governance.error_audit import CALLER_STATE
 from imaging_hub.governance import SITE_ROLES, AuditRecord, Governance, NotFound, Role
 from imaging_hub.hub import AuditEntry, AuditSink, Caller, HubRoom, InvalidRequest, Refused
 from imaging_hub.spoke import (
@@ -82,6 +85,37 @@ def _answering() -> Iterator[None]:
         raise HTTPException(422, detail=str(exc)) from exc
 
 
+def _heartbeat_refusals(room: HubRoom) -> type[APIRoute]:
+    """The heartbeat route, auditing what is refused before the room is asked: a caller not signed in (no or a
+    bad token) and a malformed heartbeat (the fields at fault, never their values). Since accepted heartbeats
+    are audited only when the spoke's state changes, every refusal must still land in the trail."""
+
+    class HeartbeatRoute(APIRoute):
+        def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+            handler = super().get_route_handler()
+
+            def refused(request: Request, why: str) -> None:
+                name = str(getattr(request.state, CALLER_STATE, "") or "")  # set once authentication passed
+                caller = Caller(name or "anonymous", "person" if name else "unknown", client_address(request))
+                room.spokes.refused(caller, "unknown", why)
+
+            async def audited(request: Request) -> Response:
+                try:
+                    return await handler(request)
+                except HTTPException as exc:
+                    if exc.status_code == 401:  # others: the room refused and audited it already
+                        refused(request, "not signed in")
+                    raise
+                except RequestValidationError as exc:
+                    fields = sorted({str(e.get("loc", ("", ""))[-1])[:64] for e in exc.errors()[:20]})
+                    refused(request, f"invalid fields: {', '.join(fields)}")
+                    raise
+
+            return audited
+
+    return HeartbeatRoute
+
+
 def spoke_router(room: HubRoom, caller: Callable[..., Caller] = scope_caller) -> APIRouter:
     router = APIRouter(prefix="/spokes", tags=["spokes"])
 
@@ -99,12 +133,15 @@ def spoke_router(room: HubRoom, caller: Callable[..., Caller] = scope_caller) ->
         hub's own instance count next to the spoke's acknowledged count."""
         return room.reconciliation.view(who, project, site)
 
-    @router.post("/heartbeat", status_code=204)
     def heartbeat(beat: SpokeHeartbeat, who: Caller = Depends(caller)) -> Response:
         """A spoke is up: its backlog by outbox state and whether it accepts images (the hub's spoke health)."""
         with _answering():
             room.spokes.receive(who, beat)
         return Response(status_code=204)
+
+    router.add_api_route(
+        "/heartbeat", heartbeat, methods=["POST"], status_code=204, route_class_override=_heartbeat_refusals(room)
+    )
 
     @router.post("/withdrawals", response_model=WithdrawalAnswer)
     def withdraw(request: WithdrawalRequest, who: Caller = Depends(caller)) -> WithdrawalAnswer:

@@ -13,7 +13,8 @@ Public surface::
     room.reconciliation.view(caller, project=None, site=None) -> {"summary": ..., "studies": [...]}  (audited)
     room.reconciliation.summary(allows, project=None, site=None)  (unaudited: the face records its view)
     room.withdrawals.withdraw(caller, WithdrawalRequest) -> WithdrawalAnswer
-    room.spokes.receive(caller, SpokeHeartbeat)                 a spoke's heartbeat: up, backlog (audited)
+    room.spokes.receive(caller, SpokeHeartbeat)                 a spoke's heartbeat: up, backlog (audited on a change)
+    room.spokes.refused(caller, site, why)                      a heartbeat refused before the room (audited)
     room.spokes.contacts(sites) -> [SpokeContact]               spoke health (unaudited: the face records its view)
     Caller(name, kind, address, projects=None, sites=None); AuditEntry; AuditSink; no_audit
     Refused (not allowed: 403), InvalidRequest (malformed: 422)

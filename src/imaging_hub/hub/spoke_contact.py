@@ -1,19 +1,24 @@
 """Spoke health at the hub: each spoke's heartbeat (``spoke.SpokeHeartbeat``) is kept, one row per site, so the
 network's managers see which spokes are up, their backlog and when each last made contact.
 
-A heartbeat comes only from a caller that speaks for its site (a spoke's token names its own site); each is
-audited, refusals included. A spoke is "up" while its last contact is under ``UP_WITHIN`` old: three
-heartbeat intervals, so one lost beat does not mark it down.
+A heartbeat comes only from a caller that speaks for its site (a spoke's token names its own site). Every
+refused heartbeat is audited; an accepted one only when the spoke's state changes (``changes``): its first
+contact, another version, another account or token beating for it, accepting images or not, failed deliveries
+appearing or clearing, or contact again after it was down. A steady spoke beats every
+``HEARTBEAT_INTERVAL_S`` (2,880 times a day); its last contact and backlog are still stored each time, for the
+spoke health page, without an audit entry. A spoke is "up" while its last contact is under ``UP_WITHIN`` old:
+three heartbeat intervals, so one lost beat does not mark it down.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 
-from imaging_hub.hub.caller import AuditEntry, AuditSink, Caller, Refused
+from imaging_hub.hub.caller import AuditEntry, AuditSink, Caller, InvalidRequest, Refused
 from imaging_hub.hub.reconciliation import check_code
 from imaging_hub.hub.tables import spoke_contact, spoke_report
 from imaging_hub.spoke import HEARTBEAT_INTERVAL_S, SpokeHeartbeat
@@ -40,38 +45,64 @@ class SpokeContact:
         return sum(n for state, n in self.backlog.items() if state not in {"acknowledged", "failed"})
 
 
+def changes(before: sa.Row[Any] | None, beat: SpokeHeartbeat, caller: Caller, now: dt.datetime) -> list[str]:
+    """How this heartbeat changes what the hub knew of the spoke (its previous row); empty: nothing to audit."""
+    if before is None:
+        return ["first contact"]
+    found = []
+    if before.version != beat.version:
+        found.append("version")
+    if before.reported_by != caller.name:
+        found.append("reported by")
+    if bool(before.accepting) != beat.accepting:
+        found.append("accepting")
+    if (dict(before.backlog).get("failed", 0) > 0) != (beat.backlog.get("failed", 0) > 0):
+        found.append("failed deliveries")
+    last = _aware(before.contact_at)
+    if last is not None and now - last >= UP_WITHIN:
+        found.append("back after silence")
+    return found
+
+
 class SpokeContacts:
     def __init__(self, archive: Archive, audit: AuditSink) -> None:
         self._archive = archive
         self._audit = audit
 
+    def refused(self, caller: Caller, site: str, why: str) -> None:
+        """Audit a heartbeat refused, here or by the face before it reached the room (unsigned, malformed)."""
+        self._audit(AuditEntry(caller, "spoke.heartbeat", "site", site, outcome="denied", detail={"reason": why}))
+
     def receive(self, caller: Caller, beat: SpokeHeartbeat) -> None:
         site = beat.site_id
-        check_code("site_id", site)
+        try:
+            check_code("site_id", site)
+        except InvalidRequest as exc:
+            self.refused(caller, "invalid", str(exc))  # the entity is not named: the code itself is the fault
+            raise
         if caller.sites is not None and not caller.speaks_for_site(site):
-            self._audit(
-                AuditEntry(
-                    caller,
-                    "spoke.heartbeat",
-                    "site",
-                    site,
-                    outcome="denied",
-                    detail={"reason": "does not speak for the site"},
-                )
-            )
+            self.refused(caller, site, "does not speak for the site")
             raise Refused(f"not authorised to report for site {site}")
+        now = dt.datetime.now(dt.UTC)
         row = {
-            "contact_at": dt.datetime.now(dt.UTC),
+            "contact_at": now,
             "backlog": dict(beat.backlog),
             "accepting": beat.accepting,
             "version": beat.version,
             "reported_by": caller.name,
         }
         with self._archive.database.writing() as conn:
-            done = conn.execute(sa.update(spoke_contact).where(spoke_contact.c.site_id == site).values(**row))
-            if done.rowcount == 0:
+            # locked (PostgreSQL; SQLite's writer is one already): two beats of one spoke see each other's state
+            mine = sa.select(spoke_contact).where(spoke_contact.c.site_id == site).with_for_update()
+            before = conn.execute(mine).first()
+            if before is None:
                 conn.execute(spoke_contact.insert().values(site_id=site, **row))
-        self._audit(AuditEntry(caller, "spoke.heartbeat", "site", site, detail={"backlog": sum(beat.backlog.values())}))
+            else:
+                conn.execute(sa.update(spoke_contact).where(spoke_contact.c.site_id == site).values(**row))
+        changed = changes(before, beat, caller, now)
+        if changed:
+            detail = {"changed": changed, "backlog": sum(beat.backlog.values()), "version": beat.version}
+            self._audit(AuditEntry(caller, "spoke.heartbeat", "site", site, detail=detail))
 
     def contacts(self, sites: list[str]) -> list[SpokeContact]:
         """Every site named or heard from, in order of site code (not audited: the face records its view)."""

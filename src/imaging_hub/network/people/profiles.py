@@ -4,7 +4,7 @@ and research sessions in their job plans. Each person edits their own profile; n
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from imaging_hub.network.errors import NetworkInputError
 
@@ -74,7 +74,23 @@ class Pairing:
     end: date | None = None
     outcome: str = ""
     skills: frozenset[str] = field(default_factory=frozenset)
+    ended_by: str = ""  # the member or administrator who ended it
 
     @property
     def active(self) -> bool:
         return self.end is None
+
+    def member(self, person: str) -> bool:
+        return person.lower() in (self.mentee.lower(), self.mentor.lower())
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step on the way from a mentoring request to an ended pairing: who took it, when, and the note (a
+    match's reason, why nobody fitted, or why the pairing ended)."""
+
+    request_id: str
+    at: datetime  # UTC
+    step: str  # asked | proposed | unmatched | paired | ended
+    by: str
+    note: str = ""

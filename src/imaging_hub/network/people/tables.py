@@ -2,7 +2,8 @@
 
 A profile is stored as a JSON document beside the columns listed and filtered (site, region, champion); a
 mentoring request carries its proposed match (mentor and reason) until an administrator accepts it, when it
-becomes a row of the pairing history.
+becomes a row of the pairing history. Every step of a request (asked, proposed or unmatched, paired, ended) is
+also a row of ``net_people_step``, so the way from request to ended pairing can be read back with who and when.
 """
 
 from __future__ import annotations
@@ -48,4 +49,16 @@ pairing = Table(
     Column("start", Date, nullable=False),
     Column("end", Date, nullable=True),
     Column("outcome", String(1000), nullable=False),
+    Column("ended_by", String(254), nullable=True),  # the account that ended it (a member or an administrator)
+)
+
+step = Table(
+    "net_people_step",
+    metadata,
+    Column("step_id", Integer, primary_key=True, autoincrement=True),
+    Column("request_id", String(40), nullable=False, index=True),
+    Column("taken_at", DateTime, nullable=False),  # naive UTC
+    Column("step", String(16), nullable=False),  # asked | proposed | unmatched | paired | ended
+    Column("actor", String(254), nullable=False),  # the account (or system name) that took the step
+    Column("note", String(1000), nullable=False),  # the match's reason, or why the pairing ended
 )

@@ -7,6 +7,7 @@ By a network administrator or the site's data manager; the room decides who may 
 from __future__ import annotations
 
 from datetime import date, time
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Path, Request, Response
 
@@ -15,92 +16,42 @@ from imaging_hub.governance import Governance, Principal
 from imaging_hub.network.capacity import Scanner, SessionTemplate
 from imaging_hub.network.operations import NetworkRoom
 from imaging_hub.web.network.capacity_forms import NAME, absent, acted, answer, audited_forms, built, capabilities_of
+from imaging_hub.web.network.scanner_form import NewScannerForm, ScannerForm
 from imaging_hub.web.pages import signed_in_dependency
 from imaging_hub.web.pages.session import check_csrf
-
-MODALITY = r"^[A-Z]{2}$"
 
 
 def router(gov: Governance, room: NetworkRoom) -> APIRouter:
     pages = APIRouter(include_in_schema=False, route_class=audited_forms(gov))
     who_dep = Depends(signed_in_dependency(gov))
 
-    def described(
-        scanner_id: str,
-        site: str,
-        modality: str,
-        manufacturer: str,
-        model: str,
-        field_strength: float | None,
-        software_version: str,
-        capabilities: str,
-    ) -> Scanner:
-        return Scanner(
-            scanner_id,
-            site,
-            modality,
-            manufacturer.strip(),
-            model.strip(),
-            field_strength,
-            software_version.strip(),
-            capabilities_of(capabilities),
-        )
-
     @pages.post("/network/capacity/scanners")
     def add_scanner(
         request: Request,
+        form: Annotated[NewScannerForm, Form()],
         csrf: str = Form(""),
-        scanner_id: str = Form(..., pattern=NAME),
-        site: str = Form(..., pattern=NAME),
-        modality: str = Form(..., pattern=MODALITY),
-        manufacturer: str = Form(..., min_length=1, max_length=200),
-        model: str = Form(..., min_length=1, max_length=200),
-        field_strength: float | None = Form(None, gt=0, le=12),
-        software_version: str = Form("", max_length=200),
-        capabilities: str = Form("", max_length=500),
         who: Principal = who_dep,
     ) -> Response:
         check_csrf(request, csrf)
-        scanner = built(
-            gov,
-            who,
-            "scanner.register",
-            scanner_id,
-            lambda: described(
-                scanner_id, site, modality, manufacturer, model, field_strength, software_version, capabilities
-            ),
-        )
+        scanner = built(gov, who, "scanner.register", form.scanner_id, lambda: form.scanner(form.scanner_id, form.site))
         if isinstance(scanner, str):
             return answer(request, who, refusal=scanner)
         refusal = acted(lambda: room.register_scanner(network_actor(who), scanner))
-        return answer(request, who, f"Scanner {scanner_id} is in the register", refusal)
+        return answer(request, who, f"Scanner {form.scanner_id} is in the register", refusal)
 
     @pages.post("/network/capacity/scanners/{scanner_id}")
     def edit_scanner(
         request: Request,
+        form: Annotated[ScannerForm, Form()],
         scanner_id: str = Path(..., pattern=NAME),
         csrf: str = Form(""),
-        modality: str = Form(..., pattern=MODALITY),
-        manufacturer: str = Form(..., min_length=1, max_length=200),
-        model: str = Form(..., min_length=1, max_length=200),
-        field_strength: float | None = Form(None, gt=0, le=12),
-        software_version: str = Form("", max_length=200),
-        capabilities: str = Form("", max_length=500),
         who: Principal = who_dep,
     ) -> Response:
         check_csrf(request, csrf)
         current = room.register().scanners.get(scanner_id)
         if current is None:
             raise absent(gov, who, "scanner.edit", scanner_id, "registered scanner")
-        scanner = built(
-            gov,
-            who,
-            "scanner.edit",
-            scanner_id,
-            lambda: described(
-                scanner_id, current.site, modality, manufacturer, model, field_strength, software_version, capabilities
-            ),
-        )
+        scanner = built(gov, who, "scanner.edit", scanner_id, lambda: form.scanner(scanner_id, current.site))
         if isinstance(scanner, str):
             return answer(request, who, refusal=scanner)
         refusal = acted(lambda: room.update_scanner(network_actor(who), scanner))
