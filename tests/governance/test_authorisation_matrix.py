@@ -529,6 +529,7 @@ RULES: dict[tuple[str, str], Rule] = {
         lambda h, c: ("POST", "/network/costs/override", _override(h)), ADMIN
     ),
     ("GET", "/network/costs/recorded.xlsx"): Rule(get("/network/costs/recorded.xlsx"), OVERSIGHT),
+    ("GET", "/network/costs/recorded.csv"): Rule(get("/network/costs/recorded.csv"), OVERSIGHT),
     ("POST", "/api/network/fhir/reporting-tasks"): Rule(
         lambda h, c: ("POST", "/api/network/fhir/reporting-tasks", {"json": _network_bundle(unique("mx-"))}),
         lambda c: c.admin or c.role == "site_data_manager",

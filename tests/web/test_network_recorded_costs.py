@@ -5,6 +5,8 @@ audited, nothing partial stored."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -127,6 +129,21 @@ def test_arrivals_at_the_hub_are_priced_with_the_stored_schedule(registered: Hub
     assert "override-form" not in page.text  # the auditor sees, does not decide
     workbook = registered.client("audit@network.example").get("/network/costs/recorded.xlsx")
     assert workbook.status_code == 200 and workbook.content[:2] == b"PK"
+    table = list(csv.DictReader(io.StringIO(registered.client("audit@network.example")
+                                            .get("/network/costs/recorded.csv").text)))
+    assert [(r["site"], r["NHS Support"], r["total"]) for r in table] == [("RXX", "95.50", "412.33")]
+    assert registered.client("sdm@rxx.example").get("/network/costs/recorded.csv").status_code == 403
+
+
+def test_a_study_is_edited_from_its_prefilled_form(registered: Hub) -> None:
+    admin = registered.client("admin@network.example")
+    form = admin.get(f"/network/activity/studies?iras_id={IRAS}")
+    assert 'value="Lung imaging"' in form.text and 'value="RXX; RYY"' in form.text
+    changed = post(registered, "admin@network.example", "/network/activity/studies",
+                   {**STUDY_FORM, "sponsor": "Another sponsor"})
+    assert changed.status_code == 303
+    [study] = [s for s in ActivityRoom.open(registered.archive.database.writer).studies() if s.iras_id == IRAS]
+    assert study.sponsor == "Another sponsor" and study.timepoints == ("baseline",)
 
 
 def test_an_override_needs_a_justification_and_is_shown_with_who_and_why(registered: Hub) -> None:

@@ -203,7 +203,8 @@ class StudyCosts:
     def _manager(self, actor: Actor, action: str, kind: str, entity: str) -> None:
         if not actor.manager:
             why = "only a network manager may do this"
-            self._audit(AuditEntry(actor, action, f"network_costs_{kind}", entity, "denied", {"reason": why}))
+            self._audit(AuditEntry(actor, action, f"network_costs_{kind}", entity, outcome="denied",
+                                   detail={"reason": why}))
             raise ActivityRefused(why)
 
     def _record(self, actor: Actor, action: str, kind: str, entity: str, **detail: object) -> None:

@@ -3,7 +3,7 @@ whole schedule of events (CSV) or one activity of it (a form), and an AcoRD over
 justification (a form on each activity's row). Every change goes through the costs engine's own readers and the
 ``StudyCosts`` ledger, which lets only a network administrator change anything and audits each change and
 refusal; a bad input stores nothing and is answered on the page with what was wrong (and audited as failed).
-The recorded costs download as the XLSX workbook the upload form gives."""
+The recorded costs download as the XLSX workbook the upload form gives, and as its per site and month CSV."""
 
 from __future__ import annotations
 
@@ -167,6 +167,22 @@ def router(gov: Governance, ledger: StudyCosts, recorded: RecordedCosts) -> APIR
         viewed(gov, who, "costs.recorded.xlsx", "costs", lines=len(view.report.lines))
         return Response(body, media_type=XLSX,
                         headers={"Content-Disposition": 'attachment; filename="recorded-costs.xlsx"'})
+
+    @pages.get("/network/costs/recorded.csv")
+    def summary(request: Request, who: Principal = who_dep) -> Response:
+        """Per site and month by category (``costs.SUMMARY_COLUMNS``), as the upload form's summary CSV."""
+        if not oversees(who):
+            raise refused(gov, who, "costs.recorded.csv", "costs", "research costs are for network oversight")
+        view = recorded.view()
+        if view.report is None:
+            return failed(request, who, "recorded.csv", view.problems)
+        with tempfile.TemporaryDirectory(prefix="hub-costs-") as folder:
+            path = Path(folder) / "costs.csv"
+            engine.write_summary_csv(view.report, path)
+            body = path.read_bytes()
+        viewed(gov, who, "costs.recorded.csv", "costs", site_months=len(view.report.site_months()))
+        return Response(body, media_type="text/csv",
+                        headers={"Content-Disposition": 'attachment; filename="recorded-costs.csv"'})
 
     return pages
 
