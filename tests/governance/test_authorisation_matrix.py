@@ -652,6 +652,12 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/assurance/alarms/{alarm_id}/close"): Rule(
         lambda h, c: _close_alarm(h, c), lambda c: c.admin or c.lead_inside
     ),
+    # the MHRA export of a tool's incidents, for those who may review them: a registrar, or the lead of a project
+    # the tool ran in (the outside cell asks for a tool that ran only in BRAIN2).
+    ("GET", "/assurance/tools/{tool_id}/incidents.csv"): Rule(
+        lambda h, c: ("GET", f"/assurance/tools/{_tool_of(h, c.project)}/incidents.csv", {}),
+        lambda c: c.admin or c.lead_inside,
+    ),
 }
 
 
@@ -772,6 +778,24 @@ def _assurance(hub: Hub) -> dict[str, int]:
                 "validation", "csv", project, f"{project}/v1", "DSA-MATRIX", {}, str(folder))).id
         _ASSURANCE[id(hub)] = ids
     return _ASSURANCE[id(hub)]
+
+
+_TOOLS_OF: dict[tuple[int, str], int] = {}
+
+
+def _tool_of(hub: Hub, project: str) -> int:
+    """An AI tool whose one run (with one incident on it) is in ``project`` only, made once per hub."""
+    if (id(hub), project) not in _TOOLS_OF:
+        from imaging_hub.assurance import Actor, AssuranceRoom, IncidentSpec, RunSpec, ToolSpec
+
+        room = AssuranceRoom.open(hub.archive.database.writer)
+        console = Actor("matrix", manages=None)
+        tool = room.register_tool(console, ToolSpec(f"Only {project}", "Tests", "1", "Authorisation", 0.5, "c" * 64))
+        run = room.record_run(console, tool.id, RunSpec("validation", "csv", project, f"{project}/v1", "DSA-MATRIX",
+                                                        {}))
+        room.report_incident(Actor("matrix"), tool.id, IncidentSpec("1.2.3", "wrong", "none", "Matrix", run_id=run.id))
+        _TOOLS_OF[(id(hub), project)] = tool.id
+    return _TOOLS_OF[(id(hub), project)]
 
 
 def _flag_incident(hub: Hub, cell: Cell) -> Request:

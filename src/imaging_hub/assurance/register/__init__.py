@@ -7,7 +7,7 @@ governed cohorts with per-case results, and monitoring alarms: the assurance roo
     room.results(actor, run_id); room.read_report(actor, run_id, "report.pdf")   # audited reads
     room.record_alarms(actor, run, alarms); room.alarms(tool_id); room.close_alarm(actor, alarm_id, note)
     room.report_incident(actor, tool_id, IncidentSpec(case, "wrong"|"unsafe", harm, text)); room.review_incident(...)
-    room.incident_counts(tool_id); room.export_incidents(actor, tool_id)   # CSV with the MHRA report's fields
+    room.incident_counts(tool_id); room.export_incidents(actor, tool_id, projects=None)   # the MHRA CSV
 """
 
 from imaging_hub.assurance.register.actor import Actor, AuditEntry, AuditSink, no_audit

@@ -8,16 +8,17 @@ year is replaced as a whole, in one transaction). Costs themselves are computed,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine, RowMapping
+from sqlalchemy.engine import Connection, RowMapping
 
+from imaging_hub.database import Room
 from imaging_hub.network.activity import tables as t
-from imaging_hub.network.activity.database import migrate
+from imaging_hub.network.activity.database import MIGRATIONS
 from imaging_hub.network.activity.errors import ActivityInputError, ActivityRefused
 from imaging_hub.network.costs import (
     ActivityKind,
@@ -35,9 +36,8 @@ from imaging_hub.network.costs import (
     attribute,
     override,
 )
-from imaging_hub.network.operations import Actor, AuditEntry, AuditSink, no_audit
+from imaging_hub.network.operations import Actor, AuditEntry
 
-Clock = Callable[[], datetime]
 JUSTIFICATION_LIMIT = 2000
 _PENNY = Decimal("0.01")
 _LIMITS = {"arm": 64, "visit": 64, "activity": 200, "staff role": 200, "tariff code": 64}
@@ -58,18 +58,10 @@ class StoredOverride:
     applies: bool = False
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
+class StudyCosts(Room):
+    """``StudyCosts.open(engine, audit=sink)``: beside the ``ActivityRoom``, in the same chain."""
 
-
-class StudyCosts:
-    def __init__(self, engine: Engine, audit: AuditSink = no_audit, clock: Clock = _now) -> None:
-        self.engine, self._audit, self._clock = engine, audit, clock
-
-    @classmethod
-    def open(cls, engine: Engine, audit: AuditSink = no_audit, clock: Clock = _now) -> StudyCosts:
-        migrate(engine)
-        return cls(engine, audit, clock)
+    migrations = MIGRATIONS
 
     # --- schedules of events -------------------------------------------------------------------------------
 
