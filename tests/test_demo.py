@@ -94,3 +94,9 @@ def _assert_rooms_shown(folder: Path, stdout: str) -> None:
     assert held["tasks"] == 10 and held["bookings"] == len(plan) and held["reported"] >= 1
     # The catalogue: the snapshot the demo released, from the hub itself, beside the repositories it lists.
     assert summary["catalogue"]["snapshots"] and "lidc-idri" in summary["catalogue"]["listed"]
+    # The portfolio study: its timepoint from the protocol, its arrivals and the labelling reads priced as costs.
+    portfolio = summary["portfolio"]
+    assert portfolio["timepoints"] == ["baseline"] and portfolio["reads_per_participant"] >= 1
+    assert portfolio["scans"] >= 9 and portfolio["reads"] == 16 and portfolio["cost_lines"] > 0
+    assert all(float(portfolio["by_category"][c]) > 0 for c in ("Research Part A", "Research Part B",
+                                                                "NHS Support", "NHS Treatment"))

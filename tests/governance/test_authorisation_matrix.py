@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import io
 import re
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -508,6 +510,26 @@ RULES: dict[tuple[str, str], Rule] = {
         lambda c: c.admin or c.role == "site_data_manager",
     ),
     ("GET", "/network/activity/portfolio.csv"): Rule(get("/network/activity/portfolio.csv"), OVERSIGHT),
+    # Portfolio studies and their recorded costs (activity-costs): oversight and data managers see the studies,
+    # oversight the costs; only the administrator registers a study or changes a tariff, schedule or override.
+    ("GET", "/network/activity/studies"): Rule(get("/network/activity/studies"), CAPACITY),
+    ("POST", "/network/activity/studies"): Rule(
+        lambda h, c: ("POST", "/network/activity/studies", {"data": {"csrf": "{csrf}", **_MATRIX_STUDY}}), ADMIN
+    ),
+    ("POST", "/network/costs/tariff"): Rule(
+        lambda h, c: ("POST", "/network/costs/tariff", _costs_file("tariff")), ADMIN
+    ),
+    ("POST", "/network/costs/schedule"): Rule(
+        lambda h, c: ("POST", "/network/costs/schedule", _costs_file("schedule", h)), ADMIN
+    ),
+    ("POST", "/network/costs/schedule/activity"): Rule(
+        lambda h, c: ("POST", "/network/costs/schedule/activity", _schedule_activity(h)), ADMIN
+    ),
+    ("POST", "/network/costs/override"): Rule(
+        lambda h, c: ("POST", "/network/costs/override", _override(h)), ADMIN
+    ),
+    ("GET", "/network/costs/recorded.xlsx"): Rule(get("/network/costs/recorded.xlsx"), OVERSIGHT),
+    ("GET", "/network/costs/recorded.csv"): Rule(get("/network/costs/recorded.csv"), OVERSIGHT),
     ("POST", "/api/network/fhir/reporting-tasks"): Rule(
         lambda h, c: ("POST", "/api/network/fhir/reporting-tasks", {"json": _network_bundle(unique("mx-"))}),
         lambda c: c.admin or c.role == "site_data_manager",
@@ -676,6 +698,60 @@ def _activity_entry(hub: Hub) -> dict[str, Any]:
     ActivityRoom.open(hub.archive.database.writer).put_study(Actor("matrix", manager=True), study)
     entry = {"iras_id": "312345", "site": "RXX", "month": "2025-01", "measure": "reads", "count": "1"}
     return {"data": {"csrf": "{csrf}", **entry}}
+
+
+_MATRIX_STUDY = {"iras_id": "7654321", "cpms_id": "4321", "title": "Matrix study", "sponsor": "Uni",
+                 "chief_investigator": "CI", "phase": "N/A", "project": "MATRIX-ST", "sites": "RXX",
+                 "timepoints": "baseline", "reads_per_participant": "1"}
+
+
+def _matrix_schedule(hub: Hub) -> str:
+    """The matrix study registered (as setup, not as the cell) and its schedule's CSV text."""
+    from imaging_hub.network.activity import ActivityRoom, Phase, PortfolioStudy
+    from imaging_hub.network.operations import Actor
+    from network.costs.costs_samples import SCHEDULE
+
+    study = PortfolioStudy("7654321", "4321", "Matrix study", "Uni", "CI", Phase.NOT_APPLICABLE, "MATRIX-ST",
+                           frozenset({"RXX"}), ("baseline",))
+    ActivityRoom.open(hub.archive.database.writer).put_study(Actor("matrix", manager=True), study)
+    return SCHEDULE.replace("WBM-1,", "7654321,")
+
+
+def _costs_file(name: str, hub: Hub | None = None) -> dict[str, Any]:
+    from network.costs.costs_samples import TARIFF_2025
+
+    text = _matrix_schedule(hub) if hub is not None else TARIFF_2025
+    return {"data": {"csrf": "{csrf}", "iras_id": "7654321"}, "files": {name: (f"{name}.csv", text)}}
+
+
+def _stored_schedule(hub: Hub) -> None:
+    from imaging_hub.network.activity import StudyCosts
+    from imaging_hub.network.costs import Schedule, read_schedule
+    from imaging_hub.network.operations import Actor
+
+    ledger = StudyCosts.open(hub.archive.database.writer)
+    if not ledger.schedule(["7654321"]).activities:
+        text = _matrix_schedule(hub)
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "schedule.csv"
+            path.write_text(text)
+            read: Schedule = read_schedule(path)
+        ledger.put_schedule(Actor("matrix", manager=True), "7654321", read.activities)
+
+
+def _schedule_activity(hub: Hub) -> dict[str, Any]:
+    _matrix_schedule(hub)
+    form = {"iras_id": "7654321", "arm": "mri", "visit": "baseline", "name": "matrix read", "kind": "research_read",
+            "staff_role": "radiologist", "minutes": "20", "tariff_code": "RAD-HOUR", "patient_care": "no",
+            "continues_after_study": "no", "standard_care": "no"}
+    return {"data": {"csrf": "{csrf}", **form}}
+
+
+def _override(hub: Hub) -> dict[str, Any]:
+    _stored_schedule(hub)
+    form = {"iras_id": "7654321", "arm": "mri", "visit": "baseline", "name": "image transfer",
+            "category": "research_part_b", "justification": "matrix"}
+    return {"data": {"csrf": "{csrf}", **form}}
 
 
 def _network_bundle(task_id: str) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """``imaging-hub activity count``: research activity per study, site and month from what arrived at the hub
 (scans per protocol timepoint, participants enrolled), written as the monthly CSV and the CSV a network manager
-uploads to the national portfolio system. Reads the hub; changes nothing."""
+uploads to the national portfolio system. Reads the hub; changes nothing. ``imaging-hub activity study add|list``
+(``_activity_studies``) keeps the portfolio studies at the hub."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from imaging_hub.cli import _activity_studies
 from imaging_hub.cli._hub_session import CONFIG, DATA, DATABASE
 from imaging_hub.config import HubSettings
 from imaging_hub.hub import hub_activity
@@ -73,4 +75,5 @@ def register(app: typer.Typer) -> None:
             f"{sum(report.unknown_timepoints.values())} scans of timepoints outside the protocols."
         )
 
+    _activity_studies.register(activity)
     app.add_typer(activity, name="activity")

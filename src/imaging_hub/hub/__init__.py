@@ -22,6 +22,8 @@ Public surface::
     propose_scanners(archive, network_room) -> unsubscribe      # devices in arriving data -> register proposals
     catalogue_snapshots(gov, archive, catalogue, publisher, actor) -> keys   # released snapshots -> catalogue
     hub_activity(archive, resume=None) -> HubActivity           # arrivals per timepoint, enrolments (activity)
+    hub_reads(archive, labelling_room, network_room) -> [ReadCompleted]   # labelling reads, reported worklist tasks
+    study_imaging(project, archive, quality, labelling, network) -> StudyImaging  # timepoints, reads per participant
 
 ``ArchiveForDicom`` is hub domain, not a face: it is how the hub's store serves the DIMSE engine, and both it
 imports (``store``, ``dimse``) are engines below this layer, so the api and the tests use it from here.
@@ -31,6 +33,8 @@ from imaging_hub.hub.activity_feed import HubActivity, hub_activity
 from imaging_hub.hub.caller import AuditEntry, AuditSink, Caller, InvalidRequest, Refused, no_audit
 from imaging_hub.hub.catalogue_feed import catalogue_snapshots, put_entries
 from imaging_hub.hub.dicom_archive import ArchiveForDicom
+from imaging_hub.hub.portfolio_imaging import StudyImaging, study_imaging
+from imaging_hub.hub.reads_feed import hub_reads, labelling_reads, worklist_reads
 from imaging_hub.hub.room import HubRoom
 from imaging_hub.hub.scanner_proposals import propose_scanners
 from imaging_hub.hub.spoke_contact import UP_WITHIN, SpokeContact
@@ -46,9 +50,14 @@ __all__ = [
     "InvalidRequest",
     "Refused",
     "SpokeContact",
+    "StudyImaging",
     "catalogue_snapshots",
     "hub_activity",
+    "hub_reads",
+    "labelling_reads",
     "no_audit",
     "propose_scanners",
     "put_entries",
+    "study_imaging",
+    "worklist_reads",
 ]

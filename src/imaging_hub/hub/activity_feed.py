@@ -13,10 +13,8 @@ from dataclasses import dataclass, field
 from pydicom import dcmread
 
 from imaging_hub.events import InstanceStored
-from imaging_hub.network.activity import ParticipantEnrolled, StudyArrived
+from imaging_hub.network.activity import UNSTATED, ParticipantEnrolled, StudyArrived
 from imaging_hub.store import Archive
-
-UNSTATED = "unstated"  # a study without a timepoint: counted apart by the activity report, never dropped
 
 
 @dataclass

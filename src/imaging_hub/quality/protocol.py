@@ -155,6 +155,17 @@ class AcquisitionProtocol(_Strict):
     series: list[ExpectedSeries] = Field(min_length=1)
     deviations: list[SiteDeviation] = Field(default_factory=list)
     dose: DoseConstraint | None = None
+    # The imaging timepoints (ClinicalTrialTimePointID values) the study schedules, in visit order.
+    timepoints: list[str] = Field(default_factory=list)
+
+    @field_validator("timepoints")
+    @classmethod
+    def _timepoints(cls, timepoints: list[str]) -> list[str]:
+        if any(not t.strip() for t in timepoints):
+            raise ValueError("a timepoint is empty")
+        if len(set(timepoints)) != len(timepoints):
+            raise ValueError("a timepoint is listed twice")
+        return timepoints
 
     @model_validator(mode="after")
     def _names(self) -> AcquisitionProtocol:

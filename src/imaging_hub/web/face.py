@@ -38,6 +38,7 @@ def web_face(oidc: OidcSettings | None = None) -> PageRouters:
         settings = oidc if oidc is not None else OidcSettings.load()
         desk = LabellingDesk.open(gov, archive)  # the labelling room, and its subscriber for SEGs from the viewer
         quality = QualityRoom.open(archive.database.writer)
+        network = NetworkRoom.open(archive.database.writer, audit=network_audit(gov))
         columns = StudyColumns(labelling=desk.room.study_status, quality=qc_column(quality))
         return [
             web_router(gov, ArchiveSource(archive), oidc_enabled=settings.enabled),
@@ -49,13 +50,9 @@ def web_face(oidc: OidcSettings | None = None) -> PageRouters:
             viewer_router(gov),
             labelling_router(gov, desk),
             quality_router(gov, quality),
-            network_pages_router(
-                gov,
-                NetworkRoom.open(archive.database.writer, audit=network_audit(gov)),
-                Catalogue.on(archive.database.writer),
-            ),
+            network_pages_router(gov, network, Catalogue.on(archive.database.writer)),
             people_pages_router(gov, PeopleRoom.open(archive.database.writer, audit=network_audit(gov))),
-            activity_pages_router(gov, archive),
+            activity_pages_router(gov, archive, labelling=desk.room, network=network, quality=quality),
             spoke_health_page_router(gov, room),
             assurance_page_router(gov, archive),
         ]

@@ -11,6 +11,7 @@ import pytest
 from imaging_hub.network.activity import (
     MONTHLY_COLUMNS,
     PORTFOLIO_COLUMNS,
+    UNSTATED,
     ActivityInputError,
     ManualEntry,
     Measure,
@@ -147,3 +148,16 @@ def test_the_exports(tmp_path: Path) -> None:
     with upload.open(newline="") as f:
         rows = list(csv.reader(f))
     assert rows == [list(PORTFOLIO_COLUMNS), ["56789", "RGT", "2025-07-01", "WBM1-0003", "Recruited"]]
+
+
+def test_an_arrival_without_a_timepoint_counts_at_a_single_timepoint_study_only() -> None:
+    single = PortfolioStudy("200300", "12", "One visit", "S", "CI", Phase.PHASE_1, "ONE", frozenset({"RGT"}),
+                            ("baseline",))
+    arrivals = [StudyArrived("ONE", "RGT", UNSTATED, "1.1", at("2025-05-01T10:00")),
+                StudyArrived("WBM-1", "RGT", UNSTATED, "1.2", at("2025-05-01T10:00"))]
+    reads = [ReadCompleted("ONE", "RGT", "labelling/1/1.1/a/reader", at("2025-05-02T10:00"), "1.1"),
+             ReadCompleted("ONE", "RGT", "worklist/W9", at("2025-05-02T10:00"), "")]
+    report = count_activity([single, STUDY], arrivals, reads)
+    [row] = report.rows
+    assert row.scans == {"baseline": 1} and row.reads_at == {"baseline": 1, "": 1}
+    assert report.unknown_timepoints == {UNSTATED: 1}  # two timepoints: which one is not known

@@ -72,7 +72,7 @@ def test_studies_and_entries_survive_reopening_in_their_own_version_table(
     assert again.studies() == [STUDY]
     assert again.manual() == [entry()]
     with opened.engine.connect() as db:
-        assert db.execute(sa.text("SELECT version_num FROM alembic_version_network_activity")).scalar() == "0001"
+        assert db.execute(sa.text("SELECT version_num FROM alembic_version_network_activity")).scalar() == "0002"
     report = count_activity(again.studies(), manual=again.manual())
     assert report.rows[0].manual_scans == 3
     assert [e.action for e in trail] == ["network.activity.study.put", "network.activity.manual.add"]

@@ -16,6 +16,7 @@ from imaging_hub.demo.rooms.assurance_tool import register_and_run
 from imaging_hub.demo.rooms.cases import project_cases
 from imaging_hub.demo.rooms.labelling import label_project
 from imaging_hub.demo.rooms.network import run_network
+from imaging_hub.demo.rooms.network_activity import fill_portfolio
 from imaging_hub.demo.rooms.network_catalogue import fill_catalogue
 from imaging_hub.demo.rooms.quality import check_project
 from imaging_hub.governance import Governance
@@ -45,6 +46,7 @@ def show_rooms(folder: Path, console: Console) -> None:
         tables, network = run_network(folder / "network", sorted({c.participant for c in cases}),
                                       (archive.database.writer, gov))
         network["catalogue"] = fill_catalogue(gov, archive)
+        network["portfolio"] = fill_portfolio(gov, archive, PROJECT)
     finally:
         archive.close()
         gov.close()

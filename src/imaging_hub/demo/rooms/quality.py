@@ -21,6 +21,7 @@ name = "LUNG-AI chest"
 version = "1.0"
 format = 1
 unexpected_series = "problem"
+timepoints = ["baseline"]
 
 [[series]]
 name = "CT chest"

@@ -4,10 +4,14 @@
 reads done, participants enrolled) plus manual entries; ``write_monthly_activity`` and
 ``write_portfolio_upload`` export it as CSV (see ``export`` for the columns and their provenance);
 ``read_studies`` reads the portfolio studies' CSV (``STUDY_COLUMNS``). ``ActivityRoom.open(engine, audit=sink)``
-keeps the portfolio studies and manual entries in the hub's database (own Alembic chain), audited.
+keeps the portfolio studies and manual entries in the hub's database (own Alembic chain), audited;
+``StudyCosts.open(engine, audit=sink)`` keeps each study's schedule of events, the annual tariffs and the AcoRD
+overrides there too; ``recorded_activity(report, schedule)`` turns the counted activity into the costs engine's
+recorded activity (what it cannot price is listed as ``Unpriced``).
 """
 
 from imaging_hub.network.activity.aggregate import ActivityReport, SiteMonthActivity, count_activity, month_of
+from imaging_hub.network.activity.costed import READ_KINDS, Unpriced, recorded_activity
 from imaging_hub.network.activity.errors import ActivityInputError, ActivityRefused
 from imaging_hub.network.activity.export import (
     MANUAL_COLUMNS,
@@ -17,6 +21,7 @@ from imaging_hub.network.activity.export import (
     write_portfolio_upload,
 )
 from imaging_hub.network.activity.records import (
+    UNSTATED,
     ManualEntry,
     Measure,
     ParticipantEnrolled,
@@ -25,13 +30,16 @@ from imaging_hub.network.activity.records import (
 )
 from imaging_hub.network.activity.room import ActivityRoom
 from imaging_hub.network.activity.study import Phase, PortfolioStudy, cpms_id, iras_id
+from imaging_hub.network.activity.study_costs import StoredOverride, StudyCosts
 from imaging_hub.network.activity.study_files import STUDY_COLUMNS, read_studies
 
 __all__ = [
     "MANUAL_COLUMNS",
     "MONTHLY_COLUMNS",
     "PORTFOLIO_COLUMNS",
+    "READ_KINDS",
     "STUDY_COLUMNS",
+    "UNSTATED",
     "ActivityInputError",
     "ActivityRefused",
     "ActivityReport",
@@ -43,12 +51,16 @@ __all__ = [
     "PortfolioStudy",
     "ReadCompleted",
     "SiteMonthActivity",
+    "StoredOverride",
     "StudyArrived",
+    "StudyCosts",
+    "Unpriced",
     "count_activity",
     "cpms_id",
     "iras_id",
     "month_of",
     "read_studies",
+    "recorded_activity",
     "write_monthly_activity",
     "write_portfolio_upload",
 ]

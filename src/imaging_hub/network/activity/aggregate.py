@@ -4,7 +4,8 @@ Each hub record counts once (by its key; the earliest time wins when one is fed 
 calendar month of its time, at the site it names (listed for the study or not). Manual entries add to the
 count and are shown apart, so a reader can see how much the hub saw. Records of projects that are no portfolio
 study, and scans of a timepoint the study's protocol does not list, are not counted but tallied, so nothing
-disappears silently.
+disappears silently. A study that arrived without a timepoint counts at the study's timepoint when its protocol
+has only one. A read counts at the timepoint its study arrived for (``reads_at``; '' when that is unknown).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from imaging_hub.network.activity.errors import ActivityInputError
 from imaging_hub.network.activity.records import (
+    UNSTATED,
     ManualEntry,
     Measure,
     ParticipantEnrolled,
@@ -40,6 +42,7 @@ class SiteMonthActivity:
     recruited: int = 0
     scans: Counter[str] = field(default_factory=Counter)  # by protocol timepoint
     reads: int = 0
+    reads_at: Counter[str] = field(default_factory=Counter)  # hub-seen reads by their study's timepoint
     manual_recruited: int = 0  # the part of each count that came from manual entries
     manual_scans: int = 0
     manual_reads: int = 0
@@ -75,20 +78,27 @@ def count_activity(
     def row(study: PortfolioStudy, site: str, month: str) -> SiteMonthActivity:
         return rows.setdefault((study.iras_id, site, month), SiteMonthActivity(study, site, month))
 
+    timepoint_of: dict[tuple[str, str], str] = {}
     for arrival in _once(arrivals, lambda a: (a.project, a.study_uid)):
         study = by_project.get(arrival.project)
+        timepoint = arrival.timepoint
+        if study is not None and timepoint == UNSTATED and len(study.timepoints) == 1:
+            timepoint = study.timepoints[0]  # the only timepoint there is
         if study is None:
             not_portfolio += 1
-        elif arrival.timepoint not in study.timepoints:
-            unknown[arrival.timepoint] += 1
+        elif timepoint not in study.timepoints:
+            unknown[timepoint] += 1
         else:
-            row(study, arrival.site, month_of(arrival.at)).scans[arrival.timepoint] += 1
+            row(study, arrival.site, month_of(arrival.at)).scans[timepoint] += 1
+            timepoint_of[arrival.project, arrival.study_uid] = timepoint
     for read in _once(reads, lambda r: (r.project, r.task_id)):
         study = by_project.get(read.project)
         if study is None:
             not_portfolio += 1
         else:
-            row(study, read.site, month_of(read.at)).reads += 1
+            target = row(study, read.site, month_of(read.at))
+            target.reads += 1
+            target.reads_at[timepoint_of.get((read.project, read.study_uid), "")] += 1
     counted: list[tuple[PortfolioStudy, ParticipantEnrolled]] = []
     for enrolment in _once(enrolments, lambda e: (e.project, e.participant)):
         study = by_project.get(enrolment.project)

@@ -22,12 +22,19 @@ class StudyArrived:
     at: datetime
 
 
+UNSTATED = "unstated"  # a study that arrived without ClinicalTrialTimePointID (de-identification blanks it)
+
+
 @dataclass(frozen=True)
 class ReadCompleted:
+    """``task_id`` keys the read (a labelling read, a reported worklist task); ``study_uid`` the study read, so
+    the count can place the read at the timepoint that study arrived for."""
+
     project: str
     site: str
     task_id: str
     at: datetime
+    study_uid: str = ""
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,11 @@ each change and refusal through the sink; a refused or bad entry stores nothing.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC
 
 import sqlalchemy as sa
-from sqlalchemy.engine import RowMapping
+from sqlalchemy.engine import Connection, RowMapping
 
 from imaging_hub.database import Room
 from imaging_hub.network.activity import tables as t
@@ -35,29 +36,23 @@ class ActivityRoom(Room):
 
     def put_study(self, actor: Actor, study: PortfolioStudy) -> None:
         """Add the study, or replace the one with its IRAS ID; a network manager's step."""
+        self.put_studies(actor, [study])
+
+    def put_studies(self, actor: Actor, studies: Sequence[PortfolioStudy]) -> None:
+        """Add or replace each study, all or none (one transaction); a network manager's step."""
         if not actor.manager:
-            self._refuse(actor, "network.activity.study.put", "study", study.iras_id, "only a network manager")
-        values = {
-            "cpms_id": study.cpms_id,
-            "title": study.title,
-            "sponsor": study.sponsor,
-            "chief_investigator": study.chief_investigator,
-            "phase": study.phase.value,
-            "project": study.project,
-            "sites": json.dumps(sorted(study.sites)),
-            "timepoints": json.dumps(list(study.timepoints)),
-            "reads_per_participant": study.reads_per_participant,
-        }
+            for study in studies:
+                self._refuse(actor, "network.activity.study.put", "study", study.iras_id, "only a network manager")
+        for field, key in (("IRAS ID", lambda s: s.iras_id), ("project", lambda s: s.project)):
+            values = [key(s) for s in studies]
+            if len(set(values)) != len(values):
+                raise ActivityInputError(f"{field}: two of these studies share one")
+        replaced = {}
         with self.engine.begin() as db:
-            other = db.execute(sa.select(t.studies.c.iras_id).where(t.studies.c.project == study.project)).scalar()
-            if other is not None and other != study.iras_id:
-                raise ActivityInputError("project: another portfolio study already arrives under this project")
-            changed = db.execute(
-                sa.update(t.studies).where(t.studies.c.iras_id == study.iras_id).values(**values)
-            ).rowcount
-            if not changed:
-                db.execute(sa.insert(t.studies).values(iras_id=study.iras_id, **values))
-        self._record(actor, "network.activity.study.put", "study", study.iras_id, replaced=bool(changed))
+            for study in studies:
+                replaced[study.iras_id] = _put(db, study)
+        for study in studies:
+            self._record(actor, "network.activity.study.put", "study", study.iras_id, replaced=replaced[study.iras_id])
 
     def studies(self) -> list[PortfolioStudy]:
         with self.engine.connect() as db:
@@ -142,6 +137,28 @@ class ActivityRoom(Room):
         self._audit(AuditEntry(actor, action, f"network_activity_{kind}", entity, outcome="denied",
                                detail={"reason": why}))
         raise ActivityRefused(why)
+
+
+def _put(db: Connection, study: PortfolioStudy) -> bool:
+    """Insert or replace the study; whether it replaced one."""
+    values = {
+        "cpms_id": study.cpms_id,
+        "title": study.title,
+        "sponsor": study.sponsor,
+        "chief_investigator": study.chief_investigator,
+        "phase": study.phase.value,
+        "project": study.project,
+        "sites": json.dumps(sorted(study.sites)),
+        "timepoints": json.dumps(list(study.timepoints)),
+        "reads_per_participant": study.reads_per_participant,
+    }
+    other = db.execute(sa.select(t.studies.c.iras_id).where(t.studies.c.project == study.project)).scalar()
+    if other is not None and other != study.iras_id:
+        raise ActivityInputError("project: another portfolio study already arrives under this project")
+    changed = db.execute(sa.update(t.studies).where(t.studies.c.iras_id == study.iras_id).values(**values)).rowcount
+    if not changed:
+        db.execute(sa.insert(t.studies).values(iras_id=study.iras_id, **values))
+    return bool(changed)
 
 
 def _study_of(row: RowMapping) -> PortfolioStudy:

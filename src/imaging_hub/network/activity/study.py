@@ -14,6 +14,7 @@ from imaging_hub.network.activity.errors import ActivityInputError
 
 _IRAS = re.compile(r"[0-9]{6,7}")
 _CPMS = re.compile(r"[1-9][0-9]{0,6}")
+_LIMITS = {"title": 500, "sponsor": 200, "chief_investigator": 200, "project": 64}  # the table's columns
 
 
 class Phase(Enum):
@@ -68,3 +69,11 @@ class PortfolioStudy:
             raise ActivityInputError("timepoints: a timepoint is listed twice")
         if self.reads_per_participant < 0:
             raise ActivityInputError("reads per participant: cannot be negative")
+        if self.reads_per_participant > 1000:
+            raise ActivityInputError("reads per participant: more than 1000")
+        for name, limit in _LIMITS.items():
+            if len(str(getattr(self, name))) > limit:
+                raise ActivityInputError(f"{name.replace('_', ' ')}: longer than {limit} characters")
+        for name, items in (("sites", self.sites), ("timepoints", self.timepoints)):
+            if any(len(item) > 64 for item in items):
+                raise ActivityInputError(f"{name}: one is longer than 64 characters")

@@ -121,7 +121,8 @@ def cost(
             for problem in _unpriceable(schedule.source, activity, tariff):
                 problems[problem] = None
             key = (entry.site, entry.month, activity)
-            occurrences[key] = occurrences.get(key, 0) + entry.count * activity.per_visit
+            per_entry = entry.count if entry.occurrences else entry.count * activity.per_visit
+            occurrences[key] = occurrences.get(key, 0) + per_entry
     if problems:
         raise CostsInputError(list(problems))
     lines = []

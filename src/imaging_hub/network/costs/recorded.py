@@ -27,6 +27,8 @@ class RecordedActivity:
     count: int
     activity: str | None = None  # None: every activity of the visit
     row: int = 0
+    # True: ``count`` is how often the named activity happened (reads done), not visits times its per_visit.
+    occurrences: bool = False
 
 
 @dataclass(frozen=True)

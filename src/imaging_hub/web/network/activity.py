@@ -1,5 +1,6 @@
 """``/network/activity``: research activity per site and month, counted from the studies that arrived at the hub
-(the archive's change feed, ``hub_activity``) plus manual entries, with a chart per site and per study; a form
+(the archive's change feed, ``hub_activity``) and the reads done in the labelling and network rooms
+(``hub_reads``), plus manual entries, with a chart per site and per study; a form
 for a manual entry (a network administrator, or the data manager of the entry's site); and the portfolio
 upload CSV for the national system. Network oversight sees every site, a site data manager their own. Every
 view, change and refusal is audited."""
@@ -7,66 +8,33 @@ view, change and refusal is audited."""
 from __future__ import annotations
 
 import tempfile
-import threading
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
-from imaging_hub.api import network_actor, network_audit
+from imaging_hub.api import network_actor
 from imaging_hub.governance import SITE_ROLES, Forbidden, Governance, Principal
-from imaging_hub.hub import HubActivity, hub_activity
 from imaging_hub.network.activity import (
     ActivityInputError,
     ActivityRefused,
-    ActivityReport,
     ActivityRoom,
     ManualEntry,
     Measure,
-    ParticipantEnrolled,
-    StudyArrived,
-    count_activity,
     write_portfolio_upload,
 )
-from imaging_hub.store import Archive
 from imaging_hub.web.network.access import oversees, refused, viewed
 from imaging_hub.web.network.activity_charts import activity_chart
+from imaging_hub.web.network.activity_counter import ActivityCounter
 from imaging_hub.web.pages import WebRoute, signed_in_dependency
 from imaging_hub.web.pages.session import check_csrf, page
 
 FIELD_LIMIT = 64  # an IRAS ID, a site code, a month, a timepoint
 
 
-class ActivityCounter:
-    """The hub's arrivals, read on from where the last count stopped (one reader at a time)."""
-
-    def __init__(self, archive: Archive, room: ActivityRoom) -> None:
-        self.archive, self.room = archive, room
-        self._seen: HubActivity | None = None
-        self._arrivals: list[StudyArrived] = []
-        self._enrolments: list[ParticipantEnrolled] = []
-        self._lock = threading.Lock()
-
-    def report(self, sites: set[str] | None) -> ActivityReport:
-        with self._lock:  # a resumed count returns only what came since: keep what came before
-            self._seen = hub_activity(self.archive, resume=self._seen)
-            self._arrivals += self._seen.arrivals
-            self._enrolments += self._seen.enrolments
-            arrivals, enrolments = list(self._arrivals), list(self._enrolments)
-        wanted = (lambda site: True) if sites is None else (lambda site: site in sites)
-        return count_activity(
-            self.room.studies(),
-            arrivals=[a for a in arrivals if wanted(a.site)],
-            enrolments=[e for e in enrolments if wanted(e.site)],
-            manual=self.room.manual(sites),
-        )
-
-
-def router(gov: Governance, archive: Archive) -> APIRouter:
+def router(gov: Governance, room: ActivityRoom, counter: ActivityCounter) -> APIRouter:
     pages = APIRouter(include_in_schema=False, route_class=WebRoute)
     who_dep = Depends(signed_in_dependency(gov))
-    room = ActivityRoom.open(archive.database.writer, audit=network_audit(gov))
-    counter = ActivityCounter(archive, room)
 
     def visible(who: Principal, action: str) -> set[str] | None:
         """Every site (None) for oversight, a data manager's own sites; others refused."""

@@ -1,8 +1,10 @@
-"""``/network/costs``: AcoRD attribution and cost per site and month from a study's schedule of events, the
-recorded activity and the annual tariff, uploaded as the CSVs ``imaging-hub costs attribute`` takes, with the
-AcoRD overrides a person decided (optional CSV, ``OVERRIDE_COLUMNS``: each names who, when and why). Shown as a
-page or downloaded as the XLSX workbook. The same engine; nothing is kept. For network oversight; every run,
-override applied and refusal is audited."""
+"""``/network/costs``: first the portfolio studies' costs from what the hub recorded (``recorded_costs``: the
+stored schedules, tariffs and overrides, changed through ``costs_records``' forms); then AcoRD attribution and
+cost per site and month from uploaded CSVs (a study's schedule of events, the recorded activity and the annual
+tariff, as ``imaging-hub costs attribute`` takes them) with the AcoRD overrides a person decided (optional CSV,
+``OVERRIDE_COLUMNS``: each names who, when and why). Shown as a page or downloaded as the XLSX workbook. The
+same engine; an upload keeps nothing. For network oversight; every run, override applied and refusal is
+audited."""
 
 from __future__ import annotations
 
@@ -14,15 +16,49 @@ from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFil
 from imaging_hub.governance import Governance, Principal
 from imaging_hub.network import costs as engine
 from imaging_hub.web.network.access import oversees, refused, viewed
+from imaging_hub.web.network.recorded_costs import RecordedCosts
 from imaging_hub.web.network.svg import inline_svg
 from imaging_hub.web.pages import WebRoute, signed_in_dependency
 from imaging_hub.web.pages.session import check_csrf, page
 
 FILES = ("schedule", "activity", "tariff")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+COLUMNS = {
+    "schedule": engine.SCHEDULE_COLUMNS,
+    "activity": engine.ACTIVITY_COLUMNS,
+    "tariff": engine.TARIFF_COLUMNS,
+    "overrides": engine.OVERRIDE_COLUMNS,
+}
 
 
-def router(gov: Governance) -> APIRouter:
+def costs_form(
+    request: Request, who: Principal, recorded: RecordedCosts | None, stored_problems: list[str], status: int = 200
+) -> Response:
+    """The costs page without an upload's results: the recorded costs first (with ``stored_problems`` from a
+    refused change), then the upload form."""
+    view = recorded.view() if recorded else None
+    return page(
+        request,
+        "network_costs.html",
+        "Research costs",
+        who,
+        "/network/costs",
+        report=None,
+        problems=[],
+        columns=COLUMNS,
+        recorded=view,
+        recorded_chart=inline_svg(engine.cost_chart(view.report), "Recorded cost per month by AcoRD category")
+        if view and view.report and view.report.lines else None,
+        stored_problems=stored_problems,
+        may_change=who.is_administrator,
+        categories=list(engine.Category),
+        kinds=[k.value for k in engine.ActivityKind],
+        part_b_items=[i.value for i in engine.PartBItem],
+        status_code=status,
+    )
+
+
+def router(gov: Governance, recorded: RecordedCosts | None = None) -> APIRouter:
     pages = APIRouter(include_in_schema=False, route_class=WebRoute)
     who_dep = Depends(signed_in_dependency(gov))
 
@@ -33,22 +69,9 @@ def router(gov: Governance) -> APIRouter:
     @pages.get("/network/costs")
     def form(request: Request, who: Principal = who_dep) -> Response:
         allowed(who, "costs.view")
-        viewed(gov, who, "costs.view", "costs")
-        return page(
-            request,
-            "network_costs.html",
-            "Research costs",
-            who,
-            "/network/costs",
-            report=None,
-            problems=[],
-            columns={
-                "schedule": engine.SCHEDULE_COLUMNS,
-                "activity": engine.ACTIVITY_COLUMNS,
-                "tariff": engine.TARIFF_COLUMNS,
-                "overrides": engine.OVERRIDE_COLUMNS,
-            },
-        )
+        response = costs_form(request, who, recorded, [])
+        viewed(gov, who, "costs.view", "costs", recorded=recorded is not None)
+        return response
 
     @pages.post("/network/costs")
     async def attribute(
