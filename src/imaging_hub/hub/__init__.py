@@ -21,6 +21,8 @@ Public surface::
     propose_scanners(archive, network_room) -> unsubscribe      # devices in arriving data -> register proposals
     catalogue_snapshots(gov, archive, catalogue, publisher, actor) -> keys   # released snapshots -> catalogue
     hub_activity(archive, resume=None) -> HubActivity           # arrivals per timepoint, enrolments (activity)
+    studies = ReaderStudies(labelling_room, open_assurance_room)  # reader studies: labelling joined to assurance
+    studies.create(StudyActor, StudyPlan) ; studies.refusal/aid(reader, task, study) ; analyse ; feedback
 
 ``ArchiveForDicom`` is hub domain, not a face: it is how the hub's store serves the DIMSE engine, and both it
 imports (``store``, ``dimse``) are engines below this layer, so the api and the tests use it from here.
@@ -30,12 +32,14 @@ from imaging_hub.hub.activity_feed import HubActivity, hub_activity
 from imaging_hub.hub.caller import AuditEntry, AuditSink, Caller, InvalidRequest, Refused, no_audit
 from imaging_hub.hub.catalogue_feed import catalogue_snapshots, put_entries
 from imaging_hub.hub.dicom_archive import ArchiveForDicom
+from imaging_hub.hub.reader_studies import Aid, ReaderStudies, StudyActor, StudyPlan, reader_study_schema
 from imaging_hub.hub.room import HubRoom
 from imaging_hub.hub.scanner_proposals import propose_scanners
 from imaging_hub.hub.spoke_contact import UP_WITHIN, SpokeContact
 
 __all__ = [
     "UP_WITHIN",
+    "Aid",
     "ArchiveForDicom",
     "AuditEntry",
     "AuditSink",
@@ -43,11 +47,15 @@ __all__ = [
     "HubActivity",
     "HubRoom",
     "InvalidRequest",
+    "ReaderStudies",
     "Refused",
     "SpokeContact",
+    "StudyActor",
+    "StudyPlan",
     "catalogue_snapshots",
     "hub_activity",
     "no_audit",
     "propose_scanners",
     "put_entries",
+    "reader_study_schema",
 ]
