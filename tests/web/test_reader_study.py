@@ -42,7 +42,7 @@ AI_SCORES = (0.91, 0.64, 0.58, 0.12)  # the tool's study-level scores, in the ca
 # The readers' confidence (0-100) per condition, reader and case; the first two cases are positive.
 RATINGS = {
     ("unaided", ANN): (70, 40, 50, 20), ("unaided", RES): (60, 30, 45, 35),
-    ("aided", ANN): (85, 60, 30, 10), ("aided", RES): (75, 40, 50, 20),
+    ("aided", ANN): (85, 45, 50, 10), ("aided", RES): (75, 55, 50, 20),
 }
 
 
