@@ -634,6 +634,9 @@ RULES: dict[tuple[str, str], Rule] = {
     # analysis for a registrar or its project's lead; a reader's feedback for that reader alone (LUNG1's study is
     # read by the researcher and the annotator, BRAIN2's by two people outside the matrix's roles).
     ("GET", "/assurance/reader-studies"): Rule(get("/assurance/reader-studies"), ANY),
+    ("POST", "/assurance/reader-studies"): Rule(
+        lambda h, c: _create_reader_study(h, c), lambda c: c.admin or c.lead_inside
+    ),
     ("GET", "/assurance/reader-studies/{study_id}"): Rule(
         lambda h, c: ("GET", f"/assurance/reader-studies/{_reader_study(h)[c.project]}", {}),
         lambda c: c.admin or c.lead_inside,
@@ -718,7 +721,8 @@ def _reader_study(hub: Hub) -> dict[str, int]:
     if id(hub) not in _READER_STUDY:
         from imaging_hub.assurance import Actor, AssuranceRoom, CaseResult, RunSpec
         from imaging_hub.hub import ReaderStudies, StudyActor, StudyPlan
-        from imaging_hub.labelling import LabellingRoom
+        from imaging_hub.labelling import Actor as Manager
+        from imaging_hub.labelling import Cohort, CohortStudy, LabellingRoom, Labels, TaskSpec, parse_schema
 
         tool = _assurance(hub)["tool"]
         room = AssuranceRoom.open(hub.archive.database.writer)
@@ -732,8 +736,27 @@ def _reader_study(hub: Hub) -> dict[str, int]:
                 [CaseResult("study", uid, uid, "P", "RXX", 0.2 + 0.2 * k) for k, uid in enumerate(cases)])
             ids[project] = studies.create(StudyActor("matrix", leads=None), StudyPlan(
                 f"Matrix {project}", run.id, readers, cases, "matrix")).id
+            # a labelling task whose final answers are the reference standard of the studies the form sets up
+            labelling, manager = studies.labelling, Manager("matrix", manages=None)
+            task = labelling.create_task(manager, TaskSpec(
+                project, f"Matrix reference {project}", Cohort("snapshot", f"{project}/v1", tuple(
+                    CohortStudy(uid, "RXX") for uid in cases)),
+                parse_schema({"questions": [{"name": "finding", "categories": ["absent", "present"]}]}),
+                ("r1@elsewhere.example",), reads_per_study=1))
+            labelling.import_reads(manager, task.id, [
+                (uid, "r1@elsewhere.example", Labels({"finding": "present" if label else "absent"}))
+                for uid, label in cases.items()])
+            ids[f"{project}-run"], ids[f"{project}-task"] = run.id, task.id
         _READER_STUDY[id(hub)] = ids
     return _READER_STUDY[id(hub)]
+
+
+def _create_reader_study(hub: Hub, cell: Cell) -> Request:
+    ids = _reader_study(hub)
+    form = {"csrf": "{csrf}", "run_id": str(ids[f"{cell.project}-run"]), "name": unique("Matrix study "),
+            "readers": "r1@elsewhere.example\nr2@elsewhere.example", "reference_task": str(ids[f"{cell.project}-task"]),
+            "question": "finding", "positive": "present", "washout_days": "0"}
+    return "POST", "/assurance/reader-studies", {"data": form}
 
 
 def _flag_incident(hub: Hub, cell: Cell) -> Request:

@@ -34,7 +34,7 @@ from imaging_hub.labelling import Actor as Reader
 from imaging_hub.labelling import LabellingRoom, Labels
 from imaging_hub.web import reader_studies
 
-from .labelling_setup import ANN, RES, lung_studies
+from .labelling_setup import ANN, RES, lung_studies, make_task, read
 
 LEAD = "lead@uni.example"
 OUTSIDER = "dev@pixel.example"  # a researcher in LUNG1 who read nothing
@@ -242,3 +242,37 @@ def test_a_study_is_refused_where_the_reference_is_not_the_runs_or_too_small(hub
     with pytest.raises(AssuranceInputError, match="at least two readers"):
         desk.create(lead, StudyPlan("Bad", run, (ANN,), {uid: int(k < 2) for k, uid in enumerate(cases)}, "CSV"))
     assert len(desk.labelling.tasks("LUNG1")) == tasks_before  # nothing made
+
+
+def test_the_lead_sets_a_study_up_on_the_web_from_a_labelling_tasks_final_answers(hub: Hub) -> None:
+    cases = lung_studies(hub)
+    run = scored_run(hub, cases, "FormCheck")
+    reference_task = make_task(hub, "Reference for a reader study")
+    for k, study in enumerate(cases):  # both readers agree: the consensus is the reference standard
+        for reader in (ANN, RES):
+            read(hub, reference_task, reader, study, "present" if k < 2 else "absent")
+    lead = hub.client(LEAD)
+    page = lead.get("/assurance/reader-studies")
+    assert 'id="reader-study-form"' in page.text and f'value="{run}"' in page.text
+    form = {"csrf": csrf(page.text), "run_id": str(run), "name": "Web study", "readers": f"{ANN}\n{RES}",
+            "reference_task": str(reference_task), "question": "finding", "positive": "present", "washout_days": "0"}
+    for change, status, why in (({"readers": ANN}, 400, "at least two readers"),
+                                ({"reference_task": "999999"}, 400, "no labelling task"),
+                                ({"question": "nodule"}, 400, "no question"),
+                                ({"csrf": "forged"}, 403, "expired")):
+        refused = lead.post("/assurance/reader-studies", data={**form, **change})
+        assert refused.status_code == status and why in refused.text, change
+    assert not [s for s in studies_of(hub).assurance.reader_studies() if s.name == "Web study"]  # nothing made
+    made = lead.post("/assurance/reader-studies", data=form)
+    assert made.status_code == 303
+    [record] = [s for s in studies_of(hub).assurance.reader_studies() if s.name == "Web study"]
+    assert made.headers["location"] == f"/assurance/reader-studies/{record.id}"
+    assert record.reference == {uid: int(k < 2) for k, uid in enumerate(cases)} and record.readers == (ANN, RES)
+    assert f"labelling task {reference_task}" in record.reference_source
+    researcher = hub.client(RES)
+    page = researcher.get("/assurance/reader-studies")
+    assert 'id="reader-study-form"' not in page.text
+    before = len(entries(hub, "assurance.reader_study.create", "denied"))
+    refused = researcher.post("/assurance/reader-studies", data={**form, "csrf": csrf(page.text), "name": "Not mine"})
+    assert refused.status_code == 403
+    assert len(entries(hub, "assurance.reader_study.create", "denied")) == before + 1

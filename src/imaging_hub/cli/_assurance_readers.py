@@ -44,20 +44,13 @@ def _studies(data: Path | None, database: str | None, config: Path | None) -> It
 def _reference(studies: ReaderStudies, project: str, csv_file: Path | None, task: int | None, question: str,
                positive: str) -> tuple[dict[str, int], str]:
     """Study UID -> 0/1 from a CSV (``case_id, label``) or a labelling task's final answers, and where from."""
-    from imaging_hub.assurance import AssuranceInputError, read_reference, reference_from_answers
+    from imaging_hub.assurance import AssuranceInputError, read_reference
 
     if (csv_file is None) == (task is None):
         raise AssuranceInputError("give the reference as either --reference or --labels-task")
-    if csv_file is not None:
-        rows, source = read_reference(csv_file), csv_file.name
-    else:
-        found = studies.labelling.task(task or 0)
-        if found.project != project:
-            raise AssuranceInputError(f"labelling task {task} is not a task of project {project}")
-        final = studies.labelling.final_labels(found.id)
-        rows = reference_from_answers({uid: dict(f.answers) if f else None for uid, f in final.items()}, question,
-                                      positive)
-        source = f"labelling task {found.id} ({question} = {positive})"
+    if csv_file is None:
+        return studies.reference_from_task(project, task or 0, question, positive)
+    rows, source = read_reference(csv_file), csv_file.name
     if any(row.get("label") not in ("0", "1") for row in rows.values()):
         raise AssuranceInputError("the reference's label column must be 0 or 1 on every row")
     return {case: int(row["label"]) for case, row in rows.items()}, source

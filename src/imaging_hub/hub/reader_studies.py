@@ -150,6 +150,24 @@ class ReaderStudies:
             plan.name, plan.run_id, made["unaided"], made["aided"], plan.readers, plan.reference,
             plan.reference_source, plan.washout_days))
 
+    def reference_from_task(self, project: str, task_id: int, question: str, positive: str) -> tuple[dict[str, int],
+                                                                                                       str]:
+        """A labelling task's final answers (consensus or adjudicated) as the reference: label 1 where ``question``
+        was answered ``positive``; studies not yet final are left out. Returns it and where it came from."""
+        from imaging_hub.assurance import AssuranceInputError, reference_from_answers
+
+        try:
+            task = self.labelling.task(task_id)
+        except LabellingNotFound:
+            raise AssuranceInputError(f"no labelling task {task_id}") from None
+        if task.project != project:
+            raise AssuranceInputError(f"labelling task {task_id} is not a task of project {project}")
+        final = self.labelling.final_labels(task.id)
+        rows = reference_from_answers({uid: dict(f.answers) if f else None for uid, f in final.items()}, question,
+                                      positive)
+        return {uid: int(row["label"]) for uid, row in rows.items()}, f"labelling task {task.id} ({question} = " \
+            f"{positive})"
+
     # --- reading ---------------------------------------------------------------------------------------------
 
     def _study_of(self, task_id: int) -> ReaderStudyRecord | None:
