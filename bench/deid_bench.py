@@ -12,6 +12,8 @@ Each contender reads every file, de-identifies it and writes the result (the flo
 read + write). Imaging Hub runs as ``imaging-hub deid`` does (single-process and with ``--workers 2``) and,
 for reference, as a library call between pydicom's dcmread and save_as. Prints instances/s (the median
 of interleaved rounds) and per CPU second of this process, the ratios to dicognito and the peak RSS.
+``--only "1 process,no screen"`` adds, for reference, the single process with ``burned_in.examine =
+"declared"`` (CT/MR that declare nothing get no text screen): what the screen costs, in the same run.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import tempfile
 import time
 import warnings
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -159,6 +162,13 @@ def main() -> None:
         if result.status != "deidentified":
             raise SystemExit(f"{src.name}: {result.status} {result.reason}")
 
+    unscreened = Deidentifier(replace(profile, burned_in=replace(profile.burned_in, examine="declared")), key)
+
+    def no_screen(src: Path, dst: Path) -> None:
+        result = deidentify_file(unscreened, corpus, dst.parent, src)
+        if result.status != "deidentified":
+            raise SystemExit(f"{src.name}: {result.status} {result.reason}")
+
     def two_workers() -> Rate:
         with tempfile.TemporaryDirectory(dir=WORK) as tmp:
             report = deidentify_tree(corpus, Path(tmp) / "out", profile, key, workers=2)
@@ -171,8 +181,11 @@ def main() -> None:
         f"imaging-hub {args.profile}, 1 process": lambda: timed(files, WORK / "ours", ours),
         f"imaging-hub {args.profile}, --workers 2": two_workers,
         "deidentify() in dcmread/save_as": lambda: timed(files, WORK / "library", library),
+        f"imaging-hub {args.profile}, no screen": lambda: timed(files, WORK / "no-screen", no_screen),
     }
-    if args.only:
+    if not args.only:
+        del contenders[f"imaging-hub {args.profile}, no screen"]  # a reference, asked for by name
+    else:
         wanted = {"dicognito", *(w.strip() for w in args.only.split(","))}
         contenders = {name: run for name, run in contenders.items() if any(w in name for w in wanted)}
     # Rounds interleave the contenders, so a burst of load from other jobs on a shared machine falls on

@@ -105,6 +105,20 @@ def test_the_screen_finds_the_lines_of_a_small_crop_and_ocr_reads_them() -> None
     assert any(ocr.read_line(crop, c).is_text for c in lines)
 
 
+def test_the_screen_finds_the_same_lines_whatever_type_holds_the_pixels() -> None:
+    """OpenCV's passes take 8- and 16-bit and float frames; other types (32-bit integers) are converted
+    first. A linear change of range finds the same lines; a frame narrower than a block holds none."""
+    sample = make_sample(random.Random(3), "sc", "sans", 14, "white", "top-left", image_size=256)
+    grey = to_8bit(sample.dataset.pixel_array)
+    boxes = [c.box for c in screen(grey)]
+    assert len(boxes) == len(sample.lines)
+    for frame in (grey.astype(np.uint16) * 257, grey.astype(np.int16) - 128, grey.astype(np.int32) * 1000 - 5,
+                  grey.astype(np.float64) / 255, np.stack([grey, grey // 2, grey // 3], axis=-1)):
+        assert [c.box for c in screen(frame)] == boxes, frame.dtype
+    assert screen(np.random.default_rng(0).integers(0, 255, (3, 400), np.uint8)) == []
+    assert screen(np.zeros((64, 64), np.uint16)) == []
+
+
 def test_pixels_not_cleaned_when_profile_disables_it(key: ProjectKey) -> None:
     from imaging_hub.deid import Quarantined
 

@@ -645,6 +645,12 @@ RULES: dict[tuple[str, str], Rule] = {
         lambda h, c: ("GET", f"/assurance/reader-studies/{_reader_study(h)[c.project]}/feedback", {}),
         lambda c: c.inside and c.role in {"researcher", "annotator"},
     ),
+    # the MHRA export of a tool's incidents, for those who may review them: a registrar, or the lead of a project
+    # the tool ran in (the outside cell asks for a tool that ran only in BRAIN2).
+    ("GET", "/assurance/tools/{tool_id}/incidents.csv"): Rule(
+        lambda h, c: ("GET", f"/assurance/tools/{_tool_of(h, c.project)}/incidents.csv", {}),
+        lambda c: c.admin or c.lead_inside,
+    ),
 }
 
 
@@ -757,6 +763,24 @@ def _create_reader_study(hub: Hub, cell: Cell) -> Request:
             "readers": "r1@elsewhere.example\nr2@elsewhere.example", "reference_task": str(ids[f"{cell.project}-task"]),
             "question": "finding", "positive": "present", "washout_days": "0"}
     return "POST", "/assurance/reader-studies", {"data": form}
+
+
+_TOOLS_OF: dict[tuple[int, str], int] = {}
+
+
+def _tool_of(hub: Hub, project: str) -> int:
+    """An AI tool whose one run (with one incident on it) is in ``project`` only, made once per hub."""
+    if (id(hub), project) not in _TOOLS_OF:
+        from imaging_hub.assurance import Actor, AssuranceRoom, IncidentSpec, RunSpec, ToolSpec
+
+        room = AssuranceRoom.open(hub.archive.database.writer)
+        console = Actor("matrix", manages=None)
+        tool = room.register_tool(console, ToolSpec(f"Only {project}", "Tests", "1", "Authorisation", 0.5, "c" * 64))
+        run = room.record_run(console, tool.id, RunSpec("validation", "csv", project, f"{project}/v1", "DSA-MATRIX",
+                                                        {}))
+        room.report_incident(Actor("matrix"), tool.id, IncidentSpec("1.2.3", "wrong", "none", "Matrix", run_id=run.id))
+        _TOOLS_OF[(id(hub), project)] = tool.id
+    return _TOOLS_OF[(id(hub), project)]
 
 
 def _flag_incident(hub: Hub, cell: Cell) -> Request:

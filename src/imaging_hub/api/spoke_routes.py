@@ -64,7 +64,7 @@ def governance_audit(gov: Governance) -> AuditSink:
 
     def record(entry: AuditEntry) -> None:
         gov.audit.record(AuditRecord(
-            actor=entry.caller.name, actor_kind=entry.caller.kind, address=entry.caller.address,
+            actor=entry.actor.name, actor_kind=entry.actor.kind, address=entry.actor.address,
             action=entry.action, entity_type=entry.entity_type, entity_id=entry.entity_id, project=entry.project,
             purpose="spoke", outcome=entry.outcome, detail=dict(entry.detail),
         ))

@@ -4,15 +4,15 @@ the audit sink a room takes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
 
 import typer
 from rich.console import Console
 
+from imaging_hub.actors import AuditEntry
 from imaging_hub.config import HubSettings
 from imaging_hub.governance import AuditRecord, Governance, Principal
 from imaging_hub.governance import administration as admin
@@ -22,23 +22,6 @@ from imaging_hub.store import Archive
 DATA = typer.Option(None, "--data", help="Hub data folder (default ./imaging-hub-data).")
 DATABASE = typer.Option(None, "--database", help="Database URL (default: SQLite in the data folder).")
 CONFIG = typer.Option(None, "--config", help="TOML settings file.")
-
-
-class RoomAuditEntry(Protocol):
-    """What every room's audit entry carries (``labelling.AuditEntry``, ``assurance.AuditEntry``...)."""
-
-    @property
-    def action(self) -> str: ...
-    @property
-    def entity_type(self) -> str: ...
-    @property
-    def entity_id(self) -> str: ...
-    @property
-    def project(self) -> str: ...
-    @property
-    def outcome(self) -> str: ...
-    @property
-    def detail(self) -> Mapping[str, Any]: ...
 
 
 @dataclass
@@ -57,7 +40,7 @@ class TrailSink:
     gov: Governance
     operator: Principal
 
-    def __call__(self, entry: RoomAuditEntry) -> None:
+    def __call__(self, entry: AuditEntry) -> None:
         self.gov.audit.record(AuditRecord(actor=self.operator.audit_name, actor_kind="cli", action=entry.action,
                                           entity_type=entry.entity_type, entity_id=entry.entity_id,
                                           project=entry.project, outcome=entry.outcome, detail=dict(entry.detail)))

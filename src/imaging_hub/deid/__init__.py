@@ -14,6 +14,7 @@ Public surface::
     deidentify_tree(src, dst, ...) -> RunReport            a whole folder, optionally in a process pool
     iter_files(src)                                       every file under a folder, in a stable order
     peek(ds, tag, default=None)                           a value read without decoding the element in place
+    redact_detected(text, found) -> str                   NHS numbers, phones, postcodes, e-mails in free text -> *
 
 Files in and out: ``imaging_hub.dicom.part10`` (``read_part10``, ``encode_part10``, ``encode_part10_buffers``),
 whose writer copies the elements the engine keeps as their raw bytes.
@@ -22,6 +23,7 @@ whose writer copies the elements the engine keeps as their raw bytes.
 from imaging_hub.deid.batch import FileResult, deidentify_tree, iter_files
 from imaging_hub.deid.burned_in_review import apply_masks, review_frame
 from imaging_hub.deid.deidentifier import Deidentifier, DeidOutcome
+from imaging_hub.deid.detectors import redact_detected
 from imaging_hub.deid.errors import HeldForReview, Quarantined
 from imaging_hub.deid.profile import BurnedInPolicy, FixedRegion, Profile, ProfileError
 from imaging_hub.deid.project_key import KeyFileError, ProjectKey
@@ -45,5 +47,6 @@ __all__ = [
     "deidentify_tree",
     "iter_files",
     "peek",
+    "redact_detected",
     "review_frame",
 ]

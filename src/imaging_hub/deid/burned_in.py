@@ -9,7 +9,8 @@ XA/RF, endoscopy and photographs, derived CR/DX, localisers, equipment with fixe
 A line is masked when OCR reads text in it (or, with ``mask_all_text`` off, a patient identifier); the
 mask is widened along the line because the screen may miss a faint word at an end. Once OCR has read text
 in an instance, with ``mask_all_text`` its other candidate lines are masked without reading them: OCR is
-most of the cost, and an image that carries text is cleaned more, never less, for it. An instance that
+most of the cost, and an image that carries text is cleaned more, never less, for it. Lines are read
+likeliest first (most characters), so that one read is usually all an image with text costs. An instance that
 declares burned-in text, or whose screen found a likely line, and where nothing was masked, is not
 released: HeldForReview carries the proposed boxes. Pixels with nothing masked are left as they are;
 cleaned pixels are written uncompressed (Explicit VR Little Endian), a valid syntax for every IOD.
@@ -127,7 +128,8 @@ def check_pixels(ds: Dataset, facts: PixelFacts, policy: BurnedInPolicy, matcher
         if not ocr.available():
             raise Quarantined(f"pixels may carry text ({reason or 'screen'}) and OCR (tesserocr) is not available")
         confirmed, doubtful = [], []
-        for candidate in candidates:
+        # the likeliest lines first (most characters): the first read as text ends the reading of the rest
+        for candidate in sorted(candidates, key=lambda c: -c.characters):
             if text_read and policy.mask_all_text:
                 confirmed.append(candidate.box)  # masked as text is: reading it would change nothing but cost
                 continue

@@ -12,12 +12,14 @@ a line is found.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
+from types import ModuleType
 
 import numpy as np
 
 Box = tuple[int, int, int, int]  # x, y, width, height
 
-_BLOCK = 4  # side of the coarse blocks (``_blockwise`` is written for 4)
+_BLOCK = 4  # side of the coarse blocks
 _LOCAL = 15  # side of the window the local mean is taken over (a few glyph widths at 10-20 px)
 _CONTRAST = 12.0  # of 255: how far a stroke stands out from its surroundings
 _NOISE_MARGIN = 2.5  # times the typical block range (noise) that an edge must exceed
@@ -26,7 +28,11 @@ _MIN_CHARACTERS = 3  # components on a line before it counts as one
 _LIKELY_CHARACTERS = 5  # ...before the screen is sure enough to hold an instance OCR cannot read
 
 
-_EIGHT = np.ones((3, 3), bool)
+_WINDOW = np.ones((_BLOCK, _BLOCK), np.uint8)  # a block, for the dilation and erosion of ``_blockwise``
+_JOIN_ROW = np.ones((1, _JOIN), np.uint8)
+_RUN = np.ones((1, 4), np.uint8)  # four edged blocks along a row
+_WIDEN = np.ones((1, 6), np.uint8)  # a run's blocks and one more each side
+_OPENCV_TYPES = frozenset(np.dtype(t) for t in (np.uint8, np.uint16, np.int16, np.float32, np.float64))
 _SPREAD = 2.0  # in a textured region, how many median deviations above the typical block peak text stands
 
 
@@ -59,37 +65,79 @@ def screen(frame: np.ndarray) -> list[Candidate]:
     First a coarse pass over 4x4 blocks: blocks whose range shows a sharp edge, joined along rows into
     regions; text gives short, low regions, while textured anatomy, speckle and large edges give tall
     ones. Only the low regions get the fine per-pixel pass, so a frame without text costs a few
-    vectorised passes over its blocks. Inside a tall region, blocks whose peak stands above the region's
-    typical peak are joined the same way, and their strokes are the pixels above that level."""
-    from scipy import ndimage  # scipy/scikit-image add warnings filters when imported: only when used
-    image = frame.max(axis=2) if frame.ndim == 3 else frame
-    low, high = image.min(), image.max()
+    passes over its blocks. Inside a tall region, blocks whose peak stands above the region's typical
+    peak are joined the same way, and their strokes are the pixels above that level. Each step is one
+    OpenCV call (a compiled pass over the pixels); what is left in Python works on a few boxes."""
+    cv2 = _opencv()
+    image = _grey(frame)
+    if min(image.shape) < _BLOCK:
+        return []  # no room for a line of text
+    low, high, _, _ = cv2.minMaxLoc(image)
     if high <= low:
         return []
-    scale = 255.0 / (float(high) - float(low))  # to the 8-bit range the thresholds are given in
+    scale = 255.0 / (high - low)  # to the 8-bit range the thresholds are given in
     max_height = max(24, image.shape[0] // 12)
-    found = []
-    regions, contrast, tall = _regions(image, scale, max_height)
+    peaks, troughs = _blockwise(image)
+    ranges = (peaks - troughs) * np.float32(scale)
+    # above the noise: most blocks show only noise, so their typical range measures it (a count settles
+    # the usual case, a quiet frame, where the median is too low to matter, without the median's sort)
+    quiet = np.count_nonzero(ranges <= _CONTRAST / _NOISE_MARGIN) > ranges.size // 2
+    contrast = _CONTRAST if quiet else max(_CONTRAST, _NOISE_MARGIN * _median(ranges))
+    tall: list[tuple[int, int, int, int]] = []
+    regions = _low_regions(_runs(ranges > contrast), image.shape[0], image.shape[1], max_height, tall)
+    level = contrast / scale  # in the frame's own units
+    crops: list[tuple[np.ndarray, int, int, bool]] = []  # strokes, where they are, their polarity
     for y0, y1, x0, x1 in regions:
-        crop = (image[y0:y1, x0:x1].astype(np.float32) - float(low)) * scale
-        difference = crop - ndimage.uniform_filter(crop, _LOCAL, mode="nearest")
-        for bright in (True, False):
-            strokes = difference > contrast if bright else difference < -contrast
-            for (x, y, w, h), n in _lines(strokes, max_height):
-                found.append(Candidate((x + x0, y + y0, w, h), n, bright))
-    for (y0, y1, x0, x1), level in _bright_in_texture(image, scale, max_height, tall):
+        crop = image[y0:y1, x0:x1].astype(np.float32)
+        difference = crop - cv2.blur(crop, (_LOCAL, _LOCAL), borderType=cv2.BORDER_REPLICATE)
+        crops.append((difference > level, y0, x0, True))
+        crops.append((difference < -level, y0, x0, False))
+    for (y0, y1, x0, x1), above in _bright_in_texture(peaks, low, scale, max_height, tall):
         # over speckle every pixel differs from its neighbours: strokes are what stands above the texture
-        strokes = (image[y0:y1, x0:x1].astype(np.float32) - float(low)) * scale > level
-        for (x, y, w, h), n in _lines(strokes, max_height):
-            found.append(Candidate((x + x0, y + y0, w, h), n, True))
+        crops.append((image[y0:y1, x0:x1] > low + above / scale, y0, x0, True))
+    found = [Candidate((x + x0, y + y0, w, h), n, bright) for (x, y, w, h), n, (_, y0, x0, bright)
+             in _lines(crops, max_height)]
     return [c for c in _merge(found) if c.characters >= _MIN_CHARACTERS]
 
 
-def _blockwise(image: np.ndarray, pick: np.ufunc) -> np.ndarray:
-    """The max (or min) of each 4x4 block, by elementwise ufuncs over strided views: numpy reduces a
-    four-long axis slowly, and these run vectorised."""
-    columns = pick(pick(image[:, 0::4], image[:, 1::4]), pick(image[:, 2::4], image[:, 3::4]))
-    return pick(pick(columns[0::4], columns[1::4]), pick(columns[2::4], columns[3::4]))
+@lru_cache(maxsize=1)
+def _opencv() -> ModuleType:
+    """OpenCV, imported when first used (it takes a while) and single-threaded: its passes here are over
+    small images, where its thread pool costs more than it saves (measured 75 against 250 us per
+    labelling on this 2-core machine under load), and the worker pool already spreads instances over the
+    cores. The setting is the process's; nothing else in the hub uses OpenCV."""
+    import cv2
+
+    cv2.setNumThreads(1)
+    return cv2
+
+
+def _median(values: np.ndarray) -> float:
+    """np.median of a non-empty array without its checks and copies, which cost more than the partition
+    on a frame's few thousand blocks."""
+    middle = values.size // 2
+    if values.size % 2:
+        return float(np.partition(values.ravel(), middle)[middle])
+    below, above = np.partition(values.ravel(), (middle - 1, middle))[middle - 1:middle + 1]
+    return (float(below) + float(above)) / 2
+
+
+def _grey(frame: np.ndarray) -> np.ndarray:
+    """One channel, in a type OpenCV's passes take: colour by its brightest channel (yellow stays bright)."""
+    image = frame.max(axis=2) if frame.ndim == 3 else frame
+    if image.dtype not in _OPENCV_TYPES:
+        image = image.astype(np.float32)  # 32-bit integers: no morphology in OpenCV for them
+    return np.ascontiguousarray(image)
+
+
+def _blockwise(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The max and min of each whole 4x4 block (float32): a dilation and an erosion whose window starts
+    at each pixel, read at every fourth pixel."""
+    cv2 = _opencv()
+    rows, columns = image.shape[0] - image.shape[0] % _BLOCK, image.shape[1] - image.shape[1] % _BLOCK
+    peaks = cv2.dilate(image, _WINDOW, anchor=(0, 0))[0:rows:_BLOCK, 0:columns:_BLOCK]
+    troughs = cv2.erode(image, _WINDOW, anchor=(0, 0))[0:rows:_BLOCK, 0:columns:_BLOCK]
+    return peaks.astype(np.float32), troughs.astype(np.float32)
 
 
 def _merge(candidates: list[Candidate]) -> list[Candidate]:
@@ -114,41 +162,19 @@ def _same_line(a: Box, b: Box) -> bool:
     return overlap >= 0.6 * min(a[3], b[3]) and gap <= 2.5 * max(a[3], b[3])
 
 
-def _regions(image: np.ndarray, scale: float, max_height: int) -> tuple[
-    list[tuple[int, int, int, int]], float, list[tuple[int, int, int, int]]
-]:
-    """Boxes of the low regions of edged blocks (likely lines), the edge contrast, and the tall regions."""
-    rows, columns = image.shape
-    b = _BLOCK
-    usable = image[: rows - rows % b, : columns - columns % b]
-    ranges = (_blockwise(usable, np.maximum).astype(np.float32) - _blockwise(usable, np.minimum)) * np.float32(scale)
-    # above the noise: most blocks show only noise, so their typical range measures it
-    contrast = max(_CONTRAST, _NOISE_MARGIN * float(np.median(ranges)))
-    edged = ranges > contrast
-    # text makes runs of four or more edged blocks along a row; the sides of outlines (a body, a sector)
-    # do not. Runs are kept and widened by a block each side (an opening and a dilation, by shifts: on a
-    # grid this small scipy's per-call cost would dominate)
-    joined = _runs(edged)
-    tall: list[tuple[int, int, int, int]] = []
-    return _low_regions(joined, rows, columns, max_height, tall), contrast, tall
-
-
 def _low_regions(joined: np.ndarray, rows: int, columns: int, max_height: int,
                  tall: list[tuple[int, int, int, int]] | None = None) -> list[tuple[int, int, int, int]]:
     """Pixel boxes (y0, y1, x0, x1) around the joined block regions low enough to be lines of text; the
     taller ones (textured areas, where text may sit too) go to ``tall`` if given."""
-    from scipy import ndimage  # scipy/scikit-image add warnings filters when imported: only when used
+    cv2 = _opencv()
     b = _BLOCK
-    labels, _ = ndimage.label(joined)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(joined.view(np.uint8), connectivity=4)
     found = []
     # room for a few lines of text together (lines a few pixels apart fall into one region)
     tallest = (4 * max_height) // b + 2
-    for region in ndimage.find_objects(labels):
-        if region is None:
-            continue
-        height, width = region[0].stop - region[0].start, region[1].stop - region[1].start
-        y0, x0 = max(0, region[0].start * b - b), max(0, region[1].start * b - b)
-        y1, x1 = min(rows, region[0].stop * b + b), min(columns, region[1].stop * b + b)
+    for left, top, width, height, _area in stats[1:count].tolist():
+        y0, x0 = max(0, top * b - b), max(0, left * b - b)
+        y1, x1 = min(rows, (top + height) * b + b), min(columns, (left + width) * b + b)
         if height > tallest:
             if tall is not None:
                 tall.append((y0, y1, x0, x1))
@@ -160,74 +186,82 @@ def _low_regions(joined: np.ndarray, rows: int, columns: int, max_height: int,
 
 
 def _runs(edged: np.ndarray) -> np.ndarray:
-    """Blocks in runs of four or more along a row, widened by a block each side."""
-    starts = edged[:, :-3] & edged[:, 1:-2] & edged[:, 2:-1] & edged[:, 3:]
-    joined = np.zeros_like(edged)
-    width, runs = edged.shape[1], starts.shape[1]
-    for d in range(-1, 5):  # a run starting at block k keeps blocks k-1 .. k+4
-        lo, hi = max(0, d), min(width, runs + d)
-        if hi > lo:
-            joined[:, lo:hi] |= starts[:, lo - d:hi - d]
-    return joined
+    """Blocks in runs of four or more along a row, widened by a block each side: an erosion by four
+    blocks from each run's start (nothing counts past the edge), then a dilation back over k-1 .. k+4."""
+    cv2 = _opencv()
+    starts = cv2.erode(edged.view(np.uint8), _RUN, anchor=(0, 0), borderType=cv2.BORDER_CONSTANT, borderValue=0)
+    return cv2.dilate(starts, _WIDEN, anchor=(4, 0), borderType=cv2.BORDER_CONSTANT, borderValue=0)
 
 
-def _bright_in_texture(image: np.ndarray, scale: float, max_height: int,
+def _bright_in_texture(peaks: np.ndarray, low: float, scale: float, max_height: int,
                        tall: list[tuple[int, int, int, int]]) -> list[tuple[tuple[int, int, int, int], float]]:
     """Text drawn over speckle or busy anatomy: inside each region too tall to be text, the blocks whose
     peak stands well above the region's typical block peak (by median deviations), joined into runs as
     elsewhere, with the level a stroke must exceed there. Bright text only: an overlay drawn over texture
-    is drawn near the top of the range to be read."""
-    low = float(image.min())
+    is drawn near the top of the range to be read. The regions start on block boundaries, so their block
+    peaks are those of the whole frame."""
+    b = _BLOCK
     found = []
     for y0, y1, x0, x1 in tall:
-        box = image[y0:y1 - (y1 - y0) % _BLOCK, x0:x1 - (x1 - x0) % _BLOCK]
-        peaks = (_blockwise(box, np.maximum).astype(np.float32) - low) * np.float32(scale)
-        textured = peaks[peaks > _CONTRAST]  # the box holds background beside the texture (a sector's sides)
+        box = (peaks[y0 // b:y0 // b + (y1 - y0) // b, x0 // b:x0 // b + (x1 - x0) // b] - np.float32(low)) \
+            * np.float32(scale)
+        textured = box[box > _CONTRAST]  # the box holds background beside the texture (a sector's sides)
         if textured.size == 0:
             continue
-        typical = float(np.median(textured))
-        level = typical + _SPREAD * max(1.0, float(np.median(np.abs(textured - typical))))
+        typical = _median(textured)
+        level = typical + _SPREAD * max(1.0, _median(np.abs(textured - typical)))
         if level >= 255.0:
             continue  # the texture already reaches the top: nothing can stand above it
-        for sy0, sy1, sx0, sx1 in _low_regions(_runs(peaks > level), box.shape[0], box.shape[1], max_height):
+        for sy0, sy1, sx0, sx1 in _low_regions(_runs(box > level), box.shape[0] * b, box.shape[1] * b,
+                                               max_height):
             found.append(((sy0 + y0, sy1 + y0, sx0 + x0, sx1 + x0), level))
     return found
 
 
-def _lines(strokes: np.ndarray, max_height: int) -> list[tuple[Box, int]]:
-    from scipy import ndimage  # scipy/scikit-image add warnings filters when imported: only when used
-    labels, count = ndimage.label(strokes, structure=_EIGHT)
-    if count < _MIN_CHARACTERS:
+def _lines(crops: list[tuple[np.ndarray, int, int, bool]], max_height: int) -> list[
+    tuple[Box, int, tuple[np.ndarray, int, int, bool]]
+]:
+    """Lines of characters in each crop's strokes, with the crop they lie in. The crops are stacked one
+    above the other with a blank row between (no component or line joins two), so one labelling of the
+    stack does the work of one per crop."""
+    cv2 = _opencv()
+    if not crops:
         return []
-    slices = ndimage.find_objects(labels)
-    spans = np.array([(s[0].start, s[0].stop, s[1].start, s[1].stop) for s in slices], dtype=np.int32)
-    heights, widths = spans[:, 1] - spans[:, 0], spans[:, 3] - spans[:, 2]
-    areas = np.bincount(labels.ravel(), minlength=count + 1)[1:]
+    tops = np.cumsum([0] + [strokes.shape[0] + 1 for strokes, *_ in crops])
+    stack = np.zeros((int(tops[-1]), max(strokes.shape[1] for strokes, *_ in crops)), np.uint8)
+    for (strokes, *_), top in zip(crops, tops[:-1], strict=True):
+        stack[top:top + strokes.shape[0], :strokes.shape[1]] = strokes
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(stack, connectivity=8)
+    lefts, tops_of, widths, heights, areas = (stats[1:, i] for i in range(5))
+    crop_of = np.searchsorted(tops, tops_of, side="right") - 1
     fill = areas / np.maximum(heights * widths, 1)
-    # a character (or a few touching ones): taller than noise, no taller than text gets, strokes not blobs
+    # a character (or a few touching ones): taller than noise, no taller than text gets, strokes not blobs;
+    # in a crop with too few components for a line
     character = ((heights >= 4) & (heights <= max_height) & (widths <= 8 * heights + 4)
-                 & (fill >= 0.08) & (fill <= 0.85) & (areas >= 4))
+                 & (fill >= 0.08) & (fill <= 0.85) & (areas >= 4)
+                 & (np.bincount(crop_of, minlength=len(crops))[crop_of] >= _MIN_CHARACTERS))
     if not character.any():
         return []
-    keep = np.zeros(count + 1, bool)
+    keep = np.zeros(count, np.uint8)
     keep[1:] = character
     glyphs = keep[labels]
-    joined = ndimage.binary_dilation(glyphs, structure=np.ones((1, _JOIN), bool))
-    line_labels, line_count = ndimage.label(joined)
+    line_count, line_labels = cv2.connectedComponents(cv2.dilate(glyphs, _JOIN_ROW), connectivity=4)
     # every pixel of a character lies on one joined line: read each character's line off its pixels
-    line_of = np.zeros(count + 1, np.int32)
-    line_of[labels[glyphs]] = line_labels[glyphs]
+    line_of = np.zeros(count, np.int32)
+    on = glyphs.view(bool)
+    line_of[labels[on]] = line_labels[on]
     chars = np.flatnonzero(character)
     lines = line_of[chars + 1]
-    per_line = np.bincount(lines, minlength=line_count + 1)
+    per_line = np.bincount(lines, minlength=line_count)
     found = []
     for index in np.flatnonzero(per_line):
         on_line = chars[lines == index]
-        y0, y1 = int(spans[on_line, 0].min()), int(spans[on_line, 1].max())
-        x0, x1 = int(spans[on_line, 2].min()), int(spans[on_line, 3].max())
+        y0, y1 = int(tops_of[on_line].min()), int((tops_of[on_line] + heights[on_line]).max())
+        x0, x1 = int(lefts[on_line].min()), int((lefts[on_line] + widths[on_line]).max())
         height, width, typical = y1 - y0, x1 - x0, float(np.median(heights[on_line]))
         # one row of characters of much the same height, clearly longer than high
         if height > 1.8 * typical + 2 or width < 2 * height or typical < 5:
             continue
-        found.append(((x0, y0, width, height), int(per_line[index])))
+        crop = int(crop_of[on_line[0]])
+        found.append(((x0, y0 - int(tops[crop]), width, height), int(per_line[index]), crops[crop]))
     return found

@@ -6,11 +6,12 @@ open-access rig) and give the room an ``AuditSink``; the room decides and record
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from dataclasses import dataclass
 
+from imaging_hub.actors import Actor, AuditEntry, AuditSink, no_audit
 from imaging_hub.errors import ImagingHubError
+
+__all__ = ["AuditEntry", "AuditSink", "Caller", "InvalidRequest", "Refused", "no_audit"]
 
 
 class Refused(ImagingHubError, PermissionError):
@@ -22,16 +23,14 @@ class InvalidRequest(ImagingHubError, ValueError):
 
 
 @dataclass(frozen=True)
-class Caller:
-    """A spoke, person or service talking to the hub room.
+class Caller(Actor):
+    """A spoke, person or service talking to the hub room (the shared ``imaging_hub.actors.Actor``).
 
     ``projects``: the projects it may act in (None: any). ``sites``: the (project, site) pairs it speaks for,
     i.e. the sites whose data it may report on or withdraw (None: any).
     """
 
-    name: str  # the audit trail's name for it: an account or token, never a patient
-    kind: str = "token"
-    address: str = ""
+    kind: str = "token"  # ``name`` is the audit trail's name for it: an account or token, never a patient
     projects: frozenset[str] | None = None
     sites: frozenset[tuple[str, str]] | None = None
 
@@ -43,24 +42,3 @@ class Caller:
 
     def speaks_for_site(self, site: str) -> bool:
         return self.sites is None or any(s == site for _, s in self.sites)
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    caller: Caller
-    action: str  # e.g. "spoke.withdrawal"
-    entity_type: str
-    entity_id: str
-    project: str = ""
-    outcome: str = "success"  # success | denied | failed
-    detail: Mapping[str, Any] = field(default_factory=dict)
-
-
-class AuditSink(Protocol):
-    """Records one entry; raising fails the request (an access that cannot be recorded does not happen)."""
-
-    def __call__(self, entry: AuditEntry) -> None: ...
-
-
-def no_audit(entry: AuditEntry) -> None:
-    """For an open-access rig without governance: nothing is recorded."""

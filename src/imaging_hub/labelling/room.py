@@ -7,52 +7,39 @@ audit sink, refusals included; nothing partial is stored (one transaction per ac
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from imaging_hub.database import Room
 from imaging_hub.labelling import repository as repo
 from imaging_hub.labelling import tables as t
-from imaging_hub.labelling.actor import Actor, AuditEntry, AuditSink, no_audit
+from imaging_hub.labelling.actor import Actor, AuditEntry
 from imaging_hub.labelling.adjudication import FinalLabels, disagreement, final_labels
 from imaging_hub.labelling.errors import LabellingError, Refused
 from imaging_hub.labelling.export import LabelBytes, export_task
-from imaging_hub.labelling.migrate import upgrade
+from imaging_hub.labelling.migrate import MIGRATIONS
 from imaging_hub.labelling.model import Assignment, Labels, Read, Task, TaskSpec, check_labels
 from imaging_hub.labelling.progress import Progress, progress
 from imaging_hub.labelling.segmentation_reads import Load, SeriesImages, segmentation_agreement
 from imaging_hub.labelling.task_agreement import task_agreement
 
-Clock = Callable[[], datetime]
 
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-class LabellingRoom:
+class LabellingRoom(Room):
     """``LabellingRoom.open(engine, audit=sink)``: the engine of the hub's database (the archive's writer)."""
 
-    def __init__(self, engine: Engine, audit: AuditSink, clock: Clock) -> None:
-        self._engine = engine
-        self._audit = audit
-        self._clock = clock
-
-    @classmethod
-    def open(cls, engine: Engine, *, audit: AuditSink = no_audit, clock: Clock = _now) -> LabellingRoom:
-        upgrade(engine)
-        return cls(engine, audit, clock)
+    migrations = MIGRATIONS
 
     # --- recording -------------------------------------------------------------------------------------------
 
     def _record(self, actor: Actor, action: str, entity: str, entity_id: object, project: str = "",
                 outcome: str = "success", **detail: Any) -> None:
-        self._audit(AuditEntry(actor, f"labels.{action}", entity, str(entity_id), project, outcome, detail))
+        self._audit(AuditEntry(actor, f"labels.{action}", entity, str(entity_id), project=project, outcome=outcome,
+                               detail=detail))
 
     def _refuse(self, actor: Actor, action: str, entity: str, entity_id: object, project: str, why: str) -> Refused:
         self._record(actor, action, entity, entity_id, project, "denied", reason=why)

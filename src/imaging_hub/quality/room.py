@@ -6,27 +6,22 @@ Faces authorise and audit; the room stores. Saving a protocol parses it first, s
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from imaging_hub.database import Room
 from imaging_hub.quality import tables as t
 from imaging_hub.quality.conformance import missing_series
 from imaging_hub.quality.errors import ProtocolError
-from imaging_hub.quality.migrate import upgrade
+from imaging_hub.quality.migrate import MIGRATIONS
 from imaging_hub.quality.protocol import AcquisitionProtocol
 from imaging_hub.quality.protocol_file import parse_protocol
 from imaging_hub.quality.results import QcRecord
-
-Clock = Callable[[], datetime]
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -52,17 +47,10 @@ class StudyQc:
     missing: tuple[str, ...] = ()
 
 
-class QualityRoom:
-    """``QualityRoom.open(archive.database.writer)``."""
+class QualityRoom(Room):
+    """``QualityRoom.open(archive.database.writer)``; the faces audit its use (the room records nothing itself)."""
 
-    def __init__(self, engine: Engine, clock: Clock) -> None:
-        self._engine = engine
-        self._clock = clock
-
-    @classmethod
-    def open(cls, engine: Engine, *, clock: Clock = _now) -> QualityRoom:
-        upgrade(engine)
-        return cls(engine, clock)
+    migrations = MIGRATIONS
 
     # --- protocols -------------------------------------------------------------------------------------------
 
@@ -187,4 +175,4 @@ def study_qc_status(engine: Engine, project: str, study_uids: Sequence[str]) -> 
     with engine.connect() as conn:
         if not conn.dialect.has_table(conn, t.result.name):
             return {uid: StudyQc("not checked", 0, 0) for uid in study_uids}
-    return QualityRoom(engine, _now).study_qc(project, study_uids)
+    return QualityRoom(engine).study_qc(project, study_uids)

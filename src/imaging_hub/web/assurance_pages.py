@@ -1,6 +1,9 @@
 """The AI assurance pages: ``/assurance`` (the register of AI tools) and ``/assurance/tools/{id}`` (one tool's
-validations with their reports, monitoring runs with their charts, open alarms), and the reports themselves at
-``/assurance/runs/{id}/{file}``. The tool page's forms (incidents, alarms) are in ``assurance_forms``.
+validations with their reports, monitoring runs with their charts, open alarms), the reports themselves at
+``/assurance/runs/{id}/{file}``, and the tool's incidents as the MHRA export's CSV at
+``/assurance/tools/{id}/incidents.csv`` (the CLI's ``incident-export``; for those who may review incidents: a
+registrar all of them, a project's lead those on its project's runs). The tool page's forms (incidents, alarms)
+are in ``assurance_forms``.
 
 Anyone signed in sees the register; runs, alarms and reports show only for projects the person may see
 (``Projects.may_see``). Every view and every report read is audited, refusals included: report reads through
@@ -60,6 +63,16 @@ def assurance_page_router(gov: Governance, archive: Archive) -> APIRouter:
     def csrf(request: Request) -> str:
         return csrf_token(request.cookies.get(SESSION_COOKIE, ""))
 
+    def exporter(who: Principal, runs: list[Run]) -> tuple[Actor, frozenset[str] | None]:
+        """Who exports the tool's incidents, decided as for reviewing one (``may_oversee``): a registrar every
+        incident, a project's lead those flagged on its project's runs; the room refuses (and records) anyone else."""
+        from imaging_hub.assurance import Actor
+
+        if who.is_administrator:
+            return Actor(who.email, registrar=True), None
+        led = frozenset(p for p in {r.project for r in runs} if may_oversee(gov, who, p))
+        return Actor(who.email, manages=led, registrar=bool(led)), led
+
     @router.get("/assurance")
     def register(request: Request, who: Principal = Depends(signed_in)) -> Response:
         tools = room().tools()
@@ -98,7 +111,27 @@ def assurance_page_router(gov: Governance, archive: Archive) -> APIRouter:
                       monitoring=monitoring, control=control,
                       incidents=room().incident_counts(tool.id), flagged=flagged, project_of=project_of,
                       oversees=oversees, kinds=KINDS, harms=HARMS, shown=shown,
+                      may_export=exporter(who, runs)[0].registrar,
                       inference=[r for r in shown if r.kind == "inference"])
+
+    @router.get("/assurance/tools/{tool_id}/incidents.csv")
+    def incidents_csv(tool_id: int, who: Principal = Depends(signed_in)) -> Response:
+        from imaging_hub.assurance import NotFound, Refused
+
+        try:
+            tool = room().tool(tool_id)
+        except NotFound:
+            gov.context.record(who, "assurance.incident.export", "ai_tool", tool_id, outcome="failed")
+            return render("error.html", "Page not found", who=who, detail="No such AI tool.", status_code=404)
+        exporting, projects = exporter(who, room().runs(tool.id))
+        try:
+            text = room().export_incidents(exporting, tool.id, projects=projects)
+        except Refused:  # the room has recorded the refusal
+            return render("error.html", "Not allowed", who=who, status_code=403, detail="Only a registrar or the "
+                          "lead of a project that ran this tool may export its incidents.")
+        disposition = f'attachment; filename="ai-tool-{tool.id}-incidents.csv"'
+        return Response(text, media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": disposition, "Cache-Control": "no-store"})
 
     @router.get("/assurance/runs/{run_id}/{name}")
     def report(run_id: int, name: str, who: Principal = Depends(signed_in)) -> Response:

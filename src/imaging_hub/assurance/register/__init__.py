@@ -7,7 +7,7 @@ governed cohorts with per-case results, and monitoring alarms: the assurance roo
     room.results(actor, run_id); room.read_report(actor, run_id, "report.pdf")   # audited reads
     room.record_alarms(actor, run, alarms); room.alarms(tool_id); room.close_alarm(actor, alarm_id, note)
     room.report_incident(actor, tool_id, IncidentSpec(case, "wrong"|"unsafe", harm, text)); room.review_incident(...)
-    room.incident_counts(tool_id); room.export_incidents(actor, tool_id)   # CSV with the MHRA report's fields
+    room.incident_counts(tool_id); room.export_incidents(actor, tool_id, projects=None)   # the MHRA CSV
     room.create_reader_study(actor, ReaderStudySpec(name, run_id, unaided_task, aided_task, readers, reference, ...))
     room.reader_studies(tool_id, task_id=None); room.open_analysis(actor, id); room.open_feedback(actor, id)
     room.aid(actor, study_id, study_uid)   # the tool's score on a case, shown in the aided condition (audited)

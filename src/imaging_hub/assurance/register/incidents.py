@@ -1,5 +1,10 @@
 """AI incidents: anyone reading a case may flag the AI tool's result as wrong or unsafe; a registrar reviews it to
 closure. The export carries the fields a report to the MHRA (Yellow Card, software as a medical device) asks for.
+
+The export is the one CSV the CLI writes and the tool's web page downloads. It leaves the hub, so what people typed
+(case reference, description, investigation) goes through the free-text identifier detectors of ``deid`` (an NHS
+number, phone number, postcode or e-mail address typed by mistake becomes ``*``), and a cell a spreadsheet would
+run as a formula (starting with =, +, -, @, a tab or a carriage return) is prefixed with an apostrophe (OWASP).
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from datetime import datetime
 
 from imaging_hub.assurance.errors import AssuranceInputError
 from imaging_hub.assurance.register.model import Tool
+from imaging_hub.deid import redact_detected
 
 KINDS = ("wrong", "unsafe")
 HARMS = ("none", "minor", "serious", "death")  # the patient outcome, as the MHRA's form grades it
@@ -21,6 +27,8 @@ MHRA_FIELDS = (
     "incident_date", "incident_type", "patient_outcome", "description", "case_reference", "reporter",
     "investigation", "status", "closed_date",
 )
+TYPED = ("case_reference", "description", "investigation")  # free text a person wrote
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -59,17 +67,26 @@ class Incident:
     run_id: int | None = None
 
 
+def spreadsheet_safe(cell: str) -> str:
+    """The cell as text a spreadsheet shows rather than evaluates (CSV injection)."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+
+
 def mhra_csv(tool: Tool, incidents: Sequence[Incident]) -> str:
+    """The incidents as CSV with the MHRA report's fields, free text screened for identifiers, formulas defused."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=MHRA_FIELDS)
     writer.writeheader()
     for i in incidents:
-        writer.writerow({
+        row = {
             "report_reference": f"AI-{tool.id}-{i.id}", "device_name": tool.name, "manufacturer": tool.vendor,
             "model_version": tool.version, "software_sha256": tool.model_sha256, "intended_use": tool.intended_use,
             "incident_date": i.reported_at.date().isoformat(), "incident_type": i.kind, "patient_outcome": i.harm,
             "description": i.description, "case_reference": i.case_id, "reporter": i.reported_by,
             "investigation": i.review or "", "status": i.status,
             "closed_date": i.closed_at.date().isoformat() if i.closed_at else "",
-        })
+        }
+        for field in TYPED:
+            row[field] = redact_detected(row[field], set())  # the kinds found are not needed here
+        writer.writerow({field: spreadsheet_safe(value) for field, value in row.items()})
     return out.getvalue()

@@ -7,47 +7,33 @@ sink, refusals and report reads included; nothing partial is stored (one transac
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from imaging_hub.assurance.errors import AssuranceInputError, ModelMismatch, NotFound, Refused
 from imaging_hub.assurance.register import repository as repo
 from imaging_hub.assurance.register import tables as t
-from imaging_hub.assurance.register.actor import Actor, AuditEntry, AuditSink, no_audit
+from imaging_hub.assurance.register.actor import Actor, AuditEntry
 from imaging_hub.assurance.register.incidents import STATUSES, Incident, IncidentSpec, mhra_csv
-from imaging_hub.assurance.register.migrate import upgrade
+from imaging_hub.assurance.register.migrate import MIGRATIONS
 from imaging_hub.assurance.register.model import Alarm, CaseResult, Run, RunSpec, Tool, ToolSpec, file_sha256
 from imaging_hub.assurance.register.reader_study import ReaderStudyRecord, ReaderStudySpec
-
-Clock = Callable[[], datetime]
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
+from imaging_hub.database import Room
 
 
-class AssuranceRoom:
+class AssuranceRoom(Room):
     """``AssuranceRoom.open(engine, audit=sink)``: the engine of the hub's database (the archive's writer)."""
 
-    def __init__(self, engine: Engine, audit: AuditSink, clock: Clock) -> None:
-        self._engine = engine
-        self._audit = audit
-        self._clock = clock
-
-    @classmethod
-    def open(cls, engine: Engine, *, audit: AuditSink = no_audit, clock: Clock = _now) -> AssuranceRoom:
-        upgrade(engine)
-        return cls(engine, audit, clock)
+    migrations = MIGRATIONS
 
     def record(self, actor: Actor, action: str, entity: str, entity_id: object, project: str = "",
                outcome: str = "success", **detail: Any) -> None:
         """Audit one action; faces use it too for what they refuse before the room is asked."""
-        self._audit(AuditEntry(actor, f"assurance.{action}", entity, str(entity_id), project, outcome, detail))
+        self._audit(AuditEntry(actor, f"assurance.{action}", entity, str(entity_id), project=project, outcome=outcome,
+                               detail=detail))
 
     def _refuse(self, actor: Actor, action: str, entity: str, entity_id: object, project: str, why: str) -> Refused:
         self.record(actor, action, entity, entity_id, project, "denied", reason=why)
@@ -252,14 +238,20 @@ class AssuranceRoom:
         self.record(actor, "incident.close" if close else "incident.review", "assurance_incident", incident_id, "")
         return self.incident(incident_id)
 
-    def export_incidents(self, actor: Actor, tool_id: int) -> str:
-        """Every incident of the tool as CSV with the MHRA report's fields (audited: it leaves the hub)."""
+    def export_incidents(self, actor: Actor, tool_id: int, *, projects: frozenset[str] | None = None) -> str:
+        """The tool's incidents as CSV with the MHRA report's fields (audited: it leaves the hub). Those who may
+        review incidents may export them, as for ``review_incident``; ``projects``: only the incidents flagged on
+        runs of these projects (a project lead's export, which the face decides as it does for a review)."""
         if not actor.may_register:
             raise self._refuse(actor, "incident.export", "ai_tool", tool_id, "",
                                "only a registrar may export incidents")
         tool = self.tool(tool_id)
         found = self.incidents(tool_id)
-        self.record(actor, "incident.export", "ai_tool", tool_id, "", incidents=len(found))
+        if projects is not None:
+            project_of = {r.id: r.project for r in self.runs(tool_id)}
+            found = [i for i in found if i.run_id is not None and project_of.get(i.run_id) in projects]
+        self.record(actor, "incident.export", "ai_tool", tool_id, "", incidents=len(found),
+                    projects="*" if projects is None else ",".join(sorted(projects)))
         return mhra_csv(tool, found)
 
     # --- reader studies --------------------------------------------------------------------------------------

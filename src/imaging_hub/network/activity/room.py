@@ -8,38 +8,28 @@ each change and refusal through the sink; a refused or bad entry stores nothing.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine, RowMapping
+from sqlalchemy.engine import RowMapping
 
+from imaging_hub.database import Room
 from imaging_hub.network.activity import tables as t
 from imaging_hub.network.activity.aggregate import count_activity
-from imaging_hub.network.activity.database import migrate
+from imaging_hub.network.activity.database import MIGRATIONS
 from imaging_hub.network.activity.errors import ActivityInputError, ActivityRefused
 from imaging_hub.network.activity.records import ManualEntry, Measure
 from imaging_hub.network.activity.study import Phase, PortfolioStudy
-from imaging_hub.network.operations import Actor, AuditEntry, AuditSink, no_audit
+from imaging_hub.network.operations import Actor, AuditEntry
 
-Clock = Callable[[], datetime]
 NOTE_LIMIT = 500
 COUNT_LIMIT = 100_000  # a month's activity at one site; larger is a typing slip
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
+class ActivityRoom(Room):
+    """``ActivityRoom.open(engine, audit=sink)``: the room in the hub's database (migrated, not owned)."""
 
-
-class ActivityRoom:
-    def __init__(self, engine: Engine, audit: AuditSink = no_audit, clock: Clock = _now) -> None:
-        self.engine, self._audit, self._clock = engine, audit, clock
-
-    @classmethod
-    def open(cls, engine: Engine, audit: AuditSink = no_audit, clock: Clock = _now) -> ActivityRoom:
-        """The room in the hub's database (migrated to its newest revision, not owned)."""
-        migrate(engine)
-        return cls(engine, audit, clock)
+    migrations = MIGRATIONS
 
     # --- portfolio studies ---------------------------------------------------------------------------------
 
@@ -149,7 +139,8 @@ class ActivityRoom:
 
     def _refuse(self, actor: Actor, action: str, kind: str, entity: str, who_may: str) -> None:
         why = f"{who_may} may do this"
-        self._audit(AuditEntry(actor, action, f"network_activity_{kind}", entity, "denied", {"reason": why}))
+        self._audit(AuditEntry(actor, action, f"network_activity_{kind}", entity, outcome="denied",
+                               detail={"reason": why}))
         raise ActivityRefused(why)
 
 

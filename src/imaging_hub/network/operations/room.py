@@ -13,13 +13,14 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, Self
 
 import sqlalchemy as sa
 from sqlalchemy import RowMapping
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
+from imaging_hub.database import Clock, Room, utc_now
 from imaging_hub.network.capacity import Booking, CapacityRegister, Scanner, SessionTemplate, SiteLocation, Slot
 from imaging_hub.network.errors import NetworkInputError
 from imaging_hub.network.operations import tables as t
@@ -43,7 +44,7 @@ from imaging_hub.network.operations.codec import (
 )
 from imaging_hub.network.operations.devices import DeviceSeen
 from imaging_hub.network.operations.errors import NetworkNotFound, NetworkRefused
-from imaging_hub.network.operations.migrate import upgrade
+from imaging_hub.network.operations.migrate import MIGRATIONS
 from imaging_hub.network.operations.worklist_store import DatabaseWorklist
 from imaging_hub.network.reporting import (
     Action,
@@ -63,7 +64,6 @@ from imaging_hub.network.reporting import (
     route,
 )
 
-Clock = Callable[[], datetime]
 # The network's turnaround targets unless the hub configures its own; none may exceed 28 days (Pathway checks).
 DEFAULT_PATHWAYS = {
     "acute": Pathway("acute", timedelta(hours=1)),
@@ -72,10 +72,6 @@ DEFAULT_PATHWAYS = {
     "trial": Pathway("trial", timedelta(days=14), research=True),
 }
 HELD = (TaskStatus.ASSIGNED.value, TaskStatus.CLAIMED.value)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -98,15 +94,15 @@ class ReporterView:
     research_sessions: tuple[str, ...]
 
 
-class NetworkRoom:
+class NetworkRoom(Room):
     """``NetworkRoom.open(engine, audit=sink)``: the engine of the hub's database (the archive's writer)."""
+
+    migrations = MIGRATIONS
 
     def __init__(
         self, engine: Engine, audit: AuditSink, clock: Clock, policy: RoutingPolicy, pathways: Mapping[str, Pathway]
     ) -> None:
-        self._engine = engine
-        self._audit = audit
-        self._clock = clock
+        super().__init__(engine, audit, clock)
         self.policy = policy
         self.pathways = dict(pathways)
 
@@ -116,12 +112,12 @@ class NetworkRoom:
         engine: Engine,
         *,
         audit: AuditSink = no_audit,
-        clock: Clock = _now,
+        clock: Clock = utc_now,
         policy: RoutingPolicy | None = None,
         pathways: Mapping[str, Pathway] = DEFAULT_PATHWAYS,
-    ) -> NetworkRoom:
+    ) -> Self:
         """``pathways``: the reporting pathways tasks may name (FHIR ServiceRequest.category codes)."""
-        upgrade(engine)
+        cls.migrations.upgrade(engine)
         return cls(engine, audit, clock, policy or RoutingPolicy(), pathways)
 
     def now(self) -> datetime:
@@ -132,7 +128,7 @@ class NetworkRoom:
     def _record(
         self, actor: Actor, action: str, entity: str, entity_id: object, outcome: str = "success", **detail: Any
     ) -> None:
-        self._audit(AuditEntry(actor, f"network.{action}", entity, str(entity_id), outcome, detail))
+        self._audit(AuditEntry(actor, f"network.{action}", entity, str(entity_id), outcome=outcome, detail=detail))
 
     def _refuse(self, actor: Actor, action: str, entity: str, entity_id: object, why: str) -> NetworkRefused:
         self._record(actor, action, entity, entity_id, "denied", reason=why)

@@ -10,27 +10,20 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
 
+from imaging_hub.database import Room
 from imaging_hub.network.errors import NetworkInputError
-from imaging_hub.network.operations import Actor, AuditEntry, AuditSink, NetworkNotFound, NetworkRefused, no_audit
+from imaging_hub.network.operations import Actor, AuditEntry, NetworkNotFound, NetworkRefused
 from imaging_hub.network.people import tables as t
 from imaging_hub.network.people.codec import MAX_ITEMS, MAX_TEXT, checked, profile_document, profile_of
-from imaging_hub.network.people.database import migrate
+from imaging_hub.network.people.database import MIGRATIONS
 from imaging_hub.network.people.matching import Match, match_mentors
 from imaging_hub.network.people.profiles import MentoringRequest, Pairing, Profile
-
-Clock = Callable[[], datetime]
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -43,21 +36,14 @@ class RequestView:
     reason: str
 
 
-class PeopleRoom:
+class PeopleRoom(Room):
     """``PeopleRoom.open(engine, audit=sink)``: the engine of the hub's database (the archive's writer)."""
 
-    def __init__(self, engine: Engine, audit: AuditSink, clock: Clock) -> None:
-        self._engine = engine
-        self._audit = audit
-        self._clock = clock
-
-    @classmethod
-    def open(cls, engine: Engine, *, audit: AuditSink = no_audit, clock: Clock = _now) -> PeopleRoom:
-        migrate(engine)
-        return cls(engine, audit, clock)
+    migrations = MIGRATIONS
 
     def _record(self, actor: Actor, action: str, entity_id: str, outcome: str = "success", **detail: Any) -> None:
-        self._audit(AuditEntry(actor, f"network.people.{action}", "network_person", entity_id, outcome, detail))
+        self._audit(AuditEntry(actor, f"network.people.{action}", "network_person", entity_id, outcome=outcome,
+                               detail=detail))
 
     def _refuse(self, actor: Actor, action: str, entity_id: str, why: str) -> NetworkRefused:
         self._record(actor, action, entity_id, "denied", reason=why)
