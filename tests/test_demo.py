@@ -79,6 +79,11 @@ def _assert_rooms_shown(folder: Path, stdout: str) -> None:
     onnx_validation = json.loads((assurance / "register" / "validation" / "validation.json").read_text())
     assert onnx_validation["n"] == 9 and registered["auc"] == onnx_validation["auc"]
     assert registered["alarms"] == len(alarms) and "AI tool register: Demo dense-finding detector" in stdout
+    readers = json.loads((assurance / "reader-study.json").read_text())["analysis"]  # read without and with AI
+    assert (readers["readers"], readers["cases"]) == (2, 9) and set(readers["modalities"]) == {"unaided", "aided"}
+    assert 0 <= readers["comparisons"][0]["p_value"] <= 1 and "reader_auc" not in readers
+    assert f"/assurance/reader-studies/{json.loads((assurance / 'reader-study.json').read_text())['reader_study']}" \
+        in stdout
 
     with (folder / "network" / "plan.csv").open() as handle:
         plan = list(csv.DictReader(handle))

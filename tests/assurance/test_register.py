@@ -182,7 +182,7 @@ def test_migrations_are_idempotent_and_the_room_keeps_its_own_version_table(room
     again = AssuranceRoom.open(archive.database.writer)
     assert again.tool(tool.id) == tool
     with archive.database.writer.connect() as conn:
-        assert conn.execute(sa.text("SELECT version_num FROM alembic_version_assurance")).scalar() == "assurance_0002"
+        assert conn.execute(sa.text("SELECT version_num FROM alembic_version_assurance")).scalar() == "assurance_0003"
 
 
 def test_an_incident_is_flagged_by_any_reader_reviewed_to_closure_and_exported_for_the_mhra(

@@ -654,6 +654,21 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/assurance/alarms/{alarm_id}/close"): Rule(
         lambda h, c: _close_alarm(h, c), lambda c: c.admin or c.lead_inside
     ),
+    # Reader studies: the list for anyone signed in (the studies they oversee or read in); a study's group
+    # analysis for a registrar or its project's lead; a reader's feedback for that reader alone (LUNG1's study is
+    # read by the researcher and the annotator, BRAIN2's by two people outside the matrix's roles).
+    ("GET", "/assurance/reader-studies"): Rule(get("/assurance/reader-studies"), ANY),
+    ("POST", "/assurance/reader-studies"): Rule(
+        lambda h, c: _create_reader_study(h, c), lambda c: c.admin or c.lead_inside
+    ),
+    ("GET", "/assurance/reader-studies/{study_id}"): Rule(
+        lambda h, c: ("GET", f"/assurance/reader-studies/{_reader_study(h)[c.project]}", {}),
+        lambda c: c.admin or c.lead_inside,
+    ),
+    ("GET", "/assurance/reader-studies/{study_id}/feedback"): Rule(
+        lambda h, c: ("GET", f"/assurance/reader-studies/{_reader_study(h)[c.project]}/feedback", {}),
+        lambda c: c.inside and c.role in {"researcher", "annotator"},
+    ),
     # the MHRA export of a tool's incidents, for those who may review them: a registrar, or the lead of a project
     # the tool ran in (the outside cell asks for a tool that ran only in BRAIN2).
     ("GET", "/assurance/tools/{tool_id}/incidents.csv"): Rule(
@@ -780,6 +795,52 @@ def _assurance(hub: Hub) -> dict[str, int]:
                 "validation", "csv", project, f"{project}/v1", "DSA-MATRIX", {}, str(folder))).id
         _ASSURANCE[id(hub)] = ids
     return _ASSURANCE[id(hub)]
+
+
+_READER_STUDY: dict[int, dict[str, int]] = {}
+
+
+def _reader_study(hub: Hub) -> dict[str, int]:
+    """A reader study in each project over four scored cases of the matrix tool (no reads yet), made once per hub."""
+    if id(hub) not in _READER_STUDY:
+        from imaging_hub.assurance import Actor, AssuranceRoom, CaseResult, RunSpec
+        from imaging_hub.hub import ReaderStudies, StudyActor, StudyPlan
+        from imaging_hub.labelling import Actor as Manager
+        from imaging_hub.labelling import Cohort, CohortStudy, LabellingRoom, Labels, TaskSpec, parse_schema
+
+        tool = _assurance(hub)["tool"]
+        room = AssuranceRoom.open(hub.archive.database.writer)
+        studies = ReaderStudies(LabellingRoom.open(hub.archive.database.writer), lambda: room)
+        ids = {}
+        for project, readers in (("LUNG1", (EMAILS["researcher"], EMAILS["annotator"])),
+                                 ("BRAIN2", ("r1@elsewhere.example", "r2@elsewhere.example"))):
+            cases = {f"1.2.826.0.1.3680043.10.{len(project)}.{k}": int(k < 2) for k in range(4)}
+            run = room.record_run(Actor("matrix", manages=None), tool, RunSpec(
+                "inference", "onnx", project, f"{project}/v1", "DSA-MATRIX", {}),
+                [CaseResult("study", uid, uid, "P", "RXX", 0.2 + 0.2 * k) for k, uid in enumerate(cases)])
+            ids[project] = studies.create(StudyActor("matrix", leads=None), StudyPlan(
+                f"Matrix {project}", run.id, readers, cases, "matrix")).id
+            # a labelling task whose final answers are the reference standard of the studies the form sets up
+            labelling, manager = studies.labelling, Manager("matrix", manages=None)
+            task = labelling.create_task(manager, TaskSpec(
+                project, f"Matrix reference {project}", Cohort("snapshot", f"{project}/v1", tuple(
+                    CohortStudy(uid, "RXX") for uid in cases)),
+                parse_schema({"questions": [{"name": "finding", "categories": ["absent", "present"]}]}),
+                ("r1@elsewhere.example",), reads_per_study=1))
+            labelling.import_reads(manager, task.id, [
+                (uid, "r1@elsewhere.example", Labels({"finding": "present" if label else "absent"}))
+                for uid, label in cases.items()])
+            ids[f"{project}-run"], ids[f"{project}-task"] = run.id, task.id
+        _READER_STUDY[id(hub)] = ids
+    return _READER_STUDY[id(hub)]
+
+
+def _create_reader_study(hub: Hub, cell: Cell) -> Request:
+    ids = _reader_study(hub)
+    form = {"csrf": "{csrf}", "run_id": str(ids[f"{cell.project}-run"]), "name": unique("Matrix study "),
+            "readers": "r1@elsewhere.example\nr2@elsewhere.example", "reference_task": str(ids[f"{cell.project}-task"]),
+            "question": "finding", "positive": "present", "washout_days": "0"}
+    return "POST", "/assurance/reader-studies", {"data": form}
 
 
 _TOOLS_OF: dict[tuple[int, str], int] = {}

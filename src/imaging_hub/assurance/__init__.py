@@ -25,6 +25,7 @@ from imaging_hub.assurance.readers import (
 )
 from imaging_hub.assurance.reference import Reference, cases_from_results, read_reference
 from imaging_hub.assurance.register import (
+    CONDITIONS,
     HARMS,
     KINDS,
     MHRA_FIELDS,
@@ -36,6 +37,8 @@ from imaging_hub.assurance.register import (
     CaseResult,
     Incident,
     IncidentSpec,
+    ReaderStudyRecord,
+    ReaderStudySpec,
     Run,
     RunSpec,
     Tool,
@@ -59,6 +62,7 @@ from imaging_hub.assurance.validation import (
 )
 
 __all__ = [
+    "CONDITIONS",
     "HARMS",
     "KINDS",
     "MHRA_FIELDS",
@@ -85,6 +89,8 @@ __all__ = [
     "MrmcResult",
     "NotFound",
     "ReaderStudy",
+    "ReaderStudyRecord",
+    "ReaderStudySpec",
     "Reference",
     "Refused",
     "Run",

@@ -1,4 +1,5 @@
-"""``imaging-hub assurance validate|segmentation|monitor``: assess an AI tool from files.
+"""``imaging-hub assurance validate|segmentation|monitor|mrmc``: assess an AI tool from files (and, through the
+hub's data, ``reader-study create|list|analyse`` in ``_assurance_readers``).
 
 The assurance package is imported inside each command: it loads scipy, statsmodels and matplotlib, which the
 other commands should not pay for.
@@ -12,6 +13,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from imaging_hub.cli._assurance_readers import add_reader_study_commands
 from imaging_hub.cli._assurance_register import add_register_commands
 from imaging_hub.cli._assurance_seg import add_seg_command
 
@@ -153,4 +155,5 @@ def register(app: typer.Typer) -> None:
 
     add_register_commands(assurance)
     add_seg_command(assurance)
+    add_reader_study_commands(assurance)
     app.add_typer(assurance, name="assurance")

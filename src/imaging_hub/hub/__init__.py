@@ -24,6 +24,8 @@ Public surface::
     hub_activity(archive, resume=None) -> HubActivity           # arrivals per timepoint, enrolments (activity)
     hub_reads(archive, labelling_room, network_room) -> [ReadCompleted]   # labelling reads, reported worklist tasks
     study_imaging(project, archive, quality, labelling, network) -> StudyImaging  # timepoints, reads per participant
+    studies = ReaderStudies(labelling_room, open_assurance_room)  # reader studies: labelling joined to assurance
+    studies.create(StudyActor, StudyPlan) ; studies.refusal/aid(reader, task, study) ; analyse ; feedback
 
 ``ArchiveForDicom`` is hub domain, not a face: it is how the hub's store serves the DIMSE engine, and both it
 imports (``store``, ``dimse``) are engines below this layer, so the api and the tests use it from here.
@@ -34,6 +36,7 @@ from imaging_hub.hub.caller import AuditEntry, AuditSink, Caller, InvalidRequest
 from imaging_hub.hub.catalogue_feed import catalogue_snapshots, put_entries
 from imaging_hub.hub.dicom_archive import ArchiveForDicom
 from imaging_hub.hub.portfolio_imaging import StudyImaging, study_imaging
+from imaging_hub.hub.reader_studies import Aid, ReaderStudies, StudyActor, StudyPlan, reader_study_schema
 from imaging_hub.hub.reads_feed import hub_reads, labelling_reads, worklist_reads
 from imaging_hub.hub.room import HubRoom
 from imaging_hub.hub.scanner_proposals import propose_scanners
@@ -41,6 +44,7 @@ from imaging_hub.hub.spoke_contact import UP_WITHIN, SpokeContact
 
 __all__ = [
     "UP_WITHIN",
+    "Aid",
     "ArchiveForDicom",
     "AuditEntry",
     "AuditSink",
@@ -48,9 +52,12 @@ __all__ = [
     "HubActivity",
     "HubRoom",
     "InvalidRequest",
+    "ReaderStudies",
     "Refused",
     "SpokeContact",
+    "StudyActor",
     "StudyImaging",
+    "StudyPlan",
     "catalogue_snapshots",
     "hub_activity",
     "hub_reads",
@@ -58,6 +65,7 @@ __all__ = [
     "no_audit",
     "propose_scanners",
     "put_entries",
+    "reader_study_schema",
     "study_imaging",
     "worklist_reads",
 ]

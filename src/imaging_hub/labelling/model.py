@@ -151,9 +151,13 @@ def check_labels(schema: LabelSchema, labels: Labels, where: str = "read") -> No
             raise LabellingError(f"{where}: question {question.name!r} is not answered")
         question.category(labels.answers[question.name])
     for name, value in labels.measurements.items():
-        schema.measurement(name)
+        measurement = schema.measurement(name)
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
             raise LabellingError(f"{where}: measurement {name!r} must be a finite number")
+        measurement.check(float(value), where)
+    for measurement in schema.measurements:
+        if measurement.required and measurement.name not in labels.measurements:
+            raise LabellingError(f"{where}: measurement {measurement.name!r} is not given")
     for uid in labels.label_uids:
         if not _UID.fullmatch(uid) or len(uid) > 64:
             raise LabellingError(f"{where}: {uid!r} is not a SOP Instance UID")

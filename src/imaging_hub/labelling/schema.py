@@ -4,11 +4,13 @@ Parsed from plain data (JSON or TOML from a file or a form); every error names t
 ``questions[1].categories[0]``. Questions and their categories carry codes because their answers go into DICOM
 SR as coded qualitative evaluations: given none, a local code in the ``99IHUB`` scheme (DICOM's prefix for
 private schemes) is made from the name. Segments need SNOMED CT category and type codes (DICOM SEG); a type may
-be named by its meaning from the table of common codes. Measurements need a concept code and a UCUM unit.
+be named by its meaning from the table of common codes. Measurements need a concept code and a UCUM unit;
+they may give an allowed ``range`` ([low, high]) and be ``required`` in every read (a reader study's rating).
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -54,6 +56,13 @@ class Measurement:
     name: str
     code: Code
     unit: Code  # UCUM
+    low: float | None = None  # the allowed range, where the schema gives one (e.g. a 0-100 confidence rating)
+    high: float | None = None
+    required: bool = False  # every read must give it (e.g. a reader study's confidence rating)
+
+    def check(self, value: float, where: str) -> None:
+        if (self.low is not None and value < self.low) or (self.high is not None and value > self.high):
+            raise LabellingError(f"{where}: measurement {self.name!r} must lie in {self.low:g}..{self.high:g}")
 
 
 @dataclass(frozen=True)
@@ -88,6 +97,8 @@ class LabelSchema:
             "segments": [{"label": s.label, "category": s.category.to_json(), "type": s.type.to_json()}
                          for s in self.segments],
             "measurements": [{"name": m.name, "code": m.code.to_json(), "unit": m.unit.value}
+                             | ({"range": [m.low, m.high]} if m.low is not None and m.high is not None else {})
+                             | ({"required": True} if m.required else {})
                              for m in self.measurements],
         }
 
@@ -209,4 +220,19 @@ def _measurement(value: Any, where: str) -> Measurement:
     unit = item.get("unit")
     if not isinstance(unit, str) or not _UCUM.fullmatch(unit):
         raise LabellingError(f"{where}.unit: a UCUM unit code such as 'mm' or 'cm3'")
-    return Measurement(name, _code(item["code"], f"{where}.code"), Code(unit, "UCUM", unit))
+    low, high = _range(item.get("range"), f"{where}.range")
+    required = item.get("required", False)
+    if not isinstance(required, bool):
+        raise LabellingError(f"{where}.required: expected true or false")
+    return Measurement(name, _code(item["code"], f"{where}.code"), Code(unit, "UCUM", unit), low, high, required)
+
+
+def _range(value: Any, where: str) -> tuple[float | None, float | None]:
+    """``[low, high]``: finite numbers, low below high; absent: any finite value."""
+    if value is None:
+        return None, None
+    if not isinstance(value, list) or len(value) != 2 or \
+            any(isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) for v in value) or \
+            not value[0] < value[1]:
+        raise LabellingError(f"{where}: expected [low, high], two finite numbers with low below high")
+    return float(value[0]), float(value[1])

@@ -19,6 +19,7 @@ from imaging_hub.store import Archive
 from imaging_hub.web.api_docs import api_docs_router
 from imaging_hub.web.assets import assets_router
 from imaging_hub.web.assurance_pages import assurance_page_router
+from imaging_hub.web.assurance_readers import reader_studies, reader_study_router
 from imaging_hub.web.labelling_desk import LabellingDesk
 from imaging_hub.web.network import activity_pages_router, network_pages_router, people_pages_router
 from imaging_hub.web.not_found import not_found_page
@@ -37,6 +38,8 @@ def web_face(oidc: OidcSettings | None = None) -> PageRouters:
     def routers(gov: Governance, archive: Archive, room: HubRoom) -> Sequence[APIRouter]:
         settings = oidc if oidc is not None else OidcSettings.load()
         desk = LabellingDesk.open(gov, archive)  # the labelling room, and its subscriber for SEGs from the viewer
+        studies = reader_studies(gov, archive, desk.room)
+        desk.aids = studies  # a reader study's aided reading page shows the AI's output; order is enforced
         quality = QualityRoom.open(archive.database.writer)
         network = NetworkRoom.open(archive.database.writer, audit=network_audit(gov))
         columns = StudyColumns(labelling=desk.room.study_status, quality=qc_column(quality))
@@ -55,6 +58,7 @@ def web_face(oidc: OidcSettings | None = None) -> PageRouters:
             activity_pages_router(gov, archive, labelling=desk.room, network=network, quality=quality),
             spoke_health_page_router(gov, room),
             assurance_page_router(gov, archive),
+            reader_study_router(gov, studies),
         ]
 
     routers.not_found = not_found_page  # type: ignore[attr-defined]  # create_governed_app installs it for 404s

@@ -14,6 +14,7 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from pydicom import dcmread
 from pydicom.dataset import Dataset
@@ -50,11 +51,21 @@ def _account(audit_name: str) -> str:
     return audit_name.split(" (token ", 1)[0]
 
 
+class StudyAids(Protocol):
+    """What a reading page may add beside the form for a task (an AI tool's output in a reader study's aided
+    condition), and why it may hold a reader back (order, washout). The face wires the hub's reader studies."""
+
+    def refusal(self, reader: str, task_id: int, study_uid: str) -> str | None: ...
+
+    def aid(self, reader: str, task_id: int, study_uid: str) -> Any | None: ...
+
+
 @dataclass
 class LabellingDesk:
     gov: Governance
     archive: Archive
     room: LabellingRoom
+    aids: StudyAids | None = None
 
     @classmethod
     def open(cls, gov: Governance, archive: Archive) -> LabellingDesk:

@@ -23,6 +23,7 @@ class ReaderStudy:
     cases: tuple[str, ...]
     scores: NDArray[np.float64]  # [modality, reader, case]: a higher rating means more likely positive
     truth: NDArray[np.int_]  # [case]: 1 positive, 0 negative
+    calls: NDArray[np.int_] | None = None  # [modality, reader, case]: each reader's own yes/no, where they gave one
 
     def check(self) -> None:
         if len(self.modalities) < 2:
@@ -34,6 +35,8 @@ class ReaderStudy:
             raise AssuranceInputError("a reader study needs at least two positive and two negative cases")
         if self.scores.shape != (len(self.modalities), len(self.readers), len(self.cases)):
             raise AssuranceInputError("the scores do not cover every modality, reader and case")
+        if self.calls is not None and (self.calls.shape != self.scores.shape or not np.isin(self.calls, (0, 1)).all()):
+            raise AssuranceInputError("the calls must be 0 or 1 for every modality, reader and case")
 
 
 def read_reader_study(path: Path, modalities: tuple[str, ...] | None = None) -> ReaderStudy:

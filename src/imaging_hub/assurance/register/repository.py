@@ -12,6 +12,7 @@ from imaging_hub.assurance.errors import NotFound
 from imaging_hub.assurance.register import tables as t
 from imaging_hub.assurance.register.incidents import Incident
 from imaging_hub.assurance.register.model import Alarm, CaseResult, Run, Tool
+from imaging_hub.assurance.register.reader_study import ReaderStudyRecord
 
 
 def aware(value: datetime | None) -> datetime | None:
@@ -106,3 +107,26 @@ def tool_incidents(conn: Connection, tool_id: int, status: str | None) -> list[I
     if status is not None:
         query = query.where(t.incident.c.status == status)
     return [_incident(row) for row in conn.execute(query)]
+
+
+def _reader_study(row: Any) -> ReaderStudyRecord:
+    return ReaderStudyRecord(row.id, row.tool_id, row.run_id, row.project, row.name, row.unaided_task,
+                             row.aided_task, tuple(row.readers), {k: int(v) for k, v in dict(row.reference).items()},
+                             row.reference_source, row.washout_days, aware(row.created_at) or row.created_at,
+                             row.created_by)
+
+
+def load_reader_study(conn: Connection, study_id: int) -> ReaderStudyRecord:
+    row = conn.execute(sa.select(t.reader_study).where(t.reader_study.c.id == study_id)).first()
+    if row is None:
+        raise NotFound(f"no reader study {study_id}")
+    return _reader_study(row)
+
+
+def reader_studies(conn: Connection, tool_id: int | None = None, task_id: int | None = None) -> list[ReaderStudyRecord]:
+    query = sa.select(t.reader_study).order_by(t.reader_study.c.id.desc())
+    if tool_id is not None:
+        query = query.where(t.reader_study.c.tool_id == tool_id)
+    if task_id is not None:
+        query = query.where(sa.or_(t.reader_study.c.unaided_task == task_id, t.reader_study.c.aided_task == task_id))
+    return [_reader_study(row) for row in conn.execute(query)]

@@ -20,6 +20,7 @@ from imaging_hub.assurance.register.actor import Actor, AuditEntry
 from imaging_hub.assurance.register.incidents import STATUSES, Incident, IncidentSpec, mhra_csv
 from imaging_hub.assurance.register.migrate import MIGRATIONS
 from imaging_hub.assurance.register.model import Alarm, CaseResult, Run, RunSpec, Tool, ToolSpec, file_sha256
+from imaging_hub.assurance.register.reader_study import ReaderStudyRecord, ReaderStudySpec
 from imaging_hub.database import Room
 
 
@@ -252,3 +253,90 @@ class AssuranceRoom(Room):
         self.record(actor, "incident.export", "ai_tool", tool_id, "", incidents=len(found),
                     projects="*" if projects is None else ",".join(sorted(projects)))
         return mhra_csv(tool, found)
+
+    # --- reader studies --------------------------------------------------------------------------------------
+
+    def check_reader_study(self, actor: Actor, spec: ReaderStudySpec) -> Run:
+        """Refuse (recorded) or reject a study before anything of it is made; the run it would read."""
+        run = self.run(spec.run_id)
+        if not actor.may_manage(run.project):
+            raise self._refuse(actor, "reader_study.create", "assurance_run", run.id, run.project,
+                               f"only a registrar or the lead of project {run.project} may set up its reader studies")
+        spec.check()
+        with self._engine.connect() as conn:
+            scored = {r.case_id for r in repo.run_results(conn, run.id, "study")}
+            taken = [s for s in repo.reader_studies(conn) if s.project == run.project and s.name == spec.name.strip()]
+        if not set(spec.reference) <= scored:
+            raise AssuranceInputError(f"reader study: {len(set(spec.reference) - scored)} case(s) of the reference "
+                                      f"have no study-level score in run {run.id}")
+        if taken:
+            raise AssuranceInputError(f"project {run.project} already has a reader study of that name")
+        return run
+
+    def create_reader_study(self, actor: Actor, spec: ReaderStudySpec) -> ReaderStudyRecord:
+        """Record a study of the run's cases read without and with the tool's output; every case of the reference
+        must have the run's study-level score (what the aided readers are shown)."""
+        run = self.check_reader_study(actor, spec)
+        try:
+            with self._engine.begin() as conn:
+                key = conn.execute(t.reader_study.insert().values(
+                    tool_id=run.tool_id, run_id=run.id, project=run.project, name=spec.name.strip(),
+                    unaided_task=spec.unaided_task, aided_task=spec.aided_task, readers=list(spec.readers),
+                    reference=dict(spec.reference), reference_source=spec.reference_source.strip(),
+                    washout_days=spec.washout_days, created_at=self._clock(), created_by=actor.name,
+                )).inserted_primary_key
+        except IntegrityError:
+            raise AssuranceInputError(f"project {run.project} already has a reader study of that name") from None
+        assert key is not None
+        found = self.reader_study(int(key[0]))
+        self.record(actor, "reader_study.create", "reader_study", found.id, run.project, tool=run.tool_id,
+                    run=run.id, readers=len(spec.readers), cases=len(spec.reference),
+                    tasks=[spec.unaided_task, spec.aided_task])
+        return found
+
+    def reader_study(self, study_id: int) -> ReaderStudyRecord:
+        with self._engine.connect() as conn:
+            return repo.load_reader_study(conn, study_id)
+
+    def reader_studies(self, tool_id: int | None = None, *, task_id: int | None = None) -> list[ReaderStudyRecord]:
+        """Unaudited: for listing on a tool's page and for finding the study a labelling task belongs to."""
+        with self._engine.connect() as conn:
+            return repo.reader_studies(conn, tool_id, task_id)
+
+    def _reader_study(self, actor: Actor, study_id: int, action: str) -> ReaderStudyRecord:
+        try:
+            return self.reader_study(study_id)
+        except NotFound:
+            self.record(actor, action, "reader_study", study_id, "", "failed", reason="not found")
+            raise
+
+    def open_analysis(self, actor: Actor, study_id: int) -> ReaderStudyRecord:
+        """The group's analysis (AUCs without and with AI): for a registrar or the project's lead."""
+        found = self._reader_study(actor, study_id, "reader_study.analyse")
+        if not actor.may_manage(found.project):
+            raise self._refuse(actor, "reader_study.analyse", "reader_study", study_id, found.project,
+                               f"only a registrar or the lead of project {found.project} may read its analysis")
+        self.record(actor, "reader_study.analyse", "reader_study", study_id, found.project)
+        return found
+
+    def open_feedback(self, actor: Actor, study_id: int) -> ReaderStudyRecord:
+        """A reader's own feedback: for that reader alone (not their lead, not a registrar, not another reader)."""
+        found = self._reader_study(actor, study_id, "reader_study.feedback")
+        if actor.name not in found.readers:
+            raise self._refuse(actor, "reader_study.feedback", "reader_study", study_id, found.project,
+                               "feedback from a reader study is private to each of its readers")
+        self.record(actor, "reader_study.feedback", "reader_study", study_id, found.project)
+        return found
+
+    def aid(self, actor: Actor, study_id: int, study_uid: str) -> CaseResult:
+        """The tool's study-level result for a case, as shown to a reader in the aided condition (the face has
+        checked the reader may read the case): audited as a results read."""
+        found = self.reader_study(study_id)
+        if study_uid not in found.reference:
+            raise self._refuse(actor, "reader_study.aid", "reader_study", study_id, found.project,
+                               "that case is not in the reader study")
+        with self._engine.connect() as conn:
+            result = next(r for r in repo.run_results(conn, found.run_id, "study") if r.case_id == study_uid)
+        self.record(actor, "reader_study.aid", "reader_study", study_id, found.project, run=found.run_id,
+                    study=study_uid)
+        return result

@@ -94,7 +94,27 @@ incident = sa.Table(
     sa.Column("run_id", sa.Integer, sa.ForeignKey("assurance_run.id")),  # the run it was flagged on, if any
 )
 
+reader_study = sa.Table(
+    "assurance_reader_study",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("tool_id", sa.Integer, sa.ForeignKey("assurance_tool.id"), nullable=False),
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("assurance_run.id"), nullable=False),  # the AI's scores shown
+    sa.Column("project", sa.String(64), nullable=False),
+    sa.Column("name", sa.String(128), nullable=False),
+    sa.Column("unaided_task", sa.Integer, nullable=False),  # labelling task ids: the rooms never meet here
+    sa.Column("aided_task", sa.Integer, nullable=False),
+    sa.Column("readers", sa.JSON, nullable=False),  # account names, each of whom may see their own feedback
+    sa.Column("reference", sa.JSON, nullable=False),  # study UID -> 0/1, fixed when the study was made
+    sa.Column("reference_source", sa.String(256), nullable=False),
+    sa.Column("washout_days", sa.Integer, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_by", sa.String(254), nullable=False),
+    sa.UniqueConstraint("project", "name"),
+)
+
 sa.Index("ix_assurance_run_tool_id", run.c.tool_id)
+sa.Index("ix_assurance_reader_study_tool_id", reader_study.c.tool_id)
 sa.Index("ix_assurance_alarm_tool_id", alarm.c.tool_id, alarm.c.closed_at)
 sa.Index("ix_assurance_incident_tool_id", incident.c.tool_id, incident.c.status)
 

@@ -12,6 +12,7 @@ from rich.console import Console
 from imaging_hub.config import HubSettings
 from imaging_hub.demo.governance_setup import PROJECT
 from imaging_hub.demo.rooms.assurance import assure
+from imaging_hub.demo.rooms.assurance_readers import read_with_and_without_ai
 from imaging_hub.demo.rooms.assurance_tool import register_and_run
 from imaging_hub.demo.rooms.cases import project_cases
 from imaging_hub.demo.rooms.labelling import label_project
@@ -41,7 +42,11 @@ def show_rooms(folder: Path, console: Console) -> None:
         table, assured = assure(folder / "assurance", cases)
         console.print(table)
         monitoring = json.loads((folder / "assurance" / assured["monitor"]).read_text())
-        table, _ = register_and_run(gov, archive, PROJECT, cases, folder / "assurance" / "register", monitoring)
+        table, registered = register_and_run(gov, archive, PROJECT, cases, folder / "assurance" / "register",
+                                             monitoring)
+        console.print(table)
+        table, readers = read_with_and_without_ai(gov, archive, PROJECT, cases, registered["inference_run"])
+        (folder / "assurance" / "reader-study.json").write_text(json.dumps(readers, indent=1))
         console.print(table)
         tables, network = run_network(folder / "network", sorted({c.participant for c in cases}),
                                       (archive.database.writer, gov))

@@ -64,6 +64,10 @@ def router(gov: Governance, desk: LabellingDesk) -> APIRouter:
                 reason="no access to the project's data (role or agreement in force)",
             )
             raise Forbidden(f"you may not read project {task.project}'s data")
+        held = desk.aids.refusal(who.email, task.id, study) if desk.aids is not None else None
+        if held is not None:  # a reader study's order: unaided before aided, after any washout
+            desk.room.record(actor_of(who), action, task, "denied", study=study, reason=held)
+            raise Forbidden(held)
         return task
 
     def state(who: Principal, task: Task, study: str) -> dict[str, Any]:
@@ -80,6 +84,8 @@ def router(gov: Governance, desk: LabellingDesk) -> APIRouter:
             "others": [r for r in reads if r.reader != actor.name],
             "filed": desk.room.filed_labels(task.id, study, actor.name),
             "number": next((i + 1 for i, s in enumerate(task.studies) if s.study_uid == study), 0),
+            # only once open_study has let the reader in; a reader study's aided task alone has any
+            "aid": desk.aids.aid(actor.name, task.id, study) if desk.aids is not None else None,
         }
 
     @pages.get("/labelling/tasks/{task_id}/studies/{study}")
