@@ -198,6 +198,14 @@ def test_a_reader_study_read_on_the_web_gives_sklearns_aucs_and_the_mrmc_functio
     listing = hub.client(ANN).get("/assurance/reader-studies")
     assert f"/assurance/reader-studies/{record.id}/feedback" in listing.text
     assert f'href="/assurance/reader-studies/{record.id}"' not in listing.text
+    # The tool's page lists the study with what each person may open: the reader their feedback, the lead the
+    # analysis, a researcher who neither reads nor leads nothing at all.
+    on_tool = {who: hub.client(who).get(f"/assurance/tools/{record.tool_id}").text for who in (ANN, LEAD, OUTSIDER)}
+    assert f"/assurance/reader-studies/{record.id}/feedback" in on_tool[ANN]
+    assert f'href="/assurance/reader-studies/{record.id}"' not in on_tool[ANN]
+    assert f'href="/assurance/reader-studies/{record.id}"' in on_tool[LEAD]
+    assert f"/assurance/reader-studies/{record.id}/feedback" not in on_tool[LEAD]
+    assert "Nodules" not in on_tool[OUTSIDER] and f"/assurance/reader-studies/{record.id}" not in on_tool[OUTSIDER]
     assert hub.client(OUTSIDER).get("/assurance/reader-studies/999999").status_code == 404
 
 

@@ -103,12 +103,16 @@ def assurance_page_router(gov: Governance, archive: Archive) -> APIRouter:
                    if (project_of.get(i.run_id) in seen if i.run_id is not None else who.is_administrator)]
         oversees = {p: may_oversee(gov, who, p) for p in seen | {""}}
         monitoring = [r for r in shown if r.kind == "monitoring"]
+        # A study is listed to those who may open it: its analysis for a lead, their own feedback for a reader.
+        reader_studies = [(s, may_oversee(gov, who, s.project)) for s in room().reader_studies(tool.id)
+                          if who.email in s.readers or may_oversee(gov, who, s.project)]
         control = latest_control_charts(monitoring[:1], lambda r: actor(who, {r.project}))
         gov.context.record(who, "assurance.tool.view", "ai_tool", tool.id,
-                           detail={"runs": len(shown), "hidden": len(runs) - len(shown), "alarms": len(alarms)})
+                           detail={"runs": len(shown), "hidden": len(runs) - len(shown), "alarms": len(alarms),
+                                   "reader_studies": len(reader_studies)})
         return render("assurance_tool.html", f"AI tool {tool.label}", who=who, csrf=csrf(request),
                       section="/assurance", tool=tool, validations=validations, alarms=alarms, chart=chart,
-                      monitoring=monitoring, control=control,
+                      monitoring=monitoring, control=control, reader_studies=reader_studies,
                       incidents=room().incident_counts(tool.id), flagged=flagged, project_of=project_of,
                       oversees=oversees, kinds=KINDS, harms=HARMS, shown=shown,
                       may_export=exporter(who, runs)[0].registrar,
