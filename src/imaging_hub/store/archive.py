@@ -15,15 +15,17 @@ not miss a change (see ``imaging_hub.events``).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
 import logging
 import mmap
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import BinaryIO, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 import sqlalchemy as sa
 from pydicom.dataset import Dataset
@@ -33,7 +35,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from imaging_hub.events import Change, EventBus, Origin, current_origin
 from imaging_hub.store import changes, ingest, removal
 from imaging_hub.store.blobs import BlobStore, Received
-from imaging_hub.store.database import Database, normalise_url
+from imaging_hub.store.database import Database, lock_keys, normalise_url
+from imaging_hub.store.driver import Driver, Sql
 from imaging_hub.store.errors import InvalidInstance
 from imaging_hub.store.group_commit import GroupCommit
 from imaging_hub.store.header import HEADER_TAGS, InstanceHeader, read_header
@@ -68,6 +71,21 @@ _BY_UIDS = (
     .where(instance.c.sop_instance_uid.in_(sa.bindparam("uids", expanding=True)))
 )
 
+# The same read as plain SQL for the store's write transaction (``store.driver``), and its columns.
+_EXISTING_COLUMNS = tuple(c.name for c in _INSTANCE_COLUMNS)
+_EXISTING_SELECT = (
+    "SELECT i.sop_instance_uid, i.sop_class_uid, st.study_instance_uid, se.series_instance_uid, p.patient_id, "
+    "i.transfer_syntax_uid, i.path, i.size, i.sha256, i.number_of_frames, i.clinical_trial_protocol_id, "
+    "i.clinical_trial_site_id FROM instance i JOIN series se ON i.series_pk = se.pk "
+    "JOIN study st ON i.study_pk = st.pk JOIN patient p ON st.patient_pk = p.pk WHERE "
+)
+_LOCK_UIDS = Sql("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k ORDER BY k")
+
+
+@functools.lru_cache(maxsize=64)
+def _existing(condition: str) -> Sql:
+    return Sql(_EXISTING_SELECT + condition)
+
 
 class Archive:
     """Open with :meth:`open`; every method is thread-safe."""
@@ -79,6 +97,7 @@ class Archive:
         self.events = events if events is not None else EventBus()  # subscribe here to hear of changes
         self._group: GroupCommit[_Arrival, tuple[bool, StoredInstance]] = GroupCommit(self._insert)
         self._flusher = ThreadPoolExecutor(_FLUSHERS, thread_name_prefix="store-flush")
+        self._leader: Connection | None = None  # the group commit leader's connection, kept between commits
 
     @classmethod
     def open(cls, data_dir: Path, database_url: str | None = None, *, events: EventBus | None = None) -> Archive:
@@ -93,6 +112,9 @@ class Archive:
         return archive
 
     def close(self) -> None:
+        if self._leader is not None:
+            self._leader.close()
+            self._leader = None
         self._flusher.shutdown()
         self.database.dispose()
 
@@ -241,10 +263,11 @@ class Archive:
         """
         now = dt.datetime.now(dt.UTC)
         uids = [a.header.sop_instance_uid for a in arrivals]
-        with self.database.writing() as conn:
-            self.database.lock_instances(conn, uids)
-            stored = self._get_many(conn, uids)  # what is indexed already: duplicates and conflicts
-            batch = ingest.IndexBatch(conn)
+        with self._leading() as (conn, driver):
+            if driver.postgresql:
+                driver.execute(_LOCK_UIDS, {"keys": lock_keys(uids)})
+            stored = self._indexed_among(driver, uids)  # what is indexed already: duplicates and conflicts
+            batch = ingest.IndexBatch(conn, driver)
             placing: list[_Arrival] = []
             for arrival in arrivals:
                 uid = arrival.header.sop_instance_uid
@@ -262,9 +285,41 @@ class Archive:
                 arrival.wait_flushed()  # its contents are durable before its name is
                 self.blobs.place(arrival.received, arrival.relative)
             self.blobs.sync_dirs(folders)
-            announced = changes.record(conn, [_stored_change(a, now) for a in placing])
+            announced = changes.record(conn, [_stored_change(a, now) for a in placing], driver)
         placed = {id(a) for a in placing}
         return [(id(a) in placed, stored[a.header.sop_instance_uid]) for a in arrivals], announced
+
+    @contextlib.contextmanager
+    def _leading(self) -> Iterator[tuple[Connection, Driver]]:
+        """The store's write transaction, on a connection the group commit leader keeps (one leader at a time).
+
+        Kept, not checked out of the pool per transaction: no checkout, reset or pre-ping round trip each
+        time. After any error it goes back to the pool (which resets it, or drops it if it is broken) and the
+        next transaction takes a fresh one; an error that broke the connection is marked for a retry."""
+        conn = self._leader
+        if conn is None or conn.closed or conn.invalidated:
+            conn = self._leader = self.database.writer.connect()
+        driver = Driver(conn)
+        try:
+            with conn.begin(), driver.pipelined():
+                yield conn, driver
+        except BaseException as exc:
+            self._leader = None
+            lost = bool(getattr(driver.raw, "broken", False) or getattr(driver.raw, "closed", False))
+            if lost and isinstance(exc, DBAPIError):
+                exc.connection_invalidated = True  # a dead connection: the retry takes a fresh one
+            conn.close()
+            raise
+
+    def _indexed_among(self, driver: Driver, sop_instance_uids: list[str]) -> dict[str, StoredInstance]:
+        """``_get_many`` in the store's write transaction, as plain SQL on its driver."""
+        found: dict[str, StoredInstance] = {}
+        unique = sorted(set(sop_instance_uids))
+        for start in range(0, len(unique), 500):
+            condition, params = driver.uids_in("i.sop_instance_uid", unique[start:start + 500])
+            for row in driver.all(_existing(condition), params):
+                found[row[0]] = self._instance(dict(zip(_EXISTING_COLUMNS, row, strict=True)))
+        return found
 
     def _indexed(self, arrival: _Arrival) -> StoredInstance:
         """The instance as the row just written for ``arrival`` holds it (what reading it back would give)."""
@@ -369,7 +424,7 @@ class Archive:
         with self.database.reading() as conn:
             return int(conn.execute(sa.select(sa.func.count()).select_from(instance)).scalar_one())
 
-    def _instance(self, m: sa.RowMapping) -> StoredInstance:
+    def _instance(self, m: Mapping[Any, Any]) -> StoredInstance:
         return StoredInstance(
             sop_instance_uid=m["sop_instance_uid"], sop_class_uid=m["sop_class_uid"],
             study_instance_uid=m["study_instance_uid"], series_instance_uid=m["series_instance_uid"],
@@ -507,6 +562,8 @@ def _check_file(f: BinaryIO) -> CheckedFile:
 
 
 def _transient(exc: DBAPIError) -> bool:
+    if exc.connection_invalidated:
+        return True
     if isinstance(exc, IntegrityError):
         return True  # a get-or-create or foreign key race with a concurrent writer: the retry sees its commit
     code = getattr(exc.orig, "sqlstate", None)
