@@ -510,15 +510,14 @@ class Archive:
             return
         present = [m for m in marks if (self.data_dir / m.path).exists()]
         self.blobs.sync_dirs({(self.data_dir / m.path).parent for m in present})
+        missing = [m for m in marks if m not in present]
         now = dt.datetime.now(dt.UTC)
 
         def settle() -> list[Change]:
             removed: list[changes.ChangeRow] = []
             with self.database.writing() as conn:
-                for mark in marks:
-                    if mark in present:
-                        continue
-                    self.database.lock_instances(conn, [mark.sop_instance_uid])
+                self.database.lock_instances(conn, [m.sop_instance_uid for m in missing])
+                for mark in missing:
                     indexed = conn.execute(
                         sa.select(instance.c.path).where(instance.c.sop_instance_uid == mark.sop_instance_uid)
                     ).scalar()
