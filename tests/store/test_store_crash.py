@@ -12,9 +12,9 @@ import pytest
 import sqlalchemy as sa
 from store_samples import make_datasets, part10
 
-from imaging_hub.store import Archive, StoreStatus
+from imaging_hub.store import Archive, Query, StoreStatus
 from imaging_hub.store.blobs import BlobStore
-from imaging_hub.store.schema import pending_unlink
+from imaging_hub.store.schema import pending_unlink, unsettled
 
 
 def test_orphan_temp_files_of_dead_writers_are_removed_on_open(tmp_path: Path, database_url: str) -> None:
@@ -104,3 +104,50 @@ def test_failed_index_write_keeps_no_file(archive: Archive, monkeypatch: pytest.
     assert archive.count_instances() == 0
     for folder in ("tmp", "blobs"):
         assert [p for p in (archive.data_dir / folder).rglob("*") if p.is_file()] == []
+
+
+def test_an_instance_committed_whose_file_name_a_crash_lost_is_removed_on_open(
+    tmp_path: Path, database_url: str
+) -> None:
+    """The folder flush runs with the commit: a power loss can keep the rows and lose the rename. The marks
+    the transaction left let the next open remove that instance (never acknowledged) and keep the others."""
+    data_dir = tmp_path / "data"
+    lost_ds, kept_ds = make_datasets(54, instances=2)
+    with Archive.open(data_dir, database_url) as archive:
+        lost = archive.store_bytes(part10(lost_ds)).instance
+        kept = archive.store_bytes(part10(kept_ds)).instance
+        before = archive.last_change()
+        lost.path.unlink()  # what the crash took: the name of a file whose rows committed
+        with archive.database.writing() as conn:  # the marks of the transactions it interrupted
+            conn.execute(sa.delete(unsettled))
+            conn.execute(unsettled.insert(), [
+                {"sop_instance_uid": i.sop_instance_uid, "series_instance_uid": i.series_instance_uid,
+                 "study_instance_uid": i.study_instance_uid, "path": str(i.path.relative_to(data_dir))}
+                for i in (lost, kept)
+            ])
+    with Archive.open(data_dir, database_url) as archive:
+        assert archive.get(lost.sop_instance_uid) is None
+        assert archive.get(kept.sop_instance_uid) == kept and kept.path.exists()
+        (study,) = archive.search(Query(level="STUDY", filters={"StudyInstanceUID": kept.study_instance_uid}))
+        assert study.NumberOfStudyRelatedInstances == 1
+        assert [(c.sop_instance_uid, type(c).__name__) for c in archive.changes(since=before)] == [
+            (lost.sop_instance_uid, "InstanceRemoved")]
+        with archive.database.reading() as conn:
+            assert conn.execute(sa.select(sa.func.count()).select_from(unsettled)).scalar_one() == 0
+        again = archive.store_bytes(part10(lost_ds))  # the sender, never acknowledged, sends it again
+        assert again.status is StoreStatus.STORED and again.instance.path.read_bytes() == part10(lost_ds)
+
+
+def test_marks_are_cleared_by_the_next_transaction_and_on_open(tmp_path: Path, database_url: str) -> None:
+    data_dir = tmp_path / "data"
+
+    def marks(archive: Archive) -> int:
+        with archive.database.reading() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(unsettled)).scalar_one())
+
+    with Archive.open(data_dir, database_url) as archive:
+        for ds in make_datasets(55, instances=3):
+            archive.store_bytes(part10(ds))
+        assert marks(archive) == 1  # only the last transaction's, whose folders are durable by now too
+    with Archive.open(data_dir, database_url) as archive:
+        assert marks(archive) == 0 and archive.count_instances() == 3

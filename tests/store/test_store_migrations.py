@@ -16,7 +16,7 @@ def test_migrated_schema_matches_the_code(archive: Archive) -> None:
     with archive.database.writer.connect() as conn:
         context = MigrationContext.configure(conn, opts={"version_table": "alembic_version_store"})
         assert compare_metadata(context, metadata) == []
-        assert context.get_current_revision() == "0002"
+        assert context.get_current_revision() == "0003"
         assert "alembic_version" not in sa.inspect(conn).get_table_names()  # other areas may own that one
 
 

@@ -2,9 +2,11 @@
 
 Store path: receive into a temp file (hashing as it streams) -> check structure and read the header ->
 fsync -> in one write transaction shared with other threads' arrivals (group commit), holding the UIDs'
-locks: look the UIDs up, index rows and counters, rename the files into place, fsync their folders,
-commit. The rename happens while the lock is held so a concurrent delete of the same instance can never
-unlink a file that a just-committed row points at.
+locks: look the UIDs up, index rows and counters, rename the files into place, then fsync their folders
+while the commit runs, and answer once both are done (the rows are marked ``unsettled`` until a later
+transaction, and ``open`` removes a marked row whose file a crash lost). The rename happens while the lock
+is held so a concurrent delete of the same instance can never unlink a file that a just-committed row
+points at.
 
 Events: each instance newly indexed or removed is written to the ``changes`` table in that same
 transaction, and published on ``archive.events`` (an ``imaging_hub.events.EventBus``) right after the
@@ -15,15 +17,17 @@ not miss a change (see ``imaging_hub.events``).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
 import logging
 import mmap
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import BinaryIO, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 import sqlalchemy as sa
 from pydicom.dataset import Dataset
@@ -33,14 +37,15 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from imaging_hub.events import Change, EventBus, Origin, current_origin
 from imaging_hub.store import changes, ingest, removal
 from imaging_hub.store.blobs import BlobStore, Received
-from imaging_hub.store.database import Database, normalise_url
+from imaging_hub.store.database import Database, lock_keys, normalise_url
+from imaging_hub.store.driver import Driver, Sql
 from imaging_hub.store.errors import InvalidInstance
 from imaging_hub.store.group_commit import GroupCommit
 from imaging_hub.store.header import HEADER_TAGS, InstanceHeader, read_header
 from imaging_hub.store.migrate import upgrade
 from imaging_hub.store.paging import SearchPage, run_count, run_page
 from imaging_hub.store.records import Conflict, StoredInstance, StoreOutcome, StoreStatus
-from imaging_hub.store.schema import conflict, instance, patient, series, study
+from imaging_hub.store.schema import conflict, instance, patient, series, study, unsettled
 from imaging_hub.store.search import Query, run_search
 from imaging_hub.store.spool import Spool
 from imaging_hub.store.structure import CheckedFile, check_structure
@@ -68,6 +73,24 @@ _BY_UIDS = (
     .where(instance.c.sop_instance_uid.in_(sa.bindparam("uids", expanding=True)))
 )
 
+# The same read as plain SQL for the store's write transaction (``store.driver``), and its columns.
+_EXISTING_COLUMNS = tuple(c.name for c in _INSTANCE_COLUMNS)
+_EXISTING_SELECT = (
+    "SELECT i.sop_instance_uid, i.sop_class_uid, st.study_instance_uid, se.series_instance_uid, p.patient_id, "
+    "i.transfer_syntax_uid, i.path, i.size, i.sha256, i.number_of_frames, i.clinical_trial_protocol_id, "
+    "i.clinical_trial_site_id FROM instance i JOIN series se ON i.series_pk = se.pk "
+    "JOIN study st ON i.study_pk = st.pk JOIN patient p ON st.patient_pk = p.pk WHERE "
+)
+_UNSETTLE = Sql("INSERT INTO unsettled (sop_instance_uid, series_instance_uid, study_instance_uid, path) "
+                "VALUES (:sop_instance_uid, :series_instance_uid, :study_instance_uid, :path)")
+_SETTLE = Sql("DELETE FROM unsettled WHERE sop_instance_uid = :sop_instance_uid AND path = :path")
+_LOCK_UIDS = Sql("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k ORDER BY k")
+
+
+@functools.lru_cache(maxsize=64)
+def _existing(condition: str) -> Sql:
+    return Sql(_EXISTING_SELECT + condition)
+
 
 class Archive:
     """Open with :meth:`open`; every method is thread-safe."""
@@ -79,6 +102,8 @@ class Archive:
         self.events = events if events is not None else EventBus()  # subscribe here to hear of changes
         self._group: GroupCommit[_Arrival, tuple[bool, StoredInstance]] = GroupCommit(self._insert)
         self._flusher = ThreadPoolExecutor(_FLUSHERS, thread_name_prefix="store-flush")
+        self._leader: Connection | None = None  # the group commit leader's connection, kept between commits
+        self._settled: list[dict[str, str]] = []  # unsettled marks whose folders are durable now, to clear
 
     @classmethod
     def open(cls, data_dir: Path, database_url: str | None = None, *, events: EventBus | None = None) -> Archive:
@@ -89,10 +114,14 @@ class Archive:
         upgrade(database)
         archive = cls(data_dir, database, events)
         archive.blobs.remove_orphan_temps()
+        archive._settle()
         archive._finish_unlinks()
         return archive
 
     def close(self) -> None:
+        if self._leader is not None:
+            self._leader.close()
+            self._leader = None
         self._flusher.shutdown()
         self.database.dispose()
 
@@ -235,36 +264,89 @@ class Archive:
     def _insert_once(self, arrivals: list[_Arrival]) -> tuple[list[tuple[bool, StoredInstance]], list[Change]]:
         """Index and place the files in one transaction: (whether this call indexed each, the indexed instance).
 
-        Files are renamed into place after the rows are written and their folders fsynced before the commit,
-        so a committed row always points at a durable file; a crash before the commit leaves only files at
-        the deterministic paths an identical re-send overwrites.
+        Files are renamed into place (each after its contents are durable) once the rows are written; the
+        folders' flush then runs while the change rows are written and the index commits, and this returns
+        only when both are done. The transaction marks its instances ``unsettled`` (cleared by a later one),
+        so if a crash makes the commit durable but not a file's name, ``open`` finds the row and removes it:
+        its sender was never acknowledged. A crash before the commit leaves only files at the deterministic
+        paths an identical re-send overwrites.
         """
         now = dt.datetime.now(dt.UTC)
         uids = [a.header.sop_instance_uid for a in arrivals]
-        with self.database.writing() as conn:
-            self.database.lock_instances(conn, uids)
-            stored = self._get_many(conn, uids)  # what is indexed already: duplicates and conflicts
-            batch = ingest.IndexBatch(conn)
-            placing: list[_Arrival] = []
-            for arrival in arrivals:
-                uid = arrival.header.sop_instance_uid
-                if uid in stored:
-                    continue  # already indexed, or an earlier arrival in this group: duplicate or conflict
-                received = arrival.received
-                ingest.add_instance(conn, arrival.header, arrival.relative, received.size, received.sha256, now,
-                                    batch=batch)
-                stored[uid] = self._indexed(arrival)
-                placing.append(arrival)
-            batch.flush()
-            folders: list[Path] = []
-            for arrival in placing:
-                folders += self.blobs.folders_to_sync(arrival.relative)
-                arrival.wait_flushed()  # its contents are durable before its name is
-                self.blobs.place(arrival.received, arrival.relative)
-            self.blobs.sync_dirs(folders)
-            announced = changes.record(conn, [_stored_change(a, now) for a in placing])
+        settled, self._settled = self._settled, []
+        folders_flushed: Future[None] | None = None
+        marks: list[dict[str, str]] = []
+        try:
+            with self._leading() as (conn, driver):
+                if driver.postgresql:
+                    driver.execute(_LOCK_UIDS, {"keys": lock_keys(uids)})
+                stored = self._indexed_among(driver, uids)  # what is indexed already: duplicates and conflicts
+                batch = ingest.IndexBatch(conn, driver)
+                placing: list[_Arrival] = []
+                for arrival in arrivals:
+                    uid = arrival.header.sop_instance_uid
+                    if uid in stored:
+                        continue  # already indexed, or an earlier arrival in this group: duplicate or conflict
+                    received = arrival.received
+                    ingest.add_instance(conn, arrival.header, arrival.relative, received.size, received.sha256,
+                                        now, batch=batch)
+                    stored[uid] = self._indexed(arrival)
+                    placing.append(arrival)
+                batch.flush()
+                marks = [_unsettled(a) for a in placing]
+                driver.executemany(_UNSETTLE, marks)
+                driver.executemany(_SETTLE, settled)
+                folders: list[Path] = []
+                for arrival in placing:
+                    folders += self.blobs.folders_to_sync(arrival.relative)
+                    arrival.wait_flushed()  # its contents are durable before its name is
+                    self.blobs.place(arrival.received, arrival.relative)
+                if folders:
+                    folders_flushed = self._flusher.submit(self.blobs.sync_dirs, folders)
+                announced = changes.record(conn, [_stored_change(a, now) for a in placing], driver)
+        except BaseException:
+            self._settled = settled + self._settled  # not cleared: the next transaction tries again
+            raise
+        finally:
+            if folders_flushed is not None:
+                wait([folders_flushed])
+        if folders_flushed is not None:
+            folders_flushed.result()  # OSError: committed, not acknowledged; open settles the marks
+        self._settled += marks
         placed = {id(a) for a in placing}
         return [(id(a) in placed, stored[a.header.sop_instance_uid]) for a in arrivals], announced
+
+    @contextlib.contextmanager
+    def _leading(self) -> Iterator[tuple[Connection, Driver]]:
+        """The store's write transaction, on a connection the group commit leader keeps (one leader at a time).
+
+        Kept, not checked out of the pool per transaction: no checkout, reset or pre-ping round trip each
+        time. After any error it goes back to the pool (which resets it, or drops it if it is broken) and the
+        next transaction takes a fresh one; an error that broke the connection is marked for a retry."""
+        conn = self._leader
+        if conn is None or conn.closed or conn.invalidated:
+            conn = self._leader = self.database.writer.connect()
+        driver = Driver(conn)
+        try:
+            with conn.begin(), driver.pipelined():
+                yield conn, driver
+        except BaseException as exc:
+            self._leader = None
+            lost = bool(getattr(driver.raw, "broken", False) or getattr(driver.raw, "closed", False))
+            if lost and isinstance(exc, DBAPIError):
+                exc.connection_invalidated = True  # a dead connection: the retry takes a fresh one
+            conn.close()
+            raise
+
+    def _indexed_among(self, driver: Driver, sop_instance_uids: list[str]) -> dict[str, StoredInstance]:
+        """``_get_many`` in the store's write transaction, as plain SQL on its driver."""
+        found: dict[str, StoredInstance] = {}
+        unique = sorted(set(sop_instance_uids))
+        for start in range(0, len(unique), 500):
+            condition, params = driver.uids_in("i.sop_instance_uid", unique[start:start + 500])
+            for row in driver.all(_existing(condition), params):
+                found[row[0]] = self._instance(dict(zip(_EXISTING_COLUMNS, row, strict=True)))
+        return found
 
     def _indexed(self, arrival: _Arrival) -> StoredInstance:
         """The instance as the row just written for ``arrival`` holds it (what reading it back would give)."""
@@ -369,7 +451,7 @@ class Archive:
         with self.database.reading() as conn:
             return int(conn.execute(sa.select(sa.func.count()).select_from(instance)).scalar_one())
 
-    def _instance(self, m: sa.RowMapping) -> StoredInstance:
+    def _instance(self, m: Mapping[Any, Any]) -> StoredInstance:
         return StoredInstance(
             sop_instance_uid=m["sop_instance_uid"], sop_class_uid=m["sop_class_uid"],
             study_instance_uid=m["study_instance_uid"], series_instance_uid=m["series_instance_uid"],
@@ -417,6 +499,40 @@ class Archive:
         self._publish(announced)
         self._finish_unlinks()
         return len(announced)
+
+    def _settle(self) -> None:
+        """Check the instances a crash may have left committed before their files' names were durable:
+        flush the folders of those whose file is there, remove those whose file is not (and say so in the
+        change feed), then clear the marks."""
+        with self.database.reading() as conn:
+            marks = conn.execute(sa.select(unsettled)).all()
+        if not marks:
+            return
+        present = [m for m in marks if (self.data_dir / m.path).exists()]
+        self.blobs.sync_dirs({(self.data_dir / m.path).parent for m in present})
+        missing = [m for m in marks if m not in present]
+        now = dt.datetime.now(dt.UTC)
+
+        def settle() -> list[Change]:
+            removed: list[changes.ChangeRow] = []
+            with self.database.writing() as conn:
+                self.database.lock_instances(conn, [m.sop_instance_uid for m in missing])
+                for mark in missing:
+                    indexed = conn.execute(
+                        sa.select(instance.c.path).where(instance.c.sop_instance_uid == mark.sop_instance_uid)
+                    ).scalar()
+                    if indexed == mark.path and not (self.data_dir / mark.path).exists():
+                        gone, _ = removal.delete_rows(conn, mark.study_instance_uid, mark.series_instance_uid,
+                                                      mark.sop_instance_uid, now)
+                        removed += gone
+                conn.execute(sa.delete(unsettled).where(unsettled.c.pk.in_([m.pk for m in marks])))
+                return changes.record(conn, removed)
+
+        announced = self._retrying(settle)
+        if announced:
+            log.warning("%d instances lost their files in a crash before they were acknowledged; removed from "
+                        "the index", len(announced))
+        self._publish(announced)
 
     def _finish_unlinks(self) -> None:
         """Unlink files recorded by committed deletions, unless the same content has been stored again."""
@@ -466,6 +582,12 @@ class _Arrival:
             self.flushed.result()
 
 
+def _unsettled(arrival: _Arrival) -> dict[str, str]:
+    header = arrival.header
+    return {"sop_instance_uid": header.sop_instance_uid, "series_instance_uid": header.series_instance_uid,
+            "study_instance_uid": header.study_instance_uid, "path": arrival.relative}
+
+
 def _stored_change(arrival: _Arrival, now: dt.datetime) -> changes.ChangeRow:
     values = arrival.header.values
     return changes.ChangeRow(
@@ -507,6 +629,8 @@ def _check_file(f: BinaryIO) -> CheckedFile:
 
 
 def _transient(exc: DBAPIError) -> bool:
+    if exc.connection_invalidated:
+        return True
     if isinstance(exc, IntegrityError):
         return True  # a get-or-create or foreign key race with a concurrent writer: the retry sees its commit
     code = getattr(exc.orig, "sqlstate", None)

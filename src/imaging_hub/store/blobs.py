@@ -112,7 +112,7 @@ class BlobStore:
         """Rename the (fsynced) temp file into place, replacing an identical orphan.
 
         The rename is durable only once ``sync_dirs`` has run on the folders it touched; callers do that
-        before the index commit, once for all the files of a group.
+        once for all the files of a group, before the commit is acknowledged.
         """
         final = self.root / relative
         final.parent.mkdir(parents=True, exist_ok=True)

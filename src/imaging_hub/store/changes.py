@@ -17,9 +17,15 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from imaging_hub.events import Change, InstanceRemoved, InstanceStored, Origin
+from imaging_hub.store.driver import Driver, Sql
 from imaging_hub.store.schema import changes
 
 _FEED_LOCK = 0x1A9E_C4A6  # PostgreSQL advisory lock serialising change numbering with commit order
+_LOCK_FEED = Sql("SELECT pg_advisory_xact_lock(:k)")
+_COLUMNS = ("kind", "sop_instance_uid", "series_instance_uid", "study_instance_uid", "sop_class_uid", "project", "site",
+            "modality", "size", "sha256", "recorded_at", "origin_interface", "origin_principal", "origin_address")
+_INSERT = Sql(f"INSERT INTO changes ({', '.join(_COLUMNS)}) VALUES ({', '.join(':' + c for c in _COLUMNS)}) "
+              "RETURNING seq")
 STORED = "stored"
 REMOVED = "removed"
 
@@ -42,16 +48,18 @@ class ChangeRow:
     origin: Origin | None
 
 
-def record(conn: Connection, rows: list[ChangeRow]) -> list[Change]:
-    """Write the rows (call last in the transaction) and return them as events with their sequence numbers."""
+def record(conn: Connection, rows: list[ChangeRow], driver: Driver | None = None) -> list[Change]:
+    """Write the rows (call last in the transaction) and return them as events with their sequence numbers.
+
+    ``driver``: the transaction's ``store.driver.Driver``, when the caller has one (its pipeline)."""
     if not rows:
         return []
-    if conn.dialect.name == "postgresql":
-        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _FEED_LOCK})
+    driver = driver if driver is not None else Driver(conn)
+    if driver.postgresql:
+        driver.execute(_LOCK_FEED, {"k": _FEED_LOCK})
     values = [_values(row) for row in rows]
-    numbered = conn.execute(
-        changes.insert().returning(changes.c.seq, sort_by_parameter_order=True), values
-    ).scalars().all()
+    numbered = driver.returning_many(_INSERT, [v | {"recorded_at": driver.timestamp(v["recorded_at"])}
+                                               for v in values])
     return [_event(v | {"seq": seq}) for v, seq in zip(values, numbered, strict=True)]
 
 

@@ -33,12 +33,17 @@ class Database(database.Database):
         """
         if self.is_sqlite:
             return
-        keys = sorted({_lock_key(uid) for uid in sop_instance_uids})
+        keys = lock_keys(sop_instance_uids)
         if keys:
             conn.execute(
                 sa.text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k ORDER BY k"),
                 {"keys": keys},
             )
+
+
+def lock_keys(sop_instance_uids: Iterable[str]) -> list[int]:
+    """The advisory lock keys of these UIDs, sorted (the order every locker takes them in)."""
+    return sorted({_lock_key(uid) for uid in sop_instance_uids})
 
 
 def _lock_key(uid: str) -> int:

@@ -6,6 +6,7 @@ Runs inside the caller's write transaction so rows and counters change together 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,8 +14,9 @@ from sqlalchemy.engine import Connection
 
 from imaging_hub.store.attributes import ATTRIBUTES, Level
 from imaging_hub.store.dialect import insert_ignoring_conflicts
+from imaging_hub.store.driver import Driver, Sql
 from imaging_hub.store.header import InstanceHeader
-from imaging_hub.store.schema import conflict, instance, patient, series, study, study_modality
+from imaging_hub.store.schema import conflict, study, study_modality
 
 _NAME_COLUMNS = ("patient_name", "referring_physician_name")
 
@@ -37,11 +39,13 @@ class IndexBatch:
     """Index writes of several instances in one transaction, with as few statements as it can.
 
     Patient/study/series keys are looked up once per batch, instance rows go in with one executemany,
-    and each touched row's counters are bumped once with the batch's total.
+    and each touched row's counters are bumped once with the batch's total. The statements are plain SQL
+    on the connection's DB-API cursor (``store.driver``); on PostgreSQL they are sent pipelined, so the
+    caller's ``Driver.pipelined`` block decides how many round trips they take.
     """
 
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
+    def __init__(self, conn: Connection, driver: Driver | None = None) -> None:
+        self.driver = driver if driver is not None else Driver(conn)
         self._patients: dict[str, int] = {}
         self._studies: dict[str, int] = {}
         self._series: dict[str, int] = {}
@@ -52,7 +56,8 @@ class IndexBatch:
         self._new_modalities: list[tuple[int, str]] = []
 
     def add(self, header: InstanceHeader, path: str, size: int, sha256: str, received_at: dt.datetime) -> None:
-        conn = self.conn
+        driver = self.driver
+        stamp = driver.timestamp(received_at)
         patient_values = level_values(header, "PATIENT")
         patient_values["patient_id"] = patient_values["patient_id"] or ""  # no PatientID: one anonymous patient
         patient_pk = self._patients.get(patient_values["patient_id"])
@@ -60,7 +65,9 @@ class IndexBatch:
         series_pk = self._series.get(header.series_instance_uid)
         if patient_pk is None or study_pk is None or series_pk is None:
             # One round trip for all three keys; only those not indexed yet take the get-or-create path.
-            found = _keys(conn, patient_values["patient_id"], header)
+            found = driver.one(_KEYS, {"patient_id": patient_values["patient_id"],
+                                       "study": header.study_instance_uid, "series": header.series_instance_uid})
+            assert found is not None  # one row of three scalar subqueries, always
             patient_pk = found[0] if patient_pk is None else patient_pk
             study_pk = found[1] if study_pk is None else study_pk
             series_pk = found[2] if series_pk is None else series_pk
@@ -72,19 +79,19 @@ class IndexBatch:
                 self._series[header.series_instance_uid] = series_pk
 
         if patient_pk is None:
-            patient_pk, _ = _get_or_create(conn, patient, "patient_id", patient_values)
+            patient_pk, _ = _get_or_create(driver, "patient", "patient_id", patient_values)
             self._patients[patient_values["patient_id"]] = patient_pk
 
         new_study = False
         if study_pk is None:
-            study_values = level_values(header, "STUDY") | {"patient_pk": patient_pk, "received_at": received_at}
-            study_pk, new_study = _get_or_create(conn, study, "study_instance_uid", study_values)
+            study_values = level_values(header, "STUDY") | {"patient_pk": patient_pk, "received_at": stamp}
+            study_pk, new_study = _get_or_create(driver, "study", "study_instance_uid", study_values)
             self._studies[header.study_instance_uid] = study_pk
 
         new_series = False
         if series_pk is None:
             series_values = level_values(header, "SERIES") | {"study_pk": study_pk}
-            series_pk, new_series = _get_or_create(conn, series, "series_instance_uid", series_values)
+            series_pk, new_series = _get_or_create(driver, "series", "series_instance_uid", series_values)
             self._series[header.series_instance_uid] = series_pk
             if new_series and series_values.get("modality"):
                 self._new_modalities.append((study_pk, series_values["modality"]))
@@ -99,7 +106,7 @@ class IndexBatch:
                 "path": path,
                 "size": size,
                 "sha256": sha256,
-                "received_at": received_at,
+                "received_at": stamp,
             }
         )
         study_count = self._study_counts.setdefault(study_pk, [0, 0])
@@ -112,25 +119,26 @@ class IndexBatch:
         patient_count[2] += int(new_study)
 
     def flush(self) -> None:
-        conn = self.conn
+        driver = self.driver
         if self._rows:
-            conn.execute(instance.insert(), self._rows)
+            driver.executemany(_insert("instance", tuple(self._rows[0])), self._rows)
         # Counters in the order deletion locks them too (study, series, patient), each table by key, so
         # writers never deadlock.
-        for pk, (instances, new_series) in sorted(self._study_counts.items()):
-            conn.execute(_COUNT_STUDY, {"key": pk, "instances": instances, "series": new_series})
-        for pk, instances in sorted(self._series_counts.items()):
-            conn.execute(_COUNT_SERIES, {"key": pk, "instances": instances})
-        for pk, (instances, new_series, new_studies) in sorted(self._patient_counts.items()):
-            conn.execute(_COUNT_PATIENT, {"key": pk, "instances": instances, "series": new_series,
-                                          "studies": new_studies})
+        driver.executemany(_COUNT_STUDY, [{"key": pk, "instances": instances, "series": new_series}
+                                          for pk, (instances, new_series) in sorted(self._study_counts.items())])
+        driver.executemany(_COUNT_SERIES, [{"key": pk, "instances": instances}
+                                           for pk, instances in sorted(self._series_counts.items())])
+        driver.executemany(_COUNT_PATIENT, [
+            {"key": pk, "instances": instances, "series": new_series, "studies": new_studies}
+            for pk, (instances, new_series, new_studies) in sorted(self._patient_counts.items())
+        ])
         changed = {
             study_pk for study_pk, modality in self._new_modalities
-            if insert_ignoring_conflicts(
-                conn, study_modality, {"study_pk": study_pk, "modality": modality}, ["study_pk", "modality"])
+            if driver.one(_ADD_MODALITY, {"study_pk": study_pk, "modality": modality}) is not None
         }
         for study_pk in sorted(changed):
-            refresh_modalities(conn, study_pk)
+            found = [row[0] for row in driver.all(_MODALITIES, {"study_pk": study_pk})]
+            driver.execute(_SET_MODALITIES, {"study_pk": study_pk, "joined": "\\".join(found) or None})
 
 
 def add_instance(
@@ -178,39 +186,44 @@ def add_conflict(
     )
 
 
-# Statements built once (a reused statement keeps its cache key): each store only binds its values.
-_COUNT_STUDY = sa.update(study).where(study.c.pk == sa.bindparam("key")).values(
-    num_instances=study.c.num_instances + sa.bindparam("instances"),
-    num_series=study.c.num_series + sa.bindparam("series"),
-)
-_COUNT_SERIES = sa.update(series).where(series.c.pk == sa.bindparam("key")).values(
-    num_instances=series.c.num_instances + sa.bindparam("instances"),
-)
-_COUNT_PATIENT = sa.update(patient).where(patient.c.pk == sa.bindparam("key")).values(
-    num_instances=patient.c.num_instances + sa.bindparam("instances"),
-    num_series=patient.c.num_series + sa.bindparam("series"),
-    num_studies=patient.c.num_studies + sa.bindparam("studies"),
-)
-_KEYS = sa.select(
-    sa.select(patient.c.pk).where(patient.c.patient_id == sa.bindparam("patient_id")).scalar_subquery(),
-    sa.select(study.c.pk).where(study.c.study_instance_uid == sa.bindparam("study")).scalar_subquery(),
-    sa.select(series.c.pk).where(series.c.series_instance_uid == sa.bindparam("series")).scalar_subquery(),
-)
+# The statements, written once; identifiers are quoted because some columns ("rows", "columns") are keywords.
+_COUNT_STUDY = Sql('UPDATE study SET num_instances = num_instances + :instances, num_series = num_series + :series '
+                   'WHERE pk = :key')
+_COUNT_SERIES = Sql("UPDATE series SET num_instances = num_instances + :instances WHERE pk = :key")
+_COUNT_PATIENT = Sql("UPDATE patient SET num_instances = num_instances + :instances, "
+                     "num_series = num_series + :series, num_studies = num_studies + :studies WHERE pk = :key")
+_KEYS = Sql("SELECT (SELECT pk FROM patient WHERE patient_id = :patient_id), "
+            "(SELECT pk FROM study WHERE study_instance_uid = :study), "
+            "(SELECT pk FROM series WHERE series_instance_uid = :series)")
+_ADD_MODALITY = Sql("INSERT INTO study_modality (study_pk, modality) VALUES (:study_pk, :modality) "
+                    "ON CONFLICT (study_pk, modality) DO NOTHING RETURNING study_pk")
+_MODALITIES = Sql("SELECT modality FROM study_modality WHERE study_pk = :study_pk ORDER BY modality")
+_SET_MODALITIES = Sql("UPDATE study SET modalities_in_study = :joined WHERE pk = :study_pk")
 
 
-def _keys(conn: Connection, patient_id: str, header: InstanceHeader) -> tuple[int | None, int | None, int | None]:
-    """The patient, study and series primary keys the index already has for ``header`` (None: not yet)."""
-    row = conn.execute(_KEYS, {"patient_id": patient_id, "study": header.study_instance_uid,
-                                "series": header.series_instance_uid}).one()
-    return row[0], row[1], row[2]
+@functools.cache
+def _insert(table: str, columns: tuple[str, ...], key: str | None = None) -> Sql:
+    """INSERT of one row of ``columns`` (with ``key``: ignoring a conflict on it, returning the new pk)."""
+    names = ", ".join(f'"{c}"' for c in columns)
+    values = ", ".join(f":{c}" for c in columns)
+    text = f"INSERT INTO {table} ({names}) VALUES ({values})"
+    if key is not None:
+        text += f' ON CONFLICT ("{key}") DO NOTHING RETURNING pk'
+    return Sql(text)
 
 
-def _get_or_create(conn: Connection, table: sa.Table, key: str, values: dict[str, Any]) -> tuple[int, bool]:
-    """The row's primary key and whether this call created it (another writer may win the race)."""
-    found = conn.execute(sa.select(table.c.pk).where(table.c[key] == values[key])).scalar()
-    if found is not None:
-        return int(found), False
-    created = insert_ignoring_conflicts(conn, table, values, [key])
+@functools.cache
+def _pk_of(table: str, key: str) -> Sql:
+    return Sql(f'SELECT pk FROM {table} WHERE "{key}" = :{key}')
+
+
+def _get_or_create(driver: Driver, table: str, key: str, values: dict[str, Any]) -> tuple[int, bool]:
+    """The row's primary key and whether this call created it (another writer may win the race).
+
+    Called only when the key look-up found no row, so it tries the insert first."""
+    created = driver.one(_insert(table, tuple(values), key), values)
     if created is not None:
-        return created, True
-    return int(conn.execute(sa.select(table.c.pk).where(table.c[key] == values[key])).scalar_one()), False
+        return int(created[0]), True
+    found = driver.one(_pk_of(table, key), {key: values[key]})
+    assert found is not None  # the conflicting row, committed by the writer that won
+    return int(found[0]), False

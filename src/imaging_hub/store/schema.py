@@ -153,3 +153,17 @@ changes = sa.Table(
     sa.Column("origin_address", sa.String),
     sqlite_autoincrement=True,  # a sequence number is never reused, even after the newest row is trimmed
 )
+
+# Instances just committed whose files' folder entries were still being flushed: the store flushes the
+# folders and commits the index at the same time, and clears these rows in a later transaction once both
+# are done. ``Archive.open`` checks what a crash left here: a row whose file is missing is removed (its
+# sender was never acknowledged), the folders of the others are flushed.
+unsettled = sa.Table(
+    "unsettled",
+    metadata,
+    sa.Column("pk", sa.Integer, primary_key=True),
+    sa.Column("sop_instance_uid", sa.String(64), nullable=False),
+    sa.Column("series_instance_uid", sa.String(64), nullable=False),
+    sa.Column("study_instance_uid", sa.String(64), nullable=False),
+    sa.Column("path", sa.String, nullable=False),
+)

@@ -1,0 +1,120 @@
+"""The store path's statements as plain SQL text, run on the DB-API cursor of a SQLAlchemy connection.
+
+Storing an instance is a handful of fixed statements. Through SQLAlchemy Core each execution still builds a
+cache key, looks up the compiled form and processes parameters in Python: about half of the hub's CPU per
+instance (bench/RESULTS.md). Here each statement is text written once per dialect, so an execution is one
+call into sqlite3 or psycopg. The connection, its transaction (BEGIN IMMEDIATE on SQLite) and the commit
+stay SQLAlchemy's; driver errors are re-raised as SQLAlchemy's, so retries treat them as before.
+
+On PostgreSQL, ``pipelined`` sends statements without waiting for each answer: a transaction's statements
+travel in a few round trips (one per result the code needs) instead of one each.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
+
+_NAMED = re.compile(r":([a-z_][a-z0-9_]*)")
+
+
+class Sql:
+    """One statement's text with ``:name`` parameters, and its psycopg form (``%(name)s``)."""
+
+    __slots__ = ("postgresql", "sqlite")
+
+    def __init__(self, text: str) -> None:
+        if "%" in text or "::" in text:
+            raise ValueError("statement text may not contain % or ::")
+        self.sqlite = text
+        self.postgresql = _NAMED.sub(r"%(\1)s", text)
+
+
+class Driver:
+    """A connection's DB-API cursors; statements run in the connection's current transaction.
+
+    Statements whose rows are read get a cursor of their own: in pipeline mode a shared cursor's results
+    would be those of whichever statement it ran last."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.postgresql = conn.dialect.name == "postgresql"
+        self._dbapi_error: type[Exception] = conn.dialect.loaded_dbapi.Error
+        raw = conn.connection.driver_connection
+        if raw is None:
+            raise RuntimeError("the connection has no open driver connection")
+        self.raw: Any = raw
+        self.cursor = self.raw.cursor()
+
+    def execute(self, sql: Sql, params: Mapping[str, Any] | None = None) -> Any:
+        with self.errors(sql):
+            return self.cursor.execute(self._text(sql), params or {})
+
+    def executemany(self, sql: Sql, rows: Sequence[Mapping[str, Any]]) -> None:
+        if rows:
+            with self.errors(sql):
+                self.cursor.executemany(self._text(sql), rows)
+
+    def returning_many(self, sql: Sql, rows: Sequence[Mapping[str, Any]]) -> list[Any]:
+        """The first column of the one row ``sql`` returns for each of ``rows``, in their order."""
+        if not rows:
+            return []
+        with self.errors(sql):
+            cursor = self.raw.cursor()
+            if not self.postgresql:  # sqlite3's executemany does not return rows
+                return [cursor.execute(sql.sqlite, row).fetchone()[0] for row in rows]
+            cursor.executemany(sql.postgresql, rows, returning=True)
+            found = []
+            while True:
+                found.append(cursor.fetchone()[0])
+                if not cursor.nextset():
+                    return found
+
+    def one(self, sql: Sql, params: Mapping[str, Any] | None = None) -> tuple[Any, ...] | None:
+        with self.errors(sql):
+            row = self.raw.cursor().execute(self._text(sql), params or {}).fetchone()
+        return None if row is None else tuple(row)
+
+    def all(self, sql: Sql, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        with self.errors(sql):
+            return [tuple(row) for row in self.raw.cursor().execute(self._text(sql), params or {}).fetchall()]
+
+    def timestamp(self, value: dt.datetime) -> Any:
+        """A timezone-aware time as the column holds it: SQLAlchemy's SQLite text form (UTC), else as is."""
+        if self.postgresql:
+            return value
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+    def uids_in(self, column: str, uids: Sequence[str]) -> tuple[str, dict[str, Any]]:
+        """A ``column IN (...)`` condition over ``uids`` and its parameters (one array on PostgreSQL)."""
+        if self.postgresql:
+            return f"{column} = ANY(:uids)", {"uids": list(uids)}
+        names = {f"u{n}": uid for n, uid in enumerate(uids)}
+        return f"{column} IN ({', '.join(':' + name for name in names)})", names
+
+    @contextlib.contextmanager
+    def pipelined(self) -> Iterator[None]:
+        """On PostgreSQL, queue statements and wait only where a result is read (psycopg's pipeline mode)."""
+        if not self.postgresql:
+            yield
+            return
+        with self.errors(None), self.raw.pipeline():
+            yield
+
+    @contextlib.contextmanager
+    def errors(self, sql: Sql | None) -> Iterator[None]:
+        """Re-raise the driver's errors as SQLAlchemy's (IntegrityError, OperationalError, ...)."""
+        try:
+            yield
+        except self._dbapi_error as exc:
+            text = "" if sql is None else self._text(sql)
+            raise DBAPIError.instance(text, None, exc, self._dbapi_error) from exc
+
+    def _text(self, sql: Sql) -> str:
+        return sql.postgresql if self.postgresql else sql.sqlite
