@@ -102,6 +102,8 @@ def _assert_rooms_shown(folder: Path, stdout: str) -> None:
     # The portfolio study: its timepoint from the protocol, its arrivals and the labelling reads priced as costs.
     portfolio = summary["portfolio"]
     assert portfolio["timepoints"] == ["baseline"] and portfolio["reads_per_participant"] >= 1
-    assert portfolio["scans"] >= 9 and portfolio["reads"] == 16 and portfolio["cost_lines"] > 0
+    # Reads done: the labelling task's 16 plus every reader-study read (each reader, each case, both conditions).
+    study_reads = len(readers["modalities"]) * readers["readers"] * readers["cases"]
+    assert portfolio["scans"] >= 9 and portfolio["reads"] == 16 + study_reads and portfolio["cost_lines"] > 0
     assert all(float(portfolio["by_category"][c]) > 0 for c in ("Research Part A", "Research Part B",
                                                                 "NHS Support", "NHS Treatment"))
