@@ -2,7 +2,9 @@
 face has always written it: the same actor, kind, address, project, purpose, outcome and detail.
 
 The expected rows are spelled out field by field, so this test pins the records themselves, not the code that
-writes them. Each face's sink is the one the face really passes to its room (the rooms keep it as ``_audit``).
+writes them (each face once had its own copy; they were checked against this test before becoming
+``governance.TrailSink``). Each face's sink is the one the face really passes to its room (the rooms keep it as
+``_audit``).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from imaging_hub import actors, assurance, labelling
 from imaging_hub.api import network_audit
 from imaging_hub.api.spoke_routes import governance_audit
 from imaging_hub.cli._hub_session import HubSession
-from imaging_hub.governance import Governance, Principal
+from imaging_hub.governance import Governance, Principal, TrailSink
 from imaging_hub.governance import administration as admin
 from imaging_hub.hub import Caller
 from imaging_hub.network.operations import Actor as NetworkActor
@@ -60,6 +62,17 @@ FACES: dict[str, tuple[SinkOf, actors.Actor, dict[str, str]]] = {
         labelling.Actor(admin.local_operator().audit_name, kind="cli", manages=None),
         {"actor": admin.local_operator().audit_name, "actor_kind": "cli", "address": "", "project": "LUNG1",
          "purpose": ""},
+    ),
+    # The demo's rooms take the sink as it is.
+    "demo labelling": (
+        lambda gov, *_: TrailSink(gov.audit),
+        labelling.Actor("reader1@uni.example"),
+        {"actor": "reader1@uni.example", "actor_kind": "person", "address": "", "project": "DEMO1", "purpose": ""},
+    ),
+    "demo assurance": (
+        lambda gov, *_: TrailSink(gov.audit),
+        assurance.Actor("lead@uni.example", kind="demo", manages=None),
+        {"actor": "lead@uni.example", "actor_kind": "demo", "address": "", "project": "DEMO1", "purpose": ""},
     ),
 }
 
