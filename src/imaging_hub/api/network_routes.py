@@ -16,9 +16,9 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from imaging_hub.api.governance.auth import HttpAuth
-from imaging_hub.governance import SITE_ROLES, AuditRecord, Governance, Principal
+from imaging_hub.governance import SITE_ROLES, Governance, Principal, TrailSink
 from imaging_hub.network import NetworkInputError
-from imaging_hub.network.operations import Actor, AuditEntry, AuditSink, NetworkNotFound, NetworkRefused, NetworkRoom
+from imaging_hub.network.operations import Actor, AuditSink, NetworkNotFound, NetworkRefused, NetworkRoom
 from imaging_hub.network.reporting import diagnostic_report, task_from_fhir
 
 FHIR_JSON = "application/fhir+json"
@@ -39,25 +39,8 @@ def network_actor(principal: Principal) -> Actor:
 
 
 def network_audit(gov: Governance) -> AuditSink:
-    """The network room's entries, appended to the governance audit trail."""
-
-    def record(entry: AuditEntry) -> None:
-        gov.audit.record(
-            AuditRecord(
-                actor=entry.actor.audit_name or entry.actor.name,
-                actor_kind=entry.actor.kind,
-                address=entry.actor.address,
-                action=entry.action,
-                entity_type=entry.entity_type,
-                entity_id=entry.entity_id,
-                project="",
-                purpose="network",
-                outcome=entry.outcome,
-                detail=dict(entry.detail),
-            )
-        )
-
-    return record
+    """The network rooms' entries, appended to the governance audit trail (they name no project)."""
+    return TrailSink(gov.audit, purpose="network")
 
 
 def _depth(value: Any, limit: int) -> int:

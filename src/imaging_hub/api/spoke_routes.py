@@ -23,8 +23,8 @@ from fastapi.routing import APIRoute
 from imaging_hub.api.access import AccessScope, current_scope
 from imaging_hub.api.governance.auth import HttpAuth, client_address
 from imaging_hub.api.governance.error_audit import CALLER_STATE
-from imaging_hub.governance import SITE_ROLES, AuditRecord, Governance, NotFound, Role
-from imaging_hub.hub import AuditEntry, AuditSink, Caller, HubRoom, InvalidRequest, Refused
+from imaging_hub.governance import SITE_ROLES, Governance, NotFound, Role, TrailSink
+from imaging_hub.hub import AuditSink, Caller, HubRoom, InvalidRequest, Refused
 from imaging_hub.spoke import (
     ReconciliationAnswer,
     ReconciliationReport,
@@ -64,15 +64,7 @@ def governed_caller(gov: Governance, auth: HttpAuth) -> Callable[[Request], Call
 
 def governance_audit(gov: Governance) -> AuditSink:
     """The hub room's entries, appended to the governance audit trail."""
-
-    def record(entry: AuditEntry) -> None:
-        gov.audit.record(AuditRecord(
-            actor=entry.actor.name, actor_kind=entry.actor.kind, address=entry.actor.address,
-            action=entry.action, entity_type=entry.entity_type, entity_id=entry.entity_id, project=entry.project,
-            purpose="spoke", outcome=entry.outcome, detail=dict(entry.detail),
-        ))
-
-    return record
+    return TrailSink(gov.audit, purpose="spoke")
 
 
 @contextmanager

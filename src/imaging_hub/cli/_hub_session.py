@@ -12,9 +12,8 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from imaging_hub.actors import AuditEntry
 from imaging_hub.config import HubSettings
-from imaging_hub.governance import AuditRecord, Governance, Principal
+from imaging_hub.governance import Governance, Principal, TrailSink
 from imaging_hub.governance import administration as admin
 from imaging_hub.store import Archive
 
@@ -31,19 +30,9 @@ class HubSession:
     operator: Principal
 
     def room_audit(self) -> TrailSink:
-        """A room's audit sink: its entries go to the hub's trail under the local operator, as the CLI."""
-        return TrailSink(self.gov, self.operator)
-
-
-@dataclass(frozen=True)
-class TrailSink:
-    gov: Governance
-    operator: Principal
-
-    def __call__(self, entry: AuditEntry) -> None:
-        self.gov.audit.record(AuditRecord(actor=self.operator.audit_name, actor_kind="cli", action=entry.action,
-                                          entity_type=entry.entity_type, entity_id=entry.entity_id,
-                                          project=entry.project, outcome=entry.outcome, detail=dict(entry.detail)))
+        """A room's audit sink onto the hub's trail; the commands act as the local operator (``Actor(
+        operator.audit_name, kind="cli")``), so that is who its entries name."""
+        return TrailSink(self.gov.audit)
 
 
 def failed(console: Console, message: str, code: int = 1) -> typer.Exit:

@@ -1,7 +1,8 @@
 """Governance: who may do what with which project's data, under which agreement, and the record of it.
 
 Public surface: ``Governance`` (open one per process), the ``Principal`` it recognises callers as, roles and
-token scopes, agreement states, errors, the audit trail types, clocks and small-number suppression.
+token scopes, agreement states, errors, the audit trail types (``TrailSink``: a domain room's audit sink onto
+the trail), clocks and small-number suppression.
 ``administration`` sets a network up by name (first administrator, sites, people, projects, agreements,
 tokens, DICOM peers) for the CLI and scripts, ``listing`` reads it back, ``offboarding`` ends access;
 ``DimseScopes`` scopes DICOM peers; ``ArchiveSource`` is the archive as governance reads it; ``StudyCatalogue``
@@ -18,6 +19,7 @@ from imaging_hub.governance.audit import (
     AuditFilter,
     AuditRecord,
     Checkpoint,
+    TrailSink,
     VerifyReport,
     read_checkpoint,
     to_fhir_audit_event,
@@ -103,6 +105,7 @@ __all__ = [
     "StudyFilters",
     "StudyPage",
     "StudyRow",
+    "TrailSink",
     "Unauthenticated",
     "VerifyReport",
     "administration",

@@ -21,14 +21,14 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import FileResponse
 
 from imaging_hub.api import SESSION_COOKIE
-from imaging_hub.governance import AuditRecord, Governance, Principal, csrf_token
+from imaging_hub.governance import Governance, Principal, TrailSink, csrf_token
 from imaging_hub.store import Archive
 from imaging_hub.web.assurance_forms import add_assurance_forms, may_oversee
 from imaging_hub.web.pages import WebRoute, signed_in_dependency
 from imaging_hub.web.rendering import render
 
 if TYPE_CHECKING:
-    from imaging_hub.assurance import Actor, AssuranceRoom, AuditEntry, Run
+    from imaging_hub.assurance import Actor, AssuranceRoom, Run
 
 REPORT_TYPES = {".json": "application/json", ".html": "text/html; charset=utf-8", ".pdf": "application/pdf"}
 
@@ -37,12 +37,7 @@ def _open_room(gov: Governance, archive: Archive) -> AssuranceRoom:
     # Imported here: the assurance package loads scipy, statsmodels and matplotlib, which the hub's start need not pay.
     from imaging_hub.assurance import AssuranceRoom
 
-    def audit(entry: AuditEntry) -> None:
-        gov.audit.record(AuditRecord(actor=entry.actor.name, actor_kind="user", action=entry.action,
-                                     entity_type=entry.entity_type, entity_id=entry.entity_id, project=entry.project,
-                                     outcome=entry.outcome, detail=dict(entry.detail)))
-
-    return AssuranceRoom.open(archive.database.writer, audit=audit)
+    return AssuranceRoom.open(archive.database.writer, audit=TrailSink(gov.audit, actor_kind="user"))
 
 
 def assurance_page_router(gov: Governance, archive: Archive) -> APIRouter:

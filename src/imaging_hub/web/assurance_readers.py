@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
 from imaging_hub.api import SESSION_COOKIE
-from imaging_hub.governance import AuditRecord, Governance, Principal, csrf_token
+from imaging_hub.governance import Governance, Principal, TrailSink, csrf_token
 from imaging_hub.hub import ReaderStudies, StudyActor, StudyPlan
 from imaging_hub.labelling import LabellingRoom
 from imaging_hub.store import Archive
@@ -26,7 +26,7 @@ from imaging_hub.web.pages import WebRoute, signed_in_dependency
 from imaging_hub.web.rendering import render
 
 if TYPE_CHECKING:
-    from imaging_hub.assurance import AssuranceRoom, AuditEntry, Run
+    from imaging_hub.assurance import AssuranceRoom, Run
 
 
 def reader_studies(gov: Governance, archive: Archive, labelling: LabellingRoom) -> ReaderStudies:
@@ -38,12 +38,7 @@ def reader_studies(gov: Governance, archive: Archive, labelling: LabellingRoom) 
         if not opened:
             from imaging_hub.assurance import AssuranceRoom
 
-            def audit(entry: AuditEntry) -> None:
-                gov.audit.record(AuditRecord(actor=entry.actor.name, actor_kind="user", action=entry.action,
-                                             entity_type=entry.entity_type, entity_id=entry.entity_id,
-                                             project=entry.project, outcome=entry.outcome, detail=dict(entry.detail)))
-
-            opened.append(AssuranceRoom.open(archive.database.writer, audit=audit))
+            opened.append(AssuranceRoom.open(archive.database.writer, audit=TrailSink(gov.audit, actor_kind="user")))
         return opened[0]
 
     return ReaderStudies(labelling, assurance)

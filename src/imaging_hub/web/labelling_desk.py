@@ -21,8 +21,8 @@ from pydicom.dataset import Dataset
 from pydicom.uid import SegmentationStorage
 
 from imaging_hub.events import InstanceStored
-from imaging_hub.governance import AuditRecord, Forbidden, Governance, InvalidInput, NotFound, Principal, Role
-from imaging_hub.labelling import Actor, AuditEntry, LabellingError, LabellingRoom, Refused, segment_labels
+from imaging_hub.governance import Forbidden, Governance, InvalidInput, NotFound, Principal, Role, TrailSink
+from imaging_hub.labelling import Actor, LabellingError, LabellingRoom, Refused, segment_labels
 from imaging_hub.labelling import NotFound as LabellingNotFound
 from imaging_hub.store import Archive
 
@@ -69,22 +69,7 @@ class LabellingDesk:
 
     @classmethod
     def open(cls, gov: Governance, archive: Archive) -> LabellingDesk:
-        def audit(entry: AuditEntry) -> None:
-            gov.audit.record(
-                AuditRecord(
-                    actor=entry.actor.name,
-                    actor_kind=entry.actor.kind,
-                    address=entry.actor.address,
-                    action=entry.action,
-                    entity_type=entry.entity_type,
-                    entity_id=entry.entity_id,
-                    project=entry.project,
-                    outcome=entry.outcome,
-                    detail=dict(entry.detail),
-                )
-            )
-
-        desk = cls(gov, archive, LabellingRoom.open(archive.database.writer, audit=audit))
+        desk = cls(gov, archive, LabellingRoom.open(archive.database.writer, audit=TrailSink(gov.audit)))
         archive.events.subscribe(InstanceStored, desk.on_stored)
         return desk
 

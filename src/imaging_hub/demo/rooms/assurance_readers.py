@@ -15,13 +15,11 @@ from rich.table import Table
 
 from imaging_hub.assurance import Actor as AssuranceActor
 from imaging_hub.assurance import AssuranceRoom
-from imaging_hub.assurance import AuditEntry as AssuranceEntry
 from imaging_hub.demo.governance_setup import LABEL_READERS
 from imaging_hub.demo.rooms.cases import DemoCase
-from imaging_hub.governance import AuditRecord, Governance
+from imaging_hub.governance import Governance, TrailSink
 from imaging_hub.hub import ReaderStudies, StudyActor, StudyPlan
 from imaging_hub.labelling import Actor, LabellingRoom, Labels
-from imaging_hub.labelling import AuditEntry as LabellingEntry
 from imaging_hub.store import Archive
 
 LEAD = "lead@university.example"
@@ -42,11 +40,7 @@ def _ratings(cases: list[DemoCase], ai: dict[str, float], seed: int = 27) -> dic
 
 def read_with_and_without_ai(gov: Governance, archive: Archive, project: str, cases: list[DemoCase],
                              inference_run: int) -> tuple[Table, dict[str, Any]]:
-    def audit(entry: LabellingEntry | AssuranceEntry) -> None:
-        gov.audit.record(AuditRecord(actor=entry.actor.name, actor_kind="demo", action=entry.action,
-                                     entity_type=entry.entity_type, entity_id=entry.entity_id,
-                                     project=entry.project, outcome=entry.outcome, detail=dict(entry.detail)))
-
+    audit = TrailSink(gov.audit, actor_kind="demo")
     writer = archive.database.writer
     room = AssuranceRoom.open(writer, audit=audit)
     studies = ReaderStudies(LabellingRoom.open(writer, audit=audit), lambda: room)

@@ -17,7 +17,6 @@ from rich.table import Table
 from imaging_hub.assurance import (
     Actor,
     AssuranceRoom,
-    AuditEntry,
     ClusterChoice,
     InstanceInput,
     NotFound,
@@ -32,7 +31,7 @@ from imaging_hub.assurance import (
 )
 from imaging_hub.demo.governance_setup import AGREEMENT
 from imaging_hub.demo.rooms.cases import DemoCase
-from imaging_hub.governance import ArchiveSource, AuditRecord, Governance
+from imaging_hub.governance import ArchiveSource, Governance, TrailSink
 from imaging_hub.governance import administration as admin
 from imaging_hub.store import Archive
 
@@ -52,12 +51,7 @@ def register_and_run(gov: Governance, archive: Archive, project: str, cases: lis
                      monitoring: dict[str, Any]) -> tuple[Table, dict[str, Any]]:
     folder.mkdir(parents=True, exist_ok=True)
 
-    def audit(entry: AuditEntry) -> None:
-        gov.audit.record(AuditRecord(actor=entry.actor.name, actor_kind="demo", action=entry.action,
-                                     entity_type=entry.entity_type, entity_id=entry.entity_id,
-                                     project=entry.project, outcome=entry.outcome, detail=dict(entry.detail)))
-
-    room = AssuranceRoom.open(archive.database.writer, audit=audit)
+    room = AssuranceRoom.open(archive.database.writer, audit=TrailSink(gov.audit))
     actor = Actor(LEAD, kind="demo", manages=None)
     model = folder / "dense-finding.onnx"
     model.write_bytes(_model(archive, cases))

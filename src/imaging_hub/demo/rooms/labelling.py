@@ -10,10 +10,9 @@ from rich.table import Table
 
 from imaging_hub.demo.governance_setup import LABEL_READERS
 from imaging_hub.demo.rooms.cases import DemoCase
-from imaging_hub.governance import AuditRecord, Governance
+from imaging_hub.governance import Governance, TrailSink
 from imaging_hub.labelling import (
     Actor,
-    AuditEntry,
     Cohort,
     CohortStudy,
     LabellingRoom,
@@ -38,12 +37,7 @@ def label_project(gov: Governance, archive: Archive, project: str,
         if gov.directory.person_by_email(email) is None:
             raise LookupError(f"the demo's governance has no reader {email}")
 
-    def audit(entry: AuditEntry) -> None:
-        gov.audit.record(AuditRecord(actor=entry.actor.name, actor_kind=entry.actor.kind, action=entry.action,
-                                     entity_type=entry.entity_type, entity_id=entry.entity_id,
-                                     project=entry.project, outcome=entry.outcome, detail=dict(entry.detail)))
-
-    room = LabellingRoom.open(archive.database.writer, audit=audit)
+    room = LabellingRoom.open(archive.database.writer, audit=TrailSink(gov.audit))
     manager = Actor(lead_email, manages=frozenset({project}))
     cohort = Cohort("query", f'{{"ClinicalTrialProtocolID": "{project}"}}',
                     tuple(CohortStudy(c.study_uid, c.site) for c in cases))

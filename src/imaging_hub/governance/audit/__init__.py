@@ -1,5 +1,6 @@
 """The tamper-evident audit trail: append-only, hash-chained (HMAC-keyed with keys held outside the database),
-anchored by signed checkpoints kept outside it, verifiable, exportable as FHIR AuditEvent."""
+anchored by signed checkpoints kept outside it, verifiable, exportable as FHIR AuditEvent. ``TrailSink`` is the
+audit sink a face gives a domain room: the room's entries appended to this trail."""
 
 from imaging_hub.governance.audit.chain import GENESIS_HASH, AuditFilter, AuditRecord, AuditTrail
 from imaging_hub.governance.audit.checkpoint import (
@@ -10,6 +11,7 @@ from imaging_hub.governance.audit.checkpoint import (
 )
 from imaging_hub.governance.audit.fhir import to_fhir_audit_event, to_fhir_bundle
 from imaging_hub.governance.audit.keys import AuditKeyError, AuditKeys
+from imaging_hub.governance.audit.room_sink import TrailSink
 from imaging_hub.governance.audit.settle import ChangeFeed, settle_stored
 from imaging_hub.governance.audit.verify import VerifyReport, verify_chain
 
@@ -23,6 +25,7 @@ __all__ = [
     "AuditTrail",
     "ChangeFeed",
     "Checkpoint",
+    "TrailSink",
     "VerifyReport",
     "read_checkpoint",
     "settle_stored",
