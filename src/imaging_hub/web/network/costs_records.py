@@ -153,36 +153,34 @@ def router(gov: Governance, ledger: StudyCosts, recorded: RecordedCosts) -> APIR
         return change(request, who, "override",
                       lambda: ledger.add_override(network_actor(who), key, name.strip(), chosen, justification))
 
-    @pages.get("/network/costs/recorded.xlsx")
-    def workbook(request: Request, who: Principal = who_dep) -> Response:
+    def download(request: Request, who: Principal, kind: str, media: str,
+                 write: Callable[[engine.CostReport, Path], None],
+                 counted: Callable[[engine.CostReport], dict[str, int]]
+                 ) -> Response:
+        """The recorded costs as a file ``recorded-costs.<kind>`` for network oversight, audited either way."""
+        action = f"costs.recorded.{kind}"
         if not oversees(who):
-            raise refused(gov, who, "costs.recorded.xlsx", "costs", "research costs are for network oversight")
+            raise refused(gov, who, action, "costs", "research costs are for network oversight")
         view = recorded.view()
         if view.report is None:
-            return failed(request, who, "recorded.xlsx", view.problems)
+            return failed(request, who, f"recorded.{kind}", view.problems)
         with tempfile.TemporaryDirectory(prefix="hub-costs-") as folder:
-            book = Path(folder) / "costs.xlsx"
-            engine.write_workbook(view.report, book)
-            body = book.read_bytes()
-        viewed(gov, who, "costs.recorded.xlsx", "costs", lines=len(view.report.lines))
-        return Response(body, media_type=XLSX,
-                        headers={"Content-Disposition": 'attachment; filename="recorded-costs.xlsx"'})
+            path = Path(folder) / f"costs.{kind}"
+            write(view.report, path)
+            body = path.read_bytes()
+        viewed(gov, who, action, "costs", **counted(view.report))
+        return Response(body, media_type=media,
+                        headers={"Content-Disposition": f'attachment; filename="recorded-costs.{kind}"'})
+
+    @pages.get("/network/costs/recorded.xlsx")
+    def workbook(request: Request, who: Principal = who_dep) -> Response:
+        return download(request, who, "xlsx", XLSX, engine.write_workbook, lambda report: {"lines": len(report.lines)})
 
     @pages.get("/network/costs/recorded.csv")
     def summary(request: Request, who: Principal = who_dep) -> Response:
         """Per site and month by category (``costs.SUMMARY_COLUMNS``), as the upload form's summary CSV."""
-        if not oversees(who):
-            raise refused(gov, who, "costs.recorded.csv", "costs", "research costs are for network oversight")
-        view = recorded.view()
-        if view.report is None:
-            return failed(request, who, "recorded.csv", view.problems)
-        with tempfile.TemporaryDirectory(prefix="hub-costs-") as folder:
-            path = Path(folder) / "costs.csv"
-            engine.write_summary_csv(view.report, path)
-            body = path.read_bytes()
-        viewed(gov, who, "costs.recorded.csv", "costs", site_months=len(view.report.site_months()))
-        return Response(body, media_type="text/csv",
-                        headers={"Content-Disposition": 'attachment; filename="recorded-costs.csv"'})
+        return download(request, who, "csv", "text/csv", engine.write_summary_csv,
+                        lambda report: {"site_months": len(report.site_months())})
 
     return pages
 
