@@ -143,7 +143,7 @@ def test_the_exports(tmp_path: Path) -> None:
     assert row == {
         "iras_id": "1004321", "cpms_id": "56789", "site": "RGT", "month": "2025-07", "recruited": "1", "scans": "1",
         "reads": "2", "scans:baseline": "0", "scans:month-12": "1", "manual_recruited": "0", "manual_scans": "0",
-        "manual_reads": "2",
+        "manual_reads": "2", "recruited_from": "first arrival at the hub",
     }
     with upload.open(newline="") as f:
         rows = list(csv.reader(f))
