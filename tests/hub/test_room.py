@@ -45,7 +45,7 @@ def test_the_rooms_tables_match_their_migration(archive: Archive) -> None:
         context = MigrationContext.configure(conn, opts={"version_table": "alembic_version_hub",
                                                                "include_name": include_name})
         assert compare_metadata(context, metadata) == []
-        assert context.get_current_revision() == "hub_0002"
+        assert context.get_current_revision() == "hub_0003"
         assert "hub_spoke_report" in sa.inspect(conn).get_table_names()
 
 

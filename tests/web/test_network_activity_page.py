@@ -97,7 +97,7 @@ def test_site_data_manager_adds_for_their_site_only(hub: Hub) -> None:
     added = sdm.post("/network/activity/manual", data={"csrf": csrf(sdm), **manual("2025-02")}, follow_redirects=False)
     assert added.status_code == 303
     shown = [r for r in rows(sdm.get("/network/activity").text) if r[2] == "2025-02"]
-    assert shown == [["312345", "RXX", "2025-02", "4", "0", "0", "4"]]
+    assert shown == [["312345", "RXX", "2025-02", "4", "0", "0", "first arrival at the hub", "4"]]
     refused = sdm.post("/network/activity/manual", data={"csrf": csrf(sdm), **manual("2025-03", site="RYY")})
     assert refused.status_code == 403
     trail = hub.gov.audit.entries(AuditFilter(action="network.activity.manual.add", limit=100))

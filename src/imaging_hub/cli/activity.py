@@ -1,7 +1,7 @@
 """``imaging-hub activity count``: research activity per study, site and month from what arrived at the hub
-(scans per protocol timepoint, participants enrolled), written as the monthly CSV and the CSV a network manager
-uploads to the national portfolio system. Reads the hub; changes nothing. ``imaging-hub activity study add|list``
-(``_activity_studies``) keeps the portfolio studies at the hub."""
+(scans per protocol timepoint; participants enrolled: the spokes' counts, else first arrivals), written as
+the monthly CSV and the CSV a network manager uploads to the national portfolio system. Reads the hub; changes
+nothing. ``imaging-hub activity study add|list`` (``_activity_studies``) keeps the portfolio studies at the hub."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from rich.console import Console
 from imaging_hub.cli import _activity_studies
 from imaging_hub.cli._hub_session import CONFIG, DATA, DATABASE
 from imaging_hub.config import HubSettings
-from imaging_hub.hub import hub_activity
+from imaging_hub.hub import hub_activity, spoke_recruitment
 from imaging_hub.network import NetworkInputError
 from imaging_hub.network.activity import (
     STUDY_COLUMNS,
@@ -59,10 +59,12 @@ def register(app: typer.Typer) -> None:
         archive = Archive.open(settings.data, settings.database)
         try:
             found = hub_activity(archive)
+            spokes = spoke_recruitment(archive)
         finally:
             archive.close()
         try:
-            report = count_activity(studies, found.arrivals, enrolments=found.enrolments)
+            report = count_activity(studies, found.arrivals, enrolments=found.enrolments, recruited=spokes.counts,
+                                    recruiting_sites=spokes.sites)
         except (ActivityInputError, NetworkInputError) as exc:
             console.print(f"error: {exc}", markup=False, highlight=False)
             raise typer.Exit(2) from None
@@ -71,6 +73,7 @@ def register(app: typer.Typer) -> None:
             write_portfolio_upload(report, portfolio)
         console.print(
             f"{len(found.arrivals)} studies and {len(found.enrolments)} participants seen; "
+            f"{len(spokes.sites)} site(s) reporting recruitment from their spokes; "
             f"{len(report.rows)} study-site-months; {report.not_portfolio} records of other projects; "
             f"{sum(report.unknown_timepoints.values())} scans of timepoints outside the protocols."
         )

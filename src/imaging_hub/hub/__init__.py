@@ -13,7 +13,8 @@ Public surface::
     room.reconciliation.view(caller, project=None, site=None) -> {"summary": ..., "studies": [...]}  (audited)
     room.reconciliation.summary(allows, project=None, site=None)  (unaudited: the face records its view)
     room.withdrawals.withdraw(caller, WithdrawalRequest) -> WithdrawalAnswer
-    room.spokes.receive(caller, SpokeHeartbeat)                 a spoke's heartbeat: up, backlog (audited on a change)
+    room.spokes.receive(caller, SpokeHeartbeat)                 a spoke's heartbeat: up, backlog, recruitment counts
+                                                                (audited on a change of state, never for counts)
     room.spokes.refused(caller, site, why)                      a heartbeat refused before the room (audited)
     room.spokes.contacts(sites) -> [SpokeContact]               spoke health (unaudited: the face records its view)
     Caller(name, kind, address, projects=None, sites=None); AuditEntry; AuditSink; no_audit
@@ -22,6 +23,7 @@ Public surface::
     propose_scanners(archive, network_room) -> unsubscribe      # devices in arriving data -> register proposals
     catalogue_snapshots(gov, archive, catalogue, publisher, actor) -> keys   # released snapshots -> catalogue
     hub_activity(archive, resume=None) -> HubActivity           # arrivals per timepoint, enrolments (activity)
+    spoke_recruitment(archive) -> SpokeRecruitment              # the spokes' recruitment counts (activity)
     hub_reads(archive, labelling_room, network_room) -> [ReadCompleted]   # labelling reads, reported worklist tasks
     study_imaging(project, archive, quality, labelling, network) -> StudyImaging  # timepoints, reads per participant
     studies = ReaderStudies(labelling_room, open_assurance_room)  # reader studies: labelling joined to assurance
@@ -38,6 +40,7 @@ from imaging_hub.hub.dicom_archive import ArchiveForDicom
 from imaging_hub.hub.portfolio_imaging import StudyImaging, study_imaging
 from imaging_hub.hub.reader_studies import Aid, ReaderStudies, StudyActor, StudyPlan, reader_study_schema
 from imaging_hub.hub.reads_feed import hub_reads, labelling_reads, worklist_reads
+from imaging_hub.hub.recruitment_feed import SpokeRecruitment, spoke_recruitment
 from imaging_hub.hub.room import HubRoom
 from imaging_hub.hub.scanner_proposals import propose_scanners
 from imaging_hub.hub.spoke_contact import UP_WITHIN, SpokeContact
@@ -55,6 +58,7 @@ __all__ = [
     "ReaderStudies",
     "Refused",
     "SpokeContact",
+    "SpokeRecruitment",
     "StudyActor",
     "StudyImaging",
     "StudyPlan",
@@ -66,6 +70,7 @@ __all__ = [
     "propose_scanners",
     "put_entries",
     "reader_study_schema",
+    "spoke_recruitment",
     "study_imaging",
     "worklist_reads",
 ]

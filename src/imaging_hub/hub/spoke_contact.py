@@ -8,6 +8,12 @@ appearing or clearing, or contact again after it was down. A steady spoke beats 
 ``HEARTBEAT_INTERVAL_S`` (2,880 times a day); its last contact and backlog are still stored each time, for the
 spoke health page, without an audit entry. A spoke is "up" while its last contact is under ``UP_WITHIN`` old:
 three heartbeat intervals, so one lost beat does not mark it down.
+
+A heartbeat may carry the spoke's recruitment counts (``enrolled``: per project and month, counts only). They
+replace the site's previous counts, in the same transaction as its contact; like the backlog, a change in them
+is no change of state and is not audited. Each project must be one the caller speaks for at the site (on a
+governed hub: one the site takes part in); otherwise the whole heartbeat is refused (422), audited, and nothing
+of it is stored. A heartbeat without the field (an older spoke) leaves the counts as they were.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ import sqlalchemy as sa
 
 from imaging_hub.hub.caller import AuditEntry, AuditSink, Caller, InvalidRequest, Refused
 from imaging_hub.hub.reconciliation import check_code
-from imaging_hub.hub.tables import spoke_contact, spoke_report
+from imaging_hub.hub.tables import spoke_contact, spoke_enrolment, spoke_report
 from imaging_hub.spoke import HEARTBEAT_INTERVAL_S, SpokeHeartbeat
 from imaging_hub.store import Archive
 
@@ -83,6 +89,7 @@ class SpokeContacts:
         if caller.sites is not None and not caller.speaks_for_site(site):
             self.refused(caller, site, "does not speak for the site")
             raise Refused(f"not authorised to report for site {site}")
+        self._check_enrolled(caller, beat)
         now = dt.datetime.now(dt.UTC)
         row = {
             "contact_at": now,
@@ -91,6 +98,8 @@ class SpokeContacts:
             "version": beat.version,
             "reported_by": caller.name,
         }
+        if beat.enrolled is not None:
+            row["enrolment_at"] = now
         with self._archive.database.writing() as conn:
             # locked (PostgreSQL; SQLite's writer is one already): two beats of one spoke see each other's state
             mine = sa.select(spoke_contact).where(spoke_contact.c.site_id == site).with_for_update()
@@ -99,10 +108,25 @@ class SpokeContacts:
                 conn.execute(spoke_contact.insert().values(site_id=site, **row))
             else:
                 conn.execute(sa.update(spoke_contact).where(spoke_contact.c.site_id == site).values(**row))
+            if beat.enrolled is not None:
+                conn.execute(sa.delete(spoke_enrolment).where(spoke_enrolment.c.site_id == site))
+                counts = [{"site_id": site, "project_id": e.project_id, "month": e.month,
+                           "participants": e.participants} for e in beat.enrolled]
+                if counts:
+                    conn.execute(spoke_enrolment.insert(), counts)
         changed = changes(before, beat, caller, now)
         if changed:
             detail = {"changed": changed, "backlog": sum(beat.backlog.values()), "version": beat.version}
             self._audit(AuditEntry(caller, "spoke.heartbeat", "site", site, detail=detail))
+
+    def _check_enrolled(self, caller: Caller, beat: SpokeHeartbeat) -> None:
+        """Every project counted must be one the caller speaks for at the site: refused whole (and audited)."""
+        site = beat.site_id
+        for n, count in enumerate(beat.enrolled or ()):
+            if not caller.speaks_for(count.project_id, site):
+                why = f"enrolled[{n}].project_id: {count.project_id} is not a project of site {site} for this caller"
+                self.refused(caller, site, why)
+                raise InvalidRequest(why)
 
     def contacts(self, sites: list[str]) -> list[SpokeContact]:
         """Every site named or heard from, in order of site code (not audited: the face records its view)."""

@@ -3,6 +3,8 @@
 ``hub_spoke_report`` holds each site's latest reconciliation report, one row per study: a new report for a
 (site, project) replaces that pair's rows in one transaction. ``hub_spoke_contact`` holds each site's latest
 heartbeat (one row per site): when its spoke last made contact, its backlog and whether it accepts images.
+``hub_spoke_enrolment`` holds the recruitment counts (per project and month) of each site's latest heartbeat
+that carried them, replaced whole by the next; ``hub_spoke_contact.enrolment_at`` says when that was.
 """
 
 from __future__ import annotations
@@ -44,6 +46,16 @@ spoke_contact = sa.Table(
     sa.Column("accepting", sa.Boolean, nullable=False),
     sa.Column("version", sa.String(32), nullable=False),
     sa.Column("reported_by", sa.String, nullable=False),
+    sa.Column("enrolment_at", sa.DateTime(timezone=True)),  # its latest recruitment counts (None: never sent)
+)
+
+spoke_enrolment = sa.Table(
+    "hub_spoke_enrolment",
+    metadata,
+    sa.Column("site_id", sa.String(64), primary_key=True),
+    sa.Column("project_id", sa.String(64), primary_key=True),
+    sa.Column("month", sa.String(7), primary_key=True),  # YYYY-MM, UK local, as the spoke counted it
+    sa.Column("participants", sa.Integer, nullable=False),
 )
 
 

@@ -15,7 +15,8 @@ Public surface::
     withdraw(conn, project_id, participant_id)  WithdrawalError          withdrawal
     study_reports(conn, project_id=None) -> [StudyReport]; classify(report)          reconciliation
     ReconciliationReport / ReconciliationAnswer / HeldStudy, WithdrawalRequest / WithdrawalAnswer   hub wire
-    SpokeHeartbeat, current_heartbeat(conn, site_id)                         what the courier tells the hub it is up
+    SpokeHeartbeat, current_heartbeat(conn, site_id, enrolled=None)          what the courier tells the hub it is up
+    EnrolmentCount, enrolment_counts(conn, projects, hasher)              recruitment per project and month (counts)
     SpokeStatus.read(data_dir)                                            what `imaging-hub spoke status` shows
     ReviewDesk.for_data_dir(conn, data_dir), Reviewer(name, interface)   held instances: list, thumbnail, mask,
         release, reject (ReviewError, HeldItem, HELD, REJECTED); review_audit_entries(conn) their audit
@@ -35,6 +36,7 @@ from imaging_hub.spoke.pacs.pull import PullSummary
 from imaging_hub.spoke.participants.enrolment import EnrolmentError, Participant, load_enrolment_file, participants
 from imaging_hub.spoke.participants.identity import SubjectHasher, normalise_nhs_number
 from imaging_hub.spoke.participants.optout import OptOutFileError
+from imaging_hub.spoke.participants.recruitment import EnrolmentCount, enrolment_counts
 from imaging_hub.spoke.participants.register import load_register_file, register_status
 from imaging_hub.spoke.participants.withdrawal import WithdrawalAnswer, WithdrawalError, WithdrawalRequest, withdraw
 from imaging_hub.spoke.review import (
@@ -59,6 +61,7 @@ __all__ = [
     "REJECTED",
     "STATE_FILE_NAME",
     "AcquisitionRule",
+    "EnrolmentCount",
     "EnrolmentError",
     "HeldItem",
     "HeldStudy",
@@ -88,6 +91,7 @@ __all__ = [
     "classify",
     "connect",
     "current_heartbeat",
+    "enrolment_counts",
     "load_enrolment_file",
     "load_register_file",
     "normalise_nhs_number",

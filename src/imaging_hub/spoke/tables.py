@@ -30,6 +30,7 @@ participant = Table(
     _text("window_end"),
     _text("modalities"),
     Column("withdrawn_at", REAL),
+    Column("enrolled_at", REAL),  # first seen on the enrolment list (the recruitment month); kept on reloads
     Index("participant_local", "local_patient_id"),
     Index("participant_nhs", "nhs_number"),
 )

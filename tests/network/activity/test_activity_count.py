@@ -11,6 +11,8 @@ import pytest
 from imaging_hub.network.activity import (
     MONTHLY_COLUMNS,
     PORTFOLIO_COLUMNS,
+    RECRUITED_AT_HUB,
+    RECRUITED_AT_SPOKE,
     UNSTATED,
     ActivityInputError,
     ManualEntry,
@@ -19,6 +21,7 @@ from imaging_hub.network.activity import (
     Phase,
     PortfolioStudy,
     ReadCompleted,
+    RecruitedCount,
     StudyArrived,
     count_activity,
     write_monthly_activity,
@@ -143,7 +146,7 @@ def test_the_exports(tmp_path: Path) -> None:
     assert row == {
         "iras_id": "1004321", "cpms_id": "56789", "site": "RGT", "month": "2025-07", "recruited": "1", "scans": "1",
         "reads": "2", "scans:baseline": "0", "scans:month-12": "1", "manual_recruited": "0", "manual_scans": "0",
-        "manual_reads": "2",
+        "manual_reads": "2", "recruited_from": "first arrival at the hub",
     }
     with upload.open(newline="") as f:
         rows = list(csv.reader(f))
@@ -161,3 +164,18 @@ def test_an_arrival_without_a_timepoint_counts_at_a_single_timepoint_study_only(
     [row] = report.rows
     assert row.scans == {"baseline": 1} and row.reads_at == {"baseline": 1, "": 1}
     assert report.unknown_timepoints == {UNSTATED: 1}  # two timepoints: which one is not known
+
+
+def test_a_spokes_counts_replace_the_first_arrival_proxy_for_its_site_only() -> None:
+    enrolled = [ParticipantEnrolled("WBM-1", site, f"WBM1-{site}", at("2025-05-02T10:00")) for site in ("RGT", "RHM")]
+    spoke = [RecruitedCount("WBM-1", "RGT", "2025-03", 4), RecruitedCount("WBM-1", "RGT", "2025-05", 1),
+             RecruitedCount("OTHER", "RGT", "2025-03", 9)]
+    report = count_activity([STUDY], enrolments=enrolled, recruited=spoke, recruiting_sites={"RGT"})
+    shown = {(r.site, r.month): (r.recruited, r.recruited_from) for r in report.rows}
+    assert shown == {("RGT", "2025-03"): (4, RECRUITED_AT_SPOKE), ("RGT", "2025-05"): (1, RECRUITED_AT_SPOKE),
+                     ("RHM", "2025-05"): (1, RECRUITED_AT_HUB)}
+    assert report.not_portfolio == 1 and len(report.enrolments) == 2  # the upload still lists whom the hub saw
+    # a site whose spoke reports none enrolled: nothing recruited there, whatever arrived
+    assert count_activity([STUDY], enrolments=enrolled[:1], recruiting_sites={"RGT"}).rows == ()
+    with pytest.raises(ActivityInputError, match="month"):
+        count_activity([STUDY], recruited=[RecruitedCount("WBM-1", "RGT", "2025-3", 1)])

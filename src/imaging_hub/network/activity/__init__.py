@@ -1,13 +1,13 @@
 """Research activity: portfolio studies and what they did per site and month, counted from what the hub saw.
 
 ``count_activity`` is a pure count over records the hub can feed (studies arrived per protocol timepoint,
-reads done, participants enrolled) plus manual entries; ``write_monthly_activity`` and
-``write_portfolio_upload`` export it as CSV (see ``export`` for the columns and their provenance);
-``read_studies`` reads the portfolio studies' CSV (``STUDY_COLUMNS``). ``ActivityRoom.open(engine, audit=sink)``
-keeps the portfolio studies and manual entries in the hub's database (own Alembic chain), audited;
-``StudyCosts.open(engine, audit=sink)`` keeps each study's schedule of events, the annual tariffs and the AcoRD
-overrides there too; ``recorded_activity(report, schedule)`` turns the counted activity into the costs engine's
-recorded activity (what it cannot price is listed as ``Unpriced``).
+reads done, participants enrolled; the spokes' recruitment counts, ``RecruitedCount``) plus manual entries;
+``write_monthly_activity`` and ``write_portfolio_upload`` export it as CSV (see ``export`` for the columns and
+their provenance); ``read_studies`` reads the portfolio studies' CSV (``STUDY_COLUMNS``).
+``ActivityRoom.open(engine, audit=sink)`` keeps the portfolio studies and manual entries in the hub's database
+(own Alembic chain), audited; ``StudyCosts.open(engine, audit=sink)`` keeps each study's schedule of events, the
+annual tariffs and the AcoRD overrides there too; ``recorded_activity(report, schedule)`` turns the counted
+activity into the costs engine's recorded activity (what it cannot price is listed as ``Unpriced``).
 """
 
 from imaging_hub.network.activity.aggregate import ActivityReport, SiteMonthActivity, count_activity, month_of
@@ -21,11 +21,14 @@ from imaging_hub.network.activity.export import (
     write_portfolio_upload,
 )
 from imaging_hub.network.activity.records import (
+    RECRUITED_AT_HUB,
+    RECRUITED_AT_SPOKE,
     UNSTATED,
     ManualEntry,
     Measure,
     ParticipantEnrolled,
     ReadCompleted,
+    RecruitedCount,
     StudyArrived,
 )
 from imaging_hub.network.activity.room import ActivityRoom
@@ -38,6 +41,8 @@ __all__ = [
     "MONTHLY_COLUMNS",
     "PORTFOLIO_COLUMNS",
     "READ_KINDS",
+    "RECRUITED_AT_HUB",
+    "RECRUITED_AT_SPOKE",
     "STUDY_COLUMNS",
     "UNSTATED",
     "ActivityInputError",
@@ -50,6 +55,7 @@ __all__ = [
     "Phase",
     "PortfolioStudy",
     "ReadCompleted",
+    "RecruitedCount",
     "SiteMonthActivity",
     "StoredOverride",
     "StudyArrived",

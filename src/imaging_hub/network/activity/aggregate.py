@@ -6,13 +6,17 @@ count and are shown apart, so a reader can see how much the hub saw. Records of 
 study, and scans of a timepoint the study's protocol does not list, are not counted but tallied, so nothing
 disappears silently. A study that arrived without a timepoint counts at the study's timepoint when its protocol
 has only one. A read counts at the timepoint its study arrived for (``reads_at``; '' when that is unknown).
+
+Recruitment at a site whose spoke reports its counts (``recruiting_sites``, with ``recruited``) is those counts,
+in the month the spoke enrolled each participant; elsewhere a participant's first study at the hub stands for
+it. Each row says which (``recruited_from``); the participant-level ``enrolments`` stay the hub's own.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
@@ -20,11 +24,14 @@ from zoneinfo import ZoneInfo
 
 from imaging_hub.network.activity.errors import ActivityInputError
 from imaging_hub.network.activity.records import (
+    RECRUITED_AT_HUB,
+    RECRUITED_AT_SPOKE,
     UNSTATED,
     ManualEntry,
     Measure,
     ParticipantEnrolled,
     ReadCompleted,
+    RecruitedCount,
     StudyArrived,
 )
 from imaging_hub.network.activity.study import PortfolioStudy
@@ -46,6 +53,7 @@ class SiteMonthActivity:
     manual_recruited: int = 0  # the part of each count that came from manual entries
     manual_scans: int = 0
     manual_reads: int = 0
+    recruited_from: str = RECRUITED_AT_HUB  # or RECRUITED_AT_SPOKE: the source of ``recruited`` less manual
 
 
 @dataclass(frozen=True)
@@ -68,15 +76,23 @@ def count_activity(
     reads: Iterable[ReadCompleted] = (),
     enrolments: Iterable[ParticipantEnrolled] = (),
     manual: Iterable[ManualEntry] = (),
+    recruited: Iterable[RecruitedCount] = (),
+    recruiting_sites: Collection[str] = (),
 ) -> ActivityReport:
+    """``recruited``: the spokes' counts; ``recruiting_sites``: the sites whose spokes report them (even none)."""
     by_project = _one_study_per(studies, "project", lambda s: s.project)
     by_iras = _one_study_per(studies, "IRAS ID", lambda s: s.iras_id)
     rows: dict[tuple[str, str, str], SiteMonthActivity] = {}
     not_portfolio = 0
     unknown: Counter[str] = Counter()
 
+    counts = list(recruited)
+    from_spokes = set(recruiting_sites) | {c.site for c in counts}
+
     def row(study: PortfolioStudy, site: str, month: str) -> SiteMonthActivity:
-        return rows.setdefault((study.iras_id, site, month), SiteMonthActivity(study, site, month))
+        source = RECRUITED_AT_SPOKE if site in from_spokes else RECRUITED_AT_HUB
+        return rows.setdefault((study.iras_id, site, month), SiteMonthActivity(study, site, month,
+                                                                                recruited_from=source))
 
     timepoint_of: dict[tuple[str, str], str] = {}
     for arrival in _once(arrivals, lambda a: (a.project, a.study_uid)):
@@ -105,8 +121,17 @@ def count_activity(
         if study is None:
             not_portfolio += 1
         else:
-            row(study, enrolment.site, month_of(enrolment.at)).recruited += 1
+            if enrolment.site not in from_spokes:  # the spoke's own count stands for it
+                row(study, enrolment.site, month_of(enrolment.at)).recruited += 1
             counted.append((study, enrolment))
+    for count in counts:
+        study = by_project.get(count.project)
+        if count.count < 0 or not _MONTH.fullmatch(count.month):
+            raise ActivityInputError("a spoke's recruitment count needs a month (YYYY-MM) and a count from 0")
+        if study is None:
+            not_portfolio += 1
+        elif count.count:
+            row(study, count.site, count.month).recruited += count.count
     for entry in manual:
         _add_manual(row(_study_of(entry, by_iras), entry.site, _manual_month(entry)), entry)
     ordered = tuple(rows[key] for key in sorted(rows))

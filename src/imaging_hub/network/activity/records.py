@@ -1,7 +1,9 @@
 """What the hub already knows, as records the activity count is made from, plus manual entries.
 
 The hub feeds the first three from what it has seen (no re-keying): a study arriving for a protocol timepoint,
-a read finished, a participant enrolled at a spoke. Each carries the key that makes it count once however
+a read finished, a participant's first study arriving (their enrolment, as far as the hub can see it); and the
+spokes' own counts of participants enrolled per month (``RecruitedCount``), which replace that proxy for a site
+whose spoke reports them. Each carries the key that makes it count once however
 often it is fed (the Study Instance UID, the reading task, the participant's pseudonym). Times must be
 timezone-aware: a month is the calendar month in UK local time.
 """
@@ -43,6 +45,21 @@ class ParticipantEnrolled:
     site: str
     participant: str  # the project pseudonym, never a hospital identifier
     at: datetime
+
+
+@dataclass(frozen=True)
+class RecruitedCount:
+    """Participants of a project enrolled at a site in a month (YYYY-MM), as the site's spoke counted them from
+    its enrolment list: a count, naming no participant."""
+
+    project: str
+    site: str
+    month: str
+    count: int
+
+
+RECRUITED_AT_SPOKE = "spoke enrolment"  # where a site-month's recruited count came from
+RECRUITED_AT_HUB = "first arrival at the hub"  # the proxy, for a site whose spoke has never reported counts
 
 
 class Measure(Enum):

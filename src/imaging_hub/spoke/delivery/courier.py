@@ -23,6 +23,7 @@ from imaging_hub.spoke.delivery.backoff import backoff_delay
 from imaging_hub.spoke.delivery.heartbeat import HEARTBEAT_INTERVAL_S, current_heartbeat
 from imaging_hub.spoke.delivery.hubclient import HubClient, HubRejected, HubUnavailable
 from imaging_hub.spoke.delivery.reconciliation import ReconciliationReport, apply_answer, study_reports
+from imaging_hub.spoke.participants.recruitment import EnrolmentCount
 from imaging_hub.spoke.participants.withdrawal import mark_notified, mark_retry, pending_withdrawals, withdrawal_request
 from imaging_hub.spoke.settings import HubLink
 from imaging_hub.spoke.state import set_health, transaction
@@ -41,9 +42,12 @@ BATCH_QUIET_S = 0.1
 
 class Courier:
     def __init__(self, conn: Connection, client: HubClient, link: HubLink, site_id: str,
-                 more_coming: Callable[[], bool] = lambda: True) -> None:
-        """``more_coming``: whether instances may still be queued soon (the intake buffer holds some)."""
+                 more_coming: Callable[[], bool] = lambda: True,
+                 enrolment: Callable[[Connection], list[EnrolmentCount]] | None = None) -> None:
+        """``more_coming``: whether instances may still be queued soon (the intake buffer holds some);
+        ``enrolment``: the recruitment counts each heartbeat carries (None: none are sent)."""
         self._conn = conn
+        self._enrolment = enrolment
         self._more_coming = more_coming
         self._client = client
         self._link = link
@@ -174,7 +178,8 @@ class Courier:
             return
         self._last_beat = now
         try:
-            self._client.beat(current_heartbeat(self._conn, self._site_id))
+            enrolled = self._enrolment(self._conn) if self._enrolment is not None else None
+            self._client.beat(current_heartbeat(self._conn, self._site_id, enrolled))
         except HubRejected as exc:  # e.g. a hub too old to take it: delivery goes on regardless
             log.warning("hub refused the heartbeat: %s", exc)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,15 +119,17 @@ def parse_enrolment_csv(text: str, project_id: str) -> list[Participant]:
 
 
 def load_enrolment(conn: Connection, project_id: str, participants: Iterable[Participant]) -> int:
-    """Insert or update participants of one project in one transaction. Withdrawals are kept."""
+    """Insert or update participants of one project in one transaction. Withdrawals are kept, and so is when
+    each participant was first seen on the list (``enrolled_at``: the month they count as recruited in)."""
+    now = time.time()
     rows = [
         {"project_id": project_id, "participant_id": p.participant_id, "local_patient_id": p.local_patient_id,
          "nhs_number": p.nhs_number, "window_start": p.window_start, "window_end": p.window_end,
-         "modalities": " ".join(sorted(p.modalities))}
+         "modalities": " ".join(sorted(p.modalities)), "enrolled_at": now}
         for p in participants
     ]
     statement = insert(participant_table)
-    upsert = statement.on_conflict_do_update(  # the rest (withdrawn_at) is kept
+    upsert = statement.on_conflict_do_update(  # the rest (withdrawn_at, enrolled_at) is kept
         index_elements=[participant_table.c.project_id, participant_table.c.participant_id],
         set_={c: statement.excluded[c]
               for c in ("local_patient_id", "nhs_number", "window_start", "window_end", "modalities")},

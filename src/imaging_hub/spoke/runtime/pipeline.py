@@ -26,6 +26,8 @@ from imaging_hub.spoke.delivery.courier import Courier
 from imaging_hub.spoke.delivery.hubclient import HubClient
 from imaging_hub.spoke.delivery.outbox import Outbox
 from imaging_hub.spoke.intake.buffer import EVERYTHING, files_waiting
+from imaging_hub.spoke.participants.identity import SubjectHasher
+from imaging_hub.spoke.participants.recruitment import enrolment_counts
 from imaging_hub.spoke.runtime.lifetime import Revival, start_child
 from imaging_hub.spoke.runtime.lockfile import held_lock
 from imaging_hub.spoke.runtime.workers import SPAWN, DeidWorkers, make_processor, work
@@ -82,8 +84,11 @@ class Pipeline:
         conn = connect(self.settings.data)
         client = HubClient(self.settings.hub)
         intake = self.settings.data / "intake"
+        projects = {p.id: p for p in self.settings.projects}
+        hasher = SubjectHasher.for_data_dir(self.settings.data)
         courier = Courier(conn, client, self.settings.hub, self.settings.site_id,
-                          more_coming=lambda: files_waiting(intake))
+                          more_coming=lambda: files_waiting(intake),
+                          enrolment=lambda c: enrolment_counts(c, projects, hasher))
         try:
             while not self._stop.is_set():
                 try:

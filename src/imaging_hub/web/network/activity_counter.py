@@ -1,12 +1,13 @@
 """The research activity the hub saw, counted for a page: arrivals and enrolments read on from the archive's
 change feed where the last count stopped, and reads done from the labelling and network rooms (joined by
-``hub.hub_reads``; the rooms stay independent), plus the activity room's manual entries."""
+``hub.hub_reads``; the rooms stay independent), the spokes' recruitment counts (``hub.spoke_recruitment``),
+plus the activity room's manual entries."""
 
 from __future__ import annotations
 
 import threading
 
-from imaging_hub.hub import HubActivity, hub_activity, hub_reads
+from imaging_hub.hub import HubActivity, hub_activity, hub_reads, spoke_recruitment
 from imaging_hub.labelling import LabellingRoom
 from imaging_hub.network.activity import (
     ActivityReport,
@@ -42,6 +43,7 @@ class ActivityCounter:
             self._enrolments += self._seen.enrolments
             arrivals, enrolments = list(self._arrivals), list(self._enrolments)
         reads = hub_reads(self.archive, self.labelling, self.network)
+        spokes = spoke_recruitment(self.archive)
         wanted = (lambda site: True) if sites is None else (lambda site: site in sites)
         return count_activity(
             self.room.studies(),
@@ -49,4 +51,6 @@ class ActivityCounter:
             reads=[r for r in reads if wanted(r.site)],
             enrolments=[e for e in enrolments if wanted(e.site)],
             manual=self.room.manual(sites),
+            recruited=[c for c in spokes.counts if wanted(c.site)],
+            recruiting_sites={s for s in spokes.sites if wanted(s)},
         )
