@@ -77,6 +77,16 @@ def is_opted_out(conn: Connection, nhs_hashes: list[str]) -> bool:
 _ANY_OPTED_OUT = select(1).where(opt_out.c.nhs_hash.in_(bindparam("hashes", expanding=True))).limit(1)
 
 
+def opted_out_among(conn: Connection, nhs_hashes: list[str], chunk: int = 500) -> set[str]:
+    """Those of the keyed hashes on the register, asked in chunks: one query per participant cost 0.4 s per
+    heartbeat's recruitment count at 10,000 participants."""
+    found: set[str] = set()
+    for start in range(0, len(nhs_hashes), chunk):
+        part = nhs_hashes[start : start + chunk]
+        found.update(conn.scalars(select(opt_out.c.nhs_hash).where(opt_out.c.nhs_hash.in_(part))))
+    return found
+
+
 def register_status(conn: Connection) -> RegisterStatus:
     row = conn.execute(select(opt_out_load).where(opt_out_load.c.id == 1)).first()
     if row is None:
