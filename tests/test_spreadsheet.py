@@ -13,7 +13,8 @@ from imaging_hub.spreadsheet import csv_text, csv_writer, defused, safe_cell, un
 
 # What a person might type into a name, label or note, each a formula to a spreadsheet (OWASP CSV injection).
 HOSTILE = ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1", "=cmd|' /C calc'!A0"]
-ORDINARY = ["", "Whole-body MRI", "1+2", "a=b", "foo@example.org", "RGT", "2025-07-01", "x-ray", " =1", "'quoted"]
+ORDINARY = ["", "Whole-body MRI", "1+2", "a=b", "foo@example.org", "RGT", "2025-07-01", "x-ray", " =1", "'quoted",
+            "line\rbreak", "two\nlines"]
 
 
 @pytest.mark.parametrize("text", HOSTILE)

@@ -62,10 +62,13 @@ def safe_cell(value: Cell) -> Cell:
 
 
 class SpreadsheetWriter:
-    """``csv.writer``'s ``writerow``/``writerows``, each cell through ``safe_cell``."""
+    """``csv.writer``'s ``writerow``/``writerows``, each cell through ``safe_cell``, in the one dialect spreadsheets
+    expect (RFC 4180: commas, double quotes, CRLF). No other line ending is offered: with ``lineterminator="\n"``
+    Python's writer leaves a cell holding a lone carriage return unquoted, and every reader then splits the row
+    there (a typed ``"\r=1"`` did exactly that to the labelling export)."""
 
-    def __init__(self, handle: _Handle, **options: Any) -> None:
-        self._writer = csv.writer(handle, **options)
+    def __init__(self, handle: _Handle) -> None:
+        self._writer = csv.writer(handle)
 
     def writerow(self, row: Iterable[Cell]) -> None:
         self._writer.writerow([safe_cell(value) for value in row])
@@ -75,15 +78,15 @@ class SpreadsheetWriter:
             self.writerow(row)
 
 
-def csv_writer(handle: _Handle, **options: Any) -> SpreadsheetWriter:
-    """A CSV writer onto ``handle`` (opened with ``newline=""``); ``options`` are ``csv.writer``'s."""
-    return SpreadsheetWriter(handle, **options)
+def csv_writer(handle: _Handle) -> SpreadsheetWriter:
+    """A CSV writer onto ``handle`` (a file opened with ``newline=""``)."""
+    return SpreadsheetWriter(handle)
 
 
-def csv_text(header: Sequence[str], rows: Iterable[Iterable[Cell]], **options: Any) -> str:
+def csv_text(header: Sequence[str], rows: Iterable[Iterable[Cell]]) -> str:
     """The whole file as text: a header row, then the rows."""
     out = io.StringIO()
-    writer = csv_writer(out, **options)
+    writer = csv_writer(out)
     writer.writerow(header)
     writer.writerows(rows)
     return out.getvalue()

@@ -33,7 +33,7 @@ LabelBytes = Callable[[str], bytes | None]  # SOP Instance UID -> the archived P
 
 def _csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
     """Readers' names and answers as defused text, measurements as numbers (``imaging_hub.spreadsheet``)."""
-    return csv_text(header, rows, lineterminator="\n").encode("utf-8")
+    return csv_text(header, rows).encode("utf-8")
 
 
 def reads_csv(task: Task, reads: Sequence[Read]) -> bytes:
