@@ -1,4 +1,5 @@
-"""The costs CSVs defuse typed names a spreadsheet would run as a formula; money stays a number."""
+"""The costs CSVs defuse typed names a spreadsheet would run as a formula, money stays a number; the workbook
+holds such a name as text, never as a formula."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from costs_samples import SCHEDULE, write
+from openpyxl import load_workbook
 
 from imaging_hub.network.costs import (
     ActivityLog,
@@ -22,6 +24,7 @@ from imaging_hub.network.costs import (
     read_tariff,
     write_lines_csv,
     write_summary_csv,
+    write_workbook,
 )
 
 HOSTILE = ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]
@@ -70,3 +73,18 @@ def test_ordinary_names_and_money_are_unchanged(inputs: dict[str, Path], tmp_pat
     write_summary_csv(report, tmp_path / "summary.csv")
     (summary,) = _rows(tmp_path / "summary.csv")
     assert summary["total"] == "457.33" and summary["excess_treatment_saving"] == "0.00"
+
+
+@pytest.mark.parametrize("typed", ['=HYPERLINK("http://x","y")', "=1+1"])
+def test_the_workbook_holds_a_typed_formula_as_text(inputs: dict[str, Path], tmp_path: Path, typed: str) -> None:
+    quoted = '"' + typed.replace('"', '""') + '"'
+    schedule = read_schedule(write(tmp_path, "hostile.csv", SCHEDULE.replace("consent,consent,", f"{quoted},consent,")))
+    log = ActivityLog("activity", (RecordedActivity(typed, "2025-06", BASELINE, 1),))
+    write_workbook(cost(schedule, Tariffs([read_tariff(inputs["tariff"])]), log), tmp_path / "costs.xlsx")
+    book = load_workbook(tmp_path / "costs.xlsx")
+    cells = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]
+    assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
+    named = [cell for cell in cells if cell.value == typed]
+    assert named and all(cell.data_type == "s" for cell in named)  # the site and the activity, as typed
+    money = [cell.value for cell in book["Summary"]["C"][1:]]
+    assert money and all(isinstance(value, (int, float)) for value in money)  # money is still numbers
