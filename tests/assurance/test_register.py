@@ -226,3 +226,24 @@ def test_a_bad_incident_is_refused_and_nothing_is_stored(room: AssuranceRoom, sp
     with pytest.raises(AssuranceInputError):
         room.report_incident(LEAD, tool.id, IncidentSpec(*spec))
     assert room.incidents(tool.id) == []
+
+
+@pytest.mark.parametrize("typed", ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"])
+def test_every_typed_cell_of_the_mhra_export_comes_out_defused(room: AssuranceRoom, typed: str) -> None:
+    """The tool's name and vendor, the case, the description and the review: each typed by a person."""
+    import csv
+    import io
+
+    from imaging_hub.assurance import IncidentSpec
+
+    tool = room.register_tool(REGISTRAR, tool_spec(name=typed, vendor=typed, version=typed, intended_use=typed))
+    flagged = room.report_incident(Actor(typed), tool.id, IncidentSpec(typed, "unsafe", "serious", typed))
+    room.review_incident(REGISTRAR, flagged.id, typed, close=False)
+    room.report_incident(LEAD, tool.id, IncidentSpec("1.2.4", "wrong", "none", "False positive on a scar"))
+    text = room.export_incidents(REGISTRAR, tool.id)
+    hostile, ordinary = csv.DictReader(io.StringIO(text, newline=""))
+    for field in ("device_name", "manufacturer", "model_version", "intended_use", "case_reference", "description",
+                  "reporter", "investigation"):
+        assert hostile[field] == "'" + typed.strip() or hostile[field] == "'" + typed, field
+    assert (ordinary["case_reference"], ordinary["description"]) == ("1.2.4", "False positive on a scar")
+    assert not any(cell.startswith(tuple("=+-@\t\r")) for row in (hostile, ordinary) for cell in row.values())

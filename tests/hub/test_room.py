@@ -16,8 +16,8 @@ from samples import study_parts
 
 from imaging_hub.events import InstanceRemoved, StudyComplete
 from imaging_hub.hub import AuditEntry, Caller, HubRoom, InvalidRequest, Refused
-from imaging_hub.hub.tables import include_name, metadata
-from imaging_hub.spoke import ReconciliationReport, StudyReport, WithdrawalRequest
+from imaging_hub.hub.tables import include_name, metadata, spoke_enrolment
+from imaging_hub.spoke import EnrolmentCount, ReconciliationReport, SpokeHeartbeat, StudyReport, WithdrawalRequest
 from imaging_hub.store import Archive
 
 SPOKE = Caller("spoke RXX", projects=frozenset({"LUNG1"}), sites=frozenset({("LUNG1", "RXX")}))
@@ -138,3 +138,33 @@ def test_withdrawal_removes_only_what_the_site_sent_of_that_participant(archive:
     assert again.removed_instances == 0  # a retried request finds nothing left
     assert [(e.outcome, e.detail["instances_removed"]) for e in entries] == [
         ("denied", 0), ("denied", 0), ("success", 2), ("success", 0)]
+
+
+def test_heartbeat_counts_are_written_only_where_they_changed(archive: Archive) -> None:
+    """On SQLite and PostgreSQL: a repeated beat writes no count; a change updates, adds and removes months."""
+    room = HubRoom.open(archive)
+    writes: list[str] = []
+
+    def seen(_conn: object, _cursor: object, sql: str, *_: object) -> None:
+        if "hub_spoke_enrolment" in sql and sql.split(None, 1)[0].upper() in {"INSERT", "UPDATE", "DELETE"}:
+            writes.append(sql.split(None, 1)[0].upper())
+
+    def beat(months: dict[str, int]) -> None:
+        counts = [EnrolmentCount(project_id="LUNG1", month=m, participants=n) for m, n in months.items()]
+        room.spokes.receive(SPOKE, SpokeHeartbeat(site_id="RXX", backlog={}, accepting=True, version="1",
+                                                  enrolled=counts))
+
+    def stored() -> dict[str, int]:
+        with archive.database.reading() as conn:
+            return {r.month: r.participants for r in conn.execute(sa.select(spoke_enrolment))}
+
+    beat({"2025-03": 2, "2025-04": 5})
+    sa.event.listen(archive.database.writer, "before_cursor_execute", seen)
+    try:
+        beat({"2025-04": 5, "2025-03": 2})
+        assert writes == [] and stored() == {"2025-03": 2, "2025-04": 5}
+        beat({"2025-03": 0, "2025-05": 1})  # March drops to zero, April is gone, May is new
+        assert sorted(writes) == ["DELETE", "INSERT", "UPDATE"]
+        assert stored() == {"2025-03": 0, "2025-05": 1}
+    finally:
+        sa.event.remove(archive.database.writer, "before_cursor_execute", seen)

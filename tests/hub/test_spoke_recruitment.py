@@ -88,6 +88,59 @@ def test_counts_are_kept_replaced_whole_and_never_audited_on_their_own(hub: Hub)
     assert len(_beats(hub, "success")) == 1
 
 
+class Writes(list[tuple[str, int]]):
+    """What reached the database: (statement verb and table, rows) for each write, and the commits."""
+
+    commits = 0
+
+    def statement(self, _conn: Any, _cursor: Any, sql: str, params: Any, _context: Any, many: bool) -> None:
+        verb, *_ = sql.split(None, 1)
+        table = next((t for t in ("hub_spoke_enrolment", "hub_spoke_contact") if t in sql), None)
+        if verb.upper() in {"INSERT", "UPDATE", "DELETE"} and table:
+            self.append((f"{verb.upper()} {table}", len(params) if many else 1))
+
+    def commit(self, _conn: Any) -> None:
+        self.commits += 1
+
+
+@pytest.fixture()
+def writes(hub: Hub) -> Iterator[Writes]:
+    found, engine = Writes(), hub.archive.database.writer
+    sa.event.listen(engine, "before_cursor_execute", found.statement)
+    sa.event.listen(engine, "commit", found.commit)
+    yield found
+    sa.event.remove(engine, "before_cursor_execute", found.statement)
+    sa.event.remove(engine, "commit", found.commit)
+
+
+def test_a_repeated_heartbeat_writes_no_counts_and_a_change_writes_only_what_changed(
+    hub: Hub, writes: Writes
+) -> None:
+    manager = hub.client("sdm@rxx.example")
+    first = [_count("2025-03", 2), _count("2025-04", 5), _count("2025-05", 1)]
+    assert manager.post("/spokes/heartbeat", json={**BEAT, "enrolled": first}).status_code == 204
+    writes.clear()
+    writes.commits = 0
+    for _ in range(3):  # a steady spoke: the same counts on every beat
+        assert manager.post("/spokes/heartbeat", json={**BEAT, "enrolled": first[::-1]}).status_code == 204
+    assert writes == [("UPDATE hub_spoke_contact", 1)] * 3  # its last contact only
+    assert writes.commits == 3  # one transaction a beat
+    assert _stored(hub) == [("RXX", "LUNG1", "2025-03", 2), ("RXX", "LUNG1", "2025-04", 5),
+                            ("RXX", "LUNG1", "2025-05", 1)]
+
+    writes.clear()
+    writes.commits = 0
+    # 2025-03 unchanged, 2025-04 drops to zero, 2025-05 is no longer reported, 2025-06 is new
+    changed = [_count("2025-03", 2), _count("2025-04", 0), _count("2025-06", 4)]
+    assert manager.post("/spokes/heartbeat", json={**BEAT, "enrolled": changed}).status_code == 204
+    assert sorted(writes) == [("DELETE hub_spoke_enrolment", 1), ("INSERT hub_spoke_enrolment", 1),
+                              ("UPDATE hub_spoke_contact", 1), ("UPDATE hub_spoke_enrolment", 1)]
+    assert writes.commits == 1
+    assert _stored(hub) == [("RXX", "LUNG1", "2025-03", 2), ("RXX", "LUNG1", "2025-04", 0),
+                            ("RXX", "LUNG1", "2025-06", 4)]
+    assert spoke_recruitment(hub.archive).sites == {"RXX"}
+
+
 HOSTILE: list[tuple[Any, str]] = [
     ([_count(participants=-1)], "participants"),
     ([_count(participants=10**12)], "participants"),

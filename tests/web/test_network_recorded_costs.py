@@ -199,3 +199,17 @@ def test_a_bad_tariff_file_and_a_refused_upload_store_nothing(registered: Hub) -
                    {"tariff": ("t.csv", TARIFF_2025.replace("2025/26", "2031/32"))})
     assert refused.status_code == 403
     assert ledger(registered).tariffs().years == years
+
+
+@pytest.mark.parametrize("typed", ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1)"])
+def test_an_activity_named_like_a_formula_is_stored_as_typed(registered: Hub, typed: str) -> None:
+    """The form goes through the schedule reader as one CSV row: that row is never defused (the apostrophe would
+    be stored); the exports that carry the name defuse it (tests/network/costs/test_costs_csv_formulas.py)."""
+    form = {"iras_id": IRAS, "arm": "mri", "visit": "month-12", "name": typed, "kind": "research_read",
+            "staff_role": typed, "minutes": "20", "tariff_code": "RAD-HOUR", "patient_care": "no",
+            "continues_after_study": "no", "standard_care": "no", "part_b_item": "", "replaces_tariff_code": "",
+            "per_visit": ""}
+    answer = post(registered, "admin@network.example", "/network/costs/schedule/activity", form)
+    assert answer.status_code == 303, answer.text[-2000:]
+    [stored] = [a for a in ledger(registered).schedule().activities if a.name == typed]
+    assert stored.staff_role == typed and stored.visit.visit == "month-12"

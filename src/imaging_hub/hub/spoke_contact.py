@@ -10,7 +10,8 @@ spoke health page, without an audit entry. A spoke is "up" while its last contac
 three heartbeat intervals, so one lost beat does not mark it down.
 
 A heartbeat may carry the spoke's recruitment counts (``enrolled``: per project and month, counts only). They
-replace the site's previous counts, in the same transaction as its contact; like the backlog, a change in them
+replace the site's previous counts, in the same transaction as its contact, writing only the months that changed
+(a steady spoke sends the same counts all day, and they are left alone); like the backlog, a change in them
 is no change of state and is not audited. Each project must be one the caller speaks for at the site (on a
 governed hub: one the site takes part in); otherwise the whole heartbeat is refused (422), audited, and nothing
 of it is stored. A heartbeat without the field (an older spoke) leaves the counts as they were.
@@ -109,11 +110,7 @@ class SpokeContacts:
             else:
                 conn.execute(sa.update(spoke_contact).where(spoke_contact.c.site_id == site).values(**row))
             if beat.enrolled is not None:
-                conn.execute(sa.delete(spoke_enrolment).where(spoke_enrolment.c.site_id == site))
-                counts = [{"site_id": site, "project_id": e.project_id, "month": e.month,
-                           "participants": e.participants} for e in beat.enrolled]
-                if counts:
-                    conn.execute(spoke_enrolment.insert(), counts)
+                _store_counts(conn, site, {(e.project_id, e.month): e.participants for e in beat.enrolled})
         changed = changes(before, beat, caller, now)
         if changed:
             detail = {"changed": changed, "backlog": sum(beat.backlog.values()), "version": beat.version}
@@ -153,6 +150,27 @@ class SpokeContacts:
                 )
             )
         return found
+
+
+def _store_counts(conn: sa.Connection, site: str, reported: dict[tuple[str, str], int]) -> None:
+    """Make the site's stored counts equal ``reported``, writing only the months that differ: a steady spoke
+    repeats the same counts on every beat, and rewriting them all each time churned the table for nothing.
+    A month the spoke no longer reports is removed; one it reports as 0 is kept as 0."""
+    table = spoke_enrolment.c
+    stored = {(r.project_id, r.month): r.participants for r in conn.execute(
+        sa.select(table.project_id, table.month, table.participants).where(table.site_id == site))}
+    gone = [{"p": project, "m": month} for project, month in stored.keys() - reported.keys()]
+    new = [{"site_id": site, "project_id": project, "month": month, "participants": n}
+           for (project, month), n in reported.items() if (project, month) not in stored]
+    moved = [{"p": project, "m": month, "n": n}
+             for (project, month), n in reported.items() if stored.get((project, month), n) != n]
+    same_month = sa.and_(table.site_id == site, table.project_id == sa.bindparam("p"), table.month == sa.bindparam("m"))
+    if gone:
+        conn.execute(sa.delete(spoke_enrolment).where(same_month), gone)
+    if moved:
+        conn.execute(sa.update(spoke_enrolment).where(same_month).values(participants=sa.bindparam("n")), moved)
+    if new:
+        conn.execute(spoke_enrolment.insert(), new)
 
 
 def _aware(value: dt.datetime | None) -> dt.datetime | None:

@@ -4,7 +4,8 @@
 (site, project) replaces that pair's rows in one transaction. ``hub_spoke_contact`` holds each site's latest
 heartbeat (one row per site): when its spoke last made contact, its backlog and whether it accepts images.
 ``hub_spoke_enrolment`` holds the recruitment counts (per project and month) of each site's latest heartbeat
-that carried them, replaced whole by the next; ``hub_spoke_contact.enrolment_at`` says when that was.
+that carried them: the next makes them equal to what it carries, writing only the months that differ;
+``hub_spoke_contact.enrolment_at`` says when that was.
 """
 
 from __future__ import annotations

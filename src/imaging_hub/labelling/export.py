@@ -1,5 +1,7 @@
 """A task's labels as files: reads and final labels as CSV, the SEG/SR objects as DICOM files, and a manifest.
 
+The CSV files go through ``imaging_hub.spreadsheet`` (text that would start a formula is defused, measurements
+stay numbers), and ``import_csv`` undoes the defusing, so an edited ``reads.csv`` imports as it was read.
 The caller checks that a data-sharing agreement in force covers the export and records it; this writes the
 folder whole or not at all (into a temporary sibling, renamed into place), with every file's SHA-256 in
 ``manifest.json``.
@@ -7,9 +9,7 @@ folder whole or not at all (into a temporary sibling, renamed into place), with 
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import os
 import shutil
@@ -21,6 +21,7 @@ from typing import Any
 from imaging_hub.labelling.adjudication import FinalLabels
 from imaging_hub.labelling.errors import LabellingError
 from imaging_hub.labelling.model import Read, Task
+from imaging_hub.spreadsheet import csv_text
 
 READS_FILE = "reads.csv"
 FINAL_FILE = "final.csv"
@@ -31,11 +32,8 @@ LabelBytes = Callable[[str], bytes | None]  # SOP Instance UID -> the archived P
 
 
 def _csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8")
+    """Readers' names and answers as defused text, measurements as numbers (``imaging_hub.spreadsheet``)."""
+    return csv_text(header, rows).encode("utf-8")
 
 
 def reads_csv(task: Task, reads: Sequence[Read]) -> bytes:

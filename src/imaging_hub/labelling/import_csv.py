@@ -2,7 +2,8 @@
 
 Columns: ``study_uid``, ``reader``, then one column per classification question (its category's name) and,
 optionally, one per measurement (a number; empty: not measured). Errors name the row (the header is row 1)
-and the column; values are never quoted back, since a mistaken file might hold identifiable text.
+and the column; values are never quoted back, since a mistaken file might hold identifiable text. A cell the
+hub's own export defused against spreadsheet formulas (``imaging_hub.spreadsheet``) is read as it was before.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import math
 from imaging_hub.labelling.errors import LabellingError
 from imaging_hub.labelling.model import Labels
 from imaging_hub.labelling.schema import LabelSchema
+from imaging_hub.spreadsheet import undefused
 
 REQUIRED = ("study_uid", "reader")
 
@@ -35,6 +37,7 @@ def parse_reads_csv(text: str, schema: LabelSchema) -> list[tuple[str, str, Labe
     for number, row in enumerate(reader, start=2):
         if None in row:
             raise LabellingError(f"row {number}: more values than columns")
+        row = {column: undefused(value or "") for column, value in row.items()}  # a hub export, edited
         study, who = (row["study_uid"] or "").strip(), (row["reader"] or "").strip()
         for column, value in (("study_uid", study), ("reader", who)):
             if not value:

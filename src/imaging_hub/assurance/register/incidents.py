@@ -3,14 +3,12 @@ closure. The export carries the fields a report to the MHRA (Yellow Card, softwa
 
 The export is the one CSV the CLI writes and the tool's web page downloads. It leaves the hub, so what people typed
 (case reference, description, investigation) goes through the free-text identifier detectors of ``deid`` (an NHS
-number, phone number, postcode or e-mail address typed by mistake becomes ``*``), and a cell a spreadsheet would
-run as a formula (starting with =, +, -, @, a tab or a carriage return) is prefixed with an apostrophe (OWASP).
+number, phone number, postcode or e-mail address typed by mistake becomes ``*``), and it is written through
+``imaging_hub.spreadsheet``, so a cell a spreadsheet would run as a formula is defused (OWASP CSV injection).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +16,7 @@ from datetime import datetime
 from imaging_hub.assurance.errors import AssuranceInputError
 from imaging_hub.assurance.register.model import Tool
 from imaging_hub.deid import redact_detected
+from imaging_hub.spreadsheet import csv_text
 
 KINDS = ("wrong", "unsafe")
 HARMS = ("none", "minor", "serious", "death")  # the patient outcome, as the MHRA's form grades it
@@ -28,7 +27,6 @@ MHRA_FIELDS = (
     "investigation", "status", "closed_date",
 )
 TYPED = ("case_reference", "description", "investigation")  # free text a person wrote
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -67,16 +65,9 @@ class Incident:
     run_id: int | None = None
 
 
-def spreadsheet_safe(cell: str) -> str:
-    """The cell as text a spreadsheet shows rather than evaluates (CSV injection)."""
-    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
-
-
 def mhra_csv(tool: Tool, incidents: Sequence[Incident]) -> str:
     """The incidents as CSV with the MHRA report's fields, free text screened for identifiers, formulas defused."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=MHRA_FIELDS)
-    writer.writeheader()
+    rows = []
     for i in incidents:
         row = {
             "report_reference": f"AI-{tool.id}-{i.id}", "device_name": tool.name, "manufacturer": tool.vendor,
@@ -88,5 +79,5 @@ def mhra_csv(tool: Tool, incidents: Sequence[Incident]) -> str:
         }
         for field in TYPED:
             row[field] = redact_detected(row[field], set())  # the kinds found are not needed here
-        writer.writerow({field: spreadsheet_safe(value) for field, value in row.items()})
-    return out.getvalue()
+        rows.append([row[field] for field in MHRA_FIELDS])
+    return csv_text(MHRA_FIELDS, rows)

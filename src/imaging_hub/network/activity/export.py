@@ -15,14 +15,17 @@ YYYY-MM-DD, UK local), ``Unique ID`` (the participant's project pseudonym, never
 site codes and date format against the template CPMS offers before uploading. Manual recruitment entries are
 counts without participants, so they are in the monthly table and not in this file; so are the spokes'
 recruitment counts (they name no participant): this file lists the participants whose studies reached the hub.
+
+Both go through ``imaging_hub.spreadsheet``: typed text (IRAS and CPMS IDs, site codes, timepoints) that would
+start a spreadsheet formula is defused; the counts stay numbers.
 """
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 from imaging_hub.network.activity.aggregate import UK, ActivityReport
+from imaging_hub.spreadsheet import csv_writer
 
 MONTHLY_COLUMNS = ("iras_id", "cpms_id", "site", "month", "recruited", "scans", "reads")
 MANUAL_COLUMNS = ("manual_recruited", "manual_scans", "manual_reads")
@@ -35,7 +38,7 @@ def write_monthly_activity(report: ActivityReport, path: Path) -> None:
     for row in report.rows:
         timepoints += [t for t in row.study.timepoints if t not in timepoints]
     with path.open("w", encoding="utf-8", newline="") as out:
-        writer = csv.writer(out)
+        writer = csv_writer(out)
         writer.writerow([*MONTHLY_COLUMNS, *(f"scans:{t}" for t in timepoints), *MANUAL_COLUMNS,
                          *SOURCE_COLUMNS])
         for row in report.rows:
@@ -48,7 +51,7 @@ def write_monthly_activity(report: ActivityReport, path: Path) -> None:
 
 def write_portfolio_upload(report: ActivityReport, path: Path) -> None:
     with path.open("w", encoding="utf-8", newline="") as out:
-        writer = csv.writer(out)
+        writer = csv_writer(out)
         writer.writerow(PORTFOLIO_COLUMNS)
         for study, enrolment in report.enrolments:
             writer.writerow([study.cpms_id, enrolment.site,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TypeVar
@@ -16,6 +15,7 @@ from imaging_hub.network.capacity.visits import VisitRequest
 from imaging_hub.network.errors import NetworkInputError
 from imaging_hub.network.tabular import Row, read_rows
 from imaging_hub.network.week import WEEKDAYS
+from imaging_hub.spreadsheet import csv_writer
 
 SITE_COLUMNS = {"site": "site code", "name": "optional, site name", "lat": "latitude", "lon": "longitude"}
 SCANNER_COLUMNS = {
@@ -127,15 +127,17 @@ def read_requests(path: Path, register: CapacityRegister) -> list[VisitRequest]:
 
 
 def write_plan(path: Path, plan: AllocationPlan) -> None:
+    """Through ``imaging_hub.spreadsheet``: typed ids and names that would start a formula are defused, the
+    minutes, wait and distance stay numbers. The hub never reads a plan back (accepting one posts its form)."""
     partial = path.with_name(path.name + ".part")
     with partial.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
+        writer = csv_writer(handle)
         writer.writerow(PLAN_COLUMNS)
         for item in plan.visits:
             visit, booking, option = item.visit, item.booking, item.option
             placed: Sequence[object] = ["", "", "", "", "", "", ""]
             if booking is not None and option is not None:
-                km = "" if option.distance_km is None else f"{option.distance_km:.1f}"
+                km = None if option.distance_km is None else round(option.distance_km, 1)  # a number
                 placed = [
                     booking.site,
                     booking.scanner_id,

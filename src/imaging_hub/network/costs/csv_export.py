@@ -1,14 +1,21 @@
-"""The cost lines and the per-site, per-month summary as CSV (money as pounds with two decimals)."""
+"""The cost lines and the per-site, per-month summary as CSV (money as pounds with two decimals).
+
+Written through ``imaging_hub.spreadsheet``: typed text (study, arm, visit and activity names, justifications)
+that would start a spreadsheet formula is defused, while money stays a number (a negative excess treatment
+saving is written -12.50, not as text), so it is rounded as a ``Decimal`` rather than formatted as a string.
+"""
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 
 from imaging_hub.network.costs.costing import CostReport
 from imaging_hub.network.costs.tables_out import LINE_COLUMNS, SUMMARY_COLUMNS, Cell, line_row, summary_row
+from imaging_hub.spreadsheet import csv_writer
+
+PENCE = Decimal("0.01")
 
 
 def write_lines_csv(report: CostReport, path: Path) -> None:
@@ -21,6 +28,6 @@ def write_summary_csv(report: CostReport, path: Path) -> None:
 
 def _write(path: Path, header: Sequence[str], rows: list[list[Cell]]) -> None:
     with path.open("w", encoding="utf-8", newline="") as out:
-        writer = csv.writer(out)
+        writer = csv_writer(out)
         writer.writerow(header)
-        writer.writerows([[f"{v:.2f}" if isinstance(v, Decimal) else v for v in row] for row in rows])
+        writer.writerows([[v.quantize(PENCE) if isinstance(v, Decimal) else v for v in row] for row in rows])

@@ -1,7 +1,9 @@
 """The costs as an XLSX workbook: a Summary sheet (per site per month, by category) and a sheet per category.
 
 Money cells hold numbers formatted as pounds; each sheet ends with a Total row of values, not formulas, so a
-reader that does not calculate (openpyxl, a harvester) sees the same sums as a spreadsheet.
+reader that does not calculate (openpyxl, a harvester) sees the same sums as a spreadsheet. No cell is a formula:
+a typed name starting with "=" is stored as text, which openpyxl would otherwise write as a live formula (the
+XLSX side of CSV injection; its CSV twin goes through ``imaging_hub.spreadsheet``).
 """
 
 from __future__ import annotations
@@ -49,6 +51,10 @@ def _fill(sheet: Worksheet, header: Sequence[str], rows: list[list[Cell]]) -> No
     money = [i for i, name in enumerate(header) if name in MONEY_COLUMNS]
     for row in rows:
         sheet.append(row)
+    for line in sheet.iter_rows(min_row=2):
+        for cell in line:
+            if cell.data_type == "f":  # openpyxl takes any text starting with "=" for a formula: here it is typed
+                cell.data_type = "s"  # text (a name like =HYPERLINK(...)); XLSX says so by the cell's type
     totals: list[Cell] = ["Total", *[""] * (len(header) - 1)]
     for i in money:
         totals[i] = sum((row[i] for row in rows if isinstance(row[i], Decimal)), ZERO)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -16,6 +15,7 @@ from imaging_hub.network.reporting.roster import RosterSession, parse_session
 from imaging_hub.network.reporting.routing import Assignment
 from imaging_hub.network.reporting.tasks import ReportingTask
 from imaging_hub.network.tabular import Row, read_rows
+from imaging_hub.spreadsheet import csv_writer
 
 TASK_COLUMNS = {
     "task_id": "unique task identifier",
@@ -137,10 +137,11 @@ def _typed(row: Row, column: str) -> tuple[str, ...]:
 
 
 def write_assignments(path: Path, assignments: Sequence[Assignment]) -> None:
-    """Written beside the target and renamed into place, so a failed run leaves no half-written file."""
+    """Written beside the target and renamed into place, so a failed run leaves no half-written file; the ids
+    come from files people typed, so they go through ``imaging_hub.spreadsheet`` (formulas defused)."""
     partial = path.with_name(path.name + ".part")
     with partial.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
+        writer = csv_writer(handle)
         writer.writerow(ASSIGNMENT_COLUMNS)
         for a in assignments:
             writer.writerow([a.task_id, a.reporter_id or "", a.reason])

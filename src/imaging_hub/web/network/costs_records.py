@@ -120,7 +120,9 @@ def router(gov: Governance, ledger: StudyCosts, recorded: RecordedCosts) -> APIR
             return failed(request, who, "schedule.activity", [f"a field is longer than {FIELD_LIMIT} characters"])
 
         def store() -> None:
-            # One row through the schedule reader, so a form and a file are checked alike.
+            # One row through the schedule reader, so a form and a file are checked alike. The plain csv writer on
+            # purpose: this text never reaches a spreadsheet, and defusing it here would store the apostrophe;
+            # the exports that carry these names defuse them (imaging_hub.spreadsheet).
             text = io.StringIO()
             csv.writer(text).writerows([[*engine.SCHEDULE_COLUMNS, *engine.SCHEDULE_OPTIONAL_COLUMNS],
                                         [c.strip() for c in cells]])
