@@ -3,8 +3,10 @@
 Storing an instance is a handful of fixed statements. Through SQLAlchemy Core each execution still builds a
 cache key, looks up the compiled form and processes parameters in Python: about half of the hub's CPU per
 instance (bench/RESULTS.md). Here each statement is text written once per dialect, so an execution is one
-call into sqlite3 or psycopg. The connection, its transaction (BEGIN IMMEDIATE on SQLite) and the commit
-stay SQLAlchemy's; driver errors are re-raised as SQLAlchemy's, so retries treat them as before.
+call into sqlite3 or psycopg. The connection stays SQLAlchemy's (its pool checks it out, resets it and drops
+a broken one); the transaction's BEGIN (IMMEDIATE on SQLite) and COMMIT are the driver's too, which skips
+SQLAlchemy's transaction bookkeeping and the engine's begin event (about 7% of the hub's CPU per instance,
+bench/RESULTS.md). Driver errors are re-raised as SQLAlchemy's, so retries treat them as before.
 
 On PostgreSQL, ``pipelined`` sends statements without waiting for each answer: a transaction's statements
 travel in a few round trips (one per result the code needs) instead of one each.
@@ -51,6 +53,22 @@ class Driver:
             raise RuntimeError("the connection has no open driver connection")
         self.raw: Any = raw
         self.cursor = self.raw.cursor()
+        self._stamped: tuple[dt.datetime | None, str] = (None, "")  # the last time ``timestamp`` formatted
+
+    def begin(self) -> None:
+        """Start the write transaction: BEGIN IMMEDIATE on SQLite (the engine's connections leave it to the
+        caller, see ``imaging_hub.database.engine``), so the write lock is taken now and the busy timeout covers
+        the wait for it. psycopg begins one itself before the first statement, as under SQLAlchemy.
+
+        Roll back by handing the connection back to SQLAlchemy's pool (``Connection.close``): its reset rolls
+        back, or drops the connection if that fails."""
+        if not self.postgresql:
+            with self.errors(None):
+                self.cursor.execute("BEGIN IMMEDIATE")
+
+    def commit(self) -> None:
+        with self.errors(None):
+            self.raw.commit()
 
     def execute(self, sql: Sql, params: Mapping[str, Any] | None = None) -> Any:
         with self.errors(sql):
@@ -89,7 +107,9 @@ class Driver:
         """A timezone-aware time as the column holds it: SQLAlchemy's SQLite text form (UTC), else as is."""
         if self.postgresql:
             return value
-        return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        if value is not self._stamped[0]:  # a transaction stamps all its rows with one time: format it once
+            self._stamped = value, value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        return self._stamped[1]
 
     def uids_in(self, column: str, uids: Sequence[str]) -> tuple[str, dict[str, Any]]:
         """A ``column IN (...)`` condition over ``uids`` and its parameters (one array on PostgreSQL)."""
