@@ -25,7 +25,7 @@ import mmap
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
@@ -102,7 +102,8 @@ class Archive:
         self.events = events if events is not None else EventBus()  # subscribe here to hear of changes
         self._group: GroupCommit[_Arrival, tuple[bool, StoredInstance]] = GroupCommit(self._insert)
         self._flusher = ThreadPoolExecutor(_FLUSHERS, thread_name_prefix="store-flush")
-        self._leader: Connection | None = None  # the group commit leader's connection, kept between commits
+        # The group commit leader's connection and its driver, kept between commits.
+        self._leader: tuple[Connection, Driver] | None = None
         self._settled: list[dict[str, str]] = []  # unsettled marks whose folders are durable now, to clear
 
     @classmethod
@@ -120,7 +121,7 @@ class Archive:
 
     def close(self) -> None:
         if self._leader is not None:
-            self._leader.close()
+            self._leader[0].close()
             self._leader = None
         self._flusher.shutdown()
         self.database.dispose()
@@ -235,8 +236,10 @@ class Archive:
         if not valid:
             return [a for a in arrivals if isinstance(a, InvalidInstance)]
         flushed = self._flusher.submit(self.blobs.sync_files, [a.received for a in valid])
+        for valid_arrival in valid:
+            valid_arrival.flushed = flushed
         try:
-            indexed = iter(self._group.submit([replace(a, flushed=flushed) for a in valid]))
+            indexed = iter(self._group.submit(valid))
         finally:
             wait([flushed])  # never leave a flush running on a file the caller may now discard
         flushed.result()
@@ -321,15 +324,19 @@ class Archive:
         """The store's write transaction, on a connection the group commit leader keeps (one leader at a time).
 
         Kept, not checked out of the pool per transaction: no checkout, reset or pre-ping round trip each
-        time. After any error it goes back to the pool (which resets it, or drops it if it is broken) and the
-        next transaction takes a fresh one; an error that broke the connection is marked for a retry."""
-        conn = self._leader
-        if conn is None or conn.closed or conn.invalidated:
-            conn = self._leader = self.database.writer.connect()
-        driver = Driver(conn)
+        time. The transaction begins and commits on the driver connection (``Driver.begin``). After any error
+        the connection goes back to the pool, whose reset rolls the transaction back (or drops a broken
+        connection), and the next transaction takes a fresh one; an error that broke the connection is marked
+        for a retry."""
+        if self._leader is None or self._leader[0].closed or self._leader[0].invalidated:
+            conn = self.database.writer.connect()
+            self._leader = conn, Driver(conn)
+        conn, driver = self._leader
         try:
-            with conn.begin(), driver.pipelined():
+            driver.begin()
+            with driver.pipelined():
                 yield conn, driver
+            driver.commit()
         except BaseException as exc:
             self._leader = None
             lost = bool(getattr(driver.raw, "broken", False) or getattr(driver.raw, "closed", False))
@@ -566,7 +573,7 @@ class Archive:
         raise AssertionError("unreachable")
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False, slots=True)
 class _Arrival:
     """A received, checked instance waiting for its index transaction."""
 

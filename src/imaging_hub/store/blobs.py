@@ -115,13 +115,14 @@ class BlobStore:
         once for all the files of a group, before the commit is acknowledged.
         """
         final = self.root / relative
-        final.parent.mkdir(parents=True, exist_ok=True)
         try:
             os.replace(received.temp, final)
         except FileNotFoundError:
-            if not final.exists():
-                raise
-            # a retried transaction: this file was renamed into place by the attempt that failed
+            if final.exists():
+                return final  # a retried transaction: this file was renamed into place by the attempt that failed
+            # A new fan-out folder (made here, not on every call: a study's files share their folder).
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(received.temp, final)
         return final
 
     def folders_to_sync(self, relative: str) -> list[Path]:

@@ -10,8 +10,7 @@ for the insert and the commit).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -30,9 +29,8 @@ STORED = "stored"
 REMOVED = "removed"
 
 
-@dataclass(frozen=True)
-class ChangeRow:
-    """One change to record, before it has a sequence number."""
+class ChangeRow(NamedTuple):
+    """One change to record, before it has a sequence number (a tuple: the store builds one per instance)."""
 
     kind: str
     sop_instance_uid: str
@@ -44,7 +42,7 @@ class ChangeRow:
     modality: str
     size: int
     sha256: str
-    recorded_at: dt.datetime
+    recorded_at: dt.datetime  # timezone-aware
     origin: Origin | None
 
 
@@ -57,10 +55,8 @@ def record(conn: Connection, rows: list[ChangeRow], driver: Driver | None = None
     driver = driver if driver is not None else Driver(conn)
     if driver.postgresql:
         driver.execute(_LOCK_FEED, {"k": _FEED_LOCK})
-    values = [_values(row) for row in rows]
-    numbered = driver.returning_many(_INSERT, [v | {"recorded_at": driver.timestamp(v["recorded_at"])}
-                                               for v in values])
-    return [_event(v | {"seq": seq}) for v, seq in zip(values, numbered, strict=True)]
+    numbered = driver.returning_many(_INSERT, [_params(row, driver) for row in rows])
+    return [_announced(row, seq) for row, seq in zip(rows, numbered, strict=True)]
 
 
 def since(conn: Connection, after: int, limit: int) -> list[Change]:
@@ -74,17 +70,34 @@ def last(conn: Connection) -> int:
     return int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(changes.c.seq), 0))).scalar_one())
 
 
-def _values(row: ChangeRow) -> dict[str, Any]:
+def _params(row: ChangeRow, driver: Driver) -> dict[str, Any]:
     origin = row.origin
     return {
         "kind": row.kind, "sop_instance_uid": row.sop_instance_uid, "series_instance_uid": row.series_instance_uid,
         "study_instance_uid": row.study_instance_uid, "sop_class_uid": row.sop_class_uid, "project": row.project,
         "site": row.site, "modality": row.modality, "size": row.size, "sha256": row.sha256,
-        "recorded_at": row.recorded_at,
+        "recorded_at": driver.timestamp(row.recorded_at),
         "origin_interface": origin.interface if origin else None,
         "origin_principal": origin.principal if origin else None,
         "origin_address": origin.address if origin else None,
     }
+
+
+def _announced(row: ChangeRow, seq: int) -> Change:
+    """The event for a row just written, from the row itself (as ``_event`` would read it back)."""
+    origin = row.origin
+    if row.kind == REMOVED:
+        return InstanceRemoved(
+            sequence=int(seq), sop_instance_uid=row.sop_instance_uid, series_instance_uid=row.series_instance_uid,
+            study_instance_uid=row.study_instance_uid, project=row.project, site=row.site,
+            recorded_at=row.recorded_at, origin=origin,
+        )
+    return InstanceStored(
+        sequence=int(seq), sop_instance_uid=row.sop_instance_uid, series_instance_uid=row.series_instance_uid,
+        study_instance_uid=row.study_instance_uid, sop_class_uid=row.sop_class_uid, project=row.project,
+        site=row.site, modality=row.modality, size=int(row.size), sha256=row.sha256, recorded_at=row.recorded_at,
+        origin=origin,
+    )
 
 
 def _event(v: dict[str, Any]) -> Change:

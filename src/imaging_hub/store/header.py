@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -32,6 +33,31 @@ _CACHED_VALUE_BYTES = 256
 # this header, so ' PROJA' is PROJA everywhere rather than a project of its own.
 TRIMMED = frozenset({"ClinicalTrialProtocolID", "ClinicalTrialSiteID"})
 HEADER_TAGS: frozenset[int] = frozenset({*_TAG_OF.values(), _CHARSET})  # what check_structure should collect
+
+# The plain forms of the values that differ in every instance (SOP Instance UID, Instance Number), read without
+# pydicom: its converter costs about 5% of the store path's CPU per instance, and a value new to the cache
+# above evicts one that repeats. Only a value in the one form that decodes the same either way is read here
+# (a UID of digits and dots, an unsigned number, each with at most one byte of padding); any other form, and
+# an element whose explicit VR is not the dictionary's, goes through pydicom as before. tests/store/
+# test_store_header.py checks the two ways agree.
+_PLAIN_UID = re.compile(rb"([0-9.]{1,64})[\x00 ]?")
+_PLAIN_IS = re.compile(rb"([0-9]{1,9}) ?")
+
+
+def _plain_readers() -> dict[str, tuple[frozenset[str], re.Pattern[bytes], Callable[[bytes], Any]]]:
+    """keyword -> (the VRs its raw value may be read plainly under, the plain form, its reader)."""
+    readers: dict[str, tuple[frozenset[str], re.Pattern[bytes], Callable[[bytes], Any]]] = {}
+    for keyword in HEADER_KEYWORDS:
+        vr = dictionary_VR(_TAG_OF[keyword])
+        vrs = frozenset({"", "UN", vr})  # implicit VR and UN are read by the dictionary's VR
+        if vr == "UI" and ATTRIBUTES[keyword].kind == "uid":
+            readers[keyword] = vrs, _PLAIN_UID, bytes.decode
+        elif vr == "IS" and ATTRIBUTES[keyword].kind == "int":
+            readers[keyword] = vrs, _PLAIN_IS, int
+    return readers
+
+
+_PLAIN = _plain_readers()
 
 
 @dataclass(frozen=True)
@@ -119,6 +145,11 @@ def _value(meta: CheckedFile, keyword: str, encodings: tuple[str, ...]) -> Any:
     raw = meta.elements.get(_TAG_OF[keyword])
     if raw is None:
         return None
+    plain = _PLAIN.get(keyword)
+    if plain is not None and raw[0] in plain[0]:
+        found = plain[1].fullmatch(raw[1])
+        if found is not None:
+            return plain[2](found[1])
     if len(raw[1]) > _CACHED_VALUE_BYTES:
         return _decoded.__wrapped__(keyword, raw, meta.implicit_vr, meta.little_endian, encodings)
     return _decoded(keyword, raw, meta.implicit_vr, meta.little_endian, encodings)

@@ -20,6 +20,8 @@ from imaging_hub.store.errors import InvalidInstance
 from imaging_hub.store.servable import MAX_SEQUENCE_NESTING, check_servable
 
 _LONG_VRS = frozenset({b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"UC", b"UN", b"UR", b"UT", b"SV", b"UV"})
+_LETTERS = range(ord("A"), ord("Z") + 1)
+_UPPERCASE_PAIRS = frozenset(bytes((a, b)) for a in _LETTERS for b in _LETTERS)  # what a valid VR looks like
 _UNDEFINED = 0xFFFFFFFF
 _ITEM, _ITEM_END, _SEQUENCE_END = 0xFFFEE000, 0xFFFEE00D, 0xFFFEE0DD
 _PIXEL_DATA = 0x7FE00010
@@ -68,6 +70,7 @@ def check_structure(
 class _Walker:
     def __init__(self, data: memoryview, *, explicit: bool, little: bool, collect: Collection[int] = ()) -> None:
         self.data = data
+        self.size = len(data)
         self.explicit = explicit
         self._short_header, self._long_header, self._long_length = _LAYOUTS[little]
         self.saw_pixels = False
@@ -76,7 +79,7 @@ class _Walker:
         self.depth = 0  # sequence items entered
 
     def need(self, at: int, length: int, tag: int, end: int | None = None) -> None:
-        limit = len(self.data) if end is None else end
+        limit = self.size if end is None else end
         if at + length > limit:
             raise InvalidInstance(
                 f"truncated: element {_tag(tag)} declares {length} bytes but only {max(limit - at, 0)} remain"
@@ -85,7 +88,7 @@ class _Walker:
     def header(self, at: int) -> tuple[int, bytes, int, int]:
         """(tag, VR or b'', value length, value offset) of the element starting at ``at``."""
         data = self.data
-        if at + 8 > len(data):
+        if at + 8 > self.size:
             raise InvalidInstance(f"truncated: element header at byte {at} runs past the end")
         if not self.explicit:
             group, element, length = self._long_header.unpack_from(data, at)
@@ -95,10 +98,10 @@ class _Walker:
         if group == 0xFFFE:
             return tag, b"", self._long_length.unpack_from(data, at + 4)[0], at + 8
         if vr in _LONG_VRS:
-            if at + 12 > len(data):
+            if at + 12 > self.size:
                 raise InvalidInstance(f"truncated: element {_tag(tag)} header runs past the end")
             return tag, vr, self._long_length.unpack_from(data, at + 8)[0], at + 12
-        if not vr.isalpha() or not vr.isupper():
+        if vr not in _UPPERCASE_PAIRS:
             raise InvalidInstance(f"unparsable: element {_tag(tag)} has no valid VR")
         return tag, vr, length, at + 8
 
@@ -111,11 +114,16 @@ class _Walker:
             tag, vr, length, value_at = self.header(at)
             if tag == _ITEM_END and delimited:
                 return value_at
-            previous = _in_order(previous, tag)
+            # The order and length checks are written out here, calling their helpers only to refuse: this
+            # loop runs for every element of every instance stored, twice with the servable check.
+            if tag <= previous:
+                _in_order(previous, tag)
+            previous = tag
             if not nested and tag in _ANY_PIXEL_DATA:
                 self.saw_pixels = True
             if length != _UNDEFINED:
-                self.need(value_at, length, tag, end)
+                if value_at + length > end:
+                    self.need(value_at, length, tag, end)
                 if not nested and tag in self.collect:
                     self.found[tag] = (vr.decode("ascii"), bytes(self.data[value_at:value_at + length]))
                 if vr == b"SQ":  # explicit VR only: implicit VR does not say which elements are sequences
