@@ -156,12 +156,15 @@ def _grey(frame: np.ndarray) -> np.ndarray:
 
 
 def _blockwise(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The max and min of each whole 4x4 block (float32): a dilation and an erosion whose window starts
-    at each pixel, read at every fourth pixel."""
+    """The max and min of each whole 4x4 block (float32): each block row's four pixel rows combined by
+    OpenCV, then each block's four columns by NumPy. A dilation and an erosion of the whole frame read at
+    every fourth pixel give the same, but write two frames' worth of memory (31 against 24 us at 256 px)."""
     cv2 = _opencv()
     rows, columns = image.shape[0] - image.shape[0] % _BLOCK, image.shape[1] - image.shape[1] % _BLOCK
-    peaks = cv2.dilate(image, _WINDOW, anchor=(0, 0))[0:rows:_BLOCK, 0:columns:_BLOCK]
-    troughs = cv2.erode(image, _WINDOW, anchor=(0, 0))[0:rows:_BLOCK, 0:columns:_BLOCK]
+    a, b, c, d = (image[k:rows:_BLOCK, :columns] for k in range(_BLOCK))
+    highest, lowest = cv2.max(cv2.max(a, b), cv2.max(c, d)), cv2.min(cv2.min(a, b), cv2.min(c, d))
+    peaks = np.maximum(np.maximum(highest[:, 0::4], highest[:, 1::4]), np.maximum(highest[:, 2::4], highest[:, 3::4]))
+    troughs = np.minimum(np.minimum(lowest[:, 0::4], lowest[:, 1::4]), np.minimum(lowest[:, 2::4], lowest[:, 3::4]))
     return peaks.astype(np.float32), troughs.astype(np.float32)
 
 
@@ -255,6 +258,21 @@ def _bright_in_texture(peaks: np.ndarray, low: float, scale: float, max_height: 
     return found
 
 
+def _enough_components(stack: np.ndarray, tops: list[int], crops: int) -> bool:
+    """Whether some crop of the stack holds components enough for a line: a labelling without statistics
+    (which OpenCV computes over every pixel, background included: 7 against 30 us on a CT frame's
+    stack), each component placed in its crop by one of its pixels."""
+    cv2 = _opencv()
+    count, labels = cv2.connectedComponents(stack.view(np.uint8), connectivity=8, ltype=cv2.CV_32S)
+    if count - 1 < _MIN_CHARACTERS:
+        return False
+    on = np.flatnonzero(stack)
+    pixel_of = np.zeros(count, np.intp)
+    pixel_of[labels.ravel()[on]] = on  # any pixel of each component will do
+    crop_of = np.searchsorted(np.asarray(tops) * stack.shape[1], pixel_of[1:], side="right") - 1
+    return bool((np.bincount(crop_of, minlength=crops) >= _MIN_CHARACTERS).any())
+
+
 def _lines(stack: np.ndarray, tops: list[int], origins: list[tuple[int, int, bool]], max_height: int) -> list[
     tuple[Box, int, tuple[int, int, bool]]
 ]:
@@ -262,14 +280,14 @@ def _lines(stack: np.ndarray, tops: list[int], origins: list[tuple[int, int, boo
     labelling of the stack does the work of one per crop, and each component and line is mapped back to
     its crop by position."""
     cv2 = _opencv()
+    if not _enough_components(stack, tops, len(origins)):
+        return []  # no crop holds components enough for a line (a long edge gives one or two)
     # Grana's block-based labelling: the same components as the default, their statistics 3x faster
     count, labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(
         stack.view(np.uint8), 8, cv2.CV_32S, cv2.CCL_GRANA)
     lefts, tops_of, widths, heights, areas = (stats[1:, i] for i in range(5))
     crop_of = np.searchsorted(tops, tops_of, side="right") - 1
     per_crop = np.bincount(crop_of, minlength=len(origins))
-    if not (per_crop >= _MIN_CHARACTERS).any():
-        return []  # no crop holds components enough for a line (a long edge gives one or two)
     fill = areas / np.maximum(heights * widths, 1)
     # a character (or a few touching ones): taller than noise, no taller than text gets, strokes not blobs;
     # in a crop with too few components for a line
