@@ -87,3 +87,26 @@ def test_low_regions_are_the_boxes_opencv_statistics_give_in_the_same_order() ->
     corner = np.zeros((8, 16), np.uint8)
     corner[2, 0:6] = corner[3, 6:12] = 1  # touching diagonally only
     assert len(bs._low_regions(corner, 32, 64, 24)) == 2
+
+
+def test_bits_above_bits_stored_are_cleared_before_the_screen_only_when_set() -> None:
+    """An overlay in the high bits of 12-bit pixels would look like edges; pixels without one are looked at
+    in place (no copy of the frame)."""
+    from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.uid import ExplicitVRLittleEndian
+
+    from imaging_hub.deid.burned_in import read_frames
+
+    pixels = _ct(64, 0)
+    ds = Dataset()
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds.Rows, ds.Columns, ds.SamplesPerPixel = 64, 64, 1
+    ds.BitsAllocated, ds.BitsStored, ds.PixelRepresentation = 16, 12, 0
+    ds.PixelData = pixels.tobytes()
+    plain = read_frames(ds)
+    assert np.array_equal(plain[0], pixels) and not plain.flags.writeable  # a view of the element's bytes
+    with_overlay = pixels.copy()
+    with_overlay[10:20, 10:40] |= 0x8000
+    ds.PixelData = with_overlay.tobytes()
+    assert np.array_equal(read_frames(ds)[0], pixels)
