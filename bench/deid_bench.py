@@ -156,8 +156,8 @@ def main() -> None:
         ds.save_as(dst, enforce_file_format=True)
 
     def ours(src: Path, dst: Path) -> None:
-        # what `imaging-hub deid` does per file: one read, de-identify, encode, write to a temporary
-        # name under the new UIDs and rename
+        # what `imaging-hub deid` does per file: one read, de-identify, encode, write the file whole and
+        # name it by the new UIDs (files.write_atomic)
         result = deidentify_file(deid, corpus, dst.parent, src)
         if result.status != "deidentified":
             raise SystemExit(f"{src.name}: {result.status} {result.reason}")

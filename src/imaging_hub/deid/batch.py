@@ -1,6 +1,6 @@
 """De-identify a folder tree: every DICOM file under SRC to DST, named by the new UIDs, optionally in a
-process pool. The input is only read. Each output is written to a temporary name and renamed, so a crash
-never leaves a partial file under its final name."""
+process pool. The input is only read. Each output is written whole before it is named (``write_atomic``),
+so a crash never leaves a partial file under its final name."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from imaging_hub.deid.project_key import ProjectKey
 from imaging_hub.deid.raw_values import text_value
 from imaging_hub.deid.report import RunReport
 from imaging_hub.dicom import ConfidentialityOption, load_private_kb, load_table
-from imaging_hub.dicom.part10 import encode_part10, read_part10, truncation
+from imaging_hub.dicom.part10 import encode_part10_buffers, read_part10, truncation
 from imaging_hub.files import write_atomic
 
 
@@ -59,7 +59,7 @@ def output_path(ds: pydicom.Dataset) -> Path:
 def deidentify_file(deid: Deidentifier, src_root: Path, dst_root: Path, path: Path) -> FileResult:
     relative = str(path.relative_to(src_root))
     try:
-        with path.open("rb") as fp:
+        with open(path, "rb", buffering=0) as fp:
             data = fp.read()  # one read: the Part 10 check and the parse work on the same bytes
     except OSError as exc:
         return FileResult(relative, "failed", reason=f"unreadable file ({type(exc).__name__})")
@@ -76,7 +76,7 @@ def deidentify_file(deid: Deidentifier, src_root: Path, dst_root: Path, path: Pa
         return FileResult(relative, "failed", reason=cut)
     try:
         outcome = deid.deidentify(source)
-        encoded = encode_part10(outcome.dataset)
+        encoded = encode_part10_buffers(outcome.dataset)  # the pixels' bytes as read, not copied again
         target = output_path(outcome.dataset)
         write_atomic(dst_root / target, encoded, durable=False)  # a crash leaves no half-written output
     except Quarantined as exc:

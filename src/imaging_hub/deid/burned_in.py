@@ -255,8 +255,8 @@ def _native_frames(ds: Dataset) -> np.ndarray | None:
         return None
     flat = np.frombuffer(element.value, dtype, count=count)
     stored = int(peek(ds, 0x00280101) or bits)
-    if not signed and stored < bits:
-        flat = flat & np.array((1 << stored) - 1, dtype)  # bits above BitsStored may hold overlays
+    if not signed and stored < bits and int(flat.max()) >> stored:
+        flat = flat & np.array((1 << stored) - 1, dtype)  # bits above BitsStored hold something (overlays)
     if samples == 1:
         return flat.reshape(frames, rows, columns)
     if int(peek(ds, 0x00280006) or 0) == 1:

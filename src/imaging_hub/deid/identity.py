@@ -12,10 +12,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from pydicom.datadict import tag_for_keyword
+from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
+from pydicom.tag import BaseTag
 
 from imaging_hub.deid.detectors import EMAIL, POSTCODE, REDACTION, redact_detected
 from imaging_hub.deid.raw_values import ascii_values, peek, stored_element
+from imaging_hub.dicom.part10 import sequence_items
 
 _PATIENT_NAMES = ("PatientName", "OtherPatientNames", "PatientBirthName", "PatientMotherBirthName",
                   "ResponsiblePerson")
@@ -30,6 +33,8 @@ _MONTHS = (
     "october", "november", "december",
 )
 _SEP = r"[\s./-]"
+_OTHER_IDS = BaseTag(0x00101002)  # OtherPatientIDsSequence
+_PATIENT_ID = BaseTag(0x00100020)
 _TAGS: dict[str, int] = {
     kw: tag_for_keyword(kw)  # type: ignore[misc]
     for kw in (*_PATIENT_NAMES, *_STAFF_NAMES, *_IDENTIFIERS, *_ADDRESSES, *_PHONES, "PatientBirthDate")
@@ -48,8 +53,7 @@ class PatientIdentity:
     def of(cls, ds: Dataset) -> PatientIdentity:
         names = [str(v) for kw in _PATIENT_NAMES + _STAFF_NAMES for v in _values(ds, kw)]
         identifiers = [str(v) for kw in _IDENTIFIERS for v in _values(ds, kw) if isinstance(v, str)]
-        for item in ds.get("OtherPatientIDsSequence", None) or []:
-            identifiers.extend(str(v) for v in _values(item, "PatientID"))
+        identifiers.extend(_other_patient_ids(ds))
         addresses = [str(v) for kw in _ADDRESSES for v in _values(ds, kw)]
         phones = [str(v) for kw in _PHONES for v in _values(ds, kw)]
         return cls(
@@ -81,6 +85,25 @@ def _values(ds: Dataset, keyword: str) -> list[object]:
     if isinstance(elem, Dataset):
         return []
     return [elem]
+
+
+def _other_patient_ids(ds: Dataset) -> list[str]:
+    """The IDs in Other Patient IDs Sequence. Read from the sequence's bytes where every value is plain
+    ASCII (the profiles remove the sequence: decoding it in place, 30 us, would be work thrown away);
+    otherwise from pydicom's decoding."""
+    elem = ds._dict.get(_OTHER_IDS)
+    if isinstance(elem, RawDataElement) and elem.value is not None and elem.is_little_endian:
+        items = sequence_items(elem.value, elem.is_implicit_VR)
+        found: list[str] | None = []
+        for item in items if items is not None else ():
+            values = ascii_values(item.get(_PATIENT_ID)) if _PATIENT_ID in item else []
+            if values is None:
+                found = None
+                break
+            found.extend(values)  # type: ignore[union-attr]
+        if items is not None and found is not None:
+            return found
+    return [str(v) for item in ds.get("OtherPatientIDsSequence", None) or [] for v in _values(item, "PatientID")]
 
 
 class IdentityMatcher:

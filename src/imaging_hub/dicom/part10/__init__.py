@@ -8,6 +8,7 @@ Public surface::
     read_file_meta(data) -> FileMeta(transfer_syntax_uid, media_sop_instance_uid, dataset_offset)
         raises Part10Error naming what is wrong
     read_part10(data) -> FileDataset     the common case straight from the bytes, else pydicom
+    sequence_items(value, implicit) -> list[dict] | None   a raw sequence's items as raw elements, if simple
     encode_part10(ds) -> bytes / encode_part10_buffers(ds) -> list[bytes]
         elements left raw are copied as their bytes (the same output as ``ds.save_as(...,
         enforce_file_format=True)``, with a zero preamble); the buffers are the same file, written in order
@@ -29,7 +30,7 @@ from imaging_hub.dicom.part10.file_meta import (
     part10_header,
     read_file_meta,
 )
-from imaging_hub.dicom.part10.reader import read_part10
+from imaging_hub.dicom.part10.reader import read_part10, sequence_items
 from imaging_hub.dicom.part10.writer import encode_part10, encode_part10_buffers, encode_value
 
 __all__ = [
@@ -48,5 +49,6 @@ __all__ = [
     "part10_header",
     "read_file_meta",
     "read_part10",
+    "sequence_items",
     "truncation",
 ]

@@ -69,6 +69,26 @@ def parse_common(data: bytes) -> FileDataset | None:
     return ds
 
 
+def sequence_items(value: bytes, implicit: bool) -> list[Elements] | None:
+    """The items of a little-endian sequence value as the raw elements pydicom's reader gives them, when
+    every item and element has a defined length; None otherwise (pydicom decodes those)."""
+    items: list[Elements] = []
+    position, size = 0, len(value)
+    while position < size:
+        if position + 8 > size:
+            return None
+        group, element, length = _IMPLICIT.unpack_from(value, position)  # an item: tag and 32-bit length
+        start = position + 8
+        position = start + length
+        if (group, element) != (0xFFFE, 0xE000) or length == _UNDEFINED or position > size:
+            return None
+        elements, end = _elements(value[start:position], 0, implicit=implicit)
+        if elements is None or end != length:
+            return None
+        items.append(elements)
+    return items
+
+
 def _file_meta(elements: Elements, body_start: int) -> FileMetaDataset | None:
     """The file meta as pydicom leaves it after reading; None where pydicom would log a wrong group length."""
     meta = FileMetaDataset(elements)
