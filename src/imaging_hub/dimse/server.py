@@ -88,10 +88,11 @@ class DicomServer:
         self._requested_port = port
         self._spool_received = spool_received
         self._server: ThreadedAssociationServer | None = None
-        callers = Callers(scope_for or unrestricted, max_associations_per_peer)
+        callers = Callers(scope_for or unrestricted, max_associations_per_peer, MAX_ASSOCIATIONS)
         retrieve = RetrieveSCP(archive, destinations, callers)
         self._handlers: list[evt.EventHandlerType] = [
             (evt.EVT_REQUESTED, callers.requested),
+            (evt.EVT_CONN_CLOSE, callers.closed),
             (evt.EVT_C_STORE, StorageSCP(archive, callers)),
             (evt.EVT_C_FIND, FindSCP(archive, ae_title, callers)),
             (evt.EVT_C_MOVE, retrieve.move),
