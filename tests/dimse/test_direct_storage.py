@@ -25,6 +25,7 @@ from pynetdicom.sop_class import Verification  # type: ignore[attr-defined]
 
 from imaging_hub.dicom.synthetic import StudySpec, SyntheticPatient, make_study
 from imaging_hub.dimse import DicomServer
+from imaging_hub.dimse.callers import Callers
 from imaging_hub.hub import ArchiveForDicom
 from imaging_hub.store import Archive
 
@@ -440,3 +441,48 @@ def test_a_connection_that_sends_nothing_or_garbage_leaves_the_server_serving(se
     garbage.close()
     _still_serving(server)
     silent.close()
+
+
+def test_the_servers_maximum_counts_every_association_held() -> None:
+    callers = Callers(lambda calling, address: Scope(), per_peer=8, maximum=2)
+    first, second, third = object(), object(), object()
+    assert callers.admit(first, "A", "10.0.0.1")[1] is None
+    assert callers.admit(second, "B", "10.0.0.2")[1] is None
+    refusal = callers.admit(third, "C", "10.0.0.3")[1]
+    assert refusal is not None and (refusal.result, refusal.source, refusal.diagnostic) == (0x02, 0x03, 0x02)
+    assert refusal.why == "more than 2 associations in all"
+    callers.release(first)
+    assert callers.admit(third, "C", "10.0.0.3")[1] is None
+
+
+def test_stopping_ends_an_open_direct_association(archive: Archive, tmp_path: Path) -> None:
+    server = DicomServer(ArchiveForDicom(archive), port=0)
+    server.start()
+    peer = Raw(server.port)
+    try:
+        assert peer.associate(CT)[0] == 0x02
+        ds = _instance(51)
+        peer.pdata(1, 0x03, store_rq(ds))
+        peer.pdata(1, 0x00, _explicit_dataset(ds)[:100])
+        _wait_until(lambda: len(_spools(tmp_path)) == 1, "the instance is being spooled")
+        server.stop()
+        assert peer.read() == (0, b"")
+        assert _spools(tmp_path) == [] and archive.count_instances() == 0
+    finally:
+        peer.close()
+        server.stop()
+
+
+def test_without_direct_storage_every_association_is_pynetdicoms(
+    archive: Archive, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "one.dcm"
+    ds = _instance(61)
+    path.write_bytes(part10(ds))
+    with caplog.at_level(logging.DEBUG, logger="imaging_hub.dimse.listener"), \
+            DicomServer(ArchiveForDicom(archive), port=0, direct_storage=False) as server:
+        result = storescu(server.port, [path])
+    assert result.returncode == 0, result.stderr
+    assert not any(DIRECT in record.getMessage() for record in caplog.records)
+    stored = archive.get(str(ds.SOPInstanceUID))
+    assert stored is not None and dataset_bytes(stored.path) == dataset_bytes(path)
