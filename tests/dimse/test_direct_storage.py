@@ -26,6 +26,7 @@ from pynetdicom.sop_class import Verification  # type: ignore[attr-defined]
 from imaging_hub.dicom.synthetic import StudySpec, SyntheticPatient, make_study
 from imaging_hub.dimse import DicomServer
 from imaging_hub.dimse.callers import Callers
+from imaging_hub.dimse.handshake import Negotiator
 from imaging_hub.hub import ArchiveForDicom
 from imaging_hub.store import Archive
 
@@ -486,3 +487,14 @@ def test_without_direct_storage_every_association_is_pynetdicoms(
     assert not any(DIRECT in record.getMessage() for record in caplog.records)
     stored = archive.get(str(ds.SOPInstanceUID))
     assert stored is not None and dataset_bytes(stored.path) == dataset_bytes(path)
+
+
+def test_the_negotiator_answers_a_repeated_request_from_memory() -> None:
+    supported = [build_context(CT, [EXPLICIT_LE]), build_context(Verification, [EXPLICIT_LE])]
+    negotiator = Negotiator({CT, str(Verification)}, supported, 256 * 1024, "1.2.3.4", "TEST")
+    first = negotiator.negotiate(_request(CT))
+    assert first is not None and first[1].contexts[1].abstract_syntax == CT
+    assert negotiator.negotiate(_request(CT)) is first  # the same bytes: the same answer, not decoded again
+    other = negotiator.negotiate(_request(CT, calling="OTHER"))
+    assert other is not None and other is not first and str(other[0].calling_ae_title).strip() == "OTHER"
+    assert negotiator.negotiate(_request(CT, STUDY_FIND)) is None

@@ -15,6 +15,7 @@ selection, user identity, query/retrieve contexts, a request that does not decod
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -63,6 +64,42 @@ class Acceptance:
     pdu: bytes
     contexts: dict[int, AcceptedContext]
     peer_max_length: int  # the peer's Maximum Length Received; 0: no limit
+
+
+class Negotiator:
+    """``storage_request`` and ``accept`` for one server, remembering the outcome for each distinct request.
+
+    A sender opens association after association with the same A-ASSOCIATE-RQ (storescu proposes ~120
+    storage contexts), and decoding it and encoding the AC with pynetdicom's objects took ~4 ms of CPU each
+    time: 20% of the hub's samples with two storescu senders of 25 instances per association. The answer
+    depends only on the request's bytes (titles, contexts, user information) and this server's fixed
+    settings, so it is kept for the last ``remembered`` distinct requests of at most 64 KiB."""
+
+    def __init__(
+        self, served: Collection[str], supported: Sequence[PresentationContext], max_length: int,
+        implementation_uid: str, implementation_version: str | None, remembered: int = 64,
+    ) -> None:
+        self._served = served
+        self._supported = list(supported)
+        self._settings = (max_length, implementation_uid, implementation_version)
+        self._remembered = remembered
+        self._known: dict[bytes, tuple[A_ASSOCIATE, Acceptance] | None] = {}
+        self._lock = threading.Lock()
+
+    def negotiate(self, first_pdu: bytes) -> tuple[A_ASSOCIATE, Acceptance] | None:
+        """The request and the acceptance to send if the direct path serves it, else None. The returned
+        objects are shared between associations: read them, never change them."""
+        with self._lock:
+            if first_pdu in self._known:
+                return self._known[first_pdu]
+        request = storage_request(first_pdu, self._served)
+        outcome = None if request is None else (request, accept(request, self._supported, *self._settings))
+        if len(first_pdu) <= 64 * 1024:
+            with self._lock:
+                if len(self._known) >= self._remembered:
+                    del self._known[next(iter(self._known))]  # the oldest
+                self._known[first_pdu] = outcome
+        return outcome
 
 
 def storage_request(first_pdu: bytes, served: Collection[str]) -> A_ASSOCIATE | None:

@@ -4,9 +4,10 @@
 ``finish_request`` hook overridden (it runs on the connection's own thread). It peeks at the first PDU
 without consuming it: an A-ASSOCIATE-RQ that ``handshake.storage_request`` accepts (storage and Verification
 contexts only, nothing to negotiate beyond the defaults) is admitted by the same ``Callers`` as pynetdicom's
-associations, negotiated with pynetdicom's PDU classes and served by ``StorageAssociation`` on this thread.
-Every other connection goes to pynetdicom untouched (``super().finish_request``), so every other behaviour
-(query/retrieve, role selection, user identity, TLS, malformed requests) stays pynetdicom's.
+associations, negotiated with pynetdicom's PDU classes (``handshake.Negotiator``) and served by
+``StorageAssociation`` on this thread. Every other connection goes to pynetdicom untouched
+(``super().finish_request``), so every other behaviour (query/retrieve, role selection, user identity, TLS,
+malformed requests) stays pynetdicom's.
 """
 
 from __future__ import annotations
@@ -56,6 +57,8 @@ class AssociationListener(ThreadedAssociationServer):
         self._sessions: dict[socket.socket, threading.Thread] = {}
         self._sessions_lock = threading.Lock()
         super().__init__(*args, **kwargs)
+        self._negotiator = handshake.Negotiator(direct.served, self.contexts, self.ae.maximum_pdu_size,
+                                                self.ae.implementation_class_uid, self.ae.implementation_version_name)
 
     def finish_request(self, request: Any, client_address: Any) -> None:
         if self.ssl_context is not None or not isinstance(request, socket.socket):
@@ -70,7 +73,7 @@ class AssociationListener(ThreadedAssociationServer):
             log.info("a connection from %s sent no association request: closed", client_address[0])
             self.shutdown_request(request)
             return
-        association = handshake.storage_request(first, self._direct.served)
+        association = self._negotiator.negotiate(first)
         if association is None:
             request.settimeout(timeout)
             super().finish_request(request, client_address)  # pynetdicom reads the request itself
@@ -84,8 +87,10 @@ class AssociationListener(ThreadedAssociationServer):
                 self._sessions.pop(request, None)
             self.shutdown_request(request)
 
-    def _serve(self, sock: socket.socket, address: str, request: A_ASSOCIATE, request_length: int) -> None:
+    def _serve(self, sock: socket.socket, address: str, association: tuple[A_ASSOCIATE, handshake.Acceptance],
+               request_length: int) -> None:
         direct, ae = self._direct, self.ae
+        request, acceptance = association
         sock.settimeout(direct.idle_timeout)
         try:
             pdus.discard(sock, request_length)
@@ -104,8 +109,6 @@ class AssociationListener(ThreadedAssociationServer):
                 log.info("rejected an association from %s: AE title not recognised", calling)
                 sock.sendall(handshake.reject(titles))
                 return
-            acceptance = handshake.accept(request, self.contexts, ae.maximum_pdu_size, ae.implementation_class_uid,
-                                          ae.implementation_version_name)
             sock.sendall(acceptance.pdu)
             log.debug("storage association from %s at %s served directly", calling, address)
             StorageAssociation(sock, direct.store, Peer(calling, address, scope), acceptance,
