@@ -147,7 +147,7 @@ def test_cancel_stops_pending_answers(archive: Archive, network: Loaded) -> None
 
     event = Cancelling()
     statuses = []
-    find = FindSCP(ArchiveForDicom(archive), "IMAGINGHUB", Callers(_everything, 1))
+    find = FindSCP(ArchiveForDicom(archive), "IMAGINGHUB", Callers(_everything, 1, 32))
     results: Iterator[tuple[int | Dataset, Dataset | None]] = find(event)  # type: ignore[arg-type]
     for status, _ in results:
         statuses.append(status)

@@ -3,11 +3,13 @@
 Public surface:
 
 - ``DicomServer(archive, *, ae_title, host, port, peers, scope_for, max_associations_per_peer,
-  idle_timeout)`` with ``start()``, ``stop()``, ``port``: Verification, Storage (all storage SOP classes,
-  stored as received), Q/R C-FIND (patient and study root), C-MOVE (to ``peers``) and C-GET (back over the
-  requesting association), sent as stored.
+  idle_timeout, direct_storage)`` with ``start()``, ``stop()``, ``port``: Verification, Storage (all storage SOP
+  classes, stored as received), Q/R C-FIND (patient and study root), C-MOVE (to ``peers``) and C-GET (back over
+  the requesting association), sent as stored. An association for storage and Verification only is served
+  outside pynetdicom's loops (``listener``, ``storage_association``), every other one by pynetdicom.
 - ``DicomArchive`` (= ``InstanceStore`` + ``QuerySource`` + ``RetrieveSource``): what ``archive`` must be;
-  ``ReceivedInstance``, ``StoredFile``, ``Kept``, ``Level``, ``InstanceRefused``, ``QueryRefused`` go with it.
+  ``IncomingInstance``, ``ReceivedInstance``, ``StoredFile``, ``Kept``, ``Level``, ``InstanceRefused``,
+  ``QueryRefused`` go with it.
   The engine imports no store: the hub adapts its archive to these.
 - ``STORAGE_TRANSFER_SYNTAXES``: the transfer syntaxes a Storage SCP accepts, in order of preference;
   ``MAX_PDU``: the PDU size our AEs advertise (fewer, larger PDUs per instance).
@@ -25,6 +27,7 @@ disk undecoded); ``spool_received=True`` also spools received datasets to disk (
 
 from imaging_hub.dimse.archive import (
     DicomArchive,
+    IncomingInstance,
     InstanceRefused,
     InstanceStore,
     Kept,
@@ -43,7 +46,7 @@ from imaging_hub.dimse.server import MAX_PDU, DicomServer
 from imaging_hub.dimse.sockets import no_delay
 
 __all__ = [
-    "MAX_PDU", "STORAGE_TRANSFER_SYNTAXES", "DicomArchive", "DicomServer", "InstanceRefused", "InstanceStore",
-    "Kept", "Level", "Peer", "ProjectScope", "QueryRefused", "QuerySource", "Read", "ReceivedInstance",
+    "MAX_PDU", "STORAGE_TRANSFER_SYNTAXES", "DicomArchive", "DicomServer", "IncomingInstance", "InstanceRefused",
+    "InstanceStore", "Kept", "Level", "Peer", "ProjectScope", "QueryRefused", "QuerySource", "Read", "ReceivedInstance",
     "RetrieveSource", "ScopeProvider", "StoredFile", "Unrestricted", "no_delay", "quiet_reactors",
 ]

@@ -4,6 +4,8 @@ The engine never imports a store. The hub hands ``DicomServer`` one object that 
 
 - ``InstanceStore``: ``receive(stream)`` checks an incoming Part 10 stream and reads its header once;
   the SCP decides on that very header (project, SOP class and instance) before ``keep()`` or ``discard()``.
+  ``incoming()`` is the same for an instance that arrives in pieces: its bytes are written straight into
+  the archive as they come off the network (never held in memory whole), then ``finish()`` checks them.
 - ``QuerySource``: ``search(level, filters, include)`` answers C-FIND and relational retrieves;
   ``matching_level(keyword)`` says which keys it can match on.
 - ``RetrieveSource``: ``get(uid)`` and ``instances(study, series)``: the stored files C-MOVE/C-GET send.
@@ -59,9 +61,34 @@ class ReceivedInstance(Protocol):
         ...
 
 
+class IncomingInstance(Protocol):
+    """An instance arriving in pieces, written in order (a Part 10 file: its header first) into the archive."""
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:
+        """Append the next bytes; OSError when the archive could not write them."""
+        ...
+
+    def finish(self) -> ReceivedInstance:
+        """Everything is written: check it and read its header once; InstanceRefused says why it cannot be
+        kept (the bytes stay readable through ``reread`` until ``abandon``)."""
+        ...
+
+    def reread(self) -> BinaryIO:
+        """The bytes written so far, for a second look after a refusal; the caller closes it."""
+        ...
+
+    def abandon(self) -> None:
+        """Nothing of it stays (harmless once it has been kept)."""
+        ...
+
+
 class InstanceStore(Protocol):
     def receive(self, stream: BinaryIO) -> ReceivedInstance:
         """Check a Part 10 stream and read its header; InstanceRefused says why it cannot be kept."""
+        ...
+
+    def incoming(self) -> IncomingInstance:
+        """Start receiving an instance in pieces; OSError when the archive cannot take one now."""
         ...
 
 

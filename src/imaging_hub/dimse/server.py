@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
 from types import TracebackType
 from typing import Any
 
 from pynetdicom import AE, _config, evt
 from pynetdicom.association import Association
-from pynetdicom.transport import ThreadedAssociationServer
 
 from imaging_hub.dimse.archive import DicomArchive
 from imaging_hub.dimse.callers import Callers
@@ -23,6 +23,7 @@ from imaging_hub.dimse.contexts import (
     VERIFICATION,
 )
 from imaging_hub.dimse.find import FindSCP
+from imaging_hub.dimse.listener import AssociationListener, DirectStorage
 from imaging_hub.dimse.peers import Peer
 from imaging_hub.dimse.retrieve import RetrieveSCP
 from imaging_hub.dimse.scope import ScopeProvider, unrestricted
@@ -59,10 +60,17 @@ class DicomServer:
     ``admitted`` is False, the association is refused. A peer holds at most ``max_associations_per_peer``
     associations (by calling AE title and by address); one idle for ``idle_timeout`` seconds is aborted.
 
-    ``spool_received`` turns on pynetdicom's process-wide ``STORE_RECV_CHUNKED_DATASET`` so incoming
-    datasets go to a temporary file instead of memory (for very large instances). It is off by default
-    because it changes every pynetdicom SCP in the process: one that calls ``event.encoded_dataset()``
-    (the spoke's intake does) would then read an empty dataset.
+    An association whose presentation contexts are all storage or Verification (what storescu, modalities
+    and PACS sending to the hub ask for) is served by ``storage_association`` on its connection's thread,
+    outside pynetdicom's loops (``direct_storage``; see ``listener``); every other one by pynetdicom.
+    Both count against the same limits.
+
+    The direct path always writes a data set into the archive's spool as it arrives, so a large instance
+    never sits in memory. ``spool_received`` does the same for what pynetdicom receives (an instance sent
+    on an association that also has query/retrieve contexts, or a C-GET's): it turns on pynetdicom's
+    process-wide ``STORE_RECV_CHUNKED_DATASET`` so those data sets go to a temporary file instead of memory.
+    It is off by default because it changes every pynetdicom SCP in the process: one that calls
+    ``event.encoded_dataset()`` (the spoke's intake does) would then read an empty dataset.
     """
 
     def __init__(
@@ -77,6 +85,7 @@ class DicomServer:
         spool_received: bool = False,
         max_associations_per_peer: int = MAX_ASSOCIATIONS_PER_PEER,
         idle_timeout: float = IDLE_TIMEOUT_S,
+        direct_storage: bool = True,
     ) -> None:
         destinations = {peer.ae_title: peer for peer in peers}
         if len(destinations) != len(peers):
@@ -87,11 +96,14 @@ class DicomServer:
         self.host = host
         self._requested_port = port
         self._spool_received = spool_received
-        self._server: ThreadedAssociationServer | None = None
-        callers = Callers(scope_for or unrestricted, max_associations_per_peer)
+        self._server: AssociationListener | None = None
+        callers = Callers(scope_for or unrestricted, max_associations_per_peer, MAX_ASSOCIATIONS)
         retrieve = RetrieveSCP(archive, destinations, callers)
+        served = {str(uid) for uid in (*STORAGE_SOP_CLASSES, VERIFICATION)} if direct_storage else set()
+        self._direct = DirectStorage(archive, callers, frozenset(served), idle_timeout, ASSOCIATE_TIMEOUT_S)
         self._handlers: list[evt.EventHandlerType] = [
             (evt.EVT_REQUESTED, callers.requested),
+            (evt.EVT_CONN_CLOSE, callers.closed),
             (evt.EVT_C_STORE, StorageSCP(archive, callers)),
             (evt.EVT_C_FIND, FindSCP(archive, ae_title, callers)),
             (evt.EVT_C_MOVE, retrieve.move),
@@ -116,9 +128,11 @@ class DicomServer:
         enable_raw_transfer()
         if self._spool_received:
             _config.STORE_RECV_CHUNKED_DATASET = True
-        self._server = self._ae.start_server(
-            (self.host, self._requested_port), block=False, evt_handlers=self._handlers
-        )
+        server = self._ae.make_server((self.host, self._requested_port), evt_handlers=self._handlers,
+                                      server_class=AssociationListener, direct=self._direct)
+        assert isinstance(server, AssociationListener)
+        threading.Thread(target=server.serve_forever, name=f"DICOM {self.ae_title}", daemon=True).start()
+        self._server = server
         log.info("DICOM %s listening on %s:%d", self.ae_title, self.host, self.port)
 
     def stop(self) -> None:

@@ -1,12 +1,16 @@
 """Storage SCP: keep each C-STORE dataset exactly as it arrived (PS3.4 Annex B).
 
+``store_instance`` is the one decision both receive paths share: pynetdicom's ``EVT_C_STORE`` handler here
+(``StorageSCP``) and the direct storage association (``storage_association``), which writes a dataset's
+fragments straight into the archive as they arrive.
+
 The dataset is never decoded and re-encoded: the received bytes, behind a Part 10 header encoded directly
 from the command's UIDs (byte for byte what pynetdicom's ``encoded_dataset(include_meta=True)`` writes, without
 building and validating a pydicom FileMetaDataset for every instance), go to the archive's ``receive``, which
 checks them once and reads the header the index will keep (a data set whose elements repeat or are out of
 order is refused there). Every decision here (the command's UIDs, the project) is made on that same header,
-then the instance is kept or discarded: all or nothing. The bytes come from pynetdicom's in-memory buffer,
-or from its temporary file when the process has ``STORE_RECV_CHUNKED_DATASET`` on
+then the instance is kept or discarded: all or nothing. Over pynetdicom the bytes come from its
+in-memory buffer, or from its temporary file when the process has ``STORE_RECV_CHUNKED_DATASET`` on
 (``DicomServer(spool_received=True)``).
 
 When the caller's scope names ``writable_projects``, an instance whose ClinicalTrialProtocolID is outside
@@ -20,7 +24,8 @@ import contextlib
 import io
 import logging
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import BinaryIO
 
 from pydicom import dcmread
@@ -54,6 +59,55 @@ NOT_AUTHORISED_FOR_PROJECT = 0xC124
 _IMPLEMENTATION_UID = str(PYNETDICOM_IMPLEMENTATION_UID)  # the file meta names pynetdicom as the receiver
 
 
+@dataclass(frozen=True)
+class StoreRequest:
+    """One C-STORE as the decision sees it: who sent it and what its command said."""
+
+    scope: ProjectScope
+    sop_class: str  # the command's Affected SOP Class/Instance UIDs ('' when absent)
+    sop_instance: str
+    calling: str
+    address: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The C-STORE response's Status and Error Comment ('' for none)."""
+
+    status: int
+    comment: str = ""
+
+
+def store_instance(
+    request: StoreRequest, receive: Callable[[], ReceivedInstance], reread: Callable[[], BinaryIO]
+) -> Outcome:
+    """Check, decide on and keep (or refuse) one received instance, for both receive paths (pynetdicom's
+    handler and ``storage_association``). ``receive()`` checks it (InstanceRefused, OSError); ``reread()``
+    opens its bytes again to tell a dataset that differs from its command from another refusal."""
+    try:
+        received = receive()
+    except InstanceRefused as exc:
+        mismatch = _mismatch_on_refusal(reread, request.sop_class, request.sop_instance)
+        log.warning("refused C-STORE of %s from %s: %s", request.sop_instance, request.calling, mismatch or exc)
+        record_store(request.scope, request.sop_instance, None, "invalid")
+        if mismatch:
+            return Outcome(DOES_NOT_MATCH_SOP_CLASS, mismatch)
+        return Outcome(CANNOT_UNDERSTAND, str(exc))
+    except OSError as exc:
+        return could_not_receive(request, exc)
+    try:
+        return _decide(received, request)
+    finally:
+        received.discard()  # harmless once kept; removes it on a refusal or an error
+
+
+def could_not_receive(request: StoreRequest, exc: OSError) -> Outcome:
+    """The archive could not take the instance's bytes (disk full, tmp folder gone...)."""
+    log.error("could not receive %s from %s: %s", request.sop_instance, request.calling, exc.strerror or type(exc))
+    record_store(request.scope, request.sop_instance, None, "failed")
+    return Outcome(OUT_OF_RESOURCES, "the archive could not write the instance")
+
+
 class StorageSCP:
     """The ``EVT_C_STORE`` handler: one received instance in, one status out."""
 
@@ -62,64 +116,59 @@ class StorageSCP:
         self._callers = callers
 
     def __call__(self, event: Event) -> Dataset:
-        request = event.request
-        sop_class = str(getattr(request, "AffectedSOPClassUID", "") or "")
-        sop_instance = str(getattr(request, "AffectedSOPInstanceUID", "") or "")
-        calling = event.assoc.requestor.ae_title
-        scope = self._callers.scope(event.assoc)
+        command = event.request
+        request = StoreRequest(
+            self._callers.scope(event.assoc),
+            str(getattr(command, "AffectedSOPClassUID", "") or ""),
+            str(getattr(command, "AffectedSOPInstanceUID", "") or ""),
+            event.assoc.requestor.ae_title,
+            event.assoc.requestor.address,
+        )
         try:
             with _received(event) as stream:
-                try:
-                    received = self._store.receive(stream)
-                except InstanceRefused as exc:
-                    mismatch = _command_mismatch_of(stream, sop_class, sop_instance)
-                    log.warning("refused C-STORE of %s from %s: %s", sop_instance, calling, mismatch or exc)
-                    record_store(scope, sop_instance, None, "invalid")
-                    if mismatch:
-                        return status(DOES_NOT_MATCH_SOP_CLASS, mismatch)
-                    return status(CANNOT_UNDERSTAND, str(exc))
-        except OSError as exc:
-            log.error("could not receive %s from %s: %s", sop_instance, calling, exc.strerror or type(exc))
-            record_store(scope, sop_instance, None, "failed")
-            return status(OUT_OF_RESOURCES, "the archive could not write the instance")
-        try:
-            return self._decide(received, scope, sop_class, sop_instance, calling, event.assoc.requestor.address)
-        finally:
-            received.discard()  # harmless once kept; removes it on a refusal or an error
+                outcome = store_instance(request, lambda: self._store.receive(stream), lambda: stream)
+        except OSError as exc:  # pynetdicom's temporary file could not be opened
+            outcome = could_not_receive(request, exc)
+        return status(outcome.status, outcome.comment)
 
-    def _decide(
-        self, received: ReceivedInstance, scope: ProjectScope, sop_class: str, sop_instance: str, calling: str,
-        address: str,
-    ) -> Dataset:
-        project = received.project
-        mismatch = _command_mismatch(received, sop_class, sop_instance)
-        if mismatch:
-            log.warning("refused C-STORE from %s: %s", calling, mismatch)
-            record_store(scope, sop_instance, project, "invalid")
-            return status(DOES_NOT_MATCH_SOP_CLASS, mismatch)
-        refusal = _outside_scope(writable(scope), project)
-        if refusal:
-            log.warning("refused C-STORE of %s from %s: %s", sop_instance, calling, refusal)
-            record_store(scope, sop_instance, project, "denied")
-            return status(NOT_AUTHORISED_FOR_PROJECT, refusal)
-        try:
-            with acting(Origin("dimse", calling, address)):  # carried into the change feed
-                kept = received.keep()
-        except InstanceRefused as exc:
-            log.warning("refused C-STORE of %s from %s: %s", sop_instance, calling, exc)
-            record_store(scope, sop_instance, project, "invalid")
-            return status(CANNOT_UNDERSTAND, str(exc))
-        except OSError as exc:
-            log.error("could not keep %s from %s: %s", sop_instance, calling, exc.strerror or type(exc))
-            record_store(scope, sop_instance, project, "failed")
-            return status(OUT_OF_RESOURCES, "the archive could not write the instance")
-        if kept is Kept.CONFLICT:
-            log.warning("C-STORE of %s from %s conflicts with the stored instance", sop_instance, calling)
-            record_store(scope, sop_instance, project, "conflict")
-            return status(DUPLICATE_SOP_INSTANCE, "instance already stored with other content")
-        log.debug("C-STORE of %s from %s: %s", sop_instance, calling, kept.value)
-        record_store(scope, sop_instance, project, "duplicate" if kept is Kept.DUPLICATE else "success")
-        return status(SUCCESS)
+
+def _decide(received: ReceivedInstance, request: StoreRequest) -> Outcome:
+    scope, sop_instance, calling = request.scope, request.sop_instance, request.calling
+    project = received.project
+    mismatch = _command_mismatch(received, request.sop_class, sop_instance)
+    if mismatch:
+        log.warning("refused C-STORE from %s: %s", calling, mismatch)
+        record_store(scope, sop_instance, project, "invalid")
+        return Outcome(DOES_NOT_MATCH_SOP_CLASS, mismatch)
+    refusal = _outside_scope(writable(scope), project)
+    if refusal:
+        log.warning("refused C-STORE of %s from %s: %s", sop_instance, calling, refusal)
+        record_store(scope, sop_instance, project, "denied")
+        return Outcome(NOT_AUTHORISED_FOR_PROJECT, refusal)
+    try:
+        with acting(Origin("dimse", calling, request.address)):  # carried into the change feed
+            kept = received.keep()
+    except InstanceRefused as exc:
+        log.warning("refused C-STORE of %s from %s: %s", sop_instance, calling, exc)
+        record_store(scope, sop_instance, project, "invalid")
+        return Outcome(CANNOT_UNDERSTAND, str(exc))
+    except OSError as exc:
+        log.error("could not keep %s from %s: %s", sop_instance, calling, exc.strerror or type(exc))
+        record_store(scope, sop_instance, project, "failed")
+        return Outcome(OUT_OF_RESOURCES, "the archive could not write the instance")
+    if kept is Kept.CONFLICT:
+        log.warning("C-STORE of %s from %s conflicts with the stored instance", sop_instance, calling)
+        record_store(scope, sop_instance, project, "conflict")
+        return Outcome(DUPLICATE_SOP_INSTANCE, "instance already stored with other content")
+    log.debug("C-STORE of %s from %s: %s", sop_instance, calling, kept.value)
+    record_store(scope, sop_instance, project, "duplicate" if kept is Kept.DUPLICATE else "success")
+    return Outcome(SUCCESS)
+
+
+def received_header(sop_class: str, sop_instance: str, transfer_syntax: str) -> bytes:
+    """The Part 10 header a received dataset is kept behind, from its C-STORE command (both receive paths)."""
+    return part10_header(sop_class, sop_instance, transfer_syntax, implementation_class_uid=_IMPLEMENTATION_UID,
+                         implementation_version_name=PYNETDICOM_IMPLEMENTATION_VERSION)
 
 
 @contextlib.contextmanager
@@ -132,9 +181,7 @@ def _received(event: Event) -> Iterator[BinaryIO]:
         if not sop_class or not sop_instance:  # pynetdicom's own encoding would need them too
             yield io.BytesIO(event.encoded_dataset(include_meta=True))
             return
-        header = part10_header(str(sop_class), str(sop_instance), str(event.context.transfer_syntax),
-                               implementation_class_uid=_IMPLEMENTATION_UID,
-                               implementation_version_name=PYNETDICOM_IMPLEMENTATION_VERSION)
+        header = received_header(str(sop_class), str(sop_instance), str(event.context.transfer_syntax))
         yield io.BytesIO(header + request.DataSet.getbuffer())
         return
     with open(path, "rb") as stream:
@@ -154,13 +201,13 @@ def _mismatch(dataset_class: str, dataset_instance: str, sop_class: str, sop_ins
     return ""
 
 
-def _command_mismatch_of(stream: BinaryIO, sop_class: str, sop_instance: str) -> str:
+def _mismatch_on_refusal(reread: Callable[[], BinaryIO], sop_class: str, sop_instance: str) -> str:
     """For an instance the archive refused: whether it is because the dataset is not what the command says
     (the file meta is built from the command, so the archive sees that as meta and dataset disagreeing).
     Only picks the status of a refusal already made; '' when the header cannot be read."""
     try:
-        stream.seek(0)
-        with warnings.catch_warnings():
+        with reread() as stream, warnings.catch_warnings():
+            stream.seek(0)
             warnings.simplefilter("ignore")  # pydicom's value warnings quote the (possibly identifiable) value
             ds = dcmread(stream, stop_before_pixels=True, specific_tags=["SOPClassUID", "SOPInstanceUID"])
         return _mismatch(str(ds.get("SOPClassUID", "") or ""), str(ds.get("SOPInstanceUID", "") or ""),

@@ -27,18 +27,16 @@ class ArchiveForDicom:
         self.archive = archive
 
     def receive(self, stream: BinaryIO) -> SpooledInstance:
-        spool = self.archive.spool()
+        incoming = self.incoming()
         try:
-            shutil.copyfileobj(stream, spool, _COPY_CHUNK)
-            spool.close()
-            self.archive.inspect(spool)
-        except InvalidInstance as exc:
-            self.archive.discard(spool)
-            raise InstanceRefused(str(exc)) from None
+            shutil.copyfileobj(stream, incoming, _COPY_CHUNK)
+            return incoming.finish()
         except BaseException:
-            self.archive.discard(spool)
+            incoming.abandon()
             raise
-        return SpooledInstance(self.archive, spool)
+
+    def incoming(self) -> IncomingSpool:
+        return IncomingSpool(self.archive)
 
     def search(self, level: Level, filters: Mapping[str, str], include: frozenset[str]) -> Iterable[Dataset]:
         try:
@@ -55,6 +53,36 @@ class ArchiveForDicom:
 
     def instances(self, study_uid: str, series_uid: str | None = None) -> Sequence[StoredInstance]:
         return self.archive.instances(study_uid, series_uid)
+
+
+class IncomingSpool:
+    """An instance written into one of the archive's spools as it arrives, hashed as it is written."""
+
+    def __init__(self, archive: Archive) -> None:
+        self._archive = archive
+        self._spool = archive.spool()
+        self._received: SpooledInstance | None = None
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:
+        return self._spool.write(data)
+
+    def finish(self) -> SpooledInstance:
+        self._spool.close()
+        try:
+            self._archive.inspect(self._spool)
+        except InvalidInstance as exc:  # the spool stays until abandon(), for reread()
+            raise InstanceRefused(str(exc)) from None
+        self._received = SpooledInstance(self._archive, self._spool)
+        return self._received
+
+    def reread(self) -> BinaryIO:
+        return open(self._spool.path, "rb")  # the caller closes it
+
+    def abandon(self) -> None:
+        if self._received is not None:
+            self._received.discard()  # the archive owns a kept spool
+        else:
+            self._archive.discard(self._spool)
 
 
 class SpooledInstance:
