@@ -128,3 +128,20 @@ def test_a_statement_failing_in_the_pipeline_rolls_back_and_the_next_store_commi
         outcomes = [archive.store_bytes(part10(ds)).status for ds in (first, second)]
         assert outcomes == [StoreStatus.STORED, StoreStatus.STORED]
         assert [c.sop_instance_uid for c in archive.changes()] == [first.SOPInstanceUID, second.SOPInstanceUID]
+
+
+def test_a_leader_connection_the_server_drops_is_replaced_and_the_store_retried(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """The kept connection is in pipeline mode between stores; if the server ends it, the next store's
+    first read fails, and the retry takes a fresh connection."""
+    first, second = make_datasets(76, instances=2)
+    with Archive.open(tmp_path / "data", postgres_url) as archive:
+        archive.store_bytes(part10(first))
+        assert archive._leader is not None
+        pid = archive._leader[1].raw.info.backend_pid
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s, 10000)", (pid,))
+        assert archive.store_bytes(part10(second)).status == StoreStatus.STORED
+        assert archive._leader is not None and archive._leader[1].raw.info.backend_pid != pid
+        assert [c.sop_instance_uid for c in archive.changes()] == [first.SOPInstanceUID, second.SOPInstanceUID]
