@@ -81,6 +81,7 @@ _EXISTING_SELECT = (
     "i.clinical_trial_site_id FROM instance i JOIN series se ON i.series_pk = se.pk "
     "JOIN study st ON i.study_pk = st.pk JOIN patient p ON st.patient_pk = p.pk WHERE "
 )
+_LOCK_UID = Sql("SELECT pg_advisory_xact_lock(:key)")
 _LOCK_UIDS = Sql("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k ORDER BY k")
 
 
@@ -284,7 +285,11 @@ class Archive:
                 # each read after the locks are held, in its own statement (a statement sees the rows committed
                 # when it starts, before it would wait for a lock).
                 if driver.postgresql:
-                    driver.execute(_LOCK_UIDS, {"keys": lock_keys(uids)})
+                    keys = lock_keys(uids)
+                    if len(keys) == 1:  # as ``Driver.any_of``: no list for psycopg to dump
+                        driver.execute(_LOCK_UID, {"key": keys[0]})
+                    else:
+                        driver.execute(_LOCK_UIDS, {"keys": keys})
                 batch = ingest.IndexBatch(conn, driver)
                 batch.look_up(a.header for a in arrivals)
                 stored = self._indexed_among(driver, uids)  # what is indexed already: duplicates and conflicts

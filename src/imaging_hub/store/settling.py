@@ -10,6 +10,7 @@ statement, without the rows its INSERT adds.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 from imaging_hub.store.driver import Driver, Sql
@@ -17,13 +18,6 @@ from imaging_hub.store.driver import Driver, Sql
 _MARK = Sql("INSERT INTO unsettled (sop_instance_uid, series_instance_uid, study_instance_uid, path) "
             "VALUES (:sop_instance_uid, :series_instance_uid, :study_instance_uid, :path)")
 _CLEAR = Sql("DELETE FROM unsettled WHERE sop_instance_uid = :sop_instance_uid AND path = :path")
-_CLEAR_AND_MARK = Sql(
-    "WITH cleared AS (DELETE FROM unsettled WHERE (sop_instance_uid, path) IN "
-    "(SELECT * FROM unnest(CAST(:cleared_uids AS text[]), CAST(:cleared_paths AS text[])))) "
-    "INSERT INTO unsettled (sop_instance_uid, series_instance_uid, study_instance_uid, path) "
-    "SELECT * FROM unnest(CAST(:uids AS text[]), CAST(:series AS text[]), CAST(:studies AS text[]), "
-    "CAST(:paths AS text[]))"
-)
 
 
 def clear_and_mark(driver: Driver, cleared: Sequence[dict[str, str]], marks: Sequence[dict[str, str]]) -> None:
@@ -35,8 +29,25 @@ def clear_and_mark(driver: Driver, cleared: Sequence[dict[str, str]], marks: Seq
         return
     if not (cleared or marks):
         return
-    driver.execute(_CLEAR_AND_MARK, {
-        "cleared_uids": [m["sop_instance_uid"] for m in cleared], "cleared_paths": [m["path"] for m in cleared],
-        "uids": [m["sop_instance_uid"] for m in marks], "series": [m["series_instance_uid"] for m in marks],
-        "studies": [m["study_instance_uid"] for m in marks], "paths": [m["path"] for m in marks],
-    })
+    params: dict[str, str] = {}
+    for n, mark in enumerate(cleared):
+        params[f"cu{n}"], params[f"cp{n}"] = mark["sop_instance_uid"], mark["path"]
+    for n, mark in enumerate(marks):
+        params[f"mu{n}"], params[f"ms{n}"] = mark["sop_instance_uid"], mark["series_instance_uid"]
+        params[f"mt{n}"], params[f"mp{n}"] = mark["study_instance_uid"], mark["path"]
+    driver.execute(_clear_and_mark(len(cleared), len(marks)), params)
+
+
+@functools.lru_cache(maxsize=64)
+def _clear_and_mark(cleared: int, marks: int) -> Sql:
+    """One statement for ``cleared`` marks to remove and ``marks`` to add (each value a parameter of its own:
+    scalars are cheaper for psycopg to send than arrays)."""
+    delete = ("DELETE FROM unsettled WHERE (sop_instance_uid, path) IN ("
+              + ", ".join(f"(:cu{n}, :cp{n})" for n in range(cleared)) + ")")
+    insert = ("INSERT INTO unsettled (sop_instance_uid, series_instance_uid, study_instance_uid, path) VALUES "
+              + ", ".join(f"(:mu{n}, :ms{n}, :mt{n}, :mp{n})" for n in range(marks)))
+    if not marks:
+        return Sql(delete)
+    if not cleared:
+        return Sql(insert)
+    return Sql(f"WITH cleared AS ({delete}) {insert}")
