@@ -31,7 +31,7 @@ def test_a_failure_after_the_rows_are_written_rolls_them_all_back(
         raise RuntimeError("feed unavailable")
 
     with monkeypatch.context() as patched:
-        patched.setattr("imaging_hub.store.changes.record", broken)  # the last statement of the transaction
+        patched.setattr("imaging_hub.store.changes.send", broken)  # the last statement of the transaction
         with pytest.raises(RuntimeError, match="feed unavailable"):
             archive.store_bytes(part10(first))
     assert _rows(archive) == dict.fromkeys(("patient", "study", "series", "instance", "unsettled", "changes"), 0)

@@ -35,7 +35,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from imaging_hub.events import Change, EventBus, Origin, current_origin
-from imaging_hub.store import changes, ingest, removal
+from imaging_hub.store import changes, ingest, removal, settling
 from imaging_hub.store.blobs import BlobStore, Received
 from imaging_hub.store.database import Database, lock_keys, normalise_url
 from imaging_hub.store.driver import Driver, Sql
@@ -81,9 +81,7 @@ _EXISTING_SELECT = (
     "i.clinical_trial_site_id FROM instance i JOIN series se ON i.series_pk = se.pk "
     "JOIN study st ON i.study_pk = st.pk JOIN patient p ON st.patient_pk = p.pk WHERE "
 )
-_UNSETTLE = Sql("INSERT INTO unsettled (sop_instance_uid, series_instance_uid, study_instance_uid, path) "
-                "VALUES (:sop_instance_uid, :series_instance_uid, :study_instance_uid, :path)")
-_SETTLE = Sql("DELETE FROM unsettled WHERE sop_instance_uid = :sop_instance_uid AND path = :path")
+_LOCK_UID = Sql("SELECT pg_advisory_xact_lock(:key)")
 _LOCK_UIDS = Sql("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k ORDER BY k")
 
 
@@ -121,8 +119,10 @@ class Archive:
 
     def close(self) -> None:
         if self._leader is not None:
-            self._leader[0].close()
+            conn, driver = self._leader
             self._leader = None
+            driver.release()
+            conn.close()
         self._flusher.shutdown()
         self.database.dispose()
 
@@ -281,10 +281,18 @@ class Archive:
         marks: list[dict[str, str]] = []
         try:
             with self._leading() as (conn, driver):
+                # On PostgreSQL one round trip brings the UIDs' locks, the keys' look-up and the existing rows;
+                # each read after the locks are held, in its own statement (a statement sees the rows committed
+                # when it starts, before it would wait for a lock).
                 if driver.postgresql:
-                    driver.execute(_LOCK_UIDS, {"keys": lock_keys(uids)})
-                stored = self._indexed_among(driver, uids)  # what is indexed already: duplicates and conflicts
+                    keys = lock_keys(uids)
+                    if len(keys) == 1:  # as ``Driver.any_of``: no list for psycopg to dump
+                        driver.execute(_LOCK_UID, {"key": keys[0]})
+                    else:
+                        driver.execute(_LOCK_UIDS, {"keys": keys})
                 batch = ingest.IndexBatch(conn, driver)
+                batch.look_up(a.header for a in arrivals)
+                stored = self._indexed_among(driver, uids)  # what is indexed already: duplicates and conflicts
                 placing: list[_Arrival] = []
                 for arrival in arrivals:
                     uid = arrival.header.sop_instance_uid
@@ -297,8 +305,7 @@ class Archive:
                     placing.append(arrival)
                 batch.flush()
                 marks = [_unsettled(a) for a in placing]
-                driver.executemany(_UNSETTLE, marks)
-                driver.executemany(_SETTLE, settled)
+                settling.clear_and_mark(driver, settled, marks)
                 folders: list[Path] = []
                 for arrival in placing:
                     folders += self.blobs.folders_to_sync(arrival.relative)
@@ -306,7 +313,9 @@ class Archive:
                     self.blobs.place(arrival.received, arrival.relative)
                 if folders:
                     folders_flushed = self._flusher.submit(self.blobs.sync_dirs, folders)
-                announced = changes.record(conn, [_stored_change(a, now) for a in placing], driver)
+                # The change rows go last, with the commit (``_leading``): one round trip for every write.
+                announcing = changes.send(driver, [_stored_change(a, now) for a in placing])
+            announced = announcing()
         except BaseException:
             self._settled = settled + self._settled  # not cleared: the next transaction tries again
             raise
@@ -324,24 +333,29 @@ class Archive:
         """The store's write transaction, on a connection the group commit leader keeps (one leader at a time).
 
         Kept, not checked out of the pool per transaction: no checkout, reset or pre-ping round trip each
-        time. The transaction begins and commits on the driver connection (``Driver.begin``). After any error
-        the connection goes back to the pool, whose reset rolls the transaction back (or drops a broken
+        time. The transaction begins and commits on the driver connection (``Driver.begin``; on PostgreSQL in
+        the pipeline the driver holds, see ``store.driver``). After any error the driver is released and the
+        connection goes back to the pool, whose reset rolls the transaction back (or drops a broken
         connection), and the next transaction takes a fresh one; an error that broke the connection is marked
         for a retry."""
         if self._leader is None or self._leader[0].closed or self._leader[0].invalidated:
             conn = self.database.writer.connect()
-            self._leader = conn, Driver(conn)
+            try:
+                self._leader = conn, Driver(conn, transactions=True)
+            except BaseException:
+                conn.close()
+                raise
         conn, driver = self._leader
         try:
             driver.begin()
-            with driver.pipelined():
-                yield conn, driver
+            yield conn, driver
             driver.commit()
         except BaseException as exc:
             self._leader = None
             lost = bool(getattr(driver.raw, "broken", False) or getattr(driver.raw, "closed", False))
             if lost and isinstance(exc, DBAPIError):
                 exc.connection_invalidated = True  # a dead connection: the retry takes a fresh one
+            driver.release()
             conn.close()
             raise
 
@@ -350,7 +364,7 @@ class Archive:
         found: dict[str, StoredInstance] = {}
         unique = sorted(set(sop_instance_uids))
         for start in range(0, len(unique), 500):
-            condition, params = driver.uids_in("i.sop_instance_uid", unique[start:start + 500])
+            condition, params = driver.any_of("i.sop_instance_uid", "uids", unique[start:start + 500])
             for row in driver.all(_existing(condition), params):
                 found[row[0]] = self._instance(dict(zip(_EXISTING_COLUMNS, row, strict=True)))
         return found

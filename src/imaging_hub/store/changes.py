@@ -2,14 +2,17 @@
 
 Sequence numbers follow commit order, so ``since=n`` never skips a change that commits later with a lower
 number: SQLite has one writer at a time, and on PostgreSQL each writer takes one transaction-scoped advisory
-lock just before writing its change rows, so the numbers are drawn and committed one writer at a time
-(taken last, after every other lock of the transaction, so it cannot deadlock with them; it is held only
-for the insert and the commit).
+lock as it writes its change rows, so the numbers are drawn and committed one writer at a time (taken last,
+after every other lock of the transaction, so it cannot deadlock with them; it is held only for the insert
+and the commit). The lock is taken by the insert itself, in a materialised WITH query the inserted rows are
+drawn from, so each row's number (the column's default) is drawn after the lock is held; the statement reads
+no rows, so the snapshot it took before waiting for the lock does not matter.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
@@ -20,11 +23,13 @@ from imaging_hub.store.driver import Driver, Sql
 from imaging_hub.store.schema import changes
 
 _FEED_LOCK = 0x1A9E_C4A6  # PostgreSQL advisory lock serialising change numbering with commit order
-_LOCK_FEED = Sql("SELECT pg_advisory_xact_lock(:k)")
 _COLUMNS = ("kind", "sop_instance_uid", "series_instance_uid", "study_instance_uid", "sop_class_uid", "project", "site",
             "modality", "size", "sha256", "recorded_at", "origin_interface", "origin_principal", "origin_address")
 _INSERT = Sql(f"INSERT INTO changes ({', '.join(_COLUMNS)}) VALUES ({', '.join(':' + c for c in _COLUMNS)}) "
               "RETURNING seq")
+_INSERT_LOCKED = Sql(f"WITH feed AS MATERIALIZED (SELECT pg_advisory_xact_lock(:feed)) INSERT INTO changes "
+                     f"({', '.join(_COLUMNS)}) SELECT {', '.join(':' + c for c in _COLUMNS)} FROM feed RETURNING seq")
+_FEED = {"feed": _FEED_LOCK}
 STORED = "stored"
 REMOVED = "removed"
 
@@ -46,17 +51,21 @@ class ChangeRow(NamedTuple):
     origin: Origin | None
 
 
-def record(conn: Connection, rows: list[ChangeRow], driver: Driver | None = None) -> list[Change]:
-    """Write the rows (call last in the transaction) and return them as events with their sequence numbers.
+def record(conn: Connection, rows: list[ChangeRow]) -> list[Change]:
+    """Write the rows (call last in the transaction) and return them as events with their sequence numbers."""
+    return send(Driver(conn), rows)()
 
-    ``driver``: the transaction's ``store.driver.Driver``, when the caller has one (its pipeline)."""
+
+def send(driver: Driver, rows: list[ChangeRow]) -> Callable[[], list[Change]]:
+    """Write the rows (send last in the transaction); the call returned gives them as events with their
+    sequence numbers. In pipeline mode call it after the commit: the rows travel with it, one round trip."""
     if not rows:
-        return []
-    driver = driver if driver is not None else Driver(conn)
+        return list
     if driver.postgresql:
-        driver.execute(_LOCK_FEED, {"k": _FEED_LOCK})
-    numbered = driver.returning_many(_INSERT, [_params(row, driver) for row in rows])
-    return [_announced(row, seq) for row, seq in zip(rows, numbered, strict=True)]
+        numbered = driver.send_many(_INSERT_LOCKED, [_params(row, driver) | _FEED for row in rows])
+    else:
+        numbered = driver.send_many(_INSERT, [_params(row, driver) for row in rows])
+    return lambda: [_announced(row, seq) for row, seq in zip(rows, numbered(), strict=True)]
 
 
 def since(conn: Connection, after: int, limit: int) -> list[Change]:

@@ -8,8 +8,12 @@ a broken one); the transaction's BEGIN (IMMEDIATE on SQLite) and COMMIT are the 
 SQLAlchemy's transaction bookkeeping and the engine's begin event (about 7% of the hub's CPU per instance,
 bench/RESULTS.md). Driver errors are re-raised as SQLAlchemy's, so retries treat them as before.
 
-On PostgreSQL, ``pipelined`` sends statements without waiting for each answer: a transaction's statements
-travel in a few round trips (one per result the code needs) instead of one each.
+A driver that owns its connection's transactions (``Driver(conn, transactions=True)``, the store's group
+commit leader) keeps a PostgreSQL connection in psycopg's pipeline mode for as long as it lives: statements
+are sent without waiting for each answer, and the code waits only where it reads a result. BEGIN and COMMIT
+are statements it sends itself (the connection is AUTOCOMMIT, so psycopg adds no BEGIN of its own, which in
+pipeline mode would wait for its answer), and the commit's sync carries every write queued before it: a store
+transaction is two round trips (the reads, then the writes with the commit) instead of six.
 """
 
 from __future__ import annotations
@@ -17,11 +21,13 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, StatementError
+
+from imaging_hub.database import autocommit
 
 _NAMED = re.compile(r":([a-z_][a-z0-9_]*)")
 
@@ -41,11 +47,15 @@ class Sql:
 class Driver:
     """A connection's DB-API cursors; statements run in the connection's current transaction.
 
-    Two cursors: one for statements whose results are not read, one for those whose rows are, each read
-    before the next is sent (in pipeline mode a shared cursor's results would be those of whichever statement
-    it ran last). Kept with the connection, so psycopg's per-cursor caches of parameter adapters last too."""
+    Three cursors: one for statements whose results are not read, one for those whose rows are read at once,
+    and one for a statement whose rows are read later (``send``; in pipeline mode a shared cursor's results
+    would be those of whichever statement it ran last). Kept with the connection, so psycopg's per-cursor
+    caches of parameter adapters last too.
 
-    def __init__(self, conn: Connection) -> None:
+    ``transactions``: this driver begins and commits the connection's transactions (``begin``, ``commit``);
+    on PostgreSQL it makes the connection AUTOCOMMIT and holds it in pipeline mode until ``release``."""
+
+    def __init__(self, conn: Connection, *, transactions: bool = False) -> None:
         self.conn = conn
         self.postgresql = conn.dialect.name == "postgresql"
         self._dbapi_error: type[Exception] = conn.dialect.loaded_dbapi.Error
@@ -55,28 +65,56 @@ class Driver:
         self.raw: Any = raw
         self.cursor = self.raw.cursor()
         self._reader = self.raw.cursor()
+        self._later = self.raw.cursor()
+        self._unread = False  # ``send`` sent a statement whose rows have not been read yet
         self._stamped: tuple[dt.datetime | None, str] = (None, "")  # the last time ``timestamp`` formatted
-
-    # Each method catches the driver's errors itself rather than through ``errors``: a context manager per
-    # statement is a few percent of the store path's CPU.
-    def begin(self) -> None:
-        """Start the write transaction: BEGIN IMMEDIATE on SQLite (the engine's connections leave it to the
-        caller, see ``imaging_hub.database.engine``), so the write lock is taken now and the busy timeout covers
-        the wait for it. psycopg begins one itself before the first statement, as under SQLAlchemy.
-
-        Roll back by handing the connection back to SQLAlchemy's pool (``Connection.close``): its reset rolls
-        back, or drops the connection if that fails."""
-        if not self.postgresql:
+        self._transactions = transactions
+        self._pipeline: Any = None  # psycopg's Pipeline, while held
+        self._held = contextlib.ExitStack()
+        if transactions and self.postgresql:
+            autocommit(conn)  # undone by SQLAlchemy's pool when the connection goes back to it
             try:
-                self.cursor.execute("BEGIN IMMEDIATE")
+                self._pipeline = self._held.enter_context(self.raw.pipeline())
             except self._dbapi_error as exc:
                 raise self._reraised(exc, None) from exc
 
-    def commit(self) -> None:
+    # Each method catches the driver's errors itself rather than through a context manager: one per statement
+    # is a few percent of the store path's CPU.
+    def begin(self) -> None:
+        """Start the write transaction: BEGIN IMMEDIATE on SQLite (the engine's connections leave it to the
+        caller, see ``imaging_hub.database.engine``), so the write lock is taken now and the busy timeout covers
+        the wait for it; on PostgreSQL a BEGIN queued in the pipeline, answered with the first read.
+
+        Roll back with ``release`` and then hand the connection back to SQLAlchemy's pool
+        (``Connection.close``): its reset rolls back, or drops the connection if that fails."""
+        if not self._transactions:
+            raise RuntimeError("this driver runs statements in its caller's transaction")
         try:
-            self.raw.commit()
+            self.cursor.execute("BEGIN" if self.postgresql else "BEGIN IMMEDIATE")
         except self._dbapi_error as exc:
             raise self._reraised(exc, None) from exc
+
+    def commit(self) -> None:
+        """Commit; in pipeline mode the COMMIT is queued after every statement sent and one sync waits for
+        them all (their errors are raised here)."""
+        try:
+            if self._pipeline is None:
+                self.raw.commit()
+                return
+            self.cursor.execute("COMMIT")
+            self._pipeline.sync()
+        except self._dbapi_error as exc:
+            raise self._reraised(exc, None) from exc
+
+    def release(self) -> None:
+        """Leave pipeline mode and roll back whatever is still open, before the connection goes back to the
+        pool (errors are left for the pool's reset, which drops a connection it cannot reset)."""
+        held, self._held = self._held, contextlib.ExitStack()
+        self._pipeline = None
+        with contextlib.suppress(self._dbapi_error):
+            held.close()  # a sync: waits for whatever was sent
+        with contextlib.suppress(self._dbapi_error):
+            self.raw.rollback()
 
     def execute(self, sql: Sql, params: Mapping[str, Any] | None = None) -> Any:
         try:
@@ -91,22 +129,65 @@ class Driver:
             except self._dbapi_error as exc:
                 raise self._reraised(exc, sql) from exc
 
-    def returning_many(self, sql: Sql, rows: Sequence[Mapping[str, Any]]) -> list[Any]:
-        """The first column of the one row ``sql`` returns for each of ``rows``, in their order."""
-        if not rows:
-            return []
-        cursor = self._reader
+    def send(self, sql: Sql, params: Mapping[str, Any] | None = None) -> Callable[[], list[tuple[Any, ...]]]:
+        """Send ``sql`` now and read its rows later, with the call returned: in pipeline mode the rows come back
+        with the next read or commit, in the same round trip. One such statement unread at a time."""
+        cursor = self._sending()
         try:
-            if not self.postgresql:  # sqlite3's executemany does not return rows
-                return [cursor.execute(sql.sqlite, row).fetchone()[0] for row in rows]
-            cursor.executemany(sql.postgresql, rows, returning=True)
-            found = []
-            while True:
-                found.append(cursor.fetchone()[0])
-                if not cursor.nextset():
-                    return found
+            cursor.execute(sql.postgresql if self.postgresql else sql.sqlite, params or {})
+            if not self.postgresql:
+                rows = [tuple(row) for row in cursor.fetchall()]
+                self._unread = False
+                return lambda: rows
         except self._dbapi_error as exc:
             raise self._reraised(exc, sql) from exc
+
+        def read() -> list[tuple[Any, ...]]:
+            self._unread = False
+            try:
+                return [tuple(row) for row in cursor.fetchall()]
+            except self._dbapi_error as exc:
+                raise self._reraised(exc, sql) from exc
+
+        return read
+
+    def send_many(self, sql: Sql, rows: Sequence[Mapping[str, Any]]) -> Callable[[], list[Any]]:
+        """``sql`` sent for each of ``rows`` now; the call returned reads the first column of the one row each
+        returned, in their order (later, as ``send``: psycopg's executemany waits for the rows it returns, so
+        only a single row's statement waits for the next read or commit)."""
+        if not rows:
+            return list
+        if len(rows) == 1 and self.postgresql:
+            one = self.send(sql, rows[0])
+            return lambda: [row[0] for row in one()]
+        cursor = self._sending()
+        try:
+            if not self.postgresql:  # sqlite3's executemany does not return rows
+                found = [cursor.execute(sql.sqlite, row).fetchone()[0] for row in rows]
+                self._unread = False
+                return lambda: found
+            cursor.executemany(sql.postgresql, rows, returning=True)
+        except self._dbapi_error as exc:
+            raise self._reraised(exc, sql) from exc
+
+        def read() -> list[Any]:
+            self._unread = False
+            found = []
+            try:
+                while True:
+                    found.append(cursor.fetchone()[0])
+                    if not cursor.nextset():
+                        return found
+            except self._dbapi_error as exc:
+                raise self._reraised(exc, sql) from exc
+
+        return read
+
+    def _sending(self) -> Any:
+        if self._unread:
+            raise RuntimeError("the rows of the statement sent before have not been read")
+        self._unread = True
+        return self._later
 
     def one(self, sql: Sql, params: Mapping[str, Any] | None = None) -> tuple[Any, ...] | None:
         try:
@@ -130,29 +211,16 @@ class Driver:
             self._stamped = value, value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
         return self._stamped[1]
 
-    def uids_in(self, column: str, uids: Sequence[str]) -> tuple[str, dict[str, Any]]:
-        """A ``column IN (...)`` condition over ``uids`` and its parameters (one array on PostgreSQL)."""
+    def any_of(self, column: str, name: str, values: Sequence[Any]) -> tuple[str, dict[str, Any]]:
+        """A ``column IN (...)`` condition over ``values`` and its parameters, named after ``name`` (one array
+        on PostgreSQL; one value is compared as itself, because psycopg's dumping of a list is ~3 us of
+        Python per list, cProfile of the store path)."""
         if self.postgresql:
-            return f"{column} = ANY(:uids)", {"uids": list(uids)}
-        names = {f"u{n}": uid for n, uid in enumerate(uids)}
-        return f"{column} IN ({', '.join(':' + name for name in names)})", names
-
-    @contextlib.contextmanager
-    def pipelined(self) -> Iterator[None]:
-        """On PostgreSQL, queue statements and wait only where a result is read (psycopg's pipeline mode)."""
-        if not self.postgresql:
-            yield
-            return
-        with self.errors(None), self.raw.pipeline():
-            yield
-
-    @contextlib.contextmanager
-    def errors(self, sql: Sql | None) -> Iterator[None]:
-        """Re-raise the driver's errors as SQLAlchemy's (IntegrityError, OperationalError, ...)."""
-        try:
-            yield
-        except self._dbapi_error as exc:
-            raise self._reraised(exc, sql) from exc
+            if len(values) == 1:
+                return f"{column} = :{name}", {name: values[0]}
+            return f"{column} = ANY(:{name})", {name: list(values)}
+        names = {f"{name}{n}": value for n, value in enumerate(values)}
+        return f"{column} IN ({', '.join(':' + key for key in names)})", names
 
     def _reraised(self, exc: Exception, sql: Sql | None) -> StatementError:
         text = "" if sql is None else self._text(sql)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -38,49 +39,65 @@ def level_values(header: InstanceHeader, level: Level) -> dict[str, Any]:
 class IndexBatch:
     """Index writes of several instances in one transaction, with as few statements as it can.
 
-    Patient/study/series keys are looked up once per batch, instance rows go in with one executemany,
-    and each touched row's counters are bumped once with the batch's total. The statements are plain SQL
-    on the connection's DB-API cursor (``store.driver``); on PostgreSQL they are sent pipelined, so the
-    caller's ``Driver.pipelined`` block decides how many round trips they take.
+    Patient/study/series keys are looked up once per batch (``look_up``: one statement for the whole batch,
+    sent ahead of the caller's next read on PostgreSQL), instance rows go in with one executemany, and each
+    touched row's counters are bumped once with the batch's total. The statements are plain SQL on the
+    connection's DB-API cursor (``store.driver``); in pipeline mode they are sent without waiting, so only the
+    reads (and the commit) cost a round trip.
     """
 
     def __init__(self, conn: Connection, driver: Driver | None = None) -> None:
         self.driver = driver if driver is not None else Driver(conn)
-        self._patients: dict[str, int] = {}
-        self._studies: dict[str, int] = {}
-        self._series: dict[str, int] = {}
+        # Keys by patient ID / study / series UID; None: looked up and not indexed yet.
+        self._patients: dict[str, int | None] = {}
+        self._studies: dict[str, int | None] = {}
+        self._series: dict[str, int | None] = {}
+        self._keys: Callable[[], list[tuple[Any, ...]]] | None = None  # a look-up sent, not read yet
         self._rows: list[dict[str, Any]] = []
         self._study_counts: dict[int, list[int]] = {}  # pk -> [instances, new series]
         self._series_counts: dict[int, int] = {}
         self._patient_counts: dict[int, list[int]] = {}  # pk -> [instances, new series, new studies]
         self._new_modalities: list[tuple[int, str]] = []
 
+    def look_up(self, headers: Iterable[InstanceHeader]) -> None:
+        """Send the look-up of these instances' patient, study and series keys (one statement), read when
+        ``add`` first needs them: sent before another read, it comes back in that read's round trip."""
+        self._read_keys()
+        headers = list(headers)
+        patients = sorted({_patient_id(h) for h in headers} - self._patients.keys())
+        studies = sorted({h.study_instance_uid for h in headers} - self._studies.keys())
+        series_uids = sorted({h.series_instance_uid for h in headers} - self._series.keys())
+        if not (patients or studies or series_uids):
+            return
+        self._keys = self.driver.send(*_keys_of(self.driver, patients, studies, series_uids))
+        self._patients.update(dict.fromkeys(patients))
+        self._studies.update(dict.fromkeys(studies))
+        self._series.update(dict.fromkeys(series_uids))
+
+    def _read_keys(self) -> None:
+        if self._keys is None:
+            return
+        found, self._keys = self._keys(), None
+        levels = (self._patients, self._studies, self._series)
+        for level, pk, key in found:
+            levels[level][key] = int(pk)
+
     def add(self, header: InstanceHeader, path: str, size: int, sha256: str, received_at: dt.datetime) -> None:
         driver = self.driver
         stamp = driver.timestamp(received_at)
         patient_values = level_values(header, "PATIENT")
-        patient_values["patient_id"] = patient_values["patient_id"] or ""  # no PatientID: one anonymous patient
-        patient_pk = self._patients.get(patient_values["patient_id"])
-        study_pk = self._studies.get(header.study_instance_uid)
-        series_pk = self._series.get(header.series_instance_uid)
-        if patient_pk is None or study_pk is None or series_pk is None:
-            # One round trip for all three keys; only those not indexed yet take the get-or-create path.
-            found = driver.one(_KEYS, {"patient_id": patient_values["patient_id"],
-                                       "study": header.study_instance_uid, "series": header.series_instance_uid})
-            assert found is not None  # one row of three scalar subqueries, always
-            patient_pk = found[0] if patient_pk is None else patient_pk
-            study_pk = found[1] if study_pk is None else study_pk
-            series_pk = found[2] if series_pk is None else series_pk
-            if patient_pk is not None:
-                self._patients[patient_values["patient_id"]] = patient_pk
-            if study_pk is not None:
-                self._studies[header.study_instance_uid] = study_pk
-            if series_pk is not None:
-                self._series[header.series_instance_uid] = series_pk
+        patient_values["patient_id"] = patient_id = _patient_id(header)  # no PatientID: one anonymous patient
+        if (patient_id not in self._patients or header.study_instance_uid not in self._studies
+                or header.series_instance_uid not in self._series):
+            self.look_up([header])  # not looked up ahead
+        self._read_keys()
+        patient_pk = self._patients[patient_id]
+        study_pk = self._studies[header.study_instance_uid]
+        series_pk = self._series[header.series_instance_uid]
 
         if patient_pk is None:
             patient_pk, _ = _get_or_create(driver, "patient", "patient_id", patient_values)
-            self._patients[patient_values["patient_id"]] = patient_pk
+            self._patients[patient_id] = patient_pk
 
         new_study = False
         if study_pk is None:
@@ -120,6 +137,7 @@ class IndexBatch:
 
     def flush(self) -> None:
         driver = self.driver
+        self._read_keys()  # a look-up sent for instances that all turned out to be indexed already
         if self._rows:
             driver.executemany(_insert("instance", tuple(self._rows[0])), self._rows)
         # Counters in the order deletion locks them too (study, series, patient), each table by key, so
@@ -192,13 +210,37 @@ _COUNT_STUDY = Sql('UPDATE study SET num_instances = num_instances + :instances,
 _COUNT_SERIES = Sql("UPDATE series SET num_instances = num_instances + :instances WHERE pk = :key")
 _COUNT_PATIENT = Sql("UPDATE patient SET num_instances = num_instances + :instances, "
                      "num_series = num_series + :series, num_studies = num_studies + :studies WHERE pk = :key")
-_KEYS = Sql("SELECT (SELECT pk FROM patient WHERE patient_id = :patient_id), "
-            "(SELECT pk FROM study WHERE study_instance_uid = :study), "
-            "(SELECT pk FROM series WHERE series_instance_uid = :series)")
 _ADD_MODALITY = Sql("INSERT INTO study_modality (study_pk, modality) VALUES (:study_pk, :modality) "
                     "ON CONFLICT (study_pk, modality) DO NOTHING RETURNING study_pk")
 _MODALITIES = Sql("SELECT modality FROM study_modality WHERE study_pk = :study_pk ORDER BY modality")
 _SET_MODALITIES = Sql("UPDATE study SET modalities_in_study = :joined WHERE pk = :study_pk")
+
+
+def _patient_id(header: InstanceHeader) -> str:
+    return header.values["PatientID"] or ""
+
+
+def _keys_of(
+    driver: Driver, patients: list[str], studies: list[str], series_uids: list[str]
+) -> tuple[Sql, dict[str, Any]]:
+    """The statement reading (level, key, pk) of those indexed among these patients, studies and series
+    (level 0, 1, 2), and its parameters."""
+    conditions: list[str] = []
+    params: dict[str, Any] = {}
+    for name, column, keys in (("p", "patient_id", patients), ("s", "study_instance_uid", studies),
+                               ("e", "series_instance_uid", series_uids)):
+        condition, values = driver.any_of(column, name, keys)
+        conditions.append(condition)
+        params |= values
+    return _keys_sql(tuple(conditions)), params
+
+
+@functools.lru_cache(maxsize=64)
+def _keys_sql(conditions: tuple[str, ...]) -> Sql:
+    p, s, e = conditions
+    return Sql(f"SELECT 0, pk, patient_id FROM patient WHERE {p} UNION ALL "
+               f"SELECT 1, pk, study_instance_uid FROM study WHERE {s} UNION ALL "
+               f"SELECT 2, pk, series_instance_uid FROM series WHERE {e}")
 
 
 @functools.cache
