@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from imaging_hub.errors import ImagingHubError
+
 _THREADS = 16  # flushes in flight at once; the file system merges them into few journal commits
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
@@ -82,7 +84,7 @@ def write_atomic(path: Path, data: bytes | Sequence[bytes], *, durable: bool = T
 _unnamed_files = hasattr(os, "O_TMPFILE")  # until a file system here refuses them
 
 
-class _NoUnnamedFiles(Exception):
+class _NoUnnamedFiles(ImagingHubError):
     """The file system (or a missing /proc) does not allow writing a file unnamed and linking it."""
 
 

@@ -12,6 +12,8 @@ import re
 import struct
 from dataclasses import dataclass
 
+from imaging_hub.errors import ImagingHubError
+
 C_STORE_RQ = 0x0001
 C_STORE_RSP = 0x8001
 C_ECHO_RQ = 0x0030
@@ -36,7 +38,7 @@ _MOVE_ORIGINATOR_AE = 0x1030
 _MOVE_ORIGINATOR_ID = 0x1031
 
 
-class MalformedCommand(ValueError):
+class MalformedCommand(ImagingHubError, ValueError):
     """A command set that cannot be read; the message names the element, never a value."""
 
 

@@ -15,6 +15,8 @@ import socket
 import struct
 import time
 
+from imaging_hub.errors import ImagingHubError
+
 A_ASSOCIATE_RQ = 0x01
 A_ASSOCIATE_AC = 0x02
 A_ASSOCIATE_RJ = 0x03
@@ -38,7 +40,7 @@ _PEEK_RETRY_S = 0.002  # a peek returns at once while any byte waits: pause befo
 _QUICKACK = getattr(socket, "TCP_QUICKACK", None)
 
 
-class ProtocolViolation(Exception):
+class ProtocolViolation(ImagingHubError):
     """The peer broke the upper layer protocol; ``reason`` is the A-ABORT provider reason to send."""
 
     def __init__(self, reason: int, message: str) -> None:
@@ -46,7 +48,7 @@ class ProtocolViolation(Exception):
         self.reason = reason
 
 
-class PeerGone(Exception):
+class PeerGone(ImagingHubError):
     """The peer closed the connection; ``mid_pdu`` when it did so in the middle of a PDU."""
 
     def __init__(self, mid_pdu: bool) -> None:
