@@ -24,7 +24,7 @@ from typing import Any
 from pynetdicom.pdu_primitives import A_ASSOCIATE
 from pynetdicom.transport import ThreadedAssociationServer
 
-from imaging_hub.dimse import handshake, pdus
+from imaging_hub.dimse import handshake, pdus, sockets
 from imaging_hub.dimse.archive import InstanceStore
 from imaging_hub.dimse.callers import Callers
 from imaging_hub.dimse.storage_association import Peer, StorageAssociation
@@ -96,7 +96,7 @@ class AssociationListener(ThreadedAssociationServer):
             pdus.discard(sock, request_length)
         except (OSError, pdus.PeerGone):
             return
-        pdus.tune(sock)
+        sockets.no_nagle(sock)
         calling = str(request.calling_ae_title or "").strip()
         holder = object()  # this association, in the registry both paths share
         scope, refusal = direct.callers.admit(holder, calling, address)

@@ -10,11 +10,11 @@ as views of that buffer, never copied.
 
 from __future__ import annotations
 
-import contextlib
 import socket
 import struct
 import time
 
+from imaging_hub.dimse.sockets import ack_now
 from imaging_hub.errors import ImagingHubError
 
 A_ASSOCIATE_RQ = 0x01
@@ -37,7 +37,6 @@ _HEADER = struct.Struct(">BxI")  # PDU type, reserved, PDU length
 _PDV = struct.Struct(">IBB")  # PDV item length, presentation context ID, message control header
 HEADER_LENGTH = _HEADER.size
 _PEEK_RETRY_S = 0.002  # a peek returns at once while any byte waits: pause before looking again
-_QUICKACK = getattr(socket, "TCP_QUICKACK", None)
 
 
 class ProtocolViolation(ImagingHubError):
@@ -91,21 +90,6 @@ def discard(sock: socket.socket, count: int) -> None:
         if not got:
             raise PeerGone(mid_pdu=True)
         count -= got
-
-
-def tune(sock: socket.socket) -> None:
-    """Responses out at once (TCP_NODELAY), and the peer's data acknowledged at once (see ``sockets.tune``)."""
-    with contextlib.suppress(OSError):
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    ack_now(sock)
-
-
-def ack_now(sock: socket.socket) -> None:
-    """TCP_QUICKACK, re-armed after every read because the kernel drops it: a sender that keeps Nagle's
-    algorithm on would otherwise wait for our delayed ACK (~40 ms) before each dataset's last segment."""
-    if _QUICKACK is not None:
-        with contextlib.suppress(OSError):
-            sock.setsockopt(socket.IPPROTO_TCP, _QUICKACK, 1)
 
 
 class PduReader:

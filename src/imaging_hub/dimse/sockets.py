@@ -7,6 +7,23 @@ import contextlib
 import socket
 from typing import Any
 
+_QUICKACK = getattr(socket, "TCP_QUICKACK", None)
+
+
+def no_nagle(sock: socket.socket) -> None:
+    """TCP_NODELAY: our small responses go out at once, and the peer's data is acknowledged at once."""
+    with contextlib.suppress(OSError):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    ack_now(sock)
+
+
+def ack_now(sock: socket.socket) -> None:
+    """TCP_QUICKACK (Linux), re-armed after every read because the kernel drops it: a sender that keeps
+    Nagle's algorithm on would otherwise wait for our delayed ACK (~40 ms) before each dataset's last segment."""
+    if _QUICKACK is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.IPPROTO_TCP, _QUICKACK, 1)
+
 
 def tune(assoc: Any) -> None:
     """Tune the association's socket for many small DIMSE messages and large datasets.
@@ -21,14 +38,6 @@ def tune(assoc: Any) -> None:
     sock = getattr(assoc_socket, "socket", None)
     if assoc_socket is None or sock is None:
         return
-    with contextlib.suppress(OSError):
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    quickack = getattr(socket, "TCP_QUICKACK", None)
-
-    def ack_now() -> None:
-        if quickack is not None:
-            with contextlib.suppress(OSError):
-                sock.setsockopt(socket.IPPROTO_TCP, quickack, 1)
 
     def recv_exactly(nr_bytes: int) -> bytearray:
         """Like pynetdicom's AssociationSocket.recv: ``nr_bytes``, or fewer if the peer closed."""
@@ -37,7 +46,7 @@ def tune(assoc: Any) -> None:
         read = 0
         while read < nr_bytes:
             got = sock.recv_into(view[read:], nr_bytes - read)
-            ack_now()
+            ack_now(sock)
             if not got:
                 del view
                 del buffer[read:]
@@ -45,7 +54,7 @@ def tune(assoc: Any) -> None:
             read += got
         return buffer
 
-    ack_now()
+    no_nagle(sock)
     assoc_socket.recv = recv_exactly  # pynetdicom's AssociationSocket: every PDU read goes through it
 
 
