@@ -7,12 +7,13 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from store_samples import make_datasets, part10
 
-from imaging_hub.store import Archive, Query, StoreStatus
+from imaging_hub.store import Archive, Query, StoreStatus, ingest
 from imaging_hub.store.blobs import BlobStore
 from imaging_hub.store.schema import pending_unlink, unsettled
 
@@ -93,6 +94,7 @@ def test_unlinks_left_by_a_crashed_delete_finish_on_open(tmp_path: Path, databas
 
 
 def test_failed_index_write_keeps_no_file(archive: Archive, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The file is renamed into place before its rows are written: a failure puts it back and discards it."""
     (ds,) = make_datasets(53, instances=1)
 
     def broken(*_args: object, **_kwargs: object) -> None:
@@ -106,18 +108,31 @@ def test_failed_index_write_keeps_no_file(archive: Archive, monkeypatch: pytest.
         assert [p for p in (archive.data_dir / folder).rglob("*") if p.is_file()] == []
 
 
-def test_an_instance_committed_whose_file_name_a_crash_lost_is_removed_on_open(
-    tmp_path: Path, database_url: str
+def _crash_takes(path: Path, what: str) -> None:
+    """What a power loss can leave of a file renamed into place before it was flushed."""
+    if what == "name":
+        path.unlink()
+    elif what == "tail":
+        data = path.read_bytes()
+        path.write_bytes(data[: len(data) // 2])
+    else:  # its blocks: the name and size made it to the journal, the contents did not
+        path.write_bytes(bytes(path.stat().st_size))
+
+
+@pytest.mark.parametrize("taken", ["name", "tail", "contents"])
+def test_an_instance_committed_whose_file_a_crash_lost_is_removed_on_open(
+    tmp_path: Path, database_url: str, taken: str
 ) -> None:
-    """The folder flush runs with the commit: a power loss can keep the rows and lose the rename. The marks
-    the transaction left let the next open remove that instance (never acknowledged) and keep the others."""
+    """The file's flush and its folder's run with the commit: a power loss can keep the rows and lose the
+    rename or the file's contents. The marks the transaction left let the next open check those files against
+    their rows, remove an instance whose file is not whole (never acknowledged) and keep the others."""
     data_dir = tmp_path / "data"
     lost_ds, kept_ds = make_datasets(54, instances=2)
     with Archive.open(data_dir, database_url) as archive:
         lost = archive.store_bytes(part10(lost_ds)).instance
         kept = archive.store_bytes(part10(kept_ds)).instance
         before = archive.last_change()
-        lost.path.unlink()  # what the crash took: the name of a file whose rows committed
+        _crash_takes(lost.path, taken)
         with archive.database.writing() as conn:  # the marks of the transactions it interrupted
             conn.execute(sa.delete(unsettled))
             conn.execute(unsettled.insert(), [
@@ -134,6 +149,7 @@ def test_an_instance_committed_whose_file_name_a_crash_lost_is_removed_on_open(
             (lost.sop_instance_uid, "InstanceRemoved")]
         with archive.database.reading() as conn:
             assert conn.execute(sa.select(sa.func.count()).select_from(unsettled)).scalar_one() == 0
+        assert not lost.path.exists()  # nothing of the broken file is left to serve
         again = archive.store_bytes(part10(lost_ds))  # the sender, never acknowledged, sends it again
         assert again.status is StoreStatus.STORED and again.instance.path.read_bytes() == part10(lost_ds)
 
@@ -151,3 +167,24 @@ def test_marks_are_cleared_by_the_next_transaction_and_on_open(tmp_path: Path, d
         assert marks(archive) == 1  # only the last transaction's, whose folders are durable by now too
     with Archive.open(data_dir, database_url) as archive:
         assert marks(archive) == 0 and archive.count_instances() == 3
+
+
+def test_a_transaction_retried_after_its_rows_failed_places_the_file_again(
+    archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A transient failure after the file was renamed into place: the retry renames it into place again."""
+    (ds,) = make_datasets(56, instances=1)
+    real = ingest.add_instance
+    calls: list[int] = []
+
+    def locked_once(*args: Any, **kwargs: Any) -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise sa.exc.OperationalError("INSERT", {}, Exception("database is locked"))
+        real(*args, **kwargs)
+
+    monkeypatch.setattr("imaging_hub.store.ingest.add_instance", locked_once)
+    outcome = archive.store_bytes(part10(ds))
+    assert len(calls) == 2 and outcome.status is StoreStatus.STORED
+    assert outcome.instance.path.read_bytes() == part10(ds)
+    assert [p for p in (archive.data_dir / "tmp").rglob("*") if p.is_file()] == []

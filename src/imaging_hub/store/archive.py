@@ -1,12 +1,13 @@
 """The hub's archive: a blob store of Part 10 files plus a searchable index, safe across threads and processes.
 
-Store path: receive into a temp file (hashing as it streams) -> check structure and read the header ->
-fsync -> in one write transaction shared with other threads' arrivals (group commit), holding the UIDs'
-locks: look the UIDs up, index rows and counters, rename the files into place, then fsync their folders
-while the commit runs, and answer once both are done (the rows are marked ``unsettled`` until a later
-transaction, and ``open`` removes a marked row whose file a crash lost). The rename happens while the lock
-is held so a concurrent delete of the same instance can never unlink a file that a just-committed row
-points at.
+Store path: receive into a temp file (hashing as it streams) -> check structure and read the header -> in
+one write transaction shared with other threads' arrivals (group commit), holding the UIDs' locks: look the
+UIDs up, rename the new files into place and start flushing them and their folders, index rows and
+counters, commit, and answer once the commit and the flushes are done: one round of journal commits per
+group, not the file's flush, then its folder's, then the index's. The rows are marked ``unsettled`` until a
+later transaction, and ``open`` removes a marked row whose file a crash lost or left short (checked against
+the row's size and hash). The rename happens while the lock is held so a concurrent delete of the same
+instance can never unlink a file that a just-committed row points at.
 
 Events: each instance newly indexed or removed is written to the ``changes`` table in that same
 transaction, and published on ``archive.events`` (an ``imaging_hub.events.EventBus``) right after the
@@ -53,7 +54,7 @@ from imaging_hub.store.structure import CheckedFile, check_structure
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 _ATTEMPTS = 8
-_FLUSHERS = 8  # temp-file fsyncs in flight at once, each overlapping its own arrivals' index work
+_FLUSHERS = 2  # one transaction places files at a time: its files' flush and its folders' flush run at once
 
 _INSTANCE_COLUMNS = (
     instance.c.sop_instance_uid, instance.c.sop_class_uid, study.c.study_instance_uid,
@@ -149,7 +150,7 @@ class Archive:
         arrivals: list[_Arrival | InvalidInstance] = []
         try:
             for fp in streams:
-                received = self.blobs.receive_stream(fp, sync=False)
+                received = self.blobs.receive_stream(fp)
                 try:
                     arrivals.append(self._arrival(received, origin=origin))
                 except InvalidInstance as exc:
@@ -214,7 +215,7 @@ class Archive:
     def store_bytes(self, data: bytes, *, origin: Origin | None = None) -> StoreOutcome:
         # Validate in memory first so refused input never touches the disk.
         header = read_header(check_structure(data, HEADER_TAGS))
-        received = self.blobs.receive_bytes(data, sync=False)
+        received = self.blobs.receive_bytes(data)
         arrival = _Arrival(received, header, self._blob_path(header, received.sha256), origin or current_origin())
         try:
             return _one(self._store([arrival]))
@@ -227,22 +228,12 @@ class Archive:
             return self.store_stream(fp, origin=origin)
 
     def _store(self, arrivals: list[_Arrival | InvalidInstance]) -> list[StoreOutcome | InvalidInstance]:
-        """Fsync the temp files together, index them with whatever other threads are storing, then settle.
-
-        The fsync runs on the flusher thread while the index rows are written (it holds no interpreter lock, the
-        index work does); the commit waits for it before it renames a file into place.
-        """
+        """Index the valid arrivals with whatever other threads are storing (their files are placed and
+        flushed by that transaction, see ``_insert_once``), then answer each: stored, duplicate or conflict."""
         valid = [a for a in arrivals if isinstance(a, _Arrival)]
         if not valid:
             return [a for a in arrivals if isinstance(a, InvalidInstance)]
-        flushed = self._flusher.submit(self.blobs.sync_files, [a.received for a in valid])
-        for valid_arrival in valid:
-            valid_arrival.flushed = flushed
-        try:
-            indexed = iter(self._group.submit(valid))
-        finally:
-            wait([flushed])  # never leave a flush running on a file the caller may now discard
-        flushed.result()
+        indexed = iter(self._group.submit(valid))
         outcomes: list[StoreOutcome | InvalidInstance] = []
         for arrival in arrivals:
             if isinstance(arrival, InvalidInstance):
@@ -253,7 +244,7 @@ class Archive:
             if inserted:
                 outcomes.append(StoreOutcome(StoreStatus.STORED, existing))
             elif existing.sha256 == received.sha256:
-                self.blobs.discard(received)
+                self.blobs.discard(received)  # never flushed: a duplicate costs no flush at all
                 outcomes.append(StoreOutcome(StoreStatus.DUPLICATE, existing, "already stored with identical content"))
             else:
                 outcomes.append(self._keep_conflict(received, arrival.header, existing))
@@ -267,17 +258,19 @@ class Archive:
     def _insert_once(self, arrivals: list[_Arrival]) -> tuple[list[tuple[bool, StoredInstance]], list[Change]]:
         """Index and place the files in one transaction: (whether this call indexed each, the indexed instance).
 
-        Files are renamed into place (each after its contents are durable) once the rows are written; the
-        folders' flush then runs while the change rows are written and the index commits, and this returns
-        only when both are done. The transaction marks its instances ``unsettled`` (cleared by a later one),
-        so if a crash makes the commit durable but not a file's name, ``open`` finds the row and removes it:
-        its sender was never acknowledged. A crash before the commit leaves only files at the deterministic
-        paths an identical re-send overwrites.
+        Once the transaction holds its locks and knows which arrivals are new, their files are renamed into
+        place and one flush of the files and their folders starts; the index rows are written and committed
+        while it runs, and this returns only when both are done. So each instance waits for one round of
+        journal commits, not for its file's flush and then its folder's. The transaction marks its instances
+        ``unsettled`` (cleared by a later one): if a crash makes the commit durable but not a file (its name or
+        its contents), ``open`` finds the mark, checks the file against the row's size and hash, and removes a
+        row whose file is missing or not whole: its sender was never acknowledged. A crash before the commit
+        leaves only files at the deterministic paths an identical re-send overwrites.
         """
         now = dt.datetime.now(dt.UTC)
         uids = [a.header.sop_instance_uid for a in arrivals]
         settled, self._settled = self._settled, []
-        folders_flushed: Future[None] | None = None
+        flushes: list[Future[None]] = []
         marks: list[dict[str, str]] = []
         try:
             with self._leading() as (conn, driver):
@@ -298,35 +291,58 @@ class Archive:
                     uid = arrival.header.sop_instance_uid
                     if uid in stored:
                         continue  # already indexed, or an earlier arrival in this group: duplicate or conflict
-                    received = arrival.received
-                    ingest.add_instance(conn, arrival.header, arrival.relative, received.size, received.sha256,
-                                        now, batch=batch)
                     stored[uid] = self._indexed(arrival)
                     placing.append(arrival)
-                batch.flush()
-                marks = [_unsettled(a) for a in placing]
-                settling.clear_and_mark(driver, settled, marks)
-                folders: list[Path] = []
-                for arrival in placing:
-                    folders += self.blobs.folders_to_sync(arrival.relative)
-                    arrival.wait_flushed()  # its contents are durable before its name is
-                    self.blobs.place(arrival.received, arrival.relative)
-                if folders:
-                    folders_flushed = self._flusher.submit(self.blobs.sync_dirs, folders)
-                # The change rows go last, with the commit (``_leading``): one round trip for every write.
-                announcing = changes.send(driver, [_stored_change(a, now) for a in placing])
+                # Renamed while the locks are held, so a concurrent delete of the same instance can never unlink
+                # a file a just-committed row points at; flushed while the rows are written and committed.
+                flushes = self._place(placing)
+                try:
+                    for arrival in placing:
+                        received = arrival.received
+                        ingest.add_instance(conn, arrival.header, arrival.relative, received.size,
+                                            received.sha256, now, batch=batch)
+                    batch.flush()
+                    marks = [_unsettled(a) for a in placing]
+                    settling.clear_and_mark(driver, settled, marks)
+                    # The change rows go last, with the commit (``_leading``): one round trip for every write.
+                    announcing = changes.send(driver, [_stored_change(a, now) for a in placing])
+                except BaseException:
+                    wait(flushes)
+                    self._unplace(placing)  # still under the locks: no other writer has seen these files
+                    raise
             announced = announcing()
         except BaseException:
             self._settled = settled + self._settled  # not cleared: the next transaction tries again
             raise
         finally:
-            if folders_flushed is not None:
-                wait([folders_flushed])
-        if folders_flushed is not None:
-            folders_flushed.result()  # OSError: committed, not acknowledged; open settles the marks
+            wait(flushes)
+        for flushed in flushes:
+            flushed.result()  # OSError: committed, not acknowledged; open checks the marked files
         self._settled += marks
         placed = {id(a) for a in placing}
         return [(id(a) in placed, stored[a.header.sop_instance_uid]) for a in arrivals], announced
+
+    def _place(self, placing: list[_Arrival]) -> list[Future[None]]:
+        """Rename the arrivals' files into place and start flushing them and the folders that name them.
+
+        The files and the folders are flushed at the same time: what a crash can leave half done here is
+        found by ``open`` through the unsettled marks, so neither flush has to wait for the other."""
+        if not placing:
+            return []
+        folders: list[Path] = []
+        files: list[Path] = []
+        for arrival in placing:
+            folders += self.blobs.folders_to_sync(arrival.relative)
+            files.append(self.blobs.place(arrival.received, arrival.relative))
+        return [self._flusher.submit(self.blobs.sync_placed, files),
+                self._flusher.submit(self.blobs.sync_dirs, folders)]
+
+    def _unplace(self, placing: list[_Arrival]) -> None:
+        """Put the files of a transaction that failed before its commit back where they were received, so
+        nothing of them is left in the blob store (a retry places them again, a refusal discards them)."""
+        for arrival in placing:
+            with contextlib.suppress(FileNotFoundError):
+                self.blobs.absolute(arrival.relative).rename(arrival.received.temp)
 
     @contextlib.contextmanager
     def _leading(self) -> Iterator[tuple[Connection, Driver]]:
@@ -385,7 +401,7 @@ class Archive:
     def _keep_conflict(self, received: Received, header: InstanceHeader, existing: StoredInstance) -> StoreOutcome:
         relative = self.blobs.conflict_path(header.sop_instance_uid, received.sha256)
         folders = self.blobs.folders_to_sync(relative)
-        self.blobs.place(received, relative)
+        self.blobs.sync_placed([self.blobs.place(received, relative)])
         self.blobs.sync_dirs(folders)
         now = dt.datetime.now(dt.UTC)
 
@@ -522,30 +538,38 @@ class Archive:
         return len(announced)
 
     def _settle(self) -> None:
-        """Check the instances a crash may have left committed before their files' names were durable:
-        flush the folders of those whose file is there, remove those whose file is not (and say so in the
-        change feed), then clear the marks."""
+        """Check the instances a crash may have left committed before their files were durable: flush the
+        files and folders of those whose file is whole (the size and hash its row records), remove those whose
+        file is missing or not whole (and say so in the change feed), then clear the marks."""
         with self.database.reading() as conn:
             marks = conn.execute(sa.select(unsettled)).all()
+            rows = {r.sop_instance_uid: r for r in conn.execute(
+                sa.select(instance.c.sop_instance_uid, instance.c.path, instance.c.size, instance.c.sha256)
+                .where(instance.c.sop_instance_uid.in_({m.sop_instance_uid for m in marks}))
+            )} if marks else {}
         if not marks:
             return
-        present = [m for m in marks if (self.data_dir / m.path).exists()]
-        self.blobs.sync_dirs({(self.data_dir / m.path).parent for m in present})
-        missing = [m for m in marks if m not in present]
+        indexed = [m for m in marks if (row := rows.get(m.sop_instance_uid)) is not None and row.path == m.path]
+        broken = [m for m in indexed if not self.blobs.whole(m.path, rows[m.sop_instance_uid].size,
+                                                              rows[m.sop_instance_uid].sha256)]
+        kept = [self.data_dir / m.path for m in indexed if m not in broken]
+        self.blobs.sync_placed(kept)
+        self.blobs.sync_dirs({path.parent for path in kept})
         now = dt.datetime.now(dt.UTC)
 
         def settle() -> list[Change]:
             removed: list[changes.ChangeRow] = []
             with self.database.writing() as conn:
-                self.database.lock_instances(conn, [m.sop_instance_uid for m in missing])
-                for mark in missing:
-                    indexed = conn.execute(
+                self.database.lock_instances(conn, [m.sop_instance_uid for m in broken])
+                for mark in broken:
+                    path = conn.execute(
                         sa.select(instance.c.path).where(instance.c.sop_instance_uid == mark.sop_instance_uid)
                     ).scalar()
-                    if indexed == mark.path and not (self.data_dir / mark.path).exists():
+                    if path == mark.path:
                         gone, _ = removal.delete_rows(conn, mark.study_instance_uid, mark.series_instance_uid,
                                                       mark.sop_instance_uid, now)
                         removed += gone
+                        self.blobs.unlink(mark.path)  # what a crash left of it; a re-send places it whole
                 conn.execute(sa.delete(unsettled).where(unsettled.c.pk.in_([m.pk for m in marks])))
                 return changes.record(conn, removed)
 
@@ -595,12 +619,6 @@ class _Arrival:
     header: InstanceHeader
     relative: str  # where it goes, relative to the data folder
     origin: Origin | None = None  # who sent it, captured in the sender's thread
-    flushed: Future[None] | None = None  # the fsync of its temp file, started before its index transaction
-
-    def wait_flushed(self) -> None:
-        """Return once the temp file's contents are durable; OSError if its fsync failed."""
-        if self.flushed is not None:
-            self.flushed.result()
 
 
 def _unsettled(arrival: _Arrival) -> dict[str, str]:

@@ -6,8 +6,8 @@ Layout (relative to the data folder):
   conflicts/  different content that arrived for an already indexed SOP Instance UID
 
 Because the path is derived from the content (its UIDs and hash), a file renamed into place whose index
-commit was lost in a crash is simply overwritten by the identical re-send, which then commits: exactly one
-indexed instance.
+commit was lost in a crash (whole or not: it is renamed before it is flushed) is simply overwritten by the
+identical re-send, which then commits: exactly one indexed instance.
 
 The fan-out folder is chosen by a hash of the Study Instance UID, so a study's files share one folder and
 storing a study needs one folder fsync rather than one per instance. Earlier versions fanned out by the SOP
@@ -39,7 +39,7 @@ _STALE_SECONDS = 24 * 3600  # temp files from other hosts sharing the folder are
 
 @dataclass(frozen=True)
 class Received:
-    """A fully written temp file and what it holds (fsynced by ``sync_files``, unless received with sync)."""
+    """A fully written temp file and what it holds (not yet flushed: ``sync_placed`` flushes it once placed)."""
 
     temp: Path
     size: int
@@ -60,8 +60,8 @@ class BlobStore:
         """A fresh name in tmp/; host and pid in it let cleanup tell a crashed writer's file from a live one's."""
         return self.tmp / f"{_HOST}~{os.getpid()}~{uuid.uuid4().hex}.part"
 
-    def receive_stream(self, fp: BinaryIO, *, sync: bool = True) -> Received:
-        """Copy the stream to a temp file while hashing; ``sync=False`` leaves the fsync to ``sync_files``."""
+    def receive_stream(self, fp: BinaryIO) -> Received:
+        """Copy the stream to a temp file while hashing (not flushed: the archive flushes it once placed)."""
         temp = self.new_temp_path()
         digest = hashlib.sha256()
         size = 0
@@ -71,22 +71,16 @@ class BlobStore:
                     digest.update(chunk)
                     out.write(chunk)
                     size += len(chunk)
-                out.flush()
-                if sync:
-                    os.fsync(out.fileno())
         except BaseException:
             temp.unlink(missing_ok=True)
             raise
         return Received(temp, size, digest.hexdigest())
 
-    def receive_bytes(self, data: bytes | memoryview, *, sync: bool = True) -> Received:
+    def receive_bytes(self, data: bytes | memoryview) -> Received:
         temp = self.new_temp_path()
         try:
             with open(temp, "wb") as out:
                 out.write(data)
-                out.flush()
-                if sync:
-                    os.fsync(out.fileno())
         except BaseException:
             temp.unlink(missing_ok=True)
             raise
@@ -109,10 +103,10 @@ class BlobStore:
         return f"conflicts/{sop_instance_uid}.{sha256[:16]}.dcm"
 
     def place(self, received: Received, relative: str) -> Path:
-        """Rename the (fsynced) temp file into place, replacing an identical orphan.
+        """Rename the temp file into place, replacing an orphan a crash left at that path.
 
-        The rename is durable only once ``sync_dirs`` has run on the folders it touched; callers do that
-        once for all the files of a group, before the commit is acknowledged.
+        The file is durable only once ``sync_placed`` has flushed it and ``sync_dirs`` the folders the rename
+        touched; callers do both once for all the files of a group, before the commit is acknowledged.
         """
         final = self.root / relative
         try:
@@ -135,13 +129,23 @@ class BlobStore:
             parent = parent.parent
         return folders
 
-    def sync_files(self, received: list[Received]) -> None:
-        """Make the temp files' contents durable; concurrent fsyncs share the file system's journal commits."""
-        fsync_files(r.temp for r in received)
+    def sync_placed(self, files: list[Path]) -> None:
+        """Make placed files' contents durable; concurrent fsyncs share the file system's journal commits."""
+        fsync_files(files)
 
     def sync_dirs(self, folders: Iterable[Path]) -> None:
         """Make renames into these folders durable."""
         fsync_folders(folders)
+
+    def whole(self, relative: str, size: int, sha256: str) -> bool:
+        """Whether the file at ``relative`` holds exactly the content of that size and hash."""
+        try:
+            with open(self.root / relative, "rb") as f:
+                if os.fstat(f.fileno()).st_size != size:
+                    return False
+                return hashlib.file_digest(f, "sha256").hexdigest() == sha256
+        except FileNotFoundError:
+            return False
 
     def unlink(self, relative: str) -> None:
         path = self.root / relative

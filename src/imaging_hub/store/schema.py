@@ -154,10 +154,11 @@ changes = sa.Table(
     sqlite_autoincrement=True,  # a sequence number is never reused, even after the newest row is trimmed
 )
 
-# Instances just committed whose files' folder entries were still being flushed: the store flushes the
-# folders and commits the index at the same time, and clears these rows in a later transaction once both
-# are done. ``Archive.open`` checks what a crash left here: a row whose file is missing is removed (its
-# sender was never acknowledged), the folders of the others are flushed.
+# Instances just committed whose files were still being flushed: the store flushes the files, their folders
+# and the index commit at the same time, and clears these rows in a later transaction once all are done.
+# ``Archive.open`` checks what a crash left here: a row whose file is missing or not whole (its size and hash
+# differ from the row's) is removed, its sender was never acknowledged; the files and folders of the others
+# are flushed.
 unsettled = sa.Table(
     "unsettled",
     metadata,
