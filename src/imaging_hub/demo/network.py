@@ -223,9 +223,8 @@ def _send(association: Association, ds: Dataset, ods: str, log: Path, tries: int
 def _not_associated(association: Association) -> str:
     if association.is_rejected:
         return "rejected the modality's association"
-    if association.is_aborted:
-        return "aborted the modality's association request"
-    return f"did not answer the modality's association request within {association.acse_timeout:.0f} s"
+    return (f"did not accept the modality's association (not reachable, aborted, or no answer in "
+            f"{association.acse_timeout:.0f} s)")
 
 
 def _no_answer(association: Association, waited: float) -> str:
