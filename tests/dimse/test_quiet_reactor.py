@@ -143,37 +143,6 @@ def test_the_network_timeout_still_fires(echo_scp: tuple[int, list[Association]]
     _wait_until(lambda: not assoc.is_established and not assoc.dul.is_alive(), "the network timeout ended it")
 
 
-def test_the_reactor_takes_no_message_while_a_sender_has_paused_it() -> None:
-    """pynetdicom's reactor looks for a DIMSE message right after its checkpoint; if a sender paused it just
-    then, the sender's response must stay in the queue for the sender."""
-    checkpoint = reactor._WakingEvent(threading.Event())
-    checkpoint.set()
-    looked: list[bool] = []
-
-    def original(_provider: object, block: bool) -> tuple[int, str]:
-        looked.append(block)
-        return 1, "C-STORE-RSP"
-
-    get_msg = reactor._reactor_get_msg(original)
-    outcomes: list[object] = []
-
-    class Reactor(threading.Thread):  # stands in for the association, whose thread the reactor is
-        _reactor_checkpoint = checkpoint
-
-        def run(self) -> None:
-            provider = type("Provider", (), {"assoc": self})()
-            outcomes.append(get_msg(provider, False))  # not paused: it takes the message
-            checkpoint.clear()  # a sender pauses it
-            outcomes.append(get_msg(provider, False))  # paused: the message is the sender's
-            outcomes.append(get_msg(provider, True))  # a blocking take (a handler's own exchange) is untouched
-
-    thread = Reactor()
-    thread.start()
-    thread.join()
-    assert outcomes == [(1, "C-STORE-RSP"), (None, None), (1, "C-STORE-RSP")]
-    assert looked == [False, True]
-
-
 def test_many_stores_on_one_association_all_answered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A sender's C-STOREs one after another on one association, to the spoke's Storage SCP: every response
     reaches the sender. The sender's reactor is slowed just after its checkpoint, widening the window in which

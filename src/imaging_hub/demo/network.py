@@ -30,6 +30,7 @@ from imaging_hub.deid import ProjectKey
 from imaging_hub.demo.governance_setup import PROJECT, DemoAccounts, set_up_governance
 from imaging_hub.demo.processes import Process, free_port, https_ready, port_open
 from imaging_hub.demo.sample import SITES, SiteSample, build_sample
+from imaging_hub.dimse import exact_reactor_pause
 from imaging_hub.errors import ImagingHubError
 from imaging_hub.governance import Governance
 from imaging_hub.spoke import SpokeStatus, connect, load_enrolment_file
@@ -122,17 +123,19 @@ class DemoNetwork:
 
     def push(self, samples: list[SiteSample], progress: Callable[[int], None]) -> None:
         """Each site's modality sends every study it made to its own spoke."""
+        exact_reactor_pause()  # the modality sends on associations it requested
         ae = AE(ae_title="DEMOMODALITY")
         ae.add_requested_context(CTImageStorage)
         ae.add_requested_context(MRImageStorage)
         ae.dimse_timeout = ae.acse_timeout = 120  # a busy machine (CI) can be slow to answer; a modality waits
         for sample in samples:
+            log = self.folder / "sites" / sample.ods / "spoke.log"
             association = ae.associate("127.0.0.1", self.spoke_ports[sample.ods], ae_title=f"SPOKE{sample.ods}")
             if not association.is_established:
-                raise DemoError(f"spoke {sample.ods} refused the modality's association")
+                raise DemoError(f"spoke {sample.ods} {_not_associated(association)}; see {log}")
             try:
                 for ds in sample.instances():
-                    _send(association, ds, sample.ods)
+                    _send(association, ds, sample.ods, log)
                     progress(1)
             finally:
                 association.release()
@@ -200,16 +203,33 @@ def _value(study: dict[str, object], tag: str) -> str:
     return ""
 
 
-def _send(association: Association, ds: Dataset, ods: str, tries: int = 5) -> None:
+def _send(association: Association, ds: Dataset, ods: str, log: Path, tries: int = 5) -> None:
     """One C-STORE as a modality sends it: an answer of "out of resources" (0xA7xx, the spoke's disk guard or
     intake buffer under pressure) is transient, so the instance is sent again after a pause."""
     for attempt in range(tries):
+        sent_at = time.monotonic()
         status = association.send_c_store(ds)
         if not status:
-            raise DemoError(f"spoke {ods} gave no answer to a C-STORE (association timed out or aborted)")
+            raise DemoError(f"spoke {ods} gave no answer to a C-STORE: "
+                            f"{_no_answer(association, time.monotonic() - sent_at)}; see {log}")
         code = int(status.Status)
         if code == 0:
             return
         if code >> 8 != 0xA7 or attempt == tries - 1:
             raise DemoError(f"spoke {ods} refused an instance (status 0x{code:04X})")
         time.sleep(2.0 * (attempt + 1))
+
+
+def _not_associated(association: Association) -> str:
+    if association.is_rejected:
+        return "rejected the modality's association"
+    return (f"did not accept the modality's association (not reachable, aborted, or no answer in "
+            f"{association.acse_timeout:.0f} s)")
+
+
+def _no_answer(association: Association, waited: float) -> str:
+    """Why a C-STORE got no status: the modality's DIMSE timeout ran out (it then aborted), or the association
+    was aborted first, by the spoke (its network timeout, or an error) or by the connection closing."""
+    if association.dimse_timeout is not None and waited >= association.dimse_timeout:
+        return f"no response within the modality's DIMSE timeout of {association.dimse_timeout:.0f} s"
+    return f"the association was aborted by the spoke or the connection closed, after {waited:.0f} s"

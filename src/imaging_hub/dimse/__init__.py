@@ -18,6 +18,9 @@ Public surface:
   optionally ``admitted``, ``writable_projects`` and recorders for associations, stores and ``Read``s).
 - ``no_delay``: a pynetdicom ``EVT_CONN_OPEN`` handler that tunes the association's socket (TCP_NODELAY),
   for the other AEs in a process (the spoke's intake and PACS client).
+- ``exact_reactor_pause()``: process-wide, once: a sender's DIMSE response is never taken by pynetdicom's own
+  reactor thread (which left the sender with no status under load; see ``pause``). ``DicomServer.start`` calls
+  it; so must any other process that sends on an association it requested.
 - ``quiet_reactors()``: opt-in, process-wide: pynetdicom's association threads wait for work instead of
   polling every millisecond (see ``reactor``). Nothing is changed unless it is called.
 
@@ -39,6 +42,7 @@ from imaging_hub.dimse.archive import (
     StoredFile,
 )
 from imaging_hub.dimse.contexts import STORAGE_TRANSFER_SYNTAXES
+from imaging_hub.dimse.pause import install as exact_reactor_pause
 from imaging_hub.dimse.peers import Peer
 from imaging_hub.dimse.reactor import install as quiet_reactors
 from imaging_hub.dimse.scope import ProjectScope, Read, ScopeProvider, Unrestricted
@@ -48,5 +52,6 @@ from imaging_hub.dimse.sockets import no_delay
 __all__ = [
     "MAX_PDU", "STORAGE_TRANSFER_SYNTAXES", "DicomArchive", "DicomServer", "IncomingInstance", "InstanceRefused",
     "InstanceStore", "Kept", "Level", "Peer", "ProjectScope", "QueryRefused", "QuerySource", "Read", "ReceivedInstance",
-    "RetrieveSource", "ScopeProvider", "StoredFile", "Unrestricted", "no_delay", "quiet_reactors",
+    "RetrieveSource", "ScopeProvider", "StoredFile", "Unrestricted", "exact_reactor_pause", "no_delay",
+    "quiet_reactors",
 ]

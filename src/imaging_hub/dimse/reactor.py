@@ -15,9 +15,10 @@ the interpreter lock with the thread doing the work at every system call it make
 
 Either waits at most ``IDLE_WAIT_S``, then runs its loop as before: only its timers (ARTIM, the network
 timeout) are seen up to that much later. When work is already queued the sleep is pynetdicom's own, so a busy
-loop behaves as stock. One more change closes a race in pynetdicom's pause that the faster wake-ups expose
-(see ``_reactor_get_msg``). Nothing else in pynetdicom changes; ``install`` declines if its internals are not
-the ones this was written against (pynetdicom 3.0, the minor version pyproject pins).
+loop behaves as stock. The race in pynetdicom's pause that the faster wake-ups expose more often (2 in 12 runs
+of 1,200 C-STOREs on one association) is closed by ``pause``, installed with this one. Nothing else in pynetdicom
+changes; ``install`` declines if its internals are not the ones this was written against (pynetdicom 3.0, the
+minor version pyproject pins).
 
 It is opt-in: nothing here runs on import, and the hub calls ``install`` only when its
 ``dicom_quiet_reactors`` setting is on (off by default). bench/dimse_idle_bench.py measures what it changes.
@@ -39,12 +40,13 @@ from typing import Any
 
 import pynetdicom
 from pynetdicom import association as _association
-from pynetdicom import dimse as _dimse
 from pynetdicom import dul as _dul
+
+from imaging_hub.dimse.pause import WRITTEN_FOR, Checkpoint
+from imaging_hub.dimse.pause import install as install_exact_pause
 
 log = logging.getLogger(__name__)
 
-WRITTEN_FOR = "3.0."  # the pynetdicom minor version whose internals this rewrites
 IDLE_WAIT_S = 0.2  # the longest an idle reactor thread waits before its timers are looked at again
 _installed = False
 _install_lock = threading.Lock()
@@ -62,7 +64,7 @@ class _NotifyingQueue(queue.Queue[Any]):
         self._notify()
 
 
-class _WakingEvent(threading.Event):
+class _WakingEvent(Checkpoint):
     """The association's reactor checkpoint: clearing it (a user thread about to send on the association
     asks the reactor to pause) wakes the reactor, so it reaches the pause at once."""
 
@@ -73,12 +75,6 @@ class _WakingEvent(threading.Event):
     def clear(self) -> None:
         super().clear()
         self._wake.set()
-
-    def take_if_set(self, take: Callable[[], Any], otherwise: Any) -> Any:
-        """``take()`` if the checkpoint is set, else ``otherwise``, with no clear() in between (it takes the
-        same lock)."""
-        with self._cond:  # type: ignore[attr-defined]
-            return take() if self._flag else otherwise  # type: ignore[attr-defined]
 
 
 class _Pipe:
@@ -198,24 +194,6 @@ def _association_idle(assoc: Any, seconds: float) -> None:
     ready.clear()  # before the loop looks at the queues, so a put after this wakes the next wait
 
 
-def _reactor_get_msg(original: Callable[..., Any]) -> Callable[..., Any]:
-    """pynetdicom's reactor takes a waiting DIMSE message right after passing its checkpoint; a user thread
-    that paused it (cleared the checkpoint) just before then finds its own response gone ("unexpected
-    C-STORE service message", then a DIMSE timeout and an abort). Its check of ``_is_paused`` can see the
-    reactor's previous pause. Waiting for work instead of polling makes responses arrive soon enough to hit
-    that window (2 in 12 runs of 1,200 C-STOREs on one association). So the reactor's own non-blocking look
-    takes a message only while the checkpoint is set, atomically with clear()."""
-
-    def get_msg(self: Any, block: bool = False) -> Any:
-        assoc = self.assoc
-        checkpoint = getattr(assoc, "_reactor_checkpoint", None)
-        if block or threading.current_thread() is not assoc or not isinstance(checkpoint, _WakingEvent):
-            return original(self, block)
-        return checkpoint.take_if_set(lambda: original(self, False), (None, None))
-
-    return get_msg
-
-
 _running = threading.local()  # .reactor: the DUL or association whose reactor loop this thread runs
 
 
@@ -265,9 +243,8 @@ def install() -> bool:
             return False
         dul_loop = getattr(_dul.DULServiceProvider, "run_reactor", None)
         assoc_loop = getattr(_association.Association, "_run_reactor", None)
-        get_msg = getattr(_dimse.DIMSEServiceProvider, "get_msg", None)
-        if dul_loop is None or assoc_loop is None or get_msg is None or getattr(_dul, "time", None) is not time \
-                or getattr(_association, "time", None) is not time:
+        if dul_loop is None or assoc_loop is None or getattr(_dul, "time", None) is not time \
+                or getattr(_association, "time", None) is not time or not install_exact_pause():
             log.warning("pynetdicom's reactors are not the expected ones: left polling")
             return False
         original_init = _association.Association.__init__
@@ -285,7 +262,6 @@ def install() -> bool:
                     pipe.close()
 
         _association.Association.__init__ = __init__  # type: ignore[method-assign]
-        _dimse.DIMSEServiceProvider.get_msg = _reactor_get_msg(get_msg)  # type: ignore[method-assign]
         _association.Association._kill = _flag("_quiet_kill", _wake_association)  # type: ignore[assignment]
         _dul.DULServiceProvider._kill_thread = _flag("_quiet_kill_thread", _wake_dul)  # type: ignore[assignment]
         _dul.DULServiceProvider.run_reactor = run_reactor  # type: ignore[method-assign]

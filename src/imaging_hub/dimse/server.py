@@ -24,6 +24,7 @@ from imaging_hub.dimse.contexts import (
 )
 from imaging_hub.dimse.find import FindSCP
 from imaging_hub.dimse.listener import AssociationListener, DirectStorage
+from imaging_hub.dimse.pause import install as exact_reactor_pause
 from imaging_hub.dimse.peers import Peer
 from imaging_hub.dimse.retrieve import RetrieveSCP
 from imaging_hub.dimse.scope import ScopeProvider, unrestricted
@@ -126,6 +127,7 @@ class DicomServer:
         if self._server is not None:
             return
         enable_raw_transfer()
+        exact_reactor_pause()  # C-MOVE sub-operations are sent on associations the server requests
         if self._spool_received:
             _config.STORE_RECV_CHUNKED_DATASET = True
         server = self._ae.make_server((self.host, self._requested_port), evt_handlers=self._handlers,

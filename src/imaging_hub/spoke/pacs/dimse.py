@@ -16,7 +16,7 @@ from pynetdicom.sop_class import (  # type: ignore[attr-defined]
     StudyRootQueryRetrieveInformationModelMove,
 )
 
-from imaging_hub.dimse import MAX_PDU, no_delay
+from imaging_hub.dimse import MAX_PDU, exact_reactor_pause, no_delay
 from imaging_hub.spoke.pacs.protocol import PacsError, PatientKey, SeriesFound, StudyFound, check_series_answered
 
 _PENDING = (0xFF00, 0xFF01)
@@ -36,6 +36,7 @@ class DimsePacs:
         self._destination = move_destination or calling_ae
         self._store_handler = store_handler
         self._timeout = timeout_s
+        exact_reactor_pause()  # else, under load, pynetdicom's reactor can take a response meant for us
 
     def _associate(self, contexts: list[Any], roles: list[Any] | None = None,
                    handlers: list[Any] | None = None) -> Association:
