@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pynetdicom
+import pytest
 from pydicom.uid import ExplicitVRLittleEndian
 from pynetdicom import AE
 from pynetdicom.sop_class import CTImageStorage  # type: ignore[attr-defined]
@@ -119,3 +121,12 @@ def _hold_the_reactor_past_its_checkpoint_until_answered(assoc: Any) -> None:
     dimse.get_msg = reactor_look
     assert held.wait(10)
     dimse.send_msg = sender_send
+
+
+def test_a_pynetdicom_other_than_the_one_the_corrections_were_written_for_is_left_as_it_is(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert pause.pynetdicom_as_written("left as it is")
+    monkeypatch.setattr(pynetdicom, "__version__", "9.9.9")
+    assert not pause.pynetdicom_as_written("its reactor's pause is left as it is")
+    assert "pynetdicom 9.9.9 is not 3.0.x: its reactor's pause is left as it is" in caplog.text

@@ -59,6 +59,16 @@ def checked_get_msg(original: Callable[..., Any]) -> Callable[..., Any]:
     return get_msg
 
 
+def pynetdicom_as_written(otherwise: str) -> bool:
+    """Whether pynetdicom is the version whose internals our corrections rewrite; if not, say so with what is
+    ``otherwise`` done."""
+    version = str(getattr(pynetdicom, "__version__", ""))
+    if version.startswith(WRITTEN_FOR):
+        return True
+    log.warning("pynetdicom %s is not %sx: %s", version or "?", WRITTEN_FOR, otherwise)
+    return False
+
+
 def install() -> bool:
     """Make the reactor's pause exact (once per process). False, and pynetdicom left as it is, if its
     internals are not the ones this was written against."""
@@ -66,9 +76,7 @@ def install() -> bool:
     with _install_lock:
         if _installed:
             return True
-        if not str(getattr(pynetdicom, "__version__", "")).startswith(WRITTEN_FOR):
-            log.warning("pynetdicom %s is not %sx: its reactor's pause is left as it is",
-                        getattr(pynetdicom, "__version__", "?"), WRITTEN_FOR)
+        if not pynetdicom_as_written("its reactor's pause is left as it is"):
             return False
         get_msg = getattr(_dimse.DIMSEServiceProvider, "get_msg", None)
         if get_msg is None:

@@ -38,11 +38,10 @@ import types
 from collections.abc import Callable
 from typing import Any
 
-import pynetdicom
 from pynetdicom import association as _association
 from pynetdicom import dul as _dul
 
-from imaging_hub.dimse.pause import WRITTEN_FOR, Checkpoint
+from imaging_hub.dimse.pause import Checkpoint, pynetdicom_as_written
 from imaging_hub.dimse.pause import install as install_exact_pause
 
 log = logging.getLogger(__name__)
@@ -237,9 +236,7 @@ def install() -> bool:
     with _install_lock:
         if _installed:
             return True
-        if not str(getattr(pynetdicom, "__version__", "")).startswith(WRITTEN_FOR):
-            log.warning("pynetdicom %s is not %sx: its reactors are left polling",
-                        getattr(pynetdicom, "__version__", "?"), WRITTEN_FOR)
+        if not pynetdicom_as_written("its reactors are left polling"):
             return False
         dul_loop = getattr(_dul.DULServiceProvider, "run_reactor", None)
         assoc_loop = getattr(_association.Association, "_run_reactor", None)
