@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -188,3 +189,25 @@ def test_a_transaction_retried_after_its_rows_failed_places_the_file_again(
     assert len(calls) == 2 and outcome.status is StoreStatus.STORED
     assert outcome.instance.path.read_bytes() == part10(ds)
     assert [p for p in (archive.data_dir / "tmp").rglob("*") if p.is_file()] == []
+
+
+def test_a_file_that_cannot_be_placed_puts_back_those_placed_before_it(
+    archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Renaming the second file of a group fails (a disk error): the first goes back too, nothing is kept."""
+    datasets = make_datasets(59, instances=2)
+    real = archive.blobs.place
+    placed: list[str] = []
+
+    def failing_second(received: Any, relative: str) -> Path:
+        if placed:
+            raise OSError(5, "Input/output error")
+        placed.append(relative)
+        return real(received, relative)
+
+    monkeypatch.setattr(archive.blobs, "place", failing_second)
+    with pytest.raises(OSError, match="Input/output"):
+        archive.store_streams([io.BytesIO(part10(ds)) for ds in datasets])
+    assert placed and archive.count_instances() == 0
+    for folder in ("tmp", "blobs"):
+        assert [p for p in (archive.data_dir / folder).rglob("*") if p.is_file()] == []

@@ -331,9 +331,13 @@ class Archive:
             return []
         folders: list[Path] = []
         files: list[Path] = []
-        for arrival in placing:
+        for n, arrival in enumerate(placing):
             folders += self.blobs.folders_to_sync(arrival.relative)
-            files.append(self.blobs.place(arrival.received, arrival.relative))
+            try:
+                files.append(self.blobs.place(arrival.received, arrival.relative))
+            except BaseException:
+                self._unplace(placing[:n])
+                raise
         return [self._flusher.submit(self.blobs.sync_placed, files),
                 self._flusher.submit(self.blobs.sync_dirs, folders)]
 
