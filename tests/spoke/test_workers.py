@@ -14,6 +14,7 @@ from harness import part10, wait_for
 from imaging_hub.dicom.synthetic import StudySpec, SyntheticPatient, make_study
 from imaging_hub.spoke import SpokeSettings, connect, load_enrolment_file
 from imaging_hub.spoke.intake.buffer import IntakeBuffer, Share
+from imaging_hub.spoke.runtime.shared_event import SharedEvent
 from imaging_hub.spoke.runtime.workers import SPAWN, DeidWorkers, make_processor
 
 SPEC = StudySpec(rows=16, columns=16, series=2, instances_per_series=30, study_date=dt.date(2024, 2, 1))
@@ -93,8 +94,8 @@ def test_two_processors_each_take_only_their_share(
 def test_a_killed_worker_is_restarted_and_nothing_is_lost_or_doubled(
         tmp_path: Path, project_key_file: Path, patients: list[SyntheticPatient]) -> None:
     settings, intake, total = _spoke_with_intake(tmp_path, project_key_file, patients, workers=2)
-    stop, queued = SPAWN.Event(), SPAWN.Event()
-    arrived = [SPAWN.Event(), SPAWN.Event()]
+    stop, queued = SharedEvent(SPAWN), SharedEvent(SPAWN)
+    arrived = [SharedEvent(SPAWN), SharedEvent(SPAWN)]
     workers = DeidWorkers(settings, arrived, queued, stop)
     workers.start()
     try:

@@ -8,11 +8,10 @@ outbox keeps growing on disk and drains when the hub is back.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
-from multiprocessing.synchronize import Event as ProcessEvent
 from pathlib import Path
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
@@ -30,6 +29,16 @@ from imaging_hub.spoke.state import set_health, transaction
 from imaging_hub.spoke.tables import instance
 
 log = logging.getLogger(__name__)
+
+
+class Bell(Protocol):
+    """What the courier waits on: a ``threading.Event``, or an event shared with the workers' processes."""
+
+    def is_set(self) -> bool: ...
+
+    def wait(self, timeout: float | None = None) -> bool: ...
+
+    def clear(self) -> None: ...
 
 PERMANENT_ITEM_ATTEMPTS = 8  # an instance the hub keeps refusing "for now" is failed after this many tries
 # A batch not yet full waits for more to join it while more are on their way and keep coming: until
@@ -64,7 +73,7 @@ class Courier:
 
     # --- the loop ------------------------------------------------------------------------------------
 
-    def run(self, stop: threading.Event | ProcessEvent, wake: threading.Event | ProcessEvent | None = None) -> None:
+    def run(self, stop: Bell, wake: Bell | None = None) -> None:
         while not stop.is_set():
             worked = self.step()
             if not worked:

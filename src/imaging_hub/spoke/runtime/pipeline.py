@@ -17,7 +17,6 @@ import os
 import threading
 from collections.abc import Sequence
 from multiprocessing.context import SpawnProcess
-from multiprocessing.synchronize import Event as ProcessEvent
 
 from sqlalchemy.engine import Connection
 
@@ -30,6 +29,7 @@ from imaging_hub.spoke.participants.identity import SubjectHasher
 from imaging_hub.spoke.participants.recruitment import enrolment_counts
 from imaging_hub.spoke.runtime.lifetime import Revival, start_child
 from imaging_hub.spoke.runtime.lockfile import held_lock
+from imaging_hub.spoke.runtime.shared_event import SharedEvent
 from imaging_hub.spoke.runtime.workers import SPAWN, DeidWorkers, make_processor, work
 from imaging_hub.spoke.settings import SpokeSettings
 from imaging_hub.spoke.state import connect, set_health
@@ -45,11 +45,11 @@ class Pipeline:
     their work here) until ``stop`` is set. ``arrived``: one event per worker, set by the intake process on
     every instance it buffers."""
 
-    def __init__(self, settings: SpokeSettings, stop: ProcessEvent, arrived: Sequence[ProcessEvent]) -> None:
+    def __init__(self, settings: SpokeSettings, stop: SharedEvent, arrived: Sequence[SharedEvent]) -> None:
         self.settings = settings
         self._stop = stop
         self._arrived = list(arrived)
-        self._queued = SPAWN.Event()  # set by a worker that queued something: wakes the courier
+        self._queued = SharedEvent(SPAWN)  # set by a worker that queued something: wakes the courier
 
     def run(self) -> None:
         Outbox(self.settings.data / "outbox").remove_stale()  # before any worker writes: leftovers of the dead
@@ -101,7 +101,7 @@ class Pipeline:
             conn.close()
 
 
-def pipeline_main(settings: SpokeSettings, stop: ProcessEvent, arrived: Sequence[ProcessEvent],
+def pipeline_main(settings: SpokeSettings, stop: SharedEvent, arrived: Sequence[SharedEvent],
                   parent: int) -> None:
     """Entry point of the child process. Killed with -9, the spoke cannot stop its pipeline: it leaves on its
     own, and whatever it was doing is redone by the next one (a group not yet recorded is still in the
@@ -118,8 +118,8 @@ class PipelineProcess:
 
     def __init__(self, settings: SpokeSettings) -> None:
         self.settings = settings
-        self.stop_event = SPAWN.Event()
-        self.arrived = [SPAWN.Event() for _ in range(max(1, settings.deid_workers))]  # one per worker
+        self.stop_event = SharedEvent(SPAWN)
+        self.arrived = [SharedEvent(SPAWN) for _ in range(max(1, settings.deid_workers))]  # one per worker
         self._process: SpawnProcess | None = None
         self._restarts = 0
         self._revival = Revival()

@@ -15,7 +15,6 @@ import os
 import time
 from collections.abc import Sequence
 from multiprocessing.context import SpawnProcess
-from multiprocessing.synchronize import Event as ProcessEvent
 
 from imaging_hub.heap import freeze_start_up
 from imaging_hub.spoke.delivery.outbox import Outbox
@@ -24,6 +23,7 @@ from imaging_hub.spoke.pipeline.deid_work import WorkContext
 from imaging_hub.spoke.pipeline.processor import GROUP_LINGER_S, Processor
 from imaging_hub.spoke.runtime.lifetime import Revival, start_child
 from imaging_hub.spoke.runtime.lockfile import held_lock
+from imaging_hub.spoke.runtime.shared_event import SharedEvent
 from imaging_hub.spoke.settings import SpokeSettings
 from imaging_hub.spoke.state import connect
 
@@ -44,7 +44,7 @@ def make_processor(settings: SpokeSettings, share: Share) -> Processor:
     return Processor(conn, intake, WorkContext.for_settings(settings, conn, outbox), share)
 
 
-def work(processor: Processor, arrived: ProcessEvent, queued: ProcessEvent, stop: ProcessEvent) -> None:
+def work(processor: Processor, arrived: SharedEvent, queued: SharedEvent, stop: SharedEvent) -> None:
     """De-identify groups until ``stop``; sleep on ``arrived`` when the share is empty, set ``queued`` when
     something was queued for the courier."""
     while not stop.is_set():
@@ -61,8 +61,8 @@ def work(processor: Processor, arrived: ProcessEvent, queued: ProcessEvent, stop
             arrived.wait(IDLE_WAIT_S)
 
 
-def worker_main(settings: SpokeSettings, share: Share, arrived: ProcessEvent, queued: ProcessEvent,
-                stop: ProcessEvent, ready: ProcessEvent, parent: int) -> None:
+def worker_main(settings: SpokeSettings, share: Share, arrived: SharedEvent, queued: SharedEvent,
+                stop: SharedEvent, ready: SharedEvent, parent: int) -> None:
     """Entry point of a worker process; ``ready`` is set once it is about to take work."""
     start_child(parent, settings.background_nice)
     with held_lock(settings.data / f"deid-worker-{share.part}.lock", stop) as held:
@@ -78,14 +78,14 @@ class DeidWorkers:
     """The pipeline process's worker processes: one per ``arrived`` event (woken by the intake process on
     every arrival), started, restarted when they die, stopped with ``stop``."""
 
-    def __init__(self, settings: SpokeSettings, arrived: Sequence[ProcessEvent], queued: ProcessEvent,
-                 stop: ProcessEvent) -> None:
+    def __init__(self, settings: SpokeSettings, arrived: Sequence[SharedEvent], queued: SharedEvent,
+                 stop: SharedEvent) -> None:
         self._settings = settings
         self._arrived = list(arrived)
         self._queued = queued
         self._stop = stop
         self._processes: list[SpawnProcess | None] = [None] * len(self._arrived)
-        self._ready = [SPAWN.Event() for _ in self._arrived]
+        self._ready = [SharedEvent(SPAWN) for _ in self._arrived]
         self._revivals = [Revival() for _ in self._arrived]
         self.restarts = 0
 
