@@ -547,12 +547,12 @@ class Archive:
         file is missing or not whole (and say so in the change feed), then clear the marks."""
         with self.database.reading() as conn:
             marks = conn.execute(sa.select(unsettled)).all()
+            if not marks:
+                return
             rows = {r.sop_instance_uid: r for r in conn.execute(
                 sa.select(instance.c.sop_instance_uid, instance.c.path, instance.c.size, instance.c.sha256)
                 .where(instance.c.sop_instance_uid.in_({m.sop_instance_uid for m in marks}))
-            )} if marks else {}
-        if not marks:
-            return
+            )}
         indexed = [m for m in marks if (row := rows.get(m.sop_instance_uid)) is not None and row.path == m.path]
         broken = [m for m in indexed if not self.blobs.whole(m.path, rows[m.sop_instance_uid].size,
                                                               rows[m.sop_instance_uid].sha256)]

@@ -30,6 +30,14 @@ from imaging_hub.spoke.tables import instance
 
 log = logging.getLogger(__name__)
 
+PERMANENT_ITEM_ATTEMPTS = 8  # an instance the hub keeps refusing "for now" is failed after this many tries
+# A batch not yet full waits for more to join it while more are on their way and keep coming: until
+# BATCH_QUIET_S passes with none joining, and no longer than BATCH_LINGER_S after its oldest instance was
+# queued. The de-identification workers record in groups, and the hub's cost per request is then shared by
+# several of them; the last batch of a transfer goes as soon as nothing is left to de-identify.
+BATCH_LINGER_S = 0.5
+BATCH_QUIET_S = 0.1
+
 
 class Bell(Protocol):
     """What the courier waits on: a ``threading.Event``, or an event shared with the workers' processes."""
@@ -39,14 +47,6 @@ class Bell(Protocol):
     def wait(self, timeout: float | None = None) -> bool: ...
 
     def clear(self) -> None: ...
-
-PERMANENT_ITEM_ATTEMPTS = 8  # an instance the hub keeps refusing "for now" is failed after this many tries
-# A batch not yet full waits for more to join it while more are on their way and keep coming: until
-# BATCH_QUIET_S passes with none joining, and no longer than BATCH_LINGER_S after its oldest instance was
-# queued. The de-identification workers record in groups, and the hub's cost per request is then shared by
-# several of them; the last batch of a transfer goes as soon as nothing is left to de-identify.
-BATCH_LINGER_S = 0.5
-BATCH_QUIET_S = 0.1
 
 
 class Courier:
