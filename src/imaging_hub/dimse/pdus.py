@@ -10,6 +10,7 @@ as views of that buffer, never copied.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import struct
 import time
@@ -61,26 +62,49 @@ def peek_first(sock: socket.socket, timeout: float, limit: int) -> bytes | None:
     the peer closed."""
     deadline = time.monotonic() + timeout
     wanted = HEADER_LENGTH
-    data = b""
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return None if wanted == HEADER_LENGTH else data
-        sock.settimeout(remaining)
-        try:
-            data = sock.recv(wanted, socket.MSG_PEEK)
-        except TimeoutError:
-            return None
-        if not data:
-            return None
-        if len(data) >= HEADER_LENGTH and wanted == HEADER_LENGTH:
-            _kind, length = _HEADER.unpack_from(data)
-            wanted = HEADER_LENGTH + length
-            if wanted > limit:
-                return data  # too large to judge here: pynetdicom reads it
-        if len(data) >= wanted:
-            return data
-        time.sleep(_PEEK_RETRY_S)
+    try:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None if wanted == HEADER_LENGTH else _waiting(sock, wanted)
+            sock.settimeout(remaining)
+            _wake_at(sock, wanted)
+            try:
+                data = sock.recv(wanted, socket.MSG_PEEK)
+            except TimeoutError:
+                return None if wanted == HEADER_LENGTH else _waiting(sock, wanted)
+            if not data:
+                return None
+            if len(data) >= HEADER_LENGTH and wanted == HEADER_LENGTH:
+                _kind, length = _HEADER.unpack_from(data)
+                wanted = HEADER_LENGTH + length
+                if wanted > limit:
+                    return data  # too large to judge here: pynetdicom reads it
+                if len(data) < wanted:
+                    continue  # the length is known now: wait for the rest (a pause here cost every association 2 ms)
+            if len(data) >= wanted:
+                return data
+            time.sleep(_PEEK_RETRY_S)  # only where the system woke us before ``wanted`` bytes were there
+    finally:
+        _wake_at(sock, 1)
+
+
+def _waiting(sock: socket.socket, wanted: int) -> bytes:
+    """What is there now, up to ``wanted`` bytes, left unread."""
+    _wake_at(sock, 1)
+    sock.settimeout(0)
+    try:
+        return sock.recv(wanted, socket.MSG_PEEK)
+    except BlockingIOError:
+        return b""
+
+
+def _wake_at(sock: socket.socket, count: int) -> None:
+    """Have a wait for the socket to be readable end only once ``count`` bytes are there (SO_RCVLOWAT; Linux
+    honours it in poll, capped at half the receive buffer). A peek consumes nothing, so otherwise each peek
+    after the first bytes returns at once, and a request that arrives in pieces is polled for."""
+    with contextlib.suppress(OSError):
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVLOWAT, count)
 
 
 def discard(sock: socket.socket, count: int) -> None:
