@@ -96,6 +96,29 @@ def write_corpus(folder: Path, studies: int, spec: StudySpec, seed: int = 7) -> 
     return paths
 
 
+# Measurements run back to back inherit each other's leftovers. On ext4 without a journal (the bench VM's root
+# file system) creating a file skips over every inode of its block group freed recently, one buffer lookup
+# each, and a VM that hands freed memory back to its host makes the next writer pay for fresh pages. Seen:
+# the same retrieve alone at 225 and 331/s in two rounds (spoke_bench), and inode allocation at 24% of the
+# hub's CPU and 12% of Orthanc's during C-STORE ingest (ingest_bench, ``perf``). So each measurement starts
+# from a settled machine, in a folder of its own part of the disk; a journalled file system never pays this.
+SETTLE_S = 6.0
+
+
+def apart(folder: Path) -> None:
+    """Let ext4 place each folder made in ``folder`` in its own block group (the Orlov allocator's
+    top-directory flag, ``chattr +T``), as if each server had a disk of its own: sharing a group, one
+    server's deletions cost the other's file creations (16% of the hub's CPU in a spoke end to end)."""
+    with contextlib.suppress(OSError):
+        subprocess.run(["chattr", "+T", str(folder)], check=False, capture_output=True)
+
+
+def settle() -> None:
+    """Write back what earlier work left dirty, then let the machine go quiet, before a measurement."""
+    os.sync()
+    time.sleep(SETTLE_S)
+
+
 @dataclass
 class MemorySampler:
     """Samples the resident set size of a process tree in the background; keeps the peak."""

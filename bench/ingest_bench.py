@@ -6,8 +6,9 @@ Measures instances/s through C-STORE (dcmtk storescu: concurrently, one associat
 ``--parallel`` senders, and over one single association carrying every instance) and through STOW-RS (the
 same multipart batches POSTed to both), then QIDO-RS study search latency on both archives holding the same
 instances. Every dcmtk tool and Orthanc run with TCP_NODELAY=1, and Orthanc with its recommended settings
-(``common.ORTHANC_RECOMMENDED``). Rounds alternate Orthanc and Imaging Hub; medians are reported. Prints ratios
-(Imaging Hub / Orthanc; > 1 means Imaging Hub is faster).
+(``common.ORTHANC_RECOMMENDED``). Rounds alternate Orthanc and Imaging Hub, each measurement on a settled machine
+and in a folder of its own part of the disk (``common.settle``, ``common.apart``); medians are reported. Prints
+ratios (Imaging Hub / Orthanc; > 1 means Imaging Hub is faster).
 
 ``--index postgresql`` puts both indexes on the PostgreSQL server ``--server`` (a fresh database for each run):
 the hub with ``--database``, Orthanc with the Debian ``orthanc-postgresql`` index plugin (its storage stays
@@ -27,18 +28,21 @@ import uuid
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 from common import (
     DCMTK_ENVIRONMENT,
     ORTHANC_RECOMMENDED,
+    apart,
     dcmtk_environment,
     dicomweb_plugin,
     hub_process,
     machine_line,
     orthanc_peer,
     percentile,
+    settle,
     study_search_latencies,
     today,
     write_corpus,
@@ -143,7 +147,7 @@ QUERIES = [
 ]
 
 
-def _orthanc_index(url: str | None) -> dict[str, object]:
+def _orthanc_index(url: str | None) -> dict[str, Any]:
     return {} if url is None else {"settings": orthanc_postgresql(url)}
 
 
@@ -165,6 +169,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(dir=args.work) as scratch:
         work = Path(scratch)
+        apart(work)  # each server's folder in its own part of the disk (see common.SETTLE_S)
         spec = StudySpec(series=1, instances_per_series=args.instances, rows=args.size, columns=args.size)
         write_corpus(work / "corpus", args.studies, spec)
         folders = sorted((work / "corpus").iterdir())
@@ -180,6 +185,7 @@ def main() -> None:
                 for path in args.paths:
                     data = work / f"{name}-{path}-{round_number}"
                     data.mkdir()
+                    settle()  # no measurement inherits the last one's dirty pages and freed inodes
                     database = fresh_database(args.server) if args.index == "postgresql" else contextlib.nullcontext()
                     if name == "orthanc":
                         with database as url, orthanc_peer(data, **_orthanc_index(url)) as orthanc:

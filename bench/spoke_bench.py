@@ -28,7 +28,6 @@ import os
 import random
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -41,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "spoke"))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from common import orthanc_peer  # noqa: E402
+from common import apart, orthanc_peer, settle  # noqa: E402
 from harness import (  # noqa: E402
     HubProcess,
     OrthancPacs,
@@ -59,6 +58,7 @@ from imaging_hub.spoke import SpokeSettings, SpokeStatus, connect, load_enrolmen
 from imaging_hub.spoke.delivery.courier import Courier  # noqa: E402
 from imaging_hub.spoke.delivery.hubclient import HubClient  # noqa: E402
 from imaging_hub.spoke.runtime.gateway import Spoke  # noqa: E402
+from imaging_hub.spoke.runtime.shared_event import SharedEvent  # noqa: E402
 from imaging_hub.spoke.runtime.workers import SPAWN, DeidWorkers  # noqa: E402
 from imaging_hub.spoke.settings import default_deid_workers  # noqa: E402
 from imaging_hub.store import Archive  # noqa: E402
@@ -80,7 +80,7 @@ def main() -> None:
     spec = StudySpec(rows=args.size, columns=args.size, series=series, instances_per_series=per_series,
                      study_date=dt.date(2024, 2, 1))
     work = Path(tempfile.mkdtemp(prefix="spoke-bench-"))
-    _apart(work)
+    apart(work)
     tls = issue_network_tls(work / "tls")
     key = work / "p.key"
     ProjectKey.generate().save(key)
@@ -171,7 +171,7 @@ def _stages(work: Path, name: str, hub: HubProcess, orthanc: OrthancPacs, key: P
     # intake buffer, with only the SCP running: the same retrieve stage the end to end runs
     spoke.scp.start()
     freeze_start_up()  # as `imaging-hub spoke` does once started
-    _settle()
+    settle()
     cpu.start()
     started = time.perf_counter()
     summary = spoke.pull("BENCH")
@@ -184,12 +184,12 @@ def _stages(work: Path, name: str, hub: HubProcess, orthanc: OrthancPacs, key: P
     intake, held = settings.data / "intake", settings.data / "intake-held"
     intake.rename(held)
     intake.mkdir()
-    stop, queued = SPAWN.Event(), SPAWN.Event()
-    arrived = [SPAWN.Event() for _ in range(max(1, settings.deid_workers))]
+    stop, queued = SharedEvent(SPAWN), SharedEvent(SPAWN)  # as the spoke's pipeline makes them
+    arrived = [SharedEvent(SPAWN) for _ in range(max(1, settings.deid_workers))]
     workers = DeidWorkers(settings, arrived, queued, stop)
     workers.start()
     wait_for(lambda: workers.describe().startswith(f"{len(arrived)} of {len(arrived)} ready"), 60, interval=0.05)
-    _settle()
+    settle()
     cpu.start()
     started = time.perf_counter()
     for entry in os.scandir(held):
@@ -205,7 +205,7 @@ def _stages(work: Path, name: str, hub: HubProcess, orthanc: OrthancPacs, key: P
     files = list((settings.data / "outbox").rglob("*.dcm"))
     # hub ingest alone, in process
     archive = Archive.open(work / f"ingest-alone-{name}")
-    _settle()
+    settle()
     started = time.perf_counter()
     for path in files:
         archive.store_file(path)
@@ -214,10 +214,10 @@ def _stages(work: Path, name: str, hub: HubProcess, orthanc: OrthancPacs, key: P
     # transfer alone (STOW-RS over TLS, hub ingest included)
     client = HubClient(settings.hub)
     courier = Courier(conn, client, settings.hub, "RX1")
-    _settle()
+    settle()
     cpu.start()
     started = time.perf_counter()
-    while conn.exec_driver_sql("SELECT COUNT(*) FROM instance WHERE state = 'deidentified'").fetchone()[0]:
+    while conn.exec_driver_sql("SELECT COUNT(*) FROM instance WHERE state = 'deidentified'").scalar_one():
         courier.step()
     rates["transfer"] = total / (time.perf_counter() - started)
     cpu.report("transfer")
@@ -240,7 +240,7 @@ def _end_to_end(work: Path, name: str, hub: HubProcess, orthanc: OrthancPacs, ke
         wait_for(lambda: SpokeStatus.read(settings.data).health.get("deid_workers", "").startswith(
             f"{workers} of {workers} ready") and SpokeStatus.read(settings.data).health.get("accepting") == "yes",
             60, interval=0.1, what="the spoke's de-identification workers to start")
-        _settle()
+        settle()
         before = _cpu_seconds({"spoke": spoke.process, "hub": hub.process, "orthanc": orthanc.process})
         machine = _machine_times()
         steal = _host_steal()
@@ -320,28 +320,6 @@ class _StageCpu:
         print(f"  {stage} alone CPU ms/instance: " + ", ".join(
             f"{k} {1000 * v / self._total:.1f}" for k, v in used.items()) + _steal_since(self._steal), flush=True)
         self.steal = max(self.steal, _steal_fraction(self._steal))
-
-
-# Phases run back to back inherit each other's leftovers: inodes deleted in the last seconds that ext4 without
-# a journal skips over at every create (until written back), and, on a VM that returns freed memory to its
-# host within seconds, pages just freed that the next phase writes into at a tenth of the cost of fresh ones.
-# Seen: the same retrieve alone at 225 and 331/s in two rounds. So every phase starts from a settled machine.
-SETTLE_S = 6.0
-
-
-def _apart(folder: Path) -> None:
-    """Let ext4 place each folder made in ``folder`` (the hub's, each spoke's) in its own part of the disk
-    (the Orlov allocator's top-directory flag, ``chattr +T``), as if hub and spoke had disks of their own. On
-    ext4 without a journal, as on the bench VM, creating a file skips over every inode of its block group
-    freed in the last 30 s, one lookup each: sharing a group, the spoke's deletions (intake files, delivered
-    outbox files) cost the hub's file creations 16% of its CPU in an end to end (``perf``). Nothing elsewhere."""
-    with contextlib.suppress(OSError):
-        subprocess.run(["chattr", "+T", str(folder)], check=False, capture_output=True)
-
-
-def _settle() -> None:
-    os.sync()
-    time.sleep(SETTLE_S)
 
 
 def _cpu_ticks() -> list[int]:
