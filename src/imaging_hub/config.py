@@ -160,6 +160,7 @@ class HubSettings(LayeredSettings):
     peers: list[str] = []  # C-MOVE destinations, each "AETITLE@host:port"
     dicom_max_associations_per_peer: int = 8  # per calling AE title and per address
     dicom_idle_timeout: float = 60.0  # seconds without a PDU before an association is aborted
+    dicom_require_called_ae_title: bool = False  # refuse associations addressed to another AE title than ae_title
     # pynetdicom's association threads wait for work instead of polling (dimse/reactor.py); process-wide
     dicom_quiet_reactors: bool = False
     tls_cert: Path | None = None  # PEM certificate chain: with tls_key, HTTP is served over TLS

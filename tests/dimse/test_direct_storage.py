@@ -447,13 +447,13 @@ def test_a_connection_that_sends_nothing_or_garbage_leaves_the_server_serving(se
 def test_the_servers_maximum_counts_every_association_held() -> None:
     callers = Callers(lambda calling, address: Scope(), per_peer=8, maximum=2)
     first, second, third = object(), object(), object()
-    assert callers.admit(first, "A", "10.0.0.1")[1] is None
-    assert callers.admit(second, "B", "10.0.0.2")[1] is None
-    refusal = callers.admit(third, "C", "10.0.0.3")[1]
+    assert callers.admit(first, "A", "10.0.0.1", "IMAGINGHUB")[1] is None
+    assert callers.admit(second, "B", "10.0.0.2", "IMAGINGHUB")[1] is None
+    refusal = callers.admit(third, "C", "10.0.0.3", "IMAGINGHUB")[1]
     assert refusal is not None and (refusal.result, refusal.source, refusal.diagnostic) == (0x02, 0x03, 0x02)
     assert refusal.why == "more than 2 associations in all"
     callers.release(first)
-    assert callers.admit(third, "C", "10.0.0.3")[1] is None
+    assert callers.admit(third, "C", "10.0.0.3", "IMAGINGHUB")[1] is None
 
 
 def test_stopping_ends_an_open_direct_association(archive: Archive, tmp_path: Path) -> None:
@@ -498,3 +498,33 @@ def test_the_negotiator_answers_a_repeated_request_from_memory() -> None:
     other = negotiator.negotiate(_request(CT, calling="OTHER"))
     assert other is not None and other is not first and str(other[0].calling_ae_title).strip() == "OTHER"
     assert negotiator.negotiate(_request(CT, STUDY_FIND)) is None
+
+
+@pytest.mark.parametrize("requestor", [_pynetdicom_find_association, _direct_association])
+def test_an_association_for_another_ae_title_is_refused_and_audited_so_when_required(
+    archive: Archive, requestor: Callable[[int, str], Association],
+) -> None:
+    """The check comes before the audit record on both paths: a refusal is never recorded as accepted."""
+    scope = Scope()
+    with DicomServer(ArchiveForDicom(archive), port=0, scope_for=lambda calling, address: scope,
+                     require_called_ae_title=True) as hub:
+        ae = AE(ae_title="CALLER")
+        ae.add_requested_context(STUDY_FIND if requestor is _pynetdicom_find_association else Verification)
+        refused = ae.associate("127.0.0.1", hub.port, ae_title="ELSEWHERE")
+        answer = refused.acceptor.primitive
+        assert refused.is_rejected and answer is not None
+        assert (answer.result, answer.result_source, answer.diagnostic) == (0x01, 0x01, 0x07)
+        assert scope.associations == [(False, "called AE title is not this server's")]
+        accepted = requestor(hub.port, "CALLER")  # addressed to the hub's own title
+        assert accepted.is_established
+        accepted.release()
+        assert scope.associations[-1] == (True, "")
+
+
+def test_any_called_ae_title_is_taken_unless_required(server: DicomServer, scope: Scope) -> None:
+    ae = AE(ae_title="CALLER")
+    ae.add_requested_context(Verification)
+    assoc = ae.associate("127.0.0.1", server.port, ae_title="ELSEWHERE")
+    assert assoc.is_established
+    assoc.release()
+    assert scope.associations == [(True, "")]

@@ -154,6 +154,22 @@ def test_unmapped_ae_is_refused_at_association(rig: Rig, tmp_path: Path) -> None
     assert rig.gov.audit.entries(AuditFilter(actor="AE STRANGER", action="dicom.search", limit=5)) == []
 
 
+def test_an_association_for_another_ae_title_is_refused_in_the_audit_when_required(rig: Rig) -> None:
+    server = DicomServer(ArchiveForDicom(rig.archive), ae_title=HUB_AE, port=0, scope_for=DimseScopes(rig.gov),
+                         require_called_ae_title=True)
+    server.start()
+    try:
+        for tool in (["echoscu"], ["findscu", "-S", "-k", "QueryRetrieveLevel=STUDY", "-k", "StudyInstanceUID"]):
+            wrong = dcmtk(*tool, "-aet", "RESWS", "-aec", "ELSEWHERE", "127.0.0.1", str(server.port))
+            assert wrong.returncode != 0 and "Called AE Title Not Recognized" in wrong.stdout + wrong.stderr
+        assert dcmtk("echoscu", "-aet", "RESWS", "-aec", HUB_AE, "127.0.0.1", str(server.port)).returncode == 0
+    finally:
+        server.stop()
+    entries = rig.gov.audit.entries(AuditFilter(actor=_actor(rig, "RESWS"), action="dicom.associate", limit=3))
+    assert sorted(e.outcome for e in entries) == ["denied", "denied", "success"]  # a refusal is never "success"
+    assert all(_detail(e)["reason"] == "called AE title is not this server's" for e in entries if e.outcome == "denied")
+
+
 def test_mapped_ae_sends_only_into_its_sites_projects(rig: Rig, tmp_path: Path) -> None:
     lung, _ = store(rig, "RXXGW", "LUNG1", "RXX", 21, tmp_path)
     assert all(rig.archive.get(uid) is not None for uid in lung)

@@ -58,7 +58,8 @@ class Hub:
             self.dicom = DicomServer(ArchiveForDicom(self.archive), ae_title=settings.ae_title,
                                      host=settings.host, port=settings.dicom_port, peers=peers, scope_for=scope_for,
                                      max_associations_per_peer=settings.dicom_max_associations_per_peer,
-                                     idle_timeout=settings.dicom_idle_timeout)
+                                     idle_timeout=settings.dicom_idle_timeout,
+                                     require_called_ae_title=settings.dicom_require_called_ae_title)
             self.dicom.start()
         except BaseException:
             self._close_stores()

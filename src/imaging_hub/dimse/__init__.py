@@ -3,10 +3,11 @@
 Public surface:
 
 - ``DicomServer(archive, *, ae_title, host, port, peers, scope_for, max_associations_per_peer,
-  idle_timeout, direct_storage)`` with ``start()``, ``stop()``, ``port``: Verification, Storage (all storage SOP
-  classes, stored as received), Q/R C-FIND (patient and study root), C-MOVE (to ``peers``) and C-GET (back over
-  the requesting association), sent as stored. An association for storage and Verification only is served
-  outside pynetdicom's loops (``listener``, ``storage_association``), every other one by pynetdicom.
+  idle_timeout, direct_storage, require_called_ae_title)`` with ``start()``, ``stop()``, ``port``: Verification,
+  Storage (all storage SOP classes, stored as received), Q/R C-FIND (patient and study root), C-MOVE (to
+  ``peers``) and C-GET (back over the requesting association), sent as stored. An association for storage and
+  Verification only is served outside pynetdicom's loops (``listener``, ``storage_association``), every other
+  one by pynetdicom.
 - ``DicomArchive`` (= ``InstanceStore`` + ``QuerySource`` + ``RetrieveSource``): what ``archive`` must be;
   ``IncomingInstance``, ``ReceivedInstance``, ``StoredFile``, ``Kept``, ``Level``, ``InstanceRefused``,
   ``QueryRefused`` go with it.

@@ -1,12 +1,15 @@
 """Who is on each association: the caller's scope, made once when the association is requested.
 
 ``admit`` asks ``scope_for`` before anything is negotiated and refuses the association (A-ASSOCIATE-RJ)
-when the scope does not admit the caller (an unmapped peer under governance), when the caller already holds
+when it is addressed to another AE title than ``called_ae_title`` (when one is required), when the scope
+does not admit the caller (an unmapped peer under governance), when the caller already holds
 ``per_peer`` associations, counted by calling AE title and by address (one peer cannot take every slot the
 server has), or when the server holds ``maximum`` already. Both receive paths admit through it, so one
 registry counts every association held: pynetdicom's (``requested``, the ``EVT_REQUESTED`` handler; an
 association leaves the registry when its connection closes or its thread has ended) and the direct storage
 associations (``release`` when they end). The SCPs then read the scope kept for their association.
+Every check is made here, before the audit trail is told the association was accepted: pynetdicom's own
+AE title checks would run after ``EVT_REQUESTED`` and so after that record, and are left off.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ class Refusal:
 
 
 _NOT_RECOGNISED = (0x01, 0x01, 0x03)  # rejected permanent, service user, calling AE title not recognised
+_CALLED_NOT_RECOGNISED = (0x01, 0x01, 0x07)  # rejected permanent, service user, called AE title not recognised
 _LIMIT_EXCEEDED = (0x02, 0x03, 0x02)  # rejected transient, service provider (presentation), local limit
 
 
@@ -45,20 +49,28 @@ class _Holding:
 
 
 class Callers:
-    def __init__(self, scope_for: ScopeProvider, per_peer: int, maximum: int) -> None:
+    """``called_ae_title``: refuse associations addressed to any other title (None: any title is taken)."""
+
+    def __init__(self, scope_for: ScopeProvider, per_peer: int, maximum: int, *,
+                 called_ae_title: str | None = None) -> None:
         if per_peer < 1 or maximum < 1:
             raise ValueError("at least one association per peer, and in all, must be allowed")
         self._scope_for = scope_for
+        self._called = called_ae_title.strip() if called_ae_title is not None else None
         self._per_peer = per_peer
         self._maximum = maximum
         self._scopes: weakref.WeakKeyDictionary[Association, ProjectScope] = weakref.WeakKeyDictionary()
         self._held: dict[object, _Holding] = {}  # every association admitted and not yet ended, both paths
         self._lock = threading.Lock()
 
-    def admit(self, holder: object, calling: str, address: str) -> tuple[ProjectScope, Refusal | None]:
-        """Decide the caller's scope and whether ``holder`` (one association) may be held; admitted ones are
-        counted until ``release(holder)`` (or, for a pynetdicom association, until its thread ends)."""
+    def admit(self, holder: object, calling: str, address: str, called: str) -> tuple[ProjectScope, Refusal | None]:
+        """Decide the caller's scope and whether ``holder`` (one association, addressed to ``called``) may be
+        held; admitted ones are counted until ``release(holder)`` (or, for a pynetdicom association, until its
+        thread ends)."""
         scope = self._scope_for(calling, address)
+        if self._called is not None and called.strip() != self._called:
+            log.warning("refused an association from %s: addressed to another AE title", calling)
+            return scope, self._refused(scope, _CALLED_NOT_RECOGNISED, "called AE title is not this server's")
         if not admitted(scope):
             log.warning("refused an association from an unrecognised AE at %s", address)
             return scope, self._refused(scope, _NOT_RECOGNISED, "calling AE title not recognised for this address")
@@ -87,7 +99,7 @@ class Callers:
     def requested(self, event: Event) -> None:
         """``EVT_REQUESTED``: decide the caller's scope, or refuse the association."""
         assoc = event.assoc
-        scope, refusal = self.admit(assoc, _calling_ae(assoc), str(assoc.requestor.address))
+        scope, refusal = self.admit(assoc, _calling_ae(assoc), str(assoc.requestor.address), _called_ae(assoc))
         with self._lock:
             self._scopes[assoc] = scope
         if refusal is not None:
@@ -123,3 +135,8 @@ def _calling_ae(assoc: Association) -> str:
     primitive = assoc.requestor.primitive
     title = primitive.calling_ae_title if primitive is not None else assoc.requestor.ae_title
     return str(title or "").strip()
+
+
+def _called_ae(assoc: Association) -> str:
+    primitive = assoc.requestor.primitive
+    return str(primitive.called_ae_title or "").strip() if primitive is not None else ""

@@ -46,9 +46,6 @@ _IGNORABLE = (
     SOPClassExtendedNegotiation,
     SOPClassCommonExtendedNegotiation,
 )
-# PS3.8 9.3.4 (result, source, diagnostic), as pynetdicom's ACSE rejects
-CALLING_NOT_RECOGNISED = (0x01, 0x01, 0x03)
-CALLED_NOT_RECOGNISED = (0x01, 0x01, 0x07)
 
 
 @dataclass(frozen=True)
@@ -123,18 +120,6 @@ def storage_request(first_pdu: bytes, served: Collection[str]) -> A_ASSOCIATE | 
     return primitive
 
 
-def required_titles(
-    request: A_ASSOCIATE, called: str, require_called: bool, require_calling: Sequence[str]
-) -> tuple[int, int, int] | None:
-    """pynetdicom's AE-title checks (``require_calling_aet``, ``require_called_aet``): a rejection or None."""
-    reject = None
-    if require_calling and request.calling_ae_title not in [title.strip() for title in require_calling]:
-        reject = CALLING_NOT_RECOGNISED
-    if require_called and request.called_ae_title != called.strip():
-        reject = CALLED_NOT_RECOGNISED
-    return reject
-
-
 def accept(
     request: A_ASSOCIATE, supported: Sequence[PresentationContext], max_length: int, implementation_uid: str,
     implementation_version: str | None,
@@ -168,15 +153,12 @@ def accept(
     return Acceptance(encoded.encode(), contexts, _peer_max_length(request))
 
 
-def reject(refusal: Refusal | tuple[int, int, int]) -> bytes:
+def reject(refusal: Refusal) -> bytes:
     """The A-ASSOCIATE-RJ for a refusal."""
-    result, source, diagnostic = (
-        (refusal.result, refusal.source, refusal.diagnostic) if isinstance(refusal, Refusal) else refusal
-    )
     answer = A_ASSOCIATE()
-    answer.result = result
-    answer.result_source = source
-    answer.diagnostic = diagnostic
+    answer.result = refusal.result
+    answer.result_source = refusal.source
+    answer.diagnostic = refusal.diagnostic
     encoded = pdu.A_ASSOCIATE_RJ()
     encoded.from_primitive(answer)
     return encoded.encode()

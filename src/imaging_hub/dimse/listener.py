@@ -99,15 +99,11 @@ class AssociationListener(ThreadedAssociationServer):
         sockets.no_nagle(sock)
         calling = str(request.calling_ae_title or "").strip()
         holder = object()  # this association, in the registry both paths share
-        scope, refusal = direct.callers.admit(holder, calling, address)
+        called = str(request.called_ae_title or "").strip()
+        scope, refusal = direct.callers.admit(holder, calling, address, called)
         try:
             if refusal is not None:
                 sock.sendall(handshake.reject(refusal))
-                return
-            titles = handshake.required_titles(request, self.ae_title, ae.require_called_aet, ae.require_calling_aet)
-            if titles is not None:
-                log.info("rejected an association from %s: AE title not recognised", calling)
-                sock.sendall(handshake.reject(titles))
                 return
             sock.sendall(acceptance.pdu)
             log.debug("storage association from %s at %s served directly", calling, address)

@@ -59,7 +59,8 @@ class DicomServer:
     answers and C-MOVE/C-GET sub-operations are limited to instances of those projects. When it also has
     ``writable_projects`` (not None), C-STOREs of instances of other projects are refused; when its
     ``admitted`` is False, the association is refused. A peer holds at most ``max_associations_per_peer``
-    associations (by calling AE title and by address); one idle for ``idle_timeout`` seconds is aborted.
+    associations (by calling AE title and by address); one idle for ``idle_timeout`` seconds is aborted. With
+``require_called_ae_title`` an association addressed to any other AE title than ``ae_title`` is refused.
 
     An association whose presentation contexts are all storage or Verification (what storescu, modalities
     and PACS sending to the hub ask for) is served by ``storage_association`` on its connection's thread,
@@ -87,6 +88,7 @@ class DicomServer:
         max_associations_per_peer: int = MAX_ASSOCIATIONS_PER_PEER,
         idle_timeout: float = IDLE_TIMEOUT_S,
         direct_storage: bool = True,
+        require_called_ae_title: bool = False,
     ) -> None:
         destinations = {peer.ae_title: peer for peer in peers}
         if len(destinations) != len(peers):
@@ -98,7 +100,8 @@ class DicomServer:
         self._requested_port = port
         self._spool_received = spool_received
         self._server: AssociationListener | None = None
-        callers = Callers(scope_for or unrestricted, max_associations_per_peer, MAX_ASSOCIATIONS)
+        callers = Callers(scope_for or unrestricted, max_associations_per_peer, MAX_ASSOCIATIONS,
+                          called_ae_title=ae_title if require_called_ae_title else None)
         retrieve = RetrieveSCP(archive, destinations, callers)
         served = {str(uid) for uid in (*STORAGE_SOP_CLASSES, VERIFICATION)} if direct_storage else set()
         self._direct = DirectStorage(archive, callers, frozenset(served), idle_timeout, ASSOCIATE_TIMEOUT_S)
