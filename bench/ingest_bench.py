@@ -224,17 +224,21 @@ def main() -> None:
               + (" (index in SQLite)." if args.index == "sqlite" else
                  "; both indexes in PostgreSQL (Orthanc: orthanc-postgresql, IndexConnectionsCount 5)."))
         print()
-        print("| measure | Imaging Hub | Orthanc | ratio (hub/Orthanc) |")
-        print("|---|---|---|---|")
+        # Each round's own ratio too: on a shared VM the spread between rounds is part of the result.
+        print("| measure | Imaging Hub | Orthanc | ratio (hub/Orthanc) | each round |")
+        print("|---|---|---|---|---|")
         for path, label in (("cstore", f"C-STORE (storescu, {args.parallel} senders), instances/s"),
                             ("cstore1", "C-STORE (storescu, one association), instances/s"),
                             ("stow", "STOW-RS, instances/s")):
             if path not in args.paths:
                 continue
-            print(f"| {label} | {hub[path]:.1f} | {orthanc[path]:.1f} | {hub[path] / orthanc[path]:.2f} |")
+            each = ", ".join(f"{ours / theirs:.2f}" for ours, theirs in
+                             zip(rates["imaging-hub"][path], rates["orthanc"][path], strict=True))
+            print(f"| {label} | {hub[path]:.1f} | {orthanc[path]:.1f} | {hub[path] / orthanc[path]:.2f} | {each} |")
         for fraction, label in ((0.5, "p50"), (0.95, "p95")) if hub_q else ():
             ours, theirs = percentile(hub_q, fraction), percentile(orthanc_q, fraction)
-            print(f"| QIDO-RS study search {label}, ms | {ours:.1f} | {theirs:.1f} | {theirs / ours:.2f} (speed-up) |")
+            print(f"| QIDO-RS study search {label}, ms | {ours:.1f} | {theirs:.1f} "
+                  f"| {theirs / ours:.2f} (speed-up) | |")
 
 
 if __name__ == "__main__":
