@@ -28,6 +28,8 @@ from rich.table import Table
 from imaging_hub.config import HubSettings
 from imaging_hub.deid import ProjectKey
 from imaging_hub.demo.governance_setup import PROJECT, DemoAccounts, set_up_governance
+from imaging_hub.demo.own_log import FILE_NAME as OWN_LOG
+from imaging_hub.demo.own_log import OwnLog
 from imaging_hub.demo.processes import Process, free_port, https_ready, port_open
 from imaging_hub.demo.sample import SITES, SiteSample, build_sample
 from imaging_hub.dimse import exact_reactor_pause
@@ -52,6 +54,7 @@ class DemoNetwork:
     console: Console = field(default_factory=Console)
     processes: list[Process] = field(default_factory=list)
     spoke_ports: dict[str, int] = field(default_factory=dict)  # site ODS code -> intake SCP port
+    own_log: OwnLog | None = None  # this process's warnings (its modalities' associations), in demo.log
 
     @property
     def hub_url(self) -> str:
@@ -68,6 +71,7 @@ class DemoNetwork:
 
     def start(self) -> tuple[DemoAccounts, list[SiteSample]]:
         self.prepare_folder()
+        self.own_log = OwnLog(self.folder).start()
         tls = issue_network_tls(self.folder / "tls")
         hub_data = self.folder / "hub"
         hub_data.mkdir()
@@ -131,11 +135,12 @@ class DemoNetwork:
         for sample in samples:
             log = self.folder / "sites" / sample.ods / "spoke.log"
             association = ae.associate("127.0.0.1", self.spoke_ports[sample.ods], ae_title=f"SPOKE{sample.ods}")
+            logs = f"{log} and {self.folder / OWN_LOG}"  # the spoke's side and the modality's
             if not association.is_established:
-                raise DemoError(f"spoke {sample.ods} {_not_associated(association)}; see {log}")
+                raise DemoError(f"spoke {sample.ods} {_not_associated(association)}; see {logs}")
             try:
                 for ds in sample.instances():
-                    _send(association, ds, sample.ods, log)
+                    _send(association, ds, sample.ods, logs)
                     progress(1)
             finally:
                 association.release()
@@ -177,6 +182,8 @@ class DemoNetwork:
     def stop(self) -> None:
         for process in reversed(self.processes):
             process.stop()
+        if self.own_log is not None:
+            self.own_log.stop()
 
 
 
@@ -203,7 +210,7 @@ def _value(study: dict[str, object], tag: str) -> str:
     return ""
 
 
-def _send(association: Association, ds: Dataset, ods: str, log: Path, tries: int = 5) -> None:
+def _send(association: Association, ds: Dataset, ods: str, logs: str, tries: int = 5) -> None:
     """One C-STORE as a modality sends it: an answer of "out of resources" (0xA7xx, the spoke's disk guard or
     intake buffer under pressure) is transient, so the instance is sent again after a pause."""
     for attempt in range(tries):
@@ -211,7 +218,7 @@ def _send(association: Association, ds: Dataset, ods: str, log: Path, tries: int
         status = association.send_c_store(ds)
         if not status:
             raise DemoError(f"spoke {ods} gave no answer to a C-STORE: "
-                            f"{_no_answer(association, time.monotonic() - sent_at)}; see {log}")
+                            f"{_no_answer(association, time.monotonic() - sent_at)}; see {logs}")
         code = int(status.Status)
         if code == 0:
             return
