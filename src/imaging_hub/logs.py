@@ -12,6 +12,8 @@ import warnings
 
 from pydicom import config as pydicom_config
 
+LINE_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"  # every process's log lines, files and stderr alike
+
 # Loggers whose lower levels quote element values or dump datasets.
 _QUOTING_LOGGERS = {"pydicom": logging.ERROR, "pynetdicom": logging.WARNING}
 
@@ -19,7 +21,7 @@ _QUOTING_LOGGERS = {"pydicom": logging.ERROR, "pynetdicom": logging.WARNING}
 def configure(level: str | int = "INFO") -> None:
     """Set up logging for a command: our records at ``level``, value-quoting libraries kept quiet."""
     logging.basicConfig(level=level if isinstance(level, int) else level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+                        format=LINE_FORMAT)
     silence_value_quoting_libraries()
 
 

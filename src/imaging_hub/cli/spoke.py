@@ -17,6 +17,7 @@ from imaging_hub.cli._signals import StopRequest
 from imaging_hub.cli._spoke_protocol import with_protocol_checks
 from imaging_hub.cli._spoke_review import review_app
 from imaging_hub.heap import freeze_start_up
+from imaging_hub.logs import LINE_FORMAT
 from imaging_hub.quality import ProtocolError
 from imaging_hub.spoke import (
     EnrolmentError,
@@ -67,7 +68,7 @@ def run(
     """Run a spoke until SIGTERM or Ctrl-C (subcommands: status, enrol, opt-out, withdraw, pull)."""
     if ctx.invoked_subcommand is not None:
         return
-    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=log_level.upper(), format=LINE_FORMAT)
     for chatty in ("pynetdicom", "httpx"):  # per-PDU and per-request lines drown the spoke's own decisions
         logging.getLogger(chatty).setLevel(logging.WARNING)
     settings = _settings(config, data, dicom_port=dicom_port, ae_title=ae_title)

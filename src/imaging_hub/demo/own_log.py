@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from imaging_hub.logs import LINE_FORMAT
+
 FILE_NAME = "demo.log"
 
 
@@ -26,7 +28,7 @@ class OwnLog:
         if self._handler is None:
             handler = logging.FileHandler(self.path, encoding="utf-8")
             handler.setLevel(logging.WARNING)
-            handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+            handler.setFormatter(logging.Formatter(LINE_FORMAT))
             logging.getLogger().addHandler(handler)
             self._handler = handler
         return self

@@ -60,7 +60,7 @@ class DicomServer:
     ``writable_projects`` (not None), C-STOREs of instances of other projects are refused; when its
     ``admitted`` is False, the association is refused. A peer holds at most ``max_associations_per_peer``
     associations (by calling AE title and by address); one idle for ``idle_timeout`` seconds is aborted. With
-``require_called_ae_title`` an association addressed to any other AE title than ``ae_title`` is refused.
+    ``require_called_ae_title`` an association addressed to any other AE title than ``ae_title`` is refused.
 
     An association whose presentation contexts are all storage or Verification (what storescu, modalities
     and PACS sending to the hub ask for) is served by ``storage_association`` on its connection's thread,

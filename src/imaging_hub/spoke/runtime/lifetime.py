@@ -50,7 +50,7 @@ def start_child(parent: int, nice: int = 0) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if nice:
         os.nice(nice)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO, format=logs.LINE_FORMAT)
     for chatty in ("pynetdicom", "httpx"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
     logs.silence_value_quoting_libraries()  # a spawned process starts bare: value warnings would quote values
