@@ -110,6 +110,11 @@ def _request(*abstract_syntaxes: str, calling: str = "RAW", extra: tuple[object,
     return bytes(encoded.encode())
 
 
+def _pdata_pdu(context_id: int, control: int, fragment: bytes) -> bytes:
+    """A P-DATA-TF PDU of one PDV: ``control`` 0x01 command, 0x02 last fragment (both bits may be set)."""
+    return _HEADER.pack(4, len(fragment) + 6) + struct.pack(">IBB", len(fragment) + 2, context_id, control) + fragment
+
+
 class Raw:
     """A socket speaking the upper layer protocol by hand, to send what a well-behaved requestor would not."""
 
@@ -138,8 +143,7 @@ class Raw:
         return data
 
     def pdata(self, context_id: int, control: int, fragment: bytes) -> None:
-        self.sock.sendall(_HEADER.pack(4, len(fragment) + 6) + struct.pack(">IBB", len(fragment) + 2, context_id,
-                                                                            control) + fragment)
+        self.sock.sendall(_pdata_pdu(context_id, control, fragment))
 
     def close(self) -> None:
         self.sock.close()
@@ -536,13 +540,10 @@ def test_any_called_ae_title_is_taken_unless_required(server: DicomServer, scope
 def _store_stream(ds: Dataset, rng: random.Random) -> bytes:
     """What a requestor sends for one C-STORE and the release: the command, then the data set in PDUs of random
     sizes, then an A-RELEASE-RQ."""
-    def pdata(control: int, fragment: bytes) -> bytes:
-        return _HEADER.pack(4, len(fragment) + 6) + struct.pack(">IBB", len(fragment) + 2, 1, control) + fragment
-
-    stream, data = [pdata(0x03, store_rq(ds))], _explicit_dataset(ds)
+    stream, data = [_pdata_pdu(1, 0x03, store_rq(ds))], _explicit_dataset(ds)
     while data:
         size = rng.randint(1, len(data))
-        stream.append(pdata(0x02 if size == len(data) else 0x00, data[:size]))
+        stream.append(_pdata_pdu(1, 0x02 if size == len(data) else 0x00, data[:size]))
         data = data[size:]
     return b"".join(stream) + bytes.fromhex("050000000004 00000000")
 
