@@ -54,6 +54,19 @@ def test_truncated_pixel_data(archive: Archive) -> None:
     _refused(archive, _SAMPLE[:-1], r"truncated: element \(7FE0,0010\)")
 
 
+def test_an_image_cut_at_any_element_boundary_is_named_truncated(archive: Archive) -> None:
+    """A cut between two elements parses; whatever it lost (a UID too), the reason given is the cut."""
+    (ds,) = make_datasets(14, instances=1)
+    tags = [element.tag for element in ds if 0x00080016 < element.tag < 0x7FE00010]
+    for tag in tags:
+        kept = Dataset()
+        kept.file_meta = ds.file_meta
+        for element in ds:
+            if element.tag < tag:
+                kept.add(element)
+        _refused(archive, part10(kept), "truncated: an image instance without pixel data")
+
+
 @pytest.mark.parametrize("keyword", ["SOPClassUID", "SOPInstanceUID", "StudyInstanceUID", "SeriesInstanceUID"])
 def test_missing_uid(archive: Archive, keyword: str) -> None:
     (ds,) = make_datasets(12, instances=1)

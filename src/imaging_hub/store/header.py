@@ -101,6 +101,11 @@ def read_header(meta: CheckedFile) -> InstanceHeader:
         raise
     except Exception as exc:  # pydicom raises many kinds for malformed input
         raise InvalidInstance(f"unparsable: {type(exc).__name__} while reading the header") from exc
+    sop_class = values.get("SOPClassUID")
+    if not meta.has_pixel_data and (values.get("Rows") or (sop_class and "Image Storage" in UID(sop_class).name)):
+        # A file cut exactly at an element boundary still parses; an image without pixels gives it away. Checked
+        # before the UIDs, so a cut that also lost StudyInstanceUID is named for what happened to it.
+        raise InvalidInstance("truncated: an image instance without pixel data")
     for keyword in _REQUIRED_UIDS:
         uid = values.get(keyword)
         if not uid:
@@ -109,9 +114,6 @@ def read_header(meta: CheckedFile) -> InstanceHeader:
             raise InvalidInstance(f"invalid {keyword}: not a DICOM UID (digits and dots, at most 64)")
     if meta.media_sop_instance_uid and meta.media_sop_instance_uid != values["SOPInstanceUID"]:
         raise InvalidInstance("invalid SOPInstanceUID: differs from MediaStorageSOPInstanceUID in the file meta")
-    if not meta.has_pixel_data and (values["Rows"] or "Image Storage" in UID(values["SOPClassUID"]).name):
-        # A file cut exactly at an element boundary still parses; an image without pixels gives it away.
-        raise InvalidInstance("truncated: an image instance without pixel data")
     if not is_valid_uid(meta.transfer_syntax_uid):
         raise InvalidInstance("no file meta: TransferSyntaxUID is not a valid UID")
     return InstanceHeader(meta.transfer_syntax_uid, values)
