@@ -5,15 +5,18 @@ embedded SQLite database and on PostgreSQL: the ``archive`` fixture is both)."""
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 from pydicom.dataset import Dataset
 from quality_phantoms import COLUMNS, PROTOCOL, ROWS, disk, series, set_pixels
+from quality_records import record
 
 from imaging_hub.quality import (
     ClusterChoice,
+    Problem,
     ProtocolError,
     QualityRoom,
     QualitySubscriber,
@@ -143,3 +146,21 @@ def test_the_hub_file_carries_quality_settings_beside_its_own(tmp_path: Path, mo
     config.write_text("[quality]\nworkers = 0\n")
     with pytest.raises(ValueError, match="workers"):
         QualitySettings.load(config)
+
+
+def test_a_result_against_a_replaced_protocol_never_replaces_one_against_the_current(archive: Archive) -> None:
+    """The subscriber may start a series before the lead saves a protocol and finish after the run against it."""
+    room = QualityRoom.open(archive.database.writer)
+    room.save_protocol(PROJECT, PROTOCOL, "lead@example.org")
+    current = room.protocol(PROJECT).protocol  # type: ignore[union-attr]
+    label = f"{current.name} {current.version}"
+    fresh = replace(record("1.2.3", problems=(Problem("max", "SliceThickness", "<= 3", "5"),)), protocol=label)
+    room.store(PROJECT, fresh)
+    room.store(PROJECT, replace(record("1.2.3"), protocol=None))  # the late one, from before the protocol
+    room.store(PROJECT, replace(record("1.2.3"), protocol="NET 0.9"))  # and one against an older version
+    assert [r.conformance.problems for r in room.records(PROJECT)] == [fresh.conformance.problems]
+    newer = replace(record("1.2.3"), content_hash="hash-more-instances", protocol=label)
+    room.store(PROJECT, newer)  # a result against the current protocol still replaces it
+    assert room.records(PROJECT) == [newer]
+    room.store(PROJECT, replace(record("9.9"), protocol=None))  # nothing against the current one to keep
+    assert [r.series_instance_uid for r in room.records(PROJECT)] == ["1.2.3", "9.9"]

@@ -94,12 +94,21 @@ class QualityRoom(Room):
         return ProjectResults(self, project)
 
     def store(self, project: str, record: QcRecord) -> None:
-        """The series' latest result replaces the one before (its content or the protocol changed)."""
+        """The series' latest result replaces the one before (its content or the protocol changed), except that
+        a result against a protocol the project has since replaced never replaces one against the current
+        protocol: a run that started before a lead saved a new version may finish after the run against it."""
         row = {"project": project, "series_uid": record.series_instance_uid, "study_uid": record.study_instance_uid,
                "site": record.site, "modality": record.modality, "content_hash": record.content_hash,
                "protocol": record.protocol, "conformant": record.conformance.conformant,
                "record": record.to_dict(), "checked_at": self._clock()}
         with self._engine.begin() as conn:
+            current = conn.execute(sa.select(t.protocol.c.label).where(t.protocol.c.project == project)
+                                   .order_by(t.protocol.c.version.desc()).limit(1)).scalar_one_or_none()
+            if current is not None and record.protocol != current:
+                kept = conn.execute(sa.select(t.result.c.protocol).where(
+                    t.result.c.project == project, t.result.c.series_uid == record.series_instance_uid)).first()
+                if kept is not None and kept.protocol == current:
+                    return
             conn.execute(t.result.delete().where(t.result.c.project == project,
                                                  t.result.c.series_uid == record.series_instance_uid))
             conn.execute(t.result.insert().values(**row))
