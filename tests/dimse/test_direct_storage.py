@@ -23,6 +23,7 @@ from pynetdicom.association import Association
 from pynetdicom.pdu_primitives import A_ASSOCIATE, MaximumLengthNotification, UserIdentityNegotiation
 from pynetdicom.presentation import build_context
 from pynetdicom.sop_class import Verification  # type: ignore[attr-defined]
+from requesting import associate, reasons, rejection
 
 from imaging_hub.dicom.synthetic import StudySpec, SyntheticPatient, make_study
 from imaging_hub.dimse import DicomServer
@@ -66,14 +67,20 @@ def scope() -> Scope:
 
 
 @pytest.fixture
-def server(archive: Archive, scope: Scope) -> Iterator[DicomServer]:
+def idle_timeout() -> float:
+    """Long enough that a loaded machine never ends a held association mid-test; the idle tests shorten it."""
+    return 10.0
+
+
+@pytest.fixture
+def server(archive: Archive, idle_timeout: float, scope: Scope) -> Iterator[DicomServer]:
     def scope_for(calling: str, address: str) -> Scope:
         if calling == "STRANGER":
             return Scope(admitted=False, associations=scope.associations)
         return scope
 
     with DicomServer(ArchiveForDicom(archive), port=0, scope_for=scope_for, max_associations_per_peer=2,
-                     idle_timeout=0.5) as hub:
+                     idle_timeout=idle_timeout) as hub:
         yield hub
 
 
@@ -302,35 +309,43 @@ def test_a_caller_not_admitted_is_rejected_directly(server: DicomServer, raw: Ra
     kind, body = raw.associate(CT, calling="STRANGER")
     assert kind == 0x03 and body[1:4] == bytes([0x01, 0x01, 0x03])
     assert scope.associations == [(False, "calling AE title not recognised for this address")]
+    _open_until_the_requestor_closes(raw)
     _still_serving(server)
 
 
-def _pynetdicom_find_association(port: int, title: str) -> Association:
-    ae = AE(ae_title=title)
-    ae.add_requested_context(STUDY_FIND)
-    return ae.associate("127.0.0.1", port, ae_title=HUB_AE)
+def test_a_released_association_stays_open_until_the_requestor_closes(server: DicomServer, raw: Raw) -> None:
+    assert raw.associate(CT)[0] == 0x02
+    raw.sock.sendall(bytes.fromhex("050000000004 00000000"))  # A-RELEASE-RQ
+    assert raw.read()[0] == 0x06
+    _open_until_the_requestor_closes(raw)
+    _still_serving(server)
 
 
-def _direct_association(port: int, title: str) -> Association:
-    ae = AE(ae_title=title)
-    ae.add_requested_context(Verification)
-    return ae.associate("127.0.0.1", port, ae_title=HUB_AE)
-
-
-@pytest.mark.parametrize(("first", "third"), [
-    (_pynetdicom_find_association, _direct_association),
-    (_direct_association, _pynetdicom_find_association),
-])
-def test_the_per_peer_limit_counts_both_paths(
-    server: DicomServer, scope: Scope, first: Callable[[int, str], Association],
-    third: Callable[[int, str], Association],
+def test_a_requestor_that_never_closes_is_closed_when_the_artim_timer_expires(
+    archive: Archive, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    held = [first(server.port, "HOG"), (_direct_association if first is _pynetdicom_find_association
-                                        else _pynetdicom_find_association)(server.port, "HOG")]
+    monkeypatch.setattr("imaging_hub.dimse.server.ASSOCIATE_TIMEOUT_S", 0.5)
+    with DicomServer(ArchiveForDicom(archive), port=0) as server:
+        peer = Raw(server.port)
+        try:
+            assert peer.associate(CT)[0] == 0x02
+            peer.sock.sendall(bytes.fromhex("050000000004 00000000"))
+            assert peer.read()[0] == 0x06
+            assert peer.read() == (0, b""), "closed by the server once the ARTIM timer expired"
+        finally:
+            peer.close()
+
+
+PYNETDICOM_PATH = STUDY_FIND  # an association asking for C-FIND is served by pynetdicom
+DIRECT_PATH = str(Verification)  # one asking only for storage or Verification is served directly
+
+
+@pytest.mark.parametrize(("first", "third"), [(PYNETDICOM_PATH, DIRECT_PATH), (DIRECT_PATH, PYNETDICOM_PATH)])
+def test_the_per_peer_limit_counts_both_paths(server: DicomServer, scope: Scope, first: str, third: str) -> None:
+    held = [associate(server.port, "HOG", first), associate(server.port, "HOG", third)]
     try:
         assert all(assoc.is_established for assoc in held)
-        refused = third(server.port, "HOG")
-        assert refused.is_rejected
+        assert reasons(rejection(server.port, "HOG", third)) == (0x02, 0x03, 0x02)  # transient: local limit
         assert scope.associations[-1] == (False, "more than 2 associations from one peer")
     finally:
         for assoc in held:
@@ -339,7 +354,7 @@ def test_the_per_peer_limit_counts_both_paths(
     again: list[Association] = []
 
     def retake() -> bool:
-        assoc = third(server.port, "HOG")
+        assoc = associate(server.port, "HOG", third)
         if assoc.is_established:
             again.append(assoc)
         return bool(again)
@@ -350,13 +365,22 @@ def test_the_per_peer_limit_counts_both_paths(
 
 # -- a peer that breaks the protocol --------------------------------------------------------------------------
 
+def _open_until_the_requestor_closes(raw: Raw) -> None:
+    """After its A-ASSOCIATE-RJ, A-RELEASE-RP or A-ABORT the server waits for the requestor to close (PS3.8
+    Sta13; its ARTIM timer is 30 s here), so the last PDU is never cut off by a reset."""
+    raw.sock.settimeout(0.3)
+    with pytest.raises(TimeoutError):
+        raw.sock.recv(1)
+    raw.close()
+
+
 def _abort_and_nothing_kept(raw: Raw, server: DicomServer, archive: Archive, tmp_path: Path,
                             caplog: pytest.LogCaptureFixture, logged: str, reason: int | None = None) -> None:
     kind, body = raw.read()
     assert kind == 0x07, "an A-ABORT"
     if reason is not None:
         assert body[2:4] == bytes([0x02, reason])  # source: service provider
-    assert raw.read() == (0, b""), "then the connection is closed"
+    _open_until_the_requestor_closes(raw)
     _wait_until(lambda: any(logged in record.getMessage() for record in caplog.records), f"a log line: {logged}")
     assert archive.count_instances() == 0
     _wait_until(lambda: _spools(tmp_path) == [], "the cut-off instance's spool is removed")
@@ -429,6 +453,7 @@ def test_a_dropped_connection_mid_dataset_keeps_nothing(
     _still_serving(server)
 
 
+@pytest.mark.parametrize("idle_timeout", [0.5])
 def test_an_idle_association_is_aborted(server: DicomServer, archive: Archive, raw: Raw, tmp_path: Path,
                                         caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.WARNING, logger="imaging_hub.dimse.storage_association")
@@ -505,22 +530,18 @@ def test_the_negotiator_answers_a_repeated_request_from_memory() -> None:
     assert negotiator.negotiate(_request(CT, STUDY_FIND)) is None
 
 
-@pytest.mark.parametrize("requestor", [_pynetdicom_find_association, _direct_association])
+@pytest.mark.parametrize("path", [PYNETDICOM_PATH, DIRECT_PATH])
 def test_an_association_for_another_ae_title_is_refused_and_audited_so_when_required(
-    archive: Archive, requestor: Callable[[int, str], Association],
+    archive: Archive, path: str,
 ) -> None:
     """The check comes before the audit record on both paths: a refusal is never recorded as accepted."""
     scope = Scope()
     with DicomServer(ArchiveForDicom(archive), port=0, scope_for=lambda calling, address: scope,
                      require_called_ae_title=True) as hub:
-        ae = AE(ae_title="CALLER")
-        ae.add_requested_context(STUDY_FIND if requestor is _pynetdicom_find_association else Verification)
-        refused = ae.associate("127.0.0.1", hub.port, ae_title="ELSEWHERE")
-        answer = refused.acceptor.primitive
-        assert refused.is_rejected and answer is not None
-        assert (answer.result, answer.result_source, answer.diagnostic) == (0x01, 0x01, 0x07)
+        refused = rejection(hub.port, "CALLER", path, called="ELSEWHERE")
+        assert reasons(refused) == (0x01, 0x01, 0x07)  # permanent, service user: called AE title not recognised
         assert scope.associations == [(False, "called AE title is not this server's")]
-        accepted = requestor(hub.port, "CALLER")  # addressed to the hub's own title
+        accepted = associate(hub.port, "CALLER", path)  # addressed to the hub's own title
         assert accepted.is_established
         accepted.release()
         assert scope.associations[-1] == (True, "")

@@ -7,7 +7,9 @@ contexts only, nothing to negotiate beyond the defaults) is admitted by the same
 associations, negotiated with pynetdicom's PDU classes (``handshake.Negotiator``) and served by
 ``StorageAssociation`` on this thread. Every other connection goes to pynetdicom untouched
 (``super().finish_request``), so every other behaviour (query/retrieve, role selection, user identity, TLS,
-malformed requests) stays pynetdicom's.
+malformed requests) stays pynetdicom's. Like pynetdicom's acceptor, the direct path closes a connection whose
+last PDU it sent (A-ASSOCIATE-RJ, A-RELEASE-RP, A-ABORT) only once the peer has closed it or the ARTIM timer
+(the association request time-out) has run out.
 """
 
 from __future__ import annotations
@@ -81,21 +83,23 @@ class AssociationListener(ThreadedAssociationServer):
         with self._sessions_lock:
             self._sessions[request] = threading.current_thread()
         try:
-            self._serve(request, str(client_address[0]), association, len(first))
+            if self._serve(request, str(client_address[0]), association, len(first)):
+                sockets.await_close(request, self._direct.associate_timeout)  # stopping the server cuts it short
         finally:
             with self._sessions_lock:
                 self._sessions.pop(request, None)
             self.shutdown_request(request)
 
     def _serve(self, sock: socket.socket, address: str, association: tuple[A_ASSOCIATE, handshake.Acceptance],
-               request_length: int) -> None:
+               request_length: int) -> bool:
+        """Serve the association; True when it ended with a PDU sent to the peer, which the peer closes after."""
         direct, ae = self._direct, self.ae
         request, acceptance = association
         sock.settimeout(direct.idle_timeout)
         try:
             pdus.discard(sock, request_length)
         except (OSError, pdus.PeerGone):
-            return
+            return False
         sockets.no_nagle(sock)
         calling = str(request.calling_ae_title or "").strip()
         holder = object()  # this association, in the registry both paths share
@@ -104,13 +108,14 @@ class AssociationListener(ThreadedAssociationServer):
         try:
             if refusal is not None:
                 sock.sendall(handshake.reject(refusal))
-                return
+                return True
             sock.sendall(acceptance.pdu)
             log.debug("storage association from %s at %s served directly", calling, address)
-            StorageAssociation(sock, direct.store, Peer(calling, address, scope), acceptance,
-                               ae.maximum_pdu_size).serve()
+            return StorageAssociation(sock, direct.store, Peer(calling, address, scope), acceptance,
+                                      ae.maximum_pdu_size).serve()
         except OSError as exc:
             log.warning("association from %s at %s lost: %s", calling, address, exc.strerror or type(exc).__name__)
+            return False
         finally:
             direct.callers.release(holder)
 

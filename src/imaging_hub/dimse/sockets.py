@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import time
 from typing import Any
 
 _QUICKACK = getattr(socket, "TCP_QUICKACK", None)
@@ -23,6 +24,18 @@ def ack_now(sock: socket.socket) -> None:
     if _QUICKACK is not None:
         with contextlib.suppress(OSError):
             sock.setsockopt(socket.IPPROTO_TCP, _QUICKACK, 1)
+
+
+def await_close(sock: socket.socket, timeout: float) -> None:
+    """PS3.8's Sta13: after sending an A-ASSOCIATE-RJ, A-RELEASE-RP or A-ABORT, wait up to ``timeout`` seconds
+    (the ARTIM timer) for the peer to close, discarding whatever it still sends. Closing first races the peer's
+    read of that last PDU: under load a pynetdicom requestor saw an abort where it had been rejected."""
+    deadline = time.monotonic() + timeout
+    with contextlib.suppress(OSError):  # reset, timed out, or shut by the server stopping: closed either way
+        while (remaining := deadline - time.monotonic()) > 0:
+            sock.settimeout(remaining)
+            if not sock.recv(65536):
+                return
 
 
 def tune(assoc: Any) -> None:

@@ -106,15 +106,17 @@ class StorageAssociation:
         self._command = bytearray()  # fragments of a command set not yet complete
         self._arriving: _Arriving | None = None
 
-    def serve(self) -> None:
+    def serve(self) -> bool:
+        """True when the association ended with a PDU sent to the peer (A-RELEASE-RP, A-ABORT): the peer closes
+        the connection after reading it (PS3.8 Sta13); False when the peer aborted or is gone."""
         try:
-            self._serve()
+            return self._serve()
         finally:
             if self._arriving is not None:
                 self._arriving.abandon()  # cut off: nothing of it stays
                 self._arriving = None
 
-    def _serve(self) -> None:
+    def _serve(self) -> bool:
         who = self._peer.calling
         while True:
             try:
@@ -126,27 +128,27 @@ class StorageAssociation:
                         raise ProtocolViolation(pdus.UNEXPECTED_PDU, "A-RELEASE-RQ in the middle of a message")
                     self._sock.sendall(handshake.release_response())
                     log.debug("storage association from %s released", who)
-                    return
+                    return True
                 elif kind == pdus.A_ABORT:
                     log.info("storage association from %s aborted by the peer%s", who, self._cut_off())
-                    return
+                    return False
                 else:
                     raise ProtocolViolation(pdus.UNEXPECTED_PDU, f"unexpected PDU type 0x{kind:02x}")
             except TimeoutError:
                 log.warning("storage association from %s idle too long: aborted%s", who, self._cut_off())
                 self._abort(pdus.REASON_NOT_SPECIFIED)
-                return
+                return True
             except PeerGone as exc:
                 log.warning("storage association from %s: %s%s", who, exc, self._cut_off())
-                return
+                return False
             except ProtocolViolation as exc:
                 log.warning("storage association from %s aborted: %s%s", who, exc, self._cut_off())
                 self._abort(exc.reason)
-                return
+                return True
             except OSError as exc:  # reset by the peer, or our socket shut by the server stopping
                 log.warning("storage association from %s lost: %s%s", who, exc.strerror or type(exc).__name__,
                             self._cut_off())
-                return
+                return False
 
     def _data(self, body: memoryview) -> None:
         for context_id, control, fragment in pdus.pdvs(body):
