@@ -164,3 +164,25 @@ def test_a_result_against_a_replaced_protocol_never_replaces_one_against_the_cur
     assert room.records(PROJECT) == [newer]
     room.store(PROJECT, replace(record("9.9"), protocol=None))  # nothing against the current one to keep
     assert [r.series_instance_uid for r in room.records(PROJECT)] == ["1.2.3", "9.9"]
+
+
+def test_a_new_protocol_version_is_checked_by_the_subscriber(archive: Archive, tmp_path: Path) -> None:
+    """A lead widens the slice thickness limit: results against the old version are re-checked, once."""
+    room = QualityRoom.open(archive.database.writer)
+    room.save_protocol(PROJECT, PROTOCOL, "lead@example.org")
+    thick = ct(7, thickness="5")
+    store(archive, thick, tmp_path)
+    with QualitySubscriber(archive, room, cluster=THREADS, settle_seconds=0.0, poll_seconds=0.2) as subscriber:
+        (before,) = wait_for(room, 1)
+        assert ("SliceThickness", "max") in {(p.attribute, p.rule) for p in before.conformance.problems}
+        assert room.outdated() == {}
+        wider = PROTOCOL.replace('version = "1.2"', 'version = "1.3"').replace("max = 3.0", "max = 6.0")
+        room.save_protocol(PROJECT, wider, "lead@example.org")
+        assert room.outdated() == {PROJECT: (2, 1)}  # version 2; one series checked against version 1
+        deadline = time.monotonic() + 60
+        while room.outdated() and time.monotonic() < deadline:  # the next poll sees the new version
+            time.sleep(0.2)
+        (after,) = room.records(PROJECT)
+        assert after.protocol == "NET-CHEST-BRAIN 1.3"
+        assert ("SliceThickness", "max") not in {(p.attribute, p.rule) for p in after.conformance.problems}
+        assert subscriber.recheck().assessed == 0  # nothing older left, nothing assessed twice

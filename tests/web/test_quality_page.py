@@ -14,7 +14,7 @@ import pytest
 
 from governance.hub import Hub
 from imaging_hub.governance import AuditFilter
-from imaging_hub.quality import Problem, QualityRoom
+from imaging_hub.quality import Problem, QcRecord, QualityRoom
 
 from .test_browser import every_field_is_labelled, serving, sign_in_by_keyboard
 
@@ -38,6 +38,11 @@ THICK = Problem("max", "SliceThickness", "<= 3", "5", instances=4)
 NOISY = Problem("min_snr", "snr", ">= 25", "6.1")
 
 
+def checked(uid: str, **kwargs: Any) -> QcRecord:
+    """A result checked against the project's protocol as the fixture saves it (version 1)."""
+    return record(uid, protocol="LUNG1 chest 1.0", **kwargs)
+
+
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Hub]]:
     with serving(tmp_path_factory.mktemp("quality-web")) as (base, hub):
@@ -46,14 +51,14 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Hub]
         rng = np.random.default_rng(5)
         for i in range(12):  # one scanner whose software upgrade halved its SNR
             upgraded = i >= 6
-            room.store("LUNG1", record(
+            room.store("LUNG1", checked(
                 f"1.2.{i}", software="VB20" if upgraded else "VB10", acquired=f"202603{i + 1:02d}",
                 participant=f"P{i}", site="RXX" if i % 2 else "RYY",
                 metrics={"snr": float(rng.normal(20 if upgraded else 40, 1.5)), "ctdivol_mgy": 8.0,
                          "dlp_estimated_mgy_cm": 300.0, "slice_thickness_mm": 2.5}))
-        room.store("LUNG1", record("1.3.1", site="RYY", problems=(THICK,), acquired="20260320", participant="P1",
+        room.store("LUNG1", checked("1.3.1", site="RYY", problems=(THICK,), acquired="20260320", participant="P1",
                                    metrics={"snr": 30.0, "ctdivol_mgy": 14.0, "dlp_estimated_mgy_cm": 400.0}))
-        room.store("LUNG1", record("1.3.2", site="RXX", problems=(NOISY,), acquired="20260321", serial="S2",
+        room.store("LUNG1", checked("1.3.2", site="RXX", problems=(NOISY,), acquired="20260321", serial="S2",
                                    metrics={"snr": 6.1}))
         yield base, hub
 
@@ -93,6 +98,7 @@ def test_the_lead_saves_a_new_version_and_a_wrong_one_stores_nothing(served: tup
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     sign_in_by_keyboard(page, base, "lead@uni.example")
     page.goto(f"{base}/projects/LUNG1/quality")
+    assert page.locator("#older-results").count() == 0  # every result is against the current version
     page.fill("#protocol-text", PROTOCOL.replace("max = 3.0", "max = 'thick'"))
     page.click("#save-protocol")
     assert "SliceThickness" in page.locator("#protocol-error").inner_text()
@@ -102,6 +108,10 @@ def test_the_lead_saves_a_new_version_and_a_wrong_one_stores_nothing(served: tup
     page.wait_for_url(f"{base}/projects/LUNG1/quality#protocol")
     assert "LUNG1 chest 1.1" in page.locator("#protocol-history").inner_text()
     assert room.protocol("LUNG1").protocol.version == "1.1"  # type: ignore[union-attr]
+    # No subscriber runs here: the page says the results are against the earlier version until re-checked.
+    older = page.locator("#older-results").inner_text()
+    assert "14 of these series were checked against an earlier version" in older
+    assert "imaging-hub quality run --project LUNG1" in older
     page.close()
     saves = hub.gov.audit.entries(AuditFilter(actor="lead@uni.example", action="quality.protocol.save"))
     assert sorted(e.outcome for e in saves) == ["failed", "success"]

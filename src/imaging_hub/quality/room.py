@@ -113,6 +113,21 @@ class QualityRoom(Room):
                                                  t.result.c.series_uid == record.series_instance_uid))
             conn.execute(t.result.insert().values(**row))
 
+    def outdated(self) -> dict[str, tuple[int, int]]:
+        """Per project with a protocol whose results include some not checked against its current version:
+        (that version's number, how many series' results are older)."""
+        latest = (sa.select(t.protocol.c.project, sa.func.max(t.protocol.c.version).label("version"))
+                  .group_by(t.protocol.c.project).subquery())
+        current = (sa.select(t.protocol.c.project, t.protocol.c.version, t.protocol.c.label)
+                   .join(latest, sa.and_(t.protocol.c.project == latest.c.project,
+                                         t.protocol.c.version == latest.c.version)).subquery())
+        query = (sa.select(t.result.c.project, current.c.version, sa.func.count())
+                 .join(current, t.result.c.project == current.c.project)
+                 .where(t.result.c.protocol.is_distinct_from(current.c.label))
+                 .group_by(t.result.c.project, current.c.version))
+        with self._engine.connect() as conn:
+            return {row[0]: (int(row[1]), int(row[2])) for row in conn.execute(query)}
+
     def forget_series(self, project: str, series_uid: str) -> None:
         """A series that left the archive (withdrawn, deleted) leaves the results too."""
         with self._engine.begin() as conn:

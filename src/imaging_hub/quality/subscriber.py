@@ -4,7 +4,8 @@ Live events only wake it; the work always comes from the archive's durable chang
 position the room last finished. A batch's series are assessed, and only then is the position advanced, so
 a crash replays the batch (at least once); results are keyed by the series' content hash and protocol
 version, so a replay assesses nothing twice. A short settling delay lets a study's instances arrive
-together before its series are assessed; a ``StudyComplete`` wakes it at once.
+together before its series are assessed; a ``StudyComplete`` wakes it at once. After each catch-up, and at
+each poll, projects whose protocol has a newer version than some of their results are assessed again.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from imaging_hub.cluster import ClusterChoice, KeptClient
 from imaging_hub.events import InstanceRemoved, InstanceStored, StudyComplete
-from imaging_hub.quality.hub_runs import run_touched
+from imaging_hub.quality.hub_runs import run_project, run_touched
 from imaging_hub.quality.jobs import RunSummary
 from imaging_hub.quality.room import QualityRoom
 from imaging_hub.store import Archive
@@ -46,6 +47,7 @@ class QualitySubscriber:
         self._unsubscribe: list[object] = []
         self._dask_kept: KeptClient | None = None
         self._lock = threading.Lock()  # one catch-up at a time (the thread, or a caller of catch_up)
+        self._rechecked: set[tuple[str, int]] = set()  # (project, protocol version) assessed again by recheck
 
     def start(self) -> QualitySubscriber:
         events = self._archive.events
@@ -75,6 +77,28 @@ class QualitySubscriber:
                     for _, reason in summary.failed:
                         log.warning("quality: a series could not be assessed (%s)", reason.split(":", 1)[0])
                 self._room.advance(POSITION, changes[-1].sequence)
+        return total
+
+    def recheck(self) -> RunSummary:
+        """Assess again the projects with results checked against an earlier version of their protocol (a lead
+        saved a new one, which the change feed does not carry): once per version, so a series that cannot be
+        assessed is not retried at every wake."""
+        total = RunSummary()
+        with self._lock:
+            for project, (version, older) in sorted(self._room.outdated().items()):
+                if self._stop.is_set():
+                    break
+                if (project, version) in self._rechecked:
+                    continue
+                log.info("quality: %d series of %s checked against an earlier protocol: checking them against "
+                         "version %d", older, project, version)
+                summary = run_project(self._archive, self._room, project, client=self._dask())
+                self._rechecked.add((project, version))
+                total.assessed += summary.assessed
+                total.already_done += summary.already_done
+                total.failed += summary.failed
+                for _, reason in summary.failed:
+                    log.warning("quality: a series could not be assessed (%s)", reason.split(":", 1)[0])
         return total
 
     def close(self) -> None:
@@ -112,6 +136,7 @@ class QualitySubscriber:
             self._settled_now = False
             try:
                 self.catch_up()
+                self.recheck()  # at most every poll: a new protocol version is seen within poll_seconds
             except Exception as exc:  # the next wake or poll tries again from the same position
                 log.warning("quality: catching up failed (%s); will retry", type(exc).__name__)
 

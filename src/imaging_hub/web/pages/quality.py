@@ -81,6 +81,7 @@ def router(gov: Governance, room: QualityRoom) -> APIRouter:
         stored = room.protocol(code)
         protocol = stored.protocol if stored is not None else None
         records = room.records(code)
+        older = room.outdated().get(code, (0, 0))[1]  # results against an earlier version, until re-checked
         overview = quality_overview(records, protocol)
         # Drawing is most of a view's time on a large project; the charts depend only on the results and the
         # protocol version, so a view with neither changed reuses them.
@@ -97,7 +98,7 @@ def router(gov: Governance, room: QualityRoom) -> APIRouter:
             }
             drawn.put(key, charts)
         response = page(
-            request, "quality.html", f"{code} quality", who, "/projects", code=code, overview=overview,
+            request, "quality.html", f"{code} quality", who, "/projects", code=code, overview=overview, older=older,
             stored=stored, history=room.protocol_history(code), may_edit=who.holds(Role.PROJECT_LEAD, code),
             charts=charts, data_uri=_data_uri, drl_source=DRL_SOURCE, error=error,
             draft=draft if draft is not None else (stored.text if stored is not None else ""),
