@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import statsmodels.api as sm
@@ -147,3 +149,13 @@ def test_worst_errors_are_the_wrong_side_cases_furthest_from_their_truth() -> No
     assert [e["case_id"] for e in result] == [case for _, case, _ in expected]
     assert all(e["error"] == ("missed finding" if label else "false alarm")
                for e, (_, _, label) in zip(result, expected, strict=True))
+
+
+def test_a_statistic_never_defined_in_the_bootstrap_has_no_interval_and_no_warning(cases: CaseTable) -> None:
+    """A threshold above every score makes no positive call, so the PPV is undefined in every replicate."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        out = validate(cases, ValidationOptions(1.0, bootstrap_replicates=50, seed=3)).json
+    assert all(np.isnan(out["bootstrap"]["ci"]["ppv"]))  # written as null (estimate._finite_values)
+    low, high = out["bootstrap"]["ci"]["sensitivity"]
+    assert low == high == 0.0  # defined, and the same in every replicate

@@ -6,6 +6,7 @@ Percentile intervals. A replicate that happens to hold one class is skipped and 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -83,10 +84,20 @@ def bootstrap(cases: CaseTable, threshold: float, replicates: int, seed: int, *,
             samples.setdefault(k, []).append(v)
         fpr, tpr = roc_points(labels, scores)
         curves.append(np.interp(FPR_GRID, fpr, tpr))
-    intervals = {k: (float(np.nanpercentile(v, 2.5)), float(np.nanpercentile(v, 97.5))) for k, v in samples.items()}
+    intervals = {k: _percentile_interval(v) for k, v in samples.items()}
     band = (np.percentile(curves, 2.5, axis=0), np.percentile(curves, 97.5, axis=0)) if curves else (
         np.full_like(FPR_GRID, np.nan), np.full_like(FPR_GRID, np.nan))
     return BootstrapResult(replicates, seed, len(curves), intervals, band)
+
+
+def _percentile_interval(values: Sequence[float]) -> tuple[float, float]:
+    """The 2.5th and 97.5th percentiles of the replicates where the statistic was defined; NaN for both when it
+    never was (a PPV with no positive calls in any replicate), said as a value rather than a numpy warning."""
+    defined = np.asarray(values, dtype=np.float64)
+    defined = defined[~np.isnan(defined)]
+    if defined.size == 0:
+        return math.nan, math.nan
+    return float(np.percentile(defined, 2.5)), float(np.percentile(defined, 97.5))
 
 
 def _statistics(labels: NDArray[np.int_], scores: NDArray[np.float64], threshold: float,

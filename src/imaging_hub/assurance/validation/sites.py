@@ -60,9 +60,11 @@ def pool_sites(sites: dict[str, SiteResult]) -> dict[str, Any]:
     effects = np.array([s.auc.estimate for s in usable.values()])
     variances = np.array([s.auc_variance for s in usable.values()])
     with warnings.catch_warnings():
+        # statsmodels also computes the Hartung-Knapp (WLS) row, whose variance can be negative with few sites
+        # ("invalid value in sqrt"); that row is not used.
         warnings.simplefilter("ignore")
         result = combine_effects(effects, variances, method_re="chi2", row_names=list(usable))
-    frame = result.summary_frame()
+        frame = result.summary_frame()
     row = frame.loc["random effect"]
     return {
         **Estimate(float(row["eff"]), float(row["ci_low"]), float(row["ci_upp"])).to_json(),
