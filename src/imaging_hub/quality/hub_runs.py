@@ -42,10 +42,7 @@ def run_touched(
             room.forget_series(project, series_uid)
         per_project.setdefault(project, []).extend(found)
     for project, series in per_project.items():
-        summary = assess_held(room, project, series, cluster=cluster, client=client)
-        total.assessed += summary.assessed
-        total.already_done += summary.already_done
-        total.failed += summary.failed
+        total.add(assess_held(room, project, series, cluster=cluster, client=client))
     return total
 
 
@@ -57,9 +54,6 @@ def assess_held(
     protocol = stored.protocol if stored is not None else None
     total = RunSummary()
     for site, files in by_site(series).items():  # a site's approved deviations apply to its own series
-        summary = run_quality_jobs(files, room.results(project), protocol=protocol, site=site, cluster=cluster,
-                                   client=client, on_done=on_done)
-        total.assessed += summary.assessed
-        total.already_done += summary.already_done
-        total.failed += summary.failed
+        total.add(run_quality_jobs(files, room.results(project), protocol=protocol, site=site, cluster=cluster,
+                                   client=client, on_done=on_done))
     return total

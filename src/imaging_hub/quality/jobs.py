@@ -36,6 +36,12 @@ class RunSummary:
     already_done: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)  # (series UID, reason)
 
+    def add(self, other: RunSummary) -> None:
+        """Count ``other`` (another part of the same run) in this one."""
+        self.assessed += other.assessed
+        self.already_done += other.already_done
+        self.failed += other.failed
+
 
 def pending(series: Sequence[SeriesFiles], log: ResultSink, protocol: AcquisitionProtocol | None) -> list[SeriesFiles]:
     """The series not yet assessed in this content against this protocol version."""

@@ -70,12 +70,7 @@ class QualitySubscriber:
                     return total
                 touched = [(c.project, c.study_instance_uid, c.series_instance_uid) for c in changes if c.project]
                 if touched:
-                    summary = run_touched(self._archive, self._room, touched, client=self._dask())
-                    total.assessed += summary.assessed
-                    total.already_done += summary.already_done
-                    total.failed += summary.failed
-                    for _, reason in summary.failed:
-                        log.warning("quality: a series could not be assessed (%s)", reason.split(":", 1)[0])
+                    _count(total, run_touched(self._archive, self._room, touched, client=self._dask()))
                 self._room.advance(POSITION, changes[-1].sequence)
         return total
 
@@ -92,13 +87,8 @@ class QualitySubscriber:
                     continue
                 log.info("quality: %d series of %s checked against an earlier protocol: checking them against "
                          "version %d", older, project, version)
-                summary = run_project(self._archive, self._room, project, client=self._dask())
+                _count(total, run_project(self._archive, self._room, project, client=self._dask()))
                 self._rechecked.add((project, version))
-                total.assessed += summary.assessed
-                total.already_done += summary.already_done
-                total.failed += summary.failed
-                for _, reason in summary.failed:
-                    log.warning("quality: a series could not be assessed (%s)", reason.split(":", 1)[0])
         return total
 
     def close(self) -> None:
@@ -144,3 +134,10 @@ class QualitySubscriber:
         if self._dask_kept is None:  # started on first need: a hub with nothing arriving runs no cluster
             self._dask_kept = KeptClient(self._cluster)
         return self._dask_kept.client
+
+
+def _count(total: RunSummary, summary: RunSummary) -> None:
+    """Add a run to the total and log each series it could not assess (the reason's kind, never a value)."""
+    total.add(summary)
+    for _, reason in summary.failed:
+        log.warning("quality: a series could not be assessed (%s)", reason.split(":", 1)[0])
