@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -74,10 +75,10 @@ class QualityRoom(Room):
 
     def protocol(self, project: str, version: int | None = None) -> StoredProtocol | None:
         """The project's protocol (the newest unless ``version``), or None when it has none."""
-        query = sa.select(t.protocol).where(t.protocol.c.project == project)
+        query = _newest(project)
         query = query.where(t.protocol.c.version == version) if version is not None else query
         with self._engine.connect() as conn:
-            row = conn.execute(query.order_by(t.protocol.c.version.desc()).limit(1)).first()
+            row = conn.execute(query).first()
         return None if row is None else StoredProtocol(row.project, row.version, row.text, row.saved_at,
                                                        row.saved_by)
 
@@ -102,8 +103,8 @@ class QualityRoom(Room):
                "protocol": record.protocol, "conformant": record.conformance.conformant,
                "record": record.to_dict(), "checked_at": self._clock()}
         with self._engine.begin() as conn:
-            current = conn.execute(sa.select(t.protocol.c.label).where(t.protocol.c.project == project)
-                                   .order_by(t.protocol.c.version.desc()).limit(1)).scalar_one_or_none()
+            newest = conn.execute(_newest(project)).first()
+            current = newest.label if newest is not None else None
             if current is not None and record.protocol != current:
                 kept = conn.execute(sa.select(t.result.c.protocol).where(
                     t.result.c.project == project, t.result.c.series_uid == record.series_instance_uid)).first()
@@ -200,3 +201,9 @@ def study_qc_status(engine: Engine, project: str, study_uids: Sequence[str]) -> 
         if not conn.dialect.has_table(conn, t.result.name):
             return {uid: StudyQc("not checked", 0, 0) for uid in study_uids}
     return QualityRoom(engine).study_qc(project, study_uids)
+
+
+def _newest(project: str) -> sa.Select[Any]:
+    """The project's newest protocol version (the one in force), as a query."""
+    return (sa.select(t.protocol).where(t.protocol.c.project == project)
+            .order_by(t.protocol.c.version.desc()).limit(1))
