@@ -16,22 +16,23 @@ from pynetdicom.association import Association
 from pynetdicom.pdu import A_ASSOCIATE_RJ
 
 
-def associate(port: int, calling: str, *abstract_syntaxes: str, called: str = HUB_AE) -> Association:
+def _entity(calling: str, abstract_syntaxes: tuple[str, ...]) -> AE:
     ae = AE(ae_title=calling)
     for syntax in abstract_syntaxes:
         ae.add_requested_context(syntax)
-    return ae.associate("127.0.0.1", port, ae_title=called)
+    return ae
+
+
+def associate(port: int, calling: str, *abstract_syntaxes: str, called: str = HUB_AE) -> Association:
+    return _entity(calling, abstract_syntaxes).associate("127.0.0.1", port, ae_title=called)
 
 
 def rejection(port: int, calling: str, *abstract_syntaxes: str, called: str = HUB_AE) -> A_ASSOCIATE_RJ | None:
     """The A-ASSOCIATE-RJ the server answered an association request with; None (and released) if it accepted,
     None if it answered otherwise."""
     heard: list[object] = []
-    ae = AE(ae_title=calling)
-    for syntax in abstract_syntaxes:
-        ae.add_requested_context(syntax)
-    assoc = ae.associate("127.0.0.1", port, ae_title=called,
-                         evt_handlers=[(evt.EVT_PDU_RECV, lambda event: heard.append(event.pdu))])
+    assoc = _entity(calling, abstract_syntaxes).associate(
+        "127.0.0.1", port, ae_title=called, evt_handlers=[(evt.EVT_PDU_RECV, lambda event: heard.append(event.pdu))])
     if assoc.is_established:
         assoc.release()
         return None

@@ -9,16 +9,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
-from pynetdicom import AE
 from pynetdicom.association import Association
 from pynetdicom.sop_class import Verification  # type: ignore[attr-defined]
-from requesting import reasons, rejection
+from requesting import associate, reasons, rejection
 
 from imaging_hub.dimse import DicomServer
 from imaging_hub.hub import ArchiveForDicom
 from imaging_hub.store import Archive
-
-HUB_AE = "IMAGINGHUB"
 
 
 @dataclass
@@ -52,12 +49,6 @@ def server(archive: Archive, idle_timeout: float, decisions: list[tuple[bool, st
         yield hub
 
 
-def _associate(port: int, ae_title: str) -> Association:
-    ae = AE(ae_title=ae_title)
-    ae.add_requested_context(Verification)
-    return ae.associate("127.0.0.1", port, ae_title=HUB_AE)
-
-
 def _wait_until(condition: Callable[[], bool], what: str) -> None:
     deadline = time.monotonic() + 20
     while not condition():
@@ -72,13 +63,13 @@ def test_a_caller_not_admitted_is_refused_at_association(
     # rejected-permanent by the service user: calling AE title not recognised
     assert reasons(rejection(server.port, "STRANGER", Verification)) == (0x01, 0x01, 0x03)
     assert decisions == [(False, "calling AE title not recognised for this address")]
-    welcome = _associate(server.port, "FRIEND")
+    welcome = associate(server.port, "FRIEND", Verification)
     assert welcome.is_established and welcome.send_c_echo().Status == 0
     welcome.release()
 
 
 def test_one_peer_holds_at_most_its_share(server: DicomServer, decisions: list[tuple[bool, str]]) -> None:
-    held = [_associate(server.port, "HOG") for _ in range(2)]
+    held = [associate(server.port, "HOG", Verification) for _ in range(2)]
     try:
         assert all(a.is_established for a in held)
         local_limit = (0x02, 0x03, 0x02)  # rejected-transient by the presentation layer: local limit exceeded
@@ -89,7 +80,7 @@ def test_one_peer_holds_at_most_its_share(server: DicomServer, decisions: list[t
         again: list[Association] = []
 
         def retake() -> bool:  # the server's side of the released one ends just after the requestor's
-            assoc = _associate(server.port, "HOG")
+            assoc = associate(server.port, "HOG", Verification)
             if assoc.is_established:
                 again.append(assoc)
             return bool(again)
@@ -104,7 +95,7 @@ def test_one_peer_holds_at_most_its_share(server: DicomServer, decisions: list[t
 
 @pytest.mark.parametrize("idle_timeout", [0.5])
 def test_an_idle_association_is_ended_by_the_server(server: DicomServer) -> None:
-    assoc = _associate(server.port, "SLEEPY")
+    assoc = associate(server.port, "SLEEPY", Verification)
     assert assoc.is_established and assoc.send_c_echo().Status == 0
     _wait_until(lambda: assoc.is_aborted or not assoc.is_established, "the server ended the idle association")
     assert not assoc.is_established
