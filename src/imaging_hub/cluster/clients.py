@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from dask.distributed import Client
+    from dask.distributed import Client, LocalCluster
 
 
 @dataclass(frozen=True)
@@ -22,14 +22,13 @@ class ClusterChoice:
 
 @contextmanager
 def dask_client(choice: ClusterChoice) -> Iterator[Client]:
-    from dask.distributed import Client, LocalCluster
+    from dask.distributed import Client
 
     if choice.scheduler is not None:
         with Client(choice.scheduler) as client:
             yield client
         return
-    with LocalCluster(n_workers=choice.n_workers, processes=choice.processes, threads_per_worker=1,
-                      dashboard_address=None, silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+    with _local_cluster(choice) as cluster, Client(cluster) as client:
         yield client
 
 
@@ -38,14 +37,30 @@ class KeptClient:
     started."""
 
     def __init__(self, choice: ClusterChoice) -> None:
-        from dask.distributed import Client, LocalCluster
+        from dask.distributed import Client
 
-        self._cluster = None if choice.scheduler is not None else LocalCluster(
-            n_workers=choice.n_workers, processes=choice.processes, threads_per_worker=1, dashboard_address=None,
-            silence_logs=logging.ERROR)
+        self._cluster = None if choice.scheduler is not None else _local_cluster(choice)
         self.client = Client(choice.scheduler or self._cluster, set_as_default=False)
 
     def close(self) -> None:
         self.client.close()
         if self._cluster is not None:
             self._cluster.close()
+
+
+def _local_cluster(choice: ClusterChoice) -> LocalCluster:
+    """A LocalCluster that only this process can use.
+
+    By default the scheduler and workers accept any local connection (anyone on the host could submit work to
+    run as the hub), and the scheduler serves its status pages and metrics over HTTP on port 8787, of every
+    interface when the workers are threads. Here the cluster's connections need the temporary TLS keys made
+    for it, and the HTTP server answers only its health check, on a free loopback port.
+    """
+    import dask
+    from dask.distributed import LocalCluster
+    from distributed.security import Security
+
+    with dask.config.set({"distributed.scheduler.http.routes": ["distributed.http.health"]}):
+        return LocalCluster(n_workers=choice.n_workers, processes=choice.processes, threads_per_worker=1,
+                            security=Security.temporary(), dashboard_address=None,
+                            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}, silence_logs=logging.ERROR)
