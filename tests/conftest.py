@@ -9,9 +9,17 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from imaging_hub.logs import silence_value_quoting_libraries
 from imaging_hub.store import Archive
 
 POSTGRES_SERVER = "postgresql://postgres@127.0.0.1:5432"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Every entry point applies the logging policy as it starts (``imaging_hub.logs``); tests that run the
+    product in-process start from it too, whichever test ran first (``tests/test_logs.py`` checks the policy
+    itself, and that importing the package applies nothing)."""
+    silence_value_quoting_libraries()
 
 
 @pytest.fixture
