@@ -164,6 +164,8 @@ def test_a_result_against_a_replaced_protocol_never_replaces_one_against_the_cur
     assert room.records(PROJECT) == [newer]
     room.store(PROJECT, replace(record("9.9"), protocol=None))  # nothing against the current one to keep
     assert [r.series_instance_uid for r in room.records(PROJECT)] == ["1.2.3", "9.9"]
+    # "9.9" was checked against no protocol: older than version 1, for this project and no other
+    assert room.outdated() == room.outdated(PROJECT) == {PROJECT: (1, 1)} and room.outdated("ELSEWHERE") == {}
 
 
 def test_a_new_protocol_version_is_checked_by_the_subscriber(archive: Archive, tmp_path: Path) -> None:

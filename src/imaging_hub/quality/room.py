@@ -114,11 +114,13 @@ class QualityRoom(Room):
                                                  t.result.c.series_uid == record.series_instance_uid))
             conn.execute(t.result.insert().values(**row))
 
-    def outdated(self) -> dict[str, tuple[int, int]]:
-        """Per project with a protocol whose results include some not checked against its current version:
-        (that version's number, how many series' results are older)."""
-        latest = (sa.select(t.protocol.c.project, sa.func.max(t.protocol.c.version).label("version"))
-                  .group_by(t.protocol.c.project).subquery())
+    def outdated(self, project: str | None = None) -> dict[str, tuple[int, int]]:
+        """Per project (every one, or only ``project``) with a protocol whose results include some not checked
+        against its current version: (that version's number, how many series' results are older)."""
+        newest = sa.select(t.protocol.c.project, sa.func.max(t.protocol.c.version).label("version"))
+        if project is not None:
+            newest = newest.where(t.protocol.c.project == project)
+        latest = newest.group_by(t.protocol.c.project).subquery()
         current = (sa.select(t.protocol.c.project, t.protocol.c.version, t.protocol.c.label)
                    .join(latest, sa.and_(t.protocol.c.project == latest.c.project,
                                          t.protocol.c.version == latest.c.version)).subquery())

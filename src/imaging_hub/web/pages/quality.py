@@ -81,7 +81,7 @@ def router(gov: Governance, room: QualityRoom) -> APIRouter:
         stored = room.protocol(code)
         protocol = stored.protocol if stored is not None else None
         records = room.records(code)
-        older = room.outdated().get(code, (0, 0))[1]  # results against an earlier version, until re-checked
+        older = room.outdated(code).get(code, (0, 0))[1]  # results against an earlier version, until re-checked
         overview = quality_overview(records, protocol)
         # Drawing is most of a view's time on a large project; the charts depend only on the results and the
         # protocol version, so a view with neither changed reuses them.
