@@ -151,6 +151,41 @@ class MemorySampler:
             self._thread.join()
 
 
+@dataclass
+class CpuWindow:
+    """CPU a server process tree used over a measurement, and how much of the machine stood idle or waited on
+    the disk: says whether a rate was bound by the cores or by waiting."""
+
+    pid: int
+    server_s: float = 0.0  # user + system seconds of the process and its children
+    idle_share: float = 0.0  # of all CPU time on the machine
+    iowait_share: float = 0.0
+    _start: tuple[float, Any] = (0.0, None)
+
+    def _server(self) -> float:
+        root = psutil.Process(self.pid)
+        total = 0.0
+        for process in [root, *root.children(recursive=True)]:
+            with contextlib.suppress(psutil.Error):
+                times = process.cpu_times()
+                total += times.user + times.system
+        return total
+
+    def __enter__(self) -> CpuWindow:
+        self._start = (self._server(), psutil.cpu_times())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        server, machine = self._start
+        self.server_s = self._server() - server
+        after = psutil.cpu_times()
+        spent = {name: getattr(after, name) - getattr(machine, name) for name in after._fields}
+        # guest time is already inside user time on Linux
+        whole = sum(value for name, value in spent.items() if name not in ("guest", "guest_nice")) or 1.0
+        self.idle_share = spent["idle"] / whole
+        self.iowait_share = spent.get("iowait", 0.0) / whole
+
+
 @contextlib.contextmanager
 def hub_process(
     data: Path, *, database: str | None = None, http_port: int | None = None, dicom_port: int | None = None,

@@ -8,7 +8,9 @@ same multipart batches POSTed to both), then QIDO-RS study search latency on bot
 instances. Every dcmtk tool and Orthanc run with TCP_NODELAY=1, and Orthanc with its recommended settings
 (``common.ORTHANC_RECOMMENDED``). Rounds alternate Orthanc and Imaging Hub, each measurement on a settled machine
 and in a folder of its own part of the disk (``common.settle``, ``common.apart``); medians are reported. Prints
-ratios (Imaging Hub / Orthanc; > 1 means Imaging Hub is faster).
+ratios (Imaging Hub / Orthanc; > 1 means Imaging Hub is faster), and for each server its CPU per instance and
+how much of the machine stood idle or waited on the disk while it received (``common.CpuWindow``): whether a
+rate was bound by the cores or by waiting.
 
 ``--index postgresql`` puts both indexes on the PostgreSQL server ``--server`` (a fresh database for each run):
 the hub with ``--database``, Orthanc with the Debian ``orthanc-postgresql`` index plugin (its storage stays
@@ -35,6 +37,7 @@ import httpx
 from common import (
     DCMTK_ENVIRONMENT,
     ORTHANC_RECOMMENDED,
+    CpuWindow,
     apart,
     dcmtk_environment,
     dicomweb_plugin,
@@ -179,6 +182,8 @@ def main() -> None:
         # Rounds alternate the two servers so load from other work on the machine falls on both alike;
         # each measure is the median over rounds.
         rates: dict[str, dict[str, list[float]]] = {n: {p: [] for p in args.paths} for n in ("orthanc", "imaging-hub")}
+        windows: dict[str, dict[str, list[CpuWindow]]] = {n: {p: [] for p in args.paths}
+                                                          for n in ("orthanc", "imaging-hub")}
         qido: dict[str, list[float]] = {"orthanc": [], "imaging-hub": []}
         for round_number in range(args.rounds):
             for name in ("orthanc", "imaging-hub"):
@@ -189,23 +194,32 @@ def main() -> None:
                     database = fresh_database(args.server) if args.index == "postgresql" else contextlib.nullcontext()
                     if name == "orthanc":
                         with database as url, orthanc_peer(data, **_orthanc_index(url)) as orthanc:
-                            if path.startswith("cstore"):
-                                seconds = storescu(orthanc.dicom_port, orthanc.ae_title, folders,
-                                                   0 if path == "cstore1" else args.parallel)
-                            else:
-                                seconds = stow(orthanc.dicomweb_url, folders, args.parallel)
+                            assert orthanc.process is not None
+                            with CpuWindow(orthanc.process.pid) as window:
+                                if path.startswith("cstore"):
+                                    seconds = storescu(orthanc.dicom_port, orthanc.ae_title, folders,
+                                                       0 if path == "cstore1" else args.parallel)
+                                else:
+                                    seconds = stow(orthanc.dicomweb_url, folders, args.parallel)
+                            if path == "stow":
                                 qido[name] += study_search_latencies(orthanc.dicomweb_url, QUERIES, 20, 100)
                     else:
-                        with database as url, hub_process(data / "hub", database=url) as (_, http_port, dicom_port):
+                        with (database as url,
+                              hub_process(data / "hub", database=url) as (server, http_port, dicom_port)):
                             url = f"http://127.0.0.1:{http_port}/dicom-web"
-                            if path.startswith("cstore"):
-                                seconds = storescu(dicom_port, "IMAGINGHUB", folders,
-                                                   0 if path == "cstore1" else args.parallel)
-                            else:
-                                seconds = stow(url, folders, args.parallel)
+                            with CpuWindow(server.pid) as window:
+                                if path.startswith("cstore"):
+                                    seconds = storescu(dicom_port, "IMAGINGHUB", folders,
+                                                       0 if path == "cstore1" else args.parallel)
+                                else:
+                                    seconds = stow(url, folders, args.parallel)
+                            if path == "stow":
                                 qido[name] += study_search_latencies(url, QUERIES, 20, 100)
                     rates[name][path].append(total / seconds)
-                    print(f"round {round_number + 1} {name:12s} {path:7s} {total / seconds:8.1f} instances/s")
+                    windows[name][path].append(window)
+                    print(f"round {round_number + 1} {name:12s} {path:7s} {total / seconds:8.1f} instances/s; "
+                          f"server CPU {1000 * window.server_s / total:.2f} ms/instance, machine idle "
+                          f"{window.idle_share:.0%}, waiting on the disk {window.iowait_share:.0%}")
                     shutil.rmtree(data, ignore_errors=True)
         results = {name: {path: statistics.median(values) for path, values in by_path.items()}
                    for name, by_path in rates.items()}
@@ -239,6 +253,17 @@ def main() -> None:
             ours, theirs = percentile(hub_q, fraction), percentile(orthanc_q, fraction)
             print(f"| QIDO-RS study search {label}, ms | {ours:.1f} | {theirs:.1f} "
                   f"| {theirs / ours:.2f} (speed-up) | |")
+        # Whether a rate was bound by the cores or by waiting: the server's CPU per instance and the machine's
+        # idle and disk-wait shares while it received (medians over rounds).
+        print()
+        print("| path | server | server CPU, ms/instance | machine idle | waiting on the disk |")
+        print("|---|---|---:|---:|---:|")
+        for path in args.paths:
+            for name in ("imaging-hub", "orthanc"):
+                measured = windows[name][path]
+                print(f"| {path} | {name} | {statistics.median(1000 * w.server_s / total for w in measured):.2f} "
+                      f"| {statistics.median(w.idle_share for w in measured):.0%} "
+                      f"| {statistics.median(w.iowait_share for w in measured):.0%} |")
 
 
 if __name__ == "__main__":
