@@ -29,6 +29,7 @@ import time
 import uuid
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -154,6 +155,28 @@ def _orthanc_index(url: str | None) -> dict[str, Any]:
     return {} if url is None else {"settings": orthanc_postgresql(url)}
 
 
+@dataclass(frozen=True)
+class Receiver:
+    """Where a running server takes instances, and its process (for ``CpuWindow``)."""
+
+    pid: int
+    dicom_port: int
+    ae_title: str
+    dicomweb_url: str
+
+
+@contextlib.contextmanager
+def _receiver(name: str, data: Path, index_url: str | None) -> Iterator[Receiver]:
+    """Orthanc (as its users configure it) or the hub, running in ``data``; ``index_url`` a PostgreSQL index."""
+    if name == "orthanc":
+        with orthanc_peer(data, **_orthanc_index(index_url)) as orthanc:
+            assert orthanc.process is not None
+            yield Receiver(orthanc.process.pid, orthanc.dicom_port, orthanc.ae_title, orthanc.dicomweb_url)
+    else:
+        with hub_process(data / "hub", database=index_url) as (server, http_port, dicom_port):
+            yield Receiver(server.pid, dicom_port, "IMAGINGHUB", f"http://127.0.0.1:{http_port}/dicom-web")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--studies", type=int, default=40)
@@ -192,29 +215,15 @@ def main() -> None:
                     data.mkdir()
                     settle()  # no measurement inherits the last one's dirty pages and freed inodes
                     database = fresh_database(args.server) if args.index == "postgresql" else contextlib.nullcontext()
-                    if name == "orthanc":
-                        with database as url, orthanc_peer(data, **_orthanc_index(url)) as orthanc:
-                            assert orthanc.process is not None
-                            with CpuWindow(orthanc.process.pid) as window:
-                                if path.startswith("cstore"):
-                                    seconds = storescu(orthanc.dicom_port, orthanc.ae_title, folders,
-                                                       0 if path == "cstore1" else args.parallel)
-                                else:
-                                    seconds = stow(orthanc.dicomweb_url, folders, args.parallel)
-                            if path == "stow":
-                                qido[name] += study_search_latencies(orthanc.dicomweb_url, QUERIES, 20, 100)
-                    else:
-                        with (database as url,
-                              hub_process(data / "hub", database=url) as (server, http_port, dicom_port)):
-                            url = f"http://127.0.0.1:{http_port}/dicom-web"
-                            with CpuWindow(server.pid) as window:
-                                if path.startswith("cstore"):
-                                    seconds = storescu(dicom_port, "IMAGINGHUB", folders,
-                                                       0 if path == "cstore1" else args.parallel)
-                                else:
-                                    seconds = stow(url, folders, args.parallel)
-                            if path == "stow":
-                                qido[name] += study_search_latencies(url, QUERIES, 20, 100)
+                    with database as url, _receiver(name, data, url) as receiver:
+                        with CpuWindow(receiver.pid) as window:
+                            if path.startswith("cstore"):
+                                seconds = storescu(receiver.dicom_port, receiver.ae_title, folders,
+                                                   0 if path == "cstore1" else args.parallel)
+                            else:
+                                seconds = stow(receiver.dicomweb_url, folders, args.parallel)
+                        if path == "stow":
+                            qido[name] += study_search_latencies(receiver.dicomweb_url, QUERIES, 20, 100)
                     rates[name][path].append(total / seconds)
                     windows[name][path].append(window)
                     print(f"round {round_number + 1} {name:12s} {path:7s} {total / seconds:8.1f} instances/s; "
